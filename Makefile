@@ -1,0 +1,32 @@
+# Entry points. The README names two of them: `make demo` (the main job) and `make test` (everything CI runs).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.synced
+
+.PHONY: demo test lint typecheck schemas lock env clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@bash scripts/bootstrap-env
+
+env: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/vdx demo
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check operator tests stacks policies
+	$(VENV)/bin/ruff format --check operator tests stacks policies
+	$(VENV)/bin/mypy
+	$(VENV)/bin/vdx schemas --check
+	$(VENV)/bin/python -m pytest
+
+schemas: $(STAMP)
+	$(VENV)/bin/vdx schemas
+
+# Re-pin every dependency; the lock records hashes only, never download addresses.
+lock:
+	uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

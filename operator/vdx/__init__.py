@@ -1,0 +1,1 @@
+"""vdx-operator: the GitOps control plane for VDX on Pexip Infinity."""
