@@ -1,10 +1,69 @@
-"""`vdx schemas`: placeholder until its issue lands; says so instead of pretending."""
+"""`vdx schemas`: write (or check) the CRDs and editor JSON Schemas generated from the models."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 
+from vdx.paths import SCHEMAS_DIR
 
-@click.group()
-def command() -> None:
-    """Not implemented yet."""
+
+def stale_files(out_dir: Path) -> list[str]:
+    """Generated files that are missing, different, or no longer generated."""
+    from vdx.crd.generate import all_files
+
+    wanted = all_files()
+    problems = []
+    for rel, content in wanted.items():
+        path = out_dir / rel
+        if not path.exists():
+            problems.append(f"missing: {rel}")
+        elif path.read_text(encoding="utf-8") != content:
+            problems.append(f"out of date: {rel}")
+    for sub in ("crds", "jsonschema"):
+        folder = out_dir / sub
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                rel = f"{sub}/{path.name}"
+                if rel not in wanted:
+                    problems.append(f"no longer generated: {rel}")
+    return problems
+
+
+@click.command()
+@click.option("--check", is_flag=True, help="Exit non-zero if schemas/ is stale; write nothing.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=SCHEMAS_DIR,
+    show_default="the repository's schemas/",
+    help="Folder to write into.",
+)
+def command(check: bool, out_dir: Path) -> None:
+    """Generate the CRDs (schemas/crds) and JSON Schemas (schemas/jsonschema) from the models."""
+    from vdx.crd.generate import all_files
+
+    if check:
+        problems = stale_files(out_dir)
+        if problems:
+            for problem in problems:
+                click.echo(problem, err=True)
+            click.echo(
+                "schemas/ is stale: run `vdx schemas` (or `make schemas`) and commit the result.", err=True
+            )
+            sys.exit(1)
+        click.echo(f"schemas/ is current ({len(all_files())} files).")
+        return
+    files = all_files()
+    for rel, content in files.items():
+        path = out_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    for sub in ("crds", "jsonschema"):
+        for path in sorted((out_dir / sub).iterdir()):
+            if f"{sub}/{path.name}" not in files:
+                path.unlink()
+    click.echo(f"wrote {len(files)} files under {out_dir}")

@@ -1,0 +1,255 @@
+"""Load a GitOps tree of YAML files into resource models, with errors people can act on.
+
+Every problem names the file and document, the kind and name, the field path, what was wrong and
+how to fix it; nothing here prints a traceback or a field's secret value (the vdx kinds hold no
+secrets; Secrets in the tree are passed through unparsed and never echoed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from vdx.api.kinds import KINDS_BY_NAME
+from vdx.api.meta import API_GROUP, GROUP_VERSION
+from vdx.api.patterns import meaning_of
+from vdx.api.resource import Resource
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one document."""
+
+    source: str
+    resource: str
+    field: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"{self.resource}, field {self.field}" if self.field else self.resource
+        return f"{self.source}: {where}: {self.message}. Fix: {self.fix}"
+
+
+class LoadError(Exception):
+    """The tree did not load; `problems` lists every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"{len(problems)} {noun}:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass
+class LoadedResource:
+    resource: Resource
+    source: str
+
+
+@dataclass
+class Tree:
+    """A loaded GitOps tree: the vdx resources, plus the other Kubernetes objects it carries."""
+
+    resources: list[LoadedResource] = field(default_factory=list)
+    # Namespaces, ConfigMaps, Secrets...: applied as they are, checked only for shape.
+    others: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+
+    def of_kind(self, kind: type[Resource]) -> list[Any]:
+        return [loaded.resource for loaded in self.resources if isinstance(loaded.resource, kind)]
+
+
+def yaml_files(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def load_tree(paths: Iterable[Path]) -> Tree:
+    """Load every YAML document under `paths`; raise LoadError listing all problems."""
+    tree = Tree()
+    problems: list[Problem] = []
+    for path in yaml_files(paths):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            problems.append(
+                Problem(str(path), "file", "", f"cannot be read ({exc.strerror})", "check the path")
+            )
+            continue
+        _load_text(text, str(path), tree, problems)
+    if problems:
+        raise LoadError(problems)
+    return tree
+
+
+def load_text(text: str, source: str = "<input>") -> Tree:
+    tree = Tree()
+    problems: list[Problem] = []
+    _load_text(text, source, tree, problems)
+    if problems:
+        raise LoadError(problems)
+    return tree
+
+
+def _load_text(text: str, source: str, tree: Tree, problems: list[Problem]) -> None:
+    try:
+        documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(exc, "problem", None) or "invalid YAML"
+        problems.append(Problem(source, "YAML", "", f"{reason}{line}", "fix the YAML syntax"))
+        return
+    for index, document in enumerate(documents, start=1):
+        where = f"{source} (document {index})" if len(documents) > 1 else source
+        problems.extend(_load_document(document, where, tree))
+
+
+def _load_document(document: Any, source: str, tree: Tree) -> list[Problem]:
+    if not isinstance(document, dict):
+        return [
+            Problem(
+                source, "document", "", "is not a mapping", "each YAML document must be a Kubernetes object"
+            )
+        ]
+    api_version = document.get("apiVersion")
+    kind_name = document.get("kind")
+    name = (
+        (document.get("metadata") or {}).get("name", "<no name>")
+        if isinstance(document.get("metadata"), dict)
+        else "<no name>"
+    )
+    label = f"{kind_name or '<no kind>'} {name}"
+    if not isinstance(api_version, str) or not isinstance(kind_name, str):
+        return [
+            Problem(source, label, "apiVersion/kind", "missing", "every object needs apiVersion and kind")
+        ]
+    if not api_version.startswith(API_GROUP + "/"):
+        tree.others.append((document, source))
+        return []
+    if api_version != GROUP_VERSION:
+        return [
+            Problem(source, label, "apiVersion", f"unknown version {api_version!r}", f"use {GROUP_VERSION}")
+        ]
+    kind = KINDS_BY_NAME.get(kind_name)
+    if kind is None:
+        known = ", ".join(sorted(KINDS_BY_NAME))
+        return [Problem(source, label, "kind", f"unknown kind {kind_name!r}", f"use one of {known}")]
+    namespace = document["metadata"].get("namespace") if isinstance(document.get("metadata"), dict) else None
+    if namespace:
+        label = f"{kind_name} {namespace}/{name}"
+    try:
+        resource = kind.model_validate(document)
+    except ValidationError as exc:
+        return [_problem_from_error(error, source, label, kind) for error in exc.errors()]
+    problems = [
+        Problem(source, label, path.lstrip("."), message, "change the field as the message says")
+        for path, message in resource.rule_violations()
+    ]
+    if kind.crd.scope == "Namespaced" and not resource.metadata.namespace:
+        problems.append(
+            Problem(source, label, "metadata.namespace", "is missing", "set it to the tenant's namespace")
+        )
+    if kind.crd.scope == "Cluster" and resource.metadata.namespace:
+        problems.append(
+            Problem(
+                source,
+                label,
+                "metadata.namespace",
+                f"{kind_name} is cluster-scoped",
+                "remove metadata.namespace",
+            )
+        )
+    if not problems:
+        tree.resources.append(LoadedResource(resource, source))
+    return problems
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _problem_from_error(error: Any, source: str, label: str, kind: type[Resource]) -> Problem:
+    loc: tuple[int | str, ...] = tuple(error["loc"])
+    kind_of_error: str = error["type"]
+    ctx: dict[str, Any] = error.get("ctx") or {}
+    path = _field_path(loc)
+    message: str = error["msg"]
+    fix = "correct the value"
+    if kind_of_error == "missing":
+        message = "is required but missing"
+        fix = f"add {loc[-1]}" + _describe(kind, loc)
+    elif kind_of_error == "extra_forbidden":
+        message = "is not a known field"
+        known = _known_fields(kind, loc[:-1])
+        fix = "remove it or correct the spelling" + (
+            f"; known fields here: {', '.join(known)}" if known else ""
+        )
+    elif kind_of_error == "string_pattern_mismatch":
+        meaning = meaning_of(str(ctx.get("pattern", "")))
+        message = f"{error.get('input')!r} is not valid"
+        fix = f"use {meaning}" if meaning else f"match the pattern {ctx.get('pattern')}"
+    elif kind_of_error in ("enum", "literal_error"):
+        message = f"{error.get('input')!r} is not allowed"
+        fix = f"use {ctx.get('expected', 'one of the allowed values')}"
+    elif kind_of_error in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        fix = "use a value within the bounds"
+    elif kind_of_error in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        fix = "shorten or lengthen it as the message says"
+    return Problem(source, label, path, message.rstrip("."), fix)
+
+
+def _model_at(kind: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model class that a location inside `kind` points into, if any."""
+    model: type[BaseModel] | None = kind
+    for part in loc:
+        if model is None or isinstance(part, int):
+            continue
+        target = next(
+            (f for n, f in model.model_fields.items() if part in (n, f.alias)),
+            None,
+        )
+        if target is None:
+            return None
+        model = next(_models_in(target.annotation), None)
+    return model
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        return
+    for arg in getattr(annotation, "__args__", ()) or ():
+        yield from _models_in(arg)
+
+
+def _known_fields(kind: type[Resource], loc: tuple[int | str, ...]) -> list[str]:
+    model = _model_at(kind, loc)
+    if model is None:
+        return []
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _describe(kind: type[Resource], loc: tuple[int | str, ...]) -> str:
+    model = _model_at(kind, loc[:-1])
+    if model is None:
+        return ""
+    for name, info in model.model_fields.items():
+        if loc[-1] in (name, info.alias) and info.description:
+            return f" ({info.description})"
+    return ""

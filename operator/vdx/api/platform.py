@@ -1,0 +1,148 @@
+"""PexipPlatform: one Pexip Infinity management node, such as `stage` or `prod`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from vdx.api import patterns
+from vdx.api.base import Rule, VdxModel, described
+from vdx.api.common import NamespacedSecretReference, ObjectName, ObjectStatus
+from vdx.api.resource import CrdInfo, PrinterColumn, Resource
+
+
+class Environment(StrEnum):
+    STAGE = "Stage"
+    PRODUCTION = "Production"
+    TEST = "Test"
+
+
+class AuthMethod(StrEnum):
+    BASIC = "Basic"
+    OAUTH2_CLIENT_CREDENTIALS = "OAuth2ClientCredentials"
+
+
+class PlatformCredentials(VdxModel):
+    """How the operator authenticates to the management node."""
+
+    method: AuthMethod = described(
+        "Basic reads the keys `username` and `password` from the Secret; OAuth2ClientCredentials "
+        "reads `clientId` and `privateKey` (PEM) and signs a JWT assertion.",
+        default=AuthMethod.BASIC,
+    )
+    secret_ref: NamespacedSecretReference = described(
+        "The Secret holding the credentials. Never put credentials in the PexipPlatform itself."
+    )
+
+
+class CaBundleReference(VdxModel):
+    """A CA bundle that verifies the management node's TLS certificate."""
+
+    kind: Literal["ConfigMap", "Secret"] = described(
+        "Kind of the object holding the bundle.", default="ConfigMap"
+    )
+    namespace: str = described(
+        "Namespace of the object.", min_length=1, max_length=63, pattern=patterns.DNS_LABEL.regex
+    )
+    name: ObjectName = described("Name of the object.")
+    key: str = described(
+        "Key holding the PEM bundle.",
+        default="ca.crt",
+        min_length=1,
+        max_length=253,
+        pattern=patterns.CONFIG_KEY.regex,
+    )
+
+
+class RateLimit(VdxModel):
+    """A token bucket shared by every request the operator sends to this platform."""
+
+    requests_per_second: int = described("Sustained requests per second.", default=10, ge=1, le=1000)
+    burst: int = described("Requests allowed at once after a quiet period.", default=20, ge=1, le=1000)
+
+
+class PexipPlatformSpec(VdxModel):
+    object_rules = (
+        Rule(
+            cel="self.url.startsWith('https://') || "
+            "self.url.matches('^http://(127[.][0-9]+[.][0-9]+[.][0-9]+|localhost|\\\\[::1\\\\])(:[0-9]+)?(/.*)?$')",
+            message="url must use https:// (plain http:// is accepted only for a loopback address, "
+            "such as the embedded Pexip simulator)",
+            field_path=".url",
+            check=lambda s: s.url.startswith("https://") or _is_loopback_http(s.url),
+        ),
+        Rule(
+            cel="self.rateLimit.burst >= self.rateLimit.requestsPerSecond",
+            message="rateLimit.burst must be at least rateLimit.requestsPerSecond",
+            field_path=".rateLimit.burst",
+            check=lambda s: s.rate_limit.burst >= s.rate_limit.requests_per_second,
+        ),
+    )
+
+    url: str = described(
+        "Base URL of the management node, such as https://pexip-mgmt.vdx.medcom.dk. The operator "
+        "appends /api/admin/... itself.",
+        min_length=8,
+        max_length=2048,
+        pattern=patterns.MANAGEMENT_URL.regex,
+    )
+    environment: Environment = described(
+        "Which stage of promotion this platform is: changes reach Stage before Production."
+    )
+    credentials: PlatformCredentials = described("Credentials for the Management API.")
+    ca_bundle_ref: CaBundleReference | None = described(
+        "CA bundle that signs the node's certificate. TLS is always verified; without this the "
+        "system trust store is used.",
+        default=None,
+    )
+    max_concurrent_requests: int = described(
+        "Requests in flight at once against this node (Pexip's own tooling uses 5).", default=5, ge=1, le=50
+    )
+    rate_limit: RateLimit = described("Request rate limit for this node.", default_factory=RateLimit)
+    resync_interval_seconds: int = described(
+        "How often every resource on this platform is compared with Pexip to detect drift "
+        "(jittered by up to 10%).",
+        default=600,
+        ge=30,
+        le=86400,
+    )
+
+
+class PexipPlatformStatus(ObjectStatus):
+    version: str | None = described(
+        "Pexip Infinity version reported by the management node.", default=None, max_length=64
+    )
+    reachable: bool | None = described("Whether the last request to the node succeeded.", default=None)
+    last_contact_time: datetime | None = described("When the node last answered.", default=None)
+
+
+class PexipPlatform(Resource):
+    """A Pexip Infinity management node that tenants live on."""
+
+    crd = CrdInfo(
+        plural="pexipplatforms",
+        scope="Cluster",
+        short_names=("pexip", "pxp"),
+        description="PexipPlatform is one Pexip Infinity deployment (its management node), such as "
+        "stage or prod. Tenants name the platform they live on.",
+        identity_columns=(
+            PrinterColumn(
+                name="Environment", json_path=".spec.environment", description="Stage, Production or Test."
+            ),
+            PrinterColumn(name="URL", json_path=".spec.url", description="Management node URL."),
+            PrinterColumn(name="Version", json_path=".status.version", description="Pexip version."),
+        ),
+    )
+
+    kind: Literal["PexipPlatform"] = described("PexipPlatform")
+    spec: PexipPlatformSpec = described("Desired state.")
+    status: PexipPlatformStatus | None = described("Observed state, written by the operator.", default=None)
+
+
+def _is_loopback_http(url: str) -> bool:
+    import re
+
+    return (
+        re.match(r"^http://(127\.[0-9]+\.[0-9]+\.[0-9]+|localhost|\[::1\])(:[0-9]+)?(/.*)?$", url) is not None
+    )

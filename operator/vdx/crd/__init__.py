@@ -1,0 +1,1 @@
+"""Generating CRDs and editor JSON Schemas from the resource models."""

@@ -1,0 +1,14 @@
+"""Where the repository's own folders are, found from the package's location.
+
+The package is installed editable from `operator/vdx`, so the repository root is two levels up.
+Commands that work on the repository (schemas, examples) take an explicit path option too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS_DIR = REPO_ROOT / "schemas"
+CRDS_DIR = SCHEMAS_DIR / "crds"
+EXAMPLES_DIR = REPO_ROOT / "examples"
