@@ -26,7 +26,7 @@ schemas: $(STAMP)
 
 # Re-pin every dependency; the lock records hashes only, never download addresses.
 lock:
-	uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -17,6 +17,8 @@ _FAMILIES: dict[str, str] = {
     "controlplane": "controlplane",
     "simulator": "simulator",
     "demo": "demo",
+    "check": "check",
+    "branding": "branding",
 }
 
 
