@@ -113,6 +113,37 @@ def editor_json_schema(kind: type[Resource]) -> dict[str, Any]:
     }
 
 
+def combined_editor_json_schema() -> dict[str, Any]:
+    """One schema for a whole GitOps file: it picks the kind's schema by `kind`.
+
+    GitOps files hold several kinds (a Domain next to its TlsCertificate and TurnService), and
+    yaml-language-server applies one schema per file to every document in it, so the per-kind
+    schemas alone would not do. Other objects (ConfigMaps, Namespaces) pass unchecked.
+    """
+    branches = []
+    for kind in ALL_KINDS:
+        schema = editor_json_schema(kind)
+        schema.pop("$schema")
+        schema.pop("$id")
+        branches.append(
+            {
+                "if": {
+                    "properties": {"apiVersion": {"const": GROUP_VERSION}, "kind": {"const": kind.__name__}},
+                    "required": ["apiVersion", "kind"],
+                },
+                "then": schema,
+            }
+        )
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": f"{GROUP_VERSION}/all",
+        "title": "vdx.medcom.dk resources",
+        "description": "Any vdx.medcom.dk/v1alpha1 resource, chosen by kind; other objects pass.",
+        "type": "object",
+        "allOf": branches,
+    }
+
+
 def _forbid_unknown(node: dict[str, Any]) -> dict[str, Any]:
     """Editors should flag typos, which the API server would silently prune."""
     out = dict(node)
@@ -138,4 +169,5 @@ def all_files() -> dict[str, str]:
         files[f"jsonschema/{kind.__name__.lower()}.json"] = (
             json.dumps(editor_json_schema(kind), indent=2, sort_keys=False) + "\n"
         )
+    files["jsonschema/all.json"] = json.dumps(combined_editor_json_schema(), indent=2) + "\n"
     return files
