@@ -1,0 +1,1 @@
+"""The operator: kopf plumbing at the edge, level-triggered reconcilers, pure planning inside."""

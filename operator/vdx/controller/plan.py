@@ -1,0 +1,71 @@
+"""What a reconcile intends to do to Pexip, as data.
+
+Planners (pure functions, one per kind) return `Change`s; the reconciler applies them, `vdx plan`
+prints them. Secret values ride along in `fields` so they can be sent, but every rendering of a
+change masks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+MASK = "(sensitive value)"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write to Pexip."""
+
+    action: Literal["create", "update", "delete"]
+    resource: str  # Pexip resource type, such as turn_server
+    label: str  # how people know the object: its name, or its URI
+    uri: str | None = None  # for update and delete
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    secret_fields: frozenset[str] = frozenset()
+    # Old values of the fields an update changes, for a field-by-field rendering.
+    before: Mapping[str, Any] = field(default_factory=dict)
+
+    def shown(self, name: str, value: Any) -> str:
+        return MASK if name in self.secret_fields else repr(value)
+
+    def describe(self) -> str:
+        """One line, secrets masked: `update turn_server vdx-rm/x: port 3478 -> 5349`."""
+        if self.action == "delete":
+            return f"delete {self.resource} {self.label}"
+        if self.action == "create":
+            return f"create {self.resource} {self.label}"
+        parts = []
+        for name, value in self.fields.items():
+            if name in self.before:
+                parts.append(f"{name} {self.shown(name, self.before[name])} -> {self.shown(name, value)}")
+            else:
+                parts.append(f"{name} -> {self.shown(name, value)}")
+        return f"update {self.resource} {self.label}: " + ", ".join(parts)
+
+
+def field_differences(desired: Mapping[str, Any], observed: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
+    """The desired fields whose observed value differs (observed models expose GET shapes)."""
+    changed: dict[str, Any] = {}
+    for name, want in desired.items():
+        have = observed.get(name) if isinstance(observed, Mapping) else getattr(observed, name, None)
+        if _normalise(have) != _normalise(want):
+            changed[name] = want
+    return changed
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return getattr(value, "resource_uri", None) or value.model_dump()
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    if value is None:
+        return ""
+    return value
+
+
+def observed_values(names: Mapping[str, Any], observed: BaseModel) -> dict[str, Any]:
+    return {name: getattr(observed, name, None) for name in names}

@@ -1,0 +1,111 @@
+"""TurnService -> one `turn_server`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from vdx.api.turn import CredentialType, TurnServiceSpec
+from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.ownership import Owner
+from vdx.controller.plan import Change, field_differences, observed_values
+from vdx.controller.planners.common import Plan, find_owned, foreign_outcome
+from vdx.pexip.models import TurnServer
+
+RESOURCE = "turn_server"
+
+
+@dataclass(frozen=True)
+class TurnCredentials:
+    """The values read from the TurnService's Secret (never logged, never in status)."""
+
+    secret: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+
+def credentials_from_secret(spec: TurnServiceSpec, data: Mapping[str, str]) -> TurnCredentials | str:
+    """Credentials, or a message naming the missing key (never the values)."""
+    if spec.credential_type is CredentialType.SHARED_SECRET:
+        if not data.get("secret"):
+            return f"Secret {spec.secret_ref.name} has no key `secret`; add the TURN shared secret under it"
+        return TurnCredentials(secret=data["secret"])
+    missing = [k for k in ("username", "password") if not data.get(k)]
+    if missing:
+        return f"Secret {spec.secret_ref.name} lacks {' and '.join(missing)}; add them for UsernamePassword"
+    return TurnCredentials(username=data["username"], password=data["password"])
+
+
+def pexip_name(owner: Owner) -> str:
+    return f"{owner.namespace}/{owner.name}"
+
+
+def desired_fields(spec: TurnServiceSpec, owner: Owner, credentials: TurnCredentials) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "name": pexip_name(owner),
+        "description": owner.describe(spec.description),
+        "address": spec.address,
+        "port": spec.port,
+        "transport_type": spec.transport.value.lower(),
+        "server_type": "coturn_shared" if spec.credential_type is CredentialType.SHARED_SECRET else "namepsw",
+        "username": credentials.username or "",
+    }
+    return fields
+
+
+def secret_fields(credentials: TurnCredentials) -> dict[str, str]:
+    if credentials.secret is not None:
+        return {"secret_key": credentials.secret}
+    return {"password": credentials.password or ""}
+
+
+def plan_turn_server(
+    spec: TurnServiceSpec,
+    owner: Owner,
+    credentials: TurnCredentials,
+    observed: Iterable[TurnServer],
+    *,
+    recorded: Iterable[str] = (),
+    adopt: str | None = None,
+    secret_changed: bool,
+) -> Plan:
+    """Create the turn_server, or correct it; resend the secret only when the Secret changed.
+
+    Pexip never returns TURN secrets, so drift in them cannot be seen; the operator resends them
+    whenever the Secret's resourceVersion differs from the one it last sent.
+    """
+    want = desired_fields(spec, owner, credentials)
+    secrets = secret_fields(credentials)
+    found = find_owned(observed, owner, recorded=recorded, adopt=adopt, name=str(want["name"]))
+    if found.obj is None:
+        if found.foreign is not None:
+            return Plan(outcome=foreign_outcome(RESOURCE, str(want["name"]), found.foreign.resource_uri))
+        change = Change(
+            "create",
+            RESOURCE,
+            str(want["name"]),
+            fields={**want, **secrets},
+            secret_fields=frozenset(secrets),
+        )
+        return Plan([change], Outcome(Phase.PROGRESSING, "Creating", f"creating {RESOURCE} {want['name']}"))
+    current = found.obj
+    diff = field_differences(want, current)
+    if secret_changed:
+        diff.update(secrets)
+    plan = Plan(owned=[current.resource_uri])
+    if diff:
+        plan.changes.append(
+            Change(
+                "update",
+                RESOURCE,
+                str(want["name"]),
+                uri=current.resource_uri,
+                fields=diff,
+                secret_fields=frozenset(secrets) & set(diff),
+                before=observed_values({k: v for k, v in diff.items() if k not in secrets}, current),
+            )
+        )
+        plan.outcome = Outcome(Phase.PROGRESSING, "Updating", f"updating {RESOURCE} {want['name']}")
+    else:
+        plan.outcome = Outcome(Phase.READY, "Available", f"{RESOURCE} {current.resource_uri} is in line")
+    return plan

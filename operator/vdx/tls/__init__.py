@@ -1,0 +1,1 @@
+"""Checking a tenant's certificate before it reaches Pexip."""
