@@ -1,10 +1,167 @@
-"""`vdx branding`: placeholder until its issue lands; says so instead of pretending."""
+"""`vdx branding`: check, preview and package a CviBranding from a file of the GitOps tree, offline.
+
+These are the commands a region (or its reviewer) runs on a pull request: nothing here talks to
+Kubernetes or Pexip, so the picture and the package are exactly what the files say.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
+
+from vdx.api.loader import LoadError, yaml_files
+from vdx.branding import render_ivr_theme, render_preview, render_webapp_package, validate_branding
+from vdx.branding.files import FoundBranding, find_brandings
+from vdx.branding.problems import BrandingError, BrandingProblem, Severity
+
+_FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+_ASSETS = click.option(
+    "--assets",
+    "assets",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="More places to find the images: YAML files or folders with the ConfigMap/Secret, or image files "
+    "named like the key (logo.svg). Repeatable.",
+)
+_NAME = click.option("--name", help="Which CviBranding, when FILE holds several (metadata.name).")
+
+
+def _select(file: Path, assets: tuple[Path, ...], name: str | None) -> list[FoundBranding]:
+    try:
+        found = find_brandings(file, assets)
+    except LoadError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not found:
+        raise click.ClickException(
+            f"{file} holds no CviBranding (kind: CviBranding, apiVersion vdx.medcom.dk/...)"
+        )
+    if name is not None:
+        found = [f for f in found if f.branding.metadata.name == name]
+        if not found:
+            raise click.ClickException(f"{file} holds no CviBranding named {name}")
+    return found
+
+
+def _one(file: Path, assets: tuple[Path, ...], name: str | None) -> FoundBranding:
+    found = _select(file, assets, name)
+    if len(found) > 1:
+        names = ", ".join(f.branding.metadata.name for f in found)
+        raise click.ClickException(f"{file} holds several CviBrandings ({names}); choose one with --name")
+    return found[0]
+
+
+def _report(found: FoundBranding, problems: list[BrandingProblem]) -> None:
+    meta = found.branding.metadata
+    label = f"CviBranding {meta.namespace}/{meta.name}" if meta.namespace else f"CviBranding {meta.name}"
+    if not problems:
+        click.echo(f"{found.source}: {label}: all checks passed", err=True)
+    for problem in problems:
+        click.echo(f"{found.source}: {label}: {problem}", err=True)
+
+
+def _has_errors(problems: list[BrandingProblem]) -> bool:
+    return any(p.severity is Severity.ERROR for p in problems)
 
 
 @click.group()
 def command() -> None:
-    """Not implemented yet."""
+    """Corporate visual identity: check, preview and package a CviBranding offline."""
+
+
+@command.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@_ASSETS
+def check(path: Path, assets: tuple[Path, ...]) -> None:
+    """Check every CviBranding in PATH (a file, or a folder of the tree): images, Danish texts, WCAG
+    contrast. Exit 1 on errors."""
+    failed = False
+    files = [path] if path.is_file() else yaml_files([path])
+    everything: list[FoundBranding] = []
+    for file in files:
+        try:
+            everything.extend(find_brandings(file, assets))
+        except LoadError as exc:
+            raise click.ClickException(str(exc)) from None
+    if not everything:
+        raise click.ClickException(
+            f"{path} holds no CviBranding (kind: CviBranding, apiVersion vdx.medcom.dk/...)"
+        )
+    for found in everything:
+        problems = validate_branding(found.branding, found.assets)
+        _report(found, problems)
+        failed = failed or _has_errors(problems)
+    if failed:
+        sys.exit(1)
+
+
+@command.command()
+@_FILE
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("preview.png"),
+    show_default=True,
+)
+@_ASSETS
+@_NAME
+def preview(file: Path, output: Path, assets: tuple[Path, ...], name: str | None) -> None:
+    """Draw the join screen and the IVR splash screen of a CviBranding into a PNG."""
+    found = _one(file, assets, name)
+    problems = validate_branding(found.branding, found.assets)
+    _report(found, problems)
+    try:
+        png = render_preview(found.branding, found.assets, problems)
+    except BrandingError as exc:
+        raise click.ClickException(str(exc)) from None
+    output.write_bytes(png)
+    click.echo(f"wrote {output}")
+
+
+@command.command()
+@_FILE
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("branding.zip"),
+    show_default=True,
+    help="The webapp3 branding package.",
+)
+@click.option(
+    "--ivr-theme",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the IVR theme package here.",
+)
+@click.option(
+    "--ignore-checks", is_flag=True, help="Write the packages even if checks find errors (for inspection)."
+)
+@_ASSETS
+@_NAME
+def package(
+    file: Path,
+    output: Path,
+    ivr_theme: Path | None,
+    ignore_checks: bool,
+    assets: tuple[Path, ...],
+    name: str | None,
+) -> None:
+    """Write the webapp3 branding package (and the IVR theme) exactly as the operator would upload them."""
+    found = _one(file, assets, name)
+    problems = validate_branding(found.branding, found.assets)
+    _report(found, problems)
+    if _has_errors(problems) and not ignore_checks:
+        raise click.ClickException(
+            "checks found errors; fix them, or pass --ignore-checks to write the packages anyway"
+        )
+    try:
+        rendered = [(output, render_webapp_package(found.branding, found.assets))]
+        if ivr_theme is not None:
+            rendered.append((ivr_theme, render_ivr_theme(found.branding, found.assets)))
+    except BrandingError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path, result in rendered:
+        path.write_bytes(result.zip_bytes)
+        click.echo(f"wrote {path} sha256={result.sha256} ({len(result.files)} files)")

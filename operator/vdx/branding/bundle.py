@@ -1,0 +1,50 @@
+"""Everything the operator uploads for one CviBranding, in one call, with one hash for its status.
+
+The operator needs three things per reconcile: are there errors (then upload nothing and say
+why), the packages, and a single fingerprint to compare with status.contentHash. Asking for them
+together keeps the rule "never upload a branding that fails its checks" in one place instead of
+in every caller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from vdx.api.branding import CviBranding
+from vdx.branding.archive import RenderedPackage
+from vdx.branding.assets import BrandingAssets
+from vdx.branding.ivr import render_ivr_theme
+from vdx.branding.problems import BrandingError, BrandingProblem, Severity
+from vdx.branding.validation import validate_branding
+from vdx.branding.webapp import render_webapp_package, resource_label
+
+
+@dataclass(frozen=True)
+class RenderedBranding:
+    webapp: RenderedPackage  # upload as webapp_branding.branding_file (webapp_type "webapp3")
+    ivr_theme: RenderedPackage | None  # upload as ivr_theme.package; None when spec.ivrTheme.enabled is false
+    warnings: tuple[BrandingProblem, ...]
+    # SHA-256 over both packages' hashes: changes exactly when either package changes.
+    content_hash: str
+
+
+def render_branding(
+    branding: CviBranding, assets: BrandingAssets, application_config: Mapping[str, Any] | None = None
+) -> RenderedBranding:
+    """Validate, then render both packages; raise BrandingError listing the errors if there are any."""
+    problems = validate_branding(branding, assets)
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if errors:
+        raise BrandingError(resource_label(branding), errors)
+    webapp = render_webapp_package(branding, assets, application_config)
+    theme = render_ivr_theme(branding, assets) if branding.spec.ivr_theme.enabled else None
+    digest = hashlib.sha256(f"webapp3:{webapp.sha256}\nivr_theme:{theme.sha256 if theme else '-'}\n".encode())
+    return RenderedBranding(
+        webapp=webapp,
+        ivr_theme=theme,
+        warnings=tuple(p for p in problems if p.severity is Severity.WARNING),
+        content_hash=digest.hexdigest(),
+    )
