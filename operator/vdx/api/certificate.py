@@ -63,6 +63,12 @@ class TlsCertificateStatus(OwnedObjectsStatus):
     secret_resource_version: str | None = described(
         "resourceVersion of the Secret last uploaded to Pexip.", default=None, max_length=64
     )
+    expiry_warning_stage: int | None = described(
+        "The last expiry warning given: 30, 14 or 7 days before notAfter (each is given once).",
+        default=None,
+        ge=0,
+        le=365,
+    )
 
 
 class TlsCertificate(Resource):

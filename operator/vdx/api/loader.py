@@ -30,6 +30,9 @@ class Problem:
     field: str
     message: str
     fix: str
+    # What kind of problem this is, for tools that group or filter them (`vdx check` turns it into
+    # a rule id): file, yaml, document, api-version, kind, schema, object-rule or scope.
+    code: str = "schema"
 
     def __str__(self) -> str:
         where = f"{self.resource}, field {self.field}" if self.field else self.resource
@@ -82,7 +85,7 @@ def load_tree(paths: Iterable[Path]) -> Tree:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             problems.append(
-                Problem(str(path), "file", "", f"cannot be read ({exc.strerror})", "check the path")
+                Problem(str(path), "file", "", f"cannot be read ({exc.strerror})", "check the path", "file")
             )
             continue
         _load_text(text, str(path), tree, problems)
@@ -107,18 +110,28 @@ def _load_text(text: str, source: str, tree: Tree, problems: list[Problem]) -> N
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         reason = getattr(exc, "problem", None) or "invalid YAML"
-        problems.append(Problem(source, "YAML", "", f"{reason}{line}", "fix the YAML syntax"))
+        problems.append(Problem(source, "YAML", "", f"{reason}{line}", "fix the YAML syntax", "yaml"))
         return
     for index, document in enumerate(documents, start=1):
         where = f"{source} (document {index})" if len(documents) > 1 else source
-        problems.extend(_load_document(document, where, tree))
+        problems.extend(load_document(document, where, tree))
 
 
-def _load_document(document: Any, source: str, tree: Tree) -> list[Problem]:
+def load_document(document: Any, source: str, tree: Tree) -> list[Problem]:
+    """Validate one parsed document and add it to `tree` when it has no problems.
+
+    Public so that callers which parse YAML themselves (`vdx check` keeps line numbers, admission
+    gets objects from the API server) validate with exactly the same code.
+    """
     if not isinstance(document, dict):
         return [
             Problem(
-                source, "document", "", "is not a mapping", "each YAML document must be a Kubernetes object"
+                source,
+                "document",
+                "",
+                "is not a mapping",
+                "each YAML document must be a Kubernetes object",
+                "document",
             )
         ]
     api_version = document.get("apiVersion")
@@ -131,19 +144,33 @@ def _load_document(document: Any, source: str, tree: Tree) -> list[Problem]:
     label = f"{kind_name or '<no kind>'} {name}"
     if not isinstance(api_version, str) or not isinstance(kind_name, str):
         return [
-            Problem(source, label, "apiVersion/kind", "missing", "every object needs apiVersion and kind")
+            Problem(
+                source,
+                label,
+                "apiVersion/kind",
+                "missing",
+                "every object needs apiVersion and kind",
+                "document",
+            )
         ]
     if not api_version.startswith(API_GROUP + "/"):
         tree.others.append((document, source))
         return []
     if api_version != GROUP_VERSION:
         return [
-            Problem(source, label, "apiVersion", f"unknown version {api_version!r}", f"use {GROUP_VERSION}")
+            Problem(
+                source,
+                label,
+                "apiVersion",
+                f"unknown version {api_version!r}",
+                f"use {GROUP_VERSION}",
+                "api-version",
+            )
         ]
     kind = KINDS_BY_NAME.get(kind_name)
     if kind is None:
         known = ", ".join(sorted(KINDS_BY_NAME))
-        return [Problem(source, label, "kind", f"unknown kind {kind_name!r}", f"use one of {known}")]
+        return [Problem(source, label, "kind", f"unknown kind {kind_name!r}", f"use one of {known}", "kind")]
     namespace = document["metadata"].get("namespace") if isinstance(document.get("metadata"), dict) else None
     if namespace:
         label = f"{kind_name} {namespace}/{name}"
@@ -152,12 +179,16 @@ def _load_document(document: Any, source: str, tree: Tree) -> list[Problem]:
     except ValidationError as exc:
         return [_problem_from_error(error, source, label, kind) for error in exc.errors()]
     problems = [
-        Problem(source, label, path.lstrip("."), message, "change the field as the message says")
+        Problem(
+            source, label, path.lstrip("."), message, "change the field as the message says", "object-rule"
+        )
         for path, message in resource.rule_violations()
     ]
     if kind.crd.scope == "Namespaced" and not resource.metadata.namespace:
         problems.append(
-            Problem(source, label, "metadata.namespace", "is missing", "set it to the tenant's namespace")
+            Problem(
+                source, label, "metadata.namespace", "is missing", "set it to the tenant's namespace", "scope"
+            )
         )
     if kind.crd.scope == "Cluster" and resource.metadata.namespace:
         problems.append(
@@ -167,6 +198,7 @@ def _load_document(document: Any, source: str, tree: Tree) -> list[Problem]:
                 "metadata.namespace",
                 f"{kind_name} is cluster-scoped",
                 "remove metadata.namespace",
+                "scope",
             )
         )
     if not problems:

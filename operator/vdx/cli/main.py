@@ -19,6 +19,7 @@ _FAMILIES: dict[str, str] = {
     "demo": "demo",
     "check": "check",
     "branding": "branding",
+    "operator": "operator",
 }
 
 

@@ -37,7 +37,8 @@ def openapi_schema(kind: type[Resource]) -> dict[str, Any]:
         "properties": {
             "apiVersion": {"type": "string", "description": _API_VERSION_DESCRIPTION},
             "kind": {"type": "string", "description": _KIND_DESCRIPTION},
-            "metadata": {"type": "object", "description": _METADATA_DESCRIPTION},
+            # The API server forbids anything but `type` here (metadata is its own schema).
+            "metadata": {"type": "object"},
             "spec": spec,
             "status": status,
         },
@@ -170,4 +171,8 @@ def all_files() -> dict[str, str]:
             json.dumps(editor_json_schema(kind), indent=2, sort_keys=False) + "\n"
         )
     files["jsonschema/all.json"] = json.dumps(combined_editor_json_schema(), indent=2) + "\n"
+    # The ValidatingAdmissionPolicies of the platform rules that fit CEL (docs/policies.md).
+    from vdx.policies.vap import admission_files
+
+    files.update(admission_files())
     return files

@@ -1,0 +1,61 @@
+"""`vdx operator run`: the operator process (in a pod, or against a developer's control plane)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import click
+from kubernetes import client, config
+
+from vdx.controller.run import OperatorOptions, run_operator
+from vdx.controller.runtime import RuntimeSettings
+
+
+def api_client(kubeconfig: str | None) -> client.ApiClient:
+    """In-cluster when running in a pod; otherwise the given kubeconfig or $KUBECONFIG."""
+    configuration = client.Configuration()
+    if kubeconfig is None:
+        try:
+            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+            return client.ApiClient(configuration)
+        except config.ConfigException:
+            pass
+    config.load_kube_config(  # type: ignore[no-untyped-call]
+        config_file=kubeconfig, client_configuration=configuration
+    )
+    return client.ApiClient(configuration)
+
+
+@click.group()
+def command() -> None:
+    """The operator process."""
+
+
+@command.command()
+@click.option(
+    "--kubeconfig", type=click.Path(exists=True, dir_okay=False), help="Default: in-cluster or $KUBECONFIG."
+)
+@click.option("--namespace", default="vdx-system", show_default=True, help="Where the leader Lease lives.")
+@click.option(
+    "--http-port", type=int, default=8080, show_default=True, help="Health and metrics port; 0 disables."
+)
+@click.option("--resync-seconds", type=float, help="Override every platform's resync interval (testing).")
+@click.option("--log-level", default="INFO", show_default=True)
+def run(
+    kubeconfig: str | None, namespace: str, http_port: int, resync_seconds: float | None, log_level: str
+) -> None:
+    """Reconcile vdx.medcom.dk resources against Pexip until stopped (SIGTERM/Ctrl-C)."""
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    options = OperatorOptions(
+        namespace=namespace,
+        http_port=http_port or None,
+        runtime=RuntimeSettings(resync_seconds=resync_seconds),
+    )
+    api = api_client(kubeconfig)
+
+    async def main() -> int:
+        return await run_operator(api, options, asyncio.Event())
+
+    sys.exit(asyncio.run(main()))

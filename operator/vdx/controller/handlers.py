@@ -1,0 +1,111 @@
+"""kopf wiring: which events wake which reconcile. All decisions live in the Runtime.
+
+Create, update (spec or metadata) and resume-after-restart all run the same level-triggered
+reconcile; deletion runs the finalizer; a changed Secret wakes the resources that read it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kopf
+from kubernetes import client
+
+from vdx.api.meta import API_GROUP, API_VERSION
+from vdx.controller.conditions import Phase
+from vdx.controller.reconcilers.base import Stop
+from vdx.controller.runtime import PLURALS, Runtime, key_of
+from vdx.pexip.errors import PexipError
+
+FINALIZER = "vdx.medcom.dk/finalizer"
+# Progress and diff-base annotations under our own prefix, apart from what GitOps manages.
+ANNOTATION_PREFIX = "kopf.vdx.medcom.dk"
+PROGRESSING_RECHECK_SECONDS = 5.0
+DELETION_RECHECK_SECONDS = 2.0
+
+
+def plain(body: Any) -> dict[str, Any]:
+    """kopf's read-only Body as a plain, mutable dict."""
+    return {
+        "apiVersion": body.get("apiVersion"),
+        "kind": body.get("kind"),
+        "metadata": dict(body.get("metadata", {})),
+        "spec": _thaw(body.get("spec", {})),
+        "status": _thaw(body.get("status", {})),
+    }
+
+
+def _thaw(value: Any) -> Any:
+    if hasattr(value, "items"):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def settings() -> kopf.OperatorSettings:
+    result = kopf.OperatorSettings()
+    result.persistence.finalizer = FINALIZER
+    result.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
+    result.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=ANNOTATION_PREFIX)
+    result.posting.enabled = False  # the Runtime posts its own, specific events
+    result.scanning.disabled = True
+    result.watching.server_timeout = 300
+    result.watching.inactivity_timeout = 90
+    return result
+
+
+def build_registry(runtime: Runtime, configuration: client.Configuration) -> kopf.OperatorRegistry:
+    registry = kopf.OperatorRegistry()
+
+    @kopf.on.login(registry=registry)
+    def login(**_: Any) -> kopf.ConnectionInfo:
+        header = configuration.api_key.get("authorization") or configuration.api_key.get("BearerToken")
+        scheme, _sep, value = str(header or "").partition(" ")
+        return kopf.ConnectionInfo(
+            server=configuration.host,
+            ca_path=configuration.ssl_ca_cert,
+            insecure=not configuration.verify_ssl,
+            certificate_path=configuration.cert_file,
+            private_key_path=configuration.key_file,
+            scheme=scheme or None,
+            token=value or None,
+        )
+
+    for kind, plural in PLURALS.items():
+        _register_kind(registry, runtime, kind, plural)
+
+    @kopf.on.event("", "v1", "secrets", registry=registry)
+    async def secret_changed(type: str, name: str, namespace: str | None, **_: Any) -> None:
+        # `type` is None for the initial listing: only real changes wake anything.
+        if type in ("ADDED", "MODIFIED") and namespace:
+            await runtime.secret_changed(namespace, name)
+
+    return registry
+
+
+def _register_kind(registry: kopf.OperatorRegistry, runtime: Runtime, kind: str, plural: str) -> None:
+    async def reconcile(body: Any, **_: Any) -> None:
+        data = plain(body)
+        outcome = await runtime.reconcile(kind, data)
+        if outcome.phase is Phase.FAILED:
+            raise kopf.TemporaryError(outcome.message, delay=runtime.retry_delay(key_of(data)))
+        if outcome.phase is Phase.PROGRESSING:
+            raise kopf.TemporaryError(outcome.message, delay=PROGRESSING_RECHECK_SECONDS)
+
+    async def finalize(body: Any, **_: Any) -> None:
+        data = plain(body)
+        try:
+            await runtime.finalize(kind, data)
+        except PexipError as exc:
+            raise kopf.TemporaryError(
+                f"Pexip: {exc.message}", delay=runtime.retry_delay(key_of(data))
+            ) from None
+        except Stop as stop:  # e.g. a platform waiting for its tenants to go first
+            raise kopf.TemporaryError(stop.outcome.message, delay=DELETION_RECHECK_SECONDS) from None
+
+    for decorator in (kopf.on.create, kopf.on.update, kopf.on.resume):
+        decorator(API_GROUP, API_VERSION, plural, registry=registry, id=f"reconcile-{decorator.__name__}")(
+            reconcile
+        )
+    kopf.on.delete(API_GROUP, API_VERSION, plural, registry=registry, id="finalize")(finalize)

@@ -1,0 +1,157 @@
+"""The operator's Kubernetes edge: reads, status writes and events through the `kubernetes` client.
+
+The client is synchronous, so every call runs in a worker thread; the operator's event loop never
+blocks on the API server. Nothing here logs object contents: Secrets pass through as bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+from datetime import UTC, datetime
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from vdx.api.meta import API_GROUP, API_VERSION
+
+FIELD_MANAGER = "vdx-operator"
+
+
+class Kube:
+    """Async helpers over one `kubernetes.client.ApiClient`."""
+
+    def __init__(self, api: client.ApiClient) -> None:
+        self.api = api
+        self.core = client.CoreV1Api(api)
+        self.custom = client.CustomObjectsApi(api)
+        self.coordination = client.CoordinationV1Api(api)
+
+    async def secret_data(self, namespace: str, name: str) -> tuple[dict[str, str], str] | None:
+        """(decoded data, resourceVersion) of a Secret, or None if it does not exist."""
+        try:
+            secret = await asyncio.to_thread(self.core.read_namespaced_secret, name, namespace)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        data = {
+            k: base64.b64decode(v).decode("utf-8", errors="replace") for k, v in (secret.data or {}).items()
+        }
+        version = secret.metadata.resource_version if secret.metadata else None
+        return data, str(version)
+
+    async def config_map(self, namespace: str, name: str) -> tuple[dict[str, str], dict[str, bytes]] | None:
+        try:
+            cm = await asyncio.to_thread(self.core.read_namespaced_config_map, name, namespace)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        binary = {k: base64.b64decode(v) for k, v in (cm.binary_data or {}).items()}
+        return dict(cm.data or {}), binary
+
+    async def get(self, plural: str, name: str, namespace: str | None) -> dict[str, Any] | None:
+        try:
+            if namespace:
+                obj = await asyncio.to_thread(
+                    self.custom.get_namespaced_custom_object, API_GROUP, API_VERSION, namespace, plural, name
+                )
+            else:
+                obj = await asyncio.to_thread(
+                    self.custom.get_cluster_custom_object, API_GROUP, API_VERSION, plural, name
+                )
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        assert isinstance(obj, dict)
+        return obj
+
+    async def list(self, plural: str) -> list[dict[str, Any]]:
+        """Every object of a vdx kind, across namespaces."""
+        result: Any = await asyncio.to_thread(
+            self.custom.list_cluster_custom_object, API_GROUP, API_VERSION, plural
+        )
+        items = result.get("items", [])
+        assert isinstance(items, list)
+        return items
+
+    async def patch_status(
+        self, plural: str, name: str, namespace: str | None, status: dict[str, Any]
+    ) -> None:
+        body = {"status": status}
+        try:
+            if namespace:
+                await asyncio.to_thread(
+                    self.custom.patch_namespaced_custom_object_status,
+                    API_GROUP,
+                    API_VERSION,
+                    namespace,
+                    plural,
+                    name,
+                    body,
+                )
+            else:
+                await asyncio.to_thread(
+                    self.custom.patch_cluster_custom_object_status, API_GROUP, API_VERSION, plural, name, body
+                )
+        except ApiException as exc:
+            if exc.status != 404:  # deleted meanwhile: nothing to report on
+                raise
+
+    async def patch_annotations(
+        self, plural: str, name: str, namespace: str | None, annotations: dict[str, str | None]
+    ) -> None:
+        body = {"metadata": {"annotations": annotations}}
+        if namespace:
+            await asyncio.to_thread(
+                self.custom.patch_namespaced_custom_object,
+                API_GROUP,
+                API_VERSION,
+                namespace,
+                plural,
+                name,
+                body,
+            )
+        else:
+            await asyncio.to_thread(
+                self.custom.patch_cluster_custom_object, API_GROUP, API_VERSION, plural, name, body
+            )
+
+    async def event(
+        self,
+        body: dict[str, Any],
+        *,
+        type_: str,
+        reason: str,
+        message: str,
+    ) -> None:
+        """A core/v1 Event on the object; events are best effort and never fail a reconcile."""
+        meta = body.get("metadata", {})
+        namespace = meta.get("namespace") or "default"
+        now = datetime.now(UTC)
+        event = client.CoreV1Event(
+            metadata=client.V1ObjectMeta(generate_name=f"{meta.get('name', 'vdx')}.", namespace=namespace),
+            involved_object=client.V1ObjectReference(
+                api_version=body.get("apiVersion"),
+                kind=body.get("kind"),
+                name=meta.get("name"),
+                namespace=meta.get("namespace"),
+                uid=meta.get("uid"),
+                resource_version=meta.get("resourceVersion"),
+            ),
+            reason=reason,
+            message=message[:1024],
+            type=type_,
+            source=client.V1EventSource(component=FIELD_MANAGER),
+            first_timestamp=now,
+            last_timestamp=now,
+            count=1,
+            reporting_component=FIELD_MANAGER,
+            reporting_instance=FIELD_MANAGER,
+        )
+        with contextlib.suppress(ApiException):
+            await asyncio.to_thread(self.core.create_namespaced_event, namespace, event)

@@ -1,0 +1,85 @@
+"""One runtime per PexipPlatform: its client, its cache, its breaker, its resync loop."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import ssl
+from dataclasses import dataclass, field
+from typing import Any
+
+from vdx.api.platform import AuthMethod, PexipPlatform
+from vdx.controller.breaker import CircuitBreaker
+from vdx.controller.cache import PexipCache
+from vdx.controller.metrics import OperatorMetrics
+from vdx.controller.plan import Change
+from vdx.pexip.auth import BasicAuth, OAuth2ClientCredentials
+from vdx.pexip.client import PexipClient
+from vdx.pexip.limits import PlatformLimiter
+
+
+@dataclass
+class PlatformRuntime:
+    name: str
+    fingerprint: str
+    client: PexipClient
+    cache: PexipCache
+    metrics: OperatorMetrics
+    breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+    resync_seconds: float = 600.0
+    version: str | None = None
+    writes: int = 0
+
+    def count_write(self, change: Change) -> None:
+        self.writes += 1
+        self.metrics.pexip_writes.labels(self.name, change.resource, change.action).inc()
+
+    def export_request_counts(self) -> None:
+        for (method, resource, status), count in self.client.counters.snapshot().items():
+            self.metrics.pexip_requests.labels(self.name, method, resource, str(status)).set(count)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def fingerprint(platform: PexipPlatform, secret_version: str, ca_version: str | None) -> str:
+    """Changes whenever anything the client is built from changes (spec, credentials, CA)."""
+    material = json.dumps(
+        [platform.spec.model_dump(mode="json", by_alias=True), secret_version, ca_version], sort_keys=True
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+class CredentialsProblem(Exception):
+    """The credentials Secret lacks what the chosen method needs; the message names the keys."""
+
+
+def build_client(
+    platform: PexipPlatform, credentials: dict[str, str], ca_pem: str | None, **client_options: Any
+) -> PexipClient:
+    spec = platform.spec
+    auth: BasicAuth | OAuth2ClientCredentials
+    if spec.credentials.method is AuthMethod.BASIC:
+        missing = [k for k in ("username", "password") if not credentials.get(k)]
+        if missing:
+            raise CredentialsProblem(
+                f"the credentials Secret lacks {' and '.join(missing)}; add them (method Basic)"
+            )
+        auth = BasicAuth(credentials["username"], credentials["password"])
+    else:
+        missing = [k for k in ("clientId", "privateKey") if not credentials.get(k)]
+        if missing:
+            raise CredentialsProblem(
+                f"the credentials Secret lacks {' and '.join(missing)}; "
+                "add them (method OAuth2ClientCredentials)"
+            )
+        auth = OAuth2ClientCredentials(credentials["clientId"], credentials["privateKey"])
+    verify: bool | ssl.SSLContext = True
+    if ca_pem:
+        verify = ssl.create_default_context(cadata=ca_pem)
+    limiter = PlatformLimiter(
+        max_in_flight=spec.max_concurrent_requests,
+        rate=float(spec.rate_limit.requests_per_second),
+        burst=float(spec.rate_limit.burst),
+    )
+    return PexipClient(spec.url, auth=auth, verify=verify, limiter=limiter, **client_options)

@@ -1,0 +1,114 @@
+"""What one reconcile produces, and the helpers every kind's reconciler shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from vdx.api.resource import Resource
+from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.ownership import Owner
+from vdx.controller.plan import Change
+from vdx.pexip import resources
+from vdx.pexip.errors import PexipError, PexipHTTPError, ValidationError
+
+if TYPE_CHECKING:
+    from vdx.controller.platforms import PlatformRuntime
+
+
+# The Pexip configuration types the operator writes.
+PEXIP_KINDS: dict[str, resources.Kind[Any]] = {
+    kind.name: kind
+    for kind in (
+        resources.TURN_SERVER,
+        resources.TLS_CERTIFICATE,
+        resources.SYSTEM_LOCATION,
+        resources.CONFERENCE,
+        resources.WEBAPP_BRANDING,
+        resources.WEBAPP_ALIAS,
+        resources.IVR_THEME,
+    )
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str  # Normal | Warning
+    reason: str
+    message: str
+
+
+@dataclass
+class Reconciled:
+    outcome: Outcome
+    # Kind-specific status fields (camelCase, as in the CRD), merged next to the conditions.
+    status: dict[str, Any] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+    extra_conditions: list[dict[str, Any]] = field(default_factory=list)
+    platform: str | None = None
+
+
+class Stop(Exception):
+    """End this reconcile with an outcome (a missing Secret, a conflict...), not a crash."""
+
+    def __init__(self, phase: Phase, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.outcome = Outcome(phase, reason, message)
+
+
+R = TypeVar("R", bound=Resource)
+
+
+def parse(kind: type[R], body: dict[str, Any]) -> R:
+    """The resource's spec and metadata as a model; status is the operator's own and is not parsed."""
+    return kind.model_validate({k: v for k, v in body.items() if k != "status"})
+
+
+def owner_of_body(body: dict[str, Any]) -> Owner:
+    meta = body["metadata"]
+    return Owner(str(body["kind"]), meta.get("namespace"), str(meta["name"]))
+
+
+def pexip_failure(exc: PexipError) -> Outcome:
+    """Pexip refusing a value needs a person; Pexip being unavailable does not."""
+    if isinstance(exc, ValidationError):
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.field_errors.items()) or exc.message
+        return Outcome(Phase.STALLED, "PexipRejected", f"Pexip refused the change: {details}")
+    if isinstance(exc, PexipHTTPError) and exc.status in (401, 403):
+        return Outcome(
+            Phase.FAILED,
+            "PexipUnauthorized",
+            "Pexip refused the operator's credentials; check the PexipPlatform's credentials Secret",
+        )
+    return Outcome(Phase.FAILED, "PexipUnavailable", f"Pexip is unavailable: {exc.message}")
+
+
+def change_event(change: Change, platform: str, drift: bool) -> Event:
+    reason = {
+        "create": "CreatedExternalResource",
+        "update": "DriftCorrected" if drift else "UpdatedExternalResource",
+        "delete": "DeletedExternalResource",
+    }[change.action]
+    return Event("Normal", reason, f"{change.describe()} on platform {platform}")
+
+
+async def apply_change(platform: PlatformRuntime, change: Change) -> Any:
+    """Send one change and keep the cache current; returns the object Pexip now holds."""
+    kind = PEXIP_KINDS[change.resource]
+    client = platform.client
+    if change.action == "create":
+        obj = await client.create(kind, change.fields)
+        platform.cache.put(kind, obj)
+        platform.count_write(change)
+        return obj
+    assert change.uri is not None
+    object_id = change.uri.rstrip("/").rsplit("/", 1)[-1]
+    if change.action == "update":
+        obj = await client.update(kind, object_id, change.fields)
+        platform.cache.put(kind, obj)
+        platform.count_write(change)
+        return obj
+    await client.delete(kind, object_id)
+    platform.cache.remove(kind, change.uri)
+    platform.count_write(change)
+    return None

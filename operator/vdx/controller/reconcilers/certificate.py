@@ -1,0 +1,154 @@
+"""TlsCertificate: check the Secret's certificate, upload it, rotate make-before-break, warn on expiry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from vdx.api.certificate import TlsCertificate
+from vdx.api.common import DeletionPolicy, ManagementPolicy
+from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.plan import Change
+from vdx.controller.planners.certificate import plan_certificate
+from vdx.controller.planners.common import observe_only_outcome
+from vdx.controller.reconcilers import lookups
+from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, change_event, parse
+from vdx.pexip.resources import TLS_CERTIFICATE
+from vdx.tls.validate import CertificateProblem, check_certificate
+
+if TYPE_CHECKING:
+    from vdx.controller.runtime import Runtime
+
+UPLOAD_PENDING = "vdx.medcom.dk/upload-pending"
+
+
+async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = None) -> Reconciled:
+    cert = parse(TlsCertificate, body)
+    namespace = str(cert.namespace)
+    tenant = await lookups.tenant_of_namespace(rt, namespace)
+    data, version = await lookups.secret(rt, body, namespace, cert.spec.secret_ref.name, "TLS certificate")
+    if not data.get("tls.crt") or not data.get("tls.key"):
+        raise Stop(
+            Phase.STALLED,
+            "SecretIncomplete",
+            f"Secret {namespace}/{cert.spec.secret_ref.name} needs keys tls.crt and tls.key "
+            "(a kubernetes.io/tls Secret, as cert-manager writes it)",
+        )
+    now = now or datetime.now(UTC)
+    try:
+        facts = check_certificate(
+            data["tls.crt"].encode(),
+            data["tls.key"].encode(),
+            required_names=cert.spec.dns_names,
+            tenant_domains=tenant.spec.domains,
+            tenant=tenant.name,
+            now=now,
+        )
+    except CertificateProblem as problem:
+        raise Stop(Phase.STALLED, problem.reason, problem.message) from None
+    status: dict[str, Any] = {
+        "subject": facts.subject,
+        "issuer": facts.issuer,
+        "serialNumber": facts.serial_number,
+        "notBefore": facts.not_before.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "notAfter": facts.not_after.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "daysLeft": facts.days_left(now),
+        "fingerprintSha256": facts.fingerprint_sha256,
+    }
+    rt.metrics.certificate_expiry.labels(namespace, cert.name).set(facts.not_after.timestamp())
+    events: list[Event] = []
+    stage = facts.warning_stage(now)
+    extra = [
+        _expiry_condition(stage, facts.days_left(now), facts.not_after, cert.spec.renewal_warning_days, body)
+    ]
+    if stage is not None and stage != (body.get("status") or {}).get("expiryWarningStage"):
+        events.append(
+            Event(
+                "Warning",
+                "CertificateExpiring",
+                f"certificate in Secret {cert.spec.secret_ref.name} expires in {facts.days_left(now)} days "
+                f"({facts.not_after:%Y-%m-%d}); renew it",
+            )
+        )
+    status["expiryWarningStage"] = stage
+    platform = lookups.connected_platform(rt, tenant)
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    pending = annotations.get(UPLOAD_PENDING) == facts.fingerprint_sha256
+    recorded = lookups.recorded_uris(body, TLS_CERTIFICATE.name)
+    adopt = lookups.adopt_uri(body)
+    label = f"{namespace}/{cert.spec.secret_ref.name}"
+    observe_only = cert.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
+    for _ in range(4):
+        observed = await platform.cache.objects(TLS_CERTIFICATE)
+        plan = plan_certificate(
+            facts.certificate_pem,
+            data["tls.key"],
+            label,
+            observed,
+            recorded=recorded,
+            adopt=adopt,
+            upload_pending=pending,
+        )
+        if observe_only:
+            plan.outcome = observe_only_outcome(plan.changes) if plan.changes else plan.outcome
+            plan.changes = []
+        if not plan.changes:
+            break
+        for change in plan.changes:
+            if change.action == "create":
+                # Note the upload before making it: a crash after the POST then finds it again.
+                await rt.kube.patch_annotations(
+                    "tlscertificates", cert.name, namespace, {UPLOAD_PENDING: facts.fingerprint_sha256}
+                )
+                pending = True
+            obj = await apply_change(platform, change)
+            if obj is not None:
+                recorded = [*plan.owned, obj.resource_uri]
+            else:
+                recorded = [uri for uri in recorded if uri != change.uri]
+            events.append(change_event(change, platform.name, drift=False))
+    else:
+        raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
+    recorded = plan.owned or recorded
+    if UPLOAD_PENDING in annotations or pending:
+        await rt.kube.patch_annotations("tlscertificates", cert.name, namespace, {UPLOAD_PENDING: None})
+    status["pexipObjects"] = [
+        {"resource": TLS_CERTIFICATE.name, "resourceUri": uri, "name": facts.subject[:250]}
+        for uri in recorded
+    ]
+    status["secretResourceVersion"] = version
+    outcome = plan.outcome
+    if outcome.phase is Phase.READY:
+        outcome = Outcome(
+            Phase.READY, "Available", f"uploaded to {platform.name}; valid until {facts.not_after:%Y-%m-%d}"
+        )
+    return Reconciled(outcome, status=status, events=events, extra_conditions=extra, platform=platform.name)
+
+
+def _expiry_condition(
+    stage: int | None, days_left: int, not_after: datetime, window: int, body: dict[str, Any]
+) -> dict[str, Any]:
+    due = days_left <= window or stage is not None
+    return {
+        "type": "RenewalDue",
+        "status": "True" if due else "False",
+        "reason": f"ExpiresIn{days_left}Days" if due else "NotDue",
+        "message": f"expires on {not_after:%Y-%m-%d} ({days_left} days left)",
+        "observedGeneration": (body.get("metadata") or {}).get("generation"),
+    }
+
+
+async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+    cert = parse(TlsCertificate, body)
+    if cert.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        return
+    if cert.spec.deletion_policy is DeletionPolicy.ORPHAN:
+        return  # tls_certificate has no marker to remove; the status record goes with the resource
+    tenant = await rt.tenant_for_namespace(str(cert.namespace))
+    if tenant is None:
+        return
+    platform = lookups.connected_platform(rt, tenant)
+    for uri in lookups.recorded_uris(body, TLS_CERTIFICATE.name):
+        change = Change("delete", TLS_CERTIFICATE.name, uri, uri=uri)
+        await apply_change(platform, change)
+        await rt.kube.event(body, type_="Normal", reason="Finalized", message=change.describe())

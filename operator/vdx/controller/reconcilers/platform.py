@@ -1,0 +1,102 @@
+"""PexipPlatform: connect, verify TLS, read the version, own the client, cache and resync loop."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from vdx.api.platform import PexipPlatform
+from vdx.controller.cache import PexipCache
+from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.platforms import CredentialsProblem, PlatformRuntime, build_client, fingerprint
+from vdx.controller.reconcilers import lookups
+from vdx.controller.reconcilers.base import Event, Reconciled, Stop, parse, pexip_failure
+from vdx.pexip.errors import PexipError
+
+if TYPE_CHECKING:
+    from vdx.controller.runtime import Runtime
+
+
+async def _ca_bundle(
+    rt: Runtime, platform: PexipPlatform, body: dict[str, Any]
+) -> tuple[str | None, str | None]:
+    ref = platform.spec.ca_bundle_ref
+    if ref is None:
+        return None, None
+    if ref.kind == "Secret":
+        data, version = await lookups.secret(rt, body, ref.namespace, ref.name, "CA bundle")
+        pem = data.get(ref.key)
+    else:
+        found = await rt.kube.config_map(ref.namespace, ref.name)
+        if found is None:
+            raise Stop(
+                Phase.STALLED,
+                "CaBundleNotFound",
+                f"ConfigMap {ref.namespace}/{ref.name} (spec.caBundleRef) does not exist; create it",
+            )
+        pem = found[0].get(ref.key)
+        version = hashlib.sha256((pem or "").encode()).hexdigest()
+    if not pem:
+        raise Stop(
+            Phase.STALLED, "CaBundleIncomplete", f"{ref.kind} {ref.namespace}/{ref.name} has no key {ref.key}"
+        )
+    return pem, version
+
+
+async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+    platform = parse(PexipPlatform, body)
+    ref = platform.spec.credentials.secret_ref
+    credentials, secret_version = await lookups.secret(rt, body, ref.namespace, ref.name, "Pexip credentials")
+    ca_pem, ca_version = await _ca_bundle(rt, platform, body)
+    wanted = fingerprint(platform, secret_version, ca_version)
+    runtime = rt.platforms.get(platform.name)
+    events: list[Event] = []
+    if runtime is None or runtime.fingerprint != wanted:
+        try:
+            client = build_client(platform, credentials, ca_pem, **rt.settings.client_options)
+        except CredentialsProblem as problem:
+            raise Stop(
+                Phase.STALLED, "CredentialsIncomplete", f"Secret {ref.namespace}/{ref.name}: {problem}"
+            ) from None
+        if runtime is not None:
+            await rt.drop_platform(platform.name)
+        resync = rt.settings.resync_seconds or float(platform.spec.resync_interval_seconds)
+        runtime = PlatformRuntime(
+            platform.name, wanted, client, PexipCache(client), rt.metrics, resync_seconds=resync
+        )
+        rt.add_platform(runtime)
+        events.append(Event("Normal", "Connecting", f"client for {platform.spec.url} (re)built"))
+    try:
+        version = await runtime.client.version()
+    except PexipError as exc:
+        runtime.breaker.failure()
+        rt.metrics.platform_up.labels(platform.name).set(0)
+        return Reconciled(
+            pexip_failure(exc), status={"reachable": False}, events=events, platform=platform.name
+        )
+    runtime.breaker.success()
+    rt.metrics.platform_up.labels(platform.name).set(1)
+    was_reachable = (body.get("status") or {}).get("reachable")
+    runtime.version = version
+    status: dict[str, Any] = {"version": version, "reachable": True}
+    if was_reachable is not True:
+        status["lastContactTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        rt.wake_platform_members(platform.name)
+    outcome = Outcome(Phase.READY, "Connected", f"Pexip Infinity {version} at {platform.spec.url}")
+    return Reconciled(outcome, status=status, events=events, platform=platform.name)
+
+
+async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+    """Wait for the platform's tenants to go first: their resources need the platform to clean up."""
+    name = str(body["metadata"]["name"])
+    users = [
+        t["metadata"]["name"]
+        for t in await rt.kube.list("tenants")
+        if ((t.get("spec") or {}).get("platformRef") or {}).get("name") == name
+    ]
+    if users:
+        raise Stop(
+            Phase.FAILED, "InUse", f"waiting for Tenants {', '.join(sorted(users))} to be deleted first"
+        )
+    await rt.drop_platform(name)

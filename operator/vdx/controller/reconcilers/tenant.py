@@ -1,0 +1,108 @@
+"""Tenant: its domains exclusive to it, its meeting-room defaults on every room in its domains."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from vdx.api.common import ManagementPolicy
+from vdx.api.tenant import Tenant
+from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.planners.rooms import plan_room_defaults
+from vdx.controller.reconcilers import lookups
+from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
+from vdx.pexip.errors import PexipError
+from vdx.pexip.resources import CONFERENCE
+
+if TYPE_CHECKING:
+    from vdx.controller.runtime import Runtime
+
+
+async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+    tenant = parse(Tenant, body)
+    rt.tenants[tenant.name] = tenant
+    for fqdn in tenant.spec.domains:
+        owner = await rt.domain_owner(tenant.spec.platform_ref.name, fqdn)
+        if owner != tenant.name:
+            raise Stop(
+                Phase.STALLED,
+                "DomainConflict",
+                f"{fqdn} is already claimed by Tenant {owner} on platform {tenant.spec.platform_ref.name}; "
+                f"remove it from Tenant {tenant.name}'s spec.domains (or from {owner}'s)",
+            )
+    platform = lookups.connected_platform(rt, tenant)
+    defaults = tenant.spec.meeting_room_defaults
+    conferences = await platform.cache.objects(CONFERENCE)
+    plan = plan_room_defaults(defaults, tenant.spec.domains, conferences)
+    previous = (body.get("status") or {}).get("meetingRoomsCorrected") or 0
+    events: list[Event] = []
+    corrected: list[str] = []
+    failures: list[str] = []
+    if tenant.spec.management_policy is ManagementPolicy.FULL:
+        for change in plan.changes:
+            try:
+                await apply_change(platform, change)
+            except PexipError as exc:
+                if exc.status is None or exc.status >= 500 or exc.status == 429:
+                    raise
+                failures.append(f"{change.label}: {exc.message}")
+                continue
+            corrected.append(change.label)
+            rt.metrics.drift_corrections.labels("Tenant", CONFERENCE.name).inc()
+    if corrected:
+        shown = ", ".join(corrected[:10]) + (
+            f" and {len(corrected) - 10} more" if len(corrected) > 10 else ""
+        )
+        events.append(
+            Event(
+                "Normal",
+                "MeetingRoomDefaultsApplied",
+                f"direct media {defaults.direct_media.value} "
+                f"(notice {defaults.direct_media_notification_seconds} s) "
+                f"set on {len(corrected)} meeting rooms: {shown}",
+            )
+        )
+    status = {
+        "meetingRooms": plan.rooms,
+        "meetingRoomsInLine": plan.in_line + len(corrected),
+        "meetingRoomsCorrected": previous + len(corrected),
+    }
+    if failures:
+        outcome = Outcome(Phase.STALLED, "PexipRejected", "Pexip refused: " + "; ".join(failures[:5]))
+    elif tenant.spec.management_policy is ManagementPolicy.OBSERVE_ONLY and plan.changes:
+        outcome = Outcome(
+            Phase.STALLED,
+            "DriftObserved",
+            f"{len(plan.changes)} of {plan.rooms} meeting rooms differ from the defaults; "
+            "observe only, nothing written",
+        )
+    else:
+        outcome = Outcome(
+            Phase.READY,
+            "Available",
+            f"{plan.rooms} meeting rooms follow the defaults (direct media {defaults.direct_media.value})",
+        )
+    return Reconciled(outcome, status=status, events=events, platform=platform.name)
+
+
+NAMESPACED_PLURALS = ("domains", "turnservices", "tlscertificates", "cvibrandings")
+
+
+async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+    """Wait for the tenant's own resources to go first: they find their platform through the tenant.
+
+    The tenant itself owns nothing in Pexip (its meeting rooms are never deleted by the operator).
+    """
+    namespace = (body.get("spec") or {}).get("namespace")
+    left = [
+        f"{o['kind']} {o['metadata']['name']}"
+        for plural in NAMESPACED_PLURALS
+        for o in await rt.kube.list(plural)
+        if o["metadata"].get("namespace") == namespace
+    ]
+    if left:
+        raise Stop(
+            Phase.FAILED,
+            "InUse",
+            f"waiting for {len(left)} resources in {namespace} to be deleted first: "
+            + ", ".join(sorted(left)[:5]),
+        )

@@ -1,0 +1,113 @@
+"""TurnService: one turn_server, its secret resent whenever the Secret changes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from vdx.api.common import DeletionPolicy, ManagementPolicy
+from vdx.api.turn import TurnService
+from vdx.controller.conditions import Phase
+from vdx.controller.ownership import without_marker
+from vdx.controller.plan import Change
+from vdx.controller.planners.common import find_owned, observe_only_outcome
+from vdx.controller.planners.turn import credentials_from_secret, pexip_name, plan_turn_server
+from vdx.controller.reconcilers import lookups
+from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
+from vdx.pexip.resources import TURN_SERVER
+
+if TYPE_CHECKING:
+    from vdx.controller.runtime import Runtime
+
+
+async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+    turn = parse(TurnService, body)
+    namespace = str(turn.namespace)
+    owner = owner_of_body(body)
+    tenant = await lookups.tenant_of_namespace(rt, namespace)
+    platform = lookups.connected_platform(rt, tenant)
+    data, version = await lookups.secret(rt, body, namespace, turn.spec.secret_ref.name, "TURN credentials")
+    credentials = credentials_from_secret(turn.spec, data)
+    if isinstance(credentials, str):
+        raise Stop(Phase.STALLED, "SecretIncomplete", credentials)
+    sent_version = (body.get("status") or {}).get("secretResourceVersion")
+    secret_changed = sent_version != version
+    recorded = lookups.recorded_uris(body, TURN_SERVER.name)
+    adopt = lookups.adopt_uri(body)
+    drift = not lookups.spec_changed(body)
+    observe_only = turn.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
+    events = []
+    for _ in range(3):
+        observed = await platform.cache.objects(TURN_SERVER)
+        plan = plan_turn_server(
+            turn.spec,
+            owner,
+            credentials,
+            observed,
+            recorded=recorded,
+            adopt=adopt,
+            secret_changed=secret_changed,
+        )
+        if observe_only:
+            if plan.owned:
+                plan.outcome = observe_only_outcome(plan.changes)
+            plan.changes = []
+        if not plan.changes:
+            break
+        for change in plan.changes:
+            obj = await apply_change(platform, change)
+            recorded = [obj.resource_uri]
+            is_drift = (
+                drift and change.action == "update" and not set(change.fields) <= {"secret_key", "password"}
+            )
+            events.append(change_event(change, platform.name, is_drift))
+            if is_drift:
+                rt.metrics.drift_corrections.labels("TurnService", TURN_SERVER.name).inc()
+            secret_changed = False
+    else:
+        raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
+    recorded = plan.owned or recorded
+    status = {
+        "pexipObjects": [
+            {"resource": TURN_SERVER.name, "resourceUri": uri, "name": pexip_name(owner)} for uri in recorded
+        ],
+        # The version Pexip holds the secret of; unchanged while observe-only leaves it unsent.
+        "secretResourceVersion": sent_version if secret_changed else version,
+        "domains": rt.domains_using_turn(namespace, turn.name),
+    }
+    return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
+
+
+async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+    turn = parse(TurnService, body)
+    if turn.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        return
+    tenant = await rt.tenant_for_namespace(str(turn.namespace))
+    if tenant is None:
+        return
+    platform = lookups.connected_platform(rt, tenant)
+    observed = await platform.cache.objects(TURN_SERVER)
+    found = find_owned(
+        observed,
+        owner_of_body(body),
+        recorded=lookups.recorded_uris(body, TURN_SERVER.name),
+        adopt=lookups.adopt_uri(body),
+    )
+    if found.obj is None:
+        return
+    if turn.spec.deletion_policy is DeletionPolicy.DELETE:
+        change = Change("delete", TURN_SERVER.name, found.obj.name, uri=found.obj.resource_uri)
+    else:
+        change = Change(
+            "update",
+            TURN_SERVER.name,
+            found.obj.name,
+            uri=found.obj.resource_uri,
+            fields={"description": without_marker(found.obj.description)},
+        )
+    await apply_change(platform, change)
+    await rt.kube.event(
+        body,
+        type_="Normal",
+        reason="Finalized",
+        message=f"{change.describe()} ({turn.spec.deletion_policy.value})",
+    )

@@ -1,0 +1,107 @@
+"""Run one operator instance: wait for the lease, then run kopf until told to stop or the lease is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+
+import kopf
+import uvicorn
+from kubernetes import client
+
+from vdx.controller.handlers import build_registry, settings
+from vdx.controller.http import health_app
+from vdx.controller.kube import Kube
+from vdx.controller.leader import LeaderElector
+from vdx.controller.runtime import Runtime, RuntimeSettings
+
+logger = logging.getLogger("vdx.operator")
+
+
+@dataclass
+class OperatorOptions:
+    namespace: str = "vdx-system"
+    identity: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    http_host: str = "0.0.0.0"  # noqa: S104 - probes and Prometheus reach the pod from outside
+    http_port: int | None = 8080
+    lease_seconds: int = 15
+    renew_seconds: float = 5.0
+    runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
+
+
+@dataclass
+class OperatorState:
+    """What the outside (tests, the demo, probes) may look at while it runs."""
+
+    runtime: Runtime | None = None
+    leading: bool = False
+    standing_by: bool = False
+    kopf_ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def run_operator(
+    api: client.ApiClient, options: OperatorOptions, stop: asyncio.Event, state: OperatorState | None = None
+) -> int:
+    """0 on a requested stop, 1 when the lease was lost (the process should exit and restart)."""
+    state = state or OperatorState()
+    runtime = Runtime(Kube(api), options.runtime)
+    state.runtime = runtime
+    server_task: asyncio.Task[None] | None = None
+    if options.http_port is not None:
+        app = health_app(runtime.metrics, lambda: state.leading or state.standing_by)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app, host=options.http_host, port=options.http_port, log_level="warning", lifespan="off"
+            )
+        )
+        server_task = asyncio.create_task(server.serve())
+    elector = LeaderElector(
+        api,
+        options.namespace,
+        options.identity,
+        lease_seconds=options.lease_seconds,
+        renew_seconds=options.renew_seconds,
+    )
+    state.standing_by = True
+    lost = asyncio.Event()
+    try:
+        if not await elector.acquire(stop):
+            return 0
+        state.standing_by = False
+        state.leading = True
+        runtime.metrics.leader.set(1)
+        hold_task = asyncio.create_task(elector.hold(lost))
+        kopf_stop: asyncio.Event = asyncio.Event()
+        kopf_task = asyncio.create_task(
+            kopf.operator(
+                registry=build_registry(runtime, api.configuration),
+                settings=settings(),
+                clusterwide=True,
+                standalone=True,
+                stop_flag=kopf_stop,
+                ready_flag=state.kopf_ready,
+            )
+        )
+        waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(lost.wait()), kopf_task]
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        kopf_stop.set()
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(kopf_task, timeout=10)
+        for task in (*waiters, hold_task):
+            task.cancel()
+        await runtime.close()
+        if not lost.is_set():
+            await asyncio.to_thread(elector.release)
+        return 1 if lost.is_set() else 0
+    finally:
+        state.leading = False
+        state.standing_by = False
+        runtime.metrics.leader.set(0)
+        if server_task is not None:
+            server.should_exit = True
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(server_task, timeout=5)

@@ -1,0 +1,312 @@
+"""The state one operator instance keeps, and the generic reconcile driver every kind goes through.
+
+Reconciles are level-triggered: whatever woke them (a Kubernetes change, a Secret change, a resync of
+the Pexip cache, a retry), they read the resource and the cached Pexip state, plan, apply and write
+status. One lock per object keeps two triggers from reconciling the same object at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubernetes.client.exceptions import ApiException
+
+from vdx.api.tenant import Tenant
+from vdx.controller.conditions import Outcome, Phase, conditions_for
+from vdx.controller.kube import Kube
+from vdx.controller.metrics import OperatorMetrics
+from vdx.controller.platforms import PlatformRuntime
+from vdx.controller.reconcilers import certificate, domain, platform, tenant, turn
+from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
+from vdx.pexip.errors import PexipError
+
+logger = logging.getLogger("vdx.operator")
+
+Key = tuple[str, str | None, str]  # kind, namespace, name
+
+PLURALS = {
+    "PexipPlatform": "pexipplatforms",
+    "Tenant": "tenants",
+    "Domain": "domains",
+    "TurnService": "turnservices",
+    "TlsCertificate": "tlscertificates",
+}
+RECONCILERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[Reconciled]]] = {
+    "PexipPlatform": platform.reconcile,
+    "Tenant": tenant.reconcile,
+    "Domain": domain.reconcile,
+    "TurnService": turn.reconcile,
+    "TlsCertificate": certificate.reconcile,
+}
+FINALIZERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]] = {
+    "PexipPlatform": platform.finalize,
+    "Tenant": tenant.finalize,
+    "Domain": domain.finalize,
+    "TurnService": turn.finalize,
+    "TlsCertificate": certificate.finalize,
+}
+# Order for a full pass: what others depend on first.
+ORDER = ("PexipPlatform", "Tenant", "TurnService", "TlsCertificate", "Domain")
+
+
+@dataclass
+class RuntimeSettings:
+    # Overrides every platform's resync interval (tests and the demo; production leaves it None).
+    resync_seconds: float | None = None
+    # Per-object retry backoff after a failure: base * 2^(n-1), capped.
+    retry_base_seconds: float = 2.0
+    retry_max_seconds: float = 300.0
+    # Extra keyword arguments for every PexipClient (tests pass a RetryPolicy, timeouts).
+    client_options: dict[str, Any] = field(default_factory=dict)
+    resync_concurrency: int = 8
+
+
+def key_of(body: dict[str, Any]) -> Key:
+    meta = body["metadata"]
+    return (str(body["kind"]), meta.get("namespace"), str(meta["name"]))
+
+
+class Runtime:
+    def __init__(self, kube: Kube, settings: RuntimeSettings | None = None) -> None:
+        self.kube = kube
+        self.settings = settings or RuntimeSettings()
+        self.metrics = OperatorMetrics()
+        self.platforms: dict[str, PlatformRuntime] = {}
+        self.tenants: dict[str, Tenant] = {}
+        self.known: dict[Key, dict[str, Any]] = {}
+        self._locks: dict[Key, asyncio.Lock] = {}
+        self._failures: dict[Key, int] = {}
+        self._secret_users: dict[tuple[str, str], set[Key]] = {}
+        self._turn_users: dict[tuple[str, str], set[str]] = {}
+        self._resync_tasks: dict[str, asyncio.Task[None]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+        self._claims: tuple[float, list[dict[str, Any]]] | None = None
+        self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
+        self.reconcile_count = 0
+
+    # ------------------------------------------------------------------ lookups used by reconcilers
+    async def tenant_for_namespace(self, namespace: str) -> Tenant | None:
+        for known in self.tenants.values():
+            if known.spec.namespace == namespace:
+                return known
+        for body in await self.kube.list("tenants"):
+            if (body.get("spec") or {}).get("namespace") == namespace:
+                found = Tenant.model_validate(body)
+                self.tenants[found.name] = found
+                return found
+        return None
+
+    async def domain_owner(self, platform_name: str, fqdn: str) -> str | None:
+        """The tenant whose claim on `fqdn` came first (creation time, then name) on a platform."""
+        now = time.monotonic()
+        if self._claims is None or now - self._claims[0] > 2.0:
+            self._claims = (now, await self.kube.list("tenants"))
+        claims = [
+            (t["metadata"].get("creationTimestamp") or "", t["metadata"]["name"])
+            for t in self._claims[1]
+            if (t.get("spec") or {}).get("platformRef", {}).get("name") == platform_name
+            and fqdn in ((t.get("spec") or {}).get("domains") or [])
+            and not t["metadata"].get("deletionTimestamp")
+        ]
+        return min(claims)[1] if claims else None
+
+    def watch_secret(self, namespace: str, name: str, body: dict[str, Any]) -> None:
+        self._secret_users.setdefault((namespace, name), set()).add(key_of(body))
+
+    def note_turn_user(self, namespace: str, turn_name: str, domain_name: str) -> None:
+        """Remember that a Domain uses a TurnService; a new user refreshes the TurnService's status."""
+        users = self._turn_users.setdefault((namespace, turn_name), set())
+        if domain_name not in users:
+            users.add(domain_name)
+            turn = self.known.get(("TurnService", namespace, turn_name))
+            if turn is not None:
+                self._spawn(self.reconcile("TurnService", turn, from_resync=True))
+
+    def domains_using_turn(self, namespace: str, turn_name: str) -> list[str]:
+        return sorted(self._turn_users.get((namespace, turn_name), set()))
+
+    # ------------------------------------------------------------------ platforms
+    def add_platform(self, runtime: PlatformRuntime) -> None:
+        self.platforms[runtime.name] = runtime
+        self._resync_tasks[runtime.name] = asyncio.create_task(self._resync_loop(runtime.name))
+
+    async def drop_platform(self, name: str) -> None:
+        task = self._resync_tasks.pop(name, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        runtime = self.platforms.pop(name, None)
+        if runtime is not None:
+            await runtime.close()
+
+    def platform_of(self, key: Key, body: dict[str, Any]) -> str | None:
+        kind, namespace, name = key
+        if kind == "PexipPlatform":
+            return name
+        if kind == "Tenant":
+            return str(((body.get("spec") or {}).get("platformRef") or {}).get("name"))
+        for known in self.tenants.values():
+            if known.spec.namespace == namespace:
+                return known.spec.platform_ref.name
+        return None
+
+    def wake_platform_members(self, name: str) -> None:
+        """Reconcile everything on a platform soon (it just became reachable)."""
+        self._spawn(self.reconcile_platform_members(name))
+
+    async def reconcile_platform_members(self, name: str) -> None:
+        members = [
+            (k, b)
+            for k, b in self.known.items()
+            if k[0] != "PexipPlatform" and self.platform_of(k, b) == name
+        ]
+        members.sort(key=lambda kb: ORDER.index(kb[0][0]))
+        gate = asyncio.Semaphore(self.settings.resync_concurrency)
+
+        async def one(kind: str, body: dict[str, Any]) -> None:
+            async with gate:
+                await self.reconcile(kind, body, from_resync=True)
+
+        for kind in ORDER[1:]:
+            await asyncio.gather(*(one(k[0], b) for k, b in members if k[0] == kind))
+
+    async def _resync_loop(self, name: str) -> None:
+        while True:
+            runtime = self.platforms.get(name)
+            if runtime is None:
+                return
+            await asyncio.sleep(runtime.resync_seconds * self._rng.uniform(0.9, 1.1))
+            if runtime.breaker.is_open:
+                continue
+            try:
+                await runtime.cache.refresh()
+                runtime.breaker.success()
+            except PexipError as exc:
+                runtime.breaker.failure()
+                logger.warning("resync of platform %s failed: %s", name, exc.message)
+                continue
+            runtime.export_request_counts()
+            await self.reconcile_platform_members(name)
+
+    # ------------------------------------------------------------------ the driver
+    def _spawn(self, coroutine: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def retry_delay(self, key: Key) -> float:
+        failures = self._failures.get(key, 1)
+        delay = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (failures - 1))
+        return float(delay * self._rng.uniform(0.8, 1.2))
+
+    async def reconcile(self, kind: str, body: dict[str, Any], *, from_resync: bool = False) -> Outcome:
+        key = key_of(body)
+        if from_resync:
+            body = self.known.get(key, body)
+        else:
+            self.known[key] = body
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            started = time.monotonic()
+            self.reconcile_count += 1
+            result = await self._run(kind, body)
+            await self._report(kind, key, body, result)
+            self.metrics.reconcile_seconds.labels(kind).observe(time.monotonic() - started)
+            self.metrics.reconciles.labels(kind, result.outcome.phase.value.lower()).inc()
+        if result.outcome.phase is Phase.FAILED:
+            self._failures[key] = self._failures.get(key, 0) + 1
+        else:
+            self._failures.pop(key, None)
+        if kind in ("TurnService", "TlsCertificate") and result.outcome.phase is Phase.READY:
+            self._wake_domains(key)
+        return result.outcome
+
+    async def _run(self, kind: str, body: dict[str, Any]) -> Reconciled:
+        try:
+            return await RECONCILERS[kind](self, body)
+        except Stop as stop:
+            return Reconciled(stop.outcome)
+        except PexipError as exc:
+            name = self.platform_of(key_of(body), body)
+            if name in self.platforms and (exc.status is None or exc.status >= 500 or exc.status == 429):
+                self.platforms[name].breaker.failure()
+            return Reconciled(pexip_failure(exc))
+        except ApiException as exc:
+            return Reconciled(
+                Outcome(
+                    Phase.FAILED, "KubernetesUnavailable", f"Kubernetes API error {exc.status}: {exc.reason}"
+                )
+            )
+
+    async def _report(self, kind: str, key: Key, body: dict[str, Any], result: Reconciled) -> None:
+        previous = dict(body.get("status") or {})
+        generation = (body.get("metadata") or {}).get("generation")
+        conditions = conditions_for(result.outcome, generation, previous.get("conditions"))
+        conditions += result.extra_conditions
+        for extra in result.extra_conditions:
+            old = next((c for c in previous.get("conditions") or [] if c.get("type") == extra["type"]), None)
+            extra["lastTransitionTime"] = (
+                old["lastTransitionTime"]
+                if old and old.get("status") == extra["status"]
+                else conditions[0]["lastTransitionTime"]
+            )
+        status = {**previous, **result.status, "observedGeneration": generation, "conditions": conditions}
+        if status != previous:
+            await self.kube.patch_status(PLURALS[kind], key[2], key[1], status)
+            body["status"] = status
+            if key in self.known:
+                self.known[key]["status"] = status
+        for event in result.events:
+            await self.kube.event(body, type_=event.type, reason=event.reason, message=event.message)
+        old_ready = next((c for c in previous.get("conditions") or [] if c.get("type") == "Ready"), None)
+        changed = old_ready is None or old_ready.get("reason") != result.outcome.reason
+        if result.outcome.phase in (Phase.STALLED, Phase.FAILED) and changed:
+            await self.kube.event(
+                body, type_="Warning", reason=result.outcome.reason, message=result.outcome.message
+            )
+
+    def _wake_domains(self, key: Key) -> None:
+        _, namespace, _ = key
+        for other_key, other in list(self.known.items()):
+            if other_key[0] == "Domain" and other_key[1] == namespace:
+                ready = any(
+                    c.get("type") == "Ready" and c.get("status") == "True"
+                    for c in (other.get("status") or {}).get("conditions") or []
+                )
+                if not ready:
+                    self._spawn(self.reconcile("Domain", other, from_resync=True))
+
+    async def finalize(self, kind: str, body: dict[str, Any]) -> None:
+        """Honour deletionPolicy; raise PexipError to have the deletion retried."""
+        key = key_of(body)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            finalizer = FINALIZERS.get(kind)
+            if finalizer is not None:
+                await finalizer(self, body)
+        self.known.pop(key, None)
+        if kind == "Tenant":
+            self.tenants.pop(key[2], None)
+        if kind == "Domain":
+            for users in self._turn_users.values():
+                users.discard(key[2])
+
+    async def secret_changed(self, namespace: str, name: str) -> None:
+        for key in sorted(self._secret_users.get((namespace, name), set())):
+            body = self.known.get(key)
+            if body is not None:
+                await self.reconcile(key[0], body, from_resync=True)
+
+    async def close(self) -> None:
+        for name in list(self.platforms):
+            await self.drop_platform(name)
+        for task in list(self._background):
+            task.cancel()
