@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.synced
 
-.PHONY: demo test lint typecheck schemas lock env clean
+.PHONY: demo test controlplane schemas lock env clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@bash scripts/bootstrap-env
@@ -19,7 +19,12 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check operator tests stacks policies
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vdx schemas --check
+	$(VENV)/bin/vdx controlplane build
 	$(VENV)/bin/python -m pytest
+
+# etcd + kube-apiserver + kubectl from the Go module proxy, once, into the user cache.
+controlplane: $(STAMP)
+	$(VENV)/bin/vdx controlplane build
 
 schemas: $(STAMP)
 	$(VENV)/bin/vdx schemas

@@ -1,0 +1,118 @@
+"""Install CustomResourceDefinitions from a directory and wait until clients can use them.
+
+A CRD is usable only after the API server marks it `Established` *and* publishes it in discovery;
+creating a custom resource in between fails with 404, which makes tests flaky.  So this waits for
+both, like envtest's `WaitForCRDs`.  Files are applied with server-side apply, so installing the
+same directory twice (a restarted demo, a re-run) is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from kubernetes import client
+
+_SUFFIXES = (".yaml", ".yml", ".json")
+FIELD_MANAGER = "vdx-controlplane"
+
+
+class CRDError(RuntimeError):
+    """A CRD file is unreadable, or a CRD did not become usable in time."""
+
+
+def load_crds(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """Every CustomResourceDefinition document in the given files/directories (recursively, sorted).
+
+    A missing directory yields nothing: the project's `schemas/crds/` may not exist yet, and a
+    control plane without CRDs is still useful.
+    """
+    crds: list[dict[str, Any]] = []
+    for root in paths:
+        if root.is_file():
+            files = [root]
+        elif root.is_dir():
+            files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
+        else:
+            continue
+        for file in files:
+            try:
+                documents = list(yaml.safe_load_all(file.read_text()))
+            except yaml.YAMLError as exc:
+                raise CRDError(f"{file}: not valid YAML: {exc}") from exc
+            for document in documents:
+                if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":
+                    crds.append(document)
+    return crds
+
+
+def _served_plurals(api: client.ApiClient, group: str, version: str) -> set[str]:
+    request = api.param_serialize(method="GET", resource_path=f"/apis/{group}/{version}")
+    try:
+        response: Any = api.call_api(*request)
+        response.read()
+    except client.ApiException:
+        return set()
+    if response.status != 200 or not response.data:
+        return set()
+    body = json.loads(response.data)
+    return {resource["name"] for resource in body.get("resources", [])}
+
+
+def _message(error: client.ApiException) -> str:
+    """The Status message the server sent, which names the offending field."""
+    try:
+        return str(json.loads(error.body or "")["message"])
+    except (TypeError, ValueError, KeyError):
+        return f"HTTP {error.status} {error.reason}"
+
+
+def _established(crd: client.V1CustomResourceDefinition) -> bool:
+    conditions = (crd.status.conditions if crd.status else None) or []
+    state = {condition.type: condition.status for condition in conditions}
+    return state.get("Established") == "True" and state.get("NamesAccepted") == "True"
+
+
+def install_crds(
+    api: client.ApiClient, documents: Sequence[dict[str, Any]], timeout: float = 30.0
+) -> list[str]:
+    """Server-side apply each CRD, then wait until all are Established and served; returns names."""
+    extensions = client.ApiextensionsV1Api(api)
+    names: list[str] = []
+    for document in documents:
+        name = document["metadata"]["name"]
+        try:
+            extensions.patch_custom_resource_definition(
+                name,
+                document,
+                field_manager=FIELD_MANAGER,
+                force=True,
+                _content_type="application/apply-patch+yaml",
+            )
+        except client.ApiException as error:
+            raise CRDError(f"the API server rejected CRD {name}: {_message(error)}") from error
+        names.append(name)
+    deadline = time.monotonic() + timeout
+    pending = {document["metadata"]["name"]: document for document in documents}
+    while pending:
+        for name, document in list(pending.items()):
+            crd = extensions.read_custom_resource_definition(name)
+            if not _established(crd):
+                continue
+            group = document["spec"]["group"]
+            plural = document["spec"]["names"]["plural"]
+            versions = [v["name"] for v in document["spec"]["versions"] if v.get("served", True)]
+            if all(plural in _served_plurals(api, group, version) for version in versions):
+                del pending[name]
+        if not pending:
+            break
+        if time.monotonic() > deadline:
+            raise CRDError(
+                f"CRDs not established and served after {timeout:.0f}s: {', '.join(sorted(pending))}"
+            )
+        time.sleep(0.1)
+    return names
