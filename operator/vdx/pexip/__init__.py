@@ -1,0 +1,111 @@
+"""Pexip Infinity Management API: an async client (`PexipClient`) and, in `vdx.pexip.simulator`,
+a faithful simulator of the API for tests and demos.
+
+Typical use:
+    async with PexipClient(url, auth=BasicAuth(user, password), verify=ca_bundle) as pexip:
+        rooms = await pexip.list(CONFERENCE, filters={"tag": "rm"})
+        turn = await pexip.create(TURN_SERVER, {"name": "turn-rm", "address": "turn.vdx.rm.dk"})
+"""
+
+from vdx.pexip import models
+from vdx.pexip.auth import BasicAuth, OAuth2ClientCredentials
+from vdx.pexip.client import PexipClient, build_params, id_from_location
+from vdx.pexip.errors import (
+    AmbiguousCreateError,
+    AuthenticationError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PermissionDeniedError,
+    PexipError,
+    PexipHTTPError,
+    PexipProtocolError,
+    PexipTransportError,
+    RateLimitedError,
+    ServerError,
+    ValidationError,
+)
+from vdx.pexip.limits import PlatformLimiter, TokenBucket, shared_limiter
+from vdx.pexip.metrics import RequestCounters
+from vdx.pexip.resources import (
+    AUTOMATIC_PARTICIPANT,
+    CA_CERTIFICATE,
+    CONFERENCE,
+    CONFERENCE_ALIAS,
+    DEVICE,
+    DNS_SERVER,
+    END_USER,
+    EVENT_SINK,
+    GLOBAL,
+    HISTORY_CONFERENCE,
+    HISTORY_PARTICIPANT,
+    IDENTITY_PROVIDER,
+    IDENTITY_PROVIDER_ATTRIBUTE,
+    IDENTITY_PROVIDER_GROUP,
+    IVR_THEME,
+    MANAGEMENT_VM,
+    NTP_SERVER,
+    REGISTRATION,
+    SECRET_FIELDS,
+    STUN_SERVER,
+    SYSLOG_SERVER,
+    SYSTEM_LOCATION,
+    TLS_CERTIFICATE,
+    TURN_SERVER,
+    WEBAPP_ALIAS,
+    WEBAPP_BRANDING,
+    Kind,
+)
+from vdx.pexip.retry import RetryPolicy
+
+__all__ = [
+    "AUTOMATIC_PARTICIPANT",
+    "CA_CERTIFICATE",
+    "CONFERENCE",
+    "CONFERENCE_ALIAS",
+    "DEVICE",
+    "DNS_SERVER",
+    "END_USER",
+    "EVENT_SINK",
+    "GLOBAL",
+    "HISTORY_CONFERENCE",
+    "HISTORY_PARTICIPANT",
+    "IDENTITY_PROVIDER",
+    "IDENTITY_PROVIDER_ATTRIBUTE",
+    "IDENTITY_PROVIDER_GROUP",
+    "IVR_THEME",
+    "MANAGEMENT_VM",
+    "NTP_SERVER",
+    "REGISTRATION",
+    "SECRET_FIELDS",
+    "STUN_SERVER",
+    "SYSLOG_SERVER",
+    "SYSTEM_LOCATION",
+    "TLS_CERTIFICATE",
+    "TURN_SERVER",
+    "WEBAPP_ALIAS",
+    "WEBAPP_BRANDING",
+    "AmbiguousCreateError",
+    "AuthenticationError",
+    "BasicAuth",
+    "Kind",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "OAuth2ClientCredentials",
+    "PermissionDeniedError",
+    "PexipClient",
+    "PexipError",
+    "PexipHTTPError",
+    "PexipProtocolError",
+    "PexipTransportError",
+    "PlatformLimiter",
+    "RateLimitedError",
+    "RequestCounters",
+    "RetryPolicy",
+    "ServerError",
+    "TokenBucket",
+    "ValidationError",
+    "build_params",
+    "id_from_location",
+    "models",
+    "shared_limiter",
+]

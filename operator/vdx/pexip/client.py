@@ -1,0 +1,519 @@
+"""Async client for the Pexip Infinity Management API.
+
+Built for a reconciling operator: every write is read back (Pexip answers writes with empty
+bodies), lists follow `meta.next`, and the transport is wrapped in the platform's shared limits
+and a retry policy that never duplicates a create. Nothing here knows about the simulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import ssl
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from vdx.pexip import models
+from vdx.pexip.auth import BasicAuth
+from vdx.pexip.errors import (
+    AmbiguousCreateError,
+    NotFoundError,
+    PexipError,
+    PexipHTTPError,
+    PexipProtocolError,
+    PexipTransportError,
+    http_error,
+    scrub,
+)
+from vdx.pexip.limits import PlatformLimiter, shared_limiter
+from vdx.pexip.metrics import RequestCounters
+from vdx.pexip.resources import GLOBAL, HISTORY_PARTICIPANT, MANAGEMENT_VM, SECRET_FIELDS, Kind
+from vdx.pexip.retry import RetryPolicy, parse_retry_after
+
+M = TypeVar("M", bound=models.PexipModel)
+Sleep = Callable[[float], Awaitable[None]]
+FileUpload = tuple[str, bytes]  # (filename, content)
+
+logger = logging.getLogger("vdx.pexip")
+
+# Failures where the request certainly never reached the server: safe to resend even a POST.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _secret_values(payload: Any) -> list[str]:
+    """Every value under a secret-named key, at any depth."""
+    found: list[str] = []
+    if isinstance(payload, Mapping):
+        for key, value in payload.items():
+            if key in SECRET_FIELDS and isinstance(value, str) and value:
+                found.append(value)
+            else:
+                found.extend(_secret_values(value))
+    elif isinstance(payload, list | tuple):
+        for item in payload:
+            found.extend(_secret_values(item))
+    return found
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return str(value.isoformat(timespec="seconds"))
+    if isinstance(value, list | tuple | set):
+        return ",".join(_format_value(v) for v in value)
+    return str(value)
+
+
+def build_params(
+    filters: Mapping[str, Any] | None, order_by: str | Sequence[str] | None, limit: int | None
+) -> list[tuple[str, str]]:
+    """Query parameters: `field[__lookup]=value`, `order_by` (repeatable), `limit`."""
+    params = [(k, _format_value(v)) for k, v in (filters or {}).items()]
+    if isinstance(order_by, str):
+        params.append(("order_by", order_by))
+    elif order_by:
+        params.extend(("order_by", o) for o in order_by)
+    if limit is not None:
+        params.append(("limit", str(limit)))
+    return params
+
+
+def id_from_location(location: str) -> str:
+    """The trailing id/UUID of a `Location` header (absolute URL or host-relative path)."""
+    path = urlsplit(location).path
+    parts = [p for p in path.split("/") if p]
+    if not parts:
+        raise PexipProtocolError("Location header has no object id")
+    return str(parts[-1])
+
+
+def _ssl_context(verify: bool | str | ssl.SSLContext) -> bool | ssl.SSLContext:
+    if isinstance(verify, str):
+        return ssl.create_default_context(cafile=verify)
+    return verify
+
+
+class PexipClient:
+    """One platform's Management API.
+
+    `auth` is an httpx auth (see `vdx.pexip.auth`) or a (username, password) pair. `verify` is
+    True (system trust), a CA bundle path, or an `ssl.SSLContext`; False only for experiments.
+    The limiter defaults to the one shared by every client of the same base URL.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | tuple[str, str] | None = None,
+        verify: bool | str | ssl.SSLContext = True,
+        timeout: float = 30.0,
+        page_size: int = 500,
+        limiter: PlatformLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        counters: RequestCounters | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        if isinstance(auth, tuple):
+            auth = BasicAuth(*auth)
+        self._auth_secrets: tuple[str, ...] = tuple(getattr(auth, "secret_values", ()))
+        self._auth = auth
+        self.page_size = page_size
+        self.limiter = limiter or shared_limiter(self.base_url)
+        self.retry = retry or RetryPolicy()
+        self.counters = counters or RequestCounters()
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=auth,
+            verify=_ssl_context(verify),
+            timeout=timeout,
+            transport=transport,
+            headers={"Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def __repr__(self) -> str:
+        return f"PexipClient({self.base_url!r})"
+
+    # ------------------------------------------------------------------ transport
+    def _secrets(self, payload: Any) -> list[str]:
+        auth_secrets = tuple(getattr(self._auth, "secret_values", ())) or self._auth_secrets
+        return [*_secret_values(payload), *auth_secrets]
+
+    async def _send_once(
+        self,
+        method: str,
+        url: str,
+        label: str,
+        *,
+        params: Sequence[tuple[str, str]] | None = None,
+        json_body: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Mapping[str, FileUpload] | None = None,
+    ) -> httpx.Response:
+        """One attempt through the platform limiter, counted and logged without bodies."""
+        async with self.limiter.slot():
+            started = time.monotonic()
+            try:
+                response = await self._http.request(
+                    method,
+                    url,
+                    params=list(params) if params else None,
+                    json=json_body if json_body is not None else None,
+                    data=data,
+                    files={k: (name, content) for k, (name, content) in files.items()} if files else None,
+                )
+            except httpx.TransportError as exc:
+                self.counters.record(method, label, "error")
+                logger.info("pexip %s %s failed: %s", method, urlsplit(url).path, type(exc).__name__)
+                raise
+        self.counters.record(method, label, response.status_code)
+        logger.debug(
+            "pexip %s %s -> %d in %.3fs",
+            method,
+            urlsplit(url).path,
+            response.status_code,
+            time.monotonic() - started,
+        )
+        if response.status_code == 429:
+            pause = parse_retry_after(response.headers.get("Retry-After"))
+            if pause:
+                self.limiter.pause(min(pause, self.retry.max_retry_after))
+        return response
+
+    def _error(self, response: httpx.Response, method: str, url: str, payload: Any) -> PexipHTTPError:
+        return http_error(
+            response.status_code,
+            response.content,
+            method=method,
+            path=urlsplit(url).path,
+            secrets=self._secrets(payload),
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+
+    def _transport_error(self, exc: httpx.TransportError, method: str, url: str, payload: Any) -> PexipError:
+        text = scrub(f"{method} {urlsplit(url).path}: {type(exc).__name__}: {exc}", self._secrets(payload))
+        return PexipTransportError(text, method=method, path=urlsplit(url).path)
+
+    async def _wait(
+        self, attempt: int, retry_after: float | None, method: str, label: str, reason: str
+    ) -> None:
+        self.counters.record_retry(method, label, reason)
+        await self._sleep(self.retry.delay(attempt, retry_after, self._rng))
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        label: str = "",
+        *,
+        params: Sequence[tuple[str, str]] | None = None,
+        json_body: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Mapping[str, FileUpload] | None = None,
+        expect: Iterable[int] = (200,),
+    ) -> httpx.Response:
+        """An idempotent request with retries on 429, 5xx and network errors (never other 4xx).
+
+        Do not use for POST creates: see `create`, which checks before it resends.
+        """
+        label = label or urlsplit(url).path
+        payload = json_body if json_body is not None else data
+        expected = set(expect)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._send_once(
+                    method, url, label, params=params, json_body=json_body, data=data, files=files
+                )
+            except httpx.TransportError as exc:
+                if attempt >= self.retry.max_attempts:
+                    raise self._transport_error(exc, method, url, payload) from None
+                await self._wait(attempt, None, method, label, "network")
+                continue
+            if response.status_code in expected:
+                return response
+            error = self._error(response, method, url, payload)
+            if response.status_code not in self.retry.statuses or attempt >= self.retry.max_attempts:
+                raise error
+            if error.retry_after is not None and error.retry_after > self.retry.max_retry_after:
+                raise error
+            await self._wait(attempt, error.retry_after, method, label, str(response.status_code))
+
+    def _json(self, response: httpx.Response) -> Any:
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            raise PexipProtocolError(
+                f"{response.request.method} {response.request.url.path}: response is not JSON",
+                status=response.status_code,
+            ) from None
+
+    # ------------------------------------------------------------------ reads
+    async def iter_raw(
+        self,
+        path: str,
+        *,
+        filters: Mapping[str, Any] | None = None,
+        order_by: str | Sequence[str] | None = None,
+        page_size: int | None = None,
+        label: str = "",
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every object of a list endpoint, page by page, following `meta.next`."""
+        url: str | None = path
+        params: list[tuple[str, str]] | None = build_params(filters, order_by, page_size or self.page_size)
+        seen_pages = 0
+        while url is not None:
+            response = await self.request("GET", url, label or path, params=params)
+            body = self._json(response)
+            if not isinstance(body, dict) or not isinstance(body.get("objects"), list):
+                raise PexipProtocolError(f"GET {path}: not a list envelope")
+            for obj in body["objects"]:
+                yield obj
+            nxt = (body.get("meta") or {}).get("next")
+            seen_pages += 1
+            if not nxt or not body["objects"]:
+                break
+            url = urljoin(self.base_url + "/", nxt)
+            params = None  # `next` already carries the filters, limit and offset
+
+    async def iterate(
+        self,
+        kind: Kind[M],
+        *,
+        filters: Mapping[str, Any] | None = None,
+        order_by: str | Sequence[str] | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[M]:
+        async for obj in self.iter_raw(
+            kind.path, filters=filters, order_by=order_by, page_size=page_size, label=kind.label
+        ):
+            yield kind.model.model_validate(obj)
+
+    async def list(
+        self,
+        kind: Kind[M],
+        *,
+        filters: Mapping[str, Any] | None = None,
+        order_by: str | Sequence[str] | None = None,
+        page_size: int | None = None,
+    ) -> list[M]:
+        """All objects of `kind` matching `filters` (e.g. `{"name__startswith": "rm-"}`)."""
+        return [o async for o in self.iterate(kind, filters=filters, order_by=order_by, page_size=page_size)]
+
+    async def get(self, kind: Kind[M], object_id: int | str) -> M:
+        response = await self.request("GET", kind.uri(object_id), kind.label)
+        return kind.model.model_validate(self._json(response))
+
+    async def get_by_uri(self, kind: Kind[M], uri: str) -> M:
+        response = await self.request("GET", uri, kind.label)
+        return kind.model.model_validate(self._json(response))
+
+    async def find(self, kind: Kind[M], **filters: Any) -> M | None:
+        """The one object matching `filters`, None if there is none; PexipError if several."""
+        found = await self.list(kind, filters=filters, page_size=2)
+        if len(found) > 1:
+            raise PexipError(f"{kind.name}: more than one object matches {sorted(filters)}")
+        return found[0] if found else None
+
+    async def schema(self, kind: Kind[Any]) -> dict[str, Any]:
+        response = await self.request("GET", f"{kind.path}schema/", kind.label)
+        body = self._json(response)
+        assert isinstance(body, dict)
+        return body
+
+    async def version(self) -> str:
+        """The running Infinity version, from `status/v1/management_vm/`."""
+        vms = await self.list(MANAGEMENT_VM)
+        primary = next((vm for vm in vms if vm.primary), vms[0] if vms else None)
+        if primary is None:
+            raise PexipProtocolError("no management node in status/v1/management_vm/")
+        return primary.version
+
+    async def get_singleton(self, kind: Kind[M]) -> M:
+        return await self.get(kind, 1)
+
+    async def global_settings(self) -> models.GlobalSettings:
+        return await self.get(GLOBAL, 1)
+
+    # ------------------------------------------------------------------ writes
+    async def _lookup(
+        self, kind: Kind[M], data: Mapping[str, Any], lookup: Mapping[str, Any] | None
+    ) -> tuple[bool, M | None]:
+        """(possible, found): search for an object a failed create may have made."""
+        filters = dict(lookup) if lookup is not None else {k: data[k] for k in kind.unique_key if k in data}
+        if lookup is None and kind.unique_key and len(filters) != len(kind.unique_key):
+            filters = {}
+        if not filters and kind.matcher is None:
+            return False, None
+        candidates = await self.list(kind, filters=filters)
+        if kind.matcher is not None:
+            candidates = [c for c in candidates if kind.matcher(data, c)]
+        return True, candidates[0] if candidates else None
+
+    async def create(
+        self,
+        kind: Kind[M],
+        data: Mapping[str, Any],
+        *,
+        lookup: Mapping[str, Any] | None = None,
+        file: FileUpload | None = None,
+    ) -> M:
+        """POST, then read the new object back from `Location`.
+
+        When the outcome is unknown (5xx, or the connection broke after sending), the object is
+        searched for by `lookup` (default: the kind's unique key) before any retry, so the create
+        is never duplicated; without any way to look it up, `AmbiguousCreateError` is raised.
+        With `file`, the body is sent as multipart (`kind.file_field` carries the file).
+        """
+        payload = dict(data)
+        form: dict[str, Any] | None = None
+        files: dict[str, FileUpload] | None = None
+        if file is not None:
+            if kind.file_field is None:
+                raise ValueError(f"{kind.name} takes no file upload")
+            form, files = _multipart_fields(payload), {kind.file_field: file}
+        attempt = 0
+        while True:
+            attempt += 1
+            unknown_outcome: PexipError | None = None
+            try:
+                response = await self._send_once(
+                    "POST",
+                    kind.path,
+                    kind.label,
+                    json_body=None if form is not None else payload,
+                    data=form,
+                    files=files,
+                )
+            except _NOT_SENT as exc:
+                if attempt >= self.retry.max_attempts:
+                    raise self._transport_error(exc, "POST", kind.path, payload) from None
+                await self._wait(attempt, None, "POST", kind.label, "network")
+                continue
+            except httpx.TransportError as exc:
+                unknown_outcome = self._transport_error(exc, "POST", kind.path, payload)
+            else:
+                if response.status_code in (200, 201):
+                    location = response.headers.get("Location")
+                    if not location:
+                        raise PexipProtocolError(f"POST {kind.path}: no Location header", status=201)
+                    return await self.get(kind, id_from_location(location))
+                error = self._error(response, "POST", kind.path, payload)
+                if response.status_code not in self.retry.statuses:
+                    raise error
+                if response.status_code == 429:
+                    # Refused before processing: nothing was created, resending is safe.
+                    if attempt >= self.retry.max_attempts or (
+                        error.retry_after is not None and error.retry_after > self.retry.max_retry_after
+                    ):
+                        raise error
+                    await self._wait(attempt, error.retry_after, "POST", kind.label, "429")
+                    continue
+                unknown_outcome = error
+            possible, existing = await self._lookup(kind, payload, lookup)
+            if existing is not None:
+                logger.info("pexip POST %s: outcome was unknown, found the object already created", kind.path)
+                return existing
+            if not possible:
+                raise AmbiguousCreateError(
+                    f"POST {kind.path}: outcome unknown ({unknown_outcome.message});"
+                    " no unique key to check before resending",
+                    status=unknown_outcome.status,
+                    method="POST",
+                    path=kind.path,
+                )
+            if attempt >= self.retry.max_attempts:
+                raise unknown_outcome
+            await self._wait(attempt, unknown_outcome.retry_after, "POST", kind.label, "unknown_outcome")
+
+    async def update(
+        self,
+        kind: Kind[M],
+        object_id: int | str,
+        changes: Mapping[str, Any],
+        *,
+        file: FileUpload | None = None,
+    ) -> M:
+        """PATCH (merge then full re-validation on the server), then read the object back."""
+        payload = dict(changes)
+        if file is not None:
+            if kind.file_field is None:
+                raise ValueError(f"{kind.name} takes no file upload")
+            await self.request(
+                "PATCH",
+                kind.uri(object_id),
+                kind.label,
+                data=_multipart_fields(payload),
+                files={kind.file_field: file},
+                expect=(200, 202, 204),
+            )
+        else:
+            await self.request(
+                "PATCH", kind.uri(object_id), kind.label, json_body=payload, expect=(200, 202, 204)
+            )
+        return await self.get(kind, object_id)
+
+    async def delete(self, kind: Kind[Any], object_id: int | str, *, missing_ok: bool = True) -> bool:
+        """DELETE one object; True if it was deleted, False if it was already gone (`missing_ok`)."""
+        try:
+            await self.request("DELETE", kind.uri(object_id), kind.label, expect=(200, 202, 204))
+        except NotFoundError:
+            if missing_ok:
+                return False
+            raise
+        return True
+
+    # ------------------------------------------------------------------ history helpers
+    def history_participants(
+        self, start: datetime, end: datetime, *, page_size: int = 1000, **filters: Any
+    ) -> AsyncIterator[models.HistoryParticipant]:
+        """Participants whose call ended in [start, end) (naive UTC), the usual export window."""
+        window = {"end_time__gte": start, "end_time__lt": end, **filters}
+        return self.iterate(HISTORY_PARTICIPANT, filters=window, order_by="end_time", page_size=page_size)
+
+
+def _multipart_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Multipart text parts: booleans as `true`/`false`, lists as repeated parts, None omitted."""
+    out: dict[str, Any] = {}
+    for key, value in payload.items():
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            out[key] = [_format_value(v) for v in value]
+        else:
+            out[key] = _format_value(value)
+    return out
+
+
+__all__ = ["PexipClient", "build_params", "id_from_location"]

@@ -1,0 +1,155 @@
+"""Typed errors of the Pexip client, built from the three error shapes of spec §1.11.
+
+Messages are assembled here, and every message passes through `scrub` with the secret values of
+the request that failed, so a server that echoes a value cannot leak it into logs or tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+
+class PexipError(Exception):
+    """Base of every error the client raises."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        method: str = "",
+        path: str = "",
+        resource: str | None = None,
+        field_errors: Mapping[str, list[str]] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.method = method
+        self.path = path
+        self.resource = resource
+        self.field_errors: dict[str, list[str]] = dict(field_errors or {})
+        self.retry_after = retry_after
+
+
+class PexipTransportError(PexipError):
+    """The platform could not be reached, or the connection broke, after all retries."""
+
+
+class PexipProtocolError(PexipError):
+    """The platform answered something the client cannot interpret (bad JSON, no Location)."""
+
+
+class AmbiguousCreateError(PexipError):
+    """A create may or may not have committed and there is no unique key to find out safely."""
+
+
+class PexipHTTPError(PexipError):
+    """A non-success HTTP status."""
+
+
+class ValidationError(PexipHTTPError):
+    """400: field errors (`field_errors`) or a framework error (`message`)."""
+
+
+class AuthenticationError(PexipHTTPError):
+    """401: missing or wrong credentials, or an expired token."""
+
+
+class PermissionDeniedError(PexipHTTPError):
+    """403: authenticated, but the admin role lacks a permission."""
+
+
+class NotFoundError(PexipHTTPError):
+    """404: no such object or path."""
+
+
+class MethodNotAllowedError(PexipHTTPError):
+    """405: e.g. POST to a singleton or a status resource."""
+
+
+class RateLimitedError(PexipHTTPError):
+    """429 after retries were exhausted (or `Retry-After` was beyond the policy's patience)."""
+
+
+class ServerError(PexipHTTPError):
+    """5xx after retries were exhausted."""
+
+
+_BY_STATUS: dict[int, type[PexipHTTPError]] = {
+    400: ValidationError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    429: RateLimitedError,
+}
+
+REDACTED = "***"
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """Replace every occurrence of a secret value (longest first, so overlaps are covered)."""
+    for value in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(value, REDACTED)
+    return text
+
+
+def parse_error_body(body: bytes) -> tuple[str, str | None, dict[str, list[str]]]:
+    """(message, resource, field_errors) from any of the three shapes; tolerant of anything else."""
+    if not body.strip():
+        return "", None, {}
+    try:
+        data: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return body[:200].decode("utf-8", "replace"), None, {}
+    if not isinstance(data, dict):
+        return str(data)[:200], None, {}
+    for key in ("error", "error_message", "message", "detail"):
+        if isinstance(data.get(key), str):
+            return data[key], None, {}
+    if len(data) == 1:
+        ((resource, inner),) = data.items()
+        if isinstance(inner, dict) and all(isinstance(v, list | str) for v in inner.values()):
+            return "validation failed", resource, {k: _as_list(v) for k, v in inner.items()}
+    if all(isinstance(v, list | str) for v in data.values()):
+        return "validation failed", None, {k: _as_list(v) for k, v in data.items()}
+    return "unrecognised error body", None, {}
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def http_error(
+    status: int,
+    body: bytes,
+    *,
+    method: str,
+    path: str,
+    secrets: Iterable[str] = (),
+    retry_after: float | None = None,
+) -> PexipHTTPError:
+    message, resource, fields = parse_error_body(body)
+    secret_list = list(secrets)
+    message = scrub(message, secret_list)
+    fields = {k: [scrub(m, secret_list) for m in v] for k, v in fields.items()}
+    summary = message
+    if fields:
+        summary = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
+    cls = _BY_STATUS.get(status, ServerError if status >= 500 else PexipHTTPError)
+    text = f"{method} {path} -> {status}" + (f": {summary}" if summary else "")
+    return cls(
+        text,
+        status=status,
+        method=method,
+        path=path,
+        resource=resource,
+        field_errors=fields,
+        retry_after=retry_after,
+    )

@@ -1,0 +1,122 @@
+"""The resource types the client knows: where they live, how they are identified, how to find them.
+
+`lookup` matters for safe creates: after a POST whose outcome is unknown (5xx or lost response)
+the client searches by these fields before trying again, so a create is never duplicated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+from vdx.pexip import models
+
+M = TypeVar("M", bound=models.PexipModel)
+Api = Literal["configuration", "status", "history"]
+
+
+def _first_pem_block(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    try:
+        end = lines.index("-----END CERTIFICATE-----")
+    except ValueError:
+        return "".join(lines)
+    return "".join(lines[: end + 1])
+
+
+def same_certificate(desired: Mapping[str, Any], actual: models.PexipModel) -> bool:
+    """Match a created certificate by its PEM (leaf block, whitespace-insensitive)."""
+    return _first_pem_block(str(desired.get("certificate", ""))) == _first_pem_block(
+        str(getattr(actual, "certificate", ""))
+    )
+
+
+@dataclass(frozen=True)
+class Kind(Generic[M]):
+    """One Management API resource type and the model of its GET shape."""
+
+    name: str
+    model: type[M]
+    api: Api = "configuration"
+    id_field: str = "id"
+    # Fields whose values identify an object uniquely (used as list filters for lookups).
+    unique_key: tuple[str, ...] = ()
+    # For resources without a filterable unique key: list (optionally filtered) and match.
+    matcher: Callable[[Mapping[str, Any], models.PexipModel], bool] | None = None
+    file_field: str | None = None
+    singleton: bool = False
+
+    @property
+    def path(self) -> str:
+        return f"/api/admin/{self.api}/v1/{self.name}/"
+
+    @property
+    def label(self) -> str:
+        return f"{self.api}/{self.name}"
+
+    def uri(self, object_id: int | str) -> str:
+        return f"{self.path}{object_id}/"
+
+    def object_id(self, obj: models.PexipModel) -> int | str:
+        value = getattr(obj, self.id_field)
+        assert isinstance(value, int | str)
+        return value
+
+
+CONFERENCE = Kind("conference", models.Conference, unique_key=("name",))
+CONFERENCE_ALIAS = Kind("conference_alias", models.ConferenceAlias, unique_key=("alias",))
+AUTOMATIC_PARTICIPANT = Kind("automatic_participant", models.AutomaticParticipant, unique_key=("alias",))
+DEVICE = Kind("device", models.Device, unique_key=("alias",))
+REGISTRATION = Kind("registration", models.Registration, singleton=True)
+GLOBAL = Kind("global", models.GlobalSettings, singleton=True)
+SYSTEM_LOCATION = Kind("system_location", models.SystemLocation, unique_key=("name",))
+TURN_SERVER = Kind("turn_server", models.TurnServer, unique_key=("name",))
+STUN_SERVER = Kind("stun_server", models.StunServer, unique_key=("name",))
+TLS_CERTIFICATE = Kind("tls_certificate", models.TlsCertificate, matcher=same_certificate)
+CA_CERTIFICATE = Kind("ca_certificate", models.CaCertificate, matcher=same_certificate)
+IVR_THEME = Kind("ivr_theme", models.IvrTheme, unique_key=("name",), file_field="package")
+WEBAPP_BRANDING = Kind(
+    "webapp_branding",
+    models.WebappBranding,
+    id_field="uuid",
+    unique_key=("name",),
+    file_field="branding_file",
+)
+WEBAPP_ALIAS = Kind("webapp_alias", models.WebappAlias, unique_key=("slug",))
+IDENTITY_PROVIDER = Kind("identity_provider", models.IdentityProvider, unique_key=("name",))
+IDENTITY_PROVIDER_GROUP = Kind("identity_provider_group", models.IdentityProviderGroup, unique_key=("name",))
+IDENTITY_PROVIDER_ATTRIBUTE = Kind(
+    "identity_provider_attribute", models.IdentityProviderAttribute, unique_key=("name",)
+)
+END_USER = Kind("end_user", models.EndUser, unique_key=("primary_email_address",))
+DNS_SERVER = Kind("dns_server", models.DnsServer, unique_key=("address",))
+NTP_SERVER = Kind("ntp_server", models.NtpServer, unique_key=("address",))
+SYSLOG_SERVER = Kind("syslog_server", models.SyslogServer, unique_key=("address", "port"))
+EVENT_SINK = Kind("event_sink", models.EventSink, unique_key=("name",))
+MANAGEMENT_VM = Kind("management_vm", models.ManagementVm, api="status")
+HISTORY_CONFERENCE = Kind("conference", models.HistoryConference, api="history")
+HISTORY_PARTICIPANT = Kind("participant", models.HistoryParticipant, api="history")
+
+# Names of write-only fields across all resources: their values are scrubbed from errors and logs.
+SECRET_FIELDS = frozenset(
+    {
+        "password",
+        "secret_key",
+        "private_key",
+        "private_key_passphrase",
+        "push_token",
+        "service_private_key",
+        "oidc_client_secret",
+        "key",
+        "aws_secret_key",
+        "azure_secret",
+        "gcp_private_key",
+        "legacy_api_password",
+        "ep_password",
+        "api_password",
+        "poly_password",
+        "pin",
+        "guest_pin",
+    }
+)

@@ -1,0 +1,107 @@
+"""Request accounting for tests and benchmarks: counts, in-flight peak and a redacted log.
+
+Secret values never enter the log: bodies are reduced to their keys, with secret fields shown as
+`"***"` so a test can still see that a secret was sent.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from vdx.pexip.simulator.spec import ALL_SPECS
+
+SECRET_KEYS = frozenset(f.name for spec in ALL_SPECS.values() for f in spec.fields if f.secret) | {
+    "password",
+    "pin",
+    "guest_pin",
+    "client_assertion",
+    "access_token",
+}
+
+
+def redact_body(body: Any) -> Any:
+    """Keep the shape of a request body, hide every secret value and every file's content."""
+    if isinstance(body, dict):
+        return {
+            k: ("***" if k in SECRET_KEYS and v not in (None, "") else redact_body(v))
+            for k, v in body.items()
+        }
+    if isinstance(body, list):
+        return [redact_body(v) for v in body]
+    if isinstance(body, bytes):
+        return f"<{len(body)} bytes>"
+    return body
+
+
+@dataclass
+class LogEntry:
+    seq: int
+    time: float
+    method: str
+    path: str
+    query: str
+    resource: str
+    status: int | None = None
+    fault: str = ""
+    body: Any = None
+    duration_s: float = 0.0
+
+
+MAX_LOG_ENTRIES = 200_000
+
+
+@dataclass
+class Accounting:
+    """Counts are exact forever; the log keeps the most recent entries so a long run stays bounded."""
+
+    entries: deque[LogEntry] = field(default_factory=lambda: deque(maxlen=MAX_LOG_ENTRIES))
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _seq: int = 0
+
+    def start(self, method: str, path: str, query: str, resource: str, body: Any) -> LogEntry:
+        with self._lock:
+            self._seq += 1
+            entry = LogEntry(self._seq, time.time(), method, path, query, resource, body=redact_body(body))
+            self.entries.append(entry)
+            self.counts[(method, resource)] += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            return entry
+
+    def finish(self, entry: LogEntry, status: int | None, fault: str = "") -> None:
+        with self._lock:
+            entry.status = status
+            entry.fault = fault
+            entry.duration_s = time.time() - entry.time
+            self.in_flight -= 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.entries.clear()
+            self.counts.clear()
+            self.max_in_flight = self.in_flight
+
+    def count(self, method: str | None = None, resource: str | None = None) -> int:
+        with self._lock:
+            return sum(
+                n
+                for (m, r), n in self.counts.items()
+                if (method is None or m == method) and (resource is None or r == resource)
+            )
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "counts": [
+                    {"method": m, "resource": r, "count": n} for (m, r), n in sorted(self.counts.items())
+                ],
+                "max_in_flight": self.max_in_flight,
+                "log": [asdict(e) for e in self.entries],
+            }

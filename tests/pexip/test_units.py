@@ -1,0 +1,167 @@
+"""Pure pieces of the client: error parsing, retry schedule, token bucket, parameters."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from vdx.pexip import PlatformLimiter, RetryPolicy, TokenBucket, build_params, id_from_location
+from vdx.pexip.errors import (
+    AuthenticationError,
+    RateLimitedError,
+    ServerError,
+    ValidationError,
+    http_error,
+    parse_error_body,
+    scrub,
+)
+from vdx.pexip.retry import parse_retry_after
+
+
+def test_parse_the_three_error_shapes() -> None:
+    assert parse_error_body(b'{"conference": {"name": ["taken"]}}') == (
+        "validation failed",
+        "conference",
+        {"name": ["taken"]},
+    )
+    assert parse_error_body(b'{"error": "bad filter"}') == ("bad filter", None, {})
+    assert parse_error_body(b'{"branding_file": ["No branding files found"]}') == (
+        "validation failed",
+        None,
+        {"branding_file": ["No branding files found"]},
+    )
+    assert parse_error_body(b'{"error_message": "Sorry"}')[0] == "Sorry"
+    assert parse_error_body(b"") == ("", None, {})
+    assert parse_error_body(b"<html>oops</html>")[0] == "<html>oops</html>"
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [(400, ValidationError), (401, AuthenticationError), (429, RateLimitedError), (503, ServerError)],
+)
+def test_http_error_types(status: int, cls: type[Exception]) -> None:
+    err = http_error(status, b"", method="GET", path="/x/")
+    assert type(err) is cls
+    assert str(err) == f"GET /x/ -> {status}"
+
+
+def test_scrub_replaces_longest_secret_first() -> None:
+    assert scrub("pw=abc123 and abc", ["abc", "abc123"]) == "pw=*** and ***"
+    assert scrub("nothing", [""]) == "nothing"
+
+
+def test_retry_after_parsing() -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after("Wed, 25 Nov 2026 12:00:30 GMT", now) == 30.0
+    assert parse_retry_after("garbage") is None
+    assert parse_retry_after(None) is None
+
+
+def test_backoff_schedule_is_exponential_capped_and_jittered() -> None:
+    policy = RetryPolicy(base_delay=1, max_delay=8, jitter=0.1)
+    rng = random.Random(0)
+    delays = [policy.backoff(n, rng) for n in range(1, 7)]
+    for got, nominal in zip(delays, (1, 2, 4, 8, 8, 8), strict=True):
+        assert nominal * 0.9 <= got <= nominal * 1.1
+    assert len(set(delays[3:])) == 3  # jitter spreads the capped delays
+    assert policy.delay(1, 20.0, rng) == 20.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def test_token_bucket_paces_requests() -> None:
+    clock = Clock()
+    bucket = TokenBucket(rate=10, burst=5, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        await bucket.acquire()
+    assert clock.now == 0.0  # the burst is free
+    for _ in range(10):
+        await bucket.acquire()
+    assert clock.now == pytest.approx(1.0)
+
+
+async def test_limiter_pause_holds_new_requests() -> None:
+    clock = Clock()
+    limiter = PlatformLimiter(max_in_flight=2, rate=1000, clock=clock, sleep=clock.sleep)
+    limiter.pause(3)
+    async with limiter.slot():
+        assert clock.now >= 3
+
+
+def test_query_parameters() -> None:
+    params = build_params(
+        {
+            "name__startswith": "rm-",
+            "is_enabled": True,
+            "end_time__gte": datetime(2026, 10, 1, 8, 0, tzinfo=UTC),
+        },
+        ["-name", "id"],
+        500,
+    )
+    assert params == [
+        ("name__startswith", "rm-"),
+        ("is_enabled", "true"),
+        ("end_time__gte", "2026-10-01T08:00:00"),
+        ("order_by", "-name"),
+        ("order_by", "id"),
+        ("limit", "500"),
+    ]
+    aware = datetime(2026, 10, 1, 10, 0, tzinfo=UTC) + timedelta(0)
+    assert build_params({"t": aware}, None, None) == [("t", "2026-10-01T10:00:00")]
+
+
+def test_location_header_forms() -> None:
+    assert id_from_location("/api/admin/configuration/v1/conference/12/") == "12"
+    assert (
+        id_from_location("https://mgr.example/api/admin/configuration/v1/webapp_branding/abc-1/") == "abc-1"
+    )
+
+
+async def test_a_limiter_can_be_shared_across_event_loops() -> None:
+    import asyncio
+    import threading
+
+    limiter = PlatformLimiter(max_in_flight=1, rate=1000)
+
+    async def use() -> None:
+        for _ in range(3):
+            async with limiter.slot():
+                await asyncio.sleep(0.001)
+
+    errors: list[BaseException] = []
+
+    def other_loop() -> None:
+        try:
+            asyncio.run(use())
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=other_loop)
+    thread.start()
+    await use()
+    await asyncio.to_thread(thread.join)
+    assert errors == []
+
+
+def test_benchmark_runs_and_reports(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from vdx.pexip.simulator import bench
+
+    bench.main(["--objects", "30", "--page-size", "10", "--latency-ms", "1", "--rate", "1000"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["objects"] == 30
+    assert report["client_counters"]["GET/configuration/conference/200"] >= 3 + 30
+    assert report["server_peak_in_flight"] <= 5
