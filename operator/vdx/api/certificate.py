@@ -82,7 +82,7 @@ class TlsCertificate(Resource):
         "Pexip after checking it (key match, chain, expiry, names inside the tenant's domains).",
         identity_columns=(
             PrinterColumn(name="Secret", json_path=".spec.secretRef.name", description="TLS Secret."),
-            PrinterColumn(name="Not-After", json_path=".status.notAfter", type="date", description="Expiry."),
+            PrinterColumn(name="Not-After", json_path=".status.notAfter", description="Expiry (UTC)."),
         ),
     )
 

@@ -9,6 +9,10 @@ import click
 
 from vdx.paths import SCHEMAS_DIR
 
+# Sub-folders of schemas/ that hold only generated files: the CRDs, the editor JSON Schemas and the
+# ValidatingAdmissionPolicies of the platform rules (vdx.policies.vap, via all_files()).
+GENERATED_DIRS = ("crds", "jsonschema", "admission")
+
 
 def stale_files(out_dir: Path) -> list[str]:
     """Generated files that are missing, different, or no longer generated."""
@@ -22,7 +26,7 @@ def stale_files(out_dir: Path) -> list[str]:
             problems.append(f"missing: {rel}")
         elif path.read_text(encoding="utf-8") != content:
             problems.append(f"out of date: {rel}")
-    for sub in ("crds", "jsonschema"):
+    for sub in GENERATED_DIRS:
         folder = out_dir / sub
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
@@ -62,7 +66,7 @@ def command(check: bool, out_dir: Path) -> None:
         path = out_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
-    for sub in ("crds", "jsonschema"):
+    for sub in GENERATED_DIRS:
         for path in sorted((out_dir / sub).iterdir()):
             if f"{sub}/{path.name}" not in files:
                 path.unlink()

@@ -1,0 +1,308 @@
+"""`vdx demo`: the whole system on one machine, from the example GitOps tree to Ready resources.
+
+Real parts wherever they exist here: a real etcd + kube-apiserver (built from source), the CRDs from
+schemas/, the operator exactly as it runs in a pod (leader lease, kopf, status, events). Pexip is
+proprietary, so each PexipPlatform of the tree points at a Pexip Management API simulator on
+loopback, over HTTPS with a generated CA that the platform trusts through its caBundleRef. The
+Secrets that Git never holds are made here the way production makes them: TLS certificates from a
+local CA standing in for cert-manager, random TURN secrets, the simulator's admin credentials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import secrets
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from vdx.api.certificate import TlsCertificate
+from vdx.api.domain import Domain
+from vdx.api.loader import Tree, load_tree
+from vdx.api.meta import API_GROUP, API_VERSION
+from vdx.api.platform import PexipPlatform
+from vdx.api.tenant import Tenant
+from vdx.api.turn import TurnService
+from vdx.controller.run import OperatorOptions
+from vdx.controller.runtime import PLURALS, RuntimeSettings
+from vdx.pexip.client import PexipClient
+from vdx.pexip.resources import CONFERENCE, SYSTEM_LOCATION, TLS_CERTIFICATE, TURN_SERVER, WEBAPP_ALIAS
+from vdx.pexip.simulator import RunningServer, Simulator, serve
+from vdx.testing.controlplane import running_control_plane
+from vdx.testing.operator import OperatorThread
+from vdx.tls.issue import LocalCA
+
+OPERATOR_NAMESPACE = "vdx-system"
+Say = Callable[[str], None]
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+class Applier:
+    """Create-or-replace for the few kinds the tree and the demo carry."""
+
+    def __init__(self, api: client.ApiClient) -> None:
+        self.core = client.CoreV1Api(api)
+        self.custom = client.CustomObjectsApi(api)
+
+    def namespace(self, name: str, labels: dict[str, str] | None = None) -> None:
+        with contextlib.suppress(ApiException):
+            self.core.create_namespace(
+                client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=labels))
+            )
+
+    def secret(self, namespace: str, name: str, data: dict[str, str], type_: str = "Opaque") -> None:
+        body = client.V1Secret(
+            metadata=client.V1ObjectMeta(
+                name=name, namespace=namespace, labels={"app.kubernetes.io/part-of": "vdx-demo"}
+            ),
+            type=type_,
+            data={k: _b64(v) for k, v in data.items()},
+        )
+        try:
+            self.core.create_namespaced_secret(namespace, body)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+            self.core.replace_namespaced_secret(name, namespace, body)
+
+    def document(self, doc: dict[str, Any]) -> None:
+        kind = doc["kind"]
+        meta = doc["metadata"]
+        if doc["apiVersion"] == "v1" and kind == "Namespace":
+            self.namespace(meta["name"], meta.get("labels"))
+        elif doc["apiVersion"] == "v1" and kind == "ConfigMap":
+            body = client.V1ConfigMap(
+                metadata=client.V1ObjectMeta(name=meta["name"], namespace=meta["namespace"]),
+                data=doc.get("data"),
+                binary_data=doc.get("binaryData"),
+            )
+            with contextlib.suppress(ApiException):
+                self.core.create_namespaced_config_map(meta["namespace"], body)
+        elif doc["apiVersion"].startswith(API_GROUP + "/"):
+            plural = PLURALS.get(kind) or f"{kind.lower()}s"
+            if meta.get("namespace"):
+                self.custom.create_namespaced_custom_object(
+                    API_GROUP, API_VERSION, meta["namespace"], plural, doc
+                )
+            else:
+                self.custom.create_cluster_custom_object(API_GROUP, API_VERSION, plural, doc)
+
+
+def _system_locations(tree: Tree) -> dict[str, set[str]]:
+    """Platform -> the system locations the tree's Domains name (a real node has them already)."""
+    tenants = {t.spec.namespace: t for t in tree.of_kind(Tenant)}
+    wanted: dict[str, set[str]] = {}
+    for domain in tree.of_kind(Domain):
+        tenant = tenants.get(str(domain.namespace))
+        if tenant is not None and domain.spec.system_location:
+            wanted.setdefault(tenant.spec.platform_ref.name, set()).add(domain.spec.system_location)
+    return wanted
+
+
+async def _seed_platform(sim: RunningServer, locations: set[str], tenants: list[Tenant]) -> None:
+    """What a running platform already has: its locations, and rooms other systems booked."""
+    async with PexipClient(sim.base_url, auth=("admin", "admin"), verify=sim.ca_bundle or True) as pexip:
+        for name in sorted(locations):
+            await pexip.create(SYSTEM_LOCATION, {"name": name})
+        for tenant in tenants:
+            domain = tenant.spec.domains[0]
+            for n in range(1, 4):
+                await pexip.create(
+                    CONFERENCE,
+                    {
+                        "name": f"{tenant.name}-booked-{n}",
+                        "description": "booked in the regional booking portal",
+                        "aliases": [{"alias": f"meet.{n}@{domain}"}],
+                        "direct_media": "never",
+                    },
+                )
+
+
+async def _pexip_summary(sim: RunningServer) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    async with PexipClient(sim.base_url, auth=("admin", "admin"), verify=sim.ca_bundle or True) as pexip:
+        counts["turn_server"] = sum(
+            1 for t in await pexip.list(TURN_SERVER) if t.description.startswith("[vdx:")
+        )
+        counts["tls_certificate"] = len(await pexip.list(TLS_CERTIFICATE)) - 1  # less the node's own
+        rooms = await pexip.list(CONFERENCE)
+        counts["conference with direct media"] = sum(1 for c in rooms if c.direct_media != "never")
+        counts["conference"] = len(rooms)
+        counts["webapp_alias"] = len(await pexip.list(WEBAPP_ALIAS))
+    return counts
+
+
+def _all_resources(custom: client.CustomObjectsApi) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for plural in (*PLURALS.values(), "cvibrandings"):
+        result: Any = custom.list_cluster_custom_object(API_GROUP, API_VERSION, plural)
+        found.extend(result.get("items", []))
+    return found
+
+
+def _ready(obj: dict[str, Any]) -> bool:
+    status = obj.get("status") or {}
+    return status.get("observedGeneration") == obj["metadata"].get("generation") and any(
+        c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or []
+    )
+
+
+def _reason(obj: dict[str, Any]) -> str:
+    conditions = (obj.get("status") or {}).get("conditions") or []
+    ready = next((c for c in conditions if c.get("type") == "Ready"), None)
+    if ready is None:
+        return "not reconciled"
+    return f"{ready.get('reason')}: {ready.get('message')}"
+
+
+@contextlib.contextmanager
+def _interrupts() -> Iterator[None]:
+    """Ctrl-C and SIGTERM end the demo cleanly: the stack unwinds and everything stops."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
+    tree = load_tree([examples])
+    platforms = tree.of_kind(PexipPlatform)
+    with _interrupts(), contextlib.ExitStack() as stack:
+        say("[1/6] control plane: etcd + kube-apiserver (built from source once, then cached)")
+        started = time.monotonic()
+        plane = stack.enter_context(running_control_plane(build=True))
+        say(f"      up in {time.monotonic() - started:.1f} s, CRDs installed: {len(plane.installed_crds)}")
+        say(
+            f"[2/6] Pexip Management API simulators for {', '.join(p.name for p in platforms)} "
+            "(HTTPS, own CA)"
+        )
+        sims: dict[str, RunningServer] = {}
+        locations = _system_locations(tree)
+        for platform in platforms:
+            sims[platform.name] = stack.enter_context(serve(Simulator(), tls=True))
+            tenants = [t for t in tree.of_kind(Tenant) if t.spec.platform_ref.name == platform.name]
+            asyncio.run(_seed_platform(sims[platform.name], locations.get(platform.name, set()), tenants))
+            say(f"      {platform.name}: {sims[platform.name].base_url} (stands in for {platform.spec.url})")
+        api = stack.enter_context(plane.api_client())
+        applier = Applier(api)
+        say(
+            f"[3/6] applying {examples.name}/: {len(tree.resources)} vdx resources, "
+            f"{len(tree.others)} other objects"
+        )
+        applier.namespace(OPERATOR_NAMESPACE)
+        for platform in platforms:
+            sim = sims[platform.name]
+            applier.secret(
+                OPERATOR_NAMESPACE,
+                platform.spec.credentials.secret_ref.name,
+                {"username": "admin", "password": "admin"},
+            )
+            if platform.spec.ca_bundle_ref is not None and sim.tls is not None:
+                ref = platform.spec.ca_bundle_ref
+                with contextlib.suppress(ApiException):
+                    client.CoreV1Api(api).create_namespaced_config_map(
+                        ref.namespace,
+                        client.V1ConfigMap(
+                            metadata=client.V1ObjectMeta(name=ref.name, namespace=ref.namespace),
+                            data={ref.key: Path(sim.tls.ca_cert).read_text(encoding="ascii")},
+                        ),
+                    )
+        for doc, _source in tree.others:
+            applier.document(doc)
+        ca = LocalCA("VDX demo CA (stands in for cert-manager)")
+        for cert in tree.of_kind(TlsCertificate):
+            issued = ca.issue(list(cert.spec.dns_names), days=90)
+            applier.secret(
+                str(cert.namespace),
+                cert.spec.secret_ref.name,
+                {"tls.crt": issued.certificate_pem.decode(), "tls.key": issued.key_pem.decode()},
+                type_="kubernetes.io/tls",
+            )
+        for turn in tree.of_kind(TurnService):
+            applier.secret(
+                str(turn.namespace), turn.spec.secret_ref.name, {"secret": secrets.token_urlsafe(24)}
+            )
+        for loaded in tree.resources:
+            doc = loaded.resource.model_dump(mode="json", by_alias=True, exclude_none=True)
+            doc.pop("status", None)
+            doc["metadata"] = {
+                k: v
+                for k, v in doc["metadata"].items()
+                if k in ("name", "namespace", "labels", "annotations") and v
+            }
+            if isinstance(loaded.resource, PexipPlatform):
+                doc["spec"]["url"] = sims[loaded.resource.name].base_url
+            applier.document(doc)
+        say("[4/6] operator: leader lease, then reconciling everything against the simulators")
+        operator = stack.enter_context(
+            OperatorThread(
+                api,
+                OperatorOptions(
+                    namespace=OPERATOR_NAMESPACE,
+                    identity="vdx-demo",
+                    http_port=None,
+                    runtime=RuntimeSettings(resync_seconds=20.0),
+                ),
+            )
+        )
+        if not operator.wait_leading(60):
+            say("      the operator did not start; see the log above")
+            return 1
+        custom = client.CustomObjectsApi(api)
+        deadline = time.monotonic() + timeout
+        reconciled = {"PexipPlatform", "Tenant", "Domain", "TurnService", "TlsCertificate", "CviBranding"}
+        last = -1
+        while True:
+            objects = [o for o in _all_resources(custom) if o["kind"] in reconciled]
+            ready = sum(1 for o in objects if _ready(o))
+            if ready != last:
+                say(f"      {ready}/{len(objects)} Ready")
+                last = ready
+            if ready == len(objects) or time.monotonic() > deadline:
+                break
+            time.sleep(1.0)
+        say("[5/6] kubectl get vdx -A")
+        say(plane.kubectl("get", "vdx", "-A", check=False).stdout.rstrip())
+        not_ready = [o for o in objects if not _ready(o)]
+        for obj in not_ready:
+            meta = obj["metadata"]
+            where = f"{meta.get('namespace')}/{meta['name']}" if meta.get("namespace") else meta["name"]
+            say(f"      not Ready: {obj['kind']} {where}: {_reason(obj)}")
+        say("[6/6] what the operator made in Pexip")
+        for name, sim in sims.items():
+            counts = asyncio.run(_pexip_summary(sim))
+            writes = sum(sim.simulator.accounting.count(m) for m in ("POST", "PATCH", "DELETE"))
+            reads = sim.simulator.accounting.count("GET")
+            say(
+                f"      {name}: {counts['turn_server']} TURN servers, "
+                f"{counts['tls_certificate']} certificates, direct media on "
+                f"{counts['conference with direct media']}/{counts['conference']} meeting rooms "
+                f"({reads} GET, {writes} writes)"
+            )
+        if keep:
+            say("")
+            say("Left running. In another shell:")
+            say(f"  export KUBECONFIG={plane.kubeconfig}")
+            say(f"  {plane.binaries.kubectl} get vdx -A")
+            say("Press Ctrl-C to stop everything.")
+            with contextlib.suppress(KeyboardInterrupt):
+                while True:
+                    time.sleep(3600)
+        say("stopping the operator, the simulators and the control plane")
+        return 0 if not not_ready else 1

@@ -1,0 +1,1 @@
+"""One module per platform rule; `vdx.policies.registry` lists them."""

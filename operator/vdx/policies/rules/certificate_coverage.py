@@ -1,0 +1,56 @@
+"""The certificate a Domain references covers the domain's name.
+
+Decision: one certificate per tenant domain, uploaded to Pexip and bound to the domain. A Domain
+pointing at a certificate that does not list its fqdn would be served with a name mismatch, which
+browsers refuse; the mistake shows only when citizens cannot join, so it is caught here. A
+wildcard covers exactly one label (*.vdx.rm.dk covers join.vdx.rm.dk, not vdx.rm.dk).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from vdx.api.certificate import TlsCertificate
+from vdx.api.domain import Domain
+from vdx.policies.context import PolicyContext
+from vdx.policies.findings import Finding, ResourceRef, Severity
+from vdx.policies.rule import PolicyRule
+
+ID = "certificate-covers-domain"
+
+
+def covers(dns_name: str, fqdn: str) -> bool:
+    if dns_name.startswith("*."):
+        return "." in fqdn and fqdn.split(".", 1)[1] == dns_name[2:]
+    return dns_name == fqdn
+
+
+def check(ctx: PolicyContext) -> Iterator[Finding]:
+    for loaded in ctx.of_kind(Domain):
+        domain = loaded.resource
+        assert isinstance(domain, Domain)
+        ref = ResourceRef("TlsCertificate", domain.metadata.namespace, domain.spec.tls_certificate_ref.name)
+        for target in ctx.by_ref.get(ref, [])[:1]:
+            certificate = target.resource
+            assert isinstance(certificate, TlsCertificate)
+            if any(covers(name, domain.spec.fqdn) for name in certificate.spec.dns_names):
+                continue
+            yield ctx.finding(
+                Severity.ERROR,
+                ID,
+                loaded,
+                "spec.tlsCertificateRef.name",
+                f"TlsCertificate {ref.namespace}/{ref.name} does not cover {domain.spec.fqdn} (its "
+                f"dnsNames: {', '.join(certificate.spec.dns_names)})",
+                f"add {domain.spec.fqdn} to the certificate's dnsNames, or reference a certificate "
+                "that covers it",
+                related=[ref],
+            )
+
+
+RULE = PolicyRule(
+    ID,
+    "A Domain's certificate covers its fqdn",
+    "One certificate per tenant domain; a name mismatch would only show when people cannot join.",
+    check,
+)

@@ -1,0 +1,229 @@
+"""ValidatingAdmissionPolicies for the platform rules that fit CEL on one object.
+
+The API server evaluates these itself, with no webhook in the path, so the simplest violations
+are refused even while the operator is down. A rule fits when it needs only the object, the
+request and one other object that can be passed as a parameter: the owning Tenant is found among
+all Tenants (the binding's paramRef selects them all, and each evaluation first asks whether the
+Tenant's spec.namespace is the request's namespace). Everything needing more of the cluster (a
+domain claimed twice, a missing TURN service, promotion) is the webhook's, which runs
+`vdx.policies.admission.review`. The messages are the rules' own, so a refusal reads the same as
+`vdx check`.
+
+Ratcheting: on UPDATE a policy only judges an object whose judged field changed (a
+`matchCondition`). An object created before the policy, or made invalid by a later change to its
+Tenant, must not block the operator's own updates (finalizers, annotations); `vdx check` and the
+webhook still report it.
+
+`vdx schemas` writes these to schemas/admission/ and `vdx schemas --check` keeps them current.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from vdx.api.meta import API_GROUP, API_VERSION, GROUP_VERSION
+from vdx.policies.rules import direct_media, promotion, san_certificates
+
+_OWN_TENANT = "params.spec.namespace != request.namespace"
+_IN_TENANT = "params.spec.domains.exists(d, {name} == d || {name}.endsWith('.' + d))"
+_ALL_PLURALS = ("pexipplatforms", "tenants", "domains", "turnservices", "tlscertificates", "cvibrandings")
+
+
+@dataclass(frozen=True)
+class Validation:
+    expression: str
+    message: str
+    message_expression: str | None = None
+
+    def to_manifest(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"expression": self.expression, "message": self.message}
+        if self.message_expression:
+            entry["messageExpression"] = self.message_expression
+        entry["reason"] = "Invalid"
+        return entry
+
+
+@dataclass(frozen=True)
+class AdmissionPolicy:
+    """One policy and its binding; `rule` is the id of the vdx.policies rule it enforces."""
+
+    name: str
+    rule: str
+    resources: tuple[str, ...]
+    validations: tuple[Validation, ...]
+    action: Literal["Deny", "Warn"] = "Deny"
+    tenant_param: bool = False
+    # (name, CEL) conditions; when one is false the policy does not judge the request.
+    match_conditions: tuple[tuple[str, str], ...] = ()
+
+    def manifests(self) -> list[dict[str, Any]]:
+        labels = {"app.kubernetes.io/part-of": "vdx-operator", f"{API_GROUP}/rule": self.rule}
+        spec: dict[str, Any] = {
+            "failurePolicy": "Fail",
+            "matchConstraints": {
+                "resourceRules": [
+                    {
+                        "apiGroups": [API_GROUP],
+                        "apiVersions": [API_VERSION],
+                        "operations": ["CREATE", "UPDATE"],
+                        "resources": list(self.resources),
+                    }
+                ]
+            },
+            "validations": [v.to_manifest() for v in self.validations],
+        }
+        if self.match_conditions:
+            spec["matchConditions"] = [{"name": n, "expression": e} for n, e in self.match_conditions]
+        binding_spec: dict[str, Any] = {"policyName": self.name, "validationActions": [self.action]}
+        if self.tenant_param:
+            spec["paramKind"] = {"apiVersion": GROUP_VERSION, "kind": "Tenant"}
+            # Every Tenant is a parameter; each evaluation judges only the Tenant owning the namespace.
+            binding_spec["paramRef"] = {"selector": {}, "parameterNotFoundAction": "Allow"}
+        policy = {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingAdmissionPolicy",
+            "metadata": {"name": self.name, "labels": labels},
+            "spec": spec,
+        }
+        binding = {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingAdmissionPolicyBinding",
+            "metadata": {"name": self.name, "labels": labels},
+            "spec": binding_spec,
+        }
+        return [policy, binding]
+
+
+def _in_tenant(name: str) -> str:
+    return _IN_TENANT.format(name=name)
+
+
+def _changed(name: str, field: str) -> tuple[str, str]:
+    """Judge a CREATE always, an UPDATE only when `field` (a CEL path below `object`) changed."""
+    return (name, f"request.operation != 'UPDATE' || object.{field} != oldObject.{field}")
+
+
+_ANNOTATIONS = "metadata.annotations"
+_SKIP = f"'{promotion.SKIP_ANNOTATION}'"
+_SKIP_UNCHANGED = (
+    f"has(object.{_ANNOTATIONS}) && {_SKIP} in object.{_ANNOTATIONS} && "
+    f"has(oldObject.{_ANNOTATIONS}) && {_SKIP} in oldObject.{_ANNOTATIONS} && "
+    f"object.{_ANNOTATIONS}[{_SKIP}] == oldObject.{_ANNOTATIONS}[{_SKIP}]"
+)
+
+
+POLICIES: tuple[AdmissionPolicy, ...] = (
+    AdmissionPolicy(
+        name="vdx-san-retirement",
+        rule=san_certificates.ID,
+        resources=("tlscertificates",),
+        tenant_param=True,
+        match_conditions=(_changed("dns-names-changed", "spec.dnsNames"),),
+        validations=(
+            Validation(
+                expression=f"{_OWN_TENANT} || object.spec.dnsNames.all(n, {_in_tenant('n')})",
+                message="every dnsName must lie in the certificate's own tenant's domains: "
+                f"{san_certificates.RETIRED}; issue one certificate per tenant",
+                message_expression=(
+                    "'spec.dnsNames: ' + object.spec.dnsNames.filter(n, !("
+                    + _in_tenant("n")
+                    + ")).join(', ') + ' lie outside the domains of tenant ' + params.metadata.name + "
+                    "' (' + params.spec.domains.join(', ') + '): a certificate spanning several tenants is "
+                    f"refused, because {san_certificates.RETIRED}. Fix: issue one certificate per tenant'"
+                ),
+            ),
+        ),
+    ),
+    AdmissionPolicy(
+        name="vdx-domain-in-tenant",
+        rule="domain-in-tenant",
+        resources=("domains",),
+        tenant_param=True,
+        match_conditions=(_changed("fqdn-changed", "spec.fqdn"),),
+        validations=(
+            Validation(
+                expression=f"{_OWN_TENANT} || object.spec.fqdn in params.spec.domains",
+                message="spec.fqdn must be one of the tenant's domains",
+                message_expression=(
+                    "'spec.fqdn: ' + object.spec.fqdn + ' is not one of tenant ' + params.metadata.name + "
+                    "'\\'s domains (' + params.spec.domains.join(', ') + '). Fix: use one of them, or ask "
+                    "the platform engineers to add it to the Tenant\\'s spec.domains'"
+                ),
+            ),
+        ),
+    ),
+    AdmissionPolicy(
+        name="vdx-branding-domain",
+        rule="branding-web-app",
+        resources=("cvibrandings",),
+        tenant_param=True,
+        match_conditions=(_changed("web-app-domain-changed", "spec.webApp.domain"),),
+        validations=(
+            Validation(
+                expression=f"{_OWN_TENANT} || object.spec.webApp.domain in params.spec.domains",
+                message="spec.webApp.domain must be one of the tenant's domains",
+                message_expression=(
+                    "'spec.webApp.domain: ' + object.spec.webApp.domain + ' is not one of tenant ' + "
+                    "params.metadata.name + '\\'s domains (' + params.spec.domains.join(', ') + '). "
+                    "Fix: use one of the tenant\\'s domains'"
+                ),
+            ),
+        ),
+    ),
+    AdmissionPolicy(
+        name="vdx-promotion-skip-reason",
+        rule=promotion.ID,
+        resources=_ALL_PLURALS,
+        match_conditions=(
+            ("skip-annotation-changed", f"request.operation != 'UPDATE' || !({_SKIP_UNCHANGED})"),
+        ),
+        validations=(
+            Validation(
+                expression=(
+                    "!has(object.metadata.annotations) || "
+                    f"!('{promotion.SKIP_ANNOTATION}' in object.metadata.annotations) || "
+                    f"object.metadata.annotations['{promotion.SKIP_ANNOTATION}'].trim() != ''"
+                ),
+                message=f"metadata.annotations.{promotion.SKIP_ANNOTATION}: the escape hatch "
+                f"{promotion.SKIP_ANNOTATION} is set without a reason. Fix: write why the promotion check "
+                "is skipped, or remove the annotation",
+            ),
+        ),
+    ),
+    AdmissionPolicy(
+        name="vdx-direct-media",
+        rule=direct_media.ID,
+        resources=("tenants",),
+        action="Warn",
+        validations=(
+            Validation(
+                expression=(
+                    "!has(object.spec.meetingRoomDefaults) || "
+                    "!has(object.spec.meetingRoomDefaults.directMedia) || "
+                    "object.spec.meetingRoomDefaults.directMedia != 'never' || "
+                    "(has(object.spec.meetingRoomDefaults.directMediaOffReason) && "
+                    "object.spec.meetingRoomDefaults.directMediaOffReason.trim() != '')"
+                ),
+                message=(
+                    f"spec.meetingRoomDefaults.directMedia: {direct_media.MESSAGE}. Fix: {direct_media.FIX}"
+                ),
+            ),
+        ),
+    ),
+)
+
+_HEADER = (
+    "# Generated by `vdx schemas` from operator/vdx/policies/vap.py (rule: {rule}). Do not edit.\n"
+    "# Apply after the CRDs; see docs/policies.md.\n"
+)
+
+
+def admission_files() -> dict[str, str]:
+    """Every generated file under `schemas/admission/`, relative path -> content."""
+    from vdx.yamlio import dump_all_yaml  # local: keeps importing the rules light
+
+    return {
+        f"admission/{policy.name}.yaml": _HEADER.format(rule=policy.rule) + dump_all_yaml(policy.manifests())
+        for policy in POLICIES
+    }
