@@ -67,6 +67,23 @@ def foreign_outcome(resource: str, label: str, uri: str) -> Outcome:
     )
 
 
+def observe_only(plan: Plan, resource: str) -> Plan:
+    """The same plan with every write removed, and an outcome that says what was not done."""
+    if plan.outcome.phase is Phase.STALLED:
+        return Plan(outcome=plan.outcome, owned=plan.owned)
+    if not plan.owned:
+        return Plan(
+            outcome=Outcome(
+                Phase.STALLED,
+                "NotFoundInPexip",
+                f"managementPolicy is ObserveOnly and Pexip has no {resource} for this resource; name an "
+                f"existing one with the annotation {ADOPT_ANNOTATION}, "
+                "or set managementPolicy: Full to create it",
+            )
+        )
+    return Plan(outcome=observe_only_outcome(plan.changes), owned=plan.owned)
+
+
 def observe_only_outcome(changes: list[Change]) -> Outcome:
     if not changes:
         return Outcome(Phase.READY, "Available", "Pexip matches (observe only)")

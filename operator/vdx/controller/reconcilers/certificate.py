@@ -10,7 +10,7 @@ from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change
 from vdx.controller.planners.certificate import plan_certificate
-from vdx.controller.planners.common import observe_only_outcome
+from vdx.controller.planners.common import observe_only
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, change_event, parse
 from vdx.pexip.resources import TLS_CERTIFICATE
@@ -77,7 +77,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     recorded = lookups.recorded_uris(body, TLS_CERTIFICATE.name)
     adopt = lookups.adopt_uri(body)
     label = f"{namespace}/{cert.spec.secret_ref.name}"
-    observe_only = cert.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
+    observing = cert.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
     for _ in range(4):
         observed = await platform.cache.objects(TLS_CERTIFICATE)
         plan = plan_certificate(
@@ -89,9 +89,8 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
             adopt=adopt,
             upload_pending=pending,
         )
-        if observe_only:
-            plan.outcome = observe_only_outcome(plan.changes) if plan.changes else plan.outcome
-            plan.changes = []
+        if observing:
+            plan = observe_only(plan, TLS_CERTIFICATE.name)
         if not plan.changes:
             break
         for change in plan.changes:

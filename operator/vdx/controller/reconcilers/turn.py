@@ -9,7 +9,7 @@ from vdx.api.turn import TurnService
 from vdx.controller.conditions import Phase
 from vdx.controller.ownership import without_marker
 from vdx.controller.plan import Change
-from vdx.controller.planners.common import find_owned, observe_only_outcome
+from vdx.controller.planners.common import find_owned, observe_only
 from vdx.controller.planners.turn import credentials_from_secret, pexip_name, plan_turn_server
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
@@ -34,7 +34,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     recorded = lookups.recorded_uris(body, TURN_SERVER.name)
     adopt = lookups.adopt_uri(body)
     drift = not lookups.spec_changed(body)
-    observe_only = turn.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
+    observing = turn.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
     events = []
     for _ in range(3):
         observed = await platform.cache.objects(TURN_SERVER)
@@ -47,10 +47,8 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             adopt=adopt,
             secret_changed=secret_changed,
         )
-        if observe_only:
-            if plan.owned:
-                plan.outcome = observe_only_outcome(plan.changes)
-            plan.changes = []
+        if observing:
+            plan = observe_only(plan, TURN_SERVER.name)
         if not plan.changes:
             break
         for change in plan.changes:
