@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -124,6 +125,15 @@ class CviBrandingStatus(OwnedObjectsStatus):
         max_length=128,
     )
     web_app_url: str | None = described("URL of the branded web app.", default=None, max_length=512)
+    webapp_branding_uuid: str | None = described(
+        "UUID of the webapp_branding in Pexip that the web app path points at.", default=None, max_length=64
+    )
+    ivr_theme: str | None = described(
+        "Resource URI of the IVR theme; the Tenant makes it the theme of its meeting rooms.",
+        default=None,
+        max_length=512,
+    )
+    applied_time: datetime | None = described("When the current package was put in place.", default=None)
 
 
 class CviBranding(Resource):

@@ -75,13 +75,20 @@ def build_registry(runtime: Runtime, configuration: client.Configuration) -> kop
     for kind, plural in PLURALS.items():
         _register_kind(registry, runtime, kind, plural)
 
-    @kopf.on.event("", "v1", "secrets", registry=registry)
-    async def secret_changed(type: str, name: str, namespace: str | None, **_: Any) -> None:
-        # `type` is None for the initial listing: only real changes wake anything.
-        if type in ("ADDED", "MODIFIED") and namespace:
-            await runtime.secret_changed(namespace, name)
+    for kind, plural in (("Secret", "secrets"), ("ConfigMap", "configmaps")):
+        _register_watched(registry, runtime, kind, plural)
 
     return registry
+
+
+def _register_watched(registry: kopf.OperatorRegistry, runtime: Runtime, kind: str, plural: str) -> None:
+    """Secrets and ConfigMaps that resources read: a change wakes those resources at once."""
+
+    @kopf.on.event("", "v1", plural, registry=registry)
+    async def changed(type: str, name: str, namespace: str | None, **_: Any) -> None:
+        # `type` is None for the initial listing: only real changes wake anything.
+        if type in ("ADDED", "MODIFIED") and namespace:
+            await runtime.object_changed(kind, namespace, name)
 
 
 def _register_kind(registry: kopf.OperatorRegistry, runtime: Runtime, kind: str, plural: str) -> None:

@@ -53,6 +53,19 @@ class Kube:
         binary = {k: base64.b64decode(v) for k, v in (cm.binary_data or {}).items()}
         return dict(cm.data or {}), binary
 
+    async def raw(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        """A ConfigMap or Secret as a manifest-shaped dict, or None if it does not exist."""
+        read = (
+            self.core.read_namespaced_config_map if kind == "ConfigMap" else self.core.read_namespaced_secret
+        )
+        try:
+            obj = await asyncio.to_thread(read, name, namespace)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return raw_object(kind, obj)
+
     async def get(self, plural: str, name: str, namespace: str | None) -> dict[str, Any] | None:
         try:
             if namespace:
@@ -155,3 +168,23 @@ class Kube:
         )
         with contextlib.suppress(ApiException):
             await asyncio.to_thread(self.core.create_namespaced_event, namespace, event)
+
+
+def raw_object(kind: str, obj: Any) -> dict[str, Any]:
+    """A ConfigMap or Secret from the client as the plain manifest shape (base64 where Kubernetes has it)."""
+    meta = obj.metadata
+    document: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": kind,
+        "metadata": {
+            "name": meta.name,
+            "namespace": meta.namespace,
+            "resourceVersion": meta.resource_version,
+        },
+    }
+    if kind == "ConfigMap":
+        document["data"] = dict(obj.data or {})
+        document["binaryData"] = dict(obj.binary_data or {})
+    else:
+        document["data"] = dict(obj.data or {})
+    return document

@@ -23,7 +23,7 @@ from vdx.controller.conditions import Outcome, Phase, conditions_for
 from vdx.controller.kube import Kube
 from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.platforms import PlatformRuntime
-from vdx.controller.reconcilers import certificate, domain, platform, tenant, turn
+from vdx.controller.reconcilers import branding, certificate, domain, platform, tenant, turn
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
 from vdx.pexip.errors import PexipError
 
@@ -37,6 +37,7 @@ PLURALS = {
     "Domain": "domains",
     "TurnService": "turnservices",
     "TlsCertificate": "tlscertificates",
+    "CviBranding": "cvibrandings",
 }
 RECONCILERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[Reconciled]]] = {
     "PexipPlatform": platform.reconcile,
@@ -44,6 +45,7 @@ RECONCILERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[Reconciled]]] =
     "Domain": domain.reconcile,
     "TurnService": turn.reconcile,
     "TlsCertificate": certificate.reconcile,
+    "CviBranding": branding.reconcile,
 }
 FINALIZERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]] = {
     "PexipPlatform": platform.finalize,
@@ -51,9 +53,10 @@ FINALIZERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]] = {
     "Domain": domain.finalize,
     "TurnService": turn.finalize,
     "TlsCertificate": certificate.finalize,
+    "CviBranding": branding.finalize,
 }
 # Order for a full pass: what others depend on first.
-ORDER = ("PexipPlatform", "Tenant", "TurnService", "TlsCertificate", "Domain")
+ORDER = ("PexipPlatform", "Tenant", "TurnService", "TlsCertificate", "Domain", "CviBranding")
 
 
 @dataclass
@@ -83,7 +86,10 @@ class Runtime:
         self.known: dict[Key, dict[str, Any]] = {}
         self._locks: dict[Key, asyncio.Lock] = {}
         self._failures: dict[Key, int] = {}
-        self._secret_users: dict[tuple[str, str], set[Key]] = {}
+        # (kind, namespace, name) of a Secret or ConfigMap -> the resources that read it.
+        self._object_users: dict[tuple[str, str, str], set[Key]] = {}
+        # Last branding rendering per resource, reused while its inputs are unchanged.
+        self.renders: dict[tuple[str, str], tuple[str, Any]] = {}
         self._turn_users: dict[tuple[str, str], set[str]] = {}
         self._resync_tasks: dict[str, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[Any]] = set()
@@ -117,8 +123,48 @@ class Runtime:
         ]
         return min(claims)[1] if claims else None
 
+    def watch_object(self, kind: str, namespace: str, name: str, body: dict[str, Any]) -> None:
+        """Remember that a resource reads a Secret or ConfigMap, so a change to it wakes the resource."""
+        self._object_users.setdefault((kind, namespace, name), set()).add(key_of(body))
+
     def watch_secret(self, namespace: str, name: str, body: dict[str, Any]) -> None:
-        self._secret_users.setdefault((namespace, name), set()).add(key_of(body))
+        self.watch_object("Secret", namespace, name, body)
+
+    def wake_tenant(self, namespace: str) -> None:
+        for key, body in list(self.known.items()):
+            if key[0] == "Tenant" and (body.get("spec") or {}).get("namespace") == namespace:
+                self._spawn(self.reconcile("Tenant", body, from_resync=True))
+
+    def tenant_theme(self, namespace: str) -> str | None:
+        """The IVR theme of the tenant's (first) CviBranding: the theme of its meeting rooms."""
+        themes = sorted(
+            (key[2], (body.get("status") or {}).get("ivrTheme"))
+            for key, body in self.known.items()
+            if key[0] == "CviBranding" and key[1] == namespace
+        )
+        return next((uri for _, uri in themes if uri), None)
+
+    async def release_theme(self, tenant: Tenant, theme_uri: str) -> None:
+        """Take a theme about to be deleted off the tenant's rooms (Pexip refuses to delete it in use)."""
+        from vdx.controller.plan import Change
+        from vdx.controller.planners.rooms import alias_domain, in_domains
+        from vdx.controller.reconcilers.base import apply_change
+        from vdx.pexip.resources import CONFERENCE
+
+        platform = self.platforms.get(tenant.spec.platform_ref.name)
+        if platform is None:
+            return
+        for room in await platform.cache.objects(CONFERENCE):
+            domains = {d for d in (alias_domain(a.alias) for a in room.aliases) if d}
+            if (
+                room.ivr_theme is not None
+                and room.ivr_theme.resource_uri == theme_uri
+                and any(in_domains(d, tenant.spec.domains) for d in domains)
+            ):
+                change = Change(
+                    "update", CONFERENCE.name, room.name, uri=room.resource_uri, fields={"ivr_theme": None}
+                )
+                await apply_change(platform, change)
 
     def note_turn_user(self, namespace: str, turn_name: str, domain_name: str) -> None:
         """Remember that a Domain uses a TurnService; a new user refreshes the TurnService's status."""
@@ -299,8 +345,9 @@ class Runtime:
             for users in self._turn_users.values():
                 users.discard(key[2])
 
-    async def secret_changed(self, namespace: str, name: str) -> None:
-        for key in sorted(self._secret_users.get((namespace, name), set())):
+    async def object_changed(self, kind: str, namespace: str, name: str) -> None:
+        """A Secret or ConfigMap changed: reconcile whatever reads it."""
+        for key in sorted(self._object_users.get((kind, namespace, name), set())):
             body = self.known.get(key)
             if body is not None:
                 await self.reconcile(key[0], body, from_resync=True)

@@ -41,13 +41,21 @@ class RoomsPlan:
 
 
 def plan_room_defaults(
-    defaults: MeetingRoomDefaults, domains: list[str], conferences: Iterable[Conference]
+    defaults: MeetingRoomDefaults,
+    domains: list[str],
+    conferences: Iterable[Conference],
+    theme_uri: str | None = None,
 ) -> RoomsPlan:
-    """PATCHes that bring every room of the tenant in line with its defaults."""
-    want = {
+    """PATCHes that bring every room of the tenant in line with its defaults.
+
+    `theme_uri` is the IVR theme of the tenant's branding; without one, rooms keep their theme.
+    """
+    want: dict[str, object] = {
         "direct_media": defaults.direct_media.value,
         "direct_media_notification_duration": defaults.direct_media_notification_seconds,
     }
+    if theme_uri is not None:
+        want["ivr_theme"] = theme_uri
     plan = RoomsPlan()
     for conference in conferences:
         alias_domains = {d for d in (alias_domain(a.alias) for a in conference.aliases) if d}

@@ -32,7 +32,9 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     platform = lookups.connected_platform(rt, tenant)
     defaults = tenant.spec.meeting_room_defaults
     conferences = await platform.cache.objects(CONFERENCE)
-    plan = plan_room_defaults(defaults, tenant.spec.domains, conferences)
+    plan = plan_room_defaults(
+        defaults, tenant.spec.domains, conferences, rt.tenant_theme(tenant.spec.namespace)
+    )
     previous = (body.get("status") or {}).get("meetingRoomsCorrected") or 0
     events: list[Event] = []
     corrected: list[str] = []

@@ -1,0 +1,258 @@
+"""CviBranding: render the packages, upload them, point the web app path at them, clean up after.
+
+A webapp_branding's zip cannot change once uploaded, so a new look is a new upload: the path is
+repointed to it, and only then is the old package deleted; there is never a moment without
+branding. The IVR theme is updated in place (its package may be replaced) and the Tenant makes it
+the theme of the tenant's meeting rooms.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from vdx.api.branding import CviBranding
+from vdx.api.common import DeletionPolicy, ManagementPolicy
+from vdx.branding import BrandingError, load_assets, render_branding
+from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.ownership import Owner, owner_of, without_marker
+from vdx.controller.plan import Change, field_differences
+from vdx.controller.reconcilers import lookups
+from vdx.controller.reconcilers.base import (
+    Event,
+    Reconciled,
+    Stop,
+    apply_change,
+    change_event,
+    owner_of_body,
+    parse,
+)
+from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
+from vdx.pexip.resources import IVR_THEME, WEBAPP_ALIAS, WEBAPP_BRANDING
+
+if TYPE_CHECKING:
+    from vdx.branding.bundle import RenderedBranding
+    from vdx.controller.runtime import Runtime
+
+
+def branding_name(owner: Owner, content_hash: str) -> str:
+    """Unique per content, readable in Pexip's admin UI; Pexip allows 100 characters."""
+    return f"{owner.namespace}/{owner.name}"[:86] + f" {content_hash[:12]}"
+
+
+def theme_name(owner: Owner) -> str:
+    """Names starting with `vdx:` are the operator's: ivr_theme has no field for a marker."""
+    return f"vdx:{owner.namespace}/{owner.name}"[:250]
+
+
+async def _assets(rt: Runtime, branding: CviBranding, body: dict[str, Any]) -> list[dict[str, Any]]:
+    namespace = str(branding.namespace)
+    refs = [branding.spec.images.logo, branding.spec.images.jumbotron]
+    if branding.spec.images.background is not None:
+        refs.append(branding.spec.images.background.source)
+    objects: dict[tuple[str, str], dict[str, Any]] = {}
+    for ref in refs:
+        if ref is None:
+            continue
+        selector = ref.config_map_key_ref or ref.secret_key_ref
+        kind = "ConfigMap" if ref.config_map_key_ref else "Secret"
+        assert selector is not None
+        rt.watch_object(kind, namespace, selector.name, body)
+        if (kind, selector.name) not in objects:
+            found = await rt.kube.raw(kind, namespace, selector.name)
+            if found is not None:
+                objects[(kind, selector.name)] = found
+    return list(objects.values())
+
+
+def _render(rt: Runtime, branding: CviBranding, objects: list[dict[str, Any]]) -> RenderedBranding:
+    """Render, reusing the last rendering while the spec and the images are unchanged."""
+    key = (str(branding.namespace), branding.name)
+    fingerprint = repr(
+        (
+            branding.spec.model_dump(mode="json"),
+            sorted(str(o["metadata"].get("resourceVersion")) for o in objects),
+        )
+    )
+    cached = rt.renders.get(key)
+    if cached is not None and cached[0] == fingerprint:
+        previous: RenderedBranding = cached[1]
+        return previous
+    try:
+        rendered = render_branding(branding, load_assets(branding, objects))
+    except BrandingError as error:
+        problems = "; ".join(str(p) for p in error.problems[:5])
+        raise Stop(Phase.STALLED, "BrandingInvalid", problems) from None
+    rt.renders[key] = (fingerprint, rendered)
+    return rendered
+
+
+async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+    branding = parse(CviBranding, body)
+    namespace = str(branding.namespace)
+    owner = owner_of_body(body)
+    tenant = await lookups.tenant_of_namespace(rt, namespace)
+    web = branding.spec.web_app
+    if web.domain not in tenant.spec.domains:
+        raise Stop(
+            Phase.STALLED,
+            "DomainNotClaimed",
+            f"spec.webApp.domain {web.domain} is not among Tenant {tenant.name}'s domains; use one of "
+            f"{', '.join(tenant.spec.domains)}",
+        )
+    platform = lookups.connected_platform(rt, tenant)
+    rendered = _render(rt, branding, await _assets(rt, branding, body))
+    status = dict(body.get("status") or {})
+    observe = branding.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
+    events: list[Event] = []
+    drift = not lookups.spec_changed(body)
+
+    async def do(change: Change) -> Any:
+        obj = await apply_change(platform, change)
+        events.append(change_event(change, platform.name, drift=drift and change.action == "update"))
+        return obj
+
+    # 1. The package for this content: upload it unless it is there already.
+    brandings: list[WebappBranding] = await platform.cache.objects(WEBAPP_BRANDING)
+    ours = [b for b in brandings if owner_of(b.description) == owner]
+    current = next((b for b in ours if rendered.content_hash in b.description), None)
+    if current is None and not observe:
+        current = await _upload(rt, platform, owner, rendered, events)
+    # 2. The web app path points at it.
+    aliases: list[WebappAlias] = await platform.cache.objects(WEBAPP_ALIAS)
+    alias = next((a for a in aliases if a.slug == web.slug), None)
+    adopt = lookups.adopt_uri(body)
+    if alias is not None and owner_of(alias.description) != owner and alias.resource_uri != adopt:
+        raise Stop(
+            Phase.STALLED,
+            "AlreadyExists",
+            f"the web app path /{web.slug} exists in Pexip ({alias.resource_uri}) and is not managed by "
+            "this resource; choose another spec.webApp.slug or adopt it with "
+            f"vdx.medcom.dk/adopt: {alias.resource_uri}",
+        )
+    want: dict[str, Any] = {
+        "slug": web.slug,
+        "description": owner.describe(f"web app path of {branding.spec.brand_name}"),
+        "webapp_type": "webapp3",
+        "is_enabled": True,
+        "branding": current.resource_uri if current else None,
+    }
+    drifted: list[Change] = []
+    if alias is None:
+        drifted.append(Change("create", WEBAPP_ALIAS.name, f"/{web.slug}", fields=want))
+    else:
+        diff = field_differences(want, alias)
+        if diff:
+            drifted.append(
+                Change("update", WEBAPP_ALIAS.name, f"/{web.slug}", uri=alias.resource_uri, fields=diff)
+            )
+    # 3. The IVR theme, replaced in place when the content changed.
+    themes: list[IvrTheme] = await platform.cache.objects(IVR_THEME)
+    theme = next((t for t in themes if t.name == theme_name(owner)), None)
+    if observe:
+        outcome = (
+            Outcome(Phase.READY, "Available", "Pexip matches (observe only)")
+            if current is not None and not drifted
+            else Outcome(Phase.STALLED, "DriftObserved", "observe only: the web app path or package differs")
+        )
+        return Reconciled(outcome, status=status, platform=platform.name)
+    for change in drifted:
+        alias = await do(change)
+    if rendered.ivr_theme is not None:
+        package = ("theme.zip", rendered.ivr_theme.zip_bytes)
+        if theme is None:
+            theme = await platform.client.create(IVR_THEME, {"name": theme_name(owner)}, file=package)
+            platform.cache.put(IVR_THEME, theme)
+            events.append(Event("Normal", "CreatedExternalResource", f"create ivr_theme {theme.name}"))
+        elif status.get("contentHash") != rendered.content_hash:
+            theme = await platform.client.update(IVR_THEME, theme.id, {"name": theme.name}, file=package)
+            platform.cache.put(IVR_THEME, theme)
+            events.append(
+                Event("Normal", "UpdatedExternalResource", f"new package for ivr_theme {theme.name}")
+            )
+    # 4. Only now, with the path on the new package, remove the old ones.
+    for old in ours:
+        if current is not None and old.uuid != current.uuid:
+            await do(Change("delete", WEBAPP_BRANDING.name, old.name, uri=old.resource_uri))
+    assert current is not None
+    assert alias is not None
+    changed = status.get("contentHash") != rendered.content_hash
+    status.update(
+        {
+            "contentHash": rendered.content_hash,
+            "webAppUrl": f"https://{web.domain}/{web.slug}",
+            "webappBrandingUuid": current.uuid,
+            "ivrTheme": theme.resource_uri if theme is not None else None,
+            "pexipObjects": [
+                {"resource": WEBAPP_BRANDING.name, "resourceUri": current.resource_uri, "name": current.name},
+                {"resource": WEBAPP_ALIAS.name, "resourceUri": alias.resource_uri, "name": alias.slug},
+                *(
+                    [{"resource": IVR_THEME.name, "resourceUri": theme.resource_uri, "name": theme.name}]
+                    if theme is not None
+                    else []
+                ),
+            ],
+        }
+    )
+    if changed or not status.get("appliedTime"):
+        status["appliedTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        rt.wake_tenant(namespace)
+    for warning in rendered.warnings[:3]:
+        if changed:
+            events.append(Event("Warning", "BrandingWarning", str(warning)[:1000]))
+    outcome = Outcome(
+        Phase.READY,
+        "Available",
+        f"{branding.spec.brand_name} at https://{web.domain}/{web.slug} ({rendered.content_hash[:12]})",
+    )
+    return Reconciled(outcome, status=status, events=events, platform=platform.name)
+
+
+async def _upload(
+    rt: Runtime, platform: Any, owner: Owner, rendered: RenderedBranding, events: list[Event]
+) -> WebappBranding:
+    fields = {
+        "name": branding_name(owner, rendered.content_hash),
+        "description": owner.describe(f"sha256:{rendered.content_hash}"),
+        "webapp_type": "webapp3",
+    }
+    created: WebappBranding = await platform.client.create(
+        WEBAPP_BRANDING, fields, file=("branding.zip", rendered.webapp.zip_bytes)
+    )
+    platform.cache.put(WEBAPP_BRANDING, created)
+    platform.count_write(Change("create", WEBAPP_BRANDING.name, created.name))
+    events.append(Event("Normal", "CreatedExternalResource", f"upload webapp_branding {created.name}"))
+    return created
+
+
+async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+    branding = parse(CviBranding, body)
+    if branding.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        return
+    tenant = await rt.tenant_for_namespace(str(branding.namespace))
+    if tenant is None:
+        return
+    platform = lookups.connected_platform(rt, tenant)
+    owner = owner_of_body(body)
+    aliases: list[WebappAlias] = await platform.cache.objects(WEBAPP_ALIAS)
+    brandings: list[WebappBranding] = await platform.cache.objects(WEBAPP_BRANDING)
+    alias = next((a for a in aliases if owner_of(a.description) == owner), None)
+    ours = [b for b in brandings if owner_of(b.description) == owner]
+    if branding.spec.deletion_policy is DeletionPolicy.ORPHAN:
+        for obj, resource in ((alias, WEBAPP_ALIAS.name), *((b, WEBAPP_BRANDING.name) for b in ours)):
+            if obj is not None:
+                fields = {"description": without_marker(obj.description)}
+                await apply_change(
+                    platform,
+                    Change("update", resource, str(obj.resource_uri), uri=obj.resource_uri, fields=fields),
+                )
+        return
+    if alias is not None:
+        await apply_change(platform, Change("delete", WEBAPP_ALIAS.name, alias.slug, uri=alias.resource_uri))
+    for old in ours:
+        await apply_change(platform, Change("delete", WEBAPP_BRANDING.name, old.name, uri=old.resource_uri))
+    themes: list[IvrTheme] = await platform.cache.objects(IVR_THEME)
+    theme = next((t for t in themes if t.name == theme_name(owner)), None)
+    if theme is not None:
+        await rt.release_theme(tenant, theme.resource_uri)
+        await apply_change(platform, Change("delete", IVR_THEME.name, theme.name, uri=theme.resource_uri))
