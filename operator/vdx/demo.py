@@ -87,8 +87,11 @@ class Applier:
                 data=doc.get("data"),
                 binary_data=doc.get("binaryData"),
             )
-            with contextlib.suppress(ApiException):
+            try:
                 self.core.create_namespaced_config_map(meta["namespace"], body)
+            except ApiException as exc:
+                if exc.status != 409:
+                    raise
         elif doc["apiVersion"].startswith(API_GROUP + "/"):
             plural = PLURALS.get(kind) or f"{kind.lower()}s"
             if meta.get("namespace"):
@@ -139,7 +142,9 @@ async def _pexip_summary(sim: RunningServer) -> Counter[str]:
         rooms = await pexip.list(CONFERENCE)
         counts["conference with direct media"] = sum(1 for c in rooms if c.direct_media != "never")
         counts["conference"] = len(rooms)
-        counts["webapp_alias"] = len(await pexip.list(WEBAPP_ALIAS))
+        counts["webapp_alias"] = sum(
+            1 for a in await pexip.list(WEBAPP_ALIAS) if a.description.startswith("[vdx:")
+        )
     return counts
 
 
@@ -223,7 +228,8 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
                             data={ref.key: Path(sim.tls.ca_cert).read_text(encoding="ascii")},
                         ),
                     )
-        for doc, _source in tree.others:
+        # Namespaces first: the tree's files come in any order.
+        for doc, _source in sorted(tree.others, key=lambda d: d[0].get("kind") != "Namespace"):
             applier.document(doc)
         ca = LocalCA("VDX demo CA (stands in for cert-manager)")
         for cert in tree.of_kind(TlsCertificate):
@@ -292,7 +298,8 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
             say(
                 f"      {name}: {counts['turn_server']} TURN servers, "
                 f"{counts['tls_certificate']} certificates, direct media on "
-                f"{counts['conference with direct media']}/{counts['conference']} meeting rooms "
+                f"{counts['conference with direct media']}/{counts['conference']} meeting rooms, "
+                f"{counts['webapp_alias']} branded web app paths "
                 f"({reads} GET, {writes} writes)"
             )
         if keep:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -355,3 +356,16 @@ def test_no_secret_in_logs_events_or_status(
     for canary in (TURN_CANARY, "canary-second-77c2", "PRIVATE KEY", key_pem[:40]):
         assert canary not in blob
     assert "admin:admin" not in blob
+
+
+def test_steady_state_makes_no_writes_and_no_per_object_reads(operator: OperatorThread, h: Harness) -> None:
+    full_tenant(h)
+    wait_ready(h, "domains", "domain")
+    wait_for(lambda: h.get("turnservices", "turn")["status"].get("domains") == ["domain"], 10, "settled")
+    h.sim.simulator.accounting.reset()
+    time.sleep(5)  # two resync periods of the test operator (2 s each)
+    entries = list(h.sim.simulator.accounting.entries)
+    assert [e for e in entries if e.method != "GET"] == []
+    per_object = [e for e in entries if e.path.rstrip("/").split("/")[-1].isdigit()]
+    assert per_object == []  # resync lists collections; it never GETs object by object
+    assert any(e.path.endswith("/turn_server/") for e in entries)  # ...but it did resync
