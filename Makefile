@@ -15,8 +15,8 @@ demo: $(STAMP)
 	$(VENV)/bin/vdx demo
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check operator tests stacks policies
-	$(VENV)/bin/ruff format --check operator tests stacks policies
+	$(VENV)/bin/ruff check operator tests
+	$(VENV)/bin/ruff format --check operator tests
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vdx schemas --check
 	$(VENV)/bin/vdx controlplane build
