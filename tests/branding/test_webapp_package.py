@@ -95,8 +95,10 @@ def test_explicit_palette_and_application_config(build: Build) -> None:
         "#1E0E2E",
         "#12081C",
     ]
-    branding, assets = build(colours={"base": "#5B2C86", "palette": palette})
-    package = render_webapp_package(branding, assets, application_config={"hiddenFunctionality": ["chat"]})
+    branding, assets = build(
+        colours={"base": "#5B2C86", "palette": palette}, applicationConfig={"hiddenFunctionality": ["chat"]}
+    )
+    package = render_webapp_package(branding, assets)
     manifest = _manifest(dict(package.files))
     assert manifest["colorPalette"] == palette
     assert manifest["applicationConfig"] == {"hiddenFunctionality": ["chat"]}

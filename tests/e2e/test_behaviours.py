@@ -135,6 +135,12 @@ def test_drift_made_behind_the_operators_back_is_corrected_and_evented(
     samples = runtime.metrics.drift_corrections.collect()[0].samples  # type: ignore[union-attr]
     assert any(s.labels.get("kind") == "TurnService" and s.value >= 1 for s in samples)
 
+    def managed_turn_servers() -> float:
+        gauge = runtime.metrics.managed_objects.collect()[0]  # type: ignore[union-attr]
+        return sum(s.value for s in gauge.samples if s.labels.get("kind") == "TurnService")
+
+    assert wait_for(managed_turn_servers, 10, "objects-managed gauge") >= 1
+
 
 def test_rooms_made_by_other_systems_get_direct_media(operator: OperatorThread, h: Harness) -> None:
     h.platform_and_tenant(

@@ -101,6 +101,20 @@ class IvrThemeOptions(VdxModel):
     )
 
 
+UiTestId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+class ApplicationConfig(VdxModel):
+    """The few web app settings a tenant may change; rendered as the manifest's applicationConfig."""
+
+    hidden_functionality: list[UiTestId] = described(
+        "Web app functions to hide, by Pexip's UI test id (for example chat or breakout-rooms).",
+        default_factory=list,
+        max_length=50,
+        json_schema_extra={"x-kubernetes-list-type": "set"},
+    )
+
+
 class CviBrandingSpec(VdxModel):
     brand_name: str = described(
         "Brand name shown in the web app, such as Region Midtjylland.", min_length=1, max_length=60
@@ -109,6 +123,9 @@ class CviBrandingSpec(VdxModel):
     images: Images = described("Logo, background and jumbotron images.")
     texts: Texts = described("Texts in Danish and English.")
     web_app: WebAppPath = described("Where the branded web app is published.")
+    application_config: ApplicationConfig | None = described(
+        "Web app settings for this brand; left out, the web app's defaults apply.", default=None
+    )
     ivr_theme: IvrThemeOptions = described(
         "The IVR theme rendered from the same identity.", default_factory=IvrThemeOptions
     )

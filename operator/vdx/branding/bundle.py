@@ -9,9 +9,7 @@ in every caller.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from vdx.api.branding import CviBranding
 from vdx.branding.archive import RenderedPackage
@@ -31,15 +29,13 @@ class RenderedBranding:
     content_hash: str
 
 
-def render_branding(
-    branding: CviBranding, assets: BrandingAssets, application_config: Mapping[str, Any] | None = None
-) -> RenderedBranding:
+def render_branding(branding: CviBranding, assets: BrandingAssets) -> RenderedBranding:
     """Validate, then render both packages; raise BrandingError listing the errors if there are any."""
     problems = validate_branding(branding, assets)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if errors:
         raise BrandingError(resource_label(branding), errors)
-    webapp = render_webapp_package(branding, assets, application_config)
+    webapp = render_webapp_package(branding, assets)
     theme = render_ivr_theme(branding, assets) if branding.spec.ivr_theme.enabled else None
     digest = hashlib.sha256(f"webapp3:{webapp.sha256}\nivr_theme:{theme.sha256 if theme else '-'}\n".encode())
     return RenderedBranding(

@@ -76,17 +76,17 @@ def _content_version(values: Mapping[str, Any], files: Mapping[str, bytes]) -> s
     return digest.hexdigest()[:12]
 
 
-def render_webapp_package(
-    branding: CviBranding,
-    assets: BrandingAssets,
-    application_config: Mapping[str, Any] | None = None,
-) -> RenderedPackage:
+def render_webapp_package(branding: CviBranding, assets: BrandingAssets) -> RenderedPackage:
     """Render the webapp3 branding ZIP for `branding`; the same inputs always give the same bytes.
 
-    `application_config` becomes the manifest's applicationConfig (left out when None); the
-    CviBranding model has no field for it yet, so the caller decides.
+    `spec.applicationConfig` becomes the manifest's applicationConfig (left out when not set).
     """
     spec = branding.spec
+    application_config = (
+        spec.application_config.model_dump(mode="json", by_alias=True)
+        if spec.application_config is not None
+        else None
+    )
     logo = require_logo(branding, assets)
     files: dict[str, bytes] = {}
     images: list[tuple[str, str]] = []

@@ -241,6 +241,15 @@ class Runtime:
                 continue
             runtime.export_request_counts()
             await self.reconcile_platform_members(name)
+            self.export_managed_objects()
+
+    def export_managed_objects(self) -> None:
+        """The objects-managed gauge, from what each resource records in its status."""
+        counts = dict.fromkeys(PLURALS, 0)
+        for (kind, _, _), body in self.known.items():
+            counts[kind] += len((body.get("status") or {}).get("pexipObjects") or [])
+        for kind, count in counts.items():
+            self.metrics.managed_objects.labels(kind).set(count)
 
     # ------------------------------------------------------------------ the driver
     def _spawn(self, coroutine: Awaitable[Any]) -> None:
