@@ -11,12 +11,9 @@ from pydantic import Field
 from vdx.api import patterns
 from vdx.api.base import VdxModel, described
 from vdx.api.common import (
-    DELETION_POLICY_DESCRIPTION,
-    MANAGEMENT_POLICY_DESCRIPTION,
-    DeletionPolicy,
     FileSource,
-    ManagementPolicy,
     OwnedObjectsStatus,
+    OwningSpec,
 )
 from vdx.api.resource import CrdInfo, PrinterColumn, Resource
 
@@ -115,7 +112,7 @@ class ApplicationConfig(VdxModel):
     )
 
 
-class CviBrandingSpec(VdxModel):
+class CviBrandingSpec(OwningSpec):
     brand_name: str = described(
         "Brand name shown in the web app, such as Region Midtjylland.", min_length=1, max_length=60
     )
@@ -128,10 +125,6 @@ class CviBrandingSpec(VdxModel):
     )
     ivr_theme: IvrThemeOptions = described(
         "The IVR theme rendered from the same identity.", default_factory=IvrThemeOptions
-    )
-    deletion_policy: DeletionPolicy = described(DELETION_POLICY_DESCRIPTION, default=DeletionPolicy.DELETE)
-    management_policy: ManagementPolicy = described(
-        MANAGEMENT_POLICY_DESCRIPTION, default=ManagementPolicy.FULL
     )
 
 

@@ -8,21 +8,18 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from vdx.api import patterns
-from vdx.api.base import VdxModel, described
+from vdx.api.base import described
 from vdx.api.common import (
-    DELETION_POLICY_DESCRIPTION,
-    MANAGEMENT_POLICY_DESCRIPTION,
-    DeletionPolicy,
     LocalObjectReference,
-    ManagementPolicy,
     OwnedObjectsStatus,
+    OwningSpec,
 )
 from vdx.api.resource import CrdInfo, PrinterColumn, Resource
 
 CertName = Annotated[str, Field(min_length=4, max_length=253, pattern=patterns.CERT_NAME.regex)]
 
 
-class TlsCertificateSpec(VdxModel):
+class TlsCertificateSpec(OwningSpec):
     secret_ref: LocalObjectReference = described(
         "A kubernetes.io/tls Secret in this namespace (keys tls.crt and tls.key), as cert-manager "
         "writes it. When the Secret changes, the new certificate is put in place before the old one "
@@ -41,10 +38,6 @@ class TlsCertificateSpec(VdxModel):
         default=30,
         ge=1,
         le=365,
-    )
-    deletion_policy: DeletionPolicy = described(DELETION_POLICY_DESCRIPTION, default=DeletionPolicy.DELETE)
-    management_policy: ManagementPolicy = described(
-        MANAGEMENT_POLICY_DESCRIPTION, default=ManagementPolicy.FULL
     )
 
 

@@ -157,3 +157,12 @@ MANAGEMENT_POLICY_DESCRIPTION = (
     "Full lets the operator create, update and delete in Pexip; ObserveOnly only reads Pexip and "
     "reports drift in status, writing nothing."
 )
+
+
+class OwningSpec(VdxModel):
+    """The two policies every kind that owns Pexip objects has (Crossplane's vocabulary)."""
+
+    deletion_policy: DeletionPolicy = described(DELETION_POLICY_DESCRIPTION, default=DeletionPolicy.DELETE)
+    management_policy: ManagementPolicy = described(
+        MANAGEMENT_POLICY_DESCRIPTION, default=ManagementPolicy.FULL
+    )

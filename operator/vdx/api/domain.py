@@ -6,14 +6,11 @@ from enum import StrEnum
 from typing import Literal
 
 from vdx.api import patterns
-from vdx.api.base import Rule, VdxModel, described, immutable
+from vdx.api.base import Rule, described, immutable
 from vdx.api.common import (
-    DELETION_POLICY_DESCRIPTION,
-    MANAGEMENT_POLICY_DESCRIPTION,
-    DeletionPolicy,
     LocalObjectReference,
-    ManagementPolicy,
     OwnedObjectsStatus,
+    OwningSpec,
 )
 from vdx.api.resource import CrdInfo, PrinterColumn, Resource
 
@@ -27,7 +24,7 @@ class DomainUse(StrEnum):
 NEEDS_TURN = (DomainUse.WEB_APP, DomainUse.REGISTRATION)
 
 
-class DomainSpec(VdxModel):
+class DomainSpec(OwningSpec):
     object_rules = (
         Rule(
             cel="has(self.turnServiceRef) || !self.uses.exists(u, u == 'WebApp' || u == 'Registration')",
@@ -64,10 +61,6 @@ class DomainSpec(VdxModel):
         default=None,
         min_length=1,
         max_length=250,
-    )
-    deletion_policy: DeletionPolicy = described(DELETION_POLICY_DESCRIPTION, default=DeletionPolicy.DELETE)
-    management_policy: ManagementPolicy = described(
-        MANAGEMENT_POLICY_DESCRIPTION, default=ManagementPolicy.FULL
     )
 
 

@@ -8,14 +8,11 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from vdx.api import patterns
-from vdx.api.base import VdxModel, described
+from vdx.api.base import described
 from vdx.api.common import (
-    DELETION_POLICY_DESCRIPTION,
-    MANAGEMENT_POLICY_DESCRIPTION,
-    DeletionPolicy,
     LocalObjectReference,
-    ManagementPolicy,
     OwnedObjectsStatus,
+    OwningSpec,
 )
 from vdx.api.resource import CrdInfo, PrinterColumn, Resource
 
@@ -31,7 +28,7 @@ class CredentialType(StrEnum):
     USERNAME_PASSWORD = "UsernamePassword"  # noqa: S105 - an enum value, not a secret
 
 
-class TurnServiceSpec(VdxModel):
+class TurnServiceSpec(OwningSpec):
     address: str = described(
         "Public host name or IP address of the TURN server, such as turn.vdx.regionh.dk.",
         min_length=1,
@@ -50,10 +47,6 @@ class TurnServiceSpec(VdxModel):
     )
     description: str | None = described(
         "Free text shown in Pexip's administrator interface.", default=None, max_length=200
-    )
-    deletion_policy: DeletionPolicy = described(DELETION_POLICY_DESCRIPTION, default=DeletionPolicy.DELETE)
-    management_policy: ManagementPolicy = described(
-        MANAGEMENT_POLICY_DESCRIPTION, default=ManagementPolicy.FULL
     )
 
 
