@@ -20,6 +20,8 @@ _FAMILIES: dict[str, str] = {
     "check": "check",
     "branding": "branding",
     "operator": "operator",
+    "stats": "stats",
+    "ports": "ports",
 }
 
 

@@ -1,0 +1,10 @@
+"""`vdx stats`: placeholder until its issue lands; says so instead of pretending."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def command() -> None:
+    """Not implemented yet."""
