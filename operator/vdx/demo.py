@@ -150,7 +150,7 @@ async def _pexip_summary(sim: RunningServer) -> Counter[str]:
 
 def _all_resources(custom: client.CustomObjectsApi) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    for plural in (*PLURALS.values(), "cvibrandings"):
+    for plural in PLURALS.values():
         result: Any = custom.list_cluster_custom_object(API_GROUP, API_VERSION, plural)
         found.extend(result.get("items", []))
     return found
@@ -272,7 +272,7 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
             return 1
         custom = client.CustomObjectsApi(api)
         deadline = time.monotonic() + timeout
-        reconciled = {"PexipPlatform", "Tenant", "Domain", "TurnService", "TlsCertificate", "CviBranding"}
+        reconciled = set(PLURALS)
         last = -1
         while True:
             objects = [o for o in _all_resources(custom) if o["kind"] in reconciled]
