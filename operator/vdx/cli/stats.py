@@ -1,10 +1,143 @@
-"""`vdx stats`: placeholder until its issue lands; says so instead of pretending."""
+"""`vdx stats export`: usage statistics per tenant and day, for Excel and Power BI (docs/statistics.md)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
 import click
+
+from vdx.paths import EXAMPLES_DIR
 
 
 @click.group()
 def command() -> None:
-    """Not implemented yet."""
+    """Usage statistics from Pexip's history, per tenant and per day."""
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date; write it as YYYY-MM-DD", param_hint=option
+        ) from None
+
+
+@command.command("export")
+@click.option(
+    "--platform", "platform_name", required=True, help="PexipPlatform name in the tree (stage, prod)."
+)
+@click.option("--from", "first", required=True, metavar="DATE", help="First UTC day, YYYY-MM-DD.")
+@click.option("--to", "last", required=True, metavar="DATE", help="Last UTC day (included), YYYY-MM-DD.")
+@click.option("--tenant", default=None, help="Only this tenant (unattributed meetings are still listed).")
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Directory for the files."
+)
+@click.option(
+    "--tree",
+    type=click.Path(exists=True, path_type=Path),
+    default=EXAMPLES_DIR,
+    show_default="examples/",
+    help="GitOps tree with the PexipPlatform and the Tenants.",
+)
+@click.option("--url", default=None, help="Management node URL, instead of the PexipPlatform's spec.url.")
+@click.option(
+    "--credentials-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML/JSON with username and password, or a Secret manifest. Default: PEXIP_USERNAME/PASSWORD.",
+)
+@click.option(
+    "--ca-bundle",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="PEM CA bundle that signs the management node's certificate.",
+)
+@click.option(
+    "--window-hours",
+    type=click.IntRange(1, 24),
+    default=24,
+    show_default=True,
+    help="Hours of history read per request series; busy windows are split further.",
+)
+@click.option("--quiet", is_flag=True, help="No progress line (it is shown only on a terminal anyway).")
+def export(
+    platform_name: str,
+    first: str,
+    last: str,
+    tenant: str | None,
+    out: Path,
+    tree: Path,
+    url: str | None,
+    credentials_file: Path | None,
+    ca_bundle: Path | None,
+    window_hours: int,
+    quiet: bool,
+) -> None:
+    """Export meetings, participants, minutes, protocols, directions, direct media, call quality and
+    peak concurrency per tenant and UTC day into OUT: CSV files, an Excel workbook and a flat table
+    for Power BI. Re-runs add only days not yet exported.
+    """
+    from vdx.pexip import PexipError
+    from vdx.stats import connect
+    from vdx.stats.export import ExportOptions, run_export
+    from vdx.stats.progress import Progress
+    from vdx.stats.state import StateError
+    from vdx.stats.tables import TableError
+
+    start, end = _day(first, "--from"), _day(last, "--to")
+    if end < start:
+        raise click.BadParameter(f"--to {end} is before --from {start}; swap them", param_hint="--to")
+    try:
+        loaded = connect.load(tree)
+        platform = connect.platform_of(loaded, platform_name, url)
+        every = [connect.tenant_info(t) for t in connect.tenants_of(loaded, platform_name)]
+        connect.tenants_of(loaded, platform_name, tenant)  # checks --tenant
+        credentials = connect.load_credentials(credentials_file, os.environ)
+        client = connect.open_client(platform, url, credentials, ca_bundle)
+    except connect.SetupError as error:
+        raise click.ClickException(str(error)) from None
+    if not every:
+        raise click.ClickException(
+            f"no Tenant in the tree has spec.platformRef.name {platform_name}; nothing can be attributed. "
+            "Check --platform and --tree"
+        )
+    options = ExportOptions(platform_name, every, start, end, out, tenant, window_hours)
+    now = datetime.now(UTC).replace(tzinfo=None)
+
+    async def run() -> object:
+        async with client:
+            progress = Progress.for_stream(0, sys.stderr, quiet=quiet)
+
+            def report(done: int, total: int, label: str) -> None:
+                progress.total = total
+                progress.update(done, label)
+
+            try:
+                return await run_export(client, options, now=now, progress=report)
+            finally:
+                progress.finish()
+
+    try:
+        result = asyncio.run(run())
+    except (StateError, TableError) as error:
+        raise click.ClickException(str(error)) from None
+    except PexipError as error:
+        raise click.ClickException(connect.explain(error, platform_name)) from None
+    from vdx.stats.export import ExportResult
+
+    assert isinstance(result, ExportResult)
+    plan = result.plan
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"exported {len(plan.to_export)} day(s): {result.meetings} meetings, "
+        f"{result.unattributed} unattributed"
+        f"; {len(plan.already_done)} day(s) already in {out}; {len(plan.not_over)} day(s) not over yet"
+    )
+    for path in result.files:
+        click.echo(f"  {path}")

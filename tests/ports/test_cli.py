@@ -1,0 +1,90 @@
+"""`vdx ports` end to end: live configuration from the simulator over real HTTP, the tenant from examples/."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from vdx.cli.ports import command
+from vdx.pexip.simulator import RunningServer, SeedOptions, Simulator, SimulatorConfig, serve
+
+API = "/api/admin/configuration/v1"
+ENV = {"PEXIP_USERNAME": "admin", "PEXIP_PASSWORD": "admin"}
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[RunningServer]:
+    with serve(Simulator(SimulatorConfig(seed=SeedOptions(history=None)))) as server:
+        with httpx.Client(base_url=server.base_url, auth=("admin", "admin")) as http:
+            # What the operator would have made for Region Hovedstaden, with one drift on port.
+            first = http.post(
+                f"{API}/turn_server/",
+                json={"name": "vdx-regionh/vdx-regionh-dk", "address": "turn.vdx.regionh.dk", "port": 3478},
+            )
+            second = http.post(
+                f"{API}/turn_server/",
+                json={
+                    "name": "vdx-regionh/video-regionh-dk",
+                    "address": "turn.video.regionh.dk",
+                    "port": 5349,
+                    "transport_type": "tls",
+                },
+            )
+            uris = [r.headers["location"] for r in (first, second)]
+            http.post(
+                f"{API}/system_location/", json={"name": "Region Hovedstaden", "client_turn_servers": uris}
+            ).raise_for_status()
+            http.patch(
+                f"{API}/global/1/",
+                json={"media_ports_start": 41000, "media_ports_end": 41999, "enable_turn_443": True},
+            ).raise_for_status()
+        yield server
+
+
+def test_ports_csv_from_live_configuration(running: RunningServer) -> None:
+    result = CliRunner().invoke(
+        command,
+        ["--platform", "prod", "--tenant", "regionh", "--format", "csv", "--url", running.base_url],
+        env=ENV,
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    table = {(r["direction"], r["protocol"], r["ports"], r["destination"]) for r in rows}
+    assert (
+        "outbound",
+        "UDP",
+        "41000-41999",
+        "VDX conferencing nodes (vdx.regionh.dk, video.regionh.dk)",
+    ) in table
+    assert ("outbound", "UDP", "3478", "turn.vdx.regionh.dk") in table
+    assert ("outbound", "TCP (TLS)", "5349", "turn.video.regionh.dk") in table  # the platform's value
+    assert ("outbound", "TCP", "443", "turn.video.regionh.dk") in table  # enable_turn_443
+    assert ("outbound", "TCP", "443", "vdx.regionh.dk, video.regionh.dk") in table
+    assert ("outbound", "TCP", "1720", "VDX conferencing nodes (vdx.regionh.dk, video.regionh.dk)") in table
+    assert {r["tenant"] for r in rows} == {"regionh"}
+    assert "field spec.port: Git says 3478, the platform's turn_server says 5349" in result.stderr
+    assert "worker_vm" in result.stderr
+    assert "does not exist" not in result.stderr  # the location exists and offers both servers
+
+
+def test_ports_every_tenant_as_markdown(running: RunningServer) -> None:
+    result = CliRunner().invoke(
+        command, ["--platform", "prod", "--format", "markdown", "--url", running.base_url], env=ENV
+    )
+    assert result.exit_code == 0, result.output
+    assert "## regionh" in result.stdout
+    assert "## rm" in result.stdout
+    assert "no turn_server named 'vdx-rm/vdx-rm-dk' on the platform" in result.stdout
+
+
+def test_ports_without_credentials() -> None:
+    result = CliRunner().invoke(
+        command, ["--platform", "prod"], env={"PEXIP_USERNAME": None, "PEXIP_PASSWORD": None}
+    )
+    assert result.exit_code == 1
+    assert "PEXIP_USERNAME" in result.stderr

@@ -1,0 +1,144 @@
+"""Port rules derived from a known configuration, and the cross-checks between Git and the platform."""
+
+from __future__ import annotations
+
+from vdx.ports.derive import (
+    Derivation,
+    DomainConfig,
+    LiveConfig,
+    LocationConfig,
+    NodeAddress,
+    TenantNetwork,
+    TurnServerConfig,
+    derive,
+)
+from vdx.ports.render import render
+
+TURN_URI = "/api/admin/configuration/v1/turn_server/7/"
+TENANT = TenantNetwork(
+    "rm",
+    "vdx-rm",
+    (
+        DomainConfig(
+            "vdx.rm.dk", frozenset({"WebApp", "SIP", "Registration"}), "vdx-rm-dk", "Region Midtjylland"
+        ),
+        DomainConfig("sip.rm.dk", frozenset({"SIP"})),
+    ),
+    (TurnServerConfig("vdx-rm-dk", "turn.vdx.rm.dk", 3478, "udp"),),
+)
+LIVE = LiveConfig(
+    media_ports=(41000, 42999),
+    signalling_ports=(34000, 34999),
+    enable_sip_udp=False,
+    enable_h323=False,
+    enable_turn_443=False,
+    turn_servers=(TurnServerConfig("vdx-rm/vdx-rm-dk", "turn.vdx.rm.dk", 3478, "udp", TURN_URI),),
+    locations=(LocationConfig("Region Midtjylland", (TURN_URI,)),),
+)
+
+
+def table(result: Derivation) -> set[tuple[str, str, str, str]]:
+    return {(r.direction, r.protocol, r.ports, r.destination) for r in result.rules}
+
+
+def test_rules_from_a_known_configuration() -> None:
+    result = derive(TENANT, LIVE)
+    nodes = "VDX conferencing nodes (vdx.rm.dk, sip.rm.dk)"
+    assert table(result) == {
+        ("outbound", "TCP", "443", "vdx.rm.dk"),
+        ("outbound", "UDP", "41000-42999", nodes),
+        ("outbound", "UDP", "3478", "turn.vdx.rm.dk"),
+        ("outbound", "TCP", "5060, 5061", "vdx.rm.dk, sip.rm.dk"),
+        ("inbound", "TCP", "5060, 5061", "rm: video endpoints"),
+        ("inbound", "UDP", "the endpoints' own media ports", "rm: video endpoints"),
+    }
+    media = next(r for r in result.rules if r.ports == "41000-42999")
+    assert media.source == "rm: browsers, VDX apps and video endpoints"
+    inbound_sip = next(r for r in result.rules if r.direction == "inbound" and r.ports == "5060, 5061")
+    assert "source ports 34000-34999" in inbound_sip.source
+    assert all(r.why for r in result.rules)
+    assert all(r.tenant == "rm" for r in result.rules)
+    assert len(result.notes) == 1  # only the missing node addresses
+    assert "worker_vm" in result.notes[0]
+
+
+def test_h323_sip_udp_and_turn_443_add_their_rules() -> None:
+    live = LiveConfig(
+        **{**LIVE.__dict__, "enable_h323": True, "enable_sip_udp": True, "enable_turn_443": True}
+    )
+    rules = table(derive(TENANT, live))
+    nodes = "VDX conferencing nodes (vdx.rm.dk, sip.rm.dk)"
+    assert ("outbound", "TCP", "1720", nodes) in rules
+    assert ("outbound", "UDP", "1719", nodes) in rules
+    assert ("outbound", "TCP", "34000-34999", nodes) in rules
+    assert ("inbound", "TCP", "1720", "rm: video endpoints") in rules
+    assert ("outbound", "UDP", "5060", "vdx.rm.dk, sip.rm.dk") in rules
+    assert ("outbound", "TCP", "443", "turn.vdx.rm.dk") in rules
+
+
+def test_webrtc_and_sip_off_leave_only_what_is_used() -> None:
+    live = LiveConfig(**{**LIVE.__dict__, "enable_webrtc": False, "enable_sip": False})
+    rules = table(derive(TENANT, live))
+    assert not any(r[2] in ("443", "5060, 5061") for r in rules)
+    assert not any("41000" in r[2] for r in rules)  # no media without a protocol that carries it
+
+
+def test_live_turn_values_win_and_differences_are_noted() -> None:
+    live = LiveConfig(
+        **{
+            **LIVE.__dict__,
+            "turn_servers": (TurnServerConfig("vdx-rm/vdx-rm-dk", "turn2.vdx.rm.dk", 443, "tls", TURN_URI),),
+        }
+    )
+    result = derive(TENANT, live)
+    assert ("outbound", "TCP (TLS)", "443", "turn2.vdx.rm.dk") in table(result)
+    notes = "\n".join(result.notes)
+    assert (
+        "field spec.address: Git says turn.vdx.rm.dk, the platform's turn_server says turn2.vdx.rm.dk"
+        in notes
+    )
+    assert "field spec.port: Git says 3478" in notes
+    assert "field spec.transport: Git says udp" in notes
+
+
+def test_turn_missing_on_platform_and_location_checks() -> None:
+    live = LiveConfig(**{**LIVE.__dict__, "turn_servers": (), "locations": ()})
+    result = derive(TENANT, live)
+    assert ("outbound", "UDP", "3478", "turn.vdx.rm.dk") in table(result)  # from Git
+    notes = "\n".join(result.notes)
+    assert "no turn_server named 'vdx-rm/vdx-rm-dk' on the platform" in notes
+    assert "system location 'Region Midtjylland' does not exist" in notes
+
+    not_offered = LiveConfig(**{**LIVE.__dict__, "locations": (LocationConfig("Region Midtjylland"),)})
+    assert "does not offer TURN server 'vdx-rm/vdx-rm-dk'" in "\n".join(derive(TENANT, not_offered).notes)
+
+
+def test_node_addresses_when_the_api_offers_them() -> None:
+    nodes = (
+        NodeAddress("conf-rm-01", "198.51.100.10", "Region Midtjylland"),
+        NodeAddress("conf-rh-01", "198.51.100.20", "Region Hovedstaden"),
+    )
+    result = derive(TENANT, LiveConfig(**{**LIVE.__dict__, "nodes": nodes}))
+    media = next(r for r in result.rules if r.ports == "41000-42999")
+    assert media.destination == "VDX conferencing nodes 198.51.100.10"
+    assert not any("worker_vm" in n for n in result.notes)
+
+
+def test_tenant_without_turn_service_is_noted() -> None:
+    bare = TenantNetwork("plo", "vdx-plo", (DomainConfig("vdx.plo.dk", frozenset({"WebApp"})),))
+    result = derive(bare, LIVE)
+    assert any("declares no TurnService" in n for n in result.notes)
+    assert not any(r.destination.startswith("turn") for r in result.rules)
+
+
+def test_render_formats() -> None:
+    results = [("rm", derive(TENANT, LIVE))]
+    csv_text = render(results, "csv").splitlines()
+    assert csv_text[0] == "tenant,direction,protocol,ports,source,destination,why"
+    assert len(csv_text) == 1 + len(results[0][1].rules)
+    markdown = render(results, "markdown")
+    assert "| Direction | Protocol | Ports | Source | Destination | Why |" in markdown
+    assert "Notes:" in markdown
+    text = render(results, "text")
+    assert text.startswith("Tenant rm\n  DIRECTION")
+    assert "note: " in text
