@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import builtins
 import contextlib
 from datetime import UTC, datetime
 from typing import Any
@@ -87,6 +88,14 @@ class Kube:
         """Every object of a vdx kind, across namespaces."""
         result: Any = await asyncio.to_thread(
             self.custom.list_cluster_custom_object, API_GROUP, API_VERSION, plural
+        )
+        items = result.get("items", [])
+        assert isinstance(items, list)
+        return items
+
+    async def list_namespaced(self, plural: str, namespace: str) -> builtins.list[dict[str, Any]]:
+        result: Any = await asyncio.to_thread(
+            self.custom.list_namespaced_custom_object, API_GROUP, API_VERSION, namespace, plural
         )
         items = result.get("items", [])
         assert isinstance(items, list)

@@ -135,14 +135,33 @@ class Runtime:
             if key[0] == "Tenant" and (body.get("spec") or {}).get("namespace") == namespace:
                 self._spawn(self.reconcile("Tenant", body, from_resync=True))
 
-    def tenant_theme(self, namespace: str) -> str | None:
-        """The IVR theme of the tenant's (first) CviBranding: the theme of its meeting rooms."""
-        themes = sorted(
-            (key[2], (body.get("status") or {}).get("ivrTheme"))
-            for key, body in self.known.items()
-            if key[0] == "CviBranding" and key[1] == namespace
+    async def tenant_theme(self, namespace: str) -> tuple[str | None, bool]:
+        """(IVR theme of the tenant's first CviBranding, whether a theme is still on its way).
+
+        A theme on its way (a branding neither Ready nor Stalled) makes the Tenant hold its room
+        changes for a moment, so each room is written once with both direct media and theme
+        instead of twice. A Stalled branding does not hold anything up.
+        """
+        brandings = sorted(
+            (key[2], body) for key, body in self.known.items() if key[:2] == ("CviBranding", namespace)
         )
-        return next((uri for _, uri in themes if uri), None)
+        uri = next(
+            (
+                (b.get("status") or {}).get("ivrTheme")
+                for _, b in brandings
+                if (b.get("status") or {}).get("ivrTheme")
+            ),
+            None,
+        )
+        pending = False
+        for _, body in brandings:
+            conditions = {
+                c.get("type"): c.get("status") for c in (body.get("status") or {}).get("conditions") or []
+            }
+            enabled = ((body.get("spec") or {}).get("ivrTheme") or {}).get("enabled", True)
+            if enabled and conditions.get("Ready") != "True" and conditions.get("Stalled") != "True":
+                pending = True
+        return uri, pending
 
     async def release_theme(self, tenant: Tenant, theme_uri: str) -> None:
         """Take a theme about to be deleted off the tenant's rooms (Pexip refuses to delete it in use)."""

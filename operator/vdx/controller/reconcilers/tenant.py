@@ -32,9 +32,15 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     platform = lookups.connected_platform(rt, tenant)
     defaults = tenant.spec.meeting_room_defaults
     conferences = await platform.cache.objects(CONFERENCE)
-    plan = plan_room_defaults(
-        defaults, tenant.spec.domains, conferences, rt.tenant_theme(tenant.spec.namespace)
-    )
+    theme, theme_pending = await rt.tenant_theme(tenant.spec.namespace)
+    if theme_pending:
+        raise Stop(
+            Phase.PROGRESSING,
+            "WaitingForBranding",
+            "the tenant's CviBranding is being applied; its IVR theme goes onto the meeting rooms "
+            "together with the room defaults",
+        )
+    plan = plan_room_defaults(defaults, tenant.spec.domains, conferences, theme)
     previous = (body.get("status") or {}).get("meetingRoomsCorrected") or 0
     events: list[Event] = []
     corrected: list[str] = []
