@@ -20,8 +20,11 @@ _FAMILIES: dict[str, str] = {
     "check": "check",
     "branding": "branding",
     "operator": "operator",
+    "plan": "plan",
+    "apply": "apply",
     "stats": "stats",
     "ports": "ports",
+    "bench": "bench",
 }
 
 

@@ -17,6 +17,12 @@ from vdx.branding import BrandingError, load_assets, render_branding
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of, without_marker
 from vdx.controller.plan import Change, field_differences
+from vdx.controller.planners.branding import (
+    alias_fields,
+    owned_packages,
+    package_fields,
+    theme_name,
+)
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import (
     Event,
@@ -33,16 +39,6 @@ from vdx.pexip.resources import IVR_THEME, WEBAPP_ALIAS, WEBAPP_BRANDING
 if TYPE_CHECKING:
     from vdx.branding.bundle import RenderedBranding
     from vdx.controller.runtime import Runtime
-
-
-def branding_name(owner: Owner, content_hash: str) -> str:
-    """Unique per content, readable in Pexip's admin UI; Pexip allows 100 characters."""
-    return f"{owner.namespace}/{owner.name}"[:86] + f" {content_hash[:12]}"
-
-
-def theme_name(owner: Owner) -> str:
-    """Names starting with `vdx:` are the operator's: ivr_theme has no field for a marker."""
-    return f"vdx:{owner.namespace}/{owner.name}"[:250]
 
 
 async def _assets(rt: Runtime, branding: CviBranding, body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -114,8 +110,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
 
     # 1. The package for this content: upload it unless it is there already.
     brandings: list[WebappBranding] = await platform.cache.objects(WEBAPP_BRANDING)
-    ours = [b for b in brandings if owner_of(b.description) == owner]
-    current = next((b for b in ours if rendered.content_hash in b.description), None)
+    ours, current = owned_packages(brandings, owner, rendered.content_hash)
     if current is None and not observe:
         current = await _upload(rt, platform, owner, rendered, events)
     # 2. The web app path points at it.
@@ -130,13 +125,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             "this resource; choose another spec.webApp.slug or adopt it with "
             f"vdx.medcom.dk/adopt: {alias.resource_uri}",
         )
-    want: dict[str, Any] = {
-        "slug": web.slug,
-        "description": owner.describe(f"web app path of {branding.spec.brand_name}"),
-        "webapp_type": "webapp3",
-        "is_enabled": True,
-        "branding": current.resource_uri if current else None,
-    }
+    want = alias_fields(owner, branding, current.resource_uri if current else None)
     drifted: list[Change] = []
     if alias is None:
         drifted.append(Change("create", WEBAPP_ALIAS.name, f"/{web.slug}", fields=want))
@@ -211,11 +200,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
 async def _upload(
     rt: Runtime, platform: Any, owner: Owner, rendered: RenderedBranding, events: list[Event]
 ) -> WebappBranding:
-    fields = {
-        "name": branding_name(owner, rendered.content_hash),
-        "description": owner.describe(f"sha256:{rendered.content_hash}"),
-        "webapp_type": "webapp3",
-    }
+    fields = package_fields(owner, rendered.content_hash)
     created: WebappBranding = await platform.client.create(
         WEBAPP_BRANDING, fields, file=("branding.zip", rendered.webapp.zip_bytes)
     )

@@ -1,0 +1,516 @@
+"""The five scenarios of the national-scale benchmark, run on the real control plane and simulator.
+
+The operator runs as its own process (`vdx operator run`) so its CPU time and peak memory are its
+own. The simulator answers with the configured latency; the platform's own rate limit is raised so
+that the client's 5 requests in flight are what bounds the pace, as the targets assume.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import math
+import os
+import platform as host
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from kubernetes import client
+
+from vdx.api.meta import API_GROUP, API_VERSION
+from vdx.bench.fleet import Fleet, minimum_cold_start_writes, national_fleet
+from vdx.bench.measure import ProcessSample, apiserver_requests, percentile, sample_process
+from vdx.controller.runtime import PLURALS
+from vdx.controlplane.server import ControlPlane
+from vdx.pexip.simulator import FaultConfig, Latency, RunningServer, Simulator, SimulatorConfig, serve
+from vdx.testing.controlplane import running_control_plane
+from vdx.tls.issue import LocalCA
+
+NAMESPACE = "vdx-system"
+PAGE_SIZE = 500  # the client's default
+LISTED = (
+    "turn_server",
+    "tls_certificate",
+    "system_location",
+    "conference",
+    "webapp_branding",
+    "webapp_alias",
+    "ivr_theme",
+)
+Say = Callable[[str], None]
+_RECONCILES = re.compile(r"^vdx_reconciles_total\{[^}]*\} (\S+)$", re.MULTILINE)
+
+
+@dataclass
+class ScenarioResult:
+    name: str
+    wall_seconds: float
+    pexip_requests: dict[str, int]
+    minimum_requests: int | None
+    kubernetes_requests: int
+    operator_cpu_seconds: float
+    operator_peak_rss_mib: float
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.minimum_requests:
+            return None
+        return sum(self.pexip_requests.values()) / self.minimum_requests
+
+
+@dataclass
+class Bench:
+    plane: ControlPlane
+    api: client.ApiClient
+    sim: RunningServer
+    fleet: Fleet
+    say: Say
+    resync_seconds: int
+    operator: subprocess.Popen[str] | None = None
+    http_port: int = 0
+
+    # ------------------------------------------------------------------ plumbing
+    @property
+    def custom(self) -> client.CustomObjectsApi:
+        return client.CustomObjectsApi(self.api)
+
+    def k8s_requests(self) -> int:
+        return apiserver_requests(self.plane.kubectl("get", "--raw", "/metrics").stdout)
+
+    def operator_sample(self) -> ProcessSample:
+        assert self.operator is not None
+        return sample_process(self.operator.pid)
+
+    def start_operator(self) -> None:
+        with contextlib.closing(socket.socket()) as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.http_port = int(sock.getsockname()[1])
+        vdx = str(Path(sys.executable).parent / "vdx")
+        self.operator = subprocess.Popen(
+            [
+                vdx,
+                "operator",
+                "run",
+                "--kubeconfig",
+                str(self.plane.kubeconfig),
+                "--namespace",
+                NAMESPACE,
+                "--http-port",
+                str(self.http_port),
+                "--resync-seconds",
+                str(self.resync_seconds),
+                "--log-level",
+                "WARNING",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if (
+                    "vdx_leader 1.0"
+                    in httpx.get(f"http://127.0.0.1:{self.http_port}/metrics", timeout=1).text
+                ):
+                    return
+            time.sleep(0.2)
+        raise RuntimeError("the operator did not start leading within 60 s")
+
+    def reconciles(self) -> int:
+        text = httpx.get(f"http://127.0.0.1:{self.http_port}/metrics", timeout=5).text
+        return int(sum(float(v) for v in _RECONCILES.findall(text)))
+
+    def all_objects(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for plural in PLURALS.values():
+            result: Any = self.custom.list_cluster_custom_object(API_GROUP, API_VERSION, plural)
+            found.extend(result.get("items", []))
+        return found
+
+    def converged(self) -> tuple[int, int]:
+        """(objects Ready and current, all objects), counting a Tenant only once its rooms are in line."""
+        objects = self.all_objects()
+        done = 0
+        for obj in objects:
+            status = obj.get("status") or {}
+            ready = status.get("observedGeneration") == obj["metadata"].get("generation") and any(
+                c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or []
+            )
+            if obj["kind"] == "Tenant":
+                ready = ready and status.get("meetingRooms") == status.get("meetingRoomsInLine")
+            done += ready
+        return done, len(objects)
+
+    def wait_converged(self, timeout: float) -> float:
+        started = time.monotonic()
+        last = (-1, -1)
+        while time.monotonic() - started < timeout:
+            state = self.converged()
+            if state != last:
+                self.say(f"      {state[0]}/{state[1]} converged after {time.monotonic() - started:.0f} s")
+                last = state
+            if state[0] == state[1] and state[1] > 0:
+                return time.monotonic() - started
+            time.sleep(1.0)
+        raise TimeoutError(f"not converged after {timeout:.0f} s ({last[0]}/{last[1]})")
+
+    def pexip_counts(self) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        for entry in list(self.sim.simulator.accounting.entries):
+            counts[entry.method] += 1
+        return dict(counts)
+
+    def list_pages(self) -> int:
+        engine = self.sim.simulator.engine
+        return 1 + sum(max(1, math.ceil(len(engine.tables[name]) / PAGE_SIZE)) for name in LISTED)
+
+    # ------------------------------------------------------------------ scenario helpers
+    def measure(
+        self, name: str, body: Callable[[], dict[str, Any]], minimum: Callable[[], int | None]
+    ) -> ScenarioResult:
+        self.sim.simulator.accounting.reset()
+        k8s_before = self.k8s_requests()
+        cpu_before = self.operator_sample().cpu_seconds
+        pid_before = self.operator.pid if self.operator else None
+        started = time.monotonic()
+        notes = body()
+        wall = time.monotonic() - started
+        sample = self.operator_sample()
+        if self.operator is not None and self.operator.pid != pid_before:
+            cpu_before = 0.0  # the scenario restarted the operator: count the new process from zero
+        result = ScenarioResult(
+            name=name,
+            wall_seconds=round(wall, 2),
+            pexip_requests=self.pexip_counts(),
+            minimum_requests=minimum(),
+            kubernetes_requests=self.k8s_requests() - k8s_before,
+            operator_cpu_seconds=round(sample.cpu_seconds - cpu_before, 2),
+            operator_peak_rss_mib=round(sample.peak_rss_mib, 1),
+            notes=notes,
+        )
+        self.say(f"      {name}: {format_result(result)}")
+        return result
+
+
+def format_result(r: ScenarioResult) -> str:
+    pexip = ", ".join(f"{m} {n}" for m, n in sorted(r.pexip_requests.items())) or "none"
+    ratio = f", {r.ratio:.2f}x the minimum {r.minimum_requests}" if r.ratio is not None else ""
+    return (
+        f"{r.wall_seconds:.1f} s; Pexip {pexip}{ratio}; Kubernetes {r.kubernetes_requests} requests; "
+        f"operator {r.operator_cpu_seconds:.1f} CPU s, peak RSS {r.operator_peak_rss_mib:.0f} MiB"
+    )
+
+
+def _secret(name: str, namespace: str, data: dict[str, str], type_: str = "Opaque") -> client.V1Secret:
+    return client.V1Secret(
+        metadata=client.V1ObjectMeta(name=name, namespace=namespace),
+        type=type_,
+        data={k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+    )
+
+
+def seed_simulator(sim: Simulator, fleet: Fleet) -> None:
+    """What the platform holds before the operator arrives: locations, rooms and devices made by others.
+
+    Written straight into the simulator's store: seeding is the benchmark's setup, not under test.
+    """
+    engine = sim.engine
+    for location in fleet.locations:
+        engine.create("system_location", {"name": location}, {})
+    for room in fleet.rooms:
+        engine.create(
+            "conference",
+            {"name": room.name, "direct_media": room.direct_media, "aliases": [{"alias": room.alias}]},
+            {},
+        )
+    for n, alias in enumerate(fleet.devices):
+        engine.create(
+            "device", {"alias": alias, "username": f"device{n:05d}", "password": "seeded-device"}, {}
+        )
+
+
+def apply_fleet(api: client.ApiClient, fleet: Fleet, sim: RunningServer) -> int:
+    """Create everything in Kubernetes; returns how many API requests that took (the driver's own)."""
+    core = client.CoreV1Api(api)
+    custom = client.CustomObjectsApi(api)
+    calls = 0
+    namespaces = {t["spec"]["namespace"] for t in fleet.tenants}
+    for name in sorted(namespaces):
+        core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+        calls += 1
+    core.create_namespaced_secret(
+        NAMESPACE, _secret("pexip-credentials", NAMESPACE, {"username": "admin", "password": "admin"})
+    )
+    ca = LocalCA("benchmark CA")
+    for namespace, name, names in fleet.tls_secrets:
+        issued = ca.issue(names, days=365)
+        core.create_namespaced_secret(
+            namespace,
+            _secret(
+                name,
+                namespace,
+                {"tls.crt": issued.certificate_pem.decode(), "tls.key": issued.key_pem.decode()},
+                "kubernetes.io/tls",
+            ),
+        )
+    for namespace, name in fleet.turn_secrets:
+        core.create_namespaced_secret(namespace, _secret(name, namespace, {"secret": f"turn-{name}"}))
+    for cm in fleet.config_maps:
+        core.create_namespaced_config_map(
+            cm["metadata"]["namespace"],
+            client.V1ConfigMap(metadata=client.V1ObjectMeta(**cm["metadata"]), data=cm["data"]),
+        )
+    calls += 1 + len(fleet.tls_secrets) + len(fleet.turn_secrets) + len(fleet.config_maps)
+    custom.create_cluster_custom_object(
+        API_GROUP,
+        API_VERSION,
+        "pexipplatforms",
+        {
+            "apiVersion": f"{API_GROUP}/{API_VERSION}",
+            "kind": "PexipPlatform",
+            "metadata": {"name": fleet.platform},
+            "spec": {
+                "url": sim.base_url,
+                "environment": "Production",
+                "credentials": {"secretRef": {"namespace": NAMESPACE, "name": "pexip-credentials"}},
+                "maxConcurrentRequests": 5,
+                "rateLimit": {"requestsPerSecond": 1000, "burst": 1000},
+                "resyncIntervalSeconds": 600,
+            },
+        },
+    )
+    for tenant in fleet.tenants:
+        custom.create_cluster_custom_object(API_GROUP, API_VERSION, "tenants", tenant)
+    for doc in fleet.namespaced:
+        custom.create_namespaced_custom_object(
+            API_GROUP, API_VERSION, doc["metadata"]["namespace"], PLURALS[doc["kind"]], doc
+        )
+    return calls + 1 + len(fleet.tenants) + len(fleet.namespaced)
+
+
+@contextlib.contextmanager
+def bench_environment(scale: float, latency_ms: float, resync_seconds: int, say: Say) -> Iterator[Bench]:
+    fleet = national_fleet(scale)
+    latency = Latency(kind="uniform", low_ms=latency_ms * 0.5, high_ms=latency_ms * 1.5)
+    simulator = Simulator(SimulatorConfig(faults=FaultConfig(latency=latency)))
+    say(
+        f"[setup] fleet at scale {scale}: {len(fleet.tenants)} tenants, {len(fleet.domains)} domains, "
+        f"{fleet.count('CviBranding')} brandings, {len(fleet.rooms)} rooms, {len(fleet.devices)} devices"
+    )
+    seed_simulator(simulator, fleet)
+    with running_control_plane(build=True) as plane, plane.api_client() as api, serve(simulator) as sim:
+        client.CoreV1Api(api).create_namespace(
+            client.V1Namespace(metadata=client.V1ObjectMeta(name=NAMESPACE))
+        )
+        bench = Bench(plane, api, sim, fleet, say, resync_seconds)
+        try:
+            yield bench
+        finally:
+            if bench.operator is not None and bench.operator.poll() is None:
+                bench.operator.send_signal(signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    bench.operator.wait(30)
+                if bench.operator.poll() is None:
+                    bench.operator.kill()
+
+
+def run_benchmark(scale: float, latency_ms: float, scenarios: list[str], say: Say) -> dict[str, Any]:
+    resync = 30
+    results: list[ScenarioResult] = []
+    with bench_environment(scale, latency_ms, resync, say) as bench:
+        bench.start_operator()
+        fleet = bench.fleet
+        driver_calls = {"cold-start": 0}
+
+        def cold_start() -> dict[str, Any]:
+            driver_calls["cold-start"] = apply_fleet(bench.api, fleet, bench.sim)
+            seconds = bench.wait_converged(timeout=3600)
+            writes = minimum_cold_start_writes(fleet)
+            return {
+                "converged_seconds": round(seconds, 1),
+                "driver_kubernetes_requests": driver_calls["cold-start"],
+                "minimum_writes": writes,
+            }
+
+        results.append(
+            bench.measure(
+                "cold-start",
+                cold_start,
+                lambda: sum(minimum_cold_start_writes(fleet).values()) + bench.list_pages(),
+            )
+        )
+        if "steady" in scenarios:
+            results.append(bench.measure("steady-state", lambda: _steady(bench, resync), bench.list_pages))
+        if "change" in scenarios:
+            results.append(bench.measure("one-change", lambda: _one_change(bench), lambda: None))
+        if "drift" in scenarios:
+            results.append(bench.measure("drift-storm", lambda: _drift(bench, resync), lambda: None))
+        if "restart" in scenarios:
+            results.append(bench.measure("restart", lambda: _restart(bench, resync), lambda: None))
+    return {
+        "machine": {
+            "cores": os.cpu_count(),
+            "memory_gib": _memory_gib(),
+            "python": host.python_version(),
+            "system": host.platform(),
+        },
+        "conditions": {
+            "scale": scale,
+            "latency_ms": latency_ms,
+            "max_in_flight": 5,
+            "resync_seconds": resync,
+        },
+        "fleet": {
+            "tenants": len(fleet.tenants),
+            "domains": len(fleet.domains),
+            "brandings": fleet.count("CviBranding"),
+            "rooms": len(fleet.rooms),
+            "devices": len(fleet.devices),
+        },
+        "scenarios": [
+            {**r.__dict__, "ratio_to_minimum": round(r.ratio, 3) if r.ratio is not None else None}
+            for r in results
+        ],
+    }
+
+
+def _memory_gib() -> float:
+    with open("/proc/meminfo", encoding="ascii") as meminfo:
+        total_kib = int(meminfo.readline().split()[1])
+    return round(total_kib / 1024 / 1024, 1)
+
+
+def _steady(bench: Bench, resync: int) -> dict[str, Any]:
+    time.sleep(resync * 1.15)  # one full resync period (jittered by up to 10%)
+    writes = sum(n for m, n in bench.pexip_counts().items() if m != "GET")
+    return {"writes": writes, "period_seconds": round(resync * 1.15, 1)}
+
+
+def _first_write_after(bench: Bench, since: float, path_part: str, method: str) -> float | None:
+    for entry in list(bench.sim.simulator.accounting.entries):
+        if entry.time >= since and entry.method == method and path_part in entry.path:
+            return entry.time - since
+    return None
+
+
+def _wait_latency(bench: Bench, since: float, path_part: str, method: str, timeout: float = 60) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = _first_write_after(bench, since, path_part, method)
+        if found is not None:
+            return found
+        time.sleep(0.02)
+    raise TimeoutError(f"no {method} {path_part} within {timeout:.0f} s")
+
+
+def _one_change(bench: Bench, rounds: int = 10) -> dict[str, Any]:
+    """Edit a TURN service, a certificate Secret and a branding; time from the write to Pexip's write."""
+    custom, core = bench.custom, client.CoreV1Api(bench.api)
+    turn = next(d for d in bench.fleet.namespaced if d["kind"] == "TurnService")
+    brand = next(d for d in bench.fleet.namespaced if d["kind"] == "CviBranding")
+    namespace, tls_name, names = bench.fleet.tls_secrets[0]
+    ca = LocalCA("benchmark CA 2")
+    latencies: dict[str, list[float]] = {"turn": [], "certificate": [], "branding": []}
+    for n in range(rounds):
+        since = time.time()
+        custom.patch_namespaced_custom_object(
+            API_GROUP,
+            API_VERSION,
+            turn["metadata"]["namespace"],
+            "turnservices",
+            turn["metadata"]["name"],
+            {"spec": {"port": 3478 + 1 + n}},
+        )
+        latencies["turn"].append(_wait_latency(bench, since, "/turn_server/", "PATCH"))
+        issued = ca.issue(names, days=365 - n)
+        since = time.time()
+        core.replace_namespaced_secret(
+            tls_name,
+            namespace,
+            _secret(
+                tls_name,
+                namespace,
+                {"tls.crt": issued.certificate_pem.decode(), "tls.key": issued.key_pem.decode()},
+                "kubernetes.io/tls",
+            ),
+        )
+        latencies["certificate"].append(_wait_latency(bench, since, "/tls_certificate/", "POST"))
+        since = time.time()
+        custom.patch_namespaced_custom_object(
+            API_GROUP,
+            API_VERSION,
+            brand["metadata"]["namespace"],
+            "cvibrandings",
+            brand["metadata"]["name"],
+            {"spec": {"texts": {"da": {"welcome": f"Velkommen, version {n}"}}}},
+        )
+        latencies["branding"].append(_wait_latency(bench, since, "/webapp_branding/", "POST"))
+    every = [x for values in latencies.values() for x in values]
+    return {
+        "samples": len(every),
+        "p50_seconds": round(percentile(every, 0.5), 3),
+        "p99_seconds": round(percentile(every, 0.99), 3),
+        "by_change": {
+            k: {"p50": round(percentile(v, 0.5), 3), "max": round(max(v), 3)} for k, v in latencies.items()
+        },
+    }
+
+
+def _drift(bench: Bench, resync: int) -> dict[str, Any]:
+    """Change objects in Pexip behind the operator's back; time until every one is corrected."""
+    engine = bench.sim.simulator.engine
+    target = max(1, round(1000 * bench.fleet.scale))
+    rooms = [
+        rid for rid, row in engine.tables["conference"].items() if row.get("direct_media") == "best_effort"
+    ]
+    turns = list(engine.tables["turn_server"])
+    changed_rooms = rooms[: target - min(len(turns), target // 10)]
+    changed_turns = turns[: target - len(changed_rooms)]
+    for rid in changed_rooms:
+        engine.update("conference", rid, {"direct_media": "never"}, {})
+    for tid in changed_turns:
+        engine.update("turn_server", tid, {"port": 9999}, {})
+    started = time.monotonic()
+    while time.monotonic() - started < resync * 4 + 600:
+        bad = sum(1 for rid in changed_rooms if engine.tables["conference"][rid]["direct_media"] == "never")
+        bad += sum(1 for tid in changed_turns if engine.tables["turn_server"][tid]["port"] == 9999)
+        if bad == 0:
+            return {
+                "changed": len(changed_rooms) + len(changed_turns),
+                "corrected_seconds": round(time.monotonic() - started, 1),
+                "resync_seconds": resync,
+            }
+        time.sleep(0.5)
+    raise TimeoutError("drift not corrected")
+
+
+def _restart(bench: Bench, resync: int) -> dict[str, Any]:
+    """SIGKILL the operator at full scale, start it again; time until it has looked at everything."""
+    assert bench.operator is not None
+    bench.operator.kill()
+    bench.operator.wait(30)
+    killed = time.monotonic()
+    bench.start_operator()  # waits for the lease of the killed instance to lapse
+    leading = time.monotonic() - killed
+    objects = len(bench.all_objects())
+    while bench.reconciles() < objects:
+        time.sleep(0.5)
+    settled = time.monotonic() - killed
+    writes = sum(n for m, n in bench.pexip_counts().items() if m != "GET")
+    return {
+        "leading_after_seconds": round(leading, 1),
+        "all_reconciled_after_seconds": round(settled, 1),
+        "writes_redone": writes,
+    }

@@ -1,0 +1,36 @@
+"""`vdx bench`: the national-scale benchmark (figures to read, not a pass/fail test)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import click
+
+SCENARIOS = ("steady", "change", "drift", "restart")
+
+
+@click.command()
+@click.option("--scale", type=float, default=1.0, show_default=True, help="1 = the whole Danish platform.")
+@click.option(
+    "--scenario",
+    "scenarios",
+    type=click.Choice(SCENARIOS),
+    multiple=True,
+    help="Scenarios after the cold start (default: all).",
+)
+@click.option("--latency-ms", type=float, default=20.0, show_default=True, help="Simulated Pexip latency.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the figures as JSON."
+)
+def command(scale: float, scenarios: tuple[str, ...], latency_ms: float, out: Path | None) -> None:
+    """Cold start, steady state, one change, drift storm and restart, against the simulator."""
+    from vdx.bench.run import run_benchmark
+
+    logging.basicConfig(level=logging.CRITICAL)
+    figures = run_benchmark(scale, latency_ms, list(scenarios or SCENARIOS), say=click.echo)
+    text = json.dumps(figures, indent=2, default=str)
+    click.echo(text)
+    if out is not None:
+        out.write_text(text + "\n", encoding="utf-8")

@@ -1,0 +1,216 @@
+"""A plan for people: `terraform plan`-style text, or Markdown for a pull-request comment.
+
+Reviewers read these before merging a change to the national platform, so each object shows what
+will happen to it and why (the tree's resource that wants it), each update shows only the fields
+that change, as `old -> new`, and every write-only value is masked and says which Secret it comes
+from. Pure: a plan in, a string out.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from vdx.controller.plan import MASK
+from vdx.gitops.planning import PlatformPlan, Step, is_pending
+
+SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
+WILL = {"create": "will be created", "update": "will be updated in place", "delete": "will be deleted"}
+
+
+def summary(plan: PlatformPlan) -> str:
+    return (
+        f"Plan: {plan.count('create')} to create, {plan.count('update')} to change, "
+        f"{plan.count('delete')} to delete."
+    )
+
+
+def _value(step: Step, name: str, value: Any, names: dict[str, str]) -> str:
+    if name in step.shown:
+        return step.shown[name]
+    if name in step.change.secret_fields:
+        if is_pending(value):
+            return str(value)
+        source = step.secret_sources.get(name)
+        return f"{MASK[:-1]}, from {source})" if source else MASK
+    return _plain(value, names)
+
+
+def _plain(value: Any, names: dict[str, str]) -> str:
+    if is_pending(value):
+        return str(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        shown = json.dumps(value, ensure_ascii=False)
+        return f"{shown} ({names[value]})" if value in names else shown
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_plain(v, names) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def step_lines(step: Step, names: dict[str, str]) -> list[str]:
+    change = step.change
+    symbol = SYMBOLS[change.action]
+    head = f'{change.resource} "{change.label}"'
+    lines = [f"# {step.source}: {head} {WILL[change.action]}"]
+    if change.action == "delete":
+        lines.append(f"{symbol} {head}" + (f" ({change.uri})" if change.uri else ""))
+        return lines
+    lines.append(f"{symbol} {head}" + (f" ({change.uri})" if change.uri else "") + " {")
+    shown_names = list(change.fields)
+    if step.file is not None:
+        shown_names += [n for n in step.shown if n not in change.fields]
+    width = max((len(n) for n in shown_names), default=0)
+    for name in shown_names:
+        new = _value(step, name, change.fields.get(name), names)
+        if change.action == "create":
+            lines.append(f"    + {name.ljust(width)} = {new}")
+            continue
+        old = _plain(change.before[name], names) if name in change.before else None
+        if name in change.secret_fields or old is None:
+            lines.append(f"    ~ {name.ljust(width)} = {new}")
+        elif old == new:  # unchanged, shown for context (an ivr_theme's name beside its new package)
+            lines.append(f"      {name.ljust(width)} = {new}")
+        else:
+            lines.append(f"    ~ {name.ljust(width)} = {old} -> {new}")
+    lines.append("  }")
+    return lines
+
+
+def tenant_lines(plan: PlatformPlan, tenant: str) -> list[str]:
+    lines: list[str] = []
+    for step in plan.tenant_steps(tenant):
+        lines.extend(step_lines(step, plan.names))
+        lines.append("")
+    for unknown in (u for u in plan.unknowns if u.tenant == tenant):
+        lines.append(f'# {unknown.source}: {unknown.resource} "{unknown.label}" cannot be compared offline')
+        lines.append(f"? {unknown.text}")
+        lines.append("")
+    return lines[:-1] if lines else lines
+
+
+def _counts(plan: PlatformPlan, tenant: str) -> str:
+    steps = plan.tenant_steps(tenant)
+    parts = [
+        f"{sum(1 for s in steps if s.change.action == action)} to {verb}"
+        for action, verb in (("create", "create"), ("update", "change"), ("delete", "delete"))
+    ]
+    unknown = sum(1 for u in plan.unknowns if u.tenant == tenant)
+    if unknown:
+        parts.append(f"{unknown} known after apply")
+    return ", ".join(parts)
+
+
+def _footer(plan: PlatformPlan) -> list[str]:
+    lines: list[str] = []
+    certificates = len(plan.unknowns)
+    if certificates:
+        lines.append(
+            f"{certificates} {'certificate is' if certificates == 1 else 'certificates are'} known only "
+            "after apply: give their Secrets with --secrets to compare them."
+        )
+    if plan.missing_secrets:
+        lines.append("vdx apply will need these Secrets, given with --secrets DIR:")
+        lines.extend(f"  * {secret}" for secret in sorted(plan.missing_secrets))
+    return lines
+
+
+def render_text(plan: PlatformPlan, url: str, version: str = "") -> str:
+    out: list[str] = []
+    where = f"{url}, Pexip Infinity {version}" if version else url
+    out.append(f"Platform {plan.platform} ({where}): {len(plan.tenants)} tenants")
+    out.append("")
+    if plan.has_changes:
+        out.append("Symbols: + create, ~ update in place, - delete, ? known only after apply")
+        out.append("")
+        for tenant in plan.tenants:
+            lines = tenant_lines(plan, tenant)
+            if not lines:
+                continue
+            out.append(f"Tenant {tenant} ({_counts(plan, tenant)})")
+            out.extend(f"  {line}" if line else "" for line in lines)
+            out.append("")
+    for note in plan.notes:
+        out.append(f"Note: {note}")
+    for problem in plan.problems:
+        out.append(f"Error: {problem}")
+    if plan.notes or plan.problems:
+        out.append("")
+    if not plan.has_changes and not plan.problems:
+        out.append(f"No changes. Pexip matches the tree for platform {plan.platform}.")
+    else:
+        out.append(summary(plan))
+        out.extend(_footer(plan))
+    return "\n".join(out) + "\n"
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any run of backticks in `text`, so no value can break out of it."""
+    longest, run = 0, 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    return "`" * max(3, longest + 1)
+
+
+def _diff_line(line: str) -> str:
+    """Symbols to the first column, where GitHub's diff highlighting looks (`!` for an update)."""
+    stripped = line.lstrip(" ")
+    if stripped[:2] in ("+ ", "- ", "~ ", "? "):
+        symbol = "!" if stripped[0] == "~" else stripped[0]
+        indent = len(line) - len(stripped)
+        return f"{symbol}{' ' * (indent + 1)}{stripped[2:]}"
+    return f"  {line}" if line else ""
+
+
+def render_markdown(plan: PlatformPlan, url: str, version: str = "") -> str:
+    out = [f"### `vdx plan` for platform `{plan.platform}`", ""]
+    where = f"`{url}`" + (f", Pexip Infinity {version}" if version else "")
+    out.append(f"{where}, {len(plan.tenants)} tenants")
+    out.append("")
+    if not plan.has_changes and not plan.problems:
+        out.append(f"**No changes.** Pexip matches the tree for platform `{plan.platform}`.")
+    else:
+        out.append(f"**{summary(plan)}**")
+        for line in _footer(plan):
+            if line.startswith("  * "):
+                out.append(f"- {line[4:]}")
+            else:
+                out.extend(("", line))
+    out.append("")
+    if plan.problems:
+        out.append("#### Errors")
+        out.append("")
+        out.extend(f"- {problem}" for problem in plan.problems)
+        out.append("")
+    if plan.notes:
+        out.append("#### Notes")
+        out.append("")
+        out.extend(f"- {note}" for note in plan.notes)
+        out.append("")
+    for tenant in plan.tenants:
+        lines = tenant_lines(plan, tenant)
+        if not lines:
+            continue
+        body = "\n".join(_diff_line(line) for line in lines)
+        fence = _fence(body)
+        out.append(f"<details><summary><b>{tenant}</b>: {_counts(plan, tenant)}</summary>")
+        out.append("")
+        out.append(f"{fence}diff")
+        out.append(body)
+        out.append(fence)
+        out.append("")
+        out.append("</details>")
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def render(plan: PlatformPlan, output_format: str, url: str, version: str = "") -> str:
+    if output_format == "markdown":
+        return render_markdown(plan, url, version)
+    return render_text(plan, url, version)

@@ -1,0 +1,169 @@
+"""A prod management node as the examples expect it, the Secrets Git never holds, and a CLI runner.
+
+The simulator runs on real loopback HTTP; it is seeded with what a running node already has (the
+system locations the Domains name, rooms booked by other systems), as `vdx demo` seeds it. Every
+secret is a canary: a value that must never appear in anything `vdx plan` or `vdx apply` prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from vdx.api.certificate import TlsCertificate
+from vdx.api.domain import Domain
+from vdx.api.loader import load_tree
+from vdx.api.tenant import Tenant
+from vdx.api.turn import TurnService
+from vdx.cli import apply as apply_cli
+from vdx.cli import plan as plan_cli
+from vdx.paths import EXAMPLES_DIR
+from vdx.pexip.client import PexipClient
+from vdx.pexip.limits import PlatformLimiter
+from vdx.pexip.resources import CONFERENCE, SYSTEM_LOCATION
+from vdx.pexip.simulator import RunningServer, SeedOptions, Simulator, SimulatorConfig, serve
+from vdx.tls.issue import LocalCA
+
+PLATFORM = "prod"
+USERNAME = "vdx-ci"
+PASSWORD = "CANARY-pexip-password-" + secrets.token_hex(8)
+
+
+@dataclass
+class Node:
+    server: RunningServer
+    canaries: list[str]
+
+    @property
+    def url(self) -> str:
+        return self.server.base_url
+
+    def writes(self) -> int:
+        accounting = self.server.simulator.accounting
+        return sum(accounting.count(m) for m in ("POST", "PATCH", "PUT", "DELETE"))
+
+
+async def seed(url: str, tree_dir: Path, verify: str | bool = True) -> None:
+    tree = load_tree([tree_dir])
+    tenants = [t for t in tree.of_kind(Tenant) if t.spec.platform_ref.name == PLATFORM]
+    namespaces = {t.spec.namespace for t in tenants}
+    locations = sorted(
+        {
+            d.spec.system_location
+            for d in tree.of_kind(Domain)
+            if d.namespace in namespaces and d.spec.system_location
+        }
+    )
+    fast = PlatformLimiter(max_in_flight=5, rate=1000.0, burst=1000.0)
+    async with PexipClient(url, auth=(USERNAME, PASSWORD), limiter=fast, verify=verify) as pexip:
+        for name in locations:
+            await pexip.create(SYSTEM_LOCATION, {"name": name})
+        for tenant in tenants:
+            await pexip.create(
+                CONFERENCE,
+                {
+                    "name": f"{tenant.name}-booked-1",
+                    "description": "booked in the regional booking portal",
+                    "aliases": [{"alias": f"meet.1@{tenant.spec.domains[0]}"}],
+                    "direct_media": "never",
+                },
+            )
+
+
+@pytest.fixture
+def node() -> Iterator[Node]:
+    # No call history: plan and apply never read it, and generating it is most of a start-up.
+    config = SimulatorConfig(username=USERNAME, password=PASSWORD, seed=SeedOptions(history=None))
+    with serve(Simulator(config)) as server:
+        asyncio.run(seed(server.base_url, EXAMPLES_DIR))
+        server.simulator.accounting.reset()
+        yield Node(server, [PASSWORD])
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A copy of examples/ that a test may edit, with prod's request rate raised for a quick test.
+
+    plan and apply keep to the PexipPlatform's own limits (10 requests a second on prod), as the
+    operator does; a test on loopback need not wait for that.
+    """
+    target = tmp_path / "tree"
+    shutil.copytree(EXAMPLES_DIR, target)
+    platforms = target / "platforms/platforms.yaml"
+    docs = list(yaml.safe_load_all(platforms.read_text(encoding="utf-8")))
+    for doc in docs:
+        if doc["kind"] == "PexipPlatform":
+            doc["spec"]["rateLimit"] = {"requestsPerSecond": 1000, "burst": 1000}
+    platforms.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def _secret(namespace: str, name: str, data: dict[str, str], type_: str = "Opaque") -> dict[str, object]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": namespace},
+        "type": type_,
+        "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+    }
+
+
+@pytest.fixture
+def secrets_dir(tmp_path: Path, node: Node) -> Path:
+    """TLS Secrets from a local CA for every TlsCertificate, canary TURN secrets for every TurnService."""
+    tree = load_tree([EXAMPLES_DIR])
+    ca = LocalCA("VDX test CA (stands in for cert-manager)")
+    docs: list[dict[str, object]] = []
+    for cert in tree.of_kind(TlsCertificate):
+        issued = ca.issue(list(cert.spec.dns_names), days=90)
+        key = issued.key_pem.decode()
+        node.canaries.append(key)
+        docs.append(
+            _secret(
+                str(cert.namespace),
+                cert.spec.secret_ref.name,
+                {"tls.crt": issued.certificate_pem.decode(), "tls.key": key},
+                "kubernetes.io/tls",
+            )
+        )
+    for turn in tree.of_kind(TurnService):
+        value = f"CANARY-turn-{turn.name}-{secrets.token_hex(8)}"
+        node.canaries.append(value)
+        docs.append(_secret(str(turn.namespace), turn.spec.secret_ref.name, {"secret": value}))
+    directory = tmp_path / "secrets"
+    directory.mkdir()
+    (directory / "secrets.yaml").write_text(yaml.safe_dump_all(docs), encoding="utf-8")
+    return directory
+
+
+def vdx(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run `vdx plan` or `vdx apply` in-process; (exit code, everything printed).
+
+    The commands are invoked directly rather than through `vdx.cli.main`, so these tests depend on
+    no other command family.
+    """
+    runner = CliRunner()
+    environment = {"PEXIP_USERNAME": USERNAME, "PEXIP_PASSWORD": PASSWORD}
+    if env is not None:
+        environment = env
+    command = {"plan": plan_cli.command, "apply": apply_cli.command}[args[0]]
+    result = runner.invoke(command, list(args[1:]), env=environment, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def assert_no_canary(output: str, node: Node) -> None:
+    for value in node.canaries:
+        assert value not in output
+        # A private key must not leak even in part.
+        for line in value.splitlines():
+            if len(line) > 20 and "-----" not in line:
+                assert line not in output
