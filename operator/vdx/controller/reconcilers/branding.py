@@ -8,6 +8,7 @@ the theme of the tenant's meeting rooms.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -61,8 +62,12 @@ async def _assets(rt: Runtime, branding: CviBranding, body: dict[str, Any]) -> l
     return list(objects.values())
 
 
-def _render(rt: Runtime, branding: CviBranding, objects: list[dict[str, Any]]) -> RenderedBranding:
-    """Render, reusing the last rendering while the spec and the images are unchanged."""
+async def _render(rt: Runtime, branding: CviBranding, objects: list[dict[str, Any]]) -> RenderedBranding:
+    """Render, reusing the last rendering while the spec and the images are unchanged.
+
+    Rendering rasterises images for a few hundred milliseconds, so it runs in a worker thread and
+    the event loop keeps serving every other resource meanwhile.
+    """
     key = (str(branding.namespace), branding.name)
     fingerprint = repr(
         (
@@ -75,7 +80,7 @@ def _render(rt: Runtime, branding: CviBranding, objects: list[dict[str, Any]]) -
         previous: RenderedBranding = cached[1]
         return previous
     try:
-        rendered = render_branding(branding, load_assets(branding, objects))
+        rendered = await asyncio.to_thread(render_branding, branding, load_assets(branding, objects))
     except BrandingError as error:
         problems = "; ".join(str(p) for p in error.problems[:5])
         raise Stop(Phase.STALLED, "BrandingInvalid", problems) from None
@@ -97,7 +102,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             f"{', '.join(tenant.spec.domains)}",
         )
     platform = lookups.connected_platform(rt, tenant)
-    rendered = _render(rt, branding, await _assets(rt, branding, body))
+    rendered = await _render(rt, branding, await _assets(rt, branding, body))
     status = dict(body.get("status") or {})
     observe = branding.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
     events: list[Event] = []

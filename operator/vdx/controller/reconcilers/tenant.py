@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from vdx.api.common import ManagementPolicy
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.plan import Change
 from vdx.controller.planners.rooms import plan_room_defaults
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
@@ -15,6 +17,9 @@ from vdx.pexip.resources import CONFERENCE
 
 if TYPE_CHECKING:
     from vdx.controller.runtime import Runtime
+
+# More than the platform's own in-flight limit would only queue in its limiter.
+ROOM_WRITES_IN_FLIGHT = 8
 
 
 async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
@@ -46,16 +51,22 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     corrected: list[str] = []
     failures: list[str] = []
     if tenant.spec.management_policy is ManagementPolicy.FULL:
-        for change in plan.changes:
-            try:
-                await apply_change(platform, change)
-            except PexipError as exc:
-                if exc.status is None or exc.status >= 500 or exc.status == 429:
-                    raise
-                failures.append(f"{change.label}: {exc.message}")
-                continue
+        # Rooms are independent: keep the platform's request slots full rather than one at a time.
+        gate = asyncio.Semaphore(ROOM_WRITES_IN_FLIGHT)
+
+        async def correct(change: Change) -> None:
+            async with gate:
+                try:
+                    await apply_change(platform, change)
+                except PexipError as exc:
+                    if exc.status is None or exc.status >= 500 or exc.status == 429:
+                        raise
+                    failures.append(f"{change.label}: {exc.message}")
+                    return
             corrected.append(change.label)
             rt.metrics.drift_corrections.labels("Tenant", CONFERENCE.name).inc()
+
+        await asyncio.gather(*(correct(change) for change in plan.changes))
     if corrected:
         shown = ", ".join(corrected[:10]) + (
             f" and {len(corrected) - 10} more" if len(corrected) > 10 else ""
