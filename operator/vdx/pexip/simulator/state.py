@@ -64,3 +64,4 @@ def load(engine: Engine, path: Path) -> None:
             if key in engine.tables:
                 engine.tables[key] = {oid: _decode(row) for oid, row in rows}
         engine.files = {k: base64.b64decode(v) for k, v in doc["files"].items()}
+        engine.invalidate()

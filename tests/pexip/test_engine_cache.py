@@ -1,0 +1,47 @@
+"""The simulator's cached reverse indexes never serve a stale view of the store."""
+
+from __future__ import annotations
+
+import pytest
+
+from vdx.pexip.simulator import Simulator
+from vdx.pexip.simulator.engine import ApiError
+
+
+def aliases_of(sim: Simulator, conference_id: int) -> list[str]:
+    engine = sim.engine
+    ids = engine._reverse_index("conference_alias", "conference").get(conference_id, [])
+    return sorted(engine.tables["conference_alias"][i]["alias"] for i in ids)
+
+
+def test_reverse_index_follows_creates_updates_and_deletes() -> None:
+    sim = Simulator()
+    engine = sim.engine
+    room = engine.create("conference", {"name": "room", "aliases": [{"alias": "a@vdx.rm.dk"}]}, {})
+    assert aliases_of(sim, room) == ["a@vdx.rm.dk"]
+    second = engine.create(
+        "conference_alias",
+        {"alias": "b@vdx.rm.dk", "conference": f"/api/admin/configuration/v1/conference/{room}/"},
+        {},
+    )
+    assert aliases_of(sim, room) == ["a@vdx.rm.dk", "b@vdx.rm.dk"]
+    other = engine.create("conference", {"name": "other"}, {})
+    engine.update(
+        "conference_alias", second, {"conference": f"/api/admin/configuration/v1/conference/{other}/"}, {}
+    )
+    assert aliases_of(sim, room) == ["a@vdx.rm.dk"]
+    assert aliases_of(sim, other) == ["b@vdx.rm.dk"]
+    engine.delete("conference_alias", second)
+    assert aliases_of(sim, other) == []
+
+
+def test_unchanged_unique_value_is_not_rechecked_but_a_changed_one_is() -> None:
+    sim = Simulator()
+    engine = sim.engine
+    first = engine.create("conference", {"name": "one"}, {})
+    engine.create("conference", {"name": "two"}, {})
+    engine.update("conference", first, {"direct_media": "best_effort"}, {})  # name unchanged: fine
+    with pytest.raises(ApiError) as refused:
+        engine.update("conference", first, {"name": "two"}, {})
+    assert refused.value.status == 400
+    assert "already exists" in str(refused.value.body)
