@@ -24,12 +24,12 @@ def test_credentials_from_a_secret_manifest(tmp_path: Path) -> None:
 def test_credential_errors_name_the_field_and_never_the_value(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: v1\nkind: Secret\ndata: {password: 'not base64 s3cret!'}\n")
-    with pytest.raises(connect.SetupError, match=r"field data\.password is not base64") as error:
+    with pytest.raises(connect.SetupError, match=r"field data\.password: is not base64") as error:
         connect.load_credentials(bad, {})
     assert "s3cret" not in str(error.value)
     empty = tmp_path / "empty.yaml"
     empty.write_text("password: s3cret\n")
-    with pytest.raises(connect.SetupError, match="has no field username") as error:
+    with pytest.raises(connect.SetupError, match="has no username") as error:
         connect.load_credentials(empty, {})
     assert "s3cret" not in str(error.value)
     with pytest.raises(connect.SetupError, match="PEXIP_PASSWORD"):

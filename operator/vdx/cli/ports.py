@@ -66,10 +66,11 @@ def command(
 
     try:
         loaded = connect.load(tree)
-        platform = connect.platform_of(loaded, platform_name, url)
         tenants = connect.tenants_of(loaded, platform_name, tenant)
         credentials = connect.load_credentials(credentials_file, os.environ)
-        client = connect.open_client(platform, url, credentials, ca_bundle)
+        client = connect.open_client(
+            loaded, platform_name, url=url, credentials=credentials, ca_bundle=ca_bundle
+        )
     except connect.SetupError as error:
         raise click.ClickException(str(error)) from None
     if not tenants:

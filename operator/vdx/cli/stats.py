@@ -94,11 +94,12 @@ def export(
         raise click.BadParameter(f"--to {end} is before --from {start}; swap them", param_hint="--to")
     try:
         loaded = connect.load(tree)
-        platform = connect.platform_of(loaded, platform_name, url)
         every = [connect.tenant_info(t) for t in connect.tenants_of(loaded, platform_name)]
         connect.tenants_of(loaded, platform_name, tenant)  # checks --tenant
         credentials = connect.load_credentials(credentials_file, os.environ)
-        client = connect.open_client(platform, url, credentials, ca_bundle)
+        client = connect.open_client(
+            loaded, platform_name, url=url, credentials=credentials, ca_bundle=ca_bundle
+        )
     except connect.SetupError as error:
         raise click.ClickException(str(error)) from None
     if not every:
