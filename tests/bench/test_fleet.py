@@ -1,0 +1,51 @@
+"""The benchmark's fleet and its arithmetic (the benchmark itself prints figures; it is not a test)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from vdx.api.loader import load_text
+from vdx.bench.fleet import minimum_cold_start_writes, national_fleet
+from vdx.bench.measure import apiserver_requests, percentile
+from vdx.yamlio import dump_all_yaml
+
+
+def test_full_scale_fleet_is_the_danish_platform() -> None:
+    fleet = national_fleet(1.0)
+    kinds = Counter(t["spec"]["organisationKind"] for t in fleet.tenants)
+    assert kinds == {"Region": 5, "Municipality": 98, "Other": 21}
+    assert len(fleet.domains) == 250
+    assert fleet.count("CviBranding") == 120
+    assert (len(fleet.rooms), len(fleet.devices)) == (25_000, 10_000)
+    off = sum(1 for r in fleet.rooms if r.direct_media == "never")
+    assert 4_500 < off < 5_500  # about a fifth
+
+
+def test_fleet_is_deterministic_and_valid() -> None:
+    one, two = national_fleet(0.05, seed=3), national_fleet(0.05, seed=3)
+    assert one.rooms == two.rooms
+    tree = load_text(dump_all_yaml(one.tenants + one.namespaced), "fleet.yaml")
+    assert len(tree.resources) == len(one.tenants) + len(one.namespaced)
+
+
+def test_minimum_writes_count_each_room_once() -> None:
+    fleet = national_fleet(0.02)
+    writes = minimum_cold_start_writes(fleet)
+    assert writes["turn_server"] == writes["tls_certificate"] == len(fleet.domains)
+    expected_rooms = sum(
+        1
+        for r in fleet.rooms
+        if r.direct_media != "best_effort" or r.alias.rsplit("@", 1)[1] in fleet.branded_domains
+    )
+    assert writes["conference"] == expected_rooms
+
+
+def test_measure_helpers() -> None:
+    text = (
+        'apiserver_request_total{code="200",verb="GET"} 12\n'
+        'apiserver_request_total{code="201",verb="POST"} 3\n'
+        "apiserver_request_duration_seconds_count 99\n"
+    )
+    assert apiserver_requests(text) == 15
+    assert percentile([1.0], 0.99) == 1.0
+    assert percentile([float(n) for n in range(1, 101)], 0.5) == 50.5
