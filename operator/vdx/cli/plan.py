@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from vdx.cli.options import connection_options
+
 F = Callable[..., Any]
 
 
@@ -25,18 +27,6 @@ def platform_options(func: F) -> F:
             "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path), metavar="PATH..."
         ),
         click.option("--platform", required=True, help="The PexipPlatform of the tree to plan for."),
-        click.option("--url", help="The management node's URL, instead of the PexipPlatform's spec.url."),
-        click.option(
-            "--credentials-file",
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help="YAML/JSON with username and password, or a Secret manifest "
-            "(default: PEXIP_USERNAME and PEXIP_PASSWORD).",
-        ),
-        click.option(
-            "--ca-bundle",
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help="PEM CA bundle to trust for the management node.",
-        ),
         click.option(
             "--secrets",
             "secrets_dir",
@@ -57,6 +47,7 @@ def platform_options(func: F) -> F:
             help="Send TURN secrets from --secrets even where nothing else differs (Pexip never shows them).",
         ),
     ]
+    func = connection_options(func)
     for decorator in reversed(decorators):
         func = decorator(func)
     return func

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from vdx.cli.options import connection_options
 from vdx.paths import EXAMPLES_DIR
 
 
@@ -31,19 +32,7 @@ from vdx.paths import EXAMPLES_DIR
     show_default="examples/",
     help="GitOps tree with the PexipPlatform, Tenants, Domains and TurnServices.",
 )
-@click.option("--url", default=None, help="Management node URL, instead of the PexipPlatform's spec.url.")
-@click.option(
-    "--credentials-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="YAML/JSON with username and password, or a Secret manifest. Default: PEXIP_USERNAME/PASSWORD.",
-)
-@click.option(
-    "--ca-bundle",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="PEM CA bundle that signs the management node's certificate.",
-)
+@connection_options
 def command(
     platform_name: str,
     tenant: str | None,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from vdx.cli.options import connection_options
 from vdx.paths import EXAMPLES_DIR
 
 
@@ -44,19 +45,7 @@ def _day(value: str, option: str) -> date:
     show_default="examples/",
     help="GitOps tree with the PexipPlatform and the Tenants.",
 )
-@click.option("--url", default=None, help="Management node URL, instead of the PexipPlatform's spec.url.")
-@click.option(
-    "--credentials-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="YAML/JSON with username and password, or a Secret manifest. Default: PEXIP_USERNAME/PASSWORD.",
-)
-@click.option(
-    "--ca-bundle",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="PEM CA bundle that signs the management node's certificate.",
-)
+@connection_options
 @click.option(
     "--window-hours",
     type=click.IntRange(1, 24),

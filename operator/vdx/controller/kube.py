@@ -10,6 +10,7 @@ import asyncio
 import base64
 import builtins
 import contextlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,16 +68,26 @@ class Kube:
             raise
         return raw_object(kind, obj)
 
+    async def _custom_object(
+        self, verb: str, plural: str, name: str, namespace: str | None, *body: dict[str, Any]
+    ) -> Any:
+        """One custom-object call (get, patch, patch_status); cluster-scoped when there is no namespace."""
+        calls: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
+            "get": (self.custom.get_namespaced_custom_object, self.custom.get_cluster_custom_object),
+            "patch": (self.custom.patch_namespaced_custom_object, self.custom.patch_cluster_custom_object),
+            "patch_status": (
+                self.custom.patch_namespaced_custom_object_status,
+                self.custom.patch_cluster_custom_object_status,
+            ),
+        }
+        namespaced, cluster = calls[verb]
+        if namespace:
+            return await asyncio.to_thread(namespaced, API_GROUP, API_VERSION, namespace, plural, name, *body)
+        return await asyncio.to_thread(cluster, API_GROUP, API_VERSION, plural, name, *body)
+
     async def get(self, plural: str, name: str, namespace: str | None) -> dict[str, Any] | None:
         try:
-            if namespace:
-                obj = await asyncio.to_thread(
-                    self.custom.get_namespaced_custom_object, API_GROUP, API_VERSION, namespace, plural, name
-                )
-            else:
-                obj = await asyncio.to_thread(
-                    self.custom.get_cluster_custom_object, API_GROUP, API_VERSION, plural, name
-                )
+            obj = await self._custom_object("get", plural, name, namespace)
         except ApiException as exc:
             if exc.status == 404:
                 return None
@@ -104,22 +115,8 @@ class Kube:
     async def patch_status(
         self, plural: str, name: str, namespace: str | None, status: dict[str, Any]
     ) -> None:
-        body = {"status": status}
         try:
-            if namespace:
-                await asyncio.to_thread(
-                    self.custom.patch_namespaced_custom_object_status,
-                    API_GROUP,
-                    API_VERSION,
-                    namespace,
-                    plural,
-                    name,
-                    body,
-                )
-            else:
-                await asyncio.to_thread(
-                    self.custom.patch_cluster_custom_object_status, API_GROUP, API_VERSION, plural, name, body
-                )
+            await self._custom_object("patch_status", plural, name, namespace, {"status": status})
         except ApiException as exc:
             if exc.status != 404:  # deleted meanwhile: nothing to report on
                 raise
@@ -127,21 +124,9 @@ class Kube:
     async def patch_annotations(
         self, plural: str, name: str, namespace: str | None, annotations: dict[str, str | None]
     ) -> None:
-        body = {"metadata": {"annotations": annotations}}
-        if namespace:
-            await asyncio.to_thread(
-                self.custom.patch_namespaced_custom_object,
-                API_GROUP,
-                API_VERSION,
-                namespace,
-                plural,
-                name,
-                body,
-            )
-        else:
-            await asyncio.to_thread(
-                self.custom.patch_cluster_custom_object, API_GROUP, API_VERSION, plural, name, body
-            )
+        await self._custom_object(
+            "patch", plural, name, namespace, {"metadata": {"annotations": annotations}}
+        )
 
     async def event(
         self,
