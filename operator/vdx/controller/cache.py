@@ -50,7 +50,10 @@ class PexipCache:
                 await self._fill(kind)
 
     def put(self, kind: Kind[Any], obj: PexipModel) -> None:
-        self._objects.setdefault(kind.label, {})[obj.resource_uri] = obj
+        """Record a write; only for listed types, so a partial set never passes for a full listing."""
+        objects = self._objects.get(kind.label)
+        if objects is not None:
+            objects[obj.resource_uri] = obj
 
     def remove(self, kind: Kind[Any], uri: str) -> None:
         self._objects.get(kind.label, {}).pop(uri, None)

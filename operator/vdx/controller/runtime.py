@@ -23,7 +23,18 @@ from vdx.controller.conditions import Outcome, Phase, conditions_for
 from vdx.controller.kube import Kube
 from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.platforms import PlatformRuntime
-from vdx.controller.reconcilers import branding, certificate, domain, platform, tenant, turn
+from vdx.controller.reconcilers import (
+    branding,
+    certificate,
+    device,
+    domain,
+    identity,
+    meeting_room,
+    platform,
+    recorder,
+    tenant,
+    turn,
+)
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
 from vdx.pexip.errors import PexipError
 
@@ -38,6 +49,10 @@ PLURALS = {
     "TurnService": "turnservices",
     "TlsCertificate": "tlscertificates",
     "CviBranding": "cvibrandings",
+    "IdentityProvider": "identityproviders",
+    "Recorder": "recorders",
+    "MeetingRoom": "meetingrooms",
+    "Device": "devices",
 }
 RECONCILERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[Reconciled]]] = {
     "PexipPlatform": platform.reconcile,
@@ -46,6 +61,10 @@ RECONCILERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[Reconciled]]] =
     "TurnService": turn.reconcile,
     "TlsCertificate": certificate.reconcile,
     "CviBranding": branding.reconcile,
+    "IdentityProvider": identity.reconcile,
+    "Recorder": recorder.reconcile,
+    "MeetingRoom": meeting_room.reconcile,
+    "Device": device.reconcile,
 }
 FINALIZERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]] = {
     "PexipPlatform": platform.finalize,
@@ -54,9 +73,24 @@ FINALIZERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]] = {
     "TurnService": turn.finalize,
     "TlsCertificate": certificate.finalize,
     "CviBranding": branding.finalize,
+    "IdentityProvider": identity.finalize,
+    "Recorder": recorder.finalize,
+    "MeetingRoom": meeting_room.finalize,
+    "Device": device.finalize,
 }
 # Order for a full pass: what others depend on first.
-ORDER = ("PexipPlatform", "Tenant", "TurnService", "TlsCertificate", "Domain", "CviBranding")
+ORDER = (
+    "PexipPlatform",
+    "Tenant",
+    "TurnService",
+    "TlsCertificate",
+    "Domain",
+    "CviBranding",
+    "IdentityProvider",
+    "Recorder",
+    "MeetingRoom",
+    "Device",
+)
 
 
 @dataclass
@@ -184,6 +218,23 @@ class Runtime:
                     "update", CONFERENCE.name, room.name, uri=room.resource_uri, fields={"ivr_theme": None}
                 )
                 await apply_change(platform, change)
+
+    def wake_users(
+        self,
+        namespace: str,
+        kinds: tuple[str, ...] = ("MeetingRoom", "Device"),
+        *,
+        only_unready: bool = True,
+    ) -> None:
+        """Reconcile the rooms and devices of a namespace soon: something they depend on changed."""
+        for key, body in list(self.known.items()):
+            if key[0] in kinds and key[1] == namespace:
+                ready = any(
+                    c.get("type") == "Ready" and c.get("status") == "True"
+                    for c in (body.get("status") or {}).get("conditions") or []
+                )
+                if not (only_unready and ready):
+                    self._spawn(self.reconcile(key[0], body, from_resync=True))
 
     def note_turn_user(self, namespace: str, turn_name: str, domain_name: str) -> None:
         """Remember that a Domain uses a TurnService; a new user refreshes the TurnService's status."""
