@@ -90,7 +90,8 @@ def _identity_refs(ctx: PolicyContext, loaded: LoadedResource) -> Iterator[Findi
 
 RULE = PolicyRule(
     ID,
-    "References resolve (Domain -> TlsCertificate, Tenant -> PexipPlatform, rooms and devices -> IdentityProvider)",
+    "References resolve (Domain -> TlsCertificate, Tenant -> PexipPlatform, "
+    "rooms and devices -> IdentityProvider)",
     "A dangling reference leaves an object unready in the cluster instead of failing the review.",
     check,
 )
