@@ -18,6 +18,7 @@ from vdx.controller.http import health_app
 from vdx.controller.kube import Kube
 from vdx.controller.leader import LeaderElector
 from vdx.controller.runtime import Runtime, RuntimeSettings
+from vdx.phonebook.live import LivePhoneBook
 
 logger = logging.getLogger("vdx.operator")
 
@@ -52,7 +53,14 @@ async def run_operator(
     state.runtime = runtime
     server_task: asyncio.Task[None] | None = None
     if options.http_port is not None:
-        app = health_app(runtime.metrics, lambda: state.leading or state.standing_by)
+        # The phone book is built from what the watch has seen. A standby watches nothing, so it
+        # answers 503 rather than an empty book that phones would take as "no entries".
+        book = LivePhoneBook(lambda: runtime.known.values())
+        app = health_app(
+            runtime.metrics,
+            lambda: state.leading or state.standing_by,
+            lambda: book() if state.leading else None,
+        )
         server = uvicorn.Server(
             uvicorn.Config(
                 app, host=options.http_host, port=options.http_port, log_level="warning", lifespan="off"
