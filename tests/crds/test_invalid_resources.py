@@ -40,6 +40,7 @@ from vdx.api import patterns
 from vdx.api.branding import Colours, CviBrandingSpec, LocaleTexts
 from vdx.api.certificate import TlsCertificateSpec
 from vdx.api.common import DeletionPolicy, FileSource, ManagementPolicy
+from vdx.api.device import DeviceSpec
 from vdx.api.domain import DomainSpec, DomainUse
 from vdx.api.kinds import KINDS_BY_NAME
 from vdx.api.platform import (
@@ -49,9 +50,8 @@ from vdx.api.platform import (
     PexipPlatformSpec,
     RateLimit,
 )
-from vdx.api.tenant import DirectMedia, MeetingRoomDefaults, OrganisationKind, Quotas, TenantSpec
-from vdx.api.device import DeviceSpec
 from vdx.api.room import MeetingRoomSpec
+from vdx.api.tenant import DirectMedia, MeetingRoomDefaults, OrganisationKind, Quotas, TenantSpec
 from vdx.api.turn import Transport, TurnServiceSpec
 from vdx.paths import CRDS_DIR
 
