@@ -26,6 +26,7 @@ _FAMILIES: dict[str, str] = {
     "ports": "ports",
     "bench": "bench",
     "phonebook": "phonebook",
+    "recorder": "recorder",
 }
 
 
