@@ -80,3 +80,10 @@ def test_stream_url_checks_the_key_without_printing_it() -> None:
     with pytest.raises(StreamKeyError) as caught:
         stream_url(recorder().spec, "NotLongEnough", "room")
     assert "NotLongEnough" not in str(caught.value)
+
+
+def test_stream_url_fits_pexips_alias_field_or_says_so_without_the_key() -> None:
+    long_host = "rtmp://" + ".".join(["recorder-host-name"] * 12) + ".dk:1935"
+    with pytest.raises(ValueError, match="more than the 250") as caught:
+        stream_url({"url": long_host}, KEY, room_stream_name("vdx-regionh", "akut"))
+    assert KEY not in str(caught.value)

@@ -24,6 +24,8 @@ STREAM_NAME = re.compile(rf"[a-z0-9]([a-z0-9-]{{0,{STREAM_NAME_MAX - 2}}}[a-z0-9
 # What a rendered configuration carries when no key was given; never a valid key (underscores).
 PLACEHOLDER = "__STREAM_KEY__"
 DEFAULT_APPLICATION = "vdx"
+# Pexip's automatic_participant.alias holds at most this many characters.
+PEXIP_ALIAS_MAX = 250
 _READABLE_MAX = 100
 
 
@@ -77,4 +79,11 @@ def stream_url(
     check_stream_key(stream_key)
     if not STREAM_NAME.fullmatch(room_stream_name):
         raise ValueError(f"stream name {room_stream_name!r} is not lower-case letters, digits and '-'")
-    return f"{base.rstrip('/')}/{application_name(application, stream_key)}/{room_stream_name}"
+    url = f"{base.rstrip('/')}/{application_name(application, stream_key)}/{room_stream_name}"
+    if len(url) > PEXIP_ALIAS_MAX:
+        # The length only: the URL holds the key.
+        raise ValueError(
+            f"the recording address would be {len(url)} characters, more than the {PEXIP_ALIAS_MAX} "
+            "Pexip's automatic participant alias holds; shorten the Recorder's url or application"
+        )
+    return url
