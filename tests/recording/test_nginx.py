@@ -34,7 +34,13 @@ def test_structure_of_the_rtmp_application() -> None:
     root = parse(files.config)
     server = root.one("rtmp").one("server")
     assert server.one("listen").args == ["1935"]
-    assert server.one("access_log").args == ["/var/log/nginx/vdx-rtmp-access.log"]
+    assert server.one("access_log").args == ["/var/log/nginx/vdx-rtmp-access.log", "vdx"]
+    log_format = root.one("rtmp").one("log_format")
+    assert log_format.args[0] == "vdx"
+    # The application name holds the stream key: nothing that carries it is logged.
+    for variable in ("$app", "$tcurl", "$args", "$pageurl", "$swfurl"):
+        assert variable not in log_format.args[1]
+    assert "$remote_addr" in log_format.args[1]
     app = server.one("application")
     assert app.args == [f"vdx-{KEY}"]
     assert app.block is not None

@@ -91,10 +91,15 @@ class RecorderFiles:
         }
 
 
+def flat(text: str) -> str:
+    """`text` on one line: control and separator characters (line breaks of every kind) as spaces."""
+    spaced = "".join(" " if unicodedata.category(ch)[0] in ("C", "Z") else ch for ch in text)
+    return " ".join(spaced.split())
+
+
 def comment_lines(text: str, width: int = COMMENT_WIDTH) -> list[str]:
     """Free text as comment lines: no character in it can end the comment or start a directive."""
-    flat = "".join(" " if unicodedata.category(ch)[0] in ("C", "Z") else ch for ch in text)
-    return textwrap.wrap(" ".join(flat.split()), width=width, break_on_hyphens=False) or [""]
+    return textwrap.wrap(flat(text), width=width, break_on_hyphens=False) or [""]
 
 
 def _environment() -> jinja2.Environment:
@@ -214,9 +219,10 @@ def render(
     spec = recorder.spec
     controller = spec.data_controller
     context = {
-        "recorder": f"{recorder.namespace}/{recorder.name}",
+        # Object names are checked by the API server, not by the GitOps loader: flattened as well.
+        "recorder": flat(f"{recorder.namespace}/{recorder.name}"),
         "organisation": tenant.spec.display_name if tenant else "(no Tenant for this namespace)",
-        "tenant": tenant.name if tenant else "",
+        "tenant": flat(tenant.name) if tenant else "",
         "recording_enabled": bool(tenant and tenant.spec.recording.enabled),
         "controller": " - ".join(x for x in (controller.name, controller.email, controller.phone) if x),
         "consent_notice": spec.consent_notice,
