@@ -149,3 +149,24 @@ def test_bodies_without_resource_version_are_fingerprinted_by_content() -> None:
     assert book().entries[0].display_name == "Rum 2"
     book()
     assert book.builds == 2
+
+
+def test_the_operator_serves_what_its_watch_holds_and_only_while_leading() -> None:
+    from kubernetes import client
+
+    from vdx.controller.kube import Kube
+    from vdx.controller.run import OperatorState, phonebook_source
+    from vdx.controller.runtime import Runtime, key_of
+
+    runtime = Runtime(Kube(client.ApiClient()))
+    state = OperatorState()
+    for body in (
+        versioned(tenant("aarhus", "Aarhus Kommune", "vdx-aarhus"), "1"),
+        versioned(room("vdx-aarhus", "aeldre", "Ældreplejen", "aeldre@vdx.aarhus.dk"), "2"),
+    ):
+        runtime.known[key_of(body)] = body
+    http = Client(health_app(runtime.metrics, lambda: True, phonebook_source(runtime, state)))
+    state.standing_by = True
+    assert http.get("/phonebook.json").status_code == 503
+    state.standing_by, state.leading = False, True
+    assert [e["alias"] for e in http.get("/phonebook.json").json()["entries"]] == ["aeldre@vdx.aarhus.dk"]
