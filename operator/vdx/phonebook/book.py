@@ -115,7 +115,7 @@ def build(tenants: Iterable[Body], rooms: Iterable[Body], devices: Iterable[Body
 
     A namespace that belongs to no Tenant contributes nothing: without a tenant there is no
     organisation to show and no visibility flag to honour, so listing it would guess. Should two
-    Tenants name one namespace (the API refuses that), the first by name wins, deterministically.
+    Tenants name one namespace (the tenant-namespace rule refuses that), the first by name wins.
     A room is listed under its first alias, the address its printer column also shows.
     """
     infos = _tenants(tenants)
