@@ -25,6 +25,8 @@ _FAMILIES: dict[str, str] = {
     "stats": "stats",
     "ports": "ports",
     "bench": "bench",
+    "phonebook": "phonebook",
+    "recorder": "recorder",
 }
 
 

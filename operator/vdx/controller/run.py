@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import kopf
@@ -18,6 +19,8 @@ from vdx.controller.http import health_app
 from vdx.controller.kube import Kube
 from vdx.controller.leader import LeaderElector
 from vdx.controller.runtime import Runtime, RuntimeSettings
+from vdx.phonebook.book import PhoneBook
+from vdx.phonebook.live import LivePhoneBook
 
 logger = logging.getLogger("vdx.operator")
 
@@ -43,6 +46,16 @@ class OperatorState:
     kopf_ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
+def phonebook_source(runtime: Runtime, state: OperatorState) -> Callable[[], PhoneBook | None]:
+    """The phone book from the bodies the watch keeps (Tenants, MeetingRooms, Devices).
+
+    A standby watches nothing, so it gives None (the HTTP app answers 503) rather than an empty
+    book that phones would take as "no entries".
+    """
+    book = LivePhoneBook(lambda: runtime.known.values())
+    return lambda: book() if state.leading else None
+
+
 async def run_operator(
     api: client.ApiClient, options: OperatorOptions, stop: asyncio.Event, state: OperatorState | None = None
 ) -> int:
@@ -52,7 +65,9 @@ async def run_operator(
     state.runtime = runtime
     server_task: asyncio.Task[None] | None = None
     if options.http_port is not None:
-        app = health_app(runtime.metrics, lambda: state.leading or state.standing_by)
+        app = health_app(
+            runtime.metrics, lambda: state.leading or state.standing_by, phonebook_source(runtime, state)
+        )
         server = uvicorn.Server(
             uvicorn.Config(
                 app, host=options.http_host, port=options.http_port, log_level="warning", lifespan="off"
