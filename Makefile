@@ -20,6 +20,7 @@ test: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vdx schemas --check
 	$(VENV)/bin/vdx controlplane build
+	@bash scripts/fetch-nginx-rtmp --if-missing || echo "nginx with the RTMP module is not available here: the nginx -t test will skip"
 	$(VENV)/bin/python -m pytest
 
 # etcd + kube-apiserver + kubectl from the Go module proxy, once, into the user cache.

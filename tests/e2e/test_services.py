@@ -23,6 +23,7 @@ from vdx.pexip.resources import (
     IDENTITY_PROVIDER_ATTRIBUTE,
     IDENTITY_PROVIDER_GROUP,
 )
+from vdx.recording.urls import room_stream_name
 from vdx.testing.operator import OperatorThread
 from vdx.tls.issue import LocalCA
 
@@ -235,7 +236,8 @@ def test_recording_is_refused_until_the_tenant_enables_it(operator: OperatorThre
     assert participant.streaming is True
     assert participant.keep_conference_alive == "keep_conference_alive_never"
     assert participant.remote_display_name  # visible in the meeting
-    assert participant.alias == f"rtmp://rec.rooms.dk:1935/vdx-{STREAM_KEY}/{h.namespace}-recorded"
+    stream = room_stream_name(h.namespace, "recorded")
+    assert participant.alias == f"rtmp://rec.rooms.dk:1935/vdx-{STREAM_KEY}/{stream}"
     assert STREAM_KEY not in repr(room["status"])
     assert STREAM_KEY not in repr(events_of(h, "recorded"))
     wait_for(lambda: h.get("recorders", "rec")["status"].get("rooms") == ["recorded"], 15, "recorder's rooms")

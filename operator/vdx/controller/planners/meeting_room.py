@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from vdx.api.recorder import RecorderSpec
 from vdx.api.room import MeetingRoomSpec, NonIdpParticipants
 from vdx.api.tenant import MeetingRoomDefaults
 from vdx.controller.conditions import Outcome, Phase
@@ -26,7 +25,6 @@ PARTICIPANT = "automatic_participant"
 AUTOMATIC_PARTICIPANT_PATH = "/api/admin/configuration/v1/automatic_participant/"
 PIN_FIELDS = frozenset({"pin", "guest_pin"})
 _PIN = re.compile(r"^[0-9]{4,20}#?$")
-_STREAM_KEY = re.compile(r"^[A-Za-z0-9]{16,64}$")
 
 
 @dataclass(frozen=True)
@@ -59,20 +57,6 @@ def pins_from_secret(spec: MeetingRoomSpec, data: Mapping[str, str], min_length:
 
 def aliases_outside(spec: MeetingRoomSpec, domains: list[str]) -> list[str]:
     return [a.alias for a in spec.aliases if not in_domains(alias_domain(a.alias) or "", domains)]
-
-
-def room_stream_name(namespace: str, name: str) -> str:
-    """The RTMP stream name of a room: a safe token the recorder uses as directory name."""
-    return re.sub(r"[^a-z0-9-]", "-", f"{namespace}-{name}".lower())
-
-
-def valid_stream_key(key: str) -> bool:
-    return bool(_STREAM_KEY.match(key))
-
-
-def stream_url(recorder: RecorderSpec, stream_key: str, stream_name: str) -> str:
-    """Where the room's recording participant sends: the application name carries the stream key."""
-    return f"{recorder.url}/{recorder.application}-{stream_key}/{stream_name}"
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,6 @@ from vdx.controller.planners.meeting_room import (
     participant_uri,
     pins_from_secret,
     plan_room,
-    room_stream_name,
-    stream_url,
-    valid_stream_key,
 )
 from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reconcilers import lookups
@@ -38,6 +35,7 @@ from vdx.controller.reconcilers.base import (
 )
 from vdx.controller.reconcilers.quota import check_quota
 from vdx.pexip.resources import CONFERENCE, GLOBAL
+from vdx.recording.urls import StreamKeyError, check_stream_key, room_stream_name, stream_url
 
 if TYPE_CHECKING:
     from vdx.controller.runtime import Runtime
@@ -119,14 +117,13 @@ async def recording_for(
     selector = recorder.spec.stream_key_secret_ref
     data, _ = await lookups.secret(rt, body, namespace, selector.name, "recorder stream key")
     key = data.get(selector.key, "").strip()
-    if not valid_stream_key(key):
+    try:
+        url = stream_url(recorder.spec, check_stream_key(key), room_stream_name(namespace, room.name))
+    except (StreamKeyError, ValueError) as exc:
+        # The messages name the rule, never the key.
         return None, Outcome(
-            Phase.STALLED,
-            "InvalidStreamKey",
-            f"Secret {selector.name} key {selector.key} must hold a stream key of 16 to 64 letters "
-            "and digits",
+            Phase.STALLED, "InvalidStreamKey", f"Secret {selector.name} key {selector.key}: {exc}"
         )
-    url = stream_url(recorder.spec, key, room_stream_name(namespace, room.name))
     return Recording(url, recorder.spec.visible_label, recorder.name), None
 
 

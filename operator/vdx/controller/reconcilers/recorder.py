@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.recorder import Recorder
 from vdx.controller.conditions import Outcome, Phase
-from vdx.controller.planners.meeting_room import valid_stream_key
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, parse
+from vdx.recording.urls import StreamKeyError, check_stream_key
 
 if TYPE_CHECKING:
     from vdx.controller.runtime import Runtime
@@ -34,13 +34,12 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     tenant = await lookups.tenant_of_namespace(rt, namespace)
     selector = recorder.spec.stream_key_secret_ref
     data, version = await lookups.secret(rt, body, namespace, selector.name, "recorder stream key")
-    if not valid_stream_key(data.get(selector.key, "").strip()):
+    try:
+        check_stream_key(data.get(selector.key, "").strip())
+    except StreamKeyError as exc:
         raise Stop(
-            Phase.STALLED,
-            "InvalidStreamKey",
-            f"Secret {selector.name} key {selector.key} must hold a stream key of 16 to 64 letters "
-            "and digits",
-        )
+            Phase.STALLED, "InvalidStreamKey", f"Secret {selector.name} key {selector.key}: {exc}"
+        ) from None
     rooms = _users(rt, namespace, recorder.name)
     if lookups.spec_changed(body):
         # Rooms read the stream key Secret themselves (and are woken by it); spec changes reach
