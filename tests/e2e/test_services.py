@@ -22,6 +22,7 @@ from vdx.pexip.resources import (
     IDENTITY_PROVIDER,
     IDENTITY_PROVIDER_ATTRIBUTE,
     IDENTITY_PROVIDER_GROUP,
+    REGISTRATION,
 )
 from vdx.recording.urls import room_stream_name
 from vdx.testing.operator import OperatorThread
@@ -294,6 +295,21 @@ def test_device_lifecycle_and_refusals(operator: OperatorThread, h: Harness) -> 
     assert PASSWORD_CANARY not in repr(device)
     assert PASSWORD_CANARY not in repr(events_of(h, "stue1"))
 
+    # Registration switched off on the platform: still Ready (Pexip holds the device), and said.
+    async def registration_off() -> None:
+        async with h.pexip() as pexip:
+            await pexip.update(REGISTRATION, 1, {"enable": False})
+
+    run(registration_off())
+    h.patch("devices", "stue1", {"spec": {"displayName": "Borgerstue 1 (poke)"}})
+    wait_for(
+        lambda: (
+            "registration.enable" in (condition(h.get("devices", "stue1"), "Ready") or {}).get("message", "")
+        ),
+        20,
+        "registration note",
+    )
+
     patches = h.sim.simulator.accounting.count("PATCH")
     h.secret("stue1", {"username": "stue1", "password": "canary-rotated-pw-22"})
     wait_for(lambda: h.sim.simulator.accounting.count("PATCH") > patches, 20, "password resent")
@@ -442,3 +458,64 @@ def test_identity_provider_for_rooms_and_devices(operator: OperatorThread, h: Ha
     assert run(pexip_list(h, IDENTITY_PROVIDER, name=f"Region Test ADFS {h.suffix}")) == []
     assert run(pexip_list(h, IDENTITY_PROVIDER_GROUP, name=f"Region Test ADFS {h.suffix}")) == []
     assert run(pexip_list(h, IDENTITY_PROVIDER_ATTRIBUTE, name=upn)) == []
+
+
+# ---------------------------------------------------------------------------------------------- phone book
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_operator_serves_the_phone_book_of_the_clusters_rooms_and_devices(
+    kube_api_client: client.ApiClient, operator_namespace: str, h: Harness
+) -> None:
+    import httpx
+
+    from tests.e2e.conftest import start_operator
+
+    port = free_port()
+    thread = start_operator(
+        kube_api_client, identity="phonebook-operator", http_port=port, http_host="127.0.0.1"
+    )
+    try:
+        h.platform_and_tenant([DOMAIN])
+        h.create("meetingrooms", "MeetingRoom", "room1", room_spec())
+        h.secret("stue1", {"username": "stue1", "password": PASSWORD_CANARY})
+        h.create(
+            "devices",
+            "Device",
+            "stue1",
+            {
+                "alias": f"stue1@{DOMAIN}",
+                "displayName": "Borgerstue 1",
+                "credentialsSecretRef": {"name": "stue1"},
+            },
+        )
+        wait_ready(h, "meetingrooms", "room1")
+        wait_ready(h, "devices", "stue1")
+
+        def entries() -> list[dict[str, Any]] | None:
+            response = httpx.get(f"http://127.0.0.1:{port}/phonebook.json", params={"tenant": h.tenant})
+            if response.status_code != 200:
+                return None
+            found = response.json()["entries"]
+            return found if len(found) == 2 else None
+
+        found = wait_for(entries, 20, "phone book with the room and the device")
+        assert {(e["alias"], e["kind"]) for e in found} == {
+            (f"room1@{DOMAIN}", "Room"),
+            (f"stue1@{DOMAIN}", "Device"),
+        }
+        xml = httpx.get(f"http://127.0.0.1:{port}/phonebook.xml", params={"tenant": h.tenant}).text
+        assert f"sip:stue1@{DOMAIN}" in xml
+        assert PASSWORD_CANARY not in xml
+        assert (
+            httpx.get(f"http://127.0.0.1:{port}/phonebook.json", params={"tenant": "nobody"}).status_code
+            == 404
+        )
+    finally:
+        h.cleanup()
+        thread.stop()

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.device import Device
-from vdx.controller.conditions import Phase
+from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import without_marker
 from vdx.controller.plan import Change
 from vdx.controller.planners.common import find_owned, observe_only
@@ -15,7 +15,7 @@ from vdx.controller.planners.rooms import alias_domain, in_domains
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
 from vdx.controller.reconcilers.quota import check_quota
-from vdx.pexip.resources import DEVICE
+from vdx.pexip.resources import DEVICE, REGISTRATION
 
 if TYPE_CHECKING:
     from vdx.controller.runtime import Runtime
@@ -80,6 +80,16 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     else:
         raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
     recorded = plan.owned or recorded
+    outcome = plan.outcome
+    registration = await platform.cache.objects(REGISTRATION)
+    if outcome.phase is Phase.READY and registration and not registration[0].enable:
+        # Pexip holds the device, but nothing can register: say so; the setting is MedCom's.
+        outcome = Outcome(
+            Phase.READY,
+            outcome.reason,
+            f"{outcome.message}; note: registration is switched off on platform {platform.name} "
+            "(registration.enable), so the device cannot register until MedCom's engineers switch it on",
+        )
     status = {
         "pexipObjects": [
             {"resource": DEVICE.name, "resourceUri": uri, "name": device.spec.alias} for uri in recorded
@@ -87,7 +97,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         "device": recorded[0] if recorded else None,
         "secretResourceVersion": sent_version if secret_changed else version,
     }
-    return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
+    return Reconciled(outcome, status=status, events=events, platform=platform.name)
 
 
 async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
