@@ -66,4 +66,5 @@ RULE = PolicyRule(
     "Recording needs the tenant's switch and a Recorder in the room's namespace",
     "The organisation records as data controller: recording is off unless its Tenant enables it.",
     check,
+    admission="ValidatingAdmissionPolicy vdx-recording-enabled (the tenant's switch); webhook",
 )

@@ -105,4 +105,6 @@ RULE = PolicyRule(
     "Room and device aliases inside the tenant's domains and unique; room and identity provider names unique",
     "An alias outside the tenant's domains could answer another organisation's calls.",
     check,
+    admission="ValidatingAdmissionPolicies vdx-room-aliases and vdx-device-alias (aliases in the tenant's "
+    "domains); webhook",
 )
