@@ -243,6 +243,20 @@ def test_recording_is_refused_until_the_tenant_enables_it(operator: OperatorThre
     assert STREAM_KEY not in repr(events_of(h, "recorded"))
     wait_for(lambda: h.get("recorders", "rec")["status"].get("rooms") == ["recorded"], 15, "recorder's rooms")
 
+    # A new stream key in the Secret moves the recording participant to the new address.
+    rotated = "Rotated0Stream0Key0Z9Y8X7"
+    h.secret("recorder-key", {"streamKey": rotated})
+
+    def rotated_alias() -> bool:
+        conference = conference_named(h, "Region Test - Møderum 1")
+        return conference is not None and any(rotated in p.alias for p in conference.automatic_participants)
+
+    wait_for(rotated_alias, 20, "recording participant on the new stream key")
+    conference = conference_named(h, "Region Test - Møderum 1")
+    assert conference is not None
+    assert len(conference.automatic_participants) == 1
+    assert all(rotated not in e and STREAM_KEY not in e for e in events_of(h, "recorded"))
+
     # RTMP off on the platform: reported, and the operator does not switch it back on.
     async def rtmp_off() -> None:
         async with h.pexip() as pexip:
