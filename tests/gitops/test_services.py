@@ -281,9 +281,9 @@ def test_without_secrets_the_rest_is_planned_and_the_secrets_named() -> None:
     assert "+ alias                 = (known after apply, from Secret vdx-rm/rec-key)" in text
     assert "+ password                        = (known after apply, from Secret vdx-rm/stue-creds)" in text
     assert plan.missing_secrets == {
-        "Secret vdx-rm/akut-pins": ["MeetingRoom vdx-rm/akut", "MeetingRoom vdx-rm/akut"],
+        "Secret vdx-rm/akut-pins": ["MeetingRoom vdx-rm/akut"],
         "Secret vdx-rm/rec-key": ["MeetingRoom vdx-rm/akut"],
-        "Secret vdx-rm/stue-creds": ["Device vdx-rm/stue", "Device vdx-rm/stue"],
+        "Secret vdx-rm/stue-creds": ["Device vdx-rm/stue"],
     }
 
 
@@ -473,3 +473,34 @@ def test_an_observe_only_room_is_compared_not_written() -> None:
 def test_the_owner_marker_is_what_makes_a_room_ours() -> None:
     observed = _converged()
     assert observed.conferences[0].description.startswith(Owner("MeetingRoom", "vdx-rm", "akut").marker())
+
+
+def test_a_token_signing_certificate_in_a_secret_is_named_when_not_given() -> None:
+    text = (TENANT + IDP + ROOM + DEVICE).replace(
+        "tokenSigningCertificate: {configMapKeyRef: {name: adfs-cert, key: tls.pem}}",
+        "tokenSigningCertificate: {secretKeyRef: {name: adfs-secret, key: tls.pem}}",
+    )
+    plan = _plan(text, secrets={})
+    assert plan.problems == []
+    idp = next(s for s in plan.steps if s.change.resource == "identity_provider")
+    assert idp.change.fields["idp_public_key"] == "(known after apply, from Secret vdx-rm/adfs-secret)"
+    assert plan.missing_secrets["Secret vdx-rm/adfs-secret"] == ["IdentityProvider vdx-rm/adfs"]
+    # Given, it is the certificate the ConfigMap held: the same plan.
+    given = _plan(text, secrets={**SECRETS, ("vdx-rm", "adfs-secret"): {"tls.pem": CERTIFICATE}})
+    assert _headlines(given) == _headlines(_plan())
+    # Not given for a provider Pexip has: the rest is compared, the certificate is listed.
+    observed = _converged()
+    plan = _plan(text, observed=observed, secrets={})
+    assert plan.steps == []
+    assert [u.text for u in plan.unknowns] == [
+        "token-signing certificate from Secret vdx-rm/adfs-secret: not compared without --secrets",
+        "pin and guest_pin from Secret vdx-rm/akut-pins: not compared without --secrets",
+    ]
+    assert "1 token-signing certificate was not compared" in render_text(plan, "https://pexip.example")
+    # A key that is not a certificate is refused with the operator's message.
+    plan = _plan(text, secrets={("vdx-rm", "adfs-secret"): {"tls.pem": "not a certificate"}})
+    assert [str(p) for p in plan.problems][:1] == [
+        "IdentityProvider vdx-rm/adfs, field spec.tokenSigningCertificate (Secret vdx-rm/adfs-secret): "
+        "spec.tokenSigningCertificate holds no PEM certificate; export ADFS's token-signing certificate as "
+        "Base-64 encoded X.509 (.CER) and put it there"
+    ]

@@ -270,7 +270,9 @@ class _Planner:
         self.out.problems.append(Problem(source, field_path, message))
 
     def need_secret(self, namespace: str, name: str, source: str) -> None:
-        self.out.missing_secrets.setdefault(f"Secret {namespace}/{name}", []).append(source)
+        users = self.out.missing_secrets.setdefault(f"Secret {namespace}/{name}", [])
+        if source not in users:
+            users.append(source)
 
     def stalled(self, plan: Plan, source: str, field_path: str) -> bool:
         """True (and reported) when the operator's planner refuses; drift under ObserveOnly is a note."""
@@ -830,6 +832,17 @@ class _Planner:
         if ref := idp.spec.token_signing_certificate.secret_key_ref:
             secret_of["idp_public_key"] = (namespace, ref.name)
         idp_uri = plan.owned[0] if plan.owned else None
+        if idp_uri is not None and is_pending(certificate.pem) and "idp_public_key" in secret_of:
+            self.out.unknowns.append(
+                Unknown(
+                    tenant.name,
+                    source,
+                    IDP,
+                    idp.spec.display_name,
+                    f"token-signing certificate from Secret {namespace}/{secret_of['idp_public_key'][1]}: "
+                    "not compared without --secrets",
+                )
+            )
         for original in plan.changes:
             kept = self._known_only(original)
             if kept is None:

@@ -116,6 +116,12 @@ def _footer(plan: PlatformPlan) -> list[str]:
             f"{certificates} {'certificate is' if certificates == 1 else 'certificates are'} known only "
             "after apply: give their Secrets with --secrets to compare them."
         )
+    providers = sum(1 for u in plan.unknowns if u.resource == "identity_provider")
+    if providers:
+        lines.append(
+            f"{providers} token-signing {'certificate was' if providers == 1 else 'certificates were'} not "
+            "compared: give their Secrets with --secrets to compare them."
+        )
     rooms = sum(1 for u in plan.unknowns if u.resource == "conference")
     if rooms:
         lines.append(
