@@ -16,7 +16,7 @@ import base64
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -170,7 +170,8 @@ class PlatformPlan:
 
 @dataclass
 class Observed:
-    """What the platform holds, as the operator's cache would: one list per Pexip type it writes."""
+    """What the platform holds, as the operator's cache would: one list per Pexip type it writes, and
+    the global settings it reads (minimum PIN length, RTMP switched on)."""
 
     turn_servers: list[models.TurnServer] = field(default_factory=list)
     tls_certificates: list[models.TlsCertificate] = field(default_factory=list)
@@ -695,7 +696,7 @@ class _Planner:
             if is_pending(value) and name in secret_of:
                 self.need_secret(*secret_of[name], source)
 
-    def _file_source_config_map(self, namespace: str, name: str) -> dict[str, Any] | None:
+    def _config_map(self, namespace: str, name: str) -> dict[str, Any] | None:
         for doc, _source in self.tree.others:
             meta = doc.get("metadata") or {}
             if (
@@ -715,7 +716,7 @@ class _Planner:
         if ref.config_map_key_ref is not None:
             selector = ref.config_map_key_ref
             where = f"ConfigMap {namespace}/{selector.name}"
-            doc = self._file_source_config_map(namespace, selector.name)
+            doc = self._config_map(namespace, selector.name)
             if doc is None:
                 self.problem(
                     source,
@@ -885,14 +886,17 @@ class _Planner:
         return group
 
     def _over_quota(
-        self, resources: list[Any], exists: Mapping[tuple[str, str], bool], limit_of: Any
-    ) -> set[Any]:
+        self,
+        resources: Sequence[MeetingRoom | Device],
+        exists: Mapping[tuple[str, str], bool],
+        limit_of: Callable[[Tenant], int],
+    ) -> set[tuple[str, str]]:
         """Resources a quota keeps out of Pexip, as the operator counts them: oldest keep their place.
 
         A tree has no creation times; those already in Pexip count as the oldest, then by name.
         """
         over: set[tuple[str, str]] = set()
-        by_namespace: dict[str, list[Any]] = defaultdict(list)
+        by_namespace: dict[str, list[MeetingRoom | Device]] = defaultdict(list)
         for resource in resources:
             by_namespace[str(resource.namespace)].append(resource)
         for namespace, members in by_namespace.items():
