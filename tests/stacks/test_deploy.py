@@ -1,0 +1,252 @@
+"""A real `pulumi preview` and `pulumi up` of the stage stack against a real kube-apiserver.
+
+The Pulumi CLI and the pulumi-resource-kubernetes plugin are the ones `vdx stacks build` compiles
+from Go modules; state lives in a `file://` backend in a temp dir, secrets use the passphrase
+provider, and nothing reaches the network. The control plane is started here without CRDs, so the
+CRDs that exist afterwards are the stack's own. There is no kubelet or controller manager:
+Deployments never get pods (the stack's `skipAwait` setting stops Pulumi from waiting for them),
+and the checks look at objects and at what the API server authorises.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client
+from pulumi import automation as auto
+
+from tests.stacks.conftest import PASSWORD
+from tests.stacks.stackconfig import PROJECT, stack_config
+from vdx.api.kinds import ALL_KINDS
+from vdx.api.meta import API_GROUP
+from vdx.controlplane.binaries import BinariesNotFoundError, locate_binaries
+from vdx.controlplane.server import ControlPlane
+from vdx.infra import program
+from vdx.infra.toolchain.analyzer import write_analyzer_launcher
+from vdx.infra.toolchain.binaries import PulumiBinaries, PulumiNotFoundError, locate_pulumi
+
+pytestmark = [pytest.mark.kube, pytest.mark.timeout(900)]
+
+STACK = "stage"
+PASSPHRASE = "only-for-this-test"
+OPERATOR = "system:serviceaccount:vdx-system:vdx-operator"
+
+
+@pytest.fixture(scope="module")
+def pulumi_binaries() -> PulumiBinaries:
+    try:
+        return locate_pulumi()
+    except PulumiNotFoundError as error:
+        pytest.fail(f"{error}\n(or deselect with -m 'not kube')", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def bare_plane() -> Iterator[ControlPlane]:
+    """A control plane of this module's own, without the project's CRDs: the stack installs them."""
+    try:
+        binaries = locate_binaries()
+    except BinariesNotFoundError as error:
+        pytest.fail(str(error), pytrace=False)
+    with ControlPlane(binaries, crd_paths=[]) as plane:
+        yield plane
+
+
+@dataclass
+class Deployment:
+    stack: auto.Stack
+    preview_output: str
+    up: auto.UpResult
+    backend: Path
+    work: Path
+    launcher: Path
+
+
+def _config(kubeconfig: Path) -> dict[str, auto.ConfigValue]:
+    values: dict[str, auto.ConfigValue] = {
+        f"{PROJECT}:{key}": auto.ConfigValue(value if isinstance(value, str) else json.dumps(value))
+        for key, value in stack_config(STACK).items()
+    }
+    values[f"{PROJECT}:skipAwait"] = auto.ConfigValue("true")
+    values[f"{PROJECT}:{program.CREDENTIALS_KEY}"] = auto.ConfigValue(
+        json.dumps({"stage": {"username": "vdx-operator", "password": PASSWORD}}), secret=True
+    )
+    values["kubernetes:kubeconfig"] = auto.ConfigValue(str(kubeconfig))
+    return values
+
+
+@pytest.fixture(scope="module")
+def deployed(
+    bare_plane: ControlPlane, pulumi_binaries: PulumiBinaries, tmp_path_factory: pytest.TempPathFactory
+) -> Deployment:
+    work = tmp_path_factory.mktemp("pulumi")
+    backend, home = work / "state", work / "home"
+    backend.mkdir()
+    env = {
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_BACKEND_URL": f"file://{backend}",
+        "PULUMI_HOME": str(home),
+    }
+    stack = auto.create_or_select_stack(
+        stack_name=STACK,
+        project_name=PROJECT,
+        program=program.main,
+        opts=auto.LocalWorkspaceOptions(
+            work_dir=str(work),
+            pulumi_home=str(home),
+            env_vars=env,
+            secrets_provider="passphrase",
+            project_settings=auto.ProjectSettings(
+                name=PROJECT, runtime="python", backend=auto.ProjectBackend(url=f"file://{backend}")
+            ),
+            # The CLI's own directory goes first on PATH, so the provider beside it is found there.
+            pulumi_command=auto.PulumiCommand(root=str(pulumi_binaries.directory.parent)),
+        ),
+    )
+    stack.set_all_config(_config(bare_plane.kubeconfig))
+    launcher = write_analyzer_launcher(work / "policy")
+    lines: list[str] = []
+    stack.preview(policy_packs=[str(launcher)], on_output=lines.append, color="never")
+    up = stack.up(policy_packs=[str(launcher)], color="never")
+    return Deployment(stack, "\n".join(lines), up, backend, work, launcher)
+
+
+def test_preview_plans_every_resource_and_runs_the_policy_pack(deployed: Deployment) -> None:
+    output = deployed.preview_output
+    assert "vdx-stacks" in output, output[-3000:]  # the pack's name in the policy summary
+    assert "error" not in output.lower().replace("errors: 0", ""), output[-3000:]
+    created = deployed.up.summary.resource_changes or {}
+    # stack + provider + everything the program declares
+    assert created.get("create", 0) >= 40, created
+    assert deployed.up.summary.result == "succeeded"
+
+
+def test_the_policy_pack_blocks_a_violation(deployed: Deployment) -> None:
+    config = deployed.work / "policy-config.json"
+    config.write_text(json.dumps({"image-digest-in-prod": {"requireDigest": True}}))
+    with pytest.raises(auto.CommandError) as info:
+        deployed.stack.preview(
+            policy_packs=[str(deployed.launcher)], policy_pack_configs=[str(config)], color="never"
+        )
+    assert "not pinned by digest" in str(info.value)
+
+
+def test_crds_namespaces_and_workload_exist(deployed: Deployment, bare_plane: ControlPlane) -> None:
+    with bare_plane.api_client() as api:
+        crds = client.ApiextensionsV1Api(api).list_custom_resource_definition().items
+        established = {
+            crd.metadata.name
+            for crd in crds
+            if any(c.type == "Established" and c.status == "True" for c in crd.status.conditions or [])
+        }
+        assert {f"{kind.crd.plural}.{API_GROUP}" for kind in ALL_KINDS} <= established
+        namespaces = {ns.metadata.name for ns in client.CoreV1Api(api).list_namespace().items}
+        expected = {"vdx-system"} | {f"vdx-{t['name']}" for t in stack_config(STACK)["tenants"]}
+        assert expected <= namespaces
+        deployment = client.AppsV1Api(api).read_namespaced_deployment("vdx-operator", "vdx-system")
+        assert deployment.spec.replicas == 2
+        assert deployment.spec.template.spec.containers[0].security_context.read_only_root_filesystem
+        secret = client.CoreV1Api(api).read_namespaced_secret("pexip-stage-credentials", "vdx-system")
+        assert set(secret.data) == {"username", "password"}
+        platform: Any = client.CustomObjectsApi(api).get_cluster_custom_object(
+            API_GROUP, "v1alpha1", "pexipplatforms", "stage"
+        )
+        assert platform["spec"]["credentials"]["secretRef"]["name"] == "pexip-stage-credentials"
+        assert client.PolicyV1Api(api).read_namespaced_pod_disruption_budget("vdx-operator", "vdx-system")
+        assert client.NetworkingV1Api(api).read_namespaced_network_policy("vdx-operator", "vdx-system")
+
+
+def _allowed(
+    api: client.ApiClient,
+    verb: str,
+    resource: str,
+    namespace: str | None,
+    group: str = "",
+    name: str | None = None,
+) -> bool:
+    """Ask the API server's authorizer (SelfSubjectAccessReview) what this identity may do."""
+    plural, _, subresource = resource.partition("/")
+    review = client.V1SelfSubjectAccessReview(
+        spec=client.V1SelfSubjectAccessReviewSpec(
+            resource_attributes=client.V1ResourceAttributes(
+                verb=verb,
+                group=group,
+                resource=plural,
+                subresource=subresource or None,
+                namespace=namespace,
+                name=name,
+            )
+        )
+    )
+    result = client.AuthorizationV1Api(api).create_self_subject_access_review(review)
+    return bool(result.status.allowed)
+
+
+def test_the_api_server_enforces_tenant_rbac(deployed: Deployment, bare_plane: ControlPlane) -> None:
+    anna = bare_plane.add_user("anna@rm.dk", groups=["rm:vdx-branding"])
+    with anna.api_client() as api:
+        assert _allowed(api, "create", "cvibrandings", "vdx-stage-rm", group=API_GROUP)
+        assert _allowed(api, "patch", "cvibrandings", "vdx-stage-rm", group=API_GROUP)
+        assert not _allowed(api, "create", "cvibrandings", "vdx-stage-aarhus", group=API_GROUP)
+        assert not _allowed(api, "delete", "cvibrandings", "vdx-stage-rm", group=API_GROUP)
+        assert _allowed(api, "get", "domains", "vdx-stage-rm", group=API_GROUP)
+        assert not _allowed(api, "create", "domains", "vdx-stage-rm", group=API_GROUP)
+        assert not _allowed(api, "get", "secrets", "vdx-stage-rm")
+        assert not _allowed(api, "list", "tenants", None, group=API_GROUP)
+
+
+def test_the_api_server_enforces_operator_rbac(deployed: Deployment, bare_plane: ControlPlane) -> None:
+    operator = bare_plane.add_user(OPERATOR)
+    with operator.api_client() as api:
+        assert _allowed(api, "watch", "domains", None, group=API_GROUP)
+        assert _allowed(api, "patch", "domains/status", "vdx-stage-rm", group=API_GROUP)
+        assert not _allowed(api, "create", "domains", "vdx-stage-rm", group=API_GROUP)
+        assert _allowed(api, "get", "secrets", "vdx-stage-rm")
+        assert _allowed(api, "get", "secrets", "vdx-system")
+        assert not _allowed(api, "list", "secrets", None)
+        assert not _allowed(api, "get", "secrets", "kube-system")
+        lease = "coordination.k8s.io"
+        assert _allowed(api, "update", "leases", "vdx-system", group=lease, name="vdx-operator")
+        assert not _allowed(api, "update", "leases", "vdx-system", group=lease, name="other")
+        # And for real, not only as a review: the tenant's Secrets can be listed, kube-system's cannot.
+        core = client.CoreV1Api(api)
+        core.list_namespaced_secret("vdx-stage-rm")
+        with pytest.raises(client.ApiException) as info:
+            core.list_namespaced_secret("kube-system")
+        assert info.value.status == 403
+
+
+def test_credentials_are_stored_encrypted(deployed: Deployment) -> None:
+    state = deployed.stack.export_stack().deployment
+    assert state is not None
+    assert PASSWORD not in json.dumps(state)
+    secrets = [
+        r
+        for r in state["resources"]
+        if r["type"] == "kubernetes:core/v1:Secret" and r["urn"].endswith("pexip-stage-credentials")
+    ]
+    assert len(secrets) == 1
+    assert "ciphertext" in json.dumps(secrets[0]["outputs"])
+    for path in deployed.backend.rglob("*"):
+        if path.is_file():
+            assert PASSWORD.encode() not in path.read_bytes(), path.name
+    for path in deployed.work.glob("Pulumi*.yaml"):
+        assert PASSWORD not in path.read_text()
+
+
+def test_destroy_removes_what_the_stack_made(deployed: Deployment, bare_plane: ControlPlane) -> None:
+    deployed.stack.destroy(color="never")
+    with bare_plane.api_client() as api:
+        names = {
+            c.metadata.name for c in client.ApiextensionsV1Api(api).list_custom_resource_definition().items
+        }
+        assert not any(name.endswith(f".{API_GROUP}") for name in names)
+        with pytest.raises(client.ApiException) as info:
+            client.AppsV1Api(api).read_namespaced_deployment("vdx-operator", "vdx-system")
+        assert info.value.status == 404
