@@ -27,6 +27,7 @@ from vdx.api.meta import API_GROUP
 from vdx.controlplane.binaries import BinariesNotFoundError, locate_binaries
 from vdx.controlplane.server import ControlPlane
 from vdx.infra import program
+from vdx.infra.local import select_stack
 from vdx.infra.toolchain.analyzer import write_analyzer_launcher
 from vdx.infra.toolchain.binaries import PulumiBinaries, PulumiNotFoundError, locate_pulumi
 
@@ -88,26 +89,19 @@ def deployed(
     backend.mkdir()
     env = {
         "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-        "PULUMI_SKIP_UPDATE_CHECK": "true",
-        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "PULUMI_BACKEND_URL": f"file://{backend}",
         "PULUMI_HOME": str(home),
     }
-    stack = auto.create_or_select_stack(
-        stack_name=STACK,
-        project_name=PROJECT,
-        program=program.main,
-        opts=auto.LocalWorkspaceOptions(
-            work_dir=str(work),
-            pulumi_home=str(home),
-            env_vars=env,
-            secrets_provider="passphrase",
-            project_settings=auto.ProjectSettings(
-                name=PROJECT, runtime="python", backend=auto.ProjectBackend(url=f"file://{backend}")
-            ),
-            # The CLI's own directory goes first on PATH, so the provider beside it is found there.
-            pulumi_command=auto.PulumiCommand(root=str(pulumi_binaries.directory.parent)),
+    stack = select_stack(
+        STACK,
+        work_dir=work,
+        binaries=pulumi_binaries,
+        env=env,
+        project_settings=auto.ProjectSettings(
+            name=PROJECT, runtime="python", backend=auto.ProjectBackend(url=f"file://{backend}")
         ),
+        secrets_provider="passphrase",
+        pulumi_home=home,
     )
     stack.set_all_config(_config(bare_plane.kubeconfig))
     launcher = write_analyzer_launcher(work / "policy")

@@ -76,3 +76,21 @@ def test_missing_binaries_name_the_command(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv(ENV_BIN, str(tmp_path))
     with pytest.raises(PulumiNotFoundError, match=ENV_BIN):
         locate_pulumi()
+
+
+def test_cli_reports_a_cached_build_without_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from vdx.cli.main import cli
+
+    bin_dir = pulumi_cache_root() / pinned().key / "bin"
+    bin_dir.mkdir(parents=True)
+    for name in BINARIES:
+        (bin_dir / name).write_text("#!/bin/sh\necho v3.274.1\n")
+        (bin_dir / name).chmod(0o755)
+    (bin_dir / "versions.json").write_text(json.dumps({"pulumi": "v3.274.1"}))
+    monkeypatch.setattr(build_module, "_find_go", lambda: pytest.fail("must not build"))
+    result = CliRunner().invoke(cli, ["stacks", "build"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("already built")
+    assert "pulumi: v3.274.1" in result.output
