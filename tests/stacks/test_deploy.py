@@ -10,6 +10,7 @@ and the checks look at objects and at what the API server authorises.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from kubernetes import client
 from pulumi import automation as auto
 
 from tests.stacks.conftest import PASSWORD
+from tests.stacks.mocked import SECRET_SIG, SECRET_SIG_KEY
 from tests.stacks.stackconfig import PROJECT, stack_config
 from vdx.api.kinds import ALL_KINDS
 from vdx.api.meta import API_GROUP
@@ -217,30 +219,45 @@ def test_the_api_server_enforces_operator_rbac(deployed: Deployment, bare_plane:
 
 
 def test_credentials_are_stored_encrypted(deployed: Deployment) -> None:
+    (checkpoint,) = deployed.backend.rglob("stacks/*/stage.json")
+    resources = json.loads(checkpoint.read_text())["checkpoint"]["latest"]["resources"]
+    (secret,) = [
+        r
+        for r in resources
+        if r["type"] == "kubernetes:core/v1:Secret" and r["urn"].endswith("pexip-stage-credentials")
+    ]
+    for stored in (secret["outputs"]["data"], secret["outputs"]["__inputs"]["data"]):
+        assert stored[SECRET_SIG_KEY] == SECRET_SIG
+        assert stored["ciphertext"].startswith("v1:")
+    encoded = base64.b64encode(PASSWORD.encode())
+    for path in [*deployed.backend.rglob("*"), *deployed.work.glob("Pulumi*.yaml")]:
+        if path.is_file():
+            content = path.read_bytes()
+            assert PASSWORD.encode() not in content, path.name
+            assert encoded not in content, path.name
     state = deployed.stack.export_stack().deployment
     assert state is not None
     assert PASSWORD not in json.dumps(state)
-    secrets = [
-        r
-        for r in state["resources"]
-        if r["type"] == "kubernetes:core/v1:Secret" and r["urn"].endswith("pexip-stage-credentials")
-    ]
-    assert len(secrets) == 1
-    assert "ciphertext" in json.dumps(secrets[0]["outputs"])
-    for path in deployed.backend.rglob("*"):
-        if path.is_file():
-            assert PASSWORD.encode() not in path.read_bytes(), path.name
-    for path in deployed.work.glob("Pulumi*.yaml"):
-        assert PASSWORD not in path.read_text()
+
+
+def test_a_second_preview_finds_nothing_to_change(deployed: Deployment) -> None:
+    """What `up` wrote is what the program declares: no drift, no perpetual diff (e.g. from SSA)."""
+    result = deployed.stack.preview(color="never", expect_no_changes=True)
+    assert set(result.change_summary) == {"same"}, result.change_summary
 
 
 def test_destroy_removes_what_the_stack_made(deployed: Deployment, bare_plane: ControlPlane) -> None:
-    deployed.stack.destroy(color="never")
+    result = deployed.stack.destroy(color="never")
+    assert result.summary.result == "succeeded"
+    assert (result.summary.resource_changes or {}).get("delete", 0) >= 40
     with bare_plane.api_client() as api:
-        names = {
-            c.metadata.name for c in client.ApiextensionsV1Api(api).list_custom_resource_definition().items
-        }
-        assert not any(name.endswith(f".{API_GROUP}") for name in names)
+        crds = client.ApiextensionsV1Api(api).list_custom_resource_definition().items
+        assert not [crd.metadata.name for crd in crds if crd.metadata.name.endswith(f".{API_GROUP}")]
         with pytest.raises(client.ApiException) as info:
             client.AppsV1Api(api).read_namespaced_deployment("vdx-operator", "vdx-system")
         assert info.value.status == 404
+        roles = client.RbacAuthorizationV1Api(api).list_cluster_role().items
+        assert "vdx-operator" not in {role.metadata.name for role in roles}
+        # No namespace controller here: the namespaces are Terminating, not gone.
+        namespace = client.CoreV1Api(api).read_namespace("vdx-stage-rm")
+        assert namespace.metadata.deletion_timestamp is not None

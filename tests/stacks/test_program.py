@@ -172,3 +172,17 @@ def test_the_operator_has_only_what_it_uses(authorizer: Authorizer) -> None:
     assert authorizer.allowed(operator, "update", *lease, NS, "vdx-operator")
     assert not authorizer.allowed(operator, "update", *lease, NS, "someone-else")
     assert not authorizer.allowed(operator, "create", *lease, "vdx-stage-rm")
+
+
+def test_skip_await_marks_every_object_for_a_cluster_without_controllers(stage_run: Run) -> None:
+    assert all(
+        "pulumi.com/skipAwait" not in ((inputs.get("metadata") or {}).get("annotations") or {})
+        for _t, _n, inputs in stage_run.recorder.resources
+    )
+    run = run_program(
+        "stage", {**stack_config("stage"), "skipAwait": True}, {"stage": {"username": "u", "password": "p"}}
+    )
+    for typ, name, inputs in run.recorder.resources:
+        annotations = inputs["metadata"]["annotations"]
+        assert annotations["pulumi.com/skipAwait"] == "true", (typ, name)
+        assert annotations["pulumi.com/deletionPropagationPolicy"] == "background", (typ, name)

@@ -19,6 +19,7 @@ CONTAINER = "operator"
 PORT_NAME = "http"
 UID = 10001
 SKIP_AWAIT = "pulumi.com/skipAwait"
+DELETION_PROPAGATION = "pulumi.com/deletionPropagationPolicy"
 
 
 def selector_labels() -> dict[str, str]:
@@ -42,9 +43,10 @@ def metadata(
     if namespace is not None:
         meta["namespace"] = namespace
     if settings.skip_await:
-        # No kubelet or controller manager (a test control plane): nothing would ever become ready
-        # and namespaces never finish terminating, so do not wait for either.
-        meta["annotations"] = {SKIP_AWAIT: "true"}
+        # No kubelet or controller manager (a test control plane): nothing would ever become ready,
+        # and a foreground deletion (the provider's default) waits for the garbage collector to
+        # remove its finalizer, which never happens. Do not wait, and delete in the background.
+        meta["annotations"] = {SKIP_AWAIT: "true", DELETION_PROPAGATION: "background"}
     return meta
 
 
