@@ -27,6 +27,7 @@ _FAMILIES: dict[str, str] = {
     "bench": "bench",
     "phonebook": "phonebook",
     "recorder": "recorder",
+    "stacks": "stacks",
 }
 
 
