@@ -274,7 +274,15 @@ def operator_run(deployed: Deployment, bare_plane: ControlPlane) -> OperatorRun:
     identity = bare_plane.add_user(OPERATOR)
     conditions: list[dict[str, Any]] = []
     try:
-        with identity.api_client() as api, OperatorThread(api, OperatorOptions(http_port=None)) as operator:
+        # The namespaces the stack's Deployment tells the operator to serve, as it would run in a pod.
+        with bare_plane.api_client() as admin:
+            deployment = client.AppsV1Api(admin).read_namespaced_deployment("vdx-operator", "vdx-system")
+        args = deployment.spec.template.spec.containers[0].args
+        served = tuple(args[i + 1] for i, arg in enumerate(args) if arg == "--watch-namespace")
+        assert "vdx-system" in served, args
+        assert len(served) > 1, args
+        options = OperatorOptions(http_port=None, watch_namespaces=served)
+        with identity.api_client() as api, OperatorThread(api, options) as operator:
             assert operator.wait_leading(60), "the operator did not take the lease with the stack's RBAC"
             started = time.monotonic()
             while time.monotonic() - started < SURVIVAL_SECONDS and operator.leading:
@@ -310,13 +318,6 @@ def test_the_operator_leads_and_writes_status_with_the_stacks_rbac(operator_run:
     assert {c["type"] for c in operator_run.conditions} >= {"Ready", "Synced"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the operator watches Secrets and ConfigMaps cluster-wide (vdx.controller.handlers."
-    "_register_watched, kopf clusterwide=True) while the stack, as issue 8 requires, grants them only "
-    "in vdx-system and the tenant namespaces: kopf's watcher gets 403, gives up after its retries and "
-    "the operator exits. The fix belongs in the operator (watch per namespace); then remove this mark.",
-)
 def test_the_operator_survives_least_privilege_secret_access(operator_run: OperatorRun) -> None:
     assert operator_run.alive_after, operator_run.log[-2000:]
 

@@ -33,6 +33,11 @@ class OperatorOptions:
     http_port: int | None = 8080
     lease_seconds: int = 15
     renew_seconds: float = 5.0
+    # The namespaces whose vdx resources, Secrets and ConfigMaps are served (the tenants' and the
+    # operator's own); empty: every namespace. With least-privilege RBAC (Secrets readable only in
+    # tenant namespaces, as the stacks grant) a cluster-wide Secret watch is refused, so the stacks
+    # pass the list. Cluster-scoped kinds (PexipPlatform, Tenant) are served either way.
+    watch_namespaces: tuple[str, ...] = ()
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
 
 
@@ -95,7 +100,8 @@ async def run_operator(
             kopf.operator(
                 registry=build_registry(runtime, api.configuration),
                 settings=settings(),
-                clusterwide=True,
+                clusterwide=not options.watch_namespaces,
+                namespaces=list(options.watch_namespaces),
                 standalone=True,
                 stop_flag=kopf_stop,
                 ready_flag=state.kopf_ready,

@@ -99,6 +99,12 @@ def deployment_spec(settings: StackSettings, service_account: str) -> Manifest:
             settings.namespace,
             "--http-port",
             str(settings.http_port),
+            # Served namespaces = where the RBAC lets it read Secrets (a cluster-wide watch is refused).
+            *(
+                arg
+                for namespace in (settings.namespace, *(t.namespace for t in settings.tenants))
+                for arg in ("--watch-namespace", namespace)
+            ),
         ],
         "ports": [{"name": PORT_NAME, "containerPort": settings.http_port, "protocol": "TCP"}],
         "env": [{"name": "PYTHONDONTWRITEBYTECODE", "value": "1"}],
