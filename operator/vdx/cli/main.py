@@ -25,6 +25,7 @@ _FAMILIES: dict[str, str] = {
     "stats": "stats",
     "ports": "ports",
     "bench": "bench",
+    "chaos": "chaos",
 }
 
 
