@@ -42,6 +42,16 @@ from vdx.reliability.schedule import CampaignPlan, Churn, plan_campaign
 from vdx.tls.issue import LocalCA
 
 Say = Callable[[str], None]
+# What the client and the operator log when a fault reaches them (counted over the whole run).
+_LOG_WORDS = (
+    "ReadTimeout",
+    "RemoteProtocolError",
+    "outcome was unknown",
+    "429 Too Many Requests",
+    "503 Service Unavailable",
+    "KubernetesUnavailable",
+    "Kubernetes API unreachable",
+)
 _TRACEBACK = re.compile(r"^Traceback \(most recent call last\)", re.MULTILINE)
 
 
@@ -68,6 +78,7 @@ class CampaignReport:
     kills: int = 0
     unscheduled_exits: int = 0
     tracebacks_in_operator_log: int = 0
+    operator_log_counts: dict[str, int] = field(default_factory=dict)
     restart_to_leading_seconds_max: float = 0.0
     converged_after_seconds: float | None = None
     convergence_bound_seconds: float = 0.0
@@ -409,9 +420,9 @@ def run_campaign(
         report.warning_events = dict(Counter(str(e.reason) for e in events if e.type == "Warning"))
         if not process.alive():
             report.unscheduled_exits += 1
-    report.tracebacks_in_operator_log = len(
-        _TRACEBACK.findall((directory / "operator.log").read_text(errors="replace"))
-    )
+    log_text = (directory / "operator.log").read_text(errors="replace")
+    report.tracebacks_in_operator_log = len(_TRACEBACK.findall(log_text))
+    report.operator_log_counts = {word: log_text.count(word) for word in _LOG_WORDS}
     say(f"[chaos] operator log: {directory / 'operator.log'}")
     return report
 
@@ -444,5 +455,6 @@ def summary(report: CampaignReport) -> str:
     for name, found in report.state.items():
         lines.append(f"{name}: {len(found)}" + (f" {found[:5]}" if found else ""))
     lines.append(f"Warning events by reason: {report.warning_events}")
+    lines.append(f"operator log: {report.operator_log_counts}")
     lines.append("PASSED" if report.passed else "FAILED")
     return "\n".join(lines)

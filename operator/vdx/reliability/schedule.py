@@ -71,10 +71,11 @@ def fault_phases(phase_seconds: float, outage_seconds: float, seed: int) -> tupl
             phase_seconds,
             {"seed": seed + 3, "drop_response_after_commit": 0.3, "error_after_commit": 0.1},
         ),
+        # A budget below the operator's own steady pace (a few list requests per resync), so it bites.
         Phase(
             "429 storm",
             phase_seconds,
-            {"seed": seed + 4, "rate_limit": {"enabled": True, "budget": 15, "window_s": 10.0}},
+            {"seed": seed + 4, "rate_limit": {"enabled": True, "budget": 3, "window_s": 10.0}},
         ),
         Phase(
             "outage",
