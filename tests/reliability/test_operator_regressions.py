@@ -84,3 +84,31 @@ def test_kubernetes_unreachable_while_reporting_is_a_failure_on_our_backoff(
             kube.patch_status = original  # type: ignore[method-assign]
         assert outcome.phase is Phase.FAILED
         assert outcome.reason == "KubernetesUnavailable"
+
+
+def test_a_resource_deleted_before_the_operator_touched_it_leaves_nothing_in_pexip(
+    operator: OperatorThread, h: Harness
+) -> None:
+    """Created and deleted at once (before kopf's finalizer is on it): the reconcile already under
+    way used to create the Pexip object, find the resource gone, and leave an orphan for good."""
+    h.platform_and_tenant(["vdx.regress3.dk"])
+    h.secret("turn-secret", {"secret": "regress"})
+    wait_ready(h, "tenants", h.tenant, namespaced=False)
+    assert operator.state is not None
+    runtime = operator.state.runtime
+    assert runtime is not None
+    vanished = {
+        "apiVersion": "vdx.medcom.dk/v1alpha1",
+        "kind": "TurnService",
+        "metadata": {
+            "name": "ghost",
+            "namespace": h.namespace,
+            "uid": "5c1e0000-0000-4000-8000-000000000001",
+            "generation": 1,
+        },
+        "spec": {"address": "turn.vdx.regress3.dk", "secretRef": {"name": "turn-secret"}},
+    }
+    outcome = operator.run_coroutine(runtime.reconcile("TurnService", vanished))
+    assert outcome.reason == "Deleted"
+    assert h.sim.simulator.accounting.count("POST") >= 1  # it did create, then undid it
+    assert _turns(h, "ghost") == []

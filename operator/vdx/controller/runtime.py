@@ -301,7 +301,15 @@ class Runtime:
             result = await self._run(kind, body)
             try:
                 await self._report(kind, key, body, result)
-            except (ApiException, KubeConnectionError) as exc:
+            except ApiException as exc:
+                if exc.status != 404:
+                    logger.warning(
+                        "%s %s/%s: status not written: %s", kind, key[1] or "", key[2], _kube_error(exc)
+                    )
+                    result = Reconciled(Outcome(Phase.FAILED, "KubernetesUnavailable", _kube_error(exc)))
+                else:
+                    result = await self._undo_for_vanished(kind, key, body, result)
+            except KubeConnectionError as exc:
                 # The API server is restarting or unreachable: retry on our own backoff (kopf's
                 # default is a minute, with a traceback), and say so in one line.
                 logger.warning(
@@ -345,7 +353,8 @@ class Runtime:
             )
         status = {**previous, **result.status, "observedGeneration": generation, "conditions": conditions}
         if status != previous:
-            await self.kube.patch_status(PLURALS[kind], key[2], key[1], status)
+            if not await self.kube.patch_status(PLURALS[kind], key[2], key[1], status):
+                raise ApiException(status=404, reason="the resource no longer exists")
             body["status"] = status
             if key in self.known:
                 self.known[key]["status"] = status
@@ -368,6 +377,34 @@ class Runtime:
                 )
                 if not ready:
                     self._spawn(self.reconcile("Domain", other, from_resync=True))
+
+    async def _undo_for_vanished(
+        self, kind: str, key: Key, body: dict[str, Any], result: Reconciled
+    ) -> Reconciled:
+        """The resource was deleted before our finalizer was on it, so no finalize will ever run.
+
+        Whatever this reconcile just made in Pexip would be orphaned: undo it here, as the
+        finalizer would have (deletionPolicy honoured), with the status this reconcile computed.
+        Called with the key's lock held.
+        """
+        gone = {**body, "status": {**(body.get("status") or {}), **result.status}}
+        finalizer = FINALIZERS.get(kind)
+        try:
+            if finalizer is not None:
+                await finalizer(self, gone)
+        except (Stop, PexipError) as exc:
+            logger.warning(
+                "%s %s/%s vanished; its Pexip objects were not cleaned up: %s",
+                kind,
+                key[1] or "",
+                key[2],
+                exc,
+            )
+        uid = (body.get("metadata") or {}).get("uid")
+        if uid:
+            self._finalized.add(str(uid))
+        self.known.pop(key, None)
+        return Reconciled(Outcome(Phase.READY, "Deleted", "the resource was deleted; nothing to reconcile"))
 
     async def finalize(self, kind: str, body: dict[str, Any]) -> None:
         """Honour deletionPolicy; raise PexipError to have the deletion retried."""
