@@ -28,6 +28,7 @@ _FAMILIES: dict[str, str] = {
     "phonebook": "phonebook",
     "recorder": "recorder",
     "stacks": "stacks",
+    "chaos": "chaos",
 }
 
 
