@@ -7,7 +7,8 @@ error paths run too. Then every log record of every logger (kopf included, with 
 every Event in the cluster, every status, the metrics text, the operator's own exception, and the
 output of `vdx check`, `vdx plan` and `vdx apply` on the same objects are searched for each canary
 and its base64: zero hits. TLS to Pexip is verified: a platform with a wrong CA, or none, is
-refused. (No kind carries PINs or stream keys yet; add their canaries when one does.)
+refused. Meeting room PINs, a device password and a recorder's stream key (which rides in the
+recording participant's address) are canaries too, written while the faults run.
 """
 
 from __future__ import annotations
@@ -46,7 +47,13 @@ CANARIES = {
     "turn-shared-secret": "cnry-turn-" + secrets.token_hex(8),
     "turn-shared-secret-rotated": "cnry-turn2-" + secrets.token_hex(8),
     "turn-password": "cnry-turnpw-" + secrets.token_hex(8),
+    "device-password": "cnry-devpw-" + secrets.token_hex(8),
+    # PINs are digits: twelve random ones cannot be mistaken for anything else in the output.
+    "host-pin": str(secrets.randbelow(9 * 10**11) + 10**11),
+    "guest-pin": str(secrets.randbelow(9 * 10**11) + 10**11),
+    "stream-key": "Cnry" + secrets.token_hex(12),
 }
+SERVICES = (("meetingrooms", "room"), ("devices", "device"), ("recorders", "recorder"))
 
 
 @pytest.fixture
@@ -113,6 +120,38 @@ def _secret_manifest(
     }
 
 
+KIND_OF = {"meetingrooms": "MeetingRoom", "devices": "Device", "recorders": "Recorder"}
+SERVICE_SPECS: dict[str, dict[str, Any]] = {
+    "meetingrooms": {
+        "displayName": "Canary room",
+        "aliases": [{"alias": f"room@{DOMAIN}"}],
+        "pinSecretRef": {"name": "room-pins"},
+        "allowGuests": True,
+        "recorderRef": {"name": "recorder"},
+    },
+    "devices": {
+        "alias": f"device@{DOMAIN}",
+        "displayName": "Canary device",
+        "credentialsSecretRef": {"name": "device-credentials"},
+    },
+    "recorders": {
+        "url": "rtmp://rec.canary.dk",
+        "streamKeySecretRef": {"name": "recorder-key", "key": "streamKey"},
+        "consentNotice": "Mødet optages; ved at deltage giver du samtykke til optagelsen.",
+        "retentionDays": 7,
+        "dataController": {"name": "Canary", "email": "dpo@canary.dk"},
+    },
+}
+
+
+def _service_secrets(canaries: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {
+        "room-pins": {"hostPin": canaries["host-pin"], "guestPin": canaries["guest-pin"]},
+        "device-credentials": {"username": "device", "password": canaries["device-password"]},
+        "recorder-key": {"streamKey": canaries["stream-key"]},
+    }
+
+
 def test_no_canary_anywhere_in_an_end_to_end_run(
     operator: OperatorThread,
     h: Harness,
@@ -169,6 +208,7 @@ def test_no_canary_anywhere_in_an_end_to_end_run(
             "namespace": h.namespace,
             "platformRef": {"name": h.platform},
             "domains": [DOMAIN],
+            "recording": {"enabled": True},
         },
         namespaced=False,
     )
@@ -213,6 +253,10 @@ def test_no_canary_anywhere_in_an_end_to_end_run(
             "systemLocation": "Default location",
         },
     )
+    for name, data in _service_secrets(canaries).items():
+        h.secret(name, data)
+    for plural, name in SERVICES:
+        h.create(plural, KIND_OF[plural], name, SERVICE_SPECS[plural])
     wait_for(lambda: tls_sim.simulator.accounting.count("POST") >= 3, 60, "writes under faults")
     tls_sim.simulator.set_faults(FaultConfig())
     for plural, name in (
@@ -220,8 +264,11 @@ def test_no_canary_anywhere_in_an_end_to_end_run(
         ("turnservices", "turn-up"),
         ("tlscertificates", "cert"),
         ("domains", "domain"),
+        *SERVICES,
     ):
         wait_ready(h, plural, name, timeout=90)
+    room = h.get("meetingrooms", "room")
+    assert room["status"]["recording"] is True  # the stream key did go out, inside the address
     patches = tls_sim.simulator.accounting.count("PATCH")
     h.secret("turn-secret", {"secret": canaries["turn-shared-secret-rotated"]})
     wait_for(lambda: tls_sim.simulator.accounting.count("PATCH") > patches, 30, "rotated secret resent")
@@ -240,6 +287,7 @@ def test_no_canary_anywhere_in_an_end_to_end_run(
                 ("turnservices", "turn-up"),
                 ("tlscertificates", "cert"),
                 ("domains", "domain"),
+                *SERVICES,
             )
         ),
     ]
@@ -264,6 +312,7 @@ def test_no_canary_anywhere_in_an_end_to_end_run(
             {"tls.crt": issued.certificate_pem.decode(), "tls.key": canaries["tls-private-key"]},
             "kubernetes.io/tls",
         ),
+        *(_secret_manifest(h.namespace, name, data) for name, data in _service_secrets(canaries).items()),
     ]
     (secrets_dir / "secrets.yaml").write_text(yaml.safe_dump_all(manifests))
     env = {"PEXIP_USERNAME": USERNAME, "PEXIP_PASSWORD": canaries["pexip-password"]}

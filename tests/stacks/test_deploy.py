@@ -199,6 +199,22 @@ def test_the_api_server_enforces_tenant_rbac(deployed: Deployment, bare_plane: C
         assert not _allowed(api, "create", "domains", "vdx-stage-rm", group=API_GROUP)
         assert not _allowed(api, "get", "secrets", "vdx-stage-rm")
         assert not _allowed(api, "list", "tenants", None, group=API_GROUP)
+        # And for real: its own namespace reads, another region's namespace and any Secret refuse.
+        custom = client.CustomObjectsApi(api)
+        custom.list_namespaced_custom_object(API_GROUP, "v1alpha1", "vdx-stage-rm", "domains")
+        refusals = (
+            lambda: custom.list_namespaced_custom_object(
+                API_GROUP, "v1alpha1", "vdx-stage-aarhus", "domains"
+            ),
+            lambda: custom.create_namespaced_custom_object(
+                API_GROUP, "v1alpha1", "vdx-stage-aarhus", "cvibrandings", {"metadata": {"name": "x"}}
+            ),
+            lambda: client.CoreV1Api(api).list_namespaced_secret("vdx-stage-rm"),
+        )
+        for attempt in refusals:
+            with pytest.raises(client.ApiException) as info:
+                attempt()
+            assert info.value.status == 403
 
 
 def test_the_api_server_enforces_operator_rbac(deployed: Deployment, bare_plane: ControlPlane) -> None:

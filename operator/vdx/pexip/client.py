@@ -43,6 +43,9 @@ M = TypeVar("M", bound=models.PexipModel)
 Sleep = Callable[[float], Awaitable[None]]
 FileUpload = tuple[str, bytes]  # (filename, content)
 
+# httpx logs every request's full URL at INFO, query string included; this client logs paths only
+# (see `_send_once`), so httpx is kept to warnings: a filter value must never reach a log.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 logger = logging.getLogger("vdx.pexip")
 
 # Failures where the request certainly never reached the server: safe to resend even a POST.
