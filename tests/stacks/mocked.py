@@ -6,6 +6,7 @@ which is exactly what the assertions look at (what the program asks the cluster 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,18 @@ def unwrap_secrets(value: Any) -> Any:
 
 
 def run_program(stack: str, config: dict[str, Any], credentials: dict[str, Any] | None) -> Run:
+    # Pulumi's mocks run on the thread's current event loop; an async test earlier in the session
+    # may have left none set, so each program gets a loop of its own.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return _run_program(stack, config, credentials)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+def _run_program(stack: str, config: dict[str, Any], credentials: dict[str, Any] | None) -> Run:
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, project="vdx-operator", stack=stack, preview=False)
     settings = parse_settings(config, stack=stack)

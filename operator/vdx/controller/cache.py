@@ -43,6 +43,13 @@ class PexipCache:
         self._listed_at[kind.label] = time.monotonic()
         self._kinds[kind.label] = kind
 
+    async def relist(self, kind: Kind[Any]) -> None:
+        """List one type again now: after a write whose outcome the operator may have missed (a
+        crash or failure between Pexip committing it and the cache learning of it), planning on the
+        old copy would create the object a second time."""
+        async with self._lock(kind):
+            await self._fill(kind)
+
     async def refresh(self) -> None:
         """Re-list every type that has been used: the resync that makes drift visible."""
         for kind in list(self._kinds.values()):

@@ -78,6 +78,10 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     adopt = lookups.adopt_uri(body)
     label = f"{namespace}/{cert.spec.secret_ref.name}"
     observing = cert.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
+    if pending:
+        # An upload of this very certificate was noted and may have reached Pexip without the cache
+        # learning of it (a crash, or the read after the POST failing): look in Pexip itself.
+        await platform.cache.relist(TLS_CERTIFICATE)
     for _ in range(4):
         observed = await platform.cache.objects(TLS_CERTIFICATE)
         plan = plan_certificate(
