@@ -3,19 +3,33 @@
 Filled by paginated lists (one per resource type, on first use and at each resync) and kept current
 by the operator's own writes. A reconcile reads only from here, so the cost of steady state is one
 list per type per resync interval, whatever the number of resources.
+
+Objects are held as slim projections (`vdx.controller.observed`), and a resync replaces them one by
+one as its pages arrive instead of building a second full copy beside the first. Writes are folded
+in from what was sent (no read-back); the resync that follows corrects anything a fold got wrong.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from vdx.controller import observed
 from vdx.pexip.client import PexipClient
 from vdx.pexip.models import PexipModel
 from vdx.pexip.resources import Kind
 
 M = TypeVar("M", bound=PexipModel)
+
+
+def kind_label_of(uri: str) -> str | None:
+    """`configuration/conference` for `/api/admin/configuration/v1/conference/12/`."""
+    parts = [p for p in uri.split("/") if p]
+    if len(parts) < 5 or parts[0] != "api" or parts[1] != "admin":
+        return None
+    return f"{parts[2]}/{parts[4]}"
 
 
 class PexipCache:
@@ -25,6 +39,8 @@ class PexipCache:
         self._listed_at: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._kinds: dict[str, Kind[Any]] = {}
+        # URI -> when the operator last wrote it; a list that started before then is older news.
+        self._written_at: dict[str, float] = {}
 
     def _lock(self, kind: Kind[Any]) -> asyncio.Lock:
         return self._locks.setdefault(kind.label, asyncio.Lock())
@@ -38,10 +54,27 @@ class PexipCache:
         return [obj for obj in self._objects[kind.label].values() if isinstance(obj, kind.model)]
 
     async def _fill(self, kind: Kind[Any]) -> None:
-        listed = await self._client.list(kind)
-        self._objects[kind.label] = {obj.resource_uri: obj for obj in listed}
+        """List `kind` into the cache page by page, replacing objects in place.
+
+        Objects the operator wrote after the list began keep the operator's copy (the page may
+        predate the write); objects the list no longer shows are dropped at the end.
+        """
+        started = time.monotonic()
+        # A first listing is published only when complete: readers never see half a type.
+        table = self._objects.get(kind.label, {})
+        seen: set[str] = set()
+        async for raw in self._client.iter_raw(kind.path, label=kind.label):
+            obj = kind.model.model_validate(observed.slim_raw(kind.model, raw))
+            seen.add(obj.resource_uri)
+            if self._written_at.get(obj.resource_uri, -1.0) < started:
+                table[obj.resource_uri] = obj
+        for uri in [u for u in table if u not in seen and self._written_at.get(u, -1.0) < started]:
+            del table[uri]
+        self._objects[kind.label] = table
         self._listed_at[kind.label] = time.monotonic()
         self._kinds[kind.label] = kind
+        for uri in [u for u, at in self._written_at.items() if at < started]:
+            del self._written_at[uri]
 
     async def refresh(self) -> None:
         """Re-list every type that has been used: the resync that makes drift visible."""
@@ -49,11 +82,35 @@ class PexipCache:
             async with self._lock(kind):
                 await self._fill(kind)
 
+    def find(self, uri: str) -> PexipModel | None:
+        """The operator's copy of the object at `uri`, of any type already listed."""
+        label = kind_label_of(uri)
+        return self._objects.get(label, {}).get(uri) if label is not None else None
+
     def put(self, kind: Kind[Any], obj: PexipModel) -> None:
-        self._objects.setdefault(kind.label, {})[obj.resource_uri] = obj
+        self._objects.setdefault(kind.label, {})[obj.resource_uri] = observed.slim(obj)
+        self._written_at[obj.resource_uri] = time.monotonic()
 
     def remove(self, kind: Kind[Any], uri: str) -> None:
         self._objects.get(kind.label, {}).pop(uri, None)
+        self._written_at[uri] = time.monotonic()
+
+    def updated(self, kind: Kind[M], uri: str, payload: Mapping[str, Any]) -> M | None:
+        """Fold an accepted PATCH into the copy; None (nothing stored) when it cannot be folded."""
+        previous = self._objects.get(kind.label, {}).get(uri)
+        if previous is None:
+            return None
+        obj = observed.fold_update(kind, previous, payload, self.find)
+        if obj is not None:
+            self.put(kind, obj)
+        return obj
+
+    def created(self, kind: Kind[M], uri: str, object_id: str, payload: Mapping[str, Any]) -> M | None:
+        """Fold an accepted POST into the cache; None (nothing stored) when it cannot be folded."""
+        obj = observed.fold_create(kind, uri, object_id, payload, self.find)
+        if obj is not None:
+            self.put(kind, obj)
+        return obj
 
     def count(self) -> int:
         return sum(len(objects) for objects in self._objects.values())

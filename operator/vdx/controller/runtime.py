@@ -25,6 +25,7 @@ from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reconcilers import branding, certificate, domain, platform, tenant, turn
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
+from vdx.controller.renders import RenderCache
 from vdx.pexip.errors import PexipError
 
 logger = logging.getLogger("vdx.operator")
@@ -88,8 +89,8 @@ class Runtime:
         self._failures: dict[Key, int] = {}
         # (kind, namespace, name) of a Secret or ConfigMap -> the resources that read it.
         self._object_users: dict[tuple[str, str, str], set[Key]] = {}
-        # Last branding rendering per resource, reused while its inputs are unchanged.
-        self.renders: dict[tuple[str, str], tuple[str, Any]] = {}
+        # Branding renderings, reused while their inputs are unchanged (digests always, bytes bounded).
+        self.renders = RenderCache()
         self._turn_users: dict[tuple[str, str], set[str]] = {}
         self._resync_tasks: dict[str, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[Any]] = set()
@@ -367,6 +368,8 @@ class Runtime:
             if finalizer is not None:
                 await finalizer(self, body)
         self.known.pop(key, None)
+        if kind == "CviBranding":
+            self.renders.forget((key[1] or "", key[2]))
         if kind == "Tenant":
             self.tenants.pop(key[2], None)
         if kind == "Domain":
