@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from vdx.controller.cache import PexipCache, kind_label_of
-from vdx.controller.observed import fold_create, fold_update, reference, slim, slim_raw
+from vdx.controller.observed import fold_create, fold_update, observe, reference, slim, slim_raw
 from vdx.pexip.models import Conference, IvrTheme, PexipModel, SystemLocation, TurnServer
 from vdx.pexip.resources import CONFERENCE, SYSTEM_LOCATION, TURN_SERVER, WEBAPP_ALIAS, WEBAPP_BRANDING
 
@@ -215,3 +215,15 @@ async def test_update_of_an_object_not_in_the_cache_is_not_guessed() -> None:
     cache = PexipCache(ListingClient([]))  # type: ignore[arg-type]
     assert cache.updated(TURN_SERVER, f"{API}/turn_server/9/", {"port": 1}) is None
     assert cache.find(f"{API}/turn_server/9/") is None
+
+
+def test_compact_objects_share_their_field_name_sets_and_stay_equal() -> None:
+    first = observe(Conference, room_raw())
+    second = observe(Conference, room_raw(id=2, resource_uri=f"{API}/conference/2/", name="room-2"))
+    assert first.__pydantic_fields_set__ is second.__pydantic_fields_set__
+    assert first.ivr_theme is not None
+    assert second.ivr_theme is not None
+    assert first.ivr_theme.__pydantic_fields_set__ is second.ivr_theme.__pydantic_fields_set__
+    assert first == Conference.model_validate(slim_raw(Conference, room_raw()))
+    first.description = "still assignable"
+    assert first.description == "still assignable"

@@ -64,7 +64,7 @@ class PexipCache:
         table = self._objects.get(kind.label, {})
         seen: set[str] = set()
         async for raw in self._client.iter_raw(kind.path, label=kind.label):
-            obj = kind.model.model_validate(observed.slim_raw(kind.model, raw))
+            obj = observed.observe(kind.model, raw)
             seen.add(obj.resource_uri)
             if self._written_at.get(obj.resource_uri, -1.0) < started:
                 table[obj.resource_uri] = obj
@@ -88,7 +88,7 @@ class PexipCache:
         return self._objects.get(label, {}).get(uri) if label is not None else None
 
     def put(self, kind: Kind[Any], obj: PexipModel) -> None:
-        self._objects.setdefault(kind.label, {})[obj.resource_uri] = observed.slim(obj)
+        self._objects.setdefault(kind.label, {})[obj.resource_uri] = observed.compact(observed.slim(obj))
         self._written_at[obj.resource_uri] = time.monotonic()
 
     def remove(self, kind: Kind[Any], uri: str) -> None:

@@ -10,6 +10,7 @@ fell out of the byte-bounded recent set is simply rendered again (deterministica
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from vdx.branding.problems import BrandingProblem
 Key = tuple[str, str]  # namespace, name of the CviBranding
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+DEFAULT_PARALLEL = 2
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,11 @@ class RenderCache:
     (spec and image object versions), so a changed input is a miss, never a stale hit.
     """
 
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, max_parallel: int = DEFAULT_PARALLEL) -> None:
         self.max_bytes = max_bytes
+        # A rendering holds its images decoded while it runs (tens of MiB); more at once than there
+        # are cores only raises the memory peak, and takes threads the Kubernetes calls need.
+        self.slots = asyncio.Semaphore(max_parallel)
         self._digests: dict[Key, tuple[str, RenderDigest]] = {}
         self._full: OrderedDict[Key, tuple[str, RenderedBranding, int]] = OrderedDict()
         self._bytes = 0

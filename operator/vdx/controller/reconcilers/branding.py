@@ -112,7 +112,8 @@ async def _render_now(
     rt: Runtime, branding: CviBranding, objects: list[dict[str, Any]], fingerprint: str
 ) -> RenderedBranding:
     try:
-        rendered = await asyncio.to_thread(render_branding, branding, load_assets(branding, objects))
+        async with rt.renders.slots:
+            rendered = await asyncio.to_thread(render_branding, branding, load_assets(branding, objects))
     except BrandingError as error:
         problems = "; ".join(str(p) for p in error.problems[:5])
         raise Stop(Phase.STALLED, "BrandingInvalid", problems) from None
