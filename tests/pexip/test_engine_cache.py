@@ -70,3 +70,18 @@ def test_unique_index_sees_rows_inserted_directly() -> None:
     engine.insert("turn_server", {"name": "t2", "address": "a"})
     with pytest.raises(ApiError):
         engine.create("turn_server", {"name": "t2", "address": "a"}, {})
+
+
+def test_a_new_object_links_exactly_the_rows_it_names() -> None:
+    sim = Simulator()
+    engine = sim.engine
+    rooms = [engine.create("conference", {"name": f"r{n}"}, {}) for n in range(3)]
+    uri = "/api/admin/configuration/v1/conference/{}/"
+    engine.insert("ivr_theme", {"name": "old"})
+    old = next(i for i, r in engine.tables["ivr_theme"].items() if r["name"] == "old")
+    engine.update("conference", rooms[2], {"ivr_theme": f"/api/admin/configuration/v1/ivr_theme/{old}/"}, {})
+    theme = engine.create("ivr_theme", {"name": "new", "conference": [uri.format(rooms[0])]}, {})
+    themes = {rid: engine.tables["conference"][rid]["ivr_theme"] for rid in rooms}
+    assert themes == {rooms[0]: theme, rooms[1]: None, rooms[2]: old}
+    rendered = engine.get("ivr_theme", theme)
+    assert rendered["conference"] == [uri.format(rooms[0])]

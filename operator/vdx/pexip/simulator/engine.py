@@ -578,7 +578,7 @@ class Engine:
             f = spec.by_name[name]
             assert f.target is not None
             assert f.reverse_of is not None
-            self._write_reverse(f, oid, ids)
+            self._write_reverse(f, oid, ids, new=previous is None)
         for item in plan.nested_aliases:
             self.insert(
                 "conference_alias",
@@ -590,21 +590,27 @@ class Engine:
                 },
             )
 
-    def _write_reverse(self, f: FieldSpec, oid: Any, ids: list[Any]) -> None:
+    def _write_reverse(self, f: FieldSpec, oid: Any, ids: list[Any], new: bool = False) -> None:
         assert f.target is not None
         assert f.reverse_of is not None
         target_field = self.spec(f.target).by_name[f.reverse_of]
         table = self.tables[f.target]
+        wanted = set(ids)
+        # Nothing points at a new object yet (ids are never reused): only the rows it names change.
+        # Scanning the whole table here made every conference create O(aliases).
+        rows = [(tid, table[tid]) for tid in ids if tid in table] if new else list(table.items())
+        if not rows:
+            return
         self.touched(f.target)
-        for tid, trow in list(table.items()):
+        for tid, trow in rows:
             ref = trow.get(f.reverse_of)
             if target_field.to_many:
                 refs = list(ref or [])
-                if tid in ids and oid not in refs:
+                if tid in wanted and oid not in refs:
                     trow[f.reverse_of] = [*refs, oid]
-                elif tid not in ids and oid in refs:
+                elif tid not in wanted and oid in refs:
                     trow[f.reverse_of] = [r for r in refs if r != oid]
-            elif tid in ids:
+            elif tid in wanted:
                 trow[f.reverse_of] = oid
             elif ref == oid:
                 if target_field.nullable:
