@@ -9,6 +9,7 @@ import sys
 import click
 from kubernetes import client, config
 
+from vdx.controller.memory import limit_malloc_arenas
 from vdx.controller.run import OperatorOptions, run_operator
 from vdx.controller.runtime import RuntimeSettings
 
@@ -47,6 +48,7 @@ def run(
     kubeconfig: str | None, namespace: str, http_port: int, resync_seconds: float | None, log_level: str
 ) -> None:
     """Reconcile vdx.medcom.dk resources against Pexip until stopped (SIGTERM/Ctrl-C)."""
+    limit_malloc_arenas()  # before any worker thread exists
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     options = OperatorOptions(
         namespace=namespace,
