@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 from vdx.controller.cache import PexipCache, kind_label_of
-from vdx.controller.observed import fold_create, fold_update, observe, reference, slim, slim_raw
+from vdx.controller.observed import (
+    drop_embedded_lists,
+    fold_create,
+    fold_update,
+    observe,
+    reference,
+    slim,
+    slim_raw,
+)
 from vdx.pexip.models import Conference, IvrTheme, PexipModel, SystemLocation, TurnServer
 from vdx.pexip.resources import CONFERENCE, SYSTEM_LOCATION, TURN_SERVER, WEBAPP_ALIAS, WEBAPP_BRANDING
 
@@ -227,3 +236,14 @@ def test_compact_objects_share_their_field_name_sets_and_stay_equal() -> None:
     assert first == Conference.model_validate(slim_raw(Conference, room_raw()))
     first.description = "still assignable"
     assert first.description == "still assignable"
+
+
+def test_list_pages_drop_the_lists_of_embedded_objects_as_they_are_decoded() -> None:
+    page = {"meta": {"next": None}, "objects": [room_raw(), room_raw(id=2, aliases=[])]}
+    decoded = json.loads(json.dumps(page), object_hook=drop_embedded_lists)
+    first, second = decoded["objects"]
+    assert "conference" not in first["ivr_theme"]  # the theme's own room list: gone
+    assert first["ivr_theme"]["resource_uri"] == THEME_URI
+    assert [a["alias"] for a in first["aliases"]] == ["room.1@vdx.rm.dk"]  # the room's own lists stay
+    assert second["aliases"] == []
+    assert observe(Conference, first) == observe(Conference, room_raw())

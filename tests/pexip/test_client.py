@@ -485,3 +485,17 @@ async def test_post_with_an_unknown_outcome_returns_what_the_lookup_found(
     assert created.found.name == "lost-answer"
     assert created.uri == created.found.resource_uri
     assert sim.accounting.count("POST", "configuration/conference") == 1
+
+
+async def test_list_pages_can_be_decoded_with_an_object_hook(client: PexipClient) -> None:
+    await client.post(TURN_SERVER, {"name": "hooked", "address": "turn.vdx.rm.dk"})
+    seen: list[str] = []
+
+    def hook(obj: dict[str, Any]) -> dict[str, Any]:
+        seen.extend(k for k in obj if k == "address")
+        return {**obj, "hooked": True}
+
+    found = [o async for o in client.iter_raw(TURN_SERVER.path, object_hook=hook)]
+    assert [o["name"] for o in found] == ["hooked"]
+    assert found[0]["hooked"] is True
+    assert seen == ["address"]

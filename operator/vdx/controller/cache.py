@@ -22,6 +22,7 @@ from vdx.pexip.models import PexipModel
 from vdx.pexip.resources import Kind
 
 M = TypeVar("M", bound=PexipModel)
+NEVER = float("-inf")
 
 
 def kind_label_of(uri: str) -> str | None:
@@ -63,17 +64,20 @@ class PexipCache:
         # A first listing is published only when complete: readers never see half a type.
         table = self._objects.get(kind.label, {})
         seen: set[str] = set()
-        async for raw in self._client.iter_raw(kind.path, label=kind.label):
+        pages = self._client.iter_raw(kind.path, label=kind.label, object_hook=observed.drop_embedded_lists)
+        async for raw in pages:
             obj = observed.observe(kind.model, raw)
             seen.add(obj.resource_uri)
-            if self._written_at.get(obj.resource_uri, -1.0) < started:
+            if self._written_at.get(obj.resource_uri, NEVER) < started:
                 table[obj.resource_uri] = obj
-        for uri in [u for u in table if u not in seen and self._written_at.get(u, -1.0) < started]:
+        for uri in [u for u in table if u not in seen and self._written_at.get(u, NEVER) < started]:
             del table[uri]
         self._objects[kind.label] = table
         self._listed_at[kind.label] = time.monotonic()
         self._kinds[kind.label] = kind
-        for uri in [u for u, at in self._written_at.items() if at < started]:
+        for uri in [
+            u for u, at in self._written_at.items() if at < started and kind_label_of(u) == kind.label
+        ]:
             del self._written_at[uri]
 
     async def refresh(self) -> None:

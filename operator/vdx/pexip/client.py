@@ -288,9 +288,11 @@ class PexipClient:
                 raise error
             await self._wait(attempt, error.retry_after, method, label, str(response.status_code))
 
-    def _json(self, response: httpx.Response) -> Any:
+    def _json(
+        self, response: httpx.Response, object_hook: Callable[[dict[str, Any]], Any] | None = None
+    ) -> Any:
         try:
-            return json.loads(response.content)
+            return json.loads(response.content, object_hook=object_hook)
         except (ValueError, UnicodeDecodeError):
             raise PexipProtocolError(
                 f"{response.request.method} {response.request.url.path}: response is not JSON",
@@ -306,14 +308,20 @@ class PexipClient:
         order_by: str | Sequence[str] | None = None,
         page_size: int | None = None,
         label: str = "",
+        object_hook: Callable[[dict[str, Any]], Any] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
-        """Every object of a list endpoint, page by page, following `meta.next`."""
+        """Every object of a list endpoint, page by page, following `meta.next`.
+
+        `object_hook` goes to `json.loads` (it sees every JSON object of a page as it is decoded,
+        innermost first): a caller that keeps only part of each object can drop the rest before a
+        whole page of it exists.
+        """
         url: str | None = path
         params: list[tuple[str, str]] | None = build_params(filters, order_by, page_size or self.page_size)
         seen_pages = 0
         while url is not None:
             response = await self.request("GET", url, label or path, params=params)
-            body = self._json(response)
+            body = self._json(response, object_hook)
             if not isinstance(body, dict) or not isinstance(body.get("objects"), list):
                 raise PexipProtocolError(f"GET {path}: not a list envelope")
             for obj in body["objects"]:
