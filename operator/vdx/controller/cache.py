@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from vdx.controller import observed
@@ -22,6 +22,7 @@ from vdx.pexip.models import PexipModel
 from vdx.pexip.resources import Kind
 
 M = TypeVar("M", bound=PexipModel)
+T = TypeVar("T")
 NEVER = float("-inf")
 
 
@@ -42,6 +43,10 @@ class PexipCache:
         self._kinds: dict[str, Kind[Any]] = {}
         # URI -> when the operator last wrote it; a list that started before then is older news.
         self._written_at: dict[str, float] = {}
+        # Per type: a counter that moves whenever an object of it changes, and what was derived
+        # from its objects at which count (see `derived`).
+        self._generation: dict[str, int] = {}
+        self._derived: dict[tuple[str, str], tuple[int, Any]] = {}
 
     def _lock(self, kind: Kind[Any]) -> asyncio.Lock:
         return self._locks.setdefault(kind.label, asyncio.Lock())
@@ -70,8 +75,10 @@ class PexipCache:
             seen.add(obj.resource_uri)
             if self._written_at.get(obj.resource_uri, NEVER) < started:
                 table[obj.resource_uri] = obj
+                self._changed(kind.label)
         for uri in [u for u in table if u not in seen and self._written_at.get(u, NEVER) < started]:
             del table[uri]
+            self._changed(kind.label)
         self._objects[kind.label] = table
         self._listed_at[kind.label] = time.monotonic()
         self._kinds[kind.label] = kind
@@ -86,6 +93,23 @@ class PexipCache:
             async with self._lock(kind):
                 await self._fill(kind)
 
+    def _changed(self, label: str) -> None:
+        self._generation[label] = self._generation.get(label, 0) + 1
+
+    def derived(self, kind: Kind[M], name: str, build: Callable[[list[M]], T]) -> T:
+        """`build` over the objects of `kind` (already listed), computed again only after one of
+        them changed: one index of 25 000 rooms shared by every Tenant's reconcile instead of
+        every Tenant scanning all rooms."""
+        generation = self._generation.get(kind.label, 0)
+        found = self._derived.get((kind.label, name))
+        if found is not None and found[0] == generation:
+            value: T = found[1]
+            return value
+        objects = [o for o in self._objects.get(kind.label, {}).values() if isinstance(o, kind.model)]
+        value = build(objects)
+        self._derived[(kind.label, name)] = (generation, value)
+        return value
+
     def find(self, uri: str) -> PexipModel | None:
         """The operator's copy of the object at `uri`, of any type already listed."""
         label = kind_label_of(uri)
@@ -94,10 +118,12 @@ class PexipCache:
     def put(self, kind: Kind[Any], obj: PexipModel) -> None:
         self._objects.setdefault(kind.label, {})[obj.resource_uri] = observed.compact(observed.slim(obj))
         self._written_at[obj.resource_uri] = time.monotonic()
+        self._changed(kind.label)
 
     def remove(self, kind: Kind[Any], uri: str) -> None:
         self._objects.get(kind.label, {}).pop(uri, None)
         self._written_at[uri] = time.monotonic()
+        self._changed(kind.label)
 
     def updated(self, kind: Kind[M], uri: str, payload: Mapping[str, Any]) -> M | None:
         """Fold an accepted PATCH into the copy; None (nothing stored) when it cannot be folded."""

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 from vdx.api.common import ManagementPolicy
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
-from vdx.controller.planners.rooms import plan_room_defaults
+from vdx.controller.planners.rooms import plan_room_defaults, rooms_by_alias_domain, rooms_in_domains
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
 from vdx.pexip.errors import PexipError
+from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             )
     platform = lookups.connected_platform(rt, tenant)
     defaults = tenant.spec.meeting_room_defaults
-    conferences = await platform.cache.objects(CONFERENCE)
+    await platform.cache.objects(CONFERENCE)  # listed once, then kept current
     theme, theme_pending = await rt.tenant_theme(tenant.spec.namespace)
     if theme_pending:
         raise Stop(
@@ -44,7 +45,11 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             "the tenant's CviBranding is being applied; its IVR theme goes onto the meeting rooms "
             "together with the room defaults",
         )
-    plan = plan_room_defaults(defaults, tenant.spec.domains, conferences, theme)
+    # Only the tenant's rooms, from an index of all rooms by alias domain shared by every tenant.
+    by_domain = platform.cache.derived(CONFERENCE, "rooms-by-alias-domain", rooms_by_alias_domain)
+    found = (platform.cache.find(uri) for uri in rooms_in_domains(by_domain, tenant.spec.domains))
+    rooms = [room for room in found if isinstance(room, Conference)]
+    plan = plan_room_defaults(defaults, tenant.spec.domains, rooms, theme)
     previous = (body.get("status") or {}).get("meetingRoomsCorrected") or 0
     events: list[Event] = []
     corrected: list[str] = []
