@@ -8,6 +8,7 @@ from typing import Any
 
 from vdx.controller.cache import PexipCache, kind_label_of
 from vdx.controller.observed import (
+    Decoder,
     drop_embedded_lists,
     fold_create,
     fold_update,
@@ -247,3 +248,16 @@ def test_list_pages_drop_the_lists_of_embedded_objects_as_they_are_decoded() -> 
     assert [a["alias"] for a in first["aliases"]] == ["room.1@vdx.rm.dk"]  # the room's own lists stay
     assert second["aliases"] == []
     assert observe(Conference, first) == observe(Conference, room_raw())
+
+
+def test_decoder_shares_repeated_short_values_and_forgets_when_full() -> None:
+    decoder = Decoder()
+    page = json.dumps({"meta": {}, "objects": [room_raw(), room_raw(id=2, name="room-2")]})
+    first, second = json.loads(page, object_hook=decoder)["objects"]
+    assert first["direct_media"] is second["direct_media"]
+    assert first["ivr_theme"]["resource_uri"] is second["ivr_theme"]["resource_uri"]
+    assert "conference" not in first["ivr_theme"]  # it drops embedded lists too
+    assert first == json.loads(json.dumps(room_raw()), object_hook=drop_embedded_lists)
+    small = Decoder(max_entries=3)
+    json.loads(json.dumps([{"a": "1", "b": "2", "c": "3", "d": "4"}, {"e": "5"}]), object_hook=small)
+    assert len(small._shared) == 1  # emptied once past its bound, then filled again

@@ -46,6 +46,7 @@ class PexipCache:
         # Per type: a counter that moves whenever an object of it changes, and what was derived
         # from its objects at which count (see `derived`).
         self._generation: dict[str, int] = {}
+        self._decoder = observed.Decoder()
         self._derived: dict[tuple[str, str], tuple[int, Any]] = {}
 
     def _lock(self, kind: Kind[Any]) -> asyncio.Lock:
@@ -69,7 +70,7 @@ class PexipCache:
         # A first listing is published only when complete: readers never see half a type.
         table = self._objects.get(kind.label, {})
         seen: set[str] = set()
-        pages = self._client.iter_raw(kind.path, label=kind.label, object_hook=observed.drop_embedded_lists)
+        pages = self._client.iter_raw(kind.path, label=kind.label, object_hook=self._decoder)
         async for raw in pages:
             obj = observed.observe(kind.model, raw)
             seen.add(obj.resource_uri)

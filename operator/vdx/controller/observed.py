@@ -102,6 +102,32 @@ def drop_embedded_lists(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+class Decoder:
+    """The `json.loads` object hook the cache lists with: `drop_embedded_lists`, and one shared
+    instance of each short string value.
+
+    Rooms repeat the same values (`never`, `default`, `no_hosts`, their theme's URI and name, an
+    alias's room URI equal to the room's own), each a separate string once decoded; sharing them
+    saves about a kilobyte per room. The table only deduplicates: it is emptied when it grows past
+    `max_entries` (names and URIs of churning objects) and nothing depends on its content.
+    """
+
+    def __init__(self, max_length: int = 64, max_entries: int = 200_000) -> None:
+        self.max_length = max_length
+        self.max_entries = max_entries
+        self._shared: dict[str, str] = {}
+
+    def __call__(self, obj: dict[str, Any]) -> dict[str, Any]:
+        obj = drop_embedded_lists(obj)
+        if len(self._shared) > self.max_entries:
+            self._shared.clear()
+        shared = self._shared
+        for key, value in obj.items():
+            if isinstance(value, str) and len(value) <= self.max_length:
+                obj[key] = shared.setdefault(value, value)
+        return obj
+
+
 def slim(obj: M) -> M:
     """The same object with its embedded objects reduced to references; `obj` if there are none."""
     shapes = embedded_fields(type(obj))
