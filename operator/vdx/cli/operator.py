@@ -10,13 +10,15 @@ import click
 from kubernetes import client, config
 
 from vdx.controller.memory import limit_malloc_arenas
-from vdx.controller.run import OperatorOptions, run_operator
+from vdx.controller.run import KUBE_CALLS_IN_FLIGHT, OperatorOptions, run_operator
 from vdx.controller.runtime import RuntimeSettings
 
 
 def api_client(kubeconfig: str | None) -> client.ApiClient:
     """In-cluster when running in a pod; otherwise the given kubeconfig or $KUBECONFIG."""
     configuration = client.Configuration()
+    # One pooled connection per executor thread, else each call beyond the pool opens a new TLS one.
+    configuration.connection_pool_maxsize = KUBE_CALLS_IN_FLIGHT
     if kubeconfig is None:
         try:
             config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
