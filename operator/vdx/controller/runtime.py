@@ -95,6 +95,7 @@ class Runtime:
         self._resync_tasks: dict[str, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._claims: tuple[float, list[dict[str, Any]]] | None = None
+        self._claims_lock = asyncio.Lock()
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
         self.reconcile_count = 0
 
@@ -112,9 +113,14 @@ class Runtime:
 
     async def domain_owner(self, platform_name: str, fqdn: str) -> str | None:
         """The tenant whose claim on `fqdn` came first (creation time, then name) on a platform."""
-        now = time.monotonic()
-        if self._claims is None or now - self._claims[0] > 2.0:
-            self._claims = (now, await self.kube.list("tenants"))
+        if self._claims is None or time.monotonic() - self._claims[0] > 2.0:
+            # One listing for every reconcile that finds the claims stale, not one each: with many
+            # Kubernetes calls in flight, a resync at national scale had dozens of copies of every
+            # Tenant in memory at once (150 MiB for a few seconds).
+            async with self._claims_lock:
+                if self._claims is None or time.monotonic() - self._claims[0] > 2.0:
+                    self._claims = (time.monotonic(), await self.kube.list("tenants"))
+        assert self._claims is not None
         claims = [
             (t["metadata"].get("creationTimestamp") or "", t["metadata"]["name"])
             for t in self._claims[1]
