@@ -67,3 +67,11 @@ async def test_derived_index_is_built_once_and_again_after_a_change() -> None:
     cache.remove(CONFERENCE, uri(1))
     assert cache.derived(CONFERENCE, "by-domain", build) == {}
     assert builds == [1, 2, 1]
+
+
+def test_one_write_lock_per_shared_object() -> None:
+    from vdx.pexip.resources import SYSTEM_LOCATION
+
+    cache = PexipCache(Listing([]))  # type: ignore[arg-type]  # only iter_raw
+    assert cache.write_lock(SYSTEM_LOCATION, "rm") is cache.write_lock(SYSTEM_LOCATION, "rm")
+    assert cache.write_lock(SYSTEM_LOCATION, "rm") is not cache.write_lock(SYSTEM_LOCATION, "rh")

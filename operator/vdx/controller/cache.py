@@ -47,6 +47,7 @@ class PexipCache:
         # from its objects at which count (see `derived`).
         self._generation: dict[str, int] = {}
         self._decoder = observed.Decoder()
+        self._write_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._derived: dict[tuple[str, str], tuple[int, Any]] = {}
 
     def _lock(self, kind: Kind[Any]) -> asyncio.Lock:
@@ -110,6 +111,12 @@ class PexipCache:
         value = build(objects)
         self._derived[(kind.label, name)] = (generation, value)
         return value
+
+    def write_lock(self, kind: Kind[Any], name: str) -> asyncio.Lock:
+        """One lock per shared object that several resources read, modify and write back (Pexip
+        replaces to-many lists whole): held from reading the copy to folding the write in, the
+        second writer plans on the first one's result instead of overwriting it."""
+        return self._write_locks.setdefault((kind.label, name), asyncio.Lock())
 
     def find(self, uri: str) -> PexipModel | None:
         """The operator's copy of the object at `uri`, of any type already listed."""
