@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.synced
 
-.PHONY: demo test controlplane schemas lock env clean
+.PHONY: demo test controlplane stacks schemas lock env clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@bash scripts/bootstrap-env
@@ -20,11 +20,17 @@ test: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vdx schemas --check
 	$(VENV)/bin/vdx controlplane build
+	$(VENV)/bin/vdx stacks build
+	@bash scripts/fetch-nginx-rtmp --if-missing || echo "nginx with the RTMP module is not available here: the nginx -t test will skip"
 	$(VENV)/bin/python -m pytest
 
 # etcd + kube-apiserver + kubectl from the Go module proxy, once, into the user cache.
 controlplane: $(STAMP)
 	$(VENV)/bin/vdx controlplane build
+
+# The Pulumi CLI + Kubernetes provider plugin from the Go module proxy, once, into the user cache.
+stacks: $(STAMP)
+	$(VENV)/bin/vdx stacks build
 
 schemas: $(STAMP)
 	$(VENV)/bin/vdx schemas

@@ -15,6 +15,7 @@ import base64
 import contextlib
 import secrets
 import signal
+import string
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -25,16 +26,28 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from vdx.api.certificate import TlsCertificate
+from vdx.api.device import Device
 from vdx.api.domain import Domain
+from vdx.api.identity import IdentityProvider
 from vdx.api.loader import Tree, load_tree
 from vdx.api.meta import API_GROUP, API_VERSION
 from vdx.api.platform import PexipPlatform
+from vdx.api.recorder import Recorder
+from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
 from vdx.api.turn import TurnService
 from vdx.controller.run import OperatorOptions
 from vdx.controller.runtime import PLURALS, RuntimeSettings
 from vdx.pexip.client import PexipClient
-from vdx.pexip.resources import CONFERENCE, SYSTEM_LOCATION, TLS_CERTIFICATE, TURN_SERVER, WEBAPP_ALIAS
+from vdx.pexip.resources import (
+    CONFERENCE,
+    DEVICE,
+    IDENTITY_PROVIDER,
+    SYSTEM_LOCATION,
+    TLS_CERTIFICATE,
+    TURN_SERVER,
+    WEBAPP_ALIAS,
+)
 from vdx.pexip.simulator import RunningServer, Simulator, serve
 from vdx.testing.controlplane import running_control_plane
 from vdx.testing.operator import OperatorThread
@@ -142,6 +155,12 @@ async def _pexip_summary(sim: RunningServer) -> Counter[str]:
         rooms = await pexip.list(CONFERENCE)
         counts["conference with direct media"] = sum(1 for c in rooms if c.direct_media != "never")
         counts["conference"] = len(rooms)
+        counts["from git"] = sum(1 for c in rooms if c.description.startswith("[vdx:MeetingRoom/"))
+        counts["recorded"] = sum(1 for c in rooms if any(p.streaming for p in c.automatic_participants))
+        counts["device"] = sum(1 for d in await pexip.list(DEVICE) if d.description.startswith("[vdx:"))
+        counts["identity_provider"] = sum(
+            1 for i in await pexip.list(IDENTITY_PROVIDER) if i.description.startswith("[vdx:")
+        )
         counts["webapp_alias"] = sum(
             1 for a in await pexip.list(WEBAPP_ALIAS) if a.description.startswith("[vdx:")
         )
@@ -183,6 +202,56 @@ def _interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _service_secrets(tree: Tree, applier: Applier, ca: LocalCA) -> None:
+    """PINs, device credentials and stream keys as the secret store would write them (random)."""
+    carried = {
+        (
+            str(doc.get("kind")),
+            str((doc.get("metadata") or {}).get("namespace")),
+            str(doc["metadata"]["name"]),
+        )
+        for doc, _ in tree.others
+        if isinstance(doc.get("metadata"), dict) and "name" in doc["metadata"]
+    }
+    for room in tree.of_kind(MeetingRoom):
+        if room.spec.pin_secret_ref is not None:
+            host = "".join(secrets.choice("0123456789") for _ in range(6))
+            guest = str((int(host) + 1 + secrets.randbelow(899_999)) % 1_000_000).zfill(6)
+            applier.secret(
+                str(room.namespace), room.spec.pin_secret_ref.name, {"hostPin": host, "guestPin": guest}
+            )
+    for device in tree.of_kind(Device):
+        applier.secret(
+            str(device.namespace),
+            device.spec.credentials_secret_ref.name,
+            {"username": device.spec.alias.split("@", 1)[0], "password": secrets.token_urlsafe(18)},
+        )
+    for recorder in tree.of_kind(Recorder):
+        selector = recorder.spec.stream_key_secret_ref
+        key = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+        applier.secret(str(recorder.namespace), selector.name, {selector.key: key})
+    for idp in tree.of_kind(IdentityProvider):
+        source = idp.spec.token_signing_certificate
+        selector = source.config_map_key_ref or source.secret_key_ref
+        assert selector is not None
+        kind = "ConfigMap" if source.config_map_key_ref else "Secret"
+        if (kind, str(idp.namespace), selector.name) in carried:
+            continue
+        # Stands in for the ADFS token-signing certificate that the organisation exports.
+        pem = ca.issue([f"adfs.{idp.name}.example"], days=365).certificate_pem.decode()
+        if kind == "Secret":
+            applier.secret(str(idp.namespace), selector.name, {selector.key: pem})
+        else:
+            applier.document(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": selector.name, "namespace": str(idp.namespace)},
+                    "data": {selector.key: pem},
+                }
+            )
 
 
 def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
@@ -244,6 +313,7 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
             applier.secret(
                 str(turn.namespace), turn.spec.secret_ref.name, {"secret": secrets.token_urlsafe(24)}
             )
+        _service_secrets(tree, applier, ca)
         for loaded in tree.resources:
             doc = loaded.resource.model_dump(mode="json", by_alias=True, exclude_none=True)
             doc.pop("status", None)
@@ -299,8 +369,9 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
                 f"      {name}: {counts['turn_server']} TURN servers, "
                 f"{counts['tls_certificate']} certificates, direct media on "
                 f"{counts['conference with direct media']}/{counts['conference']} meeting rooms, "
-                f"{counts['webapp_alias']} branded web app paths "
-                f"({reads} GET, {writes} writes)"
+                f"{counts['webapp_alias']} branded web app paths, {counts['from git']} rooms from Git "
+                f"({counts['recorded']} recorded), {counts['device']} registered devices, "
+                f"{counts['identity_provider']} identity providers ({reads} GET, {writes} writes)"
             )
         if keep:
             say("")

@@ -61,6 +61,28 @@ def specs() -> dict[str, Obj]:
             "texts": {"da": {"appTitle": "Videomøde"}, "en": {"appTitle": "Video meeting"}},
             "webApp": {"domain": DOMAIN, "slug": "crdtest"},
         },
+        "IdentityProvider": {
+            "displayName": "Region Test ADFS",
+            "entityId": "http://adfs.crdtest.dk/adfs/services/trust",
+            "ssoUrl": "https://adfs.crdtest.dk/adfs/ls/",
+            "tokenSigningCertificate": {"configMapKeyRef": {"name": "adfs", "key": "token-signing.pem"}},
+        },
+        "Recorder": {
+            "url": "rtmp://rec.crdtest.dk:1935",
+            "streamKeySecretRef": {"name": "recorder", "key": "streamKey"},
+            "consentNotice": "Mødet optages. Ved at deltage giver du samtykke til optagelsen.",
+            "retentionDays": 30,
+            "dataController": {"name": "Region Test", "email": "dpo@crdtest.dk"},
+        },
+        "MeetingRoom": {
+            "displayName": "Region Test - Møderum 1",
+            "aliases": [{"alias": f"room1@{DOMAIN}"}],
+        },
+        "Device": {
+            "alias": f"stue1@{DOMAIN}",
+            "displayName": "Region Test - Stue 1",
+            "credentialsSecretRef": {"name": "stue1"},
+        },
     }
 
 
@@ -72,6 +94,10 @@ SPEC_CHANGES: dict[str, Obj] = {
     "TurnService": {"port": 3479},
     "TlsCertificate": {"renewalWarningDays": 14},
     "CviBranding": {"brandName": "Renamed"},
+    "IdentityProvider": {"displayName": "Renamed ADFS"},
+    "Recorder": {"retentionDays": 60},
+    "MeetingRoom": {"displayName": "Renamed room"},
+    "Device": {"displayName": "Renamed device"},
 }
 
 # Kind-specific status fields, so every printer column has something to show.
@@ -82,6 +108,10 @@ STATUS_EXTRAS: dict[str, Obj] = {
     "TurnService": {"domains": [DOMAIN]},
     "TlsCertificate": {"notAfter": "2099-01-01T00:00:00Z", "daysLeft": 26000},
     "CviBranding": {"webAppUrl": f"https://{DOMAIN}/crdtest"},
+    "IdentityProvider": {"uuid": "0b7e2f4e-7f7c-5d7e-9a51-2f1f3b0c9d11"},
+    "Recorder": {"rooms": ["room1"]},
+    "MeetingRoom": {"directMedia": "best_effort"},
+    "Device": {"device": "/api/admin/configuration/v1/device/1/"},
 }
 
 

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from kubernetes import client, dynamic
 
+from vdx.api.kinds import KINDS_BY_NAME
 from vdx.api.meta import API_GROUP
 from vdx.controlplane.server import ControlPlane
 from vdx.paths import EXAMPLES_DIR
@@ -59,7 +60,7 @@ def test_the_example_tree_has_every_kind_and_its_namespaces() -> None:
     docs = all_documents()
     assert len(FILES) >= 20
     kinds = {doc["kind"] for doc in docs if doc["apiVersion"].startswith(f"{API_GROUP}/")}
-    assert kinds == {"PexipPlatform", "Tenant", "Domain", "TurnService", "TlsCertificate", "CviBranding"}
+    assert kinds == set(KINDS_BY_NAME)
     namespaces = {doc["metadata"]["name"] for doc in docs if doc["kind"] == "Namespace"}
     used = {doc["metadata"]["namespace"] for doc in docs if doc["metadata"].get("namespace")}
     assert used <= namespaces | {"default"}, (

@@ -40,6 +40,7 @@ from vdx.api import patterns
 from vdx.api.branding import Colours, CviBrandingSpec, LocaleTexts
 from vdx.api.certificate import TlsCertificateSpec
 from vdx.api.common import DeletionPolicy, FileSource, ManagementPolicy
+from vdx.api.device import DeviceSpec
 from vdx.api.domain import DomainSpec, DomainUse
 from vdx.api.kinds import KINDS_BY_NAME
 from vdx.api.platform import (
@@ -49,6 +50,7 @@ from vdx.api.platform import (
     PexipPlatformSpec,
     RateLimit,
 )
+from vdx.api.room import MeetingRoomSpec
 from vdx.api.tenant import DirectMedia, MeetingRoomDefaults, OrganisationKind, Quotas, TenantSpec
 from vdx.api.turn import Transport, TurnServiceSpec
 from vdx.paths import CRDS_DIR
@@ -56,6 +58,8 @@ from vdx.paths import CRDS_DIR
 (NEEDS_TURN,) = DomainSpec.object_rules
 (EXACTLY_ONE_FILE,) = FileSource.object_rules
 (QUOTA,) = TenantSpec.object_rules
+(GUESTS_NEED_PIN, ALIASES_ONCE) = MeetingRoomSpec.object_rules
+(DEVICE_REGISTERS,) = DeviceSpec.object_rules
 HTTPS_OR_LOOPBACK, BURST = PexipPlatformSpec.object_rules
 
 
@@ -152,6 +156,24 @@ CASES: list[Invalid] = [
         "PexipPlatform",
         {"spec.rateLimit": {"requestsPerSecond": 21}},  # burst defaults to 20
         *cel("spec", BURST),
+    ),
+    Invalid(
+        "room-guests-without-pin",
+        "MeetingRoom",
+        {"spec.allowGuests": True},
+        *cel("spec", GUESTS_NEED_PIN),
+    ),
+    Invalid(
+        "room-alias-twice",
+        "MeetingRoom",
+        {"spec.aliases": [{"alias": f"room1@{DOMAIN}"}, {"alias": f"Room1@{DOMAIN}"}]},
+        *cel("spec", ALIASES_ONCE),
+    ),
+    Invalid(
+        "device-without-any-way-to-register",
+        "Device",
+        {"spec.protocols": []},
+        *cel("spec", DEVICE_REGISTERS),
     ),
     # -- patterns ------------------------------------------------------------------------------------
     Invalid(

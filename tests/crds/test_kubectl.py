@@ -72,10 +72,14 @@ def table(output: str) -> list[dict[str, str]]:
 
 
 def json_path(obj: Obj, path: str) -> Any:
-    """A plain `.a.b.c` JSONPath (the identity columns use no filters)."""
+    """A plain `.a.b[0].c` JSONPath (the identity columns use no filters, only list indexes)."""
     value: Any = obj
     for key in path.lstrip(".").split("."):
-        value = value.get(key) if isinstance(value, dict) else None
+        name, _, index = key.partition("[")
+        value = value.get(name) if isinstance(value, dict) else None
+        if index and isinstance(value, list):
+            position = int(index.rstrip("]"))
+            value = value[position] if position < len(value) else None
     return value
 
 

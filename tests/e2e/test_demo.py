@@ -18,9 +18,12 @@ def test_demo_brings_a_small_tree_to_ready(tmp_path: Path) -> None:
     code = run_demo(tree, keep=False, timeout=120, say=lines.append)
     text = "\n".join(lines)
     assert code == 0, text
-    assert (
-        "12/12 Ready" in text
-    )  # 2 platforms, 2 tenants, and per tenant a domain, TURN, certificate, branding
+    # 2 platforms, 2 tenants, and per tenant a domain, TURN, certificate, branding, identity
+    # provider, recorder and two meeting rooms.
+    assert "20/20 Ready" in text
+    assert "meetingroom.vdx.medcom.dk/mdt-konference" in text
+    assert "identityprovider.vdx.medcom.dk/adfs" in text
+    assert "2 rooms from Git (1 recorded)" in text
     assert "tenant.vdx.medcom.dk/rm" in text
     assert "cvibranding.vdx.medcom.dk/rm" in text
     assert "not Ready" not in text

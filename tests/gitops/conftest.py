@@ -20,8 +20,11 @@ import yaml
 from click.testing import CliRunner
 
 from vdx.api.certificate import TlsCertificate
+from vdx.api.device import Device
 from vdx.api.domain import Domain
-from vdx.api.loader import load_tree
+from vdx.api.loader import Tree, load_tree
+from vdx.api.recorder import Recorder
+from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
 from vdx.api.turn import TurnService
 from vdx.cli import apply as apply_cli
@@ -119,7 +122,8 @@ def _secret(namespace: str, name: str, data: dict[str, str], type_: str = "Opaqu
 
 @pytest.fixture
 def secrets_dir(tmp_path: Path, node: Node) -> Path:
-    """TLS Secrets from a local CA for every TlsCertificate, canary TURN secrets for every TurnService."""
+    """TLS Secrets from a local CA for every TlsCertificate, canary TURN secrets for every TurnService,
+    and canary PINs, device passwords and stream keys for the rooms, devices and recorders."""
     tree = load_tree([EXAMPLES_DIR])
     ca = LocalCA("VDX test CA (stands in for cert-manager)")
     docs: list[dict[str, object]] = []
@@ -139,10 +143,45 @@ def secrets_dir(tmp_path: Path, node: Node) -> Path:
         value = f"CANARY-turn-{turn.name}-{secrets.token_hex(8)}"
         node.canaries.append(value)
         docs.append(_secret(str(turn.namespace), turn.spec.secret_ref.name, {"secret": value}))
+    docs.extend(service_secrets(tree, node.canaries))
     directory = tmp_path / "secrets"
     directory.mkdir()
     (directory / "secrets.yaml").write_text(yaml.safe_dump_all(docs), encoding="utf-8")
     return directory
+
+
+def service_secrets(tree: Tree, canaries: list[str]) -> list[dict[str, object]]:
+    """PINs, device passwords and stream keys, as the secret store writes them; every one a canary.
+
+    PINs are digits only, so they are long random ones (no word or number in a plan contains them).
+    """
+    docs: list[dict[str, object]] = []
+    for room in tree.of_kind(MeetingRoom):
+        if room.spec.pin_secret_ref is not None:
+            host = "".join(secrets.choice("123456789") for _ in range(16))
+            guest = "".join(secrets.choice("123456789") for _ in range(16))
+            canaries.extend((host, guest))
+            docs.append(
+                _secret(
+                    str(room.namespace), room.spec.pin_secret_ref.name, {"hostPin": host, "guestPin": guest}
+                )
+            )
+    for device in tree.of_kind(Device):
+        password = f"CANARY-device-{secrets.token_hex(8)}"
+        canaries.append(password)
+        docs.append(
+            _secret(
+                str(device.namespace),
+                device.spec.credentials_secret_ref.name,
+                {"username": device.spec.alias.split("@", 1)[0], "password": password},
+            )
+        )
+    for recorder in tree.of_kind(Recorder):
+        key = "CANARYstreamkey" + secrets.token_hex(8)
+        canaries.append(key)
+        selector = recorder.spec.stream_key_secret_ref
+        docs.append(_secret(str(recorder.namespace), selector.name, {selector.key: key}))
+    return docs
 
 
 def vdx(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:

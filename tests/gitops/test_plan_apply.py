@@ -19,6 +19,9 @@ from vdx.pexip.simulator import SeedOptions, Simulator, SimulatorConfig, serve
 SUMMARY = re.compile(r"^Plan: (\d+) to create, (\d+) to change, (\d+) to delete\.$", re.MULTILINE)
 # What examples/ makes on prod: 13 tenants, 14 domains (Region Hovedstaden has two).
 TENANTS, DOMAINS = 13, 14
+# Region Midtjylland's ADFS (attribute, provider, group), its two rooms and one recording participant;
+# Aarhus Kommune's two devices.
+SERVICES, DEVICES = 6, 2
 
 
 def plan(node: Node, tree: Path, *extra: str) -> tuple[int, str]:
@@ -60,7 +63,7 @@ def test_plan_of_examples_against_a_fresh_node_lists_every_create_with_secrets_m
     # Certificates live in Secrets that Git does not hold: shown, counted, never guessed.
     assert out.count("? certificate from Secret ") == DOMAINS
     assert "? certificate from Secret vdx-rm/tls-vdx-rm-dk: known after apply" in out
-    assert summary(out) == (3 * TENANTS + DOMAINS, DOMAINS + TENANTS, 0)
+    assert summary(out) == (3 * TENANTS + DOMAINS + SERVICES + DEVICES, DOMAINS + TENANTS, 0)
     assert f"{DOMAINS} certificates are known only after apply" in out
     # Stage's tenants are not prod's business.
     assert "stage-" not in out
@@ -85,7 +88,8 @@ def test_detailed_exitcode_says_whether_there_are_changes(node: Node, tree: Path
 def test_apply_then_plan_shows_no_changes(node: Node, tree: Path, secrets_dir: Path) -> None:
     code, out = apply(node, tree, "--secrets", str(secrets_dir))
     assert code == 0, out
-    creates = 3 * TENANTS + 2 * DOMAINS  # with --secrets the certificates are planned too
+    # With --secrets the certificates are planned too.
+    creates = 3 * TENANTS + 2 * DOMAINS + SERVICES + DEVICES
     assert summary(out) == (creates, DOMAINS + TENANTS, 0)
     assert f"Apply complete: {creates} created, {DOMAINS + TENANTS} changed, 0 deleted." in out
     assert "created turn_server vdx-rm/vdx-rm-dk (/api/admin/configuration/v1/turn_server/" in out
@@ -164,7 +168,10 @@ def test_a_resource_removed_from_the_tree_is_deleted_after_its_binding(
     assert changed_objects(out) == [
         '- webapp_alias "/rm"',
         '- webapp_branding "' + out.split('- webapp_branding "')[1].split('"')[0] + '"',
+        # The theme comes off every room of the tenant first, its MeetingRooms' too.
         '~ conference "rm-booked-1"',
+        '~ conference "Region Midtjylland - Akutmodtagelsen"',
+        '~ conference "Region Midtjylland - MDT-konference"',
         '- ivr_theme "vdx:vdx-rm/rm"',
     ]
     assert "# CviBranding vdx-rm/rm (no longer in the tree)" in out
@@ -200,11 +207,12 @@ def test_markdown_for_a_pull_request_comment(node: Node, tree: Path) -> None:
     code, out = plan(node, tree, "--format", "markdown")
     assert code == 0
     assert out.startswith("### `vdx plan` for platform `prod`\n")
-    assert f"**Plan: {3 * TENANTS + DOMAINS} to create, {DOMAINS + TENANTS} to change, 0 to delete.**" in out
+    creates = 3 * TENANTS + DOMAINS + SERVICES + DEVICES
+    assert f"**Plan: {creates} to create, {DOMAINS + TENANTS} to change, 0 to delete.**" in out
     assert out.count("<details><summary><b>") == TENANTS
     assert out.count("</details>") == TENANTS
     assert (
-        "<details><summary><b>rm</b>: 4 to create, 2 to change, 0 to delete, 1 known after apply</summary>"
+        "<details><summary><b>rm</b>: 10 to create, 2 to change, 0 to delete, 1 known after apply</summary>"
         in out
     )
     assert out.count("```diff\n") == TENANTS
@@ -263,9 +271,11 @@ def test_no_secret_value_in_any_output(node: Node, tree: Path, secrets_dir: Path
         plan(node, tree, "--secrets", str(secrets_dir), "--format", "markdown")[1],
         apply(node, tree, "--secrets", str(secrets_dir))[1],
     ]
-    # Resending the TURN secrets shows them as changes, masked, with the Secret they come from.
+    # Resending the TURN secrets and device passwords shows them as changes, masked, with the Secret
+    # they come from.
     out = plan(node, tree, "--secrets", str(secrets_dir), "--resend-secrets")[1]
-    assert summary(out) == (0, DOMAINS, 0)
+    assert summary(out) == (0, DOMAINS + DEVICES, 0)
+    assert "~ password = (sensitive value, from Secret vdx-aarhus/borgerstue-1)" in out
     assert "~ secret_key = (sensitive value, from Secret vdx-rm/turn-vdx-rm-dk)" in out
     outputs.append(out)
     outputs.append(apply(node, tree, "--secrets", str(secrets_dir), "--resend-secrets")[1])

@@ -161,3 +161,53 @@ def test_an_object_made_invalid_later_does_not_block_unrelated_updates(
     code, output = apply(policies, certificate(tenants, ["join.vdx.rm.example", "vdx.rm.example"]))
     assert code != 0
     assert "lie outside the domains of tenant" in output
+
+
+def room(namespace: str, aliases: list[str], **spec: object) -> dict[str, object]:
+    return {
+        "apiVersion": "vdx.medcom.dk/v1alpha1",
+        "kind": "MeetingRoom",
+        "metadata": {"name": "room", "namespace": namespace},
+        "spec": {"displayName": "Room", "aliases": [{"alias": a} for a in aliases], **spec},
+    }
+
+
+def test_a_room_alias_in_another_tenants_domain_is_refused(policies: ControlPlane, tenants: str) -> None:
+    output = refused_eventually(policies, room(tenants, ["ok@vdx.rm.example", "steal@vdx.kk.example"]))
+    assert "ValidatingAdmissionPolicy 'vdx-room-aliases'" in output
+    assert "spec.aliases: steal@vdx.kk.example lie outside the domains of tenant" in output
+    code, output = apply(policies, room(tenants, ["ok@vdx.rm.example", "ok@join.vdx.rm.example"]))
+    assert code == 0, output
+
+
+def test_a_device_alias_in_another_tenants_domain_is_refused(policies: ControlPlane, tenants: str) -> None:
+    device = {
+        "apiVersion": "vdx.medcom.dk/v1alpha1",
+        "kind": "Device",
+        "metadata": {"name": "stue", "namespace": tenants},
+        "spec": {
+            "alias": "stue@vdx.kk.example",
+            "displayName": "Stue",
+            "credentialsSecretRef": {"name": "s"},
+        },
+    }
+    output = refused_eventually(policies, device)
+    assert "spec.alias: stue@vdx.kk.example lies outside the domains of tenant" in output
+
+
+def test_a_room_cannot_opt_in_to_recording_before_its_tenant(policies: ControlPlane, tenants: str) -> None:
+    output = refused_eventually(policies, room(tenants, ["rec@vdx.rm.example"], recorderRef={"name": "rec"}))
+    assert "the tenant has not enabled recording" in output
+    own = tenant(f"{tenants}-own", tenants, ["vdx.rm.example"])
+    own["spec"]["recording"] = {"enabled": True}  # type: ignore[index]
+    code, output = apply(policies, own)
+    assert code == 0, output
+
+    def admitted() -> bool:
+        code, _ = apply(policies, room(tenants, ["rec@vdx.rm.example"], recorderRef={"name": "rec"}))
+        return code == 0
+
+    deadline = time.monotonic() + 30
+    while not admitted():
+        assert time.monotonic() < deadline, "the room was still refused after the tenant enabled recording"
+        time.sleep(0.5)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from vdx.api.branding import CviBranding
 from vdx.api.certificate import TlsCertificate
+from vdx.api.device import Device
 from vdx.api.domain import Domain
+from vdx.api.identity import IdentityProvider
 from vdx.api.platform import PexipPlatform
+from vdx.api.recorder import Recorder
 from vdx.api.resource import Resource
+from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
 from vdx.api.turn import TurnService
 
@@ -17,5 +21,9 @@ ALL_KINDS: tuple[type[Resource], ...] = (
     TurnService,
     TlsCertificate,
     CviBranding,
+    IdentityProvider,
+    Recorder,
+    MeetingRoom,
+    Device,
 )
 KINDS_BY_NAME: dict[str, type[Resource]] = {kind.__name__: kind for kind in ALL_KINDS}

@@ -20,6 +20,8 @@ from vdx.api.meta import API_GROUP, GROUP_VERSION
 from vdx.api.patterns import meaning_of
 from vdx.api.resource import Resource
 
+NESTED_TOO_DEEPLY = "is nested too deeply to parse"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -106,6 +108,11 @@ def load_text(text: str, source: str = "<input>") -> Tree:
 def _load_text(text: str, source: str, tree: Tree, problems: list[Problem]) -> None:
     try:
         documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    except RecursionError:
+        # PyYAML's composer recurses once per nesting level: a few thousand brackets would
+        # otherwise escape as a crash instead of a problem with the file.
+        problems.append(Problem(source, "YAML", "", NESTED_TOO_DEEPLY, "flatten the document", "yaml"))
+        return
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -211,6 +218,9 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not part:
+            # An empty key (`"": x`) must still be visible, or the problem names no field at all.
+            out += '[""]'
         else:
             out += f".{part}" if out else str(part)
     return out

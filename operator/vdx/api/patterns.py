@@ -45,6 +45,23 @@ MANAGEMENT_URL = Pattern(
     r"^https?://[^\s/?#]+(:[0-9]{1,5})?(/[^\s?#]*)?$",
     "an http(s) URL of the management node such as https://pexip-mgmt.vdx.medcom.dk",
 )
+ALIAS = Pattern(
+    r"^[A-Za-z0-9]([A-Za-z0-9._+-]{0,62}[A-Za-z0-9])?@([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+    "an alias such as meet.kbh@vdx.regionh.dk: a name of letters, digits, '.', '_', '+' and '-', then @ "
+    "and a lower-case domain",
+)
+HTTPS_URL = Pattern(
+    r"^https://[^\s/?#]+(:[0-9]{1,5})?(/[^\s?#]*)?$",
+    "an https URL such as https://adfs.regionh.dk/adfs/ls/",
+)
+RTMP_BASE_URL = Pattern(
+    r"^rtmps?://([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(:[0-9]{1,5})?$",
+    "an rtmp:// or rtmps:// URL of a host name and optional port, such as rtmp://rec.regionh.dk:1935",
+)
+EMAIL = Pattern(
+    r"^[A-Za-z0-9._%+-]+@([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$",
+    "an e-mail address such as dpo@regionh.dk",
+)
 
 ALL: tuple[Pattern, ...] = (
     FQDN,
@@ -56,6 +73,10 @@ ALL: tuple[Pattern, ...] = (
     SLUG,
     CONFIG_KEY,
     MANAGEMENT_URL,
+    ALIAS,
+    HTTPS_URL,
+    RTMP_BASE_URL,
+    EMAIL,
 )
 
 

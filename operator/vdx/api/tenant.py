@@ -61,6 +61,26 @@ class Quotas(VdxModel):
     max_brandings: int = described("CviBranding resources.", default=3, ge=0, le=20)
 
 
+class PhoneBookSettings(VdxModel):
+    """How the tenant's rooms and devices appear in the platform's phone book."""
+
+    visible_to_other_tenants: bool = described(
+        "Whether other tenants see this tenant's entries (its own users always do). Cross-sector "
+        "calls (municipality, hospital, general practice) need it on, so it is on by default.",
+        default=True,
+    )
+
+
+class RecordingSettings(VdxModel):
+    """Recording is the organisation's own decision and responsibility (GDPR): off unless switched on."""
+
+    enabled: bool = described(
+        "Whether the tenant's meeting rooms may record to the tenant's own Recorder. Off by default; "
+        "MedCom does not record centrally.",
+        default=False,
+    )
+
+
 class TenantSpec(VdxModel):
     object_rules = (
         Rule(
@@ -107,6 +127,12 @@ class TenantSpec(VdxModel):
         default_factory=MeetingRoomDefaults,
     )
     quotas: Quotas = described("Limits for this tenant.", default_factory=Quotas)
+    phone_book: PhoneBookSettings = described(
+        "The tenant's part of the platform phone book.", default_factory=PhoneBookSettings
+    )
+    recording: RecordingSettings = described(
+        "Whether the tenant records meetings on its own recorder.", default_factory=RecordingSettings
+    )
     management_policy: ManagementPolicy = described(
         MANAGEMENT_POLICY_DESCRIPTION, default=ManagementPolicy.FULL
     )

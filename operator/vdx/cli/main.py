@@ -25,6 +25,10 @@ _FAMILIES: dict[str, str] = {
     "stats": "stats",
     "ports": "ports",
     "bench": "bench",
+    "phonebook": "phonebook",
+    "recorder": "recorder",
+    "stacks": "stacks",
+    "chaos": "chaos",
 }
 
 

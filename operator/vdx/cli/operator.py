@@ -44,10 +44,22 @@ def command() -> None:
 @click.option(
     "--http-port", type=int, default=8080, show_default=True, help="Health and metrics port; 0 disables."
 )
+@click.option(
+    "--watch-namespace",
+    "watch_namespaces",
+    multiple=True,
+    help="Serve only this namespace (repeat for each tenant namespace and the operator's own). "
+    "Default: every namespace, which needs Secrets readable cluster-wide.",
+)
 @click.option("--resync-seconds", type=float, help="Override every platform's resync interval (testing).")
 @click.option("--log-level", default="INFO", show_default=True)
 def run(
-    kubeconfig: str | None, namespace: str, http_port: int, resync_seconds: float | None, log_level: str
+    kubeconfig: str | None,
+    namespace: str,
+    http_port: int,
+    watch_namespaces: tuple[str, ...],
+    resync_seconds: float | None,
+    log_level: str,
 ) -> None:
     """Reconcile vdx.medcom.dk resources against Pexip until stopped (SIGTERM/Ctrl-C)."""
     limit_malloc_arenas()  # before any worker thread exists
@@ -55,6 +67,7 @@ def run(
     options = OperatorOptions(
         namespace=namespace,
         http_port=http_port or None,
+        watch_namespaces=tuple(watch_namespaces),
         runtime=RuntimeSettings(resync_seconds=resync_seconds),
     )
     api = api_client(kubeconfig)

@@ -31,20 +31,22 @@ def platform_options(func: F) -> F:
             "--secrets",
             "secrets_dir",
             type=click.Path(exists=True, file_okay=False, path_type=Path),
-            help="Directory of Secret manifests (kept outside Git) for TURN secrets and certificates.",
+            help="Directory of Secret manifests (kept outside Git): TURN secrets, certificates, PINs, device "
+            "credentials, stream keys.",
         ),
         click.option(
             "--format",
             "output_format",
-            type=click.Choice(["text", "markdown"]),
+            type=click.Choice(["text", "markdown", "json"]),
             default="text",
             show_default=True,
-            help="text for people, markdown for a pull-request comment.",
+            help="text for people, markdown for a pull-request comment, json for tools.",
         ),
         click.option(
             "--resend-secrets",
             is_flag=True,
-            help="Send TURN secrets from --secrets even where nothing else differs (Pexip never shows them).",
+            help="Send TURN secrets and device passwords from --secrets even where nothing else differs "
+            "(Pexip never shows them).",
         ),
     ]
     func = connection_options(func)

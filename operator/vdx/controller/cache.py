@@ -124,7 +124,11 @@ class PexipCache:
         return self._objects.get(label, {}).get(uri) if label is not None else None
 
     def put(self, kind: Kind[Any], obj: PexipModel) -> None:
-        self._objects.setdefault(kind.label, {})[obj.resource_uri] = observed.compact(observed.slim(obj))
+        """Record a write; only for listed types, so a partial set never passes for a full listing."""
+        objects = self._objects.get(kind.label)
+        if objects is None:
+            return
+        objects[obj.resource_uri] = observed.compact(observed.slim(obj))
         self._written_at[obj.resource_uri] = time.monotonic()
         self._changed(kind.label)
 

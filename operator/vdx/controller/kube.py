@@ -114,12 +114,15 @@ class Kube:
 
     async def patch_status(
         self, plural: str, name: str, namespace: str | None, status: dict[str, Any]
-    ) -> None:
+    ) -> bool:
+        """False when the resource no longer exists (the caller may have Pexip objects to undo)."""
         try:
             await self._custom_object("patch_status", plural, name, namespace, {"status": status})
         except ApiException as exc:
-            if exc.status != 404:  # deleted meanwhile: nothing to report on
+            if exc.status != 404:
                 raise
+            return False
+        return True
 
     async def patch_annotations(
         self, plural: str, name: str, namespace: str | None, annotations: dict[str, str | None]

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -19,6 +20,8 @@ from vdx.controller.http import health_app
 from vdx.controller.kube import Kube
 from vdx.controller.leader import LeaderElector
 from vdx.controller.runtime import Runtime, RuntimeSettings
+from vdx.phonebook.book import PhoneBook
+from vdx.phonebook.live import LivePhoneBook
 
 logger = logging.getLogger("vdx.operator")
 
@@ -31,6 +34,11 @@ class OperatorOptions:
     http_port: int | None = 8080
     lease_seconds: int = 15
     renew_seconds: float = 5.0
+    # The namespaces whose vdx resources, Secrets and ConfigMaps are served (the tenants' and the
+    # operator's own); empty: every namespace. With least-privilege RBAC (Secrets readable only in
+    # tenant namespaces, as the stacks grant) a cluster-wide Secret watch is refused, so the stacks
+    # pass the list. Cluster-scoped kinds (PexipPlatform, Tenant) are served either way.
+    watch_namespaces: tuple[str, ...] = ()
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
 
 
@@ -50,6 +58,16 @@ class OperatorState:
 KUBE_CALLS_IN_FLIGHT = 32
 
 
+def phonebook_source(runtime: Runtime, state: OperatorState) -> Callable[[], PhoneBook | None]:
+    """The phone book from the bodies the watch keeps (Tenants, MeetingRooms, Devices).
+
+    A standby watches nothing, so it gives None (the HTTP app answers 503) rather than an empty
+    book that phones would take as "no entries".
+    """
+    book = LivePhoneBook(lambda: runtime.known.values())
+    return lambda: book() if state.leading else None
+
+
 async def run_operator(
     api: client.ApiClient, options: OperatorOptions, stop: asyncio.Event, state: OperatorState | None = None
 ) -> int:
@@ -62,7 +80,9 @@ async def run_operator(
     state.runtime = runtime
     server_task: asyncio.Task[None] | None = None
     if options.http_port is not None:
-        app = health_app(runtime.metrics, lambda: state.leading or state.standing_by)
+        app = health_app(
+            runtime.metrics, lambda: state.leading or state.standing_by, phonebook_source(runtime, state)
+        )
         server = uvicorn.Server(
             uvicorn.Config(
                 app, host=options.http_host, port=options.http_port, log_level="warning", lifespan="off"
@@ -90,7 +110,8 @@ async def run_operator(
             kopf.operator(
                 registry=build_registry(runtime, api.configuration),
                 settings=settings(),
-                clusterwide=True,
+                clusterwide=not options.watch_namespaces,
+                namespaces=list(options.watch_namespaces),
                 standalone=True,
                 stop_flag=kopf_stop,
                 ready_flag=state.kopf_ready,

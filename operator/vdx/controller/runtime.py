@@ -17,13 +17,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError as KubeConnectionError
 
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase, conditions_for
 from vdx.controller.kube import Kube
 from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.platforms import PlatformRuntime
-from vdx.controller.reconcilers import branding, certificate, domain, platform, tenant, turn
+from vdx.controller.reconcilers import (
+    branding,
+    certificate,
+    device,
+    domain,
+    identity,
+    meeting_room,
+    platform,
+    recorder,
+    tenant,
+    turn,
+)
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
 from vdx.controller.renders import RenderCache
 from vdx.pexip.errors import PexipError
@@ -39,6 +51,10 @@ PLURALS = {
     "TurnService": "turnservices",
     "TlsCertificate": "tlscertificates",
     "CviBranding": "cvibrandings",
+    "IdentityProvider": "identityproviders",
+    "Recorder": "recorders",
+    "MeetingRoom": "meetingrooms",
+    "Device": "devices",
 }
 RECONCILERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[Reconciled]]] = {
     "PexipPlatform": platform.reconcile,
@@ -47,6 +63,10 @@ RECONCILERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[Reconciled]]] =
     "TurnService": turn.reconcile,
     "TlsCertificate": certificate.reconcile,
     "CviBranding": branding.reconcile,
+    "IdentityProvider": identity.reconcile,
+    "Recorder": recorder.reconcile,
+    "MeetingRoom": meeting_room.reconcile,
+    "Device": device.reconcile,
 }
 FINALIZERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]] = {
     "PexipPlatform": platform.finalize,
@@ -55,9 +75,24 @@ FINALIZERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]] = {
     "TurnService": turn.finalize,
     "TlsCertificate": certificate.finalize,
     "CviBranding": branding.finalize,
+    "IdentityProvider": identity.finalize,
+    "Recorder": recorder.finalize,
+    "MeetingRoom": meeting_room.finalize,
+    "Device": device.finalize,
 }
 # Order for a full pass: what others depend on first.
-ORDER = ("PexipPlatform", "Tenant", "TurnService", "TlsCertificate", "Domain", "CviBranding")
+ORDER = (
+    "PexipPlatform",
+    "Tenant",
+    "TurnService",
+    "TlsCertificate",
+    "Domain",
+    "CviBranding",
+    "IdentityProvider",
+    "Recorder",
+    "MeetingRoom",
+    "Device",
+)
 
 
 @dataclass
@@ -86,6 +121,9 @@ class Runtime:
         self.tenants: dict[str, Tenant] = {}
         self.known: dict[Key, dict[str, Any]] = {}
         self._locks: dict[Key, asyncio.Lock] = {}
+        # UIDs whose finalizer has run: a reconcile still queued for one (a retry, a resync, a wake)
+        # must not write to Pexip again, or it re-creates what the finalizer just deleted.
+        self._finalized: set[str] = set()
         self._failures: dict[Key, int] = {}
         # (kind, namespace, name) of a Secret or ConfigMap -> the resources that read it.
         self._object_users: dict[tuple[str, str, str], set[Key]] = {}
@@ -192,6 +230,23 @@ class Runtime:
                 )
                 await apply_change(platform, change)
 
+    def wake_users(
+        self,
+        namespace: str,
+        kinds: tuple[str, ...] = ("MeetingRoom", "Device"),
+        *,
+        only_unready: bool = True,
+    ) -> None:
+        """Reconcile the rooms and devices of a namespace soon: something they depend on changed."""
+        for key, body in list(self.known.items()):
+            if key[0] in kinds and key[1] == namespace:
+                ready = any(
+                    c.get("type") == "Ready" and c.get("status") == "True"
+                    for c in (body.get("status") or {}).get("conditions") or []
+                )
+                if not (only_unready and ready):
+                    self._spawn(self.reconcile(key[0], body, from_resync=True))
+
     def note_turn_user(self, namespace: str, turn_name: str, domain_name: str) -> None:
         """Remember that a Domain uses a TurnService; a new user refreshes the TurnService's status."""
         users = self._turn_users.setdefault((namespace, turn_name), set())
@@ -295,11 +350,30 @@ class Runtime:
         else:
             self.known[key] = body
         lock = self._locks.setdefault(key, asyncio.Lock())
+        uid = str((body.get("metadata") or {}).get("uid") or "")
         async with lock:
+            if uid and uid in self._finalized:
+                return Outcome(Phase.READY, "Deleted", "the resource was deleted; nothing to reconcile")
             started = time.monotonic()
             self.reconcile_count += 1
             result = await self._run(kind, body)
-            await self._report(kind, key, body, result)
+            try:
+                await self._report(kind, key, body, result)
+            except ApiException as exc:
+                if exc.status != 404:
+                    logger.warning(
+                        "%s %s/%s: status not written: %s", kind, key[1] or "", key[2], _kube_error(exc)
+                    )
+                    result = Reconciled(Outcome(Phase.FAILED, "KubernetesUnavailable", _kube_error(exc)))
+                else:
+                    result = await self._undo_for_vanished(kind, key, body, result)
+            except KubeConnectionError as exc:
+                # The API server is restarting or unreachable: retry on our own backoff (kopf's
+                # default is a minute, with a traceback), and say so in one line.
+                logger.warning(
+                    "%s %s/%s: status not written: %s", kind, key[1] or "", key[2], _kube_error(exc)
+                )
+                result = Reconciled(Outcome(Phase.FAILED, "KubernetesUnavailable", _kube_error(exc)))
             self.metrics.reconcile_seconds.labels(kind).observe(time.monotonic() - started)
             self.metrics.reconciles.labels(kind, result.outcome.phase.value.lower()).inc()
         if result.outcome.phase is Phase.FAILED:
@@ -320,12 +394,8 @@ class Runtime:
             if name in self.platforms and (exc.status is None or exc.status >= 500 or exc.status == 429):
                 self.platforms[name].breaker.failure()
             return Reconciled(pexip_failure(exc))
-        except ApiException as exc:
-            return Reconciled(
-                Outcome(
-                    Phase.FAILED, "KubernetesUnavailable", f"Kubernetes API error {exc.status}: {exc.reason}"
-                )
-            )
+        except (ApiException, KubeConnectionError) as exc:
+            return Reconciled(Outcome(Phase.FAILED, "KubernetesUnavailable", _kube_error(exc)))
 
     async def _report(self, kind: str, key: Key, body: dict[str, Any], result: Reconciled) -> None:
         previous = dict(body.get("status") or {})
@@ -341,7 +411,8 @@ class Runtime:
             )
         status = {**previous, **result.status, "observedGeneration": generation, "conditions": conditions}
         if status != previous:
-            await self.kube.patch_status(PLURALS[kind], key[2], key[1], status)
+            if not await self.kube.patch_status(PLURALS[kind], key[2], key[1], status):
+                raise ApiException(status=404, reason="the resource no longer exists")
             body["status"] = status
             if key in self.known:
                 self.known[key]["status"] = status
@@ -365,6 +436,34 @@ class Runtime:
                 if not ready:
                     self._spawn(self.reconcile("Domain", other, from_resync=True))
 
+    async def _undo_for_vanished(
+        self, kind: str, key: Key, body: dict[str, Any], result: Reconciled
+    ) -> Reconciled:
+        """The resource was deleted before our finalizer was on it, so no finalize will ever run.
+
+        Whatever this reconcile just made in Pexip would be orphaned: undo it here, as the
+        finalizer would have (deletionPolicy honoured), with the status this reconcile computed.
+        Called with the key's lock held.
+        """
+        gone = {**body, "status": {**(body.get("status") or {}), **result.status}}
+        finalizer = FINALIZERS.get(kind)
+        try:
+            if finalizer is not None:
+                await finalizer(self, gone)
+        except (Stop, PexipError) as exc:
+            logger.warning(
+                "%s %s/%s vanished; its Pexip objects were not cleaned up: %s",
+                kind,
+                key[1] or "",
+                key[2],
+                exc,
+            )
+        uid = (body.get("metadata") or {}).get("uid")
+        if uid:
+            self._finalized.add(str(uid))
+        self.known.pop(key, None)
+        return Reconciled(Outcome(Phase.READY, "Deleted", "the resource was deleted; nothing to reconcile"))
+
     async def finalize(self, kind: str, body: dict[str, Any]) -> None:
         """Honour deletionPolicy; raise PexipError to have the deletion retried."""
         key = key_of(body)
@@ -373,6 +472,9 @@ class Runtime:
             finalizer = FINALIZERS.get(kind)
             if finalizer is not None:
                 await finalizer(self, body)
+            uid = (body.get("metadata") or {}).get("uid")
+            if uid:
+                self._finalized.add(str(uid))
         self.known.pop(key, None)
         if kind == "CviBranding":
             self.renders.forget((key[1] or "", key[2]))
@@ -394,3 +496,10 @@ class Runtime:
             await self.drop_platform(name)
         for task in list(self._background):
             task.cancel()
+
+
+def _kube_error(exc: Exception) -> str:
+    """One line about a failed Kubernetes call; urllib3's own text repeats the whole URL and pool."""
+    if isinstance(exc, ApiException):
+        return f"Kubernetes API error {exc.status}: {exc.reason}"
+    return f"Kubernetes API unreachable ({type(exc).__name__})"

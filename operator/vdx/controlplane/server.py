@@ -285,6 +285,25 @@ class ControlPlane:
                 f"{process.name} log:\n{process.log_tail()}"
             )
 
+    def restart_apiserver(self) -> float:
+        """Stop kube-apiserver and start it again on the same port over the same etcd; seconds down.
+
+        For fault campaigns: clients see connections refused, then the same server again, with
+        every object (and resourceVersion) kept, as after a control-plane node's restart.
+        """
+        state = self._state()
+        old = state.apiserver
+        started = time.monotonic()
+        old.stop(timeout=self.stop_timeout)
+        state.apiserver = ManagedProcess(old.name, old.argv, old.log_file, cwd=state.directory)
+        context = ssl.create_default_context(cafile=str(state.ca.cert_file))
+        keys = state.admin.credentials
+        context.load_cert_chain(str(keys.cert_file), str(keys.key_file))
+        self._await(
+            state.apiserver, lambda: _http_ok(f"{state.server}/readyz", context), "kube-apiserver /readyz"
+        )
+        return time.monotonic() - started
+
     def stop(self) -> None:
         """Stop kube-apiserver, then etcd, and delete the work directory. Safe to call twice."""
         running, self._running = self._running, None

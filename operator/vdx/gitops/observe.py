@@ -1,6 +1,7 @@
-"""Read what a platform holds: one list per Pexip type the operator writes, and nothing else.
+"""Read what a platform holds: one list per Pexip type the operator writes or reads, and nothing else.
 
 Only GETs, so `vdx plan` can be pointed at production without risk (a test holds it to that).
+Conferences embed their aliases and recording participants, so those two types are never listed.
 """
 
 from __future__ import annotations
@@ -9,6 +10,11 @@ from vdx.gitops.planning import Observed
 from vdx.pexip.client import PexipClient
 from vdx.pexip.resources import (
     CONFERENCE,
+    DEVICE,
+    GLOBAL,
+    IDENTITY_PROVIDER,
+    IDENTITY_PROVIDER_ATTRIBUTE,
+    IDENTITY_PROVIDER_GROUP,
     IVR_THEME,
     SYSTEM_LOCATION,
     TLS_CERTIFICATE,
@@ -19,6 +25,7 @@ from vdx.pexip.resources import (
 
 
 async def read_observed(client: PexipClient) -> Observed:
+    settings = await client.list(GLOBAL)
     return Observed(
         turn_servers=await client.list(TURN_SERVER),
         tls_certificates=await client.list(TLS_CERTIFICATE),
@@ -27,5 +34,10 @@ async def read_observed(client: PexipClient) -> Observed:
         webapp_brandings=await client.list(WEBAPP_BRANDING),
         webapp_aliases=await client.list(WEBAPP_ALIAS),
         ivr_themes=await client.list(IVR_THEME),
+        devices=await client.list(DEVICE),
+        identity_providers=await client.list(IDENTITY_PROVIDER),
+        identity_provider_groups=await client.list(IDENTITY_PROVIDER_GROUP),
+        identity_provider_attributes=await client.list(IDENTITY_PROVIDER_ATTRIBUTE),
+        global_settings=settings[0] if settings else None,
         version=await client.version(),
     )

@@ -12,24 +12,29 @@ after apply" values work.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from vdx.api.branding import CviBranding
 from vdx.api.certificate import TlsCertificate
 from vdx.api.common import ManagementPolicy
-from vdx.api.domain import Domain
+from vdx.api.device import Device
+from vdx.api.domain import Domain, DomainUse
+from vdx.api.identity import MAX_ACS_URLS, IdentityProvider
 from vdx.api.loader import Tree
+from vdx.api.recorder import Recorder
 from vdx.api.resource import Resource
+from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
 from vdx.api.turn import CredentialType, TurnService
 from vdx.branding import BrandingError, RenderedBranding, load_assets, render_branding
-from vdx.controller.conditions import Phase
+from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change, field_differences, observed_values
 from vdx.controller.planners.branding import (
@@ -40,11 +45,48 @@ from vdx.controller.planners.branding import (
     theme_name,
 )
 from vdx.controller.planners.certificate import plan_certificate
-from vdx.controller.planners.common import ADOPT_ANNOTATION, Plan, observe_only
+from vdx.controller.planners.common import (
+    ADOPT_ANNOTATION,
+    Plan,
+    find_owned,
+    observe_only,
+    observe_only_outcome,
+)
+from vdx.controller.planners.device import RESOURCE as DEVICE
+from vdx.controller.planners.device import DeviceCredentials, plan_device
+from vdx.controller.planners.device import credentials_from_secret as device_credentials
+from vdx.controller.planners.device import desired_fields as desired_device_fields
 from vdx.controller.planners.domain import plan_domain_binding, plan_domain_unbinding
+from vdx.controller.planners.identity import (
+    ATTRIBUTE,
+    GROUP,
+    IDP,
+    SigningCertificate,
+    desired_idp,
+    idp_uuid,
+    plan_attributes,
+    plan_group,
+    plan_idp,
+    signing_certificate,
+)
+from vdx.controller.planners.meeting_room import (
+    CONFERENCE,
+    PARTICIPANT,
+    PIN_FIELDS,
+    Pins,
+    Recording,
+    RoomContext,
+    aliases_outside,
+    find_room,
+    participant_uri,
+    pins_from_secret,
+    plan_room,
+)
 from vdx.controller.planners.rooms import alias_domain, in_domains, plan_room_defaults
 from vdx.controller.planners.turn import TurnCredentials, credentials_from_secret, plan_turn_server
+from vdx.gitops import refusals
 from vdx.pexip import models
+from vdx.recording.urls import StreamKeyError
 from vdx.tls.validate import CertificateProblem, check_certificate, within_domains
 
 PENDING_PREFIX = "(known after apply"
@@ -128,7 +170,8 @@ class PlatformPlan:
 
 @dataclass
 class Observed:
-    """What the platform holds, as the operator's cache would: one list per Pexip type it writes."""
+    """What the platform holds, as the operator's cache would: one list per Pexip type it writes, and
+    the global settings it reads (minimum PIN length, RTMP switched on)."""
 
     turn_servers: list[models.TurnServer] = field(default_factory=list)
     tls_certificates: list[models.TlsCertificate] = field(default_factory=list)
@@ -137,6 +180,12 @@ class Observed:
     webapp_brandings: list[models.WebappBranding] = field(default_factory=list)
     webapp_aliases: list[models.WebappAlias] = field(default_factory=list)
     ivr_themes: list[models.IvrTheme] = field(default_factory=list)
+    devices: list[models.Device] = field(default_factory=list)
+    identity_providers: list[models.IdentityProvider] = field(default_factory=list)
+    identity_provider_groups: list[models.IdentityProviderGroup] = field(default_factory=list)
+    identity_provider_attributes: list[models.IdentityProviderAttribute] = field(default_factory=list)
+    # Read, never written: the minimum PIN length and whether RTMP (recording) is switched on.
+    global_settings: models.GlobalSettings | None = None
     version: str = ""
 
 
@@ -182,7 +231,26 @@ class _Planner:
         self.turn_uris: dict[tuple[str, str], str | None] = {}
         self.theme_uris: dict[str, list[tuple[str, str]]] = defaultdict(list)  # namespace -> (name, uri)
         self.rooms_with_theme: set[str] = set()
-        for named in (observed.turn_servers, observed.webapp_brandings, observed.ivr_themes):
+        # IdentityProvider (namespace, name) -> its group's URI or placeholder; None when it has none.
+        self.idp_groups: dict[tuple[str, str], str | None] = {}
+        # Attributes this plan creates (name -> placeholder), shared by name as Pexip shares them.
+        self.planned_attributes: dict[str, str] = {}
+        # Attribute URIs (or placeholders) the tree's identity providers keep using.
+        self.wanted_attributes: set[str] = set()
+        # Conferences the tree's MeetingRooms manage: the Tenant's defaults leave them to their room.
+        self.managed_conferences: set[str] = set()
+        # Lower-cased alias -> the resource of this plan that creates it (aliases are platform-unique).
+        self.planned_aliases: dict[str, str] = {}
+        self.deleted_conferences: set[str] = set()
+        for named in (
+            observed.turn_servers,
+            observed.webapp_brandings,
+            observed.ivr_themes,
+            observed.conferences,
+            observed.identity_providers,
+            observed.identity_provider_groups,
+            observed.identity_provider_attributes,
+        ):
             for obj in named:
                 self.out.names[obj.resource_uri] = obj.name
 
@@ -203,7 +271,9 @@ class _Planner:
         self.out.problems.append(Problem(source, field_path, message))
 
     def need_secret(self, namespace: str, name: str, source: str) -> None:
-        self.out.missing_secrets.setdefault(f"Secret {namespace}/{name}", []).append(source)
+        users = self.out.missing_secrets.setdefault(f"Secret {namespace}/{name}", [])
+        if source not in users:
+            users.append(source)
 
     def stalled(self, plan: Plan, source: str, field_path: str) -> bool:
         """True (and reported) when the operator's planner refuses; drift under ObserveOnly is a note."""
@@ -564,8 +634,12 @@ class _Planner:
         for tenant in self.tenants:
             themes = sorted(self.theme_uris.get(tenant.spec.namespace, []))
             theme_uri = themes[0][1] if themes else None
+            # Rooms a MeetingRoom of the tree manages take the defaults from their own plan.
+            conferences = [
+                c for c in self.observed.conferences if c.resource_uri not in self.managed_conferences
+            ]
             rooms = plan_room_defaults(
-                tenant.spec.meeting_room_defaults, tenant.spec.domains, self.observed.conferences, theme_uri
+                tenant.spec.meeting_room_defaults, tenant.spec.domains, conferences, theme_uri
             )
             source = f"Tenant {tenant.name}"
             if tenant.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
@@ -596,12 +670,627 @@ class _Planner:
                     )
                 )
 
+    # ------------------------------------------------------------------ services (issue 9)
+    def _known_only(self, change: Change) -> Change | None:
+        """An update without the values only a missing Secret knows (compared by nothing offline)."""
+        if change.action != "update":
+            return change
+        kept = {k: v for k, v in change.fields.items() if not is_pending(v)}
+        if not kept:
+            return None
+        return Change(
+            change.action,
+            change.resource,
+            change.label,
+            uri=change.uri,
+            fields=kept,
+            secret_fields=change.secret_fields & set(kept),
+            before={k: v for k, v in change.before.items() if k in kept},
+        )
+
+    def _need_for_pending(
+        self, change: Change, secret_of: Mapping[str, tuple[str, str]], source: str
+    ) -> None:
+        """Name the Secret behind every placeholder value `change` would send."""
+        for name, value in change.fields.items():
+            if is_pending(value) and name in secret_of:
+                self.need_secret(*secret_of[name], source)
+
+    def _config_map(self, namespace: str, name: str) -> dict[str, Any] | None:
+        for doc, _source in self.tree.others:
+            meta = doc.get("metadata") or {}
+            if (
+                doc.get("kind") == "ConfigMap"
+                and meta.get("name") == name
+                and meta.get("namespace") == namespace
+            ):
+                return doc
+        return None
+
+    def _signing_certificate(self, idp: IdentityProvider, source: str) -> SigningCertificate | None:
+        """The token-signing certificate: checked, a placeholder when its Secret was not given, or None."""
+        namespace = str(idp.namespace)
+        ref = idp.spec.token_signing_certificate
+        purpose = "token-signing certificate"
+        field_path = "spec.tokenSigningCertificate"
+        if ref.config_map_key_ref is not None:
+            selector = ref.config_map_key_ref
+            where = f"ConfigMap {namespace}/{selector.name}"
+            doc = self._config_map(namespace, selector.name)
+            if doc is None:
+                self.problem(
+                    source,
+                    field_path,
+                    f"{where} ({purpose}) is not in the tree; add it (the certificate is public, so Git "
+                    "may hold it) or name a Secret with secretKeyRef",
+                )
+                return None
+            data, binary = doc.get("data") or {}, doc.get("binaryData") or {}
+            if selector.key in data:
+                text = str(data[selector.key])
+            elif selector.key in binary:
+                text = base64.b64decode(str(binary[selector.key])).decode("utf-8", errors="replace")
+            else:
+                self.problem(
+                    source,
+                    field_path,
+                    refusals.key_missing("ConfigMap", namespace, selector.name, selector.key, purpose),
+                )
+                return None
+        else:
+            assert ref.secret_key_ref is not None
+            selector_s = ref.secret_key_ref
+            where = f"Secret {namespace}/{selector_s.name}"
+            values = self.desired.secrets.get((namespace, selector_s.name))
+            if values is None:
+                return SigningCertificate(from_secret(namespace, selector_s.name), datetime.max, "")
+            if selector_s.key not in values:
+                self.problem(
+                    source,
+                    field_path,
+                    refusals.key_missing("Secret", namespace, selector_s.name, selector_s.key, purpose),
+                )
+                return None
+            text = values[selector_s.key]
+        certificate = signing_certificate(text, field_path, now=self.desired.now)
+        if isinstance(certificate, str):
+            self.problem(source, f"{field_path} ({where})", certificate)
+            return None
+        return certificate
+
+    def _web_app_domains(self, idp: IdentityProvider, tenant: Tenant, source: str) -> list[str] | None:
+        """As the operator: spec.webAppDomains, else the namespace's Domains used for WebApp (at most 10)."""
+        namespace = str(idp.namespace)
+        if idp.spec.web_app_domains:
+            outside = [d for d in idp.spec.web_app_domains if not in_domains(d, tenant.spec.domains)]
+            if outside:
+                self.problem(source, "", refusals.web_app_domains_outside(outside, tenant.spec.domains))
+                return None
+            return list(idp.spec.web_app_domains)
+        found = sorted(
+            d.spec.fqdn
+            for d in self.tree.of_kind(Domain)
+            if d.namespace == namespace and DomainUse.WEB_APP in d.spec.uses
+        )
+        if not found:
+            self.problem(source, "", refusals.no_web_app_domain(namespace))
+            return None
+        return found[:MAX_ACS_URLS]
+
+    def identity_providers(self) -> None:
+        for idp in self.in_scope(IdentityProvider):
+            self._identity_provider(idp)
+
+    def _identity_provider(self, idp: IdentityProvider) -> None:
+        """Attributes first, then the provider, then its group, as the operator writes them."""
+        namespace, source = str(idp.namespace), label_of(idp)
+        tenant = self.by_namespace[namespace]
+        self.idp_groups[(namespace, idp.name)] = None
+        owner = Owner("IdentityProvider", namespace, idp.name)
+        certificate = self._signing_certificate(idp, source)
+        if certificate is None:
+            return
+        domains = self._web_app_domains(idp, tenant, source)
+        if domains is None:
+            return
+        observing = _observe_only(idp)
+        attributes = plan_attributes(idp.spec, owner, self.observed.identity_provider_attributes)
+        uris = dict(attributes.existing)
+        creates: list[Step] = []
+        for change in attributes.creates:
+            earlier = self.planned_attributes.get(change.label)
+            if earlier is not None:  # another identity provider of this plan creates it first
+                uris[change.label] = earlier
+                continue
+            placeholder = pending(ATTRIBUTE, change.label)
+            uris[change.label] = placeholder
+            creates.append(Step(tenant.name, source, change, provides=placeholder))
+        if creates and observing:
+            self.out.notes.append(
+                f"{source}: managementPolicy is ObserveOnly and Pexip lacks the attributes "
+                + ", ".join(s.change.label for s in creates)
+            )
+            return
+        for step in creates:
+            assert step.provides is not None
+            self.planned_attributes[step.change.label] = step.provides
+            self.add(step)
+        self.wanted_attributes.update(uris.values())
+        idp_id = idp_uuid(self.desired.platform, namespace, idp.name)
+        want = desired_idp(idp.spec, owner, idp_id, domains, certificate, uris.values())
+        plan = plan_idp(want, owner, self.observed.identity_providers, adopt=_adopt(idp))
+        if observing:
+            plan = observe_only(plan, IDP)
+        if self.stalled(plan, source, "spec.displayName"):
+            return
+        shown: dict[str, str] = {}
+        if not is_pending(certificate.pem):
+            shown["idp_public_key"] = (
+                f"(token-signing certificate, valid until {certificate.not_after:%Y-%m-%d}, "
+                f"SHA-256 {certificate.fingerprint_sha256[:16]})"
+            )
+        secret_of: dict[str, tuple[str, str]] = {}
+        if ref := idp.spec.token_signing_certificate.secret_key_ref:
+            secret_of["idp_public_key"] = (namespace, ref.name)
+        idp_uri = plan.owned[0] if plan.owned else None
+        if idp_uri is not None and is_pending(certificate.pem) and "idp_public_key" in secret_of:
+            self.out.unknowns.append(
+                Unknown(
+                    tenant.name,
+                    source,
+                    IDP,
+                    idp.spec.display_name,
+                    f"token-signing certificate from Secret {namespace}/{secret_of['idp_public_key'][1]}: "
+                    "not compared without --secrets",
+                )
+            )
+        for original in plan.changes:
+            kept = self._known_only(original)
+            if kept is None:
+                continue
+            if "idp_public_key" in kept.before:
+                kept = replace(
+                    kept, before={**kept.before, "idp_public_key": _certificate_summary(kept.before)}
+                )
+            provides: str | None = None
+            if kept.action == "create":
+                provides = pending(IDP, kept.label)
+                idp_uri = provides
+            self._need_for_pending(kept, secret_of, source)
+            self.add(Step(tenant.name, source, kept, provides=provides, shown=shown))
+        if idp_uri is None:
+            return
+        group = plan_group(idp.spec.display_name, owner, idp_uri, self.observed.identity_provider_groups)
+        if observing:
+            group = observe_only(group, GROUP)
+        if self.stalled(group, source, "spec.displayName"):
+            return
+        group_uri = group.owned[0] if group.owned else None
+        for change in group.changes:
+            made: str | None = None
+            if change.action == "create":
+                made = pending(GROUP, change.label)
+                group_uri = made
+            self.add(Step(tenant.name, source, change, provides=made))
+        self.idp_groups[(namespace, idp.name)] = group_uri
+
+    def _group_of(self, namespace: str, name: str, user: str, source: str, field_path: str) -> str | None:
+        """The group a room or device signs in with: a URI, a placeholder, or None (reported)."""
+        key = (namespace, name)
+        if key not in self.idp_groups:
+            self.problem(source, field_path, refusals.identity_provider_missing(namespace, name, user))
+            return None
+        group = self.idp_groups[key]
+        if group is None:
+            self.problem(source, field_path, refusals.identity_provider_not_ready(namespace, name, user))
+        return group
+
+    def _over_quota(
+        self,
+        resources: Sequence[MeetingRoom | Device],
+        exists: Mapping[tuple[str, str], bool],
+        limit_of: Callable[[Tenant], int],
+    ) -> set[tuple[str, str]]:
+        """Resources a quota keeps out of Pexip, as the operator counts them: oldest keep their place.
+
+        A tree has no creation times; those already in Pexip count as the oldest, then by name.
+        """
+        over: set[tuple[str, str]] = set()
+        by_namespace: dict[str, list[MeetingRoom | Device]] = defaultdict(list)
+        for resource in resources:
+            by_namespace[str(resource.namespace)].append(resource)
+        for namespace, members in by_namespace.items():
+            limit = limit_of(self.by_namespace[namespace])
+            ordered = sorted(members, key=lambda r: (not exists[(namespace, r.name)], r.name))
+            for position, resource in enumerate(ordered):
+                if position >= limit and not exists[(namespace, resource.name)]:
+                    over.add((namespace, resource.name))
+        return over
+
+    def recorders(self) -> None:
+        """A Recorder writes nothing to Pexip; its stream key is checked when its Secret is given."""
+        for recorder in self.in_scope(Recorder):
+            selector = recorder.spec.stream_key_secret_ref
+            values = self.desired.secrets.get((str(recorder.namespace), selector.name))
+            if values is None:
+                continue
+            problem = refusals.stream_key_problem(recorder, values.get(selector.key, "").strip())
+            if problem is not None:
+                self.problem(label_of(recorder), "spec.streamKeySecretRef", problem)
+
+    def _recording(
+        self, room: MeetingRoom, tenant: Tenant, source: str
+    ) -> tuple[Recording | None, tuple[str, str] | None]:
+        """(the recording participant's facts, the stream key's Secret) or (None, None) when refused.
+
+        A refusal is an error here, but the room is still planned, unrecorded, as the operator keeps it.
+        """
+        ref = room.spec.recorder_ref
+        if ref is None:
+            return None, None
+        namespace = str(room.namespace)
+        field_path = "spec.recorderRef"
+        if not tenant.spec.recording.enabled:
+            self.problem(source, field_path, refusals.recording_not_enabled(tenant))
+            return None, None
+        recorder = next(
+            (r for r in self.tree.of_kind(Recorder) if r.namespace == namespace and r.name == ref.name), None
+        )
+        if recorder is None:
+            self.problem(source, field_path, refusals.recorder_missing(namespace, ref.name))
+            return None, None
+        incomplete = refusals.recorder_incomplete(recorder)
+        if incomplete is not None:
+            self.problem(source, field_path, incomplete)
+            return None, None
+        settings = self.observed.global_settings
+        if settings is not None and not settings.enable_rtmp:
+            self.problem(source, field_path, refusals.rtmp_disabled(self.desired.platform))
+            return None, None
+        selector = recorder.spec.stream_key_secret_ref
+        values = self.desired.secrets.get((namespace, selector.name))
+        if values is None:
+            url = from_secret(namespace, selector.name)
+        else:
+            try:
+                url = refusals.recording_url(
+                    recorder, values.get(selector.key, "").strip(), namespace, room.name
+                )
+            except (StreamKeyError, ValueError) as exc:
+                self.problem(source, field_path, refusals.invalid_stream_key(recorder, exc))
+                return None, None
+        return Recording(url, recorder.spec.visible_label, recorder.name), (namespace, selector.name)
+
+    def meeting_rooms(self) -> None:
+        rooms: list[MeetingRoom] = self.in_scope(MeetingRoom)
+        found: dict[tuple[str, str], tuple[models.Conference | None, Outcome | None]] = {}
+        for room in rooms:
+            owner = Owner("MeetingRoom", str(room.namespace), room.name)
+            current, refused, _taken = find_room(
+                self.observed.conferences, owner, room.spec, adopt=_adopt(room)
+            )
+            found[(str(room.namespace), room.name)] = (current, refused)
+            if current is not None:
+                self.managed_conferences.add(current.resource_uri)
+        over = self._over_quota(
+            rooms,
+            {key: value[0] is not None for key, value in found.items()},
+            lambda t: t.spec.quotas.max_meeting_rooms,
+        )
+        for room in rooms:
+            key = (str(room.namespace), room.name)
+            self._meeting_room(room, *found[key], over_quota=key in over)
+
+    def _meeting_room(
+        self,
+        room: MeetingRoom,
+        current: models.Conference | None,
+        refused: Outcome | None,
+        *,
+        over_quota: bool,
+    ) -> None:
+        """The reconciler's order: aliases in the domains, quota, PINs, sign-in, theme, recording, writes."""
+        namespace, source = str(room.namespace), label_of(room)
+        tenant = self.by_namespace[namespace]
+        spec = room.spec
+        outside = aliases_outside(spec, tenant.spec.domains)
+        if outside:
+            self.problem(source, "", refusals.alias_outside(outside, tenant))
+            return
+        if over_quota:
+            limit = tenant.spec.quotas.max_meeting_rooms
+            self.problem(
+                source, "", refusals.quota_exceeded(namespace, "MeetingRoom", limit, "maxMeetingRooms")
+            )
+            return
+        secret_of: dict[str, tuple[str, str]] = {}
+        secret_sources: dict[str, str] = {}
+        pins = Pins()
+        pins_unknown = False
+        if spec.pin_secret_ref is not None:
+            pin_secret = (namespace, spec.pin_secret_ref.name)
+            secret_of.update(dict.fromkeys(PIN_FIELDS, pin_secret))
+            secret_sources.update(dict.fromkeys(PIN_FIELDS, f"Secret {namespace}/{pin_secret[1]}"))
+            values = self.desired.secrets.get(pin_secret)
+            if values is None:
+                pins_unknown = True
+                pins = Pins(from_secret(*pin_secret), from_secret(*pin_secret))
+            else:
+                settings = self.observed.global_settings
+                checked = pins_from_secret(spec, values, settings.min_pin_length if settings else 4)
+                if isinstance(checked, str):
+                    self.problem(source, "spec.pinSecretRef", checked)
+                    return
+                pins = checked
+        auth = spec.authentication
+        user = f"MeetingRoom {room.name}"
+        groups: list[str | None] = []
+        for ref, field_path in (
+            (auth.host_identity_provider_ref, "spec.authentication.hostIdentityProviderRef"),
+            (auth.guest_identity_provider_ref, "spec.authentication.guestIdentityProviderRef"),
+        ):
+            if ref is None:
+                groups.append(None)
+                continue
+            group = self._group_of(namespace, ref.name, user, source, field_path)
+            if group is None:
+                return
+            groups.append(group)
+        themes = sorted(self.theme_uris.get(namespace, []))
+        recording, stream_secret = self._recording(room, tenant, source)
+        if stream_secret is not None:
+            secret_of["alias"] = stream_secret
+            secret_sources["alias"] = f"Secret {stream_secret[0]}/{stream_secret[1]}"
+        if refused is not None:
+            field_path = "spec.aliases" if refused.reason == "AliasTaken" else "spec.displayName"
+            self.problem(source, field_path, refused.message)
+            return
+        for alias in spec.aliases:
+            holder = self.planned_aliases.get(alias.alias.lower())
+            if holder is not None:
+                self.problem(
+                    source,
+                    "spec.aliases",
+                    f"alias {alias.alias} already belongs to {holder} (created earlier in this plan); "
+                    "aliases are unique on the platform: choose another one",
+                )
+                return
+        owner = Owner("MeetingRoom", namespace, room.name)
+        ctx = RoomContext(
+            owner=owner,
+            tenant=tenant.name,
+            defaults=tenant.spec.meeting_room_defaults,
+            pins=pins,
+            theme_uri=themes[0][1] if themes else None,
+            host_group=groups[0],
+            guest_group=groups[1],
+            recording=recording,
+        )
+        plan = plan_room(spec, ctx, current)
+        if _observe_only(room):
+            if current is None:
+                self.problem(
+                    source,
+                    "spec.managementPolicy",
+                    "managementPolicy is ObserveOnly and Pexip has no conference for this room",
+                )
+            else:
+                known = [c for c in (self._known_only(c) for c in plan.changes) if c is not None]
+                if known:
+                    self.out.notes.append(f"{source}: {observe_only_outcome(known).message}")
+            return
+        changes = list(plan.changes)
+        conference_uri = current.resource_uri if current is not None else None
+        if current is None and changes:
+            # The operator creates the conference, reads it back and plans the rest (the recording
+            # participant) against it; the second pass here plans against what the create makes.
+            conference_uri = pending(CONFERENCE, spec.display_name)
+            made = _as_created(changes[0].fields, conference_uri, ctx.theme_uri)
+            changes += plan_room(spec, ctx, made).changes
+        for alias in spec.aliases:
+            self.planned_aliases.setdefault(alias.alias.lower(), f"MeetingRoom {namespace}/{room.name}")
+        if pins_unknown and current is not None:
+            self.out.unknowns.append(
+                Unknown(
+                    tenant.name,
+                    source,
+                    CONFERENCE,
+                    spec.display_name,
+                    f"pin and guest_pin from Secret {namespace}/{secret_of['pin'][1]}: "
+                    "not compared without --secrets",
+                )
+            )
+        for original in changes:
+            change = self._known_only(original)
+            if change is None:
+                continue
+            if change.resource == CONFERENCE and isinstance(change.before.get("ivr_theme"), models.IvrTheme):
+                change = replace(
+                    change, before={**change.before, "ivr_theme": change.before["ivr_theme"].resource_uri}
+                )
+            if change.resource == CONFERENCE and "ivr_theme" in change.fields and change.uri:
+                self.rooms_with_theme.add(change.uri)
+            provides = None
+            if change.action == "create" and change.resource == CONFERENCE:
+                provides = conference_uri
+            self._need_for_pending(change, secret_of, source)
+            self.add(
+                Step(
+                    tenant.name,
+                    source,
+                    change,
+                    provides=provides,
+                    secret_sources={k: v for k, v in secret_sources.items() if k in change.secret_fields},
+                )
+            )
+
+    def devices(self) -> None:
+        devices: list[Device] = self.in_scope(Device)
+        exists: dict[tuple[str, str], bool] = {}
+        for device in devices:
+            owner = Owner("Device", str(device.namespace), device.name)
+            found = find_owned(self.observed.devices, owner, adopt=_adopt(device))
+            exists[(str(device.namespace), device.name)] = found.obj is not None
+        over = self._over_quota(devices, exists, lambda t: t.spec.quotas.max_devices)
+        planned: dict[str, str] = {}
+        for device in devices:
+            self._device(device, over_quota=(str(device.namespace), device.name) in over, planned=planned)
+
+    def _device(self, device: Device, *, over_quota: bool, planned: dict[str, str]) -> None:
+        namespace, source = str(device.namespace), label_of(device)
+        tenant = self.by_namespace[namespace]
+        spec = device.spec
+        if not in_domains(alias_domain(spec.alias) or "", tenant.spec.domains):
+            self.problem(source, "", refusals.device_alias_outside(spec.alias, tenant))
+            return
+        if over_quota:
+            limit = tenant.spec.quotas.max_devices
+            self.problem(source, "", refusals.quota_exceeded(namespace, "Device", limit, "maxDevices"))
+            return
+        secret = (namespace, spec.credentials_secret_ref.name)
+        values = self.desired.secrets.get(secret)
+        credentials: DeviceCredentials | str
+        if values is None:
+            credentials = DeviceCredentials(from_secret(*secret), from_secret(*secret))
+        else:
+            credentials = device_credentials(spec, values)
+            if isinstance(credentials, str):
+                self.problem(source, "spec.credentialsSecretRef", credentials)
+                return
+        sso_group = None
+        if spec.sso is not None:
+            sso_group = self._group_of(
+                namespace,
+                spec.sso.identity_provider_ref.name,
+                f"Device {device.name}",
+                source,
+                "spec.sso.identityProviderRef",
+            )
+            if sso_group is None:
+                return
+        owner = Owner("Device", namespace, device.name)
+        holder = planned.get(spec.alias.lower())
+        if holder is not None:
+            self.problem(
+                source,
+                "spec.alias",
+                f"alias {spec.alias} is already registered by {holder} (created earlier in this plan); "
+                "choose another alias",
+            )
+            return
+        planned[spec.alias.lower()] = f"Device {namespace}/{device.name}"
+        want = desired_device_fields(spec, owner, tenant.name, credentials, sso_group)
+        plan = plan_device(
+            want,
+            credentials.password,
+            owner,
+            self.observed.devices,
+            adopt=_adopt(device),
+            # Pexip never returns passwords: resent only when asked, as for TURN secrets.
+            secret_changed=self.desired.resend_secrets and values is not None,
+        )
+        if _observe_only(device):
+            plan = observe_only(plan, DEVICE)
+        if self.stalled(plan, source, "spec.alias"):
+            return
+        secret_of = {"username": secret, "password": secret}
+        for original in plan.changes:
+            change = self._known_only(original)
+            if change is None:
+                continue
+            self._need_for_pending(change, secret_of, source)
+            self.add(
+                Step(
+                    tenant.name,
+                    source,
+                    change,
+                    secret_sources={"password": f"Secret {namespace}/{secret[1]}"},
+                )
+            )
+
+    def _removed_services(self) -> None:
+        """Rooms, devices and identity providers whose resource left the tree: recording first, as the
+        operator's finalizer does, then the conference; the group before its provider; attributes last,
+        and only those no remaining provider uses."""
+        kept_rooms = {(str(r.namespace), r.name) for r in self.tree.of_kind(MeetingRoom)}
+        for conference in self.observed.conferences:
+            owner = self._removed(owner_of(conference.description), "MeetingRoom", kept_rooms)
+            if owner is None:
+                continue
+            tenant, source = self.by_namespace[str(owner.namespace)].name, f"{owner} (no longer in the tree)"
+            label = f"recording of {owner.namespace}/{owner.name}"
+            for participant in conference.automatic_participants:
+                if owner_of(participant.description) == owner:
+                    self.add(
+                        Step(
+                            tenant,
+                            source,
+                            Change("delete", PARTICIPANT, label, uri=participant_uri(participant)),
+                        )
+                    )
+            self.add(
+                Step(
+                    tenant,
+                    source,
+                    Change("delete", CONFERENCE, conference.name, uri=conference.resource_uri),
+                )
+            )
+            self.deleted_conferences.add(conference.resource_uri)
+        kept_devices = {(str(d.namespace), d.name) for d in self.tree.of_kind(Device)}
+        for registered in self.observed.devices:
+            owner = self._removed(owner_of(registered.description), "Device", kept_devices)
+            if owner is not None:
+                self.add(
+                    Step(
+                        self.by_namespace[str(owner.namespace)].name,
+                        f"{owner} (no longer in the tree)",
+                        Change("delete", DEVICE, registered.alias, uri=registered.resource_uri),
+                    )
+                )
+        kept_idps = {(str(i.namespace), i.name) for i in self.tree.of_kind(IdentityProvider)}
+        deleted: set[str] = set()
+        gone: list[tuple[Owner, models.IdentityProviderGroup | models.IdentityProvider, str]] = [
+            (owner, obj, resource)
+            for objects, resource in (
+                (self.observed.identity_provider_groups, GROUP),
+                (self.observed.identity_providers, IDP),
+            )
+            for obj in objects
+            if (owner := self._removed(owner_of(obj.description), "IdentityProvider", kept_idps)) is not None
+        ]
+        for owner, obj, resource in gone:
+            deleted.add(obj.resource_uri)
+            self.add(
+                Step(
+                    self.by_namespace[str(owner.namespace)].name,
+                    f"{owner} (no longer in the tree)",
+                    Change("delete", resource, obj.name, uri=obj.resource_uri),
+                )
+            )
+        still_used = set(self.wanted_attributes) | {
+            a.resource_uri
+            for p in self.observed.identity_providers
+            if p.resource_uri not in deleted
+            for a in p.attributes
+        }
+        for attribute in self.observed.identity_provider_attributes:
+            owner = self._removed(owner_of(attribute.description), "IdentityProvider", kept_idps)
+            if owner is not None and attribute.resource_uri not in still_used:
+                self.add(
+                    Step(
+                        self.by_namespace[str(owner.namespace)].name,
+                        f"{owner} (no longer in the tree)",
+                        Change("delete", ATTRIBUTE, attribute.name, uri=attribute.resource_uri),
+                    )
+                )
+
     def removed(self) -> None:
         """Objects marked for a resource the tree no longer has, in the namespaces this tree plans.
 
         A namespace that no Tenant of this platform claims in the tree is left alone: planning a part
         of the tree must never delete the rest.
         """
+        self._removed_services()
         kept_turns = {(str(t.namespace), t.name) for t in self.tree.of_kind(TurnService)}
         kept_brandings = {(str(b.namespace), b.name) for b in self.tree.of_kind(CviBranding)}
         for server in self.observed.turn_servers:
@@ -647,6 +1336,7 @@ class _Planner:
                         room.ivr_theme is not None
                         and room.ivr_theme.resource_uri == theme.resource_uri
                         and room.resource_uri not in self.rooms_with_theme
+                        and room.resource_uri not in self.deleted_conferences
                         and _in_tenant(room, claimant)
                     ):
                         self.add(
@@ -714,6 +1404,31 @@ def _theme_owner(name: str) -> Owner | None:
     return Owner("CviBranding", namespace, resource)
 
 
+def _as_created(fields: Mapping[str, Any], uri: str, theme_uri: str | None) -> models.Conference:
+    """The conference a create with `fields` makes, as a GET would return it (for the second pass)."""
+    values = {k: v for k, v in fields.items() if k not in ("aliases", "ivr_theme")}
+    aliases = [
+        models.ConferenceAlias(id=0, alias=a["alias"], description=a.get("description", ""), conference=uri)
+        for a in fields.get("aliases", [])
+    ]
+    theme = models.IvrTheme(id=0, name="", resource_uri=theme_uri) if theme_uri is not None else None
+    return models.Conference.model_validate(
+        {**values, "id": 0, "resource_uri": uri, "aliases": aliases, "ivr_theme": theme}
+    )
+
+
+def _certificate_summary(before: Mapping[str, Any]) -> str:
+    """The certificate Pexip holds, by fingerprint: a PEM in a plan is noise, its identity is not."""
+    pem = str(before.get("idp_public_key") or "")
+    certificate = signing_certificate(pem, "Pexip", now=datetime.min.replace(tzinfo=UTC)) if pem else None
+    if isinstance(certificate, SigningCertificate):
+        return (
+            f"(certificate valid until {certificate.not_after:%Y-%m-%d}, "
+            f"SHA-256 {certificate.fingerprint_sha256[:16]})"
+        )
+    return "(no certificate)" if not pem else "(unreadable certificate)"
+
+
 def _in_tenant(room: models.Conference, tenant: Tenant) -> bool:
     domains = {d for d in (alias_domain(a.alias) for a in room.aliases) if d}
     return any(in_domains(d, tenant.spec.domains) for d in domains)
@@ -724,7 +1439,10 @@ def plan_platform(desired: Desired, observed: Observed) -> PlatformPlan:
 
     TURN servers and certificates come first, since domains rely on them; then the domains' TURN
     bindings; then brandings (upload, repoint the path, replace the theme, delete old packages);
-    then the tenants' meeting rooms, which take the new theme; last, what the tree no longer has.
+    then identity providers (attributes, provider, group), which rooms and devices sign in with;
+    then MeetingRooms (conference, aliases, recording participant) and Devices; then the tenants'
+    other meeting rooms, which take the new theme; last, what the tree no longer has (rooms and
+    devices before the identity providers they use).
     """
     planner = _Planner(desired, observed)
     if not planner.tenants:
@@ -735,6 +1453,10 @@ def plan_platform(desired: Desired, observed: Observed) -> PlatformPlan:
     planner.certificates()
     planner.domains()
     planner.brandings()
+    planner.identity_providers()
+    planner.recorders()
+    planner.meeting_rooms()
+    planner.devices()
     planner.tenants_rooms()
     planner.removed()
     return planner.out

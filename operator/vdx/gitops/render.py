@@ -1,4 +1,4 @@
-"""A plan for people: `terraform plan`-style text, or Markdown for a pull-request comment.
+"""A plan for people: `terraform plan`-style text, Markdown for a pull-request comment, or JSON for tools.
 
 Reviewers read these before merging a change to the national platform, so each object shows what
 will happen to it and why (the tree's resource that wants it), each update shows only the fields
@@ -32,6 +32,8 @@ def _value(step: Step, name: str, value: Any, names: dict[str, str]) -> str:
         if is_pending(value):
             return str(value)
         source = step.secret_sources.get(name)
+        if source is None and value == "":
+            return '""'  # not set, and no Secret behind it: a room without a PIN
         return f"{MASK[:-1]}, from {source})" if source else MASK
     return _plain(value, names)
 
@@ -108,11 +110,23 @@ def _counts(plan: PlatformPlan, tenant: str) -> str:
 
 def _footer(plan: PlatformPlan) -> list[str]:
     lines: list[str] = []
-    certificates = len(plan.unknowns)
+    certificates = sum(1 for u in plan.unknowns if u.resource == "tls_certificate")
     if certificates:
         lines.append(
             f"{certificates} {'certificate is' if certificates == 1 else 'certificates are'} known only "
             "after apply: give their Secrets with --secrets to compare them."
+        )
+    providers = sum(1 for u in plan.unknowns if u.resource == "identity_provider")
+    if providers:
+        lines.append(
+            f"{providers} token-signing {'certificate was' if providers == 1 else 'certificates were'} not "
+            "compared: give their Secrets with --secrets to compare them."
+        )
+    rooms = sum(1 for u in plan.unknowns if u.resource == "conference")
+    if rooms:
+        lines.append(
+            f"{rooms} {'meeting room has' if rooms == 1 else 'meeting rooms have'} PINs that were not "
+            "compared: give their Secrets with --secrets to compare them."
         )
     if plan.missing_secrets:
         lines.append("vdx apply will need these Secrets, given with --secrets DIR:")
@@ -210,7 +224,62 @@ def render_markdown(plan: PlatformPlan, url: str, version: str = "") -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def _json_value(step: Step, name: str, value: Any) -> Any:
+    """A field's value for machines: the value itself, but never a secret (masked as in the text)."""
+    if name in step.shown:
+        return step.shown[name]
+    if name in step.change.secret_fields:
+        return "" if value == "" and name not in step.secret_sources else _value(step, name, value, {})
+    return value
+
+
+def render_json(plan: PlatformPlan, url: str, version: str = "") -> str:
+    """The plan as one JSON document, for tools in CI: the same masking as the text, no secret values."""
+    document = {
+        "platform": plan.platform,
+        "url": url,
+        "version": version,
+        "tenants": plan.tenants,
+        "summary": {a: plan.count(a) for a in ("create", "update", "delete")},
+        "steps": [
+            {
+                "tenant": step.tenant,
+                "source": step.source,
+                "action": step.change.action,
+                "resource": step.change.resource,
+                "label": step.change.label,
+                "uri": step.change.uri,
+                "fields": {
+                    name: _json_value(step, name, value)
+                    for name, value in {
+                        **step.change.fields,
+                        **({n: None for n in step.shown if n not in step.change.fields} if step.file else {}),
+                    }.items()
+                },
+                "before": {
+                    name: value
+                    for name, value in step.change.before.items()
+                    if name not in step.change.secret_fields
+                },
+            }
+            for step in plan.steps
+        ],
+        "unknowns": [
+            {"tenant": u.tenant, "source": u.source, "resource": u.resource, "label": u.label, "text": u.text}
+            for u in plan.unknowns
+        ],
+        "problems": [{"source": p.source, "field": p.field, "message": p.message} for p in plan.problems],
+        "notes": plan.notes,
+        "missingSecrets": {
+            secret: sorted(set(users)) for secret, users in sorted(plan.missing_secrets.items())
+        },
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
 def render(plan: PlatformPlan, output_format: str, url: str, version: str = "") -> str:
     if output_format == "markdown":
         return render_markdown(plan, url, version)
+    if output_format == "json":
+        return render_json(plan, url, version)
     return render_text(plan, url, version)

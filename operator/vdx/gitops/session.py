@@ -34,6 +34,9 @@ Confirm = Callable[[PlatformPlan], bool]
 
 # Shorter values are not scrubbed from output: they would match ordinary words.
 _SCRUB_MIN_LENGTH = 6
+# Secret keys whose values Pexip shows and the plan prints as ordinary fields: a device registers
+# as `username` (often its alias's local part), and scrubbing it would blank out the alias itself.
+_SHOWN_KEYS = frozenset({"username"})
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class Prepared:
     url: str
 
     def scrub(self, text: str) -> str:
-        values = [v for data in self.secrets.values.values() for v in data.values()]
+        values = [v for data in self.secrets.values.values() for k, v in data.items() if k not in _SHOWN_KEYS]
         values += list(self.credentials.values())
         return scrub(text, (v for v in values if len(v) >= _SCRUB_MIN_LENGTH))
 

@@ -24,6 +24,7 @@ from typing import Any, Generic, Self, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from pydantic import ValidationError as PydanticValidationError
 
 from vdx.pexip import models
 from vdx.pexip.auth import BasicAuth
@@ -293,7 +294,7 @@ class PexipClient:
     ) -> Any:
         try:
             return json.loads(response.content, object_hook=object_hook)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise PexipProtocolError(
                 f"{response.request.method} {response.request.url.path}: response is not JSON",
                 status=response.status_code,
@@ -319,6 +320,7 @@ class PexipClient:
         url: str | None = path
         params: list[tuple[str, str]] | None = build_params(filters, order_by, page_size or self.page_size)
         seen_pages = 0
+        visited: set[str] = set()
         while url is not None:
             response = await self.request("GET", url, label or path, params=params)
             body = self._json(response, object_hook)
@@ -326,11 +328,18 @@ class PexipClient:
                 raise PexipProtocolError(f"GET {path}: not a list envelope")
             for obj in body["objects"]:
                 yield obj
-            nxt = (body.get("meta") or {}).get("next")
+            meta = body.get("meta")
+            nxt = meta.get("next") if isinstance(meta, dict) else None
             seen_pages += 1
             if not nxt or not body["objects"]:
                 break
+            if not isinstance(nxt, str):
+                raise PexipProtocolError(f"GET {path}: meta.next is not a URL")
             url = urljoin(self.base_url + "/", nxt)
+            if url in visited:
+                # A server that points back at a page already read would keep a reconcile forever.
+                raise PexipProtocolError(f"GET {path}: meta.next points back at a page already read")
+            visited.add(url)
             params = None  # `next` already carries the filters, limit and offset
 
     async def iterate(
@@ -344,7 +353,7 @@ class PexipClient:
         async for obj in self.iter_raw(
             kind.path, filters=filters, order_by=order_by, page_size=page_size, label=kind.label
         ):
-            yield kind.model.model_validate(obj)
+            yield _model(kind, obj)
 
     async def list(
         self,
@@ -359,11 +368,11 @@ class PexipClient:
 
     async def get(self, kind: Kind[M], object_id: int | str) -> M:
         response = await self.request("GET", kind.uri(object_id), kind.label)
-        return kind.model.model_validate(self._json(response))
+        return _model(kind, self._json(response))
 
     async def get_by_uri(self, kind: Kind[M], uri: str) -> M:
         response = await self.request("GET", uri, kind.label)
-        return kind.model.model_validate(self._json(response))
+        return _model(kind, self._json(response))
 
     async def find(self, kind: Kind[M], **filters: Any) -> M | None:
         """The one object matching `filters`, None if there is none; PexipError if several."""
@@ -554,6 +563,21 @@ class PexipClient:
         """Participants whose call ended in [start, end) (naive UTC), the usual export window."""
         window = {"end_time__gte": start, "end_time__lt": end, **filters}
         return self.iterate(HISTORY_PARTICIPANT, filters=window, order_by="end_time", page_size=page_size)
+
+
+def _model(kind: Kind[M], data: Any) -> M:
+    """`data` as the kind's model, or a PexipProtocolError naming only the fields that were wrong.
+
+    pydantic's own error quotes the input values; an object can hold a value the operator must not
+    log (a misbehaving server may echo a secret), and callers handle PexipError, not pydantic's.
+    """
+    try:
+        return kind.model.model_validate(data)
+    except PydanticValidationError as exc:
+        wrong = sorted({".".join(str(p) for p in e["loc"]) or "<object>" for e in exc.errors()})
+        raise PexipProtocolError(
+            f"{kind.label}: unexpected object shape (fields: {', '.join(wrong[:10])})"
+        ) from None
 
 
 def _multipart_fields(payload: Mapping[str, Any]) -> dict[str, Any]:

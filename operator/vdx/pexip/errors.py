@@ -104,7 +104,7 @@ def parse_error_body(body: bytes) -> tuple[str, str | None, dict[str, list[str]]
         return "", None, {}
     try:
         data: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return body[:200].decode("utf-8", "replace"), None, {}
     if not isinstance(data, dict):
         return str(data)[:200], None, {}

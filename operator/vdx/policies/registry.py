@@ -17,9 +17,11 @@ from vdx.policies.rules import (
     ownership,
     promotion,
     quotas,
+    recording,
     references,
     san_certificates,
     secret_refs,
+    services,
     tenancy,
     turn,
 )
@@ -37,6 +39,8 @@ RULES: tuple[PolicyRule, ...] = (
     branding_web_app.RULE,
     branding_assets.RULE,
     direct_media.RULE,
+    services.RULE,
+    recording.RULE,
     quotas.RULE,
     promotion.RULE,
 )

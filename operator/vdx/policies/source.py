@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from vdx.api.loader import Problem, Tree, load_document, yaml_files
+from vdx.api.loader import NESTED_TOO_DEEPLY, Problem, Tree, load_document, yaml_files
 from vdx.api.meta import API_GROUP
 from vdx.policies.findings import Finding, Location, ResourceRef, Severity
 from vdx.policies.positions import DocumentPositions, index_node
@@ -87,7 +87,12 @@ def add_text(workspace: Workspace, text: str, file: str) -> None:
     """Parse one file's text into `workspace` (pure apart from mutating the workspace)."""
     workspace.files.append(file)
     nodes: list[yaml.Node] = []
-    loader = yaml.SafeLoader(text)
+    try:
+        # Inside the try: the reader rejects control characters as soon as it is constructed.
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:
+        workspace.findings.append(_yaml_finding(exc, file))
+        return
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -95,6 +100,9 @@ def add_text(workspace: Workspace, text: str, file: str) -> None:
                 nodes.append(node)
     except yaml.YAMLError as exc:
         workspace.findings.append(_yaml_finding(exc, file))
+    except RecursionError:
+        # Composing, constructing and indexing all recurse once per nesting level.
+        workspace.findings.append(_too_deep_finding(file))
     finally:
         loader.dispose()
     documents: list[tuple[Any, yaml.Node]] = []
@@ -104,11 +112,17 @@ def add_text(workspace: Workspace, text: str, file: str) -> None:
         except yaml.YAMLError as exc:
             workspace.findings.append(_yaml_finding(exc, file))
             continue
+        except RecursionError:
+            workspace.findings.append(_too_deep_finding(file))
+            continue
         if data is not None:
             documents.append((data, node))
     for index, (data, node) in enumerate(documents, start=1):
         label = f"{file} (document {index})" if len(documents) > 1 else file
-        positions = index_node(node)
+        try:
+            positions: DocumentPositions | None = index_node(node)
+        except RecursionError:
+            positions = None
         workspace.documents[label] = (file, positions)
         add_document(workspace, data, label)
 
@@ -158,6 +172,18 @@ def raw_ref(data: Any) -> ResourceRef | None:
 def _is_vdx(data: dict[str, Any]) -> bool:
     api_version = data.get("apiVersion")
     return isinstance(api_version, str) and api_version.startswith(API_GROUP + "/")
+
+
+def _too_deep_finding(file: str) -> Finding:
+    return Finding(
+        Severity.ERROR,
+        "yaml-syntax",
+        None,
+        "",
+        f"broken YAML: {NESTED_TOO_DEEPLY}",
+        "flatten the document; documents after this one in the file were not checked",
+        Location(file),
+    )
 
 
 def _yaml_finding(exc: yaml.YAMLError, file: str) -> Finding:

@@ -22,12 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from vdx.api.kinds import ALL_KINDS
 from vdx.api.meta import API_GROUP, API_VERSION, GROUP_VERSION
-from vdx.policies.rules import direct_media, promotion, san_certificates
+from vdx.policies.rules import direct_media, promotion, recording, san_certificates, services
 
 _OWN_TENANT = "params.spec.namespace != request.namespace"
 _IN_TENANT = "params.spec.domains.exists(d, {name} == d || {name}.endsWith('.' + d))"
-_ALL_PLURALS = ("pexipplatforms", "tenants", "domains", "turnservices", "tlscertificates", "cvibrandings")
+_ALL_PLURALS = tuple(kind.crd.plural for kind in ALL_KINDS)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,11 @@ def _in_tenant(name: str) -> str:
     return _IN_TENANT.format(name=name)
 
 
+def _alias_domain(alias: str) -> str:
+    """The domain of `name@domain` in CEL (Kubernetes' strings library), as planners.rooms reads it."""
+    return f"{alias}.substring({alias}.lastIndexOf('@') + 1)"
+
+
 def _changed(name: str, field: str) -> tuple[str, str]:
     """Judge a CREATE always, an UPDATE only when `field` (a CEL path below `object`) changed."""
     return (name, f"request.operation != 'UPDATE' || object.{field} != oldObject.{field}")
@@ -168,6 +174,72 @@ POLICIES: tuple[AdmissionPolicy, ...] = (
                     "params.metadata.name + '\\'s domains (' + params.spec.domains.join(', ') + '). "
                     "Fix: use one of the tenant\\'s domains'"
                 ),
+            ),
+        ),
+    ),
+    AdmissionPolicy(
+        name="vdx-room-aliases",
+        rule=services.ID,
+        resources=("meetingrooms",),
+        tenant_param=True,
+        match_conditions=(_changed("aliases-changed", "spec.aliases"),),
+        validations=(
+            Validation(
+                expression=(
+                    f"{_OWN_TENANT} || object.spec.aliases.all(a, {_in_tenant(_alias_domain('a.alias'))})"
+                ),
+                message="every alias of the room must lie in the tenant's domains",
+                message_expression=(
+                    "'spec.aliases: ' + object.spec.aliases.filter(a, !("
+                    + _in_tenant(_alias_domain("a.alias"))
+                    + ")).map(a, a.alias).join(', ') + ' lie outside the domains of tenant ' + "
+                    "params.metadata.name + ' (' + params.spec.domains.join(', ') + '). Fix: use an alias in "
+                    "one of the tenant\\'s domains'"
+                ),
+            ),
+        ),
+    ),
+    AdmissionPolicy(
+        name="vdx-device-alias",
+        rule=services.ID,
+        resources=("devices",),
+        tenant_param=True,
+        match_conditions=(_changed("alias-changed", "spec.alias"),),
+        validations=(
+            Validation(
+                expression=f"{_OWN_TENANT} || {_in_tenant(_alias_domain('object.spec.alias'))}",
+                message="the device's alias must lie in the tenant's domains",
+                message_expression=(
+                    "'spec.alias: ' + object.spec.alias + ' lies outside the domains of tenant ' + "
+                    "params.metadata.name + ' (' + params.spec.domains.join(', ') + '). Fix: use an alias in "
+                    "one of the tenant\\'s domains'"
+                ),
+            ),
+        ),
+    ),
+    AdmissionPolicy(
+        name="vdx-recording-enabled",
+        rule=recording.ID,
+        resources=("meetingrooms",),
+        tenant_param=True,
+        match_conditions=(
+            (
+                "recorder-ref-changed",
+                "request.operation != 'UPDATE' || "
+                "has(object.spec.recorderRef) != has(oldObject.spec.recorderRef) || "
+                "(has(object.spec.recorderRef) && object.spec.recorderRef != oldObject.spec.recorderRef)",
+            ),
+        ),
+        validations=(
+            Validation(
+                expression=(
+                    f"{_OWN_TENANT} || !has(object.spec.recorderRef) || "
+                    "(has(params.spec.recording) && has(params.spec.recording.enabled) && "
+                    "params.spec.recording.enabled)"
+                ),
+                message="spec.recorderRef: the tenant has not enabled recording (spec.recording.enabled). "
+                "Fix: the Tenant enables recording first (the organisation decides, as data controller), "
+                "or remove recorderRef",
             ),
         ),
     ),

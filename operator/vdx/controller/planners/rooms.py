@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from vdx.api.tenant import MeetingRoomDefaults
+from vdx.controller.ownership import owner_of
 from vdx.controller.plan import Change, field_differences, observed_values
 from vdx.pexip.models import Conference
 
@@ -81,6 +82,11 @@ def plan_room_defaults(
         if not any(in_domains(d, domains) for d in alias_domains):
             continue
         plan.rooms += 1
+        managed_by = owner_of(conference.description)
+        if managed_by is not None and managed_by.kind == "MeetingRoom":
+            # Its MeetingRoom applies these defaults (or the override it states); two writers would fight.
+            plan.in_line += 1
+            continue
         diff = field_differences(want, conference)
         if not diff:
             plan.in_line += 1

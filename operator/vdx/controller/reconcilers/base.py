@@ -30,6 +30,12 @@ PEXIP_KINDS: dict[str, resources.Kind[Any]] = {
         resources.WEBAPP_BRANDING,
         resources.WEBAPP_ALIAS,
         resources.IVR_THEME,
+        resources.CONFERENCE_ALIAS,
+        resources.AUTOMATIC_PARTICIPANT,
+        resources.DEVICE,
+        resources.IDENTITY_PROVIDER,
+        resources.IDENTITY_PROVIDER_GROUP,
+        resources.IDENTITY_PROVIDER_ATTRIBUTE,
     )
 }
 

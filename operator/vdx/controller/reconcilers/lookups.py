@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from typing import TYPE_CHECKING, Any
 
+from vdx.api.common import FileSource
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Phase
 from vdx.controller.reconcilers.base import Stop
@@ -74,3 +76,68 @@ def spec_changed(body: dict[str, Any]) -> bool:
     generation = (body.get("metadata") or {}).get("generation")
     observed = (body.get("status") or {}).get("observedGeneration")
     return generation != observed
+
+
+async def file_text(
+    rt: Runtime, body: dict[str, Any], namespace: str, source: FileSource, purpose: str
+) -> tuple[str, str]:
+    """(text, resourceVersion) of a ConfigMap or Secret key named by a FileSource; watched for changes."""
+    selector = source.config_map_key_ref or source.secret_key_ref
+    kind = "ConfigMap" if source.config_map_key_ref else "Secret"
+    assert selector is not None
+    rt.watch_object(kind, namespace, selector.name, body)
+    found = await rt.kube.raw(kind, namespace, selector.name)
+    if found is None:
+        raise Stop(
+            Phase.STALLED,
+            f"{kind}NotFound",
+            f"{kind} {namespace}/{selector.name} ({purpose}) does not exist; "
+            f"create it in namespace {namespace}",
+        )
+    version = str((found.get("metadata") or {}).get("resourceVersion"))
+    if kind == "ConfigMap" and selector.key in (found.get("data") or {}):
+        return str(found["data"][selector.key]), version
+    encoded = (found.get("binaryData") if kind == "ConfigMap" else found.get("data")) or {}
+    if selector.key not in encoded:
+        raise Stop(
+            Phase.STALLED,
+            "KeyNotFound",
+            f"{kind} {namespace}/{selector.name} has no key {selector.key} ({purpose}); add it",
+        )
+    return base64.b64decode(encoded[selector.key]).decode("utf-8", errors="replace"), version
+
+
+async def namespaced_resource(rt: Runtime, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+    """A vdx resource in a namespace: what the watch delivered, else a read from the API server."""
+    known = rt.known.get((kind, namespace, name))
+    if known is not None:
+        return known
+    from vdx.api.kinds import KINDS_BY_NAME
+
+    return await rt.kube.get(KINDS_BY_NAME[kind].crd.plural, name, namespace)
+
+
+def is_ready(body: dict[str, Any]) -> bool:
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in (body.get("status") or {}).get("conditions") or []
+    )
+
+
+async def identity_provider_group(rt: Runtime, namespace: str, name: str, user: str) -> str:
+    """The Pexip group URI of an IdentityProvider that a room or device signs in with."""
+    body = await namespaced_resource(rt, "IdentityProvider", namespace, name)
+    if body is None:
+        raise Stop(
+            Phase.STALLED,
+            "IdentityProviderNotFound",
+            f"IdentityProvider {namespace}/{name} ({user}) does not exist; create it or remove the reference",
+        )
+    group = (body.get("status") or {}).get("group")
+    if not group or not is_ready(body):
+        raise Stop(
+            Phase.PROGRESSING,
+            "WaitingForIdentityProvider",
+            f"IdentityProvider {namespace}/{name} is not Ready yet; {user} follows when it is",
+        )
+    return str(group)

@@ -109,7 +109,16 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(outcome, status=status, events=events, platform=platform.name)
 
 
-NAMESPACED_PLURALS = ("domains", "turnservices", "tlscertificates", "cvibrandings")
+NAMESPACED_PLURALS = (
+    "domains",
+    "turnservices",
+    "tlscertificates",
+    "cvibrandings",
+    "identityproviders",
+    "recorders",
+    "meetingrooms",
+    "devices",
+)
 
 
 async def finalize(rt: Runtime, body: dict[str, Any]) -> None:

@@ -4,8 +4,8 @@ Decision: ninety-odd organisations share one Pexip deployment, and Pexip's own l
 packages, TURN servers, certificates) are platform-wide. A quota on the Tenant, set by MedCom's
 engineers, keeps one tenant's pull request from crowding out the others. The count of claimed
 domains is a CEL rule on the Tenant itself (`object-rule`); this rule counts the objects in the
-tenant's namespace, which only a view of the whole tree can. Meeting rooms and devices get their
-quotas checked when those kinds exist.
+tenant's namespace, which only a view of the whole tree can. The operator checks the room and
+device quotas again before it creates anything (defence in depth).
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from vdx.api.branding import CviBranding
+from vdx.api.device import Device
 from vdx.api.domain import Domain
 from vdx.api.resource import Resource
+from vdx.api.room import MeetingRoom
 from vdx.policies.context import PolicyContext, ref_of, tenant_of
 from vdx.policies.findings import Finding, Severity
 from vdx.policies.rule import PolicyRule
@@ -24,6 +26,8 @@ ID = "quota"
 _QUOTAS: tuple[tuple[type[Resource], str, str], ...] = (
     (Domain, "maxDomains", "max_domains"),
     (CviBranding, "maxBrandings", "max_brandings"),
+    (MeetingRoom, "maxMeetingRooms", "max_meeting_rooms"),
+    (Device, "maxDevices", "max_devices"),
 )
 
 
@@ -51,7 +55,7 @@ def check(ctx: PolicyContext) -> Iterator[Finding]:
 
 RULE = PolicyRule(
     ID,
-    "Quotas per tenant (Domain and CviBranding resources)",
+    "Quotas per tenant (Domain, CviBranding, MeetingRoom and Device resources)",
     "One shared deployment: a tenant's quota keeps it from crowding out the others.",
     check,
 )

@@ -19,8 +19,12 @@ from typing import Any
 from vdx.api.branding import CviBranding
 from vdx.api.certificate import TlsCertificate
 from vdx.api.common import FileSource
+from vdx.api.device import Device
+from vdx.api.identity import IdentityProvider
 from vdx.api.loader import LoadedResource
 from vdx.api.platform import PexipPlatform
+from vdx.api.recorder import Recorder
+from vdx.api.room import MeetingRoom
 from vdx.api.turn import CredentialType, TurnService
 from vdx.policies.context import PolicyContext
 from vdx.policies.findings import Finding, ResourceRef, Severity
@@ -89,6 +93,54 @@ def check(ctx: PolicyContext) -> Iterator[Finding]:
                         provider="the secret store",
                         only_presence=True,
                     )
+        elif isinstance(resource, MeetingRoom) and resource.spec.pin_secret_ref is not None:
+            yield from _check_ref(
+                ctx,
+                loaded,
+                "spec.pinSecretRef.name",
+                ResourceRef("Secret", namespace, resource.spec.pin_secret_ref.name),
+                keys=("hostPin",),
+                provider="the secret store",
+            )
+        elif isinstance(resource, Device):
+            yield from _check_ref(
+                ctx,
+                loaded,
+                "spec.credentialsSecretRef.name",
+                ResourceRef("Secret", namespace, resource.spec.credentials_secret_ref.name),
+                keys=("username", "password"),
+                provider="the secret store",
+            )
+        elif isinstance(resource, Recorder):
+            selector = resource.spec.stream_key_secret_ref
+            yield from _check_ref(
+                ctx,
+                loaded,
+                "spec.streamKeySecretRef.name",
+                ResourceRef("Secret", namespace, selector.name),
+                keys=(selector.key,),
+                provider="the secret store",
+            )
+        elif isinstance(resource, IdentityProvider):
+            source = resource.spec.token_signing_certificate
+            if source.config_map_key_ref is not None:
+                yield from _check_ref(
+                    ctx,
+                    loaded,
+                    "spec.tokenSigningCertificate.configMapKeyRef.name",
+                    ResourceRef("ConfigMap", namespace, source.config_map_key_ref.name),
+                    keys=(source.config_map_key_ref.key,),
+                    provider="Git, next to the identity provider",
+                )
+            if source.secret_key_ref is not None:
+                yield from _check_ref(
+                    ctx,
+                    loaded,
+                    "spec.tokenSigningCertificate.secretKeyRef.name",
+                    ResourceRef("Secret", namespace, source.secret_key_ref.name),
+                    keys=(source.secret_key_ref.key,),
+                    provider="the secret store",
+                )
         elif isinstance(resource, PexipPlatform):
             creds = resource.spec.credentials
             yield from _check_ref(

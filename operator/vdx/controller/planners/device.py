@@ -1,0 +1,115 @@
+"""Device -> one `device`; its password resent whenever the credentials Secret changes.
+
+Pexip never returns device passwords, so drift in them cannot be seen; like TURN secrets, they are
+sent again whenever the Secret's resourceVersion differs from the one last sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from vdx.api.device import DeviceSpec, Protocol
+from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.ownership import Owner, owner_of
+from vdx.controller.plan import Change, field_differences, observed_values
+from vdx.controller.planners.common import Plan, find_owned
+from vdx.pexip.models import Device
+
+RESOURCE = "device"
+
+
+@dataclass(frozen=True)
+class DeviceCredentials:
+    """The values read from the Device's Secret (never logged, never in status)."""
+
+    username: str
+    password: str
+
+
+def credentials_from_secret(spec: DeviceSpec, data: Mapping[str, str]) -> DeviceCredentials | str:
+    missing = [k for k in ("username", "password") if not data.get(k)]
+    if missing:
+        return (
+            f"Secret {spec.credentials_secret_ref.name} lacks {' and '.join(missing)}; add the device's "
+            "registration credentials under them"
+        )
+    if len(data["username"]) > 100 or len(data["password"]) > 100:
+        return (
+            f"Secret {spec.credentials_secret_ref.name}: username and password may be at most 100 characters"
+        )
+    return DeviceCredentials(data["username"], data["password"])
+
+
+def desired_fields(
+    spec: DeviceSpec, owner: Owner, tenant: str, credentials: DeviceCredentials, sso_group: str | None
+) -> dict[str, object]:
+    return {
+        "alias": spec.alias,
+        "description": owner.describe(spec.display_name),
+        "username": credentials.username,
+        "enable_sip": Protocol.SIP in spec.protocols,
+        "enable_h323": Protocol.H323 in spec.protocols,
+        "enable_infinity_connect_non_sso": Protocol.PEXIP_APP in spec.protocols,
+        "enable_infinity_connect_sso": False,
+        "enable_standard_sso": sso_group is not None,
+        "sso_identity_provider_group": sso_group,
+        "primary_owner_email_address": spec.owner_email or "",
+        "tag": tenant,
+    }
+
+
+def taken_outcome(alias: str, holder: Device) -> Outcome:
+    who = owner_of(holder.description)
+    held_by = f"Device {who.namespace}/{who.name}" if who else "a device registered by another system"
+    return Outcome(
+        Phase.STALLED,
+        "AliasTaken",
+        f"alias {alias} is already registered by {held_by} ({holder.resource_uri}); to take it over, set "
+        f"the annotation vdx.medcom.dk/adopt: {holder.resource_uri}, or choose another alias",
+    )
+
+
+def plan_device(
+    want: dict[str, object],
+    password: str,
+    owner: Owner,
+    observed: Iterable[Device],
+    *,
+    recorded: Iterable[str] = (),
+    adopt: str | None = None,
+    secret_changed: bool,
+) -> Plan:
+    observed = list(observed)
+    found = find_owned(observed, owner, recorded=recorded, adopt=adopt)
+    alias = str(want["alias"])
+    holder = next((d for d in observed if d.alias.lower() == alias.lower() and d is not found.obj), None)
+    if holder is not None:
+        return Plan(outcome=taken_outcome(alias, holder), owned=[found.obj.resource_uri] if found.obj else [])
+    secrets = {"password": password}
+    if found.obj is None:
+        return Plan(
+            [Change("create", RESOURCE, alias, fields={**want, **secrets}, secret_fields=frozenset(secrets))],
+            Outcome(Phase.PROGRESSING, "Creating", f"creating {RESOURCE} {alias}"),
+        )
+    current = found.obj
+    diff = field_differences(want, current)
+    if secret_changed:
+        diff.update(secrets)
+    plan = Plan(owned=[current.resource_uri])
+    if diff:
+        plan.changes.append(
+            Change(
+                "update",
+                RESOURCE,
+                alias,
+                uri=current.resource_uri,
+                fields=diff,
+                secret_fields=frozenset(secrets) & set(diff),
+                before=observed_values({k: v for k, v in diff.items() if k not in secrets}, current),
+            )
+        )
+        plan.outcome = Outcome(Phase.PROGRESSING, "Updating", f"updating {RESOURCE} {alias}")
+    else:
+        plan.outcome = Outcome(Phase.READY, "Available", f"{RESOURCE} {current.resource_uri} is in line")
+    return plan

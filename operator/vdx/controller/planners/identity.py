@@ -1,0 +1,219 @@
+"""IdentityProvider -> `identity_provider`, its `identity_provider_group`, and shared attributes.
+
+Pexip's assertion consumer service URLs embed the identity provider's UUID, and ADFS administrators
+need those URLs to set up the relying party trust, often before anything is applied. So the UUID
+is derived from the platform, namespace and name: known from Git alone, stable across re-creation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from vdx.api.identity import DIGEST_URIS, MAX_ACS_URLS, SIGNATURE_URIS, IdentityProviderSpec
+from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.ownership import Owner
+from vdx.controller.plan import Change, field_differences, observed_values
+from vdx.controller.planners.common import Plan, find_owned, foreign_outcome
+from vdx.pexip.models import IdentityProvider, IdentityProviderAttribute, IdentityProviderGroup
+
+IDP = "identity_provider"
+GROUP = "identity_provider_group"
+ATTRIBUTE = "identity_provider_attribute"
+# Fixed namespace for the derived UUIDs: changing it would change every ACS URL.
+UUID_NAMESPACE = uuid.UUID("5b1d7c1e-0f4a-4a55-9a86-6d2f0e6c1a77")
+
+
+def idp_uuid(platform: str, namespace: str, name: str) -> str:
+    return str(uuid.uuid5(UUID_NAMESPACE, f"{platform}/{namespace}/{name}"))
+
+
+def acs_urls(domains: Sequence[str], idp_id: str) -> list[str]:
+    """One assertion consumer service URL per web app domain, as Pexip's web app expects them."""
+    return [f"https://{domain}/api/v1/samlconsumer/{idp_id}" for domain in domains[:MAX_ACS_URLS]]
+
+
+def service_entity_id(domains: Sequence[str]) -> str:
+    return f"https://{domains[0]}" if domains else ""
+
+
+@dataclass(frozen=True)
+class SigningCertificate:
+    pem: str
+    not_after: datetime
+    fingerprint_sha256: str
+
+
+def signing_certificate(text: str, source: str, now: datetime | None = None) -> SigningCertificate | str:
+    """The token-signing certificate, or a message saying what is wrong with it (and what to do)."""
+    blocks = [b for b in text.split("-----END CERTIFICATE-----") if "-----BEGIN CERTIFICATE-----" in b]
+    if not blocks:
+        return (
+            f"{source} holds no PEM certificate; export ADFS's token-signing certificate as Base-64 "
+            "encoded X.509 (.CER) and put it there"
+        )
+    # The first block is the token-signing certificate itself; a chain after it is ignored.
+    pem = blocks[0][blocks[0].index("-----BEGIN CERTIFICATE-----") :] + "-----END CERTIFICATE-----\n"
+    try:
+        certificate = x509.load_pem_x509_certificate(pem.encode("ascii", errors="replace"))
+    except ValueError:
+        return f"{source} is not a readable X.509 certificate; export it again as Base-64 encoded X.509"
+    not_after = certificate.not_valid_after_utc
+    if not_after <= (now or datetime.now(UTC)):
+        return (
+            f"the token-signing certificate in {source} expired on {not_after:%Y-%m-%d}; put ADFS's "
+            "current token-signing certificate there"
+        )
+    fingerprint = hashlib.sha256(certificate.public_bytes(Encoding.DER)).hexdigest()
+    return SigningCertificate(pem.strip() + "\n", not_after, fingerprint)
+
+
+def desired_idp(
+    spec: IdentityProviderSpec,
+    owner: Owner,
+    idp_id: str,
+    domains: Sequence[str],
+    certificate: SigningCertificate,
+    attribute_uris: Iterable[str],
+) -> dict[str, object]:
+    urls = acs_urls(domains, idp_id)
+    fields: dict[str, object] = {
+        "name": spec.display_name,
+        "description": owner.describe(spec.description),
+        "idp_type": "saml",
+        "uuid": idp_id,
+        "sso_url": spec.sso_url,
+        "idp_entity_id": spec.entity_id,
+        "idp_public_key": certificate.pem,
+        "service_entity_id": service_entity_id(domains),
+        "signature_algorithm": SIGNATURE_URIS[spec.signature_algorithm],
+        "digest_algorithm": DIGEST_URIS[spec.digest_algorithm],
+        "display_name_attribute_name": spec.display_name_attribute,
+        "registration_alias_attribute_name": spec.registration_alias_attribute,
+        "assertion_consumer_service_url": urls[0] if urls else "",
+        "attributes": sorted(attribute_uris),
+    }
+    for n in range(2, MAX_ACS_URLS + 1):
+        fields[f"assertion_consumer_service_url{n}"] = urls[n - 1] if len(urls) >= n else ""
+    return fields
+
+
+def _differences(want: dict[str, object], current: IdentityProvider) -> dict[str, object]:
+    """Field differences, with the attribute list compared as a set of URIs and PEMs by content."""
+    diff = field_differences(
+        {k: v for k, v in want.items() if k not in ("attributes", "idp_public_key")}, current
+    )
+    have_attributes = sorted(a.resource_uri for a in current.attributes)
+    if have_attributes != want["attributes"]:
+        diff["attributes"] = want["attributes"]
+    if "".join(str(current.idp_public_key).split()) != "".join(str(want["idp_public_key"]).split()):
+        diff["idp_public_key"] = want["idp_public_key"]
+    return diff
+
+
+@dataclass
+class AttributePlan:
+    """Attribute URIs that exist already, and the attributes to create first."""
+
+    existing: dict[str, str]
+    creates: list[Change]
+
+
+def plan_attributes(
+    spec: IdentityProviderSpec, owner: Owner, observed: Iterable[IdentityProviderAttribute]
+) -> AttributePlan:
+    """Attributes are shared by name across identity providers: reuse, create only what is missing.
+
+    Pexip keeps one attribute per name, and two tenants' ADFS often send the same claim URIs, so an
+    attribute is never owned exclusively; the creator's marker only says who made it.
+    """
+    by_name = {a.name: a.resource_uri for a in observed}
+    existing: dict[str, str] = {}
+    creates: list[Change] = []
+    for attribute in spec.attributes:
+        if attribute.name in by_name:
+            existing[attribute.name] = by_name[attribute.name]
+        else:
+            creates.append(
+                Change(
+                    "create",
+                    ATTRIBUTE,
+                    attribute.name,
+                    fields={"name": attribute.name, "description": owner.describe(attribute.description)},
+                )
+            )
+    return AttributePlan(existing, creates)
+
+
+def plan_idp(
+    want: dict[str, object],
+    owner: Owner,
+    observed: Iterable[IdentityProvider],
+    *,
+    recorded: Iterable[str] = (),
+    adopt: str | None = None,
+) -> Plan:
+    found = find_owned(observed, owner, recorded=recorded, adopt=adopt, name=str(want["name"]))
+    if found.obj is None:
+        if found.foreign is not None:
+            return Plan(outcome=foreign_outcome(IDP, str(want["name"]), found.foreign.resource_uri))
+        return Plan(
+            [Change("create", IDP, str(want["name"]), fields=want)],
+            Outcome(Phase.PROGRESSING, "Creating", f"creating {IDP} {want['name']}"),
+        )
+    current = found.obj
+    diff = _differences(want, current)
+    plan = Plan(owned=[current.resource_uri])
+    if diff:
+        before = observed_values({k: v for k, v in diff.items() if k != "attributes"}, current)
+        plan.changes.append(
+            Change("update", IDP, str(want["name"]), uri=current.resource_uri, fields=diff, before=before)
+        )
+        plan.outcome = Outcome(Phase.PROGRESSING, "Updating", f"updating {IDP} {want['name']}")
+    return plan
+
+
+def plan_group(
+    name: str,
+    owner: Owner,
+    idp_uri: str,
+    observed: Iterable[IdentityProviderGroup],
+    *,
+    recorded: Iterable[str] = (),
+) -> Plan:
+    """One group per identity provider: what rooms and devices point at."""
+    want: dict[str, object] = {
+        "name": name,
+        "description": owner.describe(None),
+        "identity_provider": [idp_uri],
+    }
+    found = find_owned(observed, owner, recorded=recorded, name=name)
+    if found.obj is None:
+        if found.foreign is not None:
+            return Plan(outcome=foreign_outcome(GROUP, name, found.foreign.resource_uri))
+        return Plan(
+            [Change("create", GROUP, name, fields=want)],
+            Outcome(Phase.PROGRESSING, "Creating", f"creating {GROUP} {name}"),
+        )
+    current = found.obj
+    diff = field_differences(want, current)
+    plan = Plan(owned=[current.resource_uri])
+    if diff:
+        plan.changes.append(
+            Change(
+                "update",
+                GROUP,
+                name,
+                uri=current.resource_uri,
+                fields=diff,
+                before=observed_values(diff, current),
+            )
+        )
+        plan.outcome = Outcome(Phase.PROGRESSING, "Updating", f"updating {GROUP} {name}")
+    return plan

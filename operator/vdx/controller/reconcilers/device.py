@@ -1,0 +1,135 @@
+"""Device: a registration alias with credentials from a Secret, protocols and optional SSO."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from vdx.api.common import DeletionPolicy, ManagementPolicy
+from vdx.api.device import Device
+from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.ownership import without_marker
+from vdx.controller.plan import Change
+from vdx.controller.planners.common import find_owned, observe_only
+from vdx.controller.planners.device import credentials_from_secret, desired_fields, plan_device
+from vdx.controller.planners.rooms import alias_domain, in_domains
+from vdx.controller.reconcilers import lookups
+from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
+from vdx.controller.reconcilers.quota import check_quota
+from vdx.pexip.resources import DEVICE, REGISTRATION
+
+if TYPE_CHECKING:
+    from vdx.controller.runtime import Runtime
+
+
+async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+    device = parse(Device, body)
+    namespace = str(device.namespace)
+    owner = owner_of_body(body)
+    tenant = await lookups.tenant_of_namespace(rt, namespace)
+    if not in_domains(alias_domain(device.spec.alias) or "", tenant.spec.domains):
+        raise Stop(
+            Phase.STALLED,
+            "AliasOutsideDomains",
+            f"spec.alias {device.spec.alias} lies outside Tenant {tenant.name}'s domains "
+            f"({', '.join(tenant.spec.domains)}); use an alias in one of them",
+        )
+    platform = lookups.connected_platform(rt, tenant)
+    recorded = lookups.recorded_uris(body, DEVICE.name)
+    if not recorded:
+        await check_quota(rt, body, "devices", tenant.spec.quotas.max_devices, "maxDevices")
+    data, version = await lookups.secret(
+        rt, body, namespace, device.spec.credentials_secret_ref.name, "device credentials"
+    )
+    credentials = credentials_from_secret(device.spec, data)
+    if isinstance(credentials, str):
+        raise Stop(Phase.STALLED, "SecretIncomplete", credentials)
+    sso_group = None
+    if device.spec.sso is not None:
+        sso_group = await lookups.identity_provider_group(
+            rt, namespace, device.spec.sso.identity_provider_ref.name, f"Device {device.name}"
+        )
+    sent_version = (body.get("status") or {}).get("secretResourceVersion")
+    secret_changed = sent_version != version
+    want = desired_fields(device.spec, owner, tenant.name, credentials, sso_group)
+    observing = device.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
+    drift = not lookups.spec_changed(body)
+    events = []
+    adopt = lookups.adopt_uri(body)
+    for _ in range(3):
+        plan = plan_device(
+            want,
+            credentials.password,
+            owner,
+            await platform.cache.objects(DEVICE),
+            recorded=recorded,
+            adopt=adopt,
+            secret_changed=secret_changed,
+        )
+        if observing:
+            plan = observe_only(plan, DEVICE.name)
+        if not plan.changes:
+            break
+        for change in plan.changes:
+            obj = await apply_change(platform, change)
+            recorded = [obj.resource_uri]
+            is_drift = drift and change.action == "update" and set(change.fields) != {"password"}
+            events.append(change_event(change, platform.name, is_drift))
+            if is_drift:
+                rt.metrics.drift_corrections.labels("Device", DEVICE.name).inc()
+            secret_changed = False
+    else:
+        raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
+    recorded = plan.owned or recorded
+    outcome = plan.outcome
+    registration = await platform.cache.objects(REGISTRATION)
+    if outcome.phase is Phase.READY and registration and not registration[0].enable:
+        # Pexip holds the device, but nothing can register: say so; the setting is MedCom's.
+        outcome = Outcome(
+            Phase.READY,
+            outcome.reason,
+            f"{outcome.message}; note: registration is switched off on platform {platform.name} "
+            "(registration.enable), so the device cannot register until MedCom's engineers switch it on",
+        )
+    status = {
+        "pexipObjects": [
+            {"resource": DEVICE.name, "resourceUri": uri, "name": device.spec.alias} for uri in recorded
+        ],
+        "device": recorded[0] if recorded else None,
+        "secretResourceVersion": sent_version if secret_changed else version,
+    }
+    return Reconciled(outcome, status=status, events=events, platform=platform.name)
+
+
+async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+    device = parse(Device, body)
+    if device.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        return
+    tenant = await rt.tenant_for_namespace(str(device.namespace))
+    if tenant is None:
+        return
+    platform = lookups.connected_platform(rt, tenant)
+    found = find_owned(
+        await platform.cache.objects(DEVICE),
+        owner_of_body(body),
+        recorded=lookups.recorded_uris(body, DEVICE.name),
+        adopt=lookups.adopt_uri(body),
+    )
+    if found.obj is None:
+        return
+    if device.spec.deletion_policy is DeletionPolicy.DELETE:
+        change = Change("delete", DEVICE.name, found.obj.alias, uri=found.obj.resource_uri)
+    else:
+        change = Change(
+            "update",
+            DEVICE.name,
+            found.obj.alias,
+            uri=found.obj.resource_uri,
+            fields={"description": without_marker(found.obj.description)},
+        )
+    await apply_change(platform, change)
+    await rt.kube.event(
+        body,
+        type_="Normal",
+        reason="Finalized",
+        message=f"{change.describe()} ({device.spec.deletion_policy.value})",
+    )

@@ -1,0 +1,250 @@
+"""IdentityProvider: the SAML identity provider, its group, and the attributes it names."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from vdx.api.common import DeletionPolicy, ManagementPolicy
+from vdx.api.identity import IdentityProvider
+from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.ownership import owner_of, without_marker
+from vdx.controller.plan import Change
+from vdx.controller.planners.common import find_owned, observe_only
+from vdx.controller.planners.identity import (
+    acs_urls,
+    desired_idp,
+    idp_uuid,
+    plan_attributes,
+    plan_group,
+    plan_idp,
+    service_entity_id,
+    signing_certificate,
+)
+from vdx.controller.planners.rooms import in_domains
+from vdx.controller.reconcilers import lookups
+from vdx.controller.reconcilers.base import (
+    Event,
+    Reconciled,
+    Stop,
+    apply_change,
+    change_event,
+    owner_of_body,
+    parse,
+)
+from vdx.pexip.resources import IDENTITY_PROVIDER, IDENTITY_PROVIDER_ATTRIBUTE, IDENTITY_PROVIDER_GROUP
+
+if TYPE_CHECKING:
+    from vdx.controller.runtime import Runtime
+
+USERS = (("meetingrooms", "MeetingRoom"), ("devices", "Device"))
+
+
+async def web_app_domains(rt: Runtime, idp: IdentityProvider, tenant_domains: list[str]) -> list[str]:
+    namespace = str(idp.namespace)
+    if idp.spec.web_app_domains:
+        outside = [d for d in idp.spec.web_app_domains if not in_domains(d, tenant_domains)]
+        if outside:
+            raise Stop(
+                Phase.STALLED,
+                "DomainNotOwned",
+                f"spec.webAppDomains names {', '.join(outside)}, outside the tenant's domains "
+                f"({', '.join(tenant_domains)}); use the tenant's own web app domains",
+            )
+        return list(idp.spec.web_app_domains)
+    found = sorted(
+        str(d["spec"]["fqdn"])
+        for d in await rt.kube.list_namespaced("domains", namespace)
+        if "WebApp" in ((d.get("spec") or {}).get("uses") or [])
+        and not d["metadata"].get("deletionTimestamp")
+    )
+    if not found:
+        raise Stop(
+            Phase.STALLED,
+            "NoWebAppDomain",
+            f"namespace {namespace} has no Domain used for WebApp, so Pexip has no address to receive "
+            "sign-ins on; add one, or list the domains in spec.webAppDomains",
+        )
+    return found[:10]
+
+
+async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+    idp = parse(IdentityProvider, body)
+    namespace = str(idp.namespace)
+    owner = owner_of_body(body)
+    tenant = await lookups.tenant_of_namespace(rt, namespace)
+    platform = lookups.connected_platform(rt, tenant)
+    text, _ = await lookups.file_text(
+        rt, body, namespace, idp.spec.token_signing_certificate, "token-signing certificate"
+    )
+    source = "spec.tokenSigningCertificate"
+    certificate = signing_certificate(text, source)
+    if isinstance(certificate, str):
+        raise Stop(Phase.STALLED, "InvalidCertificate", certificate)
+    domains = await web_app_domains(rt, idp, tenant.spec.domains)
+    idp_id = idp_uuid(platform.name, namespace, idp.name)
+    observing = idp.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
+    drift = not lookups.spec_changed(body)
+    events: list[Event] = []
+
+    attributes = plan_attributes(idp.spec, owner, await platform.cache.objects(IDENTITY_PROVIDER_ATTRIBUTE))
+    attribute_uris = dict(attributes.existing)
+    if attributes.creates and observing:
+        raise Stop(
+            Phase.STALLED,
+            "DriftObserved",
+            "managementPolicy is ObserveOnly and Pexip lacks the attributes "
+            + ", ".join(c.label for c in attributes.creates),
+        )
+    for change in attributes.creates:
+        created = await apply_change(platform, change)
+        attribute_uris[change.label] = created.resource_uri
+        events.append(change_event(change, platform.name, False))
+
+    want = desired_idp(idp.spec, owner, idp_id, domains, certificate, attribute_uris.values())
+    plan = plan_idp(
+        want,
+        owner,
+        await platform.cache.objects(IDENTITY_PROVIDER),
+        recorded=lookups.recorded_uris(body, IDENTITY_PROVIDER.name),
+        adopt=lookups.adopt_uri(body),
+    )
+    if observing:
+        plan = observe_only(plan, IDENTITY_PROVIDER.name)
+    if plan.outcome.phase is Phase.STALLED and not plan.changes:
+        return Reconciled(plan.outcome, platform=platform.name)
+    idp_uri = plan.owned[0] if plan.owned else None
+    for change in plan.changes:
+        obj = await apply_change(platform, change)
+        idp_uri = obj.resource_uri
+        is_drift = drift and change.action == "update"
+        events.append(change_event(change, platform.name, is_drift))
+        if is_drift:
+            rt.metrics.drift_corrections.labels("IdentityProvider", IDENTITY_PROVIDER.name).inc()
+    if idp_uri is None:
+        return Reconciled(plan.outcome, platform=platform.name)
+
+    group_plan = plan_group(
+        idp.spec.display_name,
+        owner,
+        idp_uri,
+        await platform.cache.objects(IDENTITY_PROVIDER_GROUP),
+        recorded=lookups.recorded_uris(body, IDENTITY_PROVIDER_GROUP.name),
+    )
+    if observing:
+        group_plan = observe_only(group_plan, IDENTITY_PROVIDER_GROUP.name)
+    if group_plan.outcome.phase is Phase.STALLED and not group_plan.changes:
+        return Reconciled(group_plan.outcome, platform=platform.name)
+    group_uri = group_plan.owned[0] if group_plan.owned else None
+    for change in group_plan.changes:
+        obj = await apply_change(platform, change)
+        group_uri = obj.resource_uri
+        events.append(change_event(change, platform.name, drift and change.action == "update"))
+
+    urls = acs_urls(domains, idp_id)
+    status = {
+        "pexipObjects": [
+            {"resource": IDENTITY_PROVIDER.name, "resourceUri": idp_uri, "name": idp.spec.display_name},
+            *(
+                [
+                    {
+                        "resource": IDENTITY_PROVIDER_GROUP.name,
+                        "resourceUri": group_uri,
+                        "name": idp.spec.display_name,
+                    }
+                ]
+                if group_uri
+                else []
+            ),
+        ],
+        "uuid": idp_id,
+        "serviceEntityId": service_entity_id(domains),
+        "assertionConsumerServiceUrls": urls,
+        "group": group_uri,
+        "certificateNotAfter": certificate.not_after.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "certificateFingerprintSha256": certificate.fingerprint_sha256,
+    }
+    if observing:
+        outcome = group_plan.outcome if group_plan.outcome.phase is not Phase.READY else plan.outcome
+    elif plan.changes or group_plan.changes:
+        outcome = Outcome(Phase.READY, "Available", f"identity provider applied; {len(urls)} ACS URLs")
+    else:
+        outcome = Outcome(Phase.READY, "Available", f"identity provider in line; {len(urls)} ACS URLs")
+    rt.wake_users(namespace)
+    return Reconciled(outcome, status=status, events=events, platform=platform.name)
+
+
+async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+    """Wait for the rooms and devices that sign in with it, then remove group, provider, attributes."""
+    idp = parse(IdentityProvider, body)
+    namespace = str(idp.namespace)
+    users = [
+        f"{kind} {o['metadata']['name']}"
+        for plural, kind in USERS
+        for o in await rt.kube.list_namespaced(plural, namespace)
+        if idp.name in _referenced_idps(o)
+    ]
+    if users:
+        raise Stop(
+            Phase.FAILED,
+            "InUse",
+            f"waiting for {len(users)} resources that sign in with it to stop: "
+            + ", ".join(sorted(users)[:5]),
+        )
+    if idp.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        return
+    tenant = await rt.tenant_for_namespace(namespace)
+    if tenant is None:
+        return
+    platform = lookups.connected_platform(rt, tenant)
+    owner = owner_of_body(body)
+    deleting = idp.spec.deletion_policy is DeletionPolicy.DELETE
+    done: list[str] = []
+    for kind in (IDENTITY_PROVIDER_GROUP, IDENTITY_PROVIDER):
+        found = find_owned(
+            await platform.cache.objects(kind), owner, recorded=lookups.recorded_uris(body, kind.name)
+        )
+        if found.obj is None:
+            continue
+        if deleting:
+            change = Change("delete", kind.name, found.obj.name, uri=found.obj.resource_uri)
+        else:
+            change = Change(
+                "update",
+                kind.name,
+                found.obj.name,
+                uri=found.obj.resource_uri,
+                fields={"description": without_marker(found.obj.description)},
+            )
+        await apply_change(platform, change)
+        done.append(change.describe())
+    if deleting:
+        still_used = {
+            a.resource_uri for p in await platform.cache.objects(IDENTITY_PROVIDER) for a in p.attributes
+        }
+        for attribute in await platform.cache.objects(IDENTITY_PROVIDER_ATTRIBUTE):
+            if owner_of(attribute.description) == owner and attribute.resource_uri not in still_used:
+                change = Change(
+                    "delete", IDENTITY_PROVIDER_ATTRIBUTE.name, attribute.name, uri=attribute.resource_uri
+                )
+                await apply_change(platform, change)
+                done.append(change.describe())
+    if done:
+        await rt.kube.event(
+            body,
+            type_="Normal",
+            reason="Finalized",
+            message="; ".join(done) + f" ({idp.spec.deletion_policy.value})",
+        )
+
+
+def _referenced_idps(body: dict[str, Any]) -> set[str]:
+    spec = body.get("spec") or {}
+    names = set()
+    auth = spec.get("authentication") or {}
+    for key in ("hostIdentityProviderRef", "guestIdentityProviderRef"):
+        if (auth.get(key) or {}).get("name"):
+            names.add(str(auth[key]["name"]))
+    sso = spec.get("sso") or {}
+    if (sso.get("identityProviderRef") or {}).get("name"):
+        names.add(str(sso["identityProviderRef"]["name"]))
+    return names

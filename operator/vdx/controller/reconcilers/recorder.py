@@ -1,0 +1,73 @@
+"""Recorder: owns nothing in Pexip; it checks its stream key and tells which rooms record to it.
+
+The recording participants belong to the rooms that opt in. A change here (new key, new label)
+wakes those rooms, so every recording participant follows the Recorder.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from vdx.api.recorder import Recorder
+from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.reconcilers import lookups
+from vdx.controller.reconcilers.base import Reconciled, Stop, parse
+from vdx.recording.urls import StreamKeyError, check_stream_key
+
+if TYPE_CHECKING:
+    from vdx.controller.runtime import Runtime
+
+
+def _users(rt: Runtime, namespace: str, name: str) -> list[str]:
+    return sorted(
+        key[2]
+        for key, body in rt.known.items()
+        if key[0] == "MeetingRoom"
+        and key[1] == namespace
+        and ((body.get("spec") or {}).get("recorderRef") or {}).get("name") == name
+    )
+
+
+async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+    recorder = parse(Recorder, body)
+    namespace = str(recorder.namespace)
+    tenant = await lookups.tenant_of_namespace(rt, namespace)
+    selector = recorder.spec.stream_key_secret_ref
+    data, version = await lookups.secret(rt, body, namespace, selector.name, "recorder stream key")
+    try:
+        check_stream_key(data.get(selector.key, "").strip())
+    except StreamKeyError as exc:
+        raise Stop(
+            Phase.STALLED, "InvalidStreamKey", f"Secret {selector.name} key {selector.key}: {exc}"
+        ) from None
+    rooms = _users(rt, namespace, recorder.name)
+    if lookups.spec_changed(body):
+        # Rooms read the stream key Secret themselves (and are woken by it); spec changes reach
+        # them only through here.
+        rt.wake_users(namespace, kinds=("MeetingRoom",), only_unready=False)
+    if tenant.spec.recording.enabled:
+        message = f"recorder ready; {len(rooms)} meeting rooms record to it"
+    else:
+        message = (
+            f"recorder ready, but Tenant {tenant.name} has not enabled recording (spec.recording.enabled), "
+            "so no room records to it yet"
+        )
+    status = {"rooms": rooms, "secretResourceVersion": version}
+    return Reconciled(Outcome(Phase.READY, "Available", message), status=status)
+
+
+async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+    recorder = parse(Recorder, body)
+    namespace = str(recorder.namespace)
+    users = [
+        o["metadata"]["name"]
+        for o in await rt.kube.list_namespaced("meetingrooms", namespace)
+        if ((o.get("spec") or {}).get("recorderRef") or {}).get("name") == recorder.name
+    ]
+    if users:
+        raise Stop(
+            Phase.FAILED,
+            "InUse",
+            f"waiting for {len(users)} meeting rooms to stop recording to it (remove their recorderRef): "
+            + ", ".join(sorted(users)[:5]),
+        )
