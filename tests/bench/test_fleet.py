@@ -6,7 +6,7 @@ from collections import Counter
 
 from vdx.api.loader import load_text
 from vdx.bench.fleet import minimum_cold_start_writes, national_fleet
-from vdx.bench.measure import apiserver_requests, percentile
+from vdx.bench.measure import apiserver_requests, load_average, minimum_seconds, percentile
 from vdx.yamlio import dump_all_yaml
 
 
@@ -49,3 +49,9 @@ def test_measure_helpers() -> None:
     assert apiserver_requests(text) == 15
     assert percentile([1.0], 0.99) == 1.0
     assert percentile([float(n) for n in range(1, 101)], 0.5) == 50.5
+
+
+def test_time_yardstick_and_load() -> None:
+    # 25 853 requests at 20 ms with 5 in flight: the 103 s the full-scale time target is measured by.
+    assert round(minimum_seconds(25_853, 20.0, 5)) == 103
+    assert len(load_average()) == 3

@@ -459,3 +459,43 @@ async def test_in_process_transport(sim: Simulator) -> None:
         conf = await pexip.create(CONFERENCE, {"name": "in-process"})
         assert conf.name == "in-process"
         assert fresh.accounting.count("POST", "configuration/conference") == 1
+
+
+# ---------------------------------------------------------------- writes without read-back
+async def test_post_and_patch_write_without_reading_back(client: PexipClient, sim: Simulator) -> None:
+    sim.accounting.reset()
+    created = await client.post(TURN_SERVER, {"name": "no-read-back", "address": "turn.vdx.rm.dk"})
+    assert created.found is None
+    assert created.uri == TURN_SERVER.uri(created.object_id)
+    await client.patch(TURN_SERVER, created.object_id, {"port": 5349})
+    assert sim.accounting.count("GET") == 0
+    assert sim.accounting.count("POST") == sim.accounting.count("PATCH") == 1
+    stored = await client.get(TURN_SERVER, created.object_id)
+    assert stored.resource_uri == created.uri
+    assert stored.port == 5349
+
+
+async def test_post_with_an_unknown_outcome_returns_what_the_lookup_found(
+    client: PexipClient, sim: Simulator
+) -> None:
+    sim.set_faults(FaultConfig(drop_response_after_commit=1.0, methods=["POST"]))
+    created = await client.post(CONFERENCE, {"name": "lost-answer"})
+    sim.set_faults(FaultConfig())
+    assert created.found is not None
+    assert created.found.name == "lost-answer"
+    assert created.uri == created.found.resource_uri
+    assert sim.accounting.count("POST", "configuration/conference") == 1
+
+
+async def test_list_pages_can_be_decoded_with_an_object_hook(client: PexipClient) -> None:
+    await client.post(TURN_SERVER, {"name": "hooked", "address": "turn.vdx.rm.dk"})
+    seen: list[str] = []
+
+    def hook(obj: dict[str, Any]) -> dict[str, Any]:
+        seen.extend(k for k in obj if k == "address")
+        return {**obj, "hooked": True}
+
+    found = [o async for o in client.iter_raw(TURN_SERVER.path, object_hook=hook)]
+    assert [o["name"] for o in found] == ["hooked"]
+    assert found[0]["hooked"] is True
+    assert seen == ["address"]

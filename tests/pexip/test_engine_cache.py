@@ -45,3 +45,43 @@ def test_unchanged_unique_value_is_not_rechecked_but_a_changed_one_is() -> None:
         engine.update("conference", first, {"name": "two"}, {})
     assert refused.value.status == 400
     assert "already exists" in str(refused.value.body)
+
+
+def test_unique_index_follows_renames_deletes_and_case_folding() -> None:
+    sim = Simulator()
+    engine = sim.engine
+    first = engine.create("conference", {"name": "one", "aliases": [{"alias": "A@vdx.rm.dk"}]}, {})
+    with pytest.raises(ApiError):
+        engine.create("conference", {"name": "one"}, {})
+    with pytest.raises(ApiError):  # aliases are unique without regard to case
+        engine.create("conference", {"name": "two", "aliases": [{"alias": "a@VDX.rm.dk"}]}, {})
+    engine.update("conference", first, {"name": "renamed"}, {})
+    second = engine.create("conference", {"name": "one"}, {})  # the old name is free again
+    with pytest.raises(ApiError):
+        engine.update("conference", second, {"name": "renamed"}, {})
+    engine.delete("conference", first)  # its alias goes with it
+    engine.create("conference", {"name": "renamed", "aliases": [{"alias": "a@vdx.rm.dk"}]}, {})
+
+
+def test_unique_index_sees_rows_inserted_directly() -> None:
+    sim = Simulator()
+    engine = sim.engine
+    engine.create("turn_server", {"name": "t1", "address": "a"}, {})
+    engine.insert("turn_server", {"name": "t2", "address": "a"})
+    with pytest.raises(ApiError):
+        engine.create("turn_server", {"name": "t2", "address": "a"}, {})
+
+
+def test_a_new_object_links_exactly_the_rows_it_names() -> None:
+    sim = Simulator()
+    engine = sim.engine
+    rooms = [engine.create("conference", {"name": f"r{n}"}, {}) for n in range(3)]
+    uri = "/api/admin/configuration/v1/conference/{}/"
+    engine.insert("ivr_theme", {"name": "old"})
+    old = next(i for i, r in engine.tables["ivr_theme"].items() if r["name"] == "old")
+    engine.update("conference", rooms[2], {"ivr_theme": f"/api/admin/configuration/v1/ivr_theme/{old}/"}, {})
+    theme = engine.create("ivr_theme", {"name": "new", "conference": [uri.format(rooms[0])]}, {})
+    themes = {rid: engine.tables["conference"][rid]["ivr_theme"] for rid in rooms}
+    assert themes == {rooms[0]: theme, rooms[1]: None, rooms[2]: old}
+    rendered = engine.get("ivr_theme", theme)
+    assert rendered["conference"] == [uri.format(rooms[0])]

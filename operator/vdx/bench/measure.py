@@ -46,3 +46,15 @@ def percentile(values: list[float], fraction: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[round(fraction * 100) - 1]
+
+
+def minimum_seconds(requests: int, latency_ms: float, in_flight: int) -> float:
+    """How long `requests` take at the simulator's mean latency with `in_flight` always busy: the
+    time target's yardstick (no dependency waits, no CPU cost anywhere)."""
+    return requests * latency_ms / 1000 / in_flight
+
+
+def load_average() -> list[float]:
+    """The machine's 1, 5 and 15 minute load averages: time figures mean little without them on a
+    machine shared with other work (request counts and memory do not depend on them)."""
+    return [round(x, 2) for x in os.getloadavg()]

@@ -29,7 +29,14 @@ from kubernetes import client
 
 from vdx.api.meta import API_GROUP, API_VERSION
 from vdx.bench.fleet import Fleet, minimum_cold_start_writes, national_fleet
-from vdx.bench.measure import ProcessSample, apiserver_requests, percentile, sample_process
+from vdx.bench.measure import (
+    ProcessSample,
+    apiserver_requests,
+    load_average,
+    minimum_seconds,
+    percentile,
+    sample_process,
+)
 from vdx.controller.runtime import PLURALS
 from vdx.controlplane.server import ControlPlane
 from vdx.pexip.simulator import FaultConfig, Latency, RunningServer, Simulator, SimulatorConfig, serve
@@ -61,6 +68,8 @@ class ScenarioResult:
     operator_cpu_seconds: float
     operator_peak_rss_mib: float
     notes: dict[str, Any] = field(default_factory=dict)
+    # 1/5/15 minute load averages at the start and at the end of the scenario.
+    load_average: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float | None:
@@ -184,6 +193,7 @@ class Bench:
         k8s_before = self.k8s_requests()
         cpu_before = self.operator_sample().cpu_seconds
         pid_before = self.operator.pid if self.operator else None
+        load_before = load_average()
         started = time.monotonic()
         notes = body()
         wall = time.monotonic() - started
@@ -199,6 +209,7 @@ class Bench:
             operator_cpu_seconds=round(sample.cpu_seconds - cpu_before, 2),
             operator_peak_rss_mib=round(sample.peak_rss_mib, 1),
             notes=notes,
+            load_average={"start": load_before, "end": load_average()},
         )
         self.say(f"      {name}: {format_result(result)}")
         return result
@@ -207,9 +218,15 @@ class Bench:
 def format_result(r: ScenarioResult) -> str:
     pexip = ", ".join(f"{m} {n}" for m, n in sorted(r.pexip_requests.items())) or "none"
     ratio = f", {r.ratio:.2f}x the minimum {r.minimum_requests}" if r.ratio is not None else ""
+    timing = ""
+    if "time_ratio" in r.notes:
+        timing = (
+            f" (converged in {r.notes['time_ratio']:.2f}x the {r.notes['minimum_seconds']:.0f} s minimum)"
+        )
+    load = f"; load {r.load_average['end'][0]:.1f}" if r.load_average else ""
     return (
-        f"{r.wall_seconds:.1f} s; Pexip {pexip}{ratio}; Kubernetes {r.kubernetes_requests} requests; "
-        f"operator {r.operator_cpu_seconds:.1f} CPU s, peak RSS {r.operator_peak_rss_mib:.0f} MiB"
+        f"{r.wall_seconds:.1f} s{timing}; Pexip {pexip}{ratio}; Kubernetes {r.kubernetes_requests} requests; "
+        f"operator {r.operator_cpu_seconds:.1f} CPU s, peak RSS {r.operator_peak_rss_mib:.0f} MiB{load}"
     )
 
 
@@ -309,7 +326,9 @@ def bench_environment(scale: float, latency_ms: float, resync_seconds: int, say:
         f"[setup] fleet at scale {scale}: {len(fleet.tenants)} tenants, {len(fleet.domains)} domains, "
         f"{fleet.count('CviBranding')} brandings, {len(fleet.rooms)} rooms, {len(fleet.devices)} devices"
     )
+    seeding = time.monotonic()
     seed_simulator(simulator, fleet)
+    say(f"[setup] simulator seeded in {time.monotonic() - seeding:.0f} s")
     with running_control_plane(build=True) as plane, plane.api_client() as api, serve(simulator) as sim:
         client.CoreV1Api(api).create_namespace(
             client.V1Namespace(metadata=client.V1ObjectMeta(name=NAMESPACE))
@@ -338,8 +357,11 @@ def run_benchmark(scale: float, latency_ms: float, scenarios: list[str], say: Sa
             driver_calls["cold-start"] = apply_fleet(bench.api, fleet, bench.sim)
             seconds = bench.wait_converged(timeout=3600)
             writes = minimum_cold_start_writes(fleet)
+            least = minimum_seconds(sum(writes.values()) + bench.list_pages(), latency_ms, 5)
             return {
                 "converged_seconds": round(seconds, 1),
+                "minimum_seconds": round(least, 1),
+                "time_ratio": round(seconds / least, 2),
                 "driver_kubernetes_requests": driver_calls["cold-start"],
                 "minimum_writes": writes,
             }
@@ -394,8 +416,11 @@ def _memory_gib() -> float:
 
 def _steady(bench: Bench, resync: int) -> dict[str, Any]:
     time.sleep(resync * 1.15)  # one full resync period (jittered by up to 10%)
-    writes = sum(n for m, n in bench.pexip_counts().items() if m != "GET")
-    return {"writes": writes, "period_seconds": round(resync * 1.15, 1)}
+    writes = [
+        f"{e.method} {e.path}" for e in list(bench.sim.simulator.accounting.entries) if e.method != "GET"
+    ]
+    # The writes themselves, so a figure above zero says what was written.
+    return {"writes": len(writes), "period_seconds": round(resync * 1.15, 1), "written": writes[:20]}
 
 
 def _first_write_after(bench: Bench, since: float, path_part: str, method: str) -> float | None:

@@ -9,13 +9,16 @@ import sys
 import click
 from kubernetes import client, config
 
-from vdx.controller.run import OperatorOptions, run_operator
+from vdx.controller.memory import limit_malloc_arenas
+from vdx.controller.run import KUBE_CALLS_IN_FLIGHT, OperatorOptions, run_operator
 from vdx.controller.runtime import RuntimeSettings
 
 
 def api_client(kubeconfig: str | None) -> client.ApiClient:
     """In-cluster when running in a pod; otherwise the given kubeconfig or $KUBECONFIG."""
     configuration = client.Configuration()
+    # One pooled connection per executor thread, else each call beyond the pool opens a new TLS one.
+    configuration.connection_pool_maxsize = KUBE_CALLS_IN_FLIGHT
     if kubeconfig is None:
         try:
             config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
@@ -59,6 +62,7 @@ def run(
     log_level: str,
 ) -> None:
     """Reconcile vdx.medcom.dk resources against Pexip until stopped (SIGTERM/Ctrl-C)."""
+    limit_malloc_arenas()  # before any worker thread exists
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     options = OperatorOptions(
         namespace=namespace,

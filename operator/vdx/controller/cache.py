@@ -3,19 +3,35 @@
 Filled by paginated lists (one per resource type, on first use and at each resync) and kept current
 by the operator's own writes. A reconcile reads only from here, so the cost of steady state is one
 list per type per resync interval, whatever the number of resources.
+
+Objects are held as slim projections (`vdx.controller.observed`), and a resync replaces them one by
+one as its pages arrive instead of building a second full copy beside the first. Writes are folded
+in from what was sent (no read-back); the resync that follows corrects anything a fold got wrong.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from vdx.controller import observed
 from vdx.pexip.client import PexipClient
 from vdx.pexip.models import PexipModel
 from vdx.pexip.resources import Kind
 
 M = TypeVar("M", bound=PexipModel)
+T = TypeVar("T")
+NEVER = float("-inf")
+
+
+def kind_label_of(uri: str) -> str | None:
+    """`configuration/conference` for `/api/admin/configuration/v1/conference/12/`."""
+    parts = [p for p in uri.split("/") if p]
+    if len(parts) < 5 or parts[0] != "api" or parts[1] != "admin":
+        return None
+    return f"{parts[2]}/{parts[4]}"
 
 
 class PexipCache:
@@ -25,6 +41,14 @@ class PexipCache:
         self._listed_at: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._kinds: dict[str, Kind[Any]] = {}
+        # URI -> when the operator last wrote it; a list that started before then is older news.
+        self._written_at: dict[str, float] = {}
+        # Per type: a counter that moves whenever an object of it changes, and what was derived
+        # from its objects at which count (see `derived`).
+        self._generation: dict[str, int] = {}
+        self._decoder = observed.Decoder()
+        self._write_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._derived: dict[tuple[str, str], tuple[int, Any]] = {}
 
     def _lock(self, kind: Kind[Any]) -> asyncio.Lock:
         return self._locks.setdefault(kind.label, asyncio.Lock())
@@ -38,10 +62,32 @@ class PexipCache:
         return [obj for obj in self._objects[kind.label].values() if isinstance(obj, kind.model)]
 
     async def _fill(self, kind: Kind[Any]) -> None:
-        listed = await self._client.list(kind)
-        self._objects[kind.label] = {obj.resource_uri: obj for obj in listed}
+        """List `kind` into the cache page by page, replacing objects in place.
+
+        Objects the operator wrote after the list began keep the operator's copy (the page may
+        predate the write); objects the list no longer shows are dropped at the end.
+        """
+        started = time.monotonic()
+        # A first listing is published only when complete: readers never see half a type.
+        table = self._objects.get(kind.label, {})
+        seen: set[str] = set()
+        pages = self._client.iter_raw(kind.path, label=kind.label, object_hook=self._decoder)
+        async for raw in pages:
+            obj = observed.observe(kind.model, raw)
+            seen.add(obj.resource_uri)
+            if self._written_at.get(obj.resource_uri, NEVER) < started:
+                table[obj.resource_uri] = obj
+                self._changed(kind.label)
+        for uri in [u for u in table if u not in seen and self._written_at.get(u, NEVER) < started]:
+            del table[uri]
+            self._changed(kind.label)
+        self._objects[kind.label] = table
         self._listed_at[kind.label] = time.monotonic()
         self._kinds[kind.label] = kind
+        for uri in [
+            u for u, at in self._written_at.items() if at < started and kind_label_of(u) == kind.label
+        ]:
+            del self._written_at[uri]
 
     async def relist(self, kind: Kind[Any]) -> None:
         """List one type again now: after a write whose outcome the operator may have missed (a
@@ -56,14 +102,64 @@ class PexipCache:
             async with self._lock(kind):
                 await self._fill(kind)
 
+    def _changed(self, label: str) -> None:
+        self._generation[label] = self._generation.get(label, 0) + 1
+
+    def derived(self, kind: Kind[M], name: str, build: Callable[[list[M]], T]) -> T:
+        """`build` over the objects of `kind` (already listed), computed again only after one of
+        them changed: one index of 25 000 rooms shared by every Tenant's reconcile instead of
+        every Tenant scanning all rooms."""
+        generation = self._generation.get(kind.label, 0)
+        found = self._derived.get((kind.label, name))
+        if found is not None and found[0] == generation:
+            value: T = found[1]
+            return value
+        objects = [o for o in self._objects.get(kind.label, {}).values() if isinstance(o, kind.model)]
+        value = build(objects)
+        self._derived[(kind.label, name)] = (generation, value)
+        return value
+
+    def write_lock(self, kind: Kind[Any], name: str) -> asyncio.Lock:
+        """One lock per shared object that several resources read, modify and write back (Pexip
+        replaces to-many lists whole): held from reading the copy to folding the write in, the
+        second writer plans on the first one's result instead of overwriting it."""
+        return self._write_locks.setdefault((kind.label, name), asyncio.Lock())
+
+    def find(self, uri: str) -> PexipModel | None:
+        """The operator's copy of the object at `uri`, of any type already listed."""
+        label = kind_label_of(uri)
+        return self._objects.get(label, {}).get(uri) if label is not None else None
+
     def put(self, kind: Kind[Any], obj: PexipModel) -> None:
         """Record a write; only for listed types, so a partial set never passes for a full listing."""
         objects = self._objects.get(kind.label)
-        if objects is not None:
-            objects[obj.resource_uri] = obj
+        if objects is None:
+            return
+        objects[obj.resource_uri] = observed.compact(observed.slim(obj))
+        self._written_at[obj.resource_uri] = time.monotonic()
+        self._changed(kind.label)
 
     def remove(self, kind: Kind[Any], uri: str) -> None:
         self._objects.get(kind.label, {}).pop(uri, None)
+        self._written_at[uri] = time.monotonic()
+        self._changed(kind.label)
+
+    def updated(self, kind: Kind[M], uri: str, payload: Mapping[str, Any]) -> M | None:
+        """Fold an accepted PATCH into the copy; None (nothing stored) when it cannot be folded."""
+        previous = self._objects.get(kind.label, {}).get(uri)
+        if previous is None:
+            return None
+        obj = observed.fold_update(kind, previous, payload, self.find)
+        if obj is not None:
+            self.put(kind, obj)
+        return obj
+
+    def created(self, kind: Kind[M], uri: str, object_id: str, payload: Mapping[str, Any]) -> M | None:
+        """Fold an accepted POST into the cache; None (nothing stored) when it cannot be folded."""
+        obj = observed.fold_create(kind, uri, object_id, payload, self.find)
+        if obj is not None:
+            self.put(kind, obj)
+        return obj
 
     def count(self) -> int:
         return sum(len(objects) for objects in self._objects.values())

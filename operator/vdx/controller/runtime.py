@@ -37,6 +37,7 @@ from vdx.controller.reconcilers import (
     turn,
 )
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
+from vdx.controller.renders import RenderCache
 from vdx.pexip.errors import PexipError
 
 logger = logging.getLogger("vdx.operator")
@@ -126,12 +127,13 @@ class Runtime:
         self._failures: dict[Key, int] = {}
         # (kind, namespace, name) of a Secret or ConfigMap -> the resources that read it.
         self._object_users: dict[tuple[str, str, str], set[Key]] = {}
-        # Last branding rendering per resource, reused while its inputs are unchanged.
-        self.renders: dict[tuple[str, str], tuple[str, Any]] = {}
+        # Branding renderings, reused while their inputs are unchanged (digests always, bytes bounded).
+        self.renders = RenderCache()
         self._turn_users: dict[tuple[str, str], set[str]] = {}
         self._resync_tasks: dict[str, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._claims: tuple[float, list[dict[str, Any]]] | None = None
+        self._claims_lock = asyncio.Lock()
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
         self.reconcile_count = 0
 
@@ -149,9 +151,14 @@ class Runtime:
 
     async def domain_owner(self, platform_name: str, fqdn: str) -> str | None:
         """The tenant whose claim on `fqdn` came first (creation time, then name) on a platform."""
-        now = time.monotonic()
-        if self._claims is None or now - self._claims[0] > 2.0:
-            self._claims = (now, await self.kube.list("tenants"))
+        if self._claims is None or time.monotonic() - self._claims[0] > 2.0:
+            # One listing for every reconcile that finds the claims stale, not one each: with many
+            # Kubernetes calls in flight, a resync at national scale had dozens of copies of every
+            # Tenant in memory at once (150 MiB for a few seconds).
+            async with self._claims_lock:
+                if self._claims is None or time.monotonic() - self._claims[0] > 2.0:
+                    self._claims = (time.monotonic(), await self.kube.list("tenants"))
+        assert self._claims is not None
         claims = [
             (t["metadata"].get("creationTimestamp") or "", t["metadata"]["name"])
             for t in self._claims[1]
@@ -469,6 +476,8 @@ class Runtime:
             if uid:
                 self._finalized.add(str(uid))
         self.known.pop(key, None)
+        if kind == "CviBranding":
+            self.renders.forget((key[1] or "", key[2]))
         if kind == "Tenant":
             self.tenants.pop(key[2], None)
         if kind == "Domain":

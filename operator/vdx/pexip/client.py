@@ -1,8 +1,11 @@
 """Async client for the Pexip Infinity Management API.
 
-Built for a reconciling operator: every write is read back (Pexip answers writes with empty
-bodies), lists follow `meta.next`, and the transport is wrapped in the platform's shared limits
-and a retry policy that never duplicates a create. Nothing here knows about the simulator.
+Built for a reconciling operator: lists follow `meta.next`, and the transport is wrapped in the
+platform's shared limits and a retry policy that never duplicates a create. Pexip answers writes with
+empty bodies, so there are two ways to write: `create`/`update` read the object back (one GET more,
+for callers without a copy of their own), `post`/`patch` only write and say where the object is
+(for the operator, which keeps its own observed copy and re-lists on every resync). Nothing here
+knows about the simulator.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import random
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -102,6 +106,20 @@ def id_from_location(location: str) -> str:
     if not parts:
         raise PexipProtocolError("Location header has no object id")
     return str(parts[-1])
+
+
+@dataclass(frozen=True)
+class Created(Generic[M]):
+    """Where a POST put the new object.
+
+    `uri` is the object's resource URI (from `Location`, in the host-relative form GETs use).
+    `found` is set only when the outcome of the POST was unknown and the lookup found the object:
+    then it is exactly what Pexip holds, and nothing needs to be derived from the payload.
+    """
+
+    uri: str
+    object_id: str
+    found: M | None = None
 
 
 def _ssl_context(verify: bool | str | ssl.SSLContext) -> bool | ssl.SSLContext:
@@ -274,9 +292,11 @@ class PexipClient:
                 raise error
             await self._wait(attempt, error.retry_after, method, label, str(response.status_code))
 
-    def _json(self, response: httpx.Response) -> Any:
+    def _json(
+        self, response: httpx.Response, object_hook: Callable[[dict[str, Any]], Any] | None = None
+    ) -> Any:
         try:
-            return json.loads(response.content)
+            return json.loads(response.content, object_hook=object_hook)
         except (ValueError, UnicodeDecodeError, RecursionError):
             raise PexipProtocolError(
                 f"{response.request.method} {response.request.url.path}: response is not JSON",
@@ -292,15 +312,21 @@ class PexipClient:
         order_by: str | Sequence[str] | None = None,
         page_size: int | None = None,
         label: str = "",
+        object_hook: Callable[[dict[str, Any]], Any] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
-        """Every object of a list endpoint, page by page, following `meta.next`."""
+        """Every object of a list endpoint, page by page, following `meta.next`.
+
+        `object_hook` goes to `json.loads` (it sees every JSON object of a page as it is decoded,
+        innermost first): a caller that keeps only part of each object can drop the rest before a
+        whole page of it exists.
+        """
         url: str | None = path
         params: list[tuple[str, str]] | None = build_params(filters, order_by, page_size or self.page_size)
         seen_pages = 0
         visited: set[str] = set()
         while url is not None:
             response = await self.request("GET", url, label or path, params=params)
-            body = self._json(response)
+            body = self._json(response, object_hook)
             if not isinstance(body, dict) or not isinstance(body.get("objects"), list):
                 raise PexipProtocolError(f"GET {path}: not a list envelope")
             for obj in body["objects"]:
@@ -401,7 +427,21 @@ class PexipClient:
         lookup: Mapping[str, Any] | None = None,
         file: FileUpload | None = None,
     ) -> M:
-        """POST, then read the new object back from `Location`.
+        """POST (see `post`), then read the new object back from `Location`."""
+        created = await self.post(kind, data, lookup=lookup, file=file)
+        if created.found is not None:
+            return created.found
+        return await self.get(kind, created.object_id)
+
+    async def post(
+        self,
+        kind: Kind[M],
+        data: Mapping[str, Any],
+        *,
+        lookup: Mapping[str, Any] | None = None,
+        file: FileUpload | None = None,
+    ) -> Created[M]:
+        """POST without reading back: where the new object is, from `Location`.
 
         When the outcome is unknown (5xx, or the connection broke after sending), the object is
         searched for by `lookup` (default: the kind's unique key) before any retry, so the create
@@ -440,7 +480,8 @@ class PexipClient:
                     location = response.headers.get("Location")
                     if not location:
                         raise PexipProtocolError(f"POST {kind.path}: no Location header", status=201)
-                    return await self.get(kind, id_from_location(location))
+                    object_id = id_from_location(location)
+                    return Created(kind.uri(object_id), object_id)
                 error = self._error(response, "POST", kind.path, payload)
                 if response.status_code not in self.retry.statuses:
                     raise error
@@ -456,7 +497,7 @@ class PexipClient:
             possible, existing = await self._lookup(kind, payload, lookup)
             if existing is not None:
                 logger.info("pexip POST %s: outcome was unknown, found the object already created", kind.path)
-                return existing
+                return Created(existing.resource_uri, str(kind.object_id(existing)), existing)
             if not possible:
                 raise AmbiguousCreateError(
                     f"POST {kind.path}: outcome unknown ({unknown_outcome.message});"
@@ -477,7 +518,20 @@ class PexipClient:
         *,
         file: FileUpload | None = None,
     ) -> M:
-        """PATCH (merge then full re-validation on the server), then read the object back."""
+        """PATCH (see `patch`), then read the object back."""
+        await self.patch(kind, object_id, changes, file=file)
+        return await self.get(kind, object_id)
+
+    async def patch(
+        self,
+        kind: Kind[Any],
+        object_id: int | str,
+        changes: Mapping[str, Any],
+        *,
+        file: FileUpload | None = None,
+    ) -> None:
+        """PATCH without reading back: the server merges `changes` over the object and re-validates
+        the whole, answering 202/204 with no body; a refusal raises, so returning means accepted."""
         payload = dict(changes)
         if file is not None:
             if kind.file_field is None:
@@ -494,7 +548,6 @@ class PexipClient:
             await self.request(
                 "PATCH", kind.uri(object_id), kind.label, json_body=payload, expect=(200, 202, 204)
             )
-        return await self.get(kind, object_id)
 
     async def delete(self, kind: Kind[Any], object_id: int | str, *, missing_ok: bool = True) -> bool:
         """DELETE one object; True if it was deleted, False if it was already gone (`missing_ok`)."""
@@ -543,4 +596,4 @@ def _multipart_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["PexipClient", "build_params", "id_from_location"]
+__all__ = ["Created", "PexipClient", "build_params", "id_from_location"]

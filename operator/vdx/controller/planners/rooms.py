@@ -34,6 +34,25 @@ def in_domains(domain: str, domains: Iterable[str]) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in domains)
 
 
+def rooms_by_alias_domain(conferences: Iterable[Conference]) -> dict[str, list[str]]:
+    """The URIs of the rooms of each alias domain (a room with aliases in two domains is in both)."""
+    index: dict[str, list[str]] = {}
+    for conference in conferences:
+        for domain in {d for d in (alias_domain(a.alias) for a in conference.aliases) if d}:
+            index.setdefault(domain, []).append(conference.resource_uri)
+    return index
+
+
+def rooms_in_domains(index: dict[str, list[str]], domains: list[str]) -> list[str]:
+    """The URIs of the rooms with an alias in `domains` (or below them), each once: the rooms
+    `plan_room_defaults` would find scanning every room, at the cost of the index's domains."""
+    found: dict[str, None] = {}
+    for domain, uris in index.items():
+        if in_domains(domain, domains):
+            found.update(dict.fromkeys(uris))
+    return list(found)
+
+
 @dataclass
 class RoomsPlan:
     changes: list[Change] = field(default_factory=list)

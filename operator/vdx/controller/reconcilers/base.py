@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -10,7 +11,9 @@ from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner
 from vdx.controller.plan import Change
 from vdx.pexip import resources
+from vdx.pexip.client import FileUpload
 from vdx.pexip.errors import PexipError, PexipHTTPError, ValidationError
+from vdx.pexip.models import PexipModel
 
 if TYPE_CHECKING:
     from vdx.controller.platforms import PlatformRuntime
@@ -63,6 +66,7 @@ class Stop(Exception):
 
 
 R = TypeVar("R", bound=Resource)
+M = TypeVar("M", bound=PexipModel)
 
 
 def parse(kind: type[R], body: dict[str, Any]) -> R:
@@ -98,23 +102,61 @@ def change_event(change: Change, platform: str, drift: bool) -> Event:
     return Event("Normal", reason, f"{change.describe()} on platform {platform}")
 
 
-async def apply_change(platform: PlatformRuntime, change: Change) -> Any:
-    """Send one change and keep the cache current; returns the object Pexip now holds."""
-    kind = PEXIP_KINDS[change.resource]
-    client = platform.client
-    if change.action == "create":
-        obj = await client.create(kind, change.fields)
+async def create_object(
+    platform: PlatformRuntime,
+    kind: resources.Kind[M],
+    fields: Mapping[str, Any],
+    *,
+    file: FileUpload | None = None,
+) -> M:
+    """POST, and the object as the cache now holds it: folded from what was sent, no read-back.
+
+    After a POST whose outcome was unknown the client's lookup already returns Pexip's own copy;
+    only when the fold cannot tell what Pexip made is the object read back.
+    """
+    created = await platform.client.post(kind, fields, file=file)
+    if created.found is not None:
+        platform.cache.put(kind, created.found)
+        return created.found
+    obj = platform.cache.created(kind, created.uri, created.object_id, fields)
+    if obj is None:
+        obj = await platform.client.get(kind, created.object_id)
         platform.cache.put(kind, obj)
+    return obj
+
+
+async def update_object(
+    platform: PlatformRuntime,
+    kind: resources.Kind[M],
+    uri: str,
+    fields: Mapping[str, Any],
+    *,
+    file: FileUpload | None = None,
+) -> M:
+    """PATCH, and the object as the cache now holds it: the cached copy with the change folded in."""
+    object_id = uri.rstrip("/").rsplit("/", 1)[-1]
+    await platform.client.patch(kind, object_id, fields, file=file)
+    obj = platform.cache.updated(kind, uri, fields)
+    if obj is None:
+        obj = await platform.client.get(kind, object_id)
+        platform.cache.put(kind, obj)
+    return obj
+
+
+async def apply_change(platform: PlatformRuntime, change: Change) -> Any:
+    """Send one change and keep the cache current; returns the object as the cache now holds it."""
+    kind = PEXIP_KINDS[change.resource]
+    if change.action == "create":
+        obj = await create_object(platform, kind, change.fields)
         platform.count_write(change)
         return obj
     assert change.uri is not None
-    object_id = change.uri.rstrip("/").rsplit("/", 1)[-1]
     if change.action == "update":
-        obj = await client.update(kind, object_id, change.fields)
-        platform.cache.put(kind, obj)
+        updated = await update_object(platform, kind, change.uri, change.fields)
         platform.count_write(change)
-        return obj
-    await client.delete(kind, object_id)
+        return updated
+    object_id = change.uri.rstrip("/").rsplit("/", 1)[-1]
+    await platform.client.delete(kind, object_id)
     platform.cache.remove(kind, change.uri)
     platform.count_write(change)
     return None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from vdx.api.branding import CviBranding
 from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.branding import BrandingError, load_assets, render_branding
+from vdx.branding.bundle import RenderedBranding
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of, without_marker
 from vdx.controller.plan import Change, field_differences
@@ -31,14 +32,17 @@ from vdx.controller.reconcilers.base import (
     Stop,
     apply_change,
     change_event,
+    create_object,
     owner_of_body,
     parse,
+    update_object,
 )
+from vdx.controller.renders import RenderDigest
 from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
 from vdx.pexip.resources import IVR_THEME, WEBAPP_ALIAS, WEBAPP_BRANDING
 
 if TYPE_CHECKING:
-    from vdx.branding.bundle import RenderedBranding
+    from vdx.controller.platforms import PlatformRuntime
     from vdx.controller.runtime import Runtime
 
 
@@ -62,29 +66,58 @@ async def _assets(rt: Runtime, branding: CviBranding, body: dict[str, Any]) -> l
     return list(objects.values())
 
 
-async def _render(rt: Runtime, branding: CviBranding, objects: list[dict[str, Any]]) -> RenderedBranding:
-    """Render, reusing the last rendering while the spec and the images are unchanged.
-
-    Rendering rasterises images for a few hundred milliseconds, so it runs in a worker thread and
-    the event loop keeps serving every other resource meanwhile.
-    """
-    key = (str(branding.namespace), branding.name)
-    fingerprint = repr(
+def _fingerprint(branding: CviBranding, objects: list[dict[str, Any]]) -> str:
+    """Everything a rendering depends on: the spec and the versions of the image objects."""
+    return repr(
         (
             branding.spec.model_dump(mode="json"),
             sorted(str(o["metadata"].get("resourceVersion")) for o in objects),
         )
     )
-    cached = rt.renders.get(key)
-    if cached is not None and cached[0] == fingerprint:
-        previous: RenderedBranding = cached[1]
-        return previous
+
+
+async def _render(
+    rt: Runtime, branding: CviBranding, objects: list[dict[str, Any]]
+) -> RenderedBranding | RenderDigest:
+    """The rendering's digest while the spec and the images are unchanged, else a new rendering.
+
+    Rendering rasterises images for a few hundred milliseconds, so it runs in a worker thread and
+    the event loop keeps serving every other resource meanwhile. Only the digest is kept for long
+    (see `vdx.controller.renders`); `_packages` renders again when bytes must be uploaded.
+    """
+    key = (str(branding.namespace), branding.name)
+    fingerprint = _fingerprint(branding, objects)
+    return (
+        rt.renders.rendering(key, fingerprint)
+        or rt.renders.digest(key, fingerprint)
+        or (await _render_now(rt, branding, objects, fingerprint))
+    )
+
+
+async def _packages(
+    rt: Runtime,
+    branding: CviBranding,
+    objects: list[dict[str, Any]],
+    rendered: RenderedBranding | RenderDigest,
+) -> RenderedBranding:
+    """The packages' bytes, for an upload: from the recent renderings, or rendered again."""
+    if isinstance(rendered, RenderedBranding):
+        return rendered
+    key = (str(branding.namespace), branding.name)
+    fingerprint = _fingerprint(branding, objects)
+    return rt.renders.rendering(key, fingerprint) or await _render_now(rt, branding, objects, fingerprint)
+
+
+async def _render_now(
+    rt: Runtime, branding: CviBranding, objects: list[dict[str, Any]], fingerprint: str
+) -> RenderedBranding:
     try:
-        rendered = await asyncio.to_thread(render_branding, branding, load_assets(branding, objects))
+        async with rt.renders.slots:
+            rendered = await asyncio.to_thread(render_branding, branding, load_assets(branding, objects))
     except BrandingError as error:
         problems = "; ".join(str(p) for p in error.problems[:5])
         raise Stop(Phase.STALLED, "BrandingInvalid", problems) from None
-    rt.renders[key] = (fingerprint, rendered)
+    rt.renders.put((str(branding.namespace), branding.name), fingerprint, rendered)
     return rendered
 
 
@@ -102,7 +135,8 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             f"{', '.join(tenant.spec.domains)}",
         )
     platform = lookups.connected_platform(rt, tenant)
-    rendered = await _render(rt, branding, await _assets(rt, branding, body))
+    objects = await _assets(rt, branding, body)
+    rendered = await _render(rt, branding, objects)
     status = dict(body.get("status") or {})
     observe = branding.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
     events: list[Event] = []
@@ -117,7 +151,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     brandings: list[WebappBranding] = await platform.cache.objects(WEBAPP_BRANDING)
     ours, current = owned_packages(brandings, owner, rendered.content_hash)
     if current is None and not observe:
-        current = await _upload(rt, platform, owner, rendered, events)
+        current = await _upload(rt, platform, owner, await _packages(rt, branding, objects, rendered), events)
     # 2. The web app path points at it.
     aliases: list[WebappAlias] = await platform.cache.objects(WEBAPP_ALIAS)
     alias = next((a for a in aliases if a.slug == web.slug), None)
@@ -152,15 +186,19 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         return Reconciled(outcome, status=status, platform=platform.name)
     for change in drifted:
         alias = await do(change)
-    if rendered.ivr_theme is not None:
-        package = ("theme.zip", rendered.ivr_theme.zip_bytes)
+    if branding.spec.ivr_theme.enabled and (
+        theme is None or status.get("contentHash") != rendered.content_hash
+    ):
+        full = await _packages(rt, branding, objects, rendered)
+        assert full.ivr_theme is not None
+        package = ("theme.zip", full.ivr_theme.zip_bytes)
         if theme is None:
-            theme = await platform.client.create(IVR_THEME, {"name": theme_name(owner)}, file=package)
-            platform.cache.put(IVR_THEME, theme)
+            theme = await create_object(platform, IVR_THEME, {"name": theme_name(owner)}, file=package)
             events.append(Event("Normal", "CreatedExternalResource", f"create ivr_theme {theme.name}"))
-        elif status.get("contentHash") != rendered.content_hash:
-            theme = await platform.client.update(IVR_THEME, theme.id, {"name": theme.name}, file=package)
-            platform.cache.put(IVR_THEME, theme)
+        else:
+            theme = await update_object(
+                platform, IVR_THEME, theme.resource_uri, {"name": theme.name}, file=package
+            )
             events.append(
                 Event("Normal", "UpdatedExternalResource", f"new package for ivr_theme {theme.name}")
             )
@@ -203,13 +241,12 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
 
 
 async def _upload(
-    rt: Runtime, platform: Any, owner: Owner, rendered: RenderedBranding, events: list[Event]
+    rt: Runtime, platform: PlatformRuntime, owner: Owner, rendered: RenderedBranding, events: list[Event]
 ) -> WebappBranding:
     fields = package_fields(owner, rendered.content_hash)
-    created: WebappBranding = await platform.client.create(
-        WEBAPP_BRANDING, fields, file=("branding.zip", rendered.webapp.zip_bytes)
+    created = await create_object(
+        platform, WEBAPP_BRANDING, fields, file=("branding.zip", rendered.webapp.zip_bytes)
     )
-    platform.cache.put(WEBAPP_BRANDING, created)
     platform.count_write(Change("create", WEBAPP_BRANDING.name, created.name))
     events.append(Event("Normal", "CreatedExternalResource", f"upload webapp_branding {created.name}"))
     return created

@@ -71,16 +71,18 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         )
         turn_uris = lookups.recorded_uris(turn, TURN_SERVER.name)
         turn_uri = turn_uris[0] if turn_uris else None
-    locations = await platform.cache.objects(SYSTEM_LOCATION)
-    plan = plan_domain_binding(domain.spec.system_location, turn_uri, locations)
     events = []
-    if domain.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
-        if plan.outcome.phase is not Phase.STALLED:
-            plan.outcome = observe_only_outcome(plan.changes)
-        plan.changes = []
-    for change in plan.changes:
-        await apply_change(platform, change)
-        events.append(change_event(change, platform.name, drift=not lookups.spec_changed(body)))
+    # Domains sharing a location each add their TURN server to its list: one at a time.
+    async with platform.cache.write_lock(SYSTEM_LOCATION, domain.spec.system_location or ""):
+        locations = await platform.cache.objects(SYSTEM_LOCATION)
+        plan = plan_domain_binding(domain.spec.system_location, turn_uri, locations)
+        if domain.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+            if plan.outcome.phase is not Phase.STALLED:
+                plan.outcome = observe_only_outcome(plan.changes)
+            plan.changes = []
+        for change in plan.changes:
+            await apply_change(platform, change)
+            events.append(change_event(change, platform.name, drift=not lookups.spec_changed(body)))
     outcome = plan.outcome
     if outcome.phase is not Phase.STALLED:
         where = f" and system location {domain.spec.system_location}" if domain.spec.system_location else ""
@@ -104,7 +106,10 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
         return
     platform = lookups.connected_platform(rt, tenant)
     turn_uri = (body.get("status") or {}).get("turnServer")
-    locations = await platform.cache.objects(SYSTEM_LOCATION)
-    for change in plan_domain_unbinding(domain.spec.system_location, turn_uri, locations):
-        await apply_change(platform, change)
+    async with platform.cache.write_lock(SYSTEM_LOCATION, domain.spec.system_location or ""):
+        locations = await platform.cache.objects(SYSTEM_LOCATION)
+        changes = plan_domain_unbinding(domain.spec.system_location, turn_uri, locations)
+        for change in changes:
+            await apply_change(platform, change)
+    for change in changes:
         await rt.kube.event(body, type_="Normal", reason="Finalized", message=change.describe())

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 from vdx.api.common import ManagementPolicy
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
-from vdx.controller.plan import Change
-from vdx.controller.planners.rooms import plan_room_defaults
+from vdx.controller.planners.rooms import plan_room_defaults, rooms_by_alias_domain, rooms_in_domains
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
 from vdx.pexip.errors import PexipError
+from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             )
     platform = lookups.connected_platform(rt, tenant)
     defaults = tenant.spec.meeting_room_defaults
-    conferences = await platform.cache.objects(CONFERENCE)
+    await platform.cache.objects(CONFERENCE)  # listed once, then kept current
     theme, theme_pending = await rt.tenant_theme(tenant.spec.namespace)
     if theme_pending:
         raise Stop(
@@ -45,28 +45,34 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             "the tenant's CviBranding is being applied; its IVR theme goes onto the meeting rooms "
             "together with the room defaults",
         )
-    plan = plan_room_defaults(defaults, tenant.spec.domains, conferences, theme)
+    # Only the tenant's rooms, from an index of all rooms by alias domain shared by every tenant.
+    by_domain = platform.cache.derived(CONFERENCE, "rooms-by-alias-domain", rooms_by_alias_domain)
+    found = (platform.cache.find(uri) for uri in rooms_in_domains(by_domain, tenant.spec.domains))
+    rooms = [room for room in found if isinstance(room, Conference)]
+    plan = plan_room_defaults(defaults, tenant.spec.domains, rooms, theme)
     previous = (body.get("status") or {}).get("meetingRoomsCorrected") or 0
     events: list[Event] = []
     corrected: list[str] = []
     failures: list[str] = []
     if tenant.spec.management_policy is ManagementPolicy.FULL:
-        # Rooms are independent: keep the platform's request slots full rather than one at a time.
-        gate = asyncio.Semaphore(ROOM_WRITES_IN_FLIGHT)
+        # Rooms are independent: keep the platform's request slots full rather than one at a time,
+        # with a few workers taking the next room (not a task per room: at national scale that was
+        # 25 000 waiting tasks at once during a cold start).
+        pending = iter(plan.changes)
 
-        async def correct(change: Change) -> None:
-            async with gate:
+        async def correct() -> None:
+            for change in pending:
                 try:
                     await apply_change(platform, change)
                 except PexipError as exc:
                     if exc.status is None or exc.status >= 500 or exc.status == 429:
                         raise
                     failures.append(f"{change.label}: {exc.message}")
-                    return
-            corrected.append(change.label)
-            rt.metrics.drift_corrections.labels("Tenant", CONFERENCE.name).inc()
+                    continue
+                corrected.append(change.label)
+                rt.metrics.drift_corrections.labels("Tenant", CONFERENCE.name).inc()
 
-        await asyncio.gather(*(correct(change) for change in plan.changes))
+        await asyncio.gather(*(correct() for _ in range(min(ROOM_WRITES_IN_FLIGHT, len(plan.changes)))))
     if corrected:
         shown = ", ".join(corrected[:10]) + (
             f" and {len(corrected) - 10} more" if len(corrected) > 10 else ""

@@ -83,6 +83,10 @@ class Engine:
     # store (25 000 rooms) answer in tens of milliseconds of CPU per request.
     _versions: dict[str, int] = field(default_factory=dict)
     _reverse_cache: dict[tuple[str, str], tuple[int, dict[Any, list[Any]]]] = field(default_factory=dict)
+    # Unique-value indexes ((table, field) -> (table version, value -> ids)), kept in step by the
+    # engine's own writes and rebuilt after anything else touches the table: without them each
+    # create scanned the whole table, and seeding a national-size store took minutes.
+    _unique_cache: dict[tuple[str, str], tuple[int, dict[str, set[Any]]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for key in ALL_SPECS:
@@ -111,8 +115,9 @@ class Engine:
         full = {f.name: _copy_default(f) for f in spec.fields if f.reverse_of is None}
         full.update(row)
         full[spec.id_field] = object_id
+        previous = self.tables[key].get(object_id)
         self.tables[key][object_id] = full
-        self.touched(key)
+        self._stored(key, object_id, previous, full)
         return object_id
 
     def resolve_uri(self, field_spec: FieldSpec, value: Any) -> Any:
@@ -170,6 +175,40 @@ class Engine:
         """Note a write to these tables: reverse indexes built over them are stale now."""
         for key in keys:
             self._versions[key] = self._versions.get(key, 0) + 1
+
+    def _stored(self, key: str, object_id: Any, previous: dict[str, Any] | None, row: dict[str, Any]) -> None:
+        """Note one row written by the engine: bump the table's version, keep unique indexes in step."""
+        before = self._versions.get(key, 0)
+        self.touched(key)
+        for (table, name), (version, index) in self._unique_cache.items():
+            if table != key or version != before:
+                continue
+            old = self._unique_norm(key, previous.get(name)) if previous is not None else None
+            if old is not None:
+                index.get(old, set()).discard(object_id)
+            new = self._unique_norm(key, row.get(name))
+            if new is not None:
+                index.setdefault(new, set()).add(object_id)
+            self._unique_cache[(table, name)] = (self._versions[key], index)
+
+    def _unique_norm(self, key: str, value: Any) -> str | None:
+        if not isinstance(value, str):
+            return None
+        fold = key == "conference_alias" and self.options.alias_case_insensitive
+        return value.lower() if fold else value
+
+    def _unique_index(self, key: str, name: str) -> dict[str, set[Any]]:
+        version = self._versions.get(key, 0)
+        cached = self._unique_cache.get((key, name))
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        index: dict[str, set[Any]] = {}
+        for oid, row in self.tables[key].items():
+            norm = self._unique_norm(key, row.get(name))
+            if norm is not None:
+                index.setdefault(norm, set()).add(oid)
+        self._unique_cache[(key, name)] = (version, index)
+        return index
 
     def invalidate(self) -> None:
         """Forget every cached index (after deletes and state loads, which touch many tables)."""
@@ -500,18 +539,12 @@ class Engine:
             seen.add(norm)
 
     def _is_taken(self, key: str, name: str, value: str, own_id: Any) -> bool:
-        fold = key == "conference_alias" and self.options.alias_case_insensitive
-        wanted = value.lower() if fold else value
         stored = self.tables[key].get(own_id) if own_id is not None else None
         if stored is not None and stored.get(name) == value:
             return False  # unchanged by this write: it was unique when stored, and still is
-        for oid, other in self.tables[key].items():
-            if oid == own_id:
-                continue
-            theirs = other.get(name)
-            if isinstance(theirs, str) and (theirs.lower() if fold else theirs) == wanted:
-                return True
-        return False
+        wanted = self._unique_norm(key, value)
+        holders = self._unique_index(key, name).get(wanted or "", set())
+        return any(oid != own_id for oid in holders)
 
     def _parse_certificate(self, key: str, row: dict[str, Any], current: dict[str, Any] | None) -> None:
         spec = self.spec(key)
@@ -538,13 +571,14 @@ class Engine:
             for other_id, other in self.tables[key].items():
                 if other_id != oid:
                     other["is_default"] = False
+        previous = self.tables[key].get(oid)
         self.tables[key][oid] = row
-        self.touched(key)
+        self._stored(key, oid, previous, row)
         for name, ids in plan.reverse.items():
             f = spec.by_name[name]
             assert f.target is not None
             assert f.reverse_of is not None
-            self._write_reverse(f, oid, ids)
+            self._write_reverse(f, oid, ids, new=previous is None)
         for item in plan.nested_aliases:
             self.insert(
                 "conference_alias",
@@ -556,21 +590,27 @@ class Engine:
                 },
             )
 
-    def _write_reverse(self, f: FieldSpec, oid: Any, ids: list[Any]) -> None:
+    def _write_reverse(self, f: FieldSpec, oid: Any, ids: list[Any], new: bool = False) -> None:
         assert f.target is not None
         assert f.reverse_of is not None
         target_field = self.spec(f.target).by_name[f.reverse_of]
         table = self.tables[f.target]
+        wanted = set(ids)
+        # Nothing points at a new object yet (ids are never reused): only the rows it names change.
+        # Scanning the whole table here made every conference create O(aliases).
+        rows = [(tid, table[tid]) for tid in ids if tid in table] if new else list(table.items())
+        if not rows:
+            return
         self.touched(f.target)
-        for tid, trow in list(table.items()):
+        for tid, trow in rows:
             ref = trow.get(f.reverse_of)
             if target_field.to_many:
                 refs = list(ref or [])
-                if tid in ids and oid not in refs:
+                if tid in wanted and oid not in refs:
                     trow[f.reverse_of] = [*refs, oid]
-                elif tid not in ids and oid in refs:
+                elif tid not in wanted and oid in refs:
                     trow[f.reverse_of] = [r for r in refs if r != oid]
-            elif tid in ids:
+            elif tid in wanted:
                 trow[f.reverse_of] = oid
             elif ref == oid:
                 if target_field.nullable:

@@ -1,0 +1,77 @@
+"""Tenants find their rooms through one index by alias domain, shared and kept current by the cache."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from vdx.controller.cache import PexipCache
+from vdx.controller.planners.rooms import rooms_by_alias_domain, rooms_in_domains
+from vdx.pexip.models import Conference
+from vdx.pexip.resources import CONFERENCE
+
+API = "/api/admin/configuration/v1"
+
+
+def room_raw(cid: int, *aliases: str) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "name": f"room-{cid}",
+        "resource_uri": f"{API}/conference/{cid}/",
+        "aliases": [{"id": cid * 10 + n, "alias": a} for n, a in enumerate(aliases)],
+    }
+
+
+def uri(cid: int) -> str:
+    return f"{API}/conference/{cid}/"
+
+
+def test_index_finds_what_a_scan_of_every_room_finds() -> None:
+    rooms = [
+        Conference.model_validate(room_raw(1, "a@vdx.rm.dk")),
+        Conference.model_validate(room_raw(2, "b@vdx.regionh.dk")),
+        Conference.model_validate(room_raw(3, "12345", "c@sub.vdx.rm.dk")),  # a subdomain counts
+        Conference.model_validate(room_raw(4, "d@vdx.rm.dk", "e@vdx.rm.dk")),  # two aliases, one room
+        Conference.model_validate(room_raw(5, "f@notvdx.rm.dk")),  # a suffix is not a subdomain
+    ]
+    index = rooms_by_alias_domain(rooms)
+    assert sorted(rooms_in_domains(index, ["vdx.rm.dk"])) == [uri(1), uri(3), uri(4)]
+    assert rooms_in_domains(index, ["vdx.regionh.dk"]) == [uri(2)]
+    assert rooms_in_domains(index, ["vdx.other.dk"]) == []
+
+
+class Listing:
+    def __init__(self, objects: list[dict[str, Any]]) -> None:
+        self.objects = objects
+
+    async def iter_raw(self, path: str, **_: Any) -> AsyncIterator[dict[str, Any]]:
+        for obj in self.objects:
+            yield obj
+
+
+async def test_derived_index_is_built_once_and_again_after_a_change() -> None:
+    cache = PexipCache(Listing([room_raw(1, "a@vdx.rm.dk")]))  # type: ignore[arg-type]  # only iter_raw
+    await cache.objects(CONFERENCE)
+    builds: list[int] = []
+
+    def build(rooms: list[Conference]) -> dict[str, list[str]]:
+        builds.append(len(rooms))
+        return rooms_by_alias_domain(rooms)
+
+    first = cache.derived(CONFERENCE, "by-domain", build)
+    assert cache.derived(CONFERENCE, "by-domain", build) is first
+    assert builds == [1]
+    cache.created(CONFERENCE, uri(2), "2", {"name": "room-2"})
+    assert cache.derived(CONFERENCE, "by-domain", build) is not first
+    assert builds == [1, 2]
+    cache.remove(CONFERENCE, uri(1))
+    assert cache.derived(CONFERENCE, "by-domain", build) == {}
+    assert builds == [1, 2, 1]
+
+
+def test_one_write_lock_per_shared_object() -> None:
+    from vdx.pexip.resources import SYSTEM_LOCATION
+
+    cache = PexipCache(Listing([]))  # type: ignore[arg-type]  # only iter_raw
+    assert cache.write_lock(SYSTEM_LOCATION, "rm") is cache.write_lock(SYSTEM_LOCATION, "rm")
+    assert cache.write_lock(SYSTEM_LOCATION, "rm") is not cache.write_lock(SYSTEM_LOCATION, "rh")
