@@ -66,6 +66,8 @@ class Kind(Generic[M]):
 
 CONFERENCE = Kind("conference", models.Conference, unique_key=("name",))
 CONFERENCE_ALIAS = Kind("conference_alias", models.ConferenceAlias, unique_key=("alias",))
+
+
 def same_alias(desired: Mapping[str, Any], actual: models.PexipModel) -> bool:
     """Match a created participant by alias, compared here rather than in a list filter: an RTMP
     recording alias carries the stream key, which must never travel in a URL (URLs get logged)."""
