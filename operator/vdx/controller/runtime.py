@@ -130,6 +130,9 @@ class Runtime:
         # Branding renderings, reused while their inputs are unchanged (digests always, bytes bounded).
         self.renders = RenderCache()
         self._turn_users: dict[tuple[str, str], set[str]] = {}
+        # (namespace, TlsCertificate) -> fingerprint of a certificate being uploaded, until the
+        # status recording it is written (see reconcilers.certificate).
+        self.pending_uploads: dict[tuple[str, str], str] = {}
         self._resync_tasks: dict[str, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._claims: tuple[float, list[dict[str, Any]]] | None = None

@@ -86,6 +86,8 @@ class CampaignReport:
     phases: list[PhaseReport] = field(default_factory=list)
     state: dict[str, list[str]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    # When it did not converge: what was still not Ready (or not deleted), and why.
+    not_converged: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -404,6 +406,8 @@ def run_campaign(
                     report.converged_after_seconds = round(time.monotonic() - cleared, 1)
                     break
             time.sleep(1.0)
+        if report.converged_after_seconds is None:
+            report.not_converged = _not_converged(bench.all_objects(), churner.deleted)
         if not process.alive():
             report.unscheduled_exits += 1
         # Let one more resync pass: a duplicate or an orphan would be made (or healed) by now.
@@ -452,9 +456,38 @@ def summary(report: CampaignReport) -> str:
     lines.append(
         f"converged after the faults cleared: {converged} (bound {report.convergence_bound_seconds:.0f} s)"
     )
+    lines.extend(f"  still: {entry}" for entry in report.not_converged[:15])
     for name, found in report.state.items():
         lines.append(f"{name}: {len(found)}" + (f" {found[:5]}" if found else ""))
     lines.append(f"Warning events by reason: {report.warning_events}")
     lines.append(f"operator log: {report.operator_log_counts}")
     lines.append("PASSED" if report.passed else "FAILED")
     return "\n".join(lines)
+
+
+def _not_converged(objects: list[dict[str, Any]], deleted: list[tuple[str, str, str]]) -> list[str]:
+    """Each resource not Ready and current, with its Ready condition, and deletions still pending."""
+    found: list[str] = []
+    for obj in objects:
+        meta, status = obj["metadata"], obj.get("status") or {}
+        ready: dict[str, Any] = next(
+            (c for c in status.get("conditions") or [] if c.get("type") == "Ready"), {}
+        )
+        current = status.get("observedGeneration") == meta.get("generation")
+        if ready.get("status") != "True" or not current:
+            where = f"{meta.get('namespace')}/{meta['name']}" if meta.get("namespace") else meta["name"]
+            found.append(
+                f"{obj['kind']} {where}: {ready.get('reason')} {str(ready.get('message'))[:120]}"
+                + ("" if current else " (status not current)")
+            )
+        elif obj["kind"] == "Tenant" and status.get("meetingRooms") != status.get("meetingRoomsInLine"):
+            rooms = f"{status.get('meetingRoomsInLine')}/{status.get('meetingRooms')}"
+            found.append(f"Tenant {meta['name']}: rooms in line {rooms}")
+    names = {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objects}
+    kinds = {"turnservices": "TurnService", "tlscertificates": "TlsCertificate"}
+    found += [
+        f"{kinds.get(plural, plural)} {namespace}/{name}: deletion pending"
+        for plural, namespace, name in deleted
+        if (kinds.get(plural, plural), namespace, name) in names
+    ]
+    return found

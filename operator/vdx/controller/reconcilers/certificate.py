@@ -73,7 +73,10 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     status["expiryWarningStage"] = stage
     platform = lookups.connected_platform(rt, tenant)
     annotations = (body.get("metadata") or {}).get("annotations") or {}
-    pending = annotations.get(UPLOAD_PENDING) == facts.fingerprint_sha256
+    # The note lives on the resource (it survives a crash) and in this process (the body a resync
+    # hands over may predate the annotation this process wrote).
+    noted = rt.pending_uploads.get((namespace, cert.name))
+    pending = facts.fingerprint_sha256 in (annotations.get(UPLOAD_PENDING), noted)
     recorded = lookups.recorded_uris(body, TLS_CERTIFICATE.name)
     adopt = lookups.adopt_uri(body)
     label = f"{namespace}/{cert.spec.secret_ref.name}"
@@ -100,6 +103,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
         for change in plan.changes:
             if change.action == "create":
                 # Note the upload before making it: a crash after the POST then finds it again.
+                rt.pending_uploads[(namespace, cert.name)] = facts.fingerprint_sha256
                 await rt.kube.patch_annotations(
                     "tlscertificates", cert.name, namespace, {UPLOAD_PENDING: facts.fingerprint_sha256}
                 )
@@ -113,8 +117,14 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     else:
         raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
     recorded = plan.owned or recorded
-    if UPLOAD_PENDING in annotations or pending:
-        await rt.kube.patch_annotations("tlscertificates", cert.name, namespace, {UPLOAD_PENDING: None})
+    # The note of an upload goes only once the status that records the upload has been written (by
+    # an earlier pass): cleared before that, a crash between the two would leave the certificate
+    # neither noted nor recorded, and the next pass would upload it a second time.
+    persisted = set(lookups.recorded_uris(body, TLS_CERTIFICATE.name))
+    if set(recorded) <= persisted:
+        rt.pending_uploads.pop((namespace, cert.name), None)
+        if UPLOAD_PENDING in annotations:
+            await rt.kube.patch_annotations("tlscertificates", cert.name, namespace, {UPLOAD_PENDING: None})
     status["pexipObjects"] = [
         {"resource": TLS_CERTIFICATE.name, "resourceUri": uri, "name": facts.subject[:250]}
         for uri in recorded
