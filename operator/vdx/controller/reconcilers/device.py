@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from vdx.api.common import DeletionPolicy, ManagementPolicy
+from vdx.api.common import ManagementPolicy
 from vdx.api.device import Device
 from vdx.controller.conditions import Outcome, Phase
-from vdx.controller.ownership import without_marker
-from vdx.controller.plan import Change
-from vdx.controller.planners.common import find_owned, observe_only
+from vdx.controller.planners.common import observe_only
 from vdx.controller.planners.device import credentials_from_secret, desired_fields, plan_device
 from vdx.controller.planners.rooms import alias_domain, in_domains
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
 from vdx.controller.reconcilers.quota import check_quota
+from vdx.controller.reconcilers.release import release_owned
 from vdx.pexip.resources import DEVICE, REGISTRATION
 
 if TYPE_CHECKING:
@@ -102,34 +101,4 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
 
 async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
     device = parse(Device, body)
-    if device.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
-        return
-    tenant = await rt.tenant_for_namespace(str(device.namespace))
-    if tenant is None:
-        return
-    platform = lookups.connected_platform(rt, tenant)
-    found = find_owned(
-        await platform.cache.objects(DEVICE),
-        owner_of_body(body),
-        recorded=lookups.recorded_uris(body, DEVICE.name),
-        adopt=lookups.adopt_uri(body),
-    )
-    if found.obj is None:
-        return
-    if device.spec.deletion_policy is DeletionPolicy.DELETE:
-        change = Change("delete", DEVICE.name, found.obj.alias, uri=found.obj.resource_uri)
-    else:
-        change = Change(
-            "update",
-            DEVICE.name,
-            found.obj.alias,
-            uri=found.obj.resource_uri,
-            fields={"description": without_marker(found.obj.description)},
-        )
-    await apply_change(platform, change)
-    await rt.kube.event(
-        body,
-        type_="Normal",
-        reason="Finalized",
-        message=f"{change.describe()} ({device.spec.deletion_policy.value})",
-    )
+    await release_owned(rt, body, device.spec, str(device.namespace), DEVICE, lambda obj: str(obj.alias))

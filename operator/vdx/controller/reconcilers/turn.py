@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from vdx.api.common import DeletionPolicy, ManagementPolicy
+from vdx.api.common import ManagementPolicy
 from vdx.api.turn import TurnService
 from vdx.controller.conditions import Phase
-from vdx.controller.ownership import without_marker
-from vdx.controller.plan import Change
-from vdx.controller.planners.common import find_owned, observe_only
+from vdx.controller.planners.common import observe_only
 from vdx.controller.planners.turn import credentials_from_secret, pexip_name, plan_turn_server
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
+from vdx.controller.reconcilers.release import release_owned
 from vdx.pexip.resources import TURN_SERVER
 
 if TYPE_CHECKING:
@@ -77,35 +76,4 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
 
 async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
     turn = parse(TurnService, body)
-    if turn.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
-        return
-    tenant = await rt.tenant_for_namespace(str(turn.namespace))
-    if tenant is None:
-        return
-    platform = lookups.connected_platform(rt, tenant)
-    observed = await platform.cache.objects(TURN_SERVER)
-    found = find_owned(
-        observed,
-        owner_of_body(body),
-        recorded=lookups.recorded_uris(body, TURN_SERVER.name),
-        adopt=lookups.adopt_uri(body),
-    )
-    if found.obj is None:
-        return
-    if turn.spec.deletion_policy is DeletionPolicy.DELETE:
-        change = Change("delete", TURN_SERVER.name, found.obj.name, uri=found.obj.resource_uri)
-    else:
-        change = Change(
-            "update",
-            TURN_SERVER.name,
-            found.obj.name,
-            uri=found.obj.resource_uri,
-            fields={"description": without_marker(found.obj.description)},
-        )
-    await apply_change(platform, change)
-    await rt.kube.event(
-        body,
-        type_="Normal",
-        reason="Finalized",
-        message=f"{change.describe()} ({turn.spec.deletion_policy.value})",
-    )
+    await release_owned(rt, body, turn.spec, str(turn.namespace), TURN_SERVER, lambda obj: str(obj.name))
