@@ -59,15 +59,6 @@ def test_state_checks_find_duplicates_orphans_and_losses() -> None:
 
 
 @pytest.mark.timeout(420)
-@pytest.mark.xfail(
-    strict=False,
-    reason="known, issue 12 open: in most full-suite runs on the loaded 2-core machine (about 1 in 4 "
-    "alone) one TlsCertificate "
-    "created by the churn around the kube-apiserver restart is never seen by the operator (no status "
-    "at all), so the campaign does not converge; duplicates, orphans and losses stay at 0. The report "
-    "names the resource ('still:' lines). Fix direction: a list-based resync that hands kopf objects "
-    "its watch missed.",
-)
 def test_short_campaign_converges_with_nothing_duplicated_orphaned_or_lost() -> None:
     lines: list[str] = []
     report = run_campaign(

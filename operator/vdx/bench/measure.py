@@ -58,3 +58,37 @@ def load_average() -> list[float]:
     """The machine's 1, 5 and 15 minute load averages: time figures mean little without them on a
     machine shared with other work (request counts and memory do not depend on them)."""
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def pipe_timeline(
+    requests: list[tuple[float, float, str]], start: float, end: float, width: float, in_flight: int
+) -> list[dict[str, object]]:
+    """How full the Pexip request pipe was, window by window: where a time ratio above 1 comes from.
+
+    `requests` are (start time, duration, resource) as the simulator logged them. A window's
+    `busy` is the request time spent in it over what `in_flight` slots could hold (1.0: always
+    full); `top` is the resource most of its requests went to.
+    """
+    windows: list[dict[str, object]] = []
+    edge = start
+    while edge < end:
+        upper = min(edge + width, end)
+        busy = 0.0
+        counts: dict[str, int] = {}
+        for began, duration, resource in requests:
+            overlap = min(began + duration, upper) - max(began, edge)
+            if overlap > 0:
+                busy += overlap
+            if edge <= began < upper:
+                counts[resource] = counts.get(resource, 0) + 1
+        top = max(counts, key=lambda r: counts[r]) if counts else ""
+        windows.append(
+            {
+                "from_s": round(edge - start, 1),
+                "requests": sum(counts.values()),
+                "busy": round(busy / ((upper - edge) * in_flight), 2),
+                "top": top,
+            }
+        )
+        edge = upper
+    return windows

@@ -35,6 +35,7 @@ from vdx.bench.measure import (
     load_average,
     minimum_seconds,
     percentile,
+    pipe_timeline,
     sample_process,
 )
 from vdx.controller.runtime import PLURALS
@@ -345,6 +346,10 @@ def bench_environment(scale: float, latency_ms: float, resync_seconds: int, say:
                     bench.operator.kill()
 
 
+# The cold start's request-pipe timeline is reported in windows of this width.
+PIPE_WINDOW_SECONDS = 10.0
+
+
 def run_benchmark(scale: float, latency_ms: float, scenarios: list[str], say: Say) -> dict[str, Any]:
     resync = 30
     results: list[ScenarioResult] = []
@@ -354,16 +359,24 @@ def run_benchmark(scale: float, latency_ms: float, scenarios: list[str], say: Sa
         driver_calls = {"cold-start": 0}
 
         def cold_start() -> dict[str, Any]:
+            began = time.time()
             driver_calls["cold-start"] = apply_fleet(bench.api, fleet, bench.sim)
+            applied = time.time()
             seconds = bench.wait_converged(timeout=3600)
             writes = minimum_cold_start_writes(fleet)
             least = minimum_seconds(sum(writes.values()) + bench.list_pages(), latency_ms, 5)
+            logged = [(e.time, e.duration_s, e.resource) for e in bench.sim.simulator.accounting.entries]
+            pipe = pipe_timeline(logged, began, applied + seconds, PIPE_WINDOW_SECONDS, 5)
+            busy = " ".join(f"{w['busy']:.2f}" for w in pipe)
+            bench.say(f"      pipe per {PIPE_WINDOW_SECONDS:.0f} s (share of 5 slots busy): {busy}")
             return {
                 "converged_seconds": round(seconds, 1),
+                "applied_seconds": round(applied - began, 1),
                 "minimum_seconds": round(least, 1),
                 "time_ratio": round(seconds / least, 2),
                 "driver_kubernetes_requests": driver_calls["cold-start"],
                 "minimum_writes": writes,
+                "pipe": pipe,
             }
 
         results.append(

@@ -15,9 +15,9 @@ from vdx.api.meta import API_GROUP, API_VERSION
 from vdx.controller.conditions import Phase
 from vdx.controller.reconcilers.base import Stop
 from vdx.controller.runtime import PLURALS, Runtime, key_of
+from vdx.controller.sweep import FINALIZER
 from vdx.pexip.errors import PexipError
 
-FINALIZER = "vdx.medcom.dk/finalizer"
 # Progress and diff-base annotations under our own prefix, apart from what GitOps manages.
 ANNOTATION_PREFIX = "kopf.vdx.medcom.dk"
 PROGRESSING_RECHECK_SECONDS = 5.0

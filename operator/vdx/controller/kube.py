@@ -131,6 +131,24 @@ class Kube:
             "patch", plural, name, namespace, {"metadata": {"annotations": annotations}}
         )
 
+    async def set_finalizers(
+        self,
+        plural: str,
+        name: str,
+        namespace: str | None,
+        finalizers: builtins.list[str],
+        resource_version: str,
+    ) -> bool:
+        """Write the finalizer list if the resource is still at resource_version; False on a conflict."""
+        body = {"metadata": {"finalizers": finalizers, "resourceVersion": resource_version}}
+        try:
+            await self._custom_object("patch", plural, name, namespace, body)
+        except ApiException as exc:
+            if exc.status not in (404, 409):
+                raise
+            return False
+        return True
+
     async def event(
         self,
         body: dict[str, Any],

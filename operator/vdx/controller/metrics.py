@@ -38,6 +38,12 @@ class OperatorMetrics:
             ["kind", "resource"],
             registry=self.registry,
         )
+        self.watch_missed = Counter(
+            "vdx_watch_missed",
+            "Resources the watch never delivered, found and reconciled by the periodic list, by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
         self.managed_objects = Gauge(
             "vdx_managed_objects", "Pexip objects owned, by kind.", ["kind"], registry=self.registry
         )

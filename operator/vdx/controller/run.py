@@ -117,6 +117,7 @@ async def run_operator(
                 ready_flag=state.kopf_ready,
             )
         )
+        runtime.start_sweep(options.watch_namespaces)
         waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(lost.wait()), kopf_task]
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         kopf_stop.set()

@@ -19,6 +19,7 @@ from typing import Any
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError as KubeConnectionError
 
+from vdx.api.kinds import KINDS_BY_NAME
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase, conditions_for
 from vdx.controller.kube import Kube
@@ -38,6 +39,7 @@ from vdx.controller.reconcilers import (
 )
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
 from vdx.controller.renders import RenderCache
+from vdx.controller.sweep import Sweeper, with_finalizer
 from vdx.pexip.errors import PexipError
 
 logger = logging.getLogger("vdx.operator")
@@ -105,6 +107,12 @@ class RuntimeSettings:
     # Extra keyword arguments for every PexipClient (tests pass a RetryPolicy, timeouts).
     client_options: dict[str, Any] = field(default_factory=dict)
     resync_concurrency: int = 8
+    # How often every kind is listed to catch resources the watch never delivered (controller.sweep);
+    # None: the resync override if set, else SWEEP_SECONDS.
+    sweep_seconds: float | None = None
+
+
+SWEEP_SECONDS = 300.0
 
 
 def key_of(body: dict[str, Any]) -> Key:
@@ -134,6 +142,8 @@ class Runtime:
         # status recording it is written (see reconcilers.certificate).
         self.pending_uploads: dict[tuple[str, str], str] = {}
         self._resync_tasks: dict[str, asyncio.Task[None]] = {}
+        self._sweeper = Sweeper()
+        self._sweep_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._claims: tuple[float, list[dict[str, Any]]] | None = None
         self._claims_lock = asyncio.Lock()
@@ -327,6 +337,59 @@ class Runtime:
             await self.reconcile_platform_members(name)
             self.export_managed_objects()
 
+    # ------------------------------------------------------------------ the sweep
+    @property
+    def sweep_seconds(self) -> float:
+        return self.settings.sweep_seconds or self.settings.resync_seconds or SWEEP_SECONDS
+
+    def start_sweep(self, namespaces: tuple[str, ...]) -> None:
+        self._sweep_task = asyncio.create_task(self.sweep_loop(namespaces))
+
+    async def sweep_loop(self, namespaces: tuple[str, ...]) -> None:
+        """List every kind now and then, and reconcile what the watch never delivered."""
+        while True:
+            await asyncio.sleep(self.sweep_seconds * self._rng.uniform(0.9, 1.1))
+            try:
+                await self.sweep(namespaces)
+            except (ApiException, KubeConnectionError) as exc:
+                logger.warning("periodic list of resources failed: %s", _kube_error(exc))
+
+    async def sweep(self, namespaces: tuple[str, ...]) -> int:
+        """One pass of controller.sweep; returns how many resources it reconciled."""
+        listed: list[tuple[str, dict[str, Any]]] = []
+        for kind in ORDER:
+            plural = PLURALS[kind]
+            if KINDS_BY_NAME[kind].crd.scope == "Cluster" or not namespaces:
+                items = await self.kube.list(plural)
+            else:
+                items = [item for ns in namespaces for item in await self.kube.list_namespaced(plural, ns)]
+            for item in items:
+                item.setdefault("kind", kind)
+                listed.append((kind, item))
+        due = self._sweeper.due(listed)
+        for kind, body in due:
+            meta = body["metadata"]
+            namespace, name = meta.get("namespace"), str(meta["name"])
+            logger.warning(
+                "%s %s/%s: generation %s was never reconciled (the watch did not deliver it); "
+                "reconciling it from the periodic list",
+                kind,
+                namespace or "",
+                name,
+                meta.get("generation"),
+            )
+            self.metrics.watch_missed.labels(kind).inc()
+            finalizers = with_finalizer(body)
+            if finalizers is not None:
+                written = await self.kube.set_finalizers(
+                    PLURALS[kind], name, namespace, finalizers, str(meta.get("resourceVersion"))
+                )
+                if not written:
+                    continue  # changed or gone meanwhile: the next sweep looks again
+                meta["finalizers"] = finalizers
+            await self.reconcile(kind, body)
+        return len(due)
+
     def export_managed_objects(self) -> None:
         """The objects-managed gauge, from what each resource records in its status."""
         counts = dict.fromkeys(PLURALS, 0)
@@ -495,6 +558,8 @@ class Runtime:
                 await self.reconcile(key[0], body, from_resync=True)
 
     async def close(self) -> None:
+        if self._sweep_task is not None:
+            self._sweep_task.cancel()
         for name in list(self.platforms):
             await self.drop_platform(name)
         for task in list(self._background):

@@ -51,6 +51,8 @@ _LOG_WORDS = (
     "503 Service Unavailable",
     "KubernetesUnavailable",
     "Kubernetes API unreachable",
+    # controller.sweep found a resource the watch never delivered
+    "reconciling it from the periodic list",
 )
 _TRACEBACK = re.compile(r"^Traceback \(most recent call last\)", re.MULTILINE)
 

@@ -1,0 +1,18 @@
+"""The benchmark's pipe timeline: how full the five request slots were, window by window."""
+
+from __future__ import annotations
+
+from vdx.bench.measure import pipe_timeline
+
+
+def test_full_idle_and_partial_windows() -> None:
+    # Window 0-10 s: five requests each lasting the whole window (full); 10-20 s: nothing;
+    # 20-25 s: one request of 5 s, and one that started at 8 s and spills 2 s over into 10-20 s.
+    requests = [(0.0, 10.0, "conference")] * 4 + [(8.0, 4.0, "ivr_theme"), (20.0, 5.0, "turn_server")]
+    windows = pipe_timeline(requests, 0.0, 25.0, 10.0, 5)
+    assert [w["from_s"] for w in windows] == [0.0, 10.0, 20.0]
+    assert windows[0]["busy"] == round((40 + 2) / 50, 2)
+    assert windows[0]["requests"] == 5
+    assert windows[0]["top"] == "conference"
+    assert windows[1] == {"from_s": 10.0, "requests": 0, "busy": round(2 / 50, 2), "top": ""}
+    assert windows[2]["busy"] == round(5 / 25, 2)  # a short last window is judged on its own length
