@@ -58,15 +58,37 @@ async def test_derived_index_is_built_once_and_again_after_a_change() -> None:
         builds.append(len(rooms))
         return rooms_by_alias_domain(rooms)
 
-    first = cache.derived(CONFERENCE, "by-domain", build)
-    assert cache.derived(CONFERENCE, "by-domain", build) is first
+    first = cache.derived(CONFERENCE, "by-domain", build, reads=("aliases",))
+    assert cache.derived(CONFERENCE, "by-domain", build, reads=("aliases",)) is first
     assert builds == [1]
     cache.created(CONFERENCE, uri(2), "2", {"name": "room-2"})
-    assert cache.derived(CONFERENCE, "by-domain", build) is not first
+    assert cache.derived(CONFERENCE, "by-domain", build, reads=("aliases",)) is not first
     assert builds == [1, 2]
     cache.remove(CONFERENCE, uri(1))
-    assert cache.derived(CONFERENCE, "by-domain", build) == {}
+    assert cache.derived(CONFERENCE, "by-domain", build, reads=("aliases",)) == {}
     assert builds == [1, 2, 1]
+
+
+async def test_derived_index_is_not_rebuilt_for_writes_it_does_not_read() -> None:
+    cache = PexipCache(Listing([room_raw(1, "a@vdx.rm.dk"), room_raw(2, "b@vdx.rm.dk")]))  # type: ignore[arg-type]
+    await cache.objects(CONFERENCE)
+    builds: list[int] = []
+
+    def build(rooms: list[Conference]) -> dict[str, list[str]]:
+        builds.append(len(rooms))
+        return rooms_by_alias_domain(rooms)
+
+    first = cache.derived(CONFERENCE, "by-domain", build, reads=("aliases",))
+    # A Tenant writing direct media onto a room: the index of rooms by alias domain still holds.
+    assert cache.updated(CONFERENCE, uri(1), {"direct_media": "never"}) is not None
+    assert cache.derived(CONFERENCE, "by-domain", build, reads=("aliases",)) is first
+    assert builds == [2]
+    # A room whose aliases changed (here: lost) is another index.
+    room = cache.find(uri(2))
+    assert isinstance(room, Conference)
+    cache.put(CONFERENCE, room.model_copy(update={"aliases": []}))
+    assert cache.derived(CONFERENCE, "by-domain", build, reads=("aliases",)) == {"vdx.rm.dk": [uri(1)]}
+    assert builds == [2, 2]
 
 
 def test_one_write_lock_per_shared_object() -> None:

@@ -119,9 +119,9 @@ def encode_png(image: Image.Image) -> bytes:
 
 def encode_jpeg(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    image.convert("RGB").save(
-        buffer, format="JPEG", quality=88, optimize=True, progressive=False, subsampling="4:2:0"
-    )
+    # convert() copies even when the mode is already RGB: 6 MiB for a splash screen.
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    rgb.save(buffer, format="JPEG", quality=88, optimize=True, progressive=False, subsampling="4:2:0")
     return buffer.getvalue()
 
 

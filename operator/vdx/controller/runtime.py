@@ -39,7 +39,7 @@ from vdx.controller.reconcilers import (
 )
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
 from vdx.controller.renders import RenderCache
-from vdx.controller.sweep import Sweeper, with_finalizer
+from vdx.controller.sweep import Sweeper, generation_of, with_finalizer
 from vdx.pexip.errors import PexipError
 
 logger = logging.getLogger("vdx.operator")
@@ -141,6 +141,8 @@ class Runtime:
         # (namespace, TlsCertificate) -> fingerprint of a certificate being uploaded, until the
         # status recording it is written (see reconcilers.certificate).
         self.pending_uploads: dict[tuple[str, str], str] = {}
+        # ... and those whose upload this process saw Pexip accept (so the cache holds it).
+        self.confirmed_uploads: dict[tuple[str, str], str] = {}
         self._resync_tasks: dict[str, asyncio.Task[None]] = {}
         self._sweeper = Sweeper()
         self._sweep_task: asyncio.Task[None] | None = None
@@ -366,7 +368,8 @@ class Runtime:
             for item in items:
                 item.setdefault("kind", kind)
                 listed.append((kind, item))
-        due = self._sweeper.due(listed)
+        delivered = {key: generation_of(body) for key, body in self.known.items()}
+        due = self._sweeper.due(listed, delivered)
         for kind, body in due:
             meta = body["metadata"]
             namespace, name = meta.get("namespace"), str(meta["name"])

@@ -81,9 +81,11 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     adopt = lookups.adopt_uri(body)
     label = f"{namespace}/{cert.spec.secret_ref.name}"
     observing = cert.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
-    if pending:
+    if pending and rt.confirmed_uploads.get((namespace, cert.name)) != facts.fingerprint_sha256:
         # An upload of this very certificate was noted and may have reached Pexip without the cache
-        # learning of it (a crash, or the read after the POST failing): look in Pexip itself.
+        # learning of it (a crash, or the POST failing after it committed): look in Pexip itself.
+        # An upload this process saw succeed is in the cache already (relisting for each of them
+        # was 250 lists of every certificate in a national cold start).
         await platform.cache.relist(TLS_CERTIFICATE)
     for _ in range(4):
         observed = await platform.cache.objects(TLS_CERTIFICATE)
@@ -109,6 +111,8 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
                 )
                 pending = True
             obj = await apply_change(platform, change)
+            if change.action == "create" and obj is not None:
+                rt.confirmed_uploads[(namespace, cert.name)] = facts.fingerprint_sha256
             if obj is not None:
                 recorded = [*plan.owned, obj.resource_uri]
             else:
@@ -123,6 +127,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     persisted = set(lookups.recorded_uris(body, TLS_CERTIFICATE.name))
     if set(recorded) <= persisted:
         rt.pending_uploads.pop((namespace, cert.name), None)
+        rt.confirmed_uploads.pop((namespace, cert.name), None)
         if UPLOAD_PENDING in annotations:
             await rt.kube.patch_annotations("tlscertificates", cert.name, namespace, {UPLOAD_PENDING: None})
     status["pexipObjects"] = [

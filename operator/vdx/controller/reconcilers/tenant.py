@@ -36,7 +36,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             )
     platform = lookups.connected_platform(rt, tenant)
     defaults = tenant.spec.meeting_room_defaults
-    await platform.cache.objects(CONFERENCE)  # listed once, then kept current
+    await platform.cache.ensure(CONFERENCE)  # listed once, then kept current
     theme, theme_pending = await rt.tenant_theme(tenant.spec.namespace)
     if theme_pending:
         raise Stop(
@@ -46,7 +46,9 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             "together with the room defaults",
         )
     # Only the tenant's rooms, from an index of all rooms by alias domain shared by every tenant.
-    by_domain = platform.cache.derived(CONFERENCE, "rooms-by-alias-domain", rooms_by_alias_domain)
+    by_domain = platform.cache.derived(
+        CONFERENCE, "rooms-by-alias-domain", rooms_by_alias_domain, reads=("aliases",)
+    )
     found = (platform.cache.find(uri) for uri in rooms_in_domains(by_domain, tenant.spec.domains))
     rooms = [room for room in found if isinstance(room, Conference)]
     plan = plan_room_defaults(defaults, tenant.spec.domains, rooms, theme)
