@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vdx.bench.measure import pipe_timeline
+from vdx.bench.measure import pipe_timeline, write_windows
 
 
 def test_full_idle_and_partial_windows() -> None:
@@ -16,3 +16,14 @@ def test_full_idle_and_partial_windows() -> None:
     assert windows[0]["top"] == "conference"
     assert windows[1] == {"from_s": 10.0, "requests": 0, "busy": round(2 / 50, 2), "top": ""}
     assert windows[2]["busy"] == round(5 / 25, 2)  # a short last window is judged on its own length
+
+
+def test_write_windows_per_resource() -> None:
+    logged = [
+        (100.0, "POST", "configuration/ivr_theme"),
+        (101.5, "GET", "configuration/conference"),
+        (103.0, "PATCH", "configuration/conference"),
+        (109.0, "PATCH", "configuration/conference"),
+        (104.0, "POST", "configuration/ivr_theme"),
+    ]
+    assert write_windows(logged, 100.0) == {"ivr_theme": [0.0, 4.0], "conference": [3.0, 9.0]}

@@ -92,3 +92,16 @@ def pipe_timeline(
         )
         edge = upper
     return windows
+
+
+def write_windows(requests: list[tuple[float, str, str]], start: float) -> dict[str, list[float]]:
+    """Per resource: seconds from `start` to its first and its last write, from (start time,
+    method, resource) as the simulator logged them: which stage of a cold start waits for which."""
+    windows: dict[str, list[float]] = {}
+    for began, method, resource in requests:
+        if method == "GET":
+            continue
+        at = round(began - start, 1)
+        window = windows.setdefault(resource.rsplit("/", 1)[-1], [at, at])
+        window[0], window[1] = min(window[0], at), max(window[1], at)
+    return windows

@@ -18,8 +18,11 @@ if TYPE_CHECKING:
     from vdx.controller.runtime import Runtime
 
 
-async def _ready_dependency(rt: Runtime, plural: str, kind: str, namespace: str, name: str) -> dict[str, Any]:
-    obj = await rt.kube.get(plural, name, namespace)
+async def _ready_dependency(rt: Runtime, kind: str, namespace: str, name: str) -> dict[str, Any]:
+    # From what the watch delivered (its status as this process last wrote it), read from the API
+    # server only when the watch has not delivered it yet: a GET of the certificate and of the TURN
+    # service for every Domain pass was 2 700 requests in a cold start at a fifth of national scale.
+    obj = await lookups.namespaced_resource(rt, kind, namespace, name)
     if obj is None:
         raise Stop(
             Phase.STALLED,
@@ -51,9 +54,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             "only the first claim counts: remove it from one of them",
         )
     platform = lookups.connected_platform(rt, tenant)
-    cert = await _ready_dependency(
-        rt, "tlscertificates", "TlsCertificate", namespace, domain.spec.tls_certificate_ref.name
-    )
+    cert = await _ready_dependency(rt, "TlsCertificate", namespace, domain.spec.tls_certificate_ref.name)
     names = (cert.get("spec") or {}).get("dnsNames") or []
     if not any(n == fqdn or (n.startswith("*.") and within_domains(fqdn, [n[2:]])) for n in names):
         raise Stop(
@@ -66,9 +67,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     turn_uri = None
     if domain.spec.turn_service_ref is not None:
         rt.note_turn_user(namespace, domain.spec.turn_service_ref.name, domain.name)
-        turn = await _ready_dependency(
-            rt, "turnservices", "TurnService", namespace, domain.spec.turn_service_ref.name
-        )
+        turn = await _ready_dependency(rt, "TurnService", namespace, domain.spec.turn_service_ref.name)
         turn_uris = lookups.recorded_uris(turn, TURN_SERVER.name)
         turn_uri = turn_uris[0] if turn_uris else None
     events = []
