@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vdx.bench.measure import pipe_timeline, write_windows
+from vdx.bench.measure import pipe_timeline, request_windows
 
 
 def test_full_idle_and_partial_windows() -> None:
@@ -18,7 +18,7 @@ def test_full_idle_and_partial_windows() -> None:
     assert windows[2]["busy"] == round(5 / 25, 2)  # a short last window is judged on its own length
 
 
-def test_write_windows_per_resource() -> None:
+def test_request_windows_per_resource() -> None:
     logged = [
         (100.0, "POST", "configuration/ivr_theme"),
         (101.5, "GET", "configuration/conference"),
@@ -26,4 +26,8 @@ def test_write_windows_per_resource() -> None:
         (109.0, "PATCH", "configuration/conference"),
         (104.0, "POST", "configuration/ivr_theme"),
     ]
-    assert write_windows(logged, 100.0) == {"ivr_theme": [0.0, 4.0], "conference": [3.0, 9.0]}
+    assert request_windows(logged, 100.0) == {
+        "POST ivr_theme": [0.0, 4.0],
+        "GET conference": [1.5, 1.5],
+        "PATCH conference": [3.0, 9.0],
+    }

@@ -94,14 +94,13 @@ def pipe_timeline(
     return windows
 
 
-def write_windows(requests: list[tuple[float, str, str]], start: float) -> dict[str, list[float]]:
-    """Per resource: seconds from `start` to its first and its last write, from (start time,
-    method, resource) as the simulator logged them: which stage of a cold start waits for which."""
+def request_windows(requests: list[tuple[float, str, str]], start: float) -> dict[str, list[float]]:
+    """Per method and resource: seconds from `start` to its first and its last request, from
+    (start time, method, resource) as the simulator logged them: which stage of a cold start waits
+    for which (the rooms' listing, the themes, the rooms' writes)."""
     windows: dict[str, list[float]] = {}
     for began, method, resource in requests:
-        if method == "GET":
-            continue
         at = round(began - start, 1)
-        window = windows.setdefault(resource.rsplit("/", 1)[-1], [at, at])
+        window = windows.setdefault(f"{method} {resource.rsplit('/', 1)[-1]}", [at, at])
         window[0], window[1] = min(window[0], at), max(window[1], at)
     return windows

@@ -36,8 +36,8 @@ from vdx.bench.measure import (
     minimum_seconds,
     percentile,
     pipe_timeline,
+    request_windows,
     sample_process,
-    write_windows,
 )
 from vdx.controller.runtime import PLURALS
 from vdx.controlplane.server import ControlPlane
@@ -406,7 +406,7 @@ def run_benchmark(scale: float, latency_ms: float, scenarios: list[str], say: Sa
                 "driver_kubernetes_requests": driver_calls["cold-start"],
                 "minimum_writes": writes,
                 "pipe": pipe,
-                "writes_seconds": write_windows([(e.time, e.method, e.resource) for e in entries], began),
+                "requests_seconds": request_windows([(e.time, e.method, e.resource) for e in entries], began),
             }
 
         results.append(

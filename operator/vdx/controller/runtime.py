@@ -193,7 +193,7 @@ class Runtime:
     def wake_tenant(self, namespace: str) -> None:
         for key, body in list(self.known.items()):
             if key[0] == "Tenant" and (body.get("spec") or {}).get("namespace") == namespace:
-                self._spawn(self.reconcile("Tenant", body, from_resync=True))
+                self.spawn(self.reconcile("Tenant", body, from_resync=True))
 
     async def tenant_theme(self, namespace: str) -> tuple[str | None, bool]:
         """(IVR theme of the tenant's first CviBranding, whether a theme is still on its way).
@@ -260,7 +260,7 @@ class Runtime:
                     for c in (body.get("status") or {}).get("conditions") or []
                 )
                 if not (only_unready and ready):
-                    self._spawn(self.reconcile(key[0], body, from_resync=True))
+                    self.spawn(self.reconcile(key[0], body, from_resync=True))
 
     def note_turn_user(self, namespace: str, turn_name: str, domain_name: str) -> None:
         """Remember that a Domain uses a TurnService; a new user refreshes the TurnService's status."""
@@ -269,7 +269,7 @@ class Runtime:
             users.add(domain_name)
             turn = self.known.get(("TurnService", namespace, turn_name))
             if turn is not None:
-                self._spawn(self.reconcile("TurnService", turn, from_resync=True))
+                self.spawn(self.reconcile("TurnService", turn, from_resync=True))
 
     def domains_using_turn(self, namespace: str, turn_name: str) -> list[str]:
         return sorted(self._turn_users.get((namespace, turn_name), set()))
@@ -302,7 +302,7 @@ class Runtime:
 
     def wake_platform_members(self, name: str) -> None:
         """Reconcile everything on a platform soon (it just became reachable)."""
-        self._spawn(self.reconcile_platform_members(name))
+        self.spawn(self.reconcile_platform_members(name))
 
     async def reconcile_platform_members(self, name: str) -> None:
         members = [
@@ -402,7 +402,7 @@ class Runtime:
             self.metrics.managed_objects.labels(kind).set(count)
 
     # ------------------------------------------------------------------ the driver
-    def _spawn(self, coroutine: Awaitable[Any]) -> None:
+    def spawn(self, coroutine: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -503,7 +503,7 @@ class Runtime:
                     for c in (other.get("status") or {}).get("conditions") or []
                 )
                 if not ready:
-                    self._spawn(self.reconcile("Domain", other, from_resync=True))
+                    self.spawn(self.reconcile("Domain", other, from_resync=True))
 
     async def _undo_for_vanished(
         self, kind: str, key: Key, body: dict[str, Any], result: Reconciled

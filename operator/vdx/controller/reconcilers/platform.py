@@ -77,6 +77,8 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         )
     runtime.breaker.success()
     rt.metrics.platform_up.labels(platform.name).set(1)
+    if runtime.version is None:
+        rt.spawn(runtime.warm_up())
     was_reachable = (body.get("status") or {}).get("reachable")
     runtime.version = version
     status: dict[str, Any] = {"version": version, "reachable": True}
