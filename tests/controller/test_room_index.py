@@ -97,3 +97,17 @@ def test_one_write_lock_per_shared_object() -> None:
     cache = PexipCache(Listing([]))  # type: ignore[arg-type]  # only iter_raw
     assert cache.write_lock(SYSTEM_LOCATION, "rm") is cache.write_lock(SYSTEM_LOCATION, "rm")
     assert cache.write_lock(SYSTEM_LOCATION, "rm") is not cache.write_lock(SYSTEM_LOCATION, "rh")
+
+
+async def test_a_resync_keeps_the_copy_of_an_unchanged_object() -> None:
+    listing = Listing([room_raw(1, "a@vdx.rm.dk"), room_raw(2, "b@vdx.rm.dk")])
+    cache = PexipCache(listing)  # type: ignore[arg-type]  # only iter_raw
+    await cache.objects(CONFERENCE)
+    before = {n: cache.find(uri(n)) for n in (1, 2)}
+    listing.objects = [room_raw(1, "a@vdx.rm.dk"), {**room_raw(2, "b@vdx.rm.dk"), "name": "renamed"}]
+    await cache.refresh()
+    assert cache.find(uri(1)) is before[1]  # unchanged: the long-lived copy stays
+    renamed = cache.find(uri(2))
+    assert renamed is not before[2]
+    assert isinstance(renamed, Conference)
+    assert renamed.name == "renamed"

@@ -95,8 +95,15 @@ class PexipCache:
             del written[uri]
 
     def _store(self, label: str, table: dict[str, PexipModel], obj: PexipModel) -> None:
-        """Put `obj` in `table`; move the type's counter only if an index could see the difference."""
+        """Put `obj` in `table`; move the type's counter only if an index could see the difference.
+
+        An object equal to the one held is dropped and the old copy kept: a resync of 25 000
+        unchanged rooms then frees each new copy at once instead of swapping every long-lived
+        object for a new one, which left the heap fragmented (about 50 MiB more RSS after each
+        resync at national scale)."""
         previous = table.get(obj.resource_uri)
+        if previous is not None and previous == obj:
+            return
         table[obj.resource_uri] = obj
         if previous is None or any(
             getattr(previous, name, None) != getattr(obj, name, None)
