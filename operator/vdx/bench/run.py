@@ -39,6 +39,7 @@ from vdx.bench.measure import (
     request_windows,
     sample_process,
 )
+from vdx.controller.reconcilers.base import PEXIP_KINDS
 from vdx.controller.runtime import PLURALS
 from vdx.controlplane.server import ControlPlane
 from vdx.pexip.simulator import FaultConfig, Latency, RunningServer, Simulator, SimulatorConfig, serve
@@ -209,7 +210,10 @@ class Bench:
 
     def list_pages(self) -> int:
         engine = self.sim.simulator.engine
-        return 1 + sum(max(1, math.ceil(len(engine.tables[name]) / PAGE_SIZE)) for name in LISTED)
+        return 1 + sum(
+            max(1, math.ceil(len(engine.tables[name]) / (PEXIP_KINDS[name].page_size or PAGE_SIZE)))
+            for name in LISTED
+        )
 
     # ------------------------------------------------------------------ scenario helpers
     def measure(

@@ -9,7 +9,7 @@ import sys
 import click
 from kubernetes import client, config
 
-from vdx.controller.memory import limit_malloc_arenas
+from vdx.controller.memory import tune_allocator
 from vdx.controller.run import KUBE_CALLS_IN_FLIGHT, OperatorOptions, run_operator
 from vdx.controller.runtime import RuntimeSettings
 
@@ -62,7 +62,7 @@ def run(
     log_level: str,
 ) -> None:
     """Reconcile vdx.medcom.dk resources against Pexip until stopped (SIGTERM/Ctrl-C)."""
-    limit_malloc_arenas()  # before any worker thread exists
+    tune_allocator()  # before any worker thread exists
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     options = OperatorOptions(
         namespace=namespace,

@@ -79,7 +79,9 @@ class PexipCache:
         table = self._objects.get(kind.label, {})
         written = self._written_at.setdefault(kind.label, {})
         seen: set[str] = set()
-        pages = self._client.iter_raw(kind.path, label=kind.label, object_hook=self._decoder)
+        pages = self._client.iter_raw(
+            kind.path, label=kind.label, object_hook=self._decoder, page_size=kind.page_size
+        )
         async for raw in pages:
             obj = observed.observe(kind.model, raw)
             seen.add(obj.resource_uri)

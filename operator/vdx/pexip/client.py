@@ -327,6 +327,9 @@ class PexipClient:
         while url is not None:
             response = await self.request("GET", url, label or path, params=params)
             body = self._json(response, object_hook)
+            # The page's bytes (several MiB for rooms that embed their theme) go now, not when
+            # the next page has arrived.
+            del response
             if not isinstance(body, dict) or not isinstance(body.get("objects"), list):
                 raise PexipProtocolError(f"GET {path}: not a list envelope")
             for obj in body["objects"]:
