@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from vdx.controller.cache import PexipCache
@@ -49,15 +49,21 @@ class Listing:
             yield obj
 
 
-async def test_derived_index_is_built_once_and_again_after_a_change() -> None:
-    cache = PexipCache(Listing([room_raw(1, "a@vdx.rm.dk")]))  # type: ignore[arg-type]  # only iter_raw
-    await cache.objects(CONFERENCE)
-    builds: list[int] = []
+def counting(builds: list[int]) -> Callable[[list[Conference]], dict[str, list[str]]]:
+    """The room index, noting in `builds` how many rooms each build saw."""
 
     def build(rooms: list[Conference]) -> dict[str, list[str]]:
         builds.append(len(rooms))
         return rooms_by_alias_domain(rooms)
 
+    return build
+
+
+async def test_derived_index_is_built_once_and_again_after_a_change() -> None:
+    cache = PexipCache(Listing([room_raw(1, "a@vdx.rm.dk")]))  # type: ignore[arg-type]  # only iter_raw
+    await cache.objects(CONFERENCE)
+    builds: list[int] = []
+    build = counting(builds)
     first = cache.derived(CONFERENCE, "by-domain", build, reads=("aliases",))
     assert cache.derived(CONFERENCE, "by-domain", build, reads=("aliases",)) is first
     assert builds == [1]
@@ -73,11 +79,7 @@ async def test_derived_index_is_not_rebuilt_for_writes_it_does_not_read() -> Non
     cache = PexipCache(Listing([room_raw(1, "a@vdx.rm.dk"), room_raw(2, "b@vdx.rm.dk")]))  # type: ignore[arg-type]
     await cache.objects(CONFERENCE)
     builds: list[int] = []
-
-    def build(rooms: list[Conference]) -> dict[str, list[str]]:
-        builds.append(len(rooms))
-        return rooms_by_alias_domain(rooms)
-
+    build = counting(builds)
     first = cache.derived(CONFERENCE, "by-domain", build, reads=("aliases",))
     # A Tenant writing direct media onto a room: the index of rooms by alias domain still holds.
     assert cache.updated(CONFERENCE, uri(1), {"direct_media": "never"}) is not None
