@@ -8,7 +8,7 @@
   embed their theme is about 8.6 MiB, held as bytes while it is decoded). glibc serves such blocks
   with mmap and returns them to the system on free, but its threshold is dynamic: each freed
   mmapped block raises it to that block's size, after which pages come from the heap and leave it
-  fragmented. At national scale each resync then grew the RSS by 100-170 MiB. A fixed threshold
+  fragmented. In the national benchmark each resync then grew the RSS by 100-190 MiB. A fixed threshold
   keeps every large block mmapped (and disables the dynamic adjustment).
 
 Setting `MALLOC_ARENA_MAX` or `MALLOC_MMAP_THRESHOLD_` in the environment does the same and takes
