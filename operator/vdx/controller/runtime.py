@@ -549,6 +549,9 @@ class Runtime:
             self.renders.forget((key[1] or "", key[2]))
         if kind == "Tenant":
             self.tenants.pop(key[2], None)
+        if kind == "TlsCertificate":
+            self.pending_uploads.pop((key[1] or "", key[2]), None)
+            self.confirmed_uploads.pop((key[1] or "", key[2]), None)
         if kind == "Domain":
             for users in self._turn_users.values():
                 users.discard(key[2])
