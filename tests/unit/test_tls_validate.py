@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from vdx.api.names import within_domains
 from vdx.tls.issue import LocalCA
-from vdx.tls.validate import CertificateProblem, check_certificate, within_domains
+from vdx.tls.validate import CertificateProblem, check_certificate
 
 DOMAINS = ["vdx.rm.dk"]
 

@@ -225,8 +225,8 @@ class Runtime:
 
     async def release_theme(self, tenant: Tenant, theme_uri: str) -> None:
         """Take a theme about to be deleted off the tenant's rooms (Pexip refuses to delete it in use)."""
+        from vdx.api.names import alias_domain, in_domains
         from vdx.controller.plan import Change
-        from vdx.controller.planners.rooms import alias_domain, in_domains
         from vdx.controller.reconcilers.base import apply_change
         from vdx.pexip.resources import CONFERENCE
 

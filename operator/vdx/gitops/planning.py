@@ -28,6 +28,7 @@ from vdx.api.device import Device
 from vdx.api.domain import Domain, DomainUse
 from vdx.api.identity import MAX_ACS_URLS, IdentityProvider
 from vdx.api.loader import Tree
+from vdx.api.names import ADOPT_ANNOTATION, alias_domain, in_domains
 from vdx.api.recorder import Recorder
 from vdx.api.resource import Resource
 from vdx.api.room import MeetingRoom
@@ -46,7 +47,8 @@ from vdx.controller.planners.branding import (
 )
 from vdx.controller.planners.certificate import plan_certificate
 from vdx.controller.planners.common import (
-    ADOPT_ANNOTATION,
+    Dependency,
+    DependencyState,
     Plan,
     find_owned,
     observe_only,
@@ -56,7 +58,8 @@ from vdx.controller.planners.device import RESOURCE as DEVICE
 from vdx.controller.planners.device import DeviceCredentials, plan_device
 from vdx.controller.planners.device import credentials_from_secret as device_credentials
 from vdx.controller.planners.device import desired_fields as desired_device_fields
-from vdx.controller.planners.domain import plan_domain_binding, plan_domain_unbinding
+from vdx.controller.planners.domain import DomainInputs, plan_domain_unbinding
+from vdx.controller.planners.domain import decide as decide_domain
 from vdx.controller.planners.identity import (
     ATTRIBUTE,
     GROUP,
@@ -82,12 +85,12 @@ from vdx.controller.planners.meeting_room import (
     pins_from_secret,
     plan_room,
 )
-from vdx.controller.planners.rooms import alias_domain, in_domains, plan_room_defaults
+from vdx.controller.planners.rooms import plan_room_defaults
 from vdx.controller.planners.turn import TurnCredentials, credentials_from_secret, plan_turn_server
 from vdx.gitops import refusals
 from vdx.pexip import models
 from vdx.recording.urls import StreamKeyError
-from vdx.tls.validate import CertificateProblem, check_certificate, within_domains
+from vdx.tls.validate import CertificateProblem, check_certificate
 
 PENDING_PREFIX = "(known after apply"
 
@@ -275,6 +278,17 @@ class _Planner:
         if source not in users:
             users.append(source)
 
+    def blocked(self, plan: Plan, source: str) -> bool:
+        """True (and reported) when the kind's decision writes nothing: a refusal or a wait is a
+        problem on the field it names; drift under ObserveOnly is a note."""
+        if not plan.blocked:
+            return False
+        if plan.outcome.reason == "DriftObserved":
+            self.out.notes.append(f"{source}: {plan.outcome.message}")
+        else:
+            self.problem(source, plan.field_path, plan.outcome.message)
+        return True
+
     def stalled(self, plan: Plan, source: str, field_path: str) -> bool:
         """True (and reported) when the operator's planner refuses; drift under ObserveOnly is a note."""
         if plan.outcome.phase is not Phase.STALLED:
@@ -423,53 +437,33 @@ class _Planner:
         for domain in self.in_scope(Domain):
             namespace, source = str(domain.namespace), label_of(domain)
             tenant = self.by_namespace[namespace]
-            fqdn = domain.spec.fqdn
-            if fqdn not in tenant.spec.domains:
-                self.problem(
-                    source,
-                    "spec.fqdn",
-                    f"{fqdn} is not among Tenant {tenant.name}'s spec.domains; add it there",
-                )
-                continue
-            cert = certs.get((namespace, domain.spec.tls_certificate_ref.name))
-            if cert is None:
-                self.problem(
-                    source,
-                    "spec.tlsCertificateRef",
-                    f"TlsCertificate {namespace}/{domain.spec.tls_certificate_ref.name} is not in the tree; "
-                    "add it or correct the reference",
-                )
-                continue
-            names = cert.spec.dns_names
-            if not any(n == fqdn or (n.startswith("*.") and within_domains(fqdn, [n[2:]])) for n in names):
-                self.problem(
-                    source,
-                    "spec.tlsCertificateRef",
-                    f"TlsCertificate {cert.name} does not list {fqdn} in spec.dnsNames; add it",
-                )
-                continue
-            turn_uri = None
+            cert_name = domain.spec.tls_certificate_ref.name
+            cert = certs.get((namespace, cert_name))
+            turn = None
             if domain.spec.turn_service_ref is not None:
                 key = (namespace, domain.spec.turn_service_ref.name)
-                if key not in turns:
-                    self.problem(
-                        source,
-                        "spec.turnServiceRef",
-                        f"TurnService {namespace}/{key[1]} is not in the tree; "
-                        "add it or correct the reference",
-                    )
-                    continue
-                turn_uri = self.turn_uris.get(key)
-            plan = plan_domain_binding(domain.spec.system_location, turn_uri, self.locations)
-            if plan.outcome.phase is Phase.STALLED:
-                self.problem(source, "spec.systemLocation", plan.outcome.message)
-                continue
-            if _observe_only(domain):
-                if plan.changes:
-                    self.out.notes.append(
-                        f"{source}: managementPolicy is ObserveOnly, so nothing is written; Pexip differs: "
-                        + "; ".join(c.describe() for c in plan.changes)
-                    )
+                turn = Dependency(
+                    "TurnService",
+                    namespace,
+                    key[1],
+                    DependencyState.READY if key in turns else DependencyState.MISSING,
+                    self.turn_uris.get(key),
+                )
+            inputs = DomainInputs(
+                domain=domain,
+                tenant=tenant,
+                first_claim=None,
+                certificate=Dependency(
+                    "TlsCertificate",
+                    namespace,
+                    cert_name,
+                    DependencyState.READY if cert is not None else DependencyState.MISSING,
+                ),
+                certificate_names=cert.spec.dns_names if cert is not None else [],
+                turn=turn,
+            )
+            plan = decide_domain(inputs, self.locations)
+            if self.blocked(plan, source):
                 continue
             for change in plan.changes:
                 self.add(Step(tenant.name, source, change))

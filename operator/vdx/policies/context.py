@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from vdx.api.loader import LoadedResource, Tree
+from vdx.api.names import within_domain
 from vdx.api.platform import Environment, PexipPlatform
 from vdx.api.resource import Resource
 from vdx.api.tenant import Tenant
@@ -155,7 +156,4 @@ def platform_of(loaded: LoadedResource) -> PexipPlatform:
     return resource
 
 
-def in_domain(name: str, domain: str) -> bool:
-    """Whether a DNS name is the domain itself or a subdomain of it (a wildcard counts as one)."""
-    bare = name[2:] if name.startswith("*.") else name
-    return bare == domain or bare.endswith("." + domain)
+in_domain = within_domain  # whether a DNS name is the domain or below it (a wildcard counts as below)

@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from vdx.api.names import certificate_covers, within_domains
+
 WARNING_DAYS = (30, 14, 7)
 
 
@@ -60,22 +62,6 @@ def _name(name: x509.Name) -> str:
 def _common_name(name: x509.Name) -> str | None:
     values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(values[0].value) if values else None
-
-
-def _covers(pattern: str, name: str) -> bool:
-    """Does a certificate name (possibly `*.x`) cover a requested name?"""
-    if pattern == name:
-        return True
-    if pattern.startswith("*."):
-        suffix = pattern[1:]
-        return name.endswith(suffix) and "." not in name[: -len(suffix)]
-    return False
-
-
-def within_domains(name: str, domains: Iterable[str]) -> bool:
-    """Is a certificate name the domain itself or below it (`*.d` counts as below `d`)?"""
-    bare = name[2:] if name.startswith("*.") else name
-    return any(bare == d or bare.endswith("." + d) for d in domains)
 
 
 def _key_matches(key: object, certificate: x509.Certificate) -> bool:
@@ -151,7 +137,7 @@ def check_certificate(
     if not dns_names:
         cn = _common_name(leaf.subject)
         dns_names = (cn,) if cn else ()
-    missing = [n for n in required_names if not any(_covers(p, n) for p in dns_names)]
+    missing = [n for n in required_names if not any(certificate_covers(p, n) for p in dns_names)]
     if missing:
         raise CertificateProblem(
             "NamesNotCovered",

@@ -4,25 +4,84 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from vdx.api.names import ADOPT_ANNOTATION
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change
 
 M = TypeVar("M", bound=BaseModel)
 
-ADOPT_ANNOTATION = "vdx.medcom.dk/adopt"
-
 
 @dataclass
 class Plan:
+    """A kind's decision: the writes, in order, and how the resource stands once they are made.
+
+    The operator applies `changes` and writes `outcome` and `status` to the resource; `vdx plan`
+    shows the same changes, and a `blocked` plan as a problem on `field_path` with the outcome's message.
+    """
+
     changes: list[Change] = field(default_factory=list)
     outcome: Outcome = field(default_factory=lambda: Outcome(Phase.READY, "Available", ""))
     # URIs the resource owns once the plan is applied (created ones are added by the reconciler).
     owned: list[str] = field(default_factory=list)
+    # A refusal or a wait: nothing may be written for this resource until a person or a
+    # dependency moves. `field_path` names the spec field it is about (for `vdx plan`).
+    blocked: bool = False
+    field_path: str = ""
+    # Kind-specific status fields (camelCase, as in the CRD) that follow from the decision.
+    status: dict[str, Any] = field(default_factory=dict)
+
+
+def refuse(phase: Phase, reason: str, field_path: str, message: str) -> Plan:
+    """A plan that writes nothing: `phase` Stalled needs a person, Progressing waits for a dependency."""
+    return Plan(outcome=Outcome(phase, reason, message), blocked=True, field_path=field_path)
+
+
+class DependencyState(StrEnum):
+    MISSING = "missing"
+    WAITING = "waiting"  # exists, not Ready yet
+    READY = "ready"
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """Another vdx resource a resource relies on, as a gatherer found it.
+
+    Online that is the watched object and the status the operator wrote; offline it is the tree,
+    where a resource the plan itself creates counts as ready and its URI is the plan's placeholder.
+    """
+
+    kind: str
+    namespace: str
+    name: str
+    state: DependencyState
+    uri: str | None = None  # what it made in Pexip (a URI, a placeholder, or None)
+
+
+def dependency_refusal(dependency: Dependency, field_path: str, user: str = "") -> Plan | None:
+    """The one wording for a missing dependency, and for one that is not Ready yet."""
+    kind, where = dependency.kind, f"{dependency.namespace}/{dependency.name}"
+    if dependency.state is DependencyState.MISSING:
+        named = f"{kind} {where} ({user})" if user else f"{kind} {where}"
+        fix = "remove the reference" if user else "correct the reference"
+        return refuse(
+            Phase.STALLED, f"{kind}NotFound", field_path, f"{named} does not exist; create it or {fix}"
+        )
+    if dependency.state is DependencyState.WAITING:
+        return refuse(
+            Phase.PROGRESSING,
+            f"Waiting{kind}" if not user else f"WaitingFor{kind}",
+            field_path,
+            f"waiting for {kind} {dependency.name} to be Ready"
+            if not user
+            else f"{kind} {where} is not Ready yet; {user} follows when it is",
+        )
+    return None
 
 
 @dataclass(frozen=True)

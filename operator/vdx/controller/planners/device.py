@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from vdx.api.device import DeviceSpec, Protocol
+from vdx.api.names import ADOPT_ANNOTATION
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change, field_differences, observed_values
@@ -66,7 +67,7 @@ def taken_outcome(alias: str, holder: Device) -> Outcome:
         Phase.STALLED,
         "AliasTaken",
         f"alias {alias} is already registered by {held_by} ({holder.resource_uri}); to take it over, set "
-        f"the annotation vdx.medcom.dk/adopt: {holder.resource_uri}, or choose another alias",
+        f"the annotation {ADOPT_ANNOTATION}: {holder.resource_uri}, or choose another alias",
     )
 
 

@@ -3,18 +3,96 @@
 The location is not the Domain's (locations belong to the conferencing nodes); the Domain only adds
 and, on deletion, removes its own TURN server in that location's `client_turn_servers`, leaving
 every other entry alone. Pexip replaces to-many fields whole, so the full list is sent.
+
+`decide` is every decision a Domain makes, for the operator and for `vdx plan` alike: whether the
+tenant may use the name, whether its certificate and TURN service are there and fit, the binding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+from vdx.api.common import ManagementPolicy
+from vdx.api.domain import Domain
+from vdx.api.names import certificate_not_covering
+from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change
-from vdx.controller.planners.common import Plan
+from vdx.controller.planners.common import (
+    Dependency,
+    Plan,
+    dependency_refusal,
+    observe_only_outcome,
+    refuse,
+)
 from vdx.pexip.models import SystemLocation
 
 RESOURCE = "system_location"
+
+
+@dataclass(frozen=True)
+class DomainInputs:
+    domain: Domain
+    tenant: Tenant
+    # The Tenant whose claim on the name counts (the oldest on the platform); None where that
+    # cannot be known (offline: no creation times; `vdx check` refuses a double claim there).
+    first_claim: str | None
+    certificate: Dependency
+    certificate_names: Sequence[str]  # the certificate's spec.dnsNames
+    turn: Dependency | None
+
+
+def decide(inputs: DomainInputs, locations: Iterable[SystemLocation]) -> Plan:
+    domain, tenant = inputs.domain, inputs.tenant
+    fqdn = domain.spec.fqdn
+    if fqdn not in tenant.spec.domains:
+        return refuse(
+            Phase.STALLED,
+            "DomainNotClaimed",
+            "spec.fqdn",
+            f"{fqdn} is not among Tenant {tenant.name}'s spec.domains; add it there first",
+        )
+    if inputs.first_claim is not None and inputs.first_claim != tenant.name:
+        return refuse(
+            Phase.STALLED,
+            "DomainConflict",
+            "spec.fqdn",
+            f"{fqdn} is claimed by Tenant {inputs.first_claim} as well as by Tenant {tenant.name}; "
+            "only the first claim counts: remove it from one of them",
+        )
+    cert = inputs.certificate
+    waiting = dependency_refusal(cert, "spec.tlsCertificateRef.name")
+    if waiting is not None:
+        return waiting
+    problem = certificate_not_covering(
+        f"TlsCertificate {cert.namespace}/{cert.name}", inputs.certificate_names, fqdn
+    )
+    if problem is not None:
+        return refuse(
+            Phase.STALLED, "CertificateDoesNotCover", "spec.tlsCertificateRef.name", "; ".join(problem)
+        )
+    turn_uri = None
+    if inputs.turn is not None:
+        waiting = dependency_refusal(inputs.turn, "spec.turnServiceRef.name")
+        if waiting is not None:
+            return waiting
+        turn_uri = inputs.turn.uri
+    location = domain.spec.system_location
+    plan = plan_domain_binding(location, turn_uri, locations)
+    plan.status = {"tenant": tenant.name, "tlsCertificate": cert.uri, "turnServer": turn_uri}
+    if plan.outcome.phase is Phase.STALLED:
+        plan.blocked, plan.field_path = True, "spec.systemLocation"
+        return plan
+    if domain.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        observed = observe_only_outcome(plan.changes)
+        plan.changes = []
+        if observed.phase is Phase.STALLED:
+            plan.outcome, plan.blocked = observed, True
+            return plan
+    where = f" and system location {location}" if location else ""
+    plan.outcome = Outcome(Phase.READY, "Available", f"{fqdn}: certificate and TURN in place{where}")
+    return plan
 
 
 def plan_domain_binding(

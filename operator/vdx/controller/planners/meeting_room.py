@@ -10,13 +10,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from vdx.api.names import alias_domain, in_domains
 from vdx.api.room import MeetingRoomSpec, NonIdpParticipants
 from vdx.api.tenant import MeetingRoomDefaults
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change, field_differences, observed_values
 from vdx.controller.planners.common import find_owned, foreign_outcome
-from vdx.controller.planners.rooms import alias_domain, in_domains
 from vdx.pexip.models import AutomaticParticipant, Conference
 
 CONFERENCE = "conference"

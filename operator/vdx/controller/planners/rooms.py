@@ -10,28 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from vdx.api.names import alias_domain, in_domains
 from vdx.api.tenant import MeetingRoomDefaults
 from vdx.controller.ownership import owner_of
 from vdx.controller.plan import Change, field_differences, observed_values
 from vdx.pexip.models import Conference
 
 RESOURCE = "conference"
-
-
-def alias_domain(alias: str) -> str | None:
-    """The domain an alias is dialled in: `meet.kbh@vdx.regionh.dk` -> `vdx.regionh.dk`."""
-    text = alias.strip().lower()
-    for prefix in ("sip:", "sips:", "h323:"):
-        if text.startswith(prefix):
-            text = text[len(prefix) :]
-    if "@" not in text:
-        return None
-    domain = text.rsplit("@", 1)[1].split(";", 1)[0].split(":", 1)[0]
-    return domain or None
-
-
-def in_domains(domain: str, domains: Iterable[str]) -> bool:
-    return any(domain == d or domain.endswith("." + d) for d in domains)
 
 
 def rooms_by_alias_domain(conferences: Iterable[Conference]) -> dict[str, list[str]]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.branding import CviBranding
 from vdx.api.common import DeletionPolicy, ManagementPolicy
+from vdx.api.names import ADOPT_ANNOTATION
 from vdx.branding import BrandingError, load_assets, render_branding
 from vdx.branding.bundle import RenderedBranding
 from vdx.controller.conditions import Outcome, Phase
@@ -162,7 +163,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             "AlreadyExists",
             f"the web app path /{web.slug} exists in Pexip ({alias.resource_uri}) and is not managed by "
             "this resource; choose another spec.webApp.slug or adopt it with "
-            f"vdx.medcom.dk/adopt: {alias.resource_uri}",
+            f"{ADOPT_ANNOTATION}: {alias.resource_uri}",
         )
     want = alias_fields(owner, branding, current.resource_uri if current else None)
     drifted: list[Change] = []

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.certificate import TlsCertificate
 from vdx.api.common import DeletionPolicy, ManagementPolicy
+from vdx.api.names import UPLOAD_PENDING_ANNOTATION
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change
 from vdx.controller.planners.certificate import plan_certificate
@@ -19,7 +20,7 @@ from vdx.tls.validate import CertificateProblem, check_certificate
 if TYPE_CHECKING:
     from vdx.controller.runtime import Runtime
 
-UPLOAD_PENDING = "vdx.medcom.dk/upload-pending"
+UPLOAD_PENDING = UPLOAD_PENDING_ANNOTATION
 
 
 async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = None) -> Reconciled:

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.common import ManagementPolicy
 from vdx.api.device import Device
+from vdx.api.names import alias_domain, in_domains
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.planners.common import observe_only
 from vdx.controller.planners.device import credentials_from_secret, desired_fields, plan_device
-from vdx.controller.planners.rooms import alias_domain, in_domains
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
 from vdx.controller.reconcilers.quota import check_quota

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.identity import IdentityProvider
+from vdx.api.names import in_domains
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import owner_of, without_marker
 from vdx.controller.plan import Change
@@ -20,7 +21,6 @@ from vdx.controller.planners.identity import (
     service_entity_id,
     signing_certificate,
 )
-from vdx.controller.planners.rooms import in_domains
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import (
     Event,

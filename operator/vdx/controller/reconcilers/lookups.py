@@ -6,6 +6,7 @@ import base64
 from typing import TYPE_CHECKING, Any
 
 from vdx.api.common import FileSource
+from vdx.api.names import ADOPT_ANNOTATION
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Phase
 from vdx.controller.reconcilers.base import Stop
@@ -13,8 +14,6 @@ from vdx.controller.reconcilers.base import Stop
 if TYPE_CHECKING:
     from vdx.controller.platforms import PlatformRuntime
     from vdx.controller.runtime import Runtime
-
-ADOPT_ANNOTATION = "vdx.medcom.dk/adopt"
 
 
 async def tenant_of_namespace(rt: Runtime, namespace: str) -> Tenant:

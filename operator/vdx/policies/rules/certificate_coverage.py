@@ -12,17 +12,12 @@ from collections.abc import Iterator
 
 from vdx.api.certificate import TlsCertificate
 from vdx.api.domain import Domain
+from vdx.api.names import certificate_not_covering
 from vdx.policies.context import PolicyContext
 from vdx.policies.findings import Finding, ResourceRef, Severity
 from vdx.policies.rule import PolicyRule
 
 ID = "certificate-covers-domain"
-
-
-def covers(dns_name: str, fqdn: str) -> bool:
-    if dns_name.startswith("*."):
-        return "." in fqdn and fqdn.split(".", 1)[1] == dns_name[2:]
-    return dns_name == fqdn
 
 
 def check(ctx: PolicyContext) -> Iterator[Finding]:
@@ -33,18 +28,14 @@ def check(ctx: PolicyContext) -> Iterator[Finding]:
         for target in ctx.by_ref.get(ref, [])[:1]:
             certificate = target.resource
             assert isinstance(certificate, TlsCertificate)
-            if any(covers(name, domain.spec.fqdn) for name in certificate.spec.dns_names):
+            problem = certificate_not_covering(
+                f"TlsCertificate {ref.namespace}/{ref.name}", certificate.spec.dns_names, domain.spec.fqdn
+            )
+            if problem is None:
                 continue
+            message, fix = problem
             yield ctx.finding(
-                Severity.ERROR,
-                ID,
-                loaded,
-                "spec.tlsCertificateRef.name",
-                f"TlsCertificate {ref.namespace}/{ref.name} does not cover {domain.spec.fqdn} (its "
-                f"dnsNames: {', '.join(certificate.spec.dns_names)})",
-                f"add {domain.spec.fqdn} to the certificate's dnsNames, or reference a certificate "
-                "that covers it",
-                related=[ref],
+                Severity.ERROR, ID, loaded, "spec.tlsCertificateRef.name", message, fix, related=[ref]
             )
 
 

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from vdx.api.device import Device
 from vdx.api.identity import IdentityProvider
 from vdx.api.loader import LoadedResource
+from vdx.api.names import alias_domain, in_domains
 from vdx.api.room import MeetingRoom
-from vdx.controller.planners.rooms import alias_domain, in_domains
 from vdx.policies.context import PolicyContext, ref_of, tenant_of
 from vdx.policies.findings import Finding, Severity
 from vdx.policies.rule import PolicyRule
