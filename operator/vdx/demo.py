@@ -36,8 +36,9 @@ from vdx.api.recorder import Recorder
 from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
 from vdx.api.turn import TurnService
+from vdx.controller.registry import PLURALS
 from vdx.controller.run import OperatorOptions
-from vdx.controller.runtime import PLURALS, RuntimeSettings
+from vdx.controller.runtime import RuntimeSettings
 from vdx.pexip.client import PexipClient
 from vdx.pexip.resources import (
     CONFERENCE,

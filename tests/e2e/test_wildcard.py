@@ -41,6 +41,7 @@ def test_a_wildcard_certificate_leaves_the_apex_and_deeper_names_refused(
     _domain(h, "deep", DEEP)
     _domain(h, "one", ONE)
 
+    wait_ready(h, "tlscertificates", "wildcard")
     wait_ready(h, "domains", "one")
     for name, fqdn in (("apex", APEX), ("deep", DEEP)):
         problem = certificate_not_covering(f"TlsCertificate {h.namespace}/wildcard", [f"*.{APEX}"], fqdn)

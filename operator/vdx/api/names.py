@@ -23,8 +23,10 @@ def certificate_covers(name: str, fqdn: str) -> bool:
     `a.b.vdx.rm.dk`. Names compare case-insensitively, as DNS does.
     """
     name, fqdn = name.lower().rstrip("."), fqdn.lower().rstrip(".")
+    if name == fqdn:  # a name covers itself, a wildcard too (`spec.dnsNames` against the SANs)
+        return True
     if not name.startswith("*."):
-        return name == fqdn
+        return False
     label, dot, rest = fqdn.partition(".")
     return bool(label) and bool(dot) and label != "*" and rest == name[2:]
 

@@ -40,7 +40,7 @@ from vdx.bench.measure import (
     sample_process,
 )
 from vdx.controller.reconcilers.base import PEXIP_KINDS
-from vdx.controller.runtime import PLURALS
+from vdx.controller.registry import PLURALS
 from vdx.controlplane.server import ControlPlane
 from vdx.pexip.simulator import FaultConfig, Latency, RunningServer, Simulator, SimulatorConfig, serve
 from vdx.testing.controlplane import running_control_plane

@@ -14,7 +14,8 @@ from kubernetes import client
 from vdx.api.meta import API_GROUP, API_VERSION
 from vdx.controller.conditions import Phase
 from vdx.controller.reconcilers.base import Stop
-from vdx.controller.runtime import PLURALS, Runtime, key_of
+from vdx.controller.registry import PLURALS
+from vdx.controller.runtime import Runtime, key_of
 from vdx.controller.sweep import FINALIZER
 from vdx.pexip.errors import PexipError
 

@@ -14,87 +14,25 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError as KubeConnectionError
 
-from vdx.api.kinds import KINDS_BY_NAME
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase, conditions_for
 from vdx.controller.kube import Kube
 from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.platforms import PlatformRuntime
-from vdx.controller.reconcilers import (
-    branding,
-    certificate,
-    device,
-    domain,
-    identity,
-    meeting_room,
-    platform,
-    recorder,
-    tenant,
-    turn,
-)
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
-from vdx.controller.renders import RenderCache
+from vdx.controller.registration import Key
+from vdx.controller.registry import BY_KIND, ORDER, PLURALS
 from vdx.controller.sweep import Sweeper, generation_of, with_finalizer
 from vdx.pexip.errors import PexipError
 
 logger = logging.getLogger("vdx.operator")
 
-Key = tuple[str, str | None, str]  # kind, namespace, name
-
-PLURALS = {
-    "PexipPlatform": "pexipplatforms",
-    "Tenant": "tenants",
-    "Domain": "domains",
-    "TurnService": "turnservices",
-    "TlsCertificate": "tlscertificates",
-    "CviBranding": "cvibrandings",
-    "IdentityProvider": "identityproviders",
-    "Recorder": "recorders",
-    "MeetingRoom": "meetingrooms",
-    "Device": "devices",
-}
-RECONCILERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[Reconciled]]] = {
-    "PexipPlatform": platform.reconcile,
-    "Tenant": tenant.reconcile,
-    "Domain": domain.reconcile,
-    "TurnService": turn.reconcile,
-    "TlsCertificate": certificate.reconcile,
-    "CviBranding": branding.reconcile,
-    "IdentityProvider": identity.reconcile,
-    "Recorder": recorder.reconcile,
-    "MeetingRoom": meeting_room.reconcile,
-    "Device": device.reconcile,
-}
-FINALIZERS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]] = {
-    "PexipPlatform": platform.finalize,
-    "Tenant": tenant.finalize,
-    "Domain": domain.finalize,
-    "TurnService": turn.finalize,
-    "TlsCertificate": certificate.finalize,
-    "CviBranding": branding.finalize,
-    "IdentityProvider": identity.finalize,
-    "Recorder": recorder.finalize,
-    "MeetingRoom": meeting_room.finalize,
-    "Device": device.finalize,
-}
-# Order for a full pass: what others depend on first.
-ORDER = (
-    "PexipPlatform",
-    "Tenant",
-    "TurnService",
-    "TlsCertificate",
-    "Domain",
-    "CviBranding",
-    "IdentityProvider",
-    "Recorder",
-    "MeetingRoom",
-    "Device",
-)
+T = TypeVar("T")
 
 
 @dataclass
@@ -135,14 +73,8 @@ class Runtime:
         self._failures: dict[Key, int] = {}
         # (kind, namespace, name) of a Secret or ConfigMap -> the resources that read it.
         self._object_users: dict[tuple[str, str, str], set[Key]] = {}
-        # Branding renderings, reused while their inputs are unchanged (digests always, bytes bounded).
-        self.renders = RenderCache()
-        self._turn_users: dict[tuple[str, str], set[str]] = {}
-        # (namespace, TlsCertificate) -> fingerprint of a certificate being uploaded, until the
-        # status recording it is written (see reconcilers.certificate).
-        self.pending_uploads: dict[tuple[str, str], str] = {}
-        # ... and those whose upload this process saw Pexip accept (so the cache holds it).
-        self.confirmed_uploads: dict[tuple[str, str], str] = {}
+        # What a kind keeps between reconciles (its module says what): see `kind_state`.
+        self._kind_state: dict[str, Any] = {}
         self._resync_tasks: dict[str, asyncio.Task[None]] = {}
         self._sweeper = Sweeper()
         self._sweep_task: asyncio.Task[None] | None = None
@@ -190,60 +122,18 @@ class Runtime:
     def watch_secret(self, namespace: str, name: str, body: dict[str, Any]) -> None:
         self.watch_object("Secret", namespace, name, body)
 
+    def kind_state(self, name: str, factory: Callable[[], T]) -> T:
+        """The state a kind keeps in this process (TURN users, upload notes, renderings), made on
+        first use: the driver holds it without knowing what it is."""
+        state = self._kind_state.get(name)
+        if state is None:
+            state = self._kind_state[name] = factory()
+        return state
+
     def wake_tenant(self, namespace: str) -> None:
         for key, body in list(self.known.items()):
             if key[0] == "Tenant" and (body.get("spec") or {}).get("namespace") == namespace:
                 self.spawn(self.reconcile("Tenant", body, from_resync=True))
-
-    async def tenant_theme(self, namespace: str) -> tuple[str | None, bool]:
-        """(IVR theme of the tenant's first CviBranding, whether a theme is still on its way).
-
-        A theme on its way (a branding neither Ready nor Stalled) makes the Tenant hold its room
-        changes for a moment, so each room is written once with both direct media and theme
-        instead of twice. A Stalled branding does not hold anything up.
-        """
-        brandings = sorted(
-            (key[2], body) for key, body in self.known.items() if key[:2] == ("CviBranding", namespace)
-        )
-        uri = next(
-            (
-                (b.get("status") or {}).get("ivrTheme")
-                for _, b in brandings
-                if (b.get("status") or {}).get("ivrTheme")
-            ),
-            None,
-        )
-        pending = False
-        for _, body in brandings:
-            conditions = {
-                c.get("type"): c.get("status") for c in (body.get("status") or {}).get("conditions") or []
-            }
-            enabled = ((body.get("spec") or {}).get("ivrTheme") or {}).get("enabled", True)
-            if enabled and conditions.get("Ready") != "True" and conditions.get("Stalled") != "True":
-                pending = True
-        return uri, pending
-
-    async def release_theme(self, tenant: Tenant, theme_uri: str) -> None:
-        """Take a theme about to be deleted off the tenant's rooms (Pexip refuses to delete it in use)."""
-        from vdx.api.names import alias_domain, in_domains
-        from vdx.controller.plan import Change
-        from vdx.controller.reconcilers.base import apply_change
-        from vdx.pexip.resources import CONFERENCE
-
-        platform = self.platforms.get(tenant.spec.platform_ref.name)
-        if platform is None:
-            return
-        for room in await platform.cache.objects(CONFERENCE):
-            domains = {d for d in (alias_domain(a.alias) for a in room.aliases) if d}
-            if (
-                room.ivr_theme is not None
-                and room.ivr_theme.resource_uri == theme_uri
-                and any(in_domains(d, tenant.spec.domains) for d in domains)
-            ):
-                change = Change(
-                    "update", CONFERENCE.name, room.name, uri=room.resource_uri, fields={"ivr_theme": None}
-                )
-                await apply_change(platform, change)
 
     def wake_users(
         self,
@@ -261,18 +151,6 @@ class Runtime:
                 )
                 if not (only_unready and ready):
                     self.spawn(self.reconcile(key[0], body, from_resync=True))
-
-    def note_turn_user(self, namespace: str, turn_name: str, domain_name: str) -> None:
-        """Remember that a Domain uses a TurnService; a new user refreshes the TurnService's status."""
-        users = self._turn_users.setdefault((namespace, turn_name), set())
-        if domain_name not in users:
-            users.add(domain_name)
-            turn = self.known.get(("TurnService", namespace, turn_name))
-            if turn is not None:
-                self.spawn(self.reconcile("TurnService", turn, from_resync=True))
-
-    def domains_using_turn(self, namespace: str, turn_name: str) -> list[str]:
-        return sorted(self._turn_users.get((namespace, turn_name), set()))
 
     # ------------------------------------------------------------------ platforms
     def add_platform(self, runtime: PlatformRuntime) -> None:
@@ -361,7 +239,7 @@ class Runtime:
         listed: list[tuple[str, dict[str, Any]]] = []
         for kind in ORDER:
             plural = PLURALS[kind]
-            if KINDS_BY_NAME[kind].crd.scope == "Cluster" or not namespaces:
+            if not BY_KIND[kind].namespaced or not namespaces:
                 items = await self.kube.list(plural)
             else:
                 items = [item for ns in namespaces for item in await self.kube.list_namespaced(plural, ns)]
@@ -449,13 +327,14 @@ class Runtime:
             self._failures[key] = self._failures.get(key, 0) + 1
         else:
             self._failures.pop(key, None)
-        if kind in ("TurnService", "TlsCertificate") and result.outcome.phase is Phase.READY:
-            self._wake_domains(key)
+        if result.outcome.phase is Phase.READY:
+            for dependent in BY_KIND[kind].wakes_when_ready:
+                self._wake_unready(dependent, key[1])
         return result.outcome
 
     async def _run(self, kind: str, body: dict[str, Any]) -> Reconciled:
         try:
-            return await RECONCILERS[kind](self, body)
+            return await BY_KIND[kind].reconcile(self, body)
         except Stop as stop:
             return Reconciled(stop.outcome)
         except PexipError as exc:
@@ -494,16 +373,15 @@ class Runtime:
                 body, type_="Warning", reason=result.outcome.reason, message=result.outcome.message
             )
 
-    def _wake_domains(self, key: Key) -> None:
-        _, namespace, _ = key
+    def _wake_unready(self, kind: str, namespace: str | None) -> None:
         for other_key, other in list(self.known.items()):
-            if other_key[0] == "Domain" and other_key[1] == namespace:
+            if other_key[0] == kind and other_key[1] == namespace:
                 ready = any(
                     c.get("type") == "Ready" and c.get("status") == "True"
                     for c in (other.get("status") or {}).get("conditions") or []
                 )
                 if not ready:
-                    self.spawn(self.reconcile("Domain", other, from_resync=True))
+                    self.spawn(self.reconcile(kind, other, from_resync=True))
 
     async def _undo_for_vanished(
         self, kind: str, key: Key, body: dict[str, Any], result: Reconciled
@@ -515,10 +393,8 @@ class Runtime:
         Called with the key's lock held.
         """
         gone = {**body, "status": {**(body.get("status") or {}), **result.status}}
-        finalizer = FINALIZERS.get(kind)
         try:
-            if finalizer is not None:
-                await finalizer(self, gone)
+            await BY_KIND[kind].finalize(self, gone)
         except (Stop, PexipError) as exc:
             logger.warning(
                 "%s %s/%s vanished; its Pexip objects were not cleaned up: %s",
@@ -537,24 +413,15 @@ class Runtime:
         """Honour deletionPolicy; raise PexipError to have the deletion retried."""
         key = key_of(body)
         lock = self._locks.setdefault(key, asyncio.Lock())
+        registration = BY_KIND[kind]
         async with lock:
-            finalizer = FINALIZERS.get(kind)
-            if finalizer is not None:
-                await finalizer(self, body)
+            await registration.finalize(self, body)
             uid = (body.get("metadata") or {}).get("uid")
             if uid:
                 self._finalized.add(str(uid))
         self.known.pop(key, None)
-        if kind == "CviBranding":
-            self.renders.forget((key[1] or "", key[2]))
-        if kind == "Tenant":
-            self.tenants.pop(key[2], None)
-        if kind == "TlsCertificate":
-            self.pending_uploads.pop((key[1] or "", key[2]), None)
-            self.confirmed_uploads.pop((key[1] or "", key[2]), None)
-        if kind == "Domain":
-            for users in self._turn_users.values():
-                users.discard(key[2])
+        if registration.forget is not None:
+            registration.forget(self, key)
 
     async def object_changed(self, kind: str, namespace: str, name: str) -> None:
         """A Secret or ConfigMap changed: reconcile whatever reads it."""

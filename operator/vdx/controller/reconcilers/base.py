@@ -19,24 +19,12 @@ if TYPE_CHECKING:
     from vdx.controller.platforms import PlatformRuntime
 
 
-# The Pexip configuration types the operator writes.
+# Every Pexip configuration type by resource name (a change names its type), derived from
+# `vdx.pexip.resources` so a new type needs no entry here.
 PEXIP_KINDS: dict[str, resources.Kind[Any]] = {
     kind.name: kind
-    for kind in (
-        resources.TURN_SERVER,
-        resources.TLS_CERTIFICATE,
-        resources.SYSTEM_LOCATION,
-        resources.CONFERENCE,
-        resources.WEBAPP_BRANDING,
-        resources.WEBAPP_ALIAS,
-        resources.IVR_THEME,
-        resources.CONFERENCE_ALIAS,
-        resources.AUTOMATIC_PARTICIPANT,
-        resources.DEVICE,
-        resources.IDENTITY_PROVIDER,
-        resources.IDENTITY_PROVIDER_GROUP,
-        resources.IDENTITY_PROVIDER_ATTRIBUTE,
-    )
+    for kind in vars(resources).values()
+    if isinstance(kind, resources.Kind) and kind.api == "configuration"
 }
 
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.branding import CviBranding
 from vdx.api.common import DeletionPolicy, ManagementPolicy
-from vdx.api.names import ADOPT_ANNOTATION
+from vdx.api.names import ADOPT_ANNOTATION, alias_domain, in_domains
+from vdx.api.tenant import Tenant
 from vdx.branding import BrandingError, load_assets, render_branding
 from vdx.branding.bundle import RenderedBranding
 from vdx.controller.conditions import Outcome, Phase
@@ -38,9 +39,10 @@ from vdx.controller.reconcilers.base import (
     parse,
     update_object,
 )
-from vdx.controller.renders import RenderDigest
+from vdx.controller.registration import Registration
+from vdx.controller.renders import RenderCache, RenderDigest
 from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
-from vdx.pexip.resources import IVR_THEME, WEBAPP_ALIAS, WEBAPP_BRANDING
+from vdx.pexip.resources import CONFERENCE, IVR_THEME, WEBAPP_ALIAS, WEBAPP_BRANDING
 
 if TYPE_CHECKING:
     from vdx.controller.platforms import PlatformRuntime
@@ -89,8 +91,8 @@ async def _render(
     key = (str(branding.namespace), branding.name)
     fingerprint = _fingerprint(branding, objects)
     return (
-        rt.renders.rendering(key, fingerprint)
-        or rt.renders.digest(key, fingerprint)
+        renders(rt).rendering(key, fingerprint)
+        or renders(rt).digest(key, fingerprint)
         or (await _render_now(rt, branding, objects, fingerprint))
     )
 
@@ -106,19 +108,19 @@ async def _packages(
         return rendered
     key = (str(branding.namespace), branding.name)
     fingerprint = _fingerprint(branding, objects)
-    return rt.renders.rendering(key, fingerprint) or await _render_now(rt, branding, objects, fingerprint)
+    return renders(rt).rendering(key, fingerprint) or await _render_now(rt, branding, objects, fingerprint)
 
 
 async def _render_now(
     rt: Runtime, branding: CviBranding, objects: list[dict[str, Any]], fingerprint: str
 ) -> RenderedBranding:
     try:
-        async with rt.renders.slots:
+        async with renders(rt).slots:
             rendered = await asyncio.to_thread(render_branding, branding, load_assets(branding, objects))
     except BrandingError as error:
         problems = "; ".join(str(p) for p in error.problems[:5])
         raise Stop(Phase.STALLED, "BrandingInvalid", problems) from None
-    rt.renders.put((str(branding.namespace), branding.name), fingerprint, rendered)
+    renders(rt).put((str(branding.namespace), branding.name), fingerprint, rendered)
     return rendered
 
 
@@ -282,5 +284,72 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
     themes: list[IvrTheme] = await platform.cache.objects(IVR_THEME)
     theme = next((t for t in themes if t.name == theme_name(owner)), None)
     if theme is not None:
-        await rt.release_theme(tenant, theme.resource_uri)
+        await release_theme(rt, tenant, theme.resource_uri)
         await apply_change(platform, Change("delete", IVR_THEME.name, theme.name, uri=theme.resource_uri))
+
+
+def renders(rt: Runtime) -> RenderCache:
+    """Branding renderings, reused while their inputs are unchanged (digests always, bytes bounded)."""
+    return rt.kind_state("CviBranding.renders", RenderCache)
+
+
+async def tenant_theme(rt: Runtime, namespace: str) -> tuple[str | None, bool]:
+    """(IVR theme of the tenant's first CviBranding, whether a theme is still on its way).
+
+    A theme on its way (a branding neither Ready nor Stalled) makes the Tenant hold its room
+    changes for a moment, so each room is written once with both direct media and theme
+    instead of twice. A Stalled branding does not hold anything up.
+    """
+    brandings = sorted(
+        (key[2], body) for key, body in rt.known.items() if key[:2] == ("CviBranding", namespace)
+    )
+    uri = next(
+        (
+            (b.get("status") or {}).get("ivrTheme")
+            for _, b in brandings
+            if (b.get("status") or {}).get("ivrTheme")
+        ),
+        None,
+    )
+    pending = False
+    for _, body in brandings:
+        conditions = {
+            c.get("type"): c.get("status") for c in (body.get("status") or {}).get("conditions") or []
+        }
+        enabled = ((body.get("spec") or {}).get("ivrTheme") or {}).get("enabled", True)
+        if enabled and conditions.get("Ready") != "True" and conditions.get("Stalled") != "True":
+            pending = True
+    return uri, pending
+
+
+async def release_theme(rt: Runtime, tenant: Tenant, theme_uri: str) -> None:
+    """Take a theme about to be deleted off the tenant's rooms (Pexip refuses to delete it in use)."""
+    from vdx.controller.plan import Change
+    from vdx.controller.reconcilers.base import apply_change
+    from vdx.pexip.resources import CONFERENCE
+
+    platform = rt.platforms.get(tenant.spec.platform_ref.name)
+    if platform is None:
+        return
+    for room in await platform.cache.objects(CONFERENCE):
+        domains = {d for d in (alias_domain(a.alias) for a in room.aliases) if d}
+        if (
+            room.ivr_theme is not None
+            and room.ivr_theme.resource_uri == theme_uri
+            and any(in_domains(d, tenant.spec.domains) for d in domains)
+        ):
+            change = Change(
+                "update", CONFERENCE.name, room.name, uri=room.resource_uri, fields={"ivr_theme": None}
+            )
+            await apply_change(platform, change)
+
+
+REGISTRATION = Registration(
+    CviBranding,
+    reconcile,
+    finalize,
+    depends_on=("Tenant", "Domain"),
+    writes=(WEBAPP_BRANDING, WEBAPP_ALIAS, IVR_THEME, CONFERENCE),
+    reads_objects=("Secret", "ConfigMap"),
+    forget=lambda rt, key: renders(rt).forget((key[1] or "", key[2])),
+)

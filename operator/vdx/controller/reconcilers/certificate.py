@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from vdx.controller.planners.certificate import plan_certificate
 from vdx.controller.planners.common import observe_only
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, change_event, parse
+from vdx.controller.registration import Key, Registration
 from vdx.pexip.resources import TLS_CERTIFICATE
 from vdx.tls.validate import CertificateProblem, check_certificate
 
@@ -76,13 +78,14 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     annotations = (body.get("metadata") or {}).get("annotations") or {}
     # The note lives on the resource (it survives a crash) and in this process (the body a resync
     # hands over may predate the annotation this process wrote).
-    noted = rt.pending_uploads.get((namespace, cert.name))
+    notes = _notes(rt)
+    noted = notes.pending.get((namespace, cert.name))
     pending = facts.fingerprint_sha256 in (annotations.get(UPLOAD_PENDING), noted)
     recorded = lookups.recorded_uris(body, TLS_CERTIFICATE.name)
     adopt = lookups.adopt_uri(body)
     label = f"{namespace}/{cert.spec.secret_ref.name}"
     observing = cert.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
-    if pending and rt.confirmed_uploads.get((namespace, cert.name)) != facts.fingerprint_sha256:
+    if pending and notes.confirmed.get((namespace, cert.name)) != facts.fingerprint_sha256:
         # An upload of this very certificate was noted and may have reached Pexip without the cache
         # learning of it (a crash, or the POST failing after it committed): look in Pexip itself.
         # An upload this process saw succeed is in the cache already (relisting for each of them
@@ -106,14 +109,14 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
         for change in plan.changes:
             if change.action == "create":
                 # Note the upload before making it: a crash after the POST then finds it again.
-                rt.pending_uploads[(namespace, cert.name)] = facts.fingerprint_sha256
+                notes.pending[(namespace, cert.name)] = facts.fingerprint_sha256
                 await rt.kube.patch_annotations(
                     "tlscertificates", cert.name, namespace, {UPLOAD_PENDING: facts.fingerprint_sha256}
                 )
                 pending = True
             obj = await apply_change(platform, change)
             if change.action == "create" and obj is not None:
-                rt.confirmed_uploads[(namespace, cert.name)] = facts.fingerprint_sha256
+                notes.confirmed[(namespace, cert.name)] = facts.fingerprint_sha256
             if obj is not None:
                 recorded = [*plan.owned, obj.resource_uri]
             else:
@@ -127,8 +130,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     # neither noted nor recorded, and the next pass would upload it a second time.
     persisted = set(lookups.recorded_uris(body, TLS_CERTIFICATE.name))
     if set(recorded) <= persisted:
-        rt.pending_uploads.pop((namespace, cert.name), None)
-        rt.confirmed_uploads.pop((namespace, cert.name), None)
+        notes.forget((namespace, cert.name))
         if UPLOAD_PENDING in annotations:
             await rt.kube.patch_annotations("tlscertificates", cert.name, namespace, {UPLOAD_PENDING: None})
     status["pexipObjects"] = [
@@ -171,3 +173,40 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
         change = Change("delete", TLS_CERTIFICATE.name, uri, uri=uri)
         await apply_change(platform, change)
         await rt.kube.event(body, type_="Normal", reason="Finalized", message=change.describe())
+
+
+@dataclass
+class UploadNotes:
+    """Certificates being uploaded, kept in this process as well as in the annotation.
+
+    `pending`: (namespace, TlsCertificate) -> fingerprint of a certificate being uploaded, until the
+    status recording it is written. `confirmed`: those whose upload this process saw Pexip accept
+    (so the cache holds it, and no relist is needed).
+    """
+
+    pending: dict[tuple[str, str], str] = field(default_factory=dict)
+    confirmed: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def forget(self, key: tuple[str, str]) -> None:
+        self.pending.pop(key, None)
+        self.confirmed.pop(key, None)
+
+
+def _notes(rt: Runtime) -> UploadNotes:
+    return rt.kind_state("TlsCertificate.uploads", UploadNotes)
+
+
+def _forget(rt: Runtime, key: Key) -> None:
+    _notes(rt).forget((key[1] or "", key[2]))
+
+
+REGISTRATION = Registration(
+    TlsCertificate,
+    reconcile,
+    finalize,
+    depends_on=("Tenant",),
+    writes=(TLS_CERTIFICATE,),
+    reads_objects=("Secret",),
+    wakes_when_ready=("Domain",),
+    forget=_forget,
+)

@@ -14,7 +14,9 @@ from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
 from vdx.controller.reconcilers.quota import check_quota
 from vdx.controller.reconcilers.release import release_owned
-from vdx.pexip.resources import DEVICE, REGISTRATION
+from vdx.controller.registration import Registration
+from vdx.pexip.resources import DEVICE
+from vdx.pexip.resources import REGISTRATION as REGISTRATION_SETTINGS
 
 if TYPE_CHECKING:
     from vdx.controller.runtime import Runtime
@@ -80,7 +82,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
     recorded = plan.owned or recorded
     outcome = plan.outcome
-    registration = await platform.cache.objects(REGISTRATION)
+    registration = await platform.cache.objects(REGISTRATION_SETTINGS)
     if outcome.phase is Phase.READY and registration and not registration[0].enable:
         # Pexip holds the device, but nothing can register: say so; the setting is MedCom's.
         outcome = Outcome(
@@ -102,3 +104,14 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
 async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
     device = parse(Device, body)
     await release_owned(rt, body, device.spec, str(device.namespace), DEVICE, lambda obj: str(obj.alias))
+
+
+REGISTRATION = Registration(
+    Device,
+    reconcile,
+    finalize,
+    depends_on=("Tenant", "IdentityProvider"),
+    writes=(DEVICE,),
+    reads=(REGISTRATION_SETTINGS,),
+    reads_objects=("Secret",),
+)

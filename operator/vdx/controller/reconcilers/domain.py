@@ -9,8 +9,9 @@ from vdx.api.domain import Domain
 from vdx.controller.conditions import is_true
 from vdx.controller.planners.common import Dependency, DependencyState
 from vdx.controller.planners.domain import DomainInputs, decide, plan_domain_unbinding
-from vdx.controller.reconcilers import lookups
+from vdx.controller.reconcilers import lookups, turn
 from vdx.controller.reconcilers.base import Reconciled, apply_change, change_event, parse
+from vdx.controller.registration import Key, Registration
 from vdx.pexip.resources import SYSTEM_LOCATION, TLS_CERTIFICATE, TURN_SERVER
 
 if TYPE_CHECKING:
@@ -39,17 +40,17 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     first_claim = await rt.domain_owner(tenant.spec.platform_ref.name, domain.spec.fqdn)
     platform = lookups.connected_platform(rt, tenant)
     cert, cert_body = await _dependency(rt, "TlsCertificate", namespace, domain.spec.tls_certificate_ref.name)
-    turn = None
-    if domain.spec.turn_service_ref is not None:
-        rt.note_turn_user(namespace, domain.spec.turn_service_ref.name, domain.name)
-        turn, _ = await _dependency(rt, "TurnService", namespace, domain.spec.turn_service_ref.name)
+    turn_dependency = None
+    if (turn_ref := domain.spec.turn_service_ref) is not None:
+        turn.note_user(rt, namespace, turn_ref.name, domain.name)
+        turn_dependency, _ = await _dependency(rt, "TurnService", namespace, turn_ref.name)
     inputs = DomainInputs(
         domain=domain,
         tenant=tenant,
         first_claim=first_claim,
         certificate=cert,
         certificate_names=(cert_body.get("spec") or {}).get("dnsNames") or [],
-        turn=turn,
+        turn=turn_dependency,
     )
     events = []
     # Domains sharing a location each add their TURN server to its list: one at a time.
@@ -79,3 +80,17 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
             await apply_change(platform, change)
     for change in changes:
         await rt.kube.event(body, type_="Normal", reason="Finalized", message=change.describe())
+
+
+def _forget(rt: Runtime, key: Key) -> None:
+    turn.forget_user(rt, key[2])
+
+
+REGISTRATION = Registration(
+    Domain,
+    reconcile,
+    finalize,
+    depends_on=("Tenant", "TurnService", "TlsCertificate"),
+    writes=(SYSTEM_LOCATION,),
+    forget=_forget,
+)

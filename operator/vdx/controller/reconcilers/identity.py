@@ -31,6 +31,7 @@ from vdx.controller.reconcilers.base import (
     owner_of_body,
     parse,
 )
+from vdx.controller.registration import Registration
 from vdx.pexip.resources import IDENTITY_PROVIDER, IDENTITY_PROVIDER_ATTRIBUTE, IDENTITY_PROVIDER_GROUP
 
 if TYPE_CHECKING:
@@ -248,3 +249,13 @@ def _referenced_idps(body: dict[str, Any]) -> set[str]:
     if (sso.get("identityProviderRef") or {}).get("name"):
         names.add(str(sso["identityProviderRef"]["name"]))
     return names
+
+
+REGISTRATION = Registration(
+    IdentityProvider,
+    reconcile,
+    finalize,
+    depends_on=("Tenant", "Domain"),
+    writes=(IDENTITY_PROVIDER_ATTRIBUTE, IDENTITY_PROVIDER, IDENTITY_PROVIDER_GROUP),
+    reads_objects=("Secret", "ConfigMap"),
+)

@@ -23,7 +23,7 @@ from vdx.controller.planners.meeting_room import (
     plan_room,
 )
 from vdx.controller.platforms import PlatformRuntime
-from vdx.controller.reconcilers import lookups
+from vdx.controller.reconcilers import branding, lookups
 from vdx.controller.reconcilers.base import (
     Event,
     Reconciled,
@@ -34,7 +34,8 @@ from vdx.controller.reconcilers.base import (
     parse,
 )
 from vdx.controller.reconcilers.quota import check_quota
-from vdx.pexip.resources import CONFERENCE, GLOBAL
+from vdx.controller.registration import Registration
+from vdx.pexip.resources import AUTOMATIC_PARTICIPANT, CONFERENCE, CONFERENCE_ALIAS, GLOBAL
 from vdx.recording.urls import StreamKeyError, check_stream_key, room_stream_name, stream_url
 
 if TYPE_CHECKING:
@@ -155,7 +156,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         guest_group = await lookups.identity_provider_group(
             rt, namespace, auth.guest_identity_provider_ref.name, f"MeetingRoom {room.name}"
         )
-    theme, theme_pending = await rt.tenant_theme(namespace)
+    theme, theme_pending = await branding.tenant_theme(rt, namespace)
     if theme_pending:
         raise Stop(
             Phase.PROGRESSING,
@@ -289,3 +290,14 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
         reason="Finalized",
         message=f"{changes[-1].describe()} ({room.spec.deletion_policy.value})",
     )
+
+
+REGISTRATION = Registration(
+    MeetingRoom,
+    reconcile,
+    finalize,
+    depends_on=("Tenant", "CviBranding", "IdentityProvider", "Recorder"),
+    writes=(CONFERENCE, CONFERENCE_ALIAS, AUTOMATIC_PARTICIPANT),
+    reads=(GLOBAL,),
+    reads_objects=("Secret",),
+)

@@ -12,7 +12,9 @@ from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.platforms import CredentialsProblem, PlatformRuntime, build_client, fingerprint
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, parse, pexip_failure
+from vdx.controller.registration import Registration
 from vdx.pexip.errors import PexipError
+from vdx.pexip.resources import MANAGEMENT_VM
 
 if TYPE_CHECKING:
     from vdx.controller.runtime import Runtime
@@ -102,3 +104,8 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
             Phase.FAILED, "InUse", f"waiting for Tenants {', '.join(sorted(users))} to be deleted first"
         )
     await rt.drop_platform(name)
+
+
+REGISTRATION = Registration(
+    PexipPlatform, reconcile, finalize, reads=(MANAGEMENT_VM,), reads_objects=("Secret", "ConfigMap")
+)

@@ -12,6 +12,8 @@ from vdx.api.recorder import Recorder
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, parse
+from vdx.controller.registration import Registration
+from vdx.pexip.resources import GLOBAL
 from vdx.recording.urls import StreamKeyError, check_stream_key
 
 if TYPE_CHECKING:
@@ -71,3 +73,8 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
             f"waiting for {len(users)} meeting rooms to stop recording to it (remove their recorderRef): "
             + ", ".join(sorted(users)[:5]),
         )
+
+
+REGISTRATION = Registration(
+    Recorder, reconcile, finalize, depends_on=("Tenant",), reads=(GLOBAL,), reads_objects=("Secret",)
+)

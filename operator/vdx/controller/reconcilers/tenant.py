@@ -6,11 +6,13 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from vdx.api.common import ManagementPolicy
+from vdx.api.kinds import ALL_KINDS
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.planners.rooms import plan_room_defaults, rooms_by_alias_domain, rooms_in_domains
-from vdx.controller.reconcilers import lookups
+from vdx.controller.reconcilers import branding, lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
+from vdx.controller.registration import Key, Registration
 from vdx.pexip.errors import PexipError
 from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE
@@ -37,7 +39,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     platform = lookups.connected_platform(rt, tenant)
     defaults = tenant.spec.meeting_room_defaults
     await platform.cache.ensure(CONFERENCE)  # listed once, then kept current
-    theme, theme_pending = await rt.tenant_theme(tenant.spec.namespace)
+    theme, theme_pending = await branding.tenant_theme(rt, tenant.spec.namespace)
     if theme_pending:
         raise Stop(
             Phase.PROGRESSING,
@@ -111,16 +113,8 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(outcome, status=status, events=events, platform=platform.name)
 
 
-NAMESPACED_PLURALS = (
-    "domains",
-    "turnservices",
-    "tlscertificates",
-    "cvibrandings",
-    "identityproviders",
-    "recorders",
-    "meetingrooms",
-    "devices",
-)
+# The kinds that live in a tenant's namespace, from the kind registry (a new kind is waited for too).
+NAMESPACED_PLURALS = tuple(kind.crd.plural for kind in ALL_KINDS if kind.crd.scope == "Namespaced")
 
 
 async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
@@ -142,3 +136,17 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
             f"waiting for {len(left)} resources in {namespace} to be deleted first: "
             + ", ".join(sorted(left)[:5]),
         )
+
+
+def _forget(rt: Runtime, key: Key) -> None:
+    rt.tenants.pop(key[2], None)
+
+
+REGISTRATION = Registration(
+    Tenant,
+    reconcile,
+    finalize,
+    depends_on=("PexipPlatform",),
+    writes=(CONFERENCE,),
+    forget=_forget,
+)

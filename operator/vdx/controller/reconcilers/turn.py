@@ -12,6 +12,7 @@ from vdx.controller.planners.turn import credentials_from_secret, pexip_name, pl
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
 from vdx.controller.reconcilers.release import release_owned
+from vdx.controller.registration import Registration
 from vdx.pexip.resources import TURN_SERVER
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         ],
         # The version Pexip holds the secret of; unchanged while observe-only leaves it unsent.
         "secretResourceVersion": sent_version if secret_changed else version,
-        "domains": rt.domains_using_turn(namespace, turn.name),
+        "domains": domains_using(rt, namespace, turn.name),
     }
     return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
 
@@ -77,3 +78,42 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
 async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
     turn = parse(TurnService, body)
     await release_owned(rt, body, turn.spec, str(turn.namespace), TURN_SERVER, lambda obj: str(obj.name))
+
+
+# (namespace, TurnService) -> the Domains that use it, as they reconcile: a TurnService's status lists
+# its Domains (references point one way, from the Domain; the reverse is derived, never declared).
+TurnUsers = dict[tuple[str, str], set[str]]
+
+
+def _users(rt: Runtime) -> TurnUsers:
+    return rt.kind_state("TurnService.users", dict)
+
+
+def note_user(rt: Runtime, namespace: str, turn_name: str, domain_name: str) -> None:
+    """Remember that a Domain uses a TurnService; a new user refreshes the TurnService's status."""
+    users = _users(rt).setdefault((namespace, turn_name), set())
+    if domain_name not in users:
+        users.add(domain_name)
+        turn = rt.known.get(("TurnService", namespace, turn_name))
+        if turn is not None:
+            rt.spawn(rt.reconcile("TurnService", turn, from_resync=True))
+
+
+def domains_using(rt: Runtime, namespace: str, turn_name: str) -> list[str]:
+    return sorted(_users(rt).get((namespace, turn_name), set()))
+
+
+def forget_user(rt: Runtime, domain_name: str) -> None:
+    for users in _users(rt).values():
+        users.discard(domain_name)
+
+
+REGISTRATION = Registration(
+    TurnService,
+    reconcile,
+    finalize,
+    depends_on=("Tenant",),
+    writes=(TURN_SERVER,),
+    reads_objects=("Secret",),
+    wakes_when_ready=("Domain",),
+)

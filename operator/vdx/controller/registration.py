@@ -1,0 +1,51 @@
+"""What the operator knows of one kind, in one object: the kind's module declares it, nothing else.
+
+Every table the generic parts need (plurals, reconcilers, finalizers, the dependency order, the
+Pexip types to list, what wakes whom) is derived from these (`controller.registry`), so adding a
+kind adds its registration and edits no central table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from vdx.api.resource import Resource
+from vdx.pexip.resources import Kind
+
+if TYPE_CHECKING:
+    from vdx.controller.reconcilers.base import Reconciled
+    from vdx.controller.runtime import Runtime
+
+Key = tuple[str, str | None, str]  # kind, namespace, name
+
+
+@dataclass(frozen=True)
+class Registration:
+    model: type[Resource]
+    reconcile: Callable[[Runtime, dict[str, Any]], Awaitable[Reconciled]]
+    finalize: Callable[[Runtime, dict[str, Any]], Awaitable[None]]
+    # Kinds that must be reconciled before this one in a full pass (what it reads the status of).
+    depends_on: tuple[str, ...] = ()
+    # The Pexip types it creates, changes or deletes, and those it only reads.
+    writes: tuple[Kind[Any], ...] = ()
+    reads: tuple[Kind[Any], ...] = ()
+    # The Kubernetes objects it reads besides vdx kinds (RBAC and the Secret watch follow them).
+    reads_objects: tuple[str, ...] = ()
+    # Kinds in the same namespace to wake, if not Ready, when one of this kind becomes Ready.
+    wakes_when_ready: tuple[str, ...] = ()
+    # Drops what the runtime kept for one resource of the kind once its finalizer has run.
+    forget: Callable[[Runtime, Key], None] | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.model.__name__
+
+    @property
+    def plural(self) -> str:
+        return self.model.crd.plural
+
+    @property
+    def namespaced(self) -> bool:
+        return self.model.crd.scope == "Namespaced"
