@@ -1,7 +1,7 @@
 """Plan/apply for meeting rooms, devices, identity providers and recorders: the pure planning.
 
-The refusals are compared with the operator's own code where it can run without a cluster (the
-recording opt-in and the quota), so the plan's messages stay the operator's.
+The operator's own gatherers run here with a stand-in for the cluster (the recording opt-in and the
+quota) and feed the same decision `vdx plan` makes, so the plan's messages are the operator's.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from vdx.api.recorder import Recorder
 from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
 from vdx.controller.ownership import Owner
-from vdx.controller.reconcilers.base import Stop
-from vdx.controller.reconcilers.meeting_room import recording_for
-from vdx.controller.reconcilers.quota import check_quota
-from vdx.gitops import refusals
+from vdx.controller.planners.common import quota_refusal
+from vdx.controller.planners.recording import decide_recording
+from vdx.controller.reconcilers.meeting_room import recording_inputs
+from vdx.controller.reconcilers.quota import over_quota_of
 from vdx.gitops.planning import Desired, Observed, PlatformPlan, pending, plan_platform, resolve, unresolved
 from vdx.gitops.render import render_json, render_markdown, render_text
 from vdx.pexip import models
@@ -364,7 +364,12 @@ def _operator_refusal(
 
     platform = SimpleNamespace(name="prod", cache=SimpleNamespace(objects=objects))
     body = room.model_dump(mode="json", by_alias=True, exclude_none=True)
-    _recording, refusal = asyncio.run(recording_for(cast(Any, rt), body, room, tenant, cast(Any, platform)))
+    inputs = asyncio.run(recording_inputs(cast(Any, rt), body, room, tenant, cast(Any, platform)))
+    assert inputs is not None
+    assert room.spec.recorder_ref is not None
+    _recording, refusal = decide_recording(
+        str(room.namespace), room.name, room.spec.recorder_ref.name, inputs
+    )
     return None if refusal is None else refusal.message
 
 
@@ -411,21 +416,15 @@ def test_the_quota_refusal_is_the_operators_and_rooms_in_pexip_keep_their_place(
     body = {"kind": "MeetingRoom", "metadata": {"name": "b", "namespace": "vdx-rm"}}
     siblings = [{"metadata": {"name": n, "namespace": "vdx-rm"}} for n in ("a", "b")]
     rt = SimpleNamespace(kube=_Kube({}, siblings))
-    with pytest.raises(Stop) as stopped:
-        asyncio.run(check_quota(cast(Any, rt), body, "meetingrooms", 1, "maxMeetingRooms"))
-    assert stopped.value.outcome.message == refusals.quota_exceeded(
-        "vdx-rm", "MeetingRoom", 1, "maxMeetingRooms"
-    )
+    assert asyncio.run(over_quota_of(cast(Any, rt), body, 1))
+    refusal = quota_refusal("vdx-rm", "MeetingRoom", 1, "maxMeetingRooms").outcome.message
     second = ROOM.split("---\napiVersion: vdx.medcom.dk/v1alpha1\nkind: Recorder")[0]
     second = second.replace("name: akut,", "name: aaa-new,").replace("RM Akut", "RM New")
     second = second.replace("akut@vdx.rm.dk", "new@vdx.rm.dk")
     text = (TENANT + IDP + ROOM + DEVICE + second).replace("maxMeetingRooms: 10", "maxMeetingRooms: 1")
     # aaa-new sorts first, but akut is already in Pexip: the new one is beyond the quota.
     plan = _plan(text, observed=_converged())
-    assert [str(p) for p in plan.problems] == [
-        "MeetingRoom vdx-rm/aaa-new: "
-        + refusals.quota_exceeded("vdx-rm", "MeetingRoom", 1, "maxMeetingRooms")
-    ]
+    assert [str(p) for p in plan.problems] == ["MeetingRoom vdx-rm/aaa-new: " + refusal]
     assert plan.steps == []
 
 

@@ -33,9 +33,9 @@ from vdx.api.recorder import Recorder
 from vdx.api.resource import Resource
 from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
-from vdx.api.turn import CredentialType, TurnService
+from vdx.api.turn import TurnService
 from vdx.branding import BrandingError, RenderedBranding, load_assets, render_branding
-from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.conditions import Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change, field_differences, observed_values
 from vdx.controller.planners.branding import (
@@ -55,9 +55,8 @@ from vdx.controller.planners.common import (
     observe_only_outcome,
 )
 from vdx.controller.planners.device import RESOURCE as DEVICE
-from vdx.controller.planners.device import DeviceCredentials, plan_device
-from vdx.controller.planners.device import credentials_from_secret as device_credentials
-from vdx.controller.planners.device import desired_fields as desired_device_fields
+from vdx.controller.planners.device import DeviceInputs
+from vdx.controller.planners.device import decide as decide_device
 from vdx.controller.planners.domain import DomainInputs, plan_domain_unbinding
 from vdx.controller.planners.domain import decide as decide_domain
 from vdx.controller.planners.identity import (
@@ -76,20 +75,18 @@ from vdx.controller.planners.meeting_room import (
     CONFERENCE,
     PARTICIPANT,
     PIN_FIELDS,
-    Pins,
-    Recording,
-    RoomContext,
-    aliases_outside,
+    RoomInputs,
     find_room,
     participant_uri,
-    pins_from_secret,
     plan_room,
 )
+from vdx.controller.planners.meeting_room import decide as decide_room
+from vdx.controller.planners.recording import RecordingInputs, decide_recorder
 from vdx.controller.planners.rooms import plan_room_defaults
-from vdx.controller.planners.turn import TurnCredentials, credentials_from_secret, plan_turn_server
+from vdx.controller.planners.turn import TurnInputs
+from vdx.controller.planners.turn import decide as decide_turn
 from vdx.gitops import refusals
 from vdx.pexip import models
-from vdx.recording.urls import StreamKeyError
 from vdx.tls.validate import CertificateProblem, check_certificate
 
 PENDING_PREFIX = "(known after apply"
@@ -303,65 +300,38 @@ class _Planner:
     def turn_services(self) -> None:
         for turn in self.in_scope(TurnService):
             namespace, source = str(turn.namespace), label_of(turn)
-            owner = Owner("TurnService", namespace, turn.name)
-            data = self.desired.secrets.get((namespace, turn.spec.secret_ref.name))
-            secret_sources = dict.fromkeys(
-                ("secret_key", "password"), f"Secret {namespace}/{turn.spec.secret_ref.name}"
-            )
-            credentials: TurnCredentials | str
-            if data is None:
-                unknown = from_secret(namespace, turn.spec.secret_ref.name)
-                if turn.spec.credential_type is CredentialType.SHARED_SECRET:
-                    credentials = TurnCredentials(secret=unknown)
-                else:
-                    credentials = TurnCredentials(username=unknown, password=unknown)
-            else:
-                credentials = credentials_from_secret(turn.spec, data)
-                if isinstance(credentials, str):
-                    self.problem(source, "spec.secretRef", credentials)
-                    continue
-            plan = plan_turn_server(
-                turn.spec,
-                owner,
-                credentials,
-                self.observed.turn_servers,
+            secret_name = turn.spec.secret_ref.name
+            data = self.desired.secrets.get((namespace, secret_name))
+            inputs = TurnInputs(
+                turn,
+                Owner("TurnService", namespace, turn.name),
+                data if data is not None else from_secret(namespace, secret_name),
                 adopt=_adopt(turn),
                 secret_changed=self.desired.resend_secrets and data is not None,
             )
-            if _observe_only(turn):
-                plan = observe_only(plan, "turn_server")
-            if self.stalled(plan, source, "metadata.name"):
-                self.turn_uris[(namespace, turn.name)] = plan.owned[0] if plan.owned else None
-                continue
+            plan = decide_turn(inputs, self.observed.turn_servers)
             self.turn_uris[(namespace, turn.name)] = plan.owned[0] if plan.owned else None
-            for change in plan.changes:
-                if change.action == "update":
-                    # Values only the Secret knows are compared by nothing offline.
-                    kept = {k: v for k, v in change.fields.items() if not is_pending(v)}
-                    if not kept:
-                        continue
-                    change = Change(
-                        change.action,
-                        change.resource,
-                        change.label,
-                        uri=change.uri,
-                        fields=kept,
-                        secret_fields=change.secret_fields & set(kept),
-                        before=change.before,
-                    )
+            if self.blocked(plan, source):
+                continue
+            secret_of = dict.fromkeys(("username", "secret_key", "password"), (namespace, secret_name))
+            for original in plan.changes:
+                change = self._known_only(original)
+                if change is None:
+                    continue
                 provides = None
                 if change.action == "create":
                     provides = pending("turn_server", change.label)
                     self.turn_uris[(namespace, turn.name)] = provides
-                if any(is_pending(v) for v in change.fields.values()):
-                    self.need_secret(namespace, turn.spec.secret_ref.name, source)
+                self._need_for_pending(change, secret_of, source)
                 self.add(
                     Step(
                         self.tenant_of(turn),
                         source,
                         change,
                         provides=provides,
-                        secret_sources=secret_sources,
+                        secret_sources=dict.fromkeys(
+                            ("secret_key", "password"), f"Secret {namespace}/{secret_name}"
+                        ),
                     )
                 )
 
@@ -868,6 +838,17 @@ class _Planner:
             self.add(Step(tenant.name, source, change, provides=made))
         self.idp_groups[(namespace, idp.name)] = group_uri
 
+    def _sign_in_with(self, namespace: str, name: str) -> Dependency:
+        """An IdentityProvider as the plan leaves it: missing from the tree, refused (it has its own
+        problem, so its users wait), or ready with its group's URI or placeholder."""
+        key = (namespace, name)
+        if key not in self.idp_groups:
+            return Dependency("IdentityProvider", namespace, name, DependencyState.MISSING)
+        group = self.idp_groups[key]
+        if group is None:
+            return Dependency("IdentityProvider", namespace, name, DependencyState.WAITING)
+        return Dependency("IdentityProvider", namespace, name, DependencyState.READY, group)
+
     def _group_of(self, namespace: str, name: str, user: str, source: str, field_path: str) -> str | None:
         """The group a room or device signs in with: a URI, a placeholder, or None (reported)."""
         key = (namespace, name)
@@ -908,136 +889,88 @@ class _Planner:
             values = self.desired.secrets.get((str(recorder.namespace), selector.name))
             if values is None:
                 continue
-            problem = refusals.stream_key_problem(recorder, values.get(selector.key, "").strip())
-            if problem is not None:
-                self.problem(label_of(recorder), "spec.streamKeySecretRef", problem)
+            tenant = self.by_namespace[str(recorder.namespace)]
+            self.blocked(decide_recorder(recorder, tenant, values, []), label_of(recorder))
 
-    def _recording(
-        self, room: MeetingRoom, tenant: Tenant, source: str
-    ) -> tuple[Recording | None, tuple[str, str] | None]:
-        """(the recording participant's facts, the stream key's Secret) or (None, None) when refused.
-
-        A refusal is an error here, but the room is still planned, unrecorded, as the operator keeps it.
-        """
+    def _recording_inputs(self, room: MeetingRoom, tenant: Tenant) -> RecordingInputs | None:
         ref = room.spec.recorder_ref
         if ref is None:
-            return None, None
+            return None
         namespace = str(room.namespace)
-        field_path = "spec.recorderRef"
-        if not tenant.spec.recording.enabled:
-            self.problem(source, field_path, refusals.recording_not_enabled(tenant))
-            return None, None
         recorder = next(
             (r for r in self.tree.of_kind(Recorder) if r.namespace == namespace and r.name == ref.name), None
         )
-        if recorder is None:
-            self.problem(source, field_path, refusals.recorder_missing(namespace, ref.name))
-            return None, None
-        incomplete = refusals.recorder_incomplete(recorder)
-        if incomplete is not None:
-            self.problem(source, field_path, incomplete)
-            return None, None
+        stream_key: Mapping[str, str] | str | None = None
+        if recorder is not None:
+            name = recorder.spec.stream_key_secret_ref.name
+            values = self.desired.secrets.get((namespace, name))
+            stream_key = values if values is not None else from_secret(namespace, name)
         settings = self.observed.global_settings
-        if settings is not None and not settings.enable_rtmp:
-            self.problem(source, field_path, refusals.rtmp_disabled(self.desired.platform))
-            return None, None
-        selector = recorder.spec.stream_key_secret_ref
-        values = self.desired.secrets.get((namespace, selector.name))
-        if values is None:
-            url = from_secret(namespace, selector.name)
-        else:
-            try:
-                url = refusals.recording_url(
-                    recorder, values.get(selector.key, "").strip(), namespace, room.name
-                )
-            except (StreamKeyError, ValueError) as exc:
-                self.problem(source, field_path, refusals.invalid_stream_key(recorder, exc))
-                return None, None
-        return Recording(url, recorder.spec.visible_label, recorder.name), (namespace, selector.name)
+        rtmp = settings.enable_rtmp if settings is not None else None
+        return RecordingInputs(tenant, recorder, stream_key, rtmp, self.desired.platform)
 
     def meeting_rooms(self) -> None:
         rooms: list[MeetingRoom] = self.in_scope(MeetingRoom)
-        found: dict[tuple[str, str], tuple[models.Conference | None, Outcome | None]] = {}
+        exists: dict[tuple[str, str], bool] = {}
         for room in rooms:
             owner = Owner("MeetingRoom", str(room.namespace), room.name)
-            current, refused, _taken = find_room(
+            current, _refused, _taken = find_room(
                 self.observed.conferences, owner, room.spec, adopt=_adopt(room)
             )
-            found[(str(room.namespace), room.name)] = (current, refused)
+            exists[(str(room.namespace), room.name)] = current is not None
             if current is not None:
                 self.managed_conferences.add(current.resource_uri)
-        over = self._over_quota(
-            rooms,
-            {key: value[0] is not None for key, value in found.items()},
-            lambda t: t.spec.quotas.max_meeting_rooms,
-        )
+        over = self._over_quota(rooms, exists, lambda t: t.spec.quotas.max_meeting_rooms)
         for room in rooms:
-            key = (str(room.namespace), room.name)
-            self._meeting_room(room, *found[key], over_quota=key in over)
+            self._meeting_room(room, over_quota=(str(room.namespace), room.name) in over)
 
-    def _meeting_room(
-        self,
-        room: MeetingRoom,
-        current: models.Conference | None,
-        refused: Outcome | None,
-        *,
-        over_quota: bool,
-    ) -> None:
-        """The reconciler's order: aliases in the domains, quota, PINs, sign-in, theme, recording, writes."""
+    def _meeting_room(self, room: MeetingRoom, *, over_quota: bool) -> None:
+        """The room's own decision; offline, a create is followed by a plan against what it makes."""
         namespace, source = str(room.namespace), label_of(room)
         tenant = self.by_namespace[namespace]
         spec = room.spec
-        outside = aliases_outside(spec, tenant.spec.domains)
-        if outside:
-            self.problem(source, "", refusals.alias_outside(outside, tenant))
-            return
-        if over_quota:
-            limit = tenant.spec.quotas.max_meeting_rooms
-            self.problem(
-                source, "", refusals.quota_exceeded(namespace, "MeetingRoom", limit, "maxMeetingRooms")
-            )
-            return
         secret_of: dict[str, tuple[str, str]] = {}
         secret_sources: dict[str, str] = {}
-        pins = Pins()
-        pins_unknown = False
+        pins: Mapping[str, str] | str | None = None
         if spec.pin_secret_ref is not None:
             pin_secret = (namespace, spec.pin_secret_ref.name)
             secret_of.update(dict.fromkeys(PIN_FIELDS, pin_secret))
             secret_sources.update(dict.fromkeys(PIN_FIELDS, f"Secret {namespace}/{pin_secret[1]}"))
             values = self.desired.secrets.get(pin_secret)
-            if values is None:
-                pins_unknown = True
-                pins = Pins(from_secret(*pin_secret), from_secret(*pin_secret))
-            else:
-                settings = self.observed.global_settings
-                checked = pins_from_secret(spec, values, settings.min_pin_length if settings else 4)
-                if isinstance(checked, str):
-                    self.problem(source, "spec.pinSecretRef", checked)
-                    return
-                pins = checked
+            pins = values if values is not None else from_secret(*pin_secret)
         auth = spec.authentication
-        user = f"MeetingRoom {room.name}"
-        groups: list[str | None] = []
-        for ref, field_path in (
-            (auth.host_identity_provider_ref, "spec.authentication.hostIdentityProviderRef"),
-            (auth.guest_identity_provider_ref, "spec.authentication.guestIdentityProviderRef"),
-        ):
-            if ref is None:
-                groups.append(None)
-                continue
-            group = self._group_of(namespace, ref.name, user, source, field_path)
-            if group is None:
-                return
-            groups.append(group)
+        host = guest = None
+        if auth.host_identity_provider_ref is not None:
+            host = self._sign_in_with(namespace, auth.host_identity_provider_ref.name)
+        if auth.guest_identity_provider_ref is not None:
+            guest = self._sign_in_with(namespace, auth.guest_identity_provider_ref.name)
         themes = sorted(self.theme_uris.get(namespace, []))
-        recording, stream_secret = self._recording(room, tenant, source)
-        if stream_secret is not None:
-            secret_of["alias"] = stream_secret
-            secret_sources["alias"] = f"Secret {stream_secret[0]}/{stream_secret[1]}"
-        if refused is not None:
-            field_path = "spec.aliases" if refused.reason == "AliasTaken" else "spec.displayName"
-            self.problem(source, field_path, refused.message)
+        settings = self.observed.global_settings
+        recording_inputs = self._recording_inputs(room, tenant)
+        if recording_inputs is not None and recording_inputs.recorder is not None:
+            name = recording_inputs.recorder.spec.stream_key_secret_ref.name
+            secret_of["alias"] = (namespace, name)
+            secret_sources["alias"] = f"Secret {namespace}/{name}"
+        inputs = RoomInputs(
+            room=room,
+            owner=Owner("MeetingRoom", namespace, room.name),
+            tenant=tenant,
+            over_quota=over_quota,
+            pins=pins,
+            min_pin_length=settings.min_pin_length if settings else 4,
+            host=host,
+            guest=guest,
+            theme_uri=themes[0][1] if themes else None,
+            recording=recording_inputs,
+            adopt=_adopt(room),
+        )
+        decision = decide_room(inputs, self.observed.conferences)
+        plan = decision.plan
+        if decision.recording_refusal is not None:
+            # A refused opt-in is an error in the pull request; the room is still planned, unrecorded.
+            self.problem(source, "spec.recorderRef", decision.recording_refusal.message)
+        if plan.blocked and plan.outcome.reason != "DriftObserved":
+            self.blocked(plan, source)
             return
         for alias in spec.aliases:
             holder = self.planned_aliases.get(alias.alias.lower())
@@ -1049,41 +982,23 @@ class _Planner:
                     "aliases are unique on the platform: choose another one",
                 )
                 return
-        owner = Owner("MeetingRoom", namespace, room.name)
-        ctx = RoomContext(
-            owner=owner,
-            tenant=tenant.name,
-            defaults=tenant.spec.meeting_room_defaults,
-            pins=pins,
-            theme_uri=themes[0][1] if themes else None,
-            host_group=groups[0],
-            guest_group=groups[1],
-            recording=recording,
-        )
-        plan = plan_room(spec, ctx, current)
-        if _observe_only(room):
-            if current is None:
-                self.problem(
-                    source,
-                    "spec.managementPolicy",
-                    "managementPolicy is ObserveOnly and Pexip has no conference for this room",
-                )
-            else:
-                known = [c for c in (self._known_only(c) for c in plan.changes) if c is not None]
-                if known:
-                    self.out.notes.append(f"{source}: {observe_only_outcome(known).message}")
+        current = decision.conference
+        if spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+            known = [c for c in (self._known_only(c) for c in decision.observed_changes) if c is not None]
+            if known:
+                self.out.notes.append(f"{source}: {observe_only_outcome(known).message}")
             return
         changes = list(plan.changes)
         conference_uri = current.resource_uri if current is not None else None
-        if current is None and changes:
+        if current is None and changes and decision.ctx is not None:
             # The operator creates the conference, reads it back and plans the rest (the recording
             # participant) against it; the second pass here plans against what the create makes.
             conference_uri = pending(CONFERENCE, spec.display_name)
-            made = _as_created(changes[0].fields, conference_uri, ctx.theme_uri)
-            changes += plan_room(spec, ctx, made).changes
+            made = _as_created(changes[0].fields, conference_uri, decision.ctx.theme_uri)
+            changes += plan_room(spec, decision.ctx, made).changes
         for alias in spec.aliases:
             self.planned_aliases.setdefault(alias.alias.lower(), f"MeetingRoom {namespace}/{room.name}")
-        if pins_unknown and current is not None:
+        if isinstance(pins, str) and current is not None:
             self.out.unknowns.append(
                 Unknown(
                     tenant.name,
@@ -1134,58 +1049,36 @@ class _Planner:
         namespace, source = str(device.namespace), label_of(device)
         tenant = self.by_namespace[namespace]
         spec = device.spec
-        if not in_domains(alias_domain(spec.alias) or "", tenant.spec.domains):
-            self.problem(source, "", refusals.device_alias_outside(spec.alias, tenant))
-            return
-        if over_quota:
-            limit = tenant.spec.quotas.max_devices
-            self.problem(source, "", refusals.quota_exceeded(namespace, "Device", limit, "maxDevices"))
-            return
         secret = (namespace, spec.credentials_secret_ref.name)
         values = self.desired.secrets.get(secret)
-        credentials: DeviceCredentials | str
-        if values is None:
-            credentials = DeviceCredentials(from_secret(*secret), from_secret(*secret))
-        else:
-            credentials = device_credentials(spec, values)
-            if isinstance(credentials, str):
-                self.problem(source, "spec.credentialsSecretRef", credentials)
-                return
-        sso_group = None
+        sso = None
         if spec.sso is not None:
-            sso_group = self._group_of(
-                namespace,
-                spec.sso.identity_provider_ref.name,
-                f"Device {device.name}",
-                source,
-                "spec.sso.identityProviderRef",
-            )
-            if sso_group is None:
-                return
-        owner = Owner("Device", namespace, device.name)
-        holder = planned.get(spec.alias.lower())
-        if holder is not None:
-            self.problem(
-                source,
-                "spec.alias",
-                f"alias {spec.alias} is already registered by {holder} (created earlier in this plan); "
-                "choose another alias",
-            )
-            return
-        planned[spec.alias.lower()] = f"Device {namespace}/{device.name}"
-        want = desired_device_fields(spec, owner, tenant.name, credentials, sso_group)
-        plan = plan_device(
-            want,
-            credentials.password,
-            owner,
-            self.observed.devices,
+            sso = self._sign_in_with(namespace, spec.sso.identity_provider_ref.name)
+        inputs = DeviceInputs(
+            device,
+            Owner("Device", namespace, device.name),
+            tenant,
+            over_quota,
+            values if values is not None else from_secret(*secret),
+            sso,
             adopt=_adopt(device),
             # Pexip never returns passwords: resent only when asked, as for TURN secrets.
             secret_changed=self.desired.resend_secrets and values is not None,
         )
-        if _observe_only(device):
-            plan = observe_only(plan, DEVICE)
-        if self.stalled(plan, source, "spec.alias"):
+        plan = decide_device(inputs, self.observed.devices)
+        # Two Devices of this plan with one alias: Pexip would refuse the second create.
+        if plan.outcome.reason not in _REFUSED_BEFORE_THE_DEVICE:
+            holder = planned.get(spec.alias.lower())
+            if holder is not None:
+                self.problem(
+                    source,
+                    "spec.alias",
+                    f"alias {spec.alias} is already registered by {holder} (created earlier in this plan); "
+                    "choose another alias",
+                )
+                return
+            planned[spec.alias.lower()] = f"Device {namespace}/{device.name}"
+        if self.blocked(plan, source):
             return
         secret_of = {"username": secret, "password": secret}
         for original in plan.changes:
@@ -1366,6 +1259,17 @@ class _Planner:
             return owner
         return None
 
+
+# A Device refused for these never reaches Pexip, so its alias is not taken by it.
+_REFUSED_BEFORE_THE_DEVICE = frozenset(
+    {
+        "AliasOutsideDomains",
+        "QuotaExceeded",
+        "SecretIncomplete",
+        "IdentityProviderNotFound",
+        "WaitingForIdentityProvider",
+    }
+)
 
 # Renderings by content, as the operator keeps them between reconciles: rendering is deterministic and
 # is most of a plan's time, so a process that plans repeatedly (tests, a long-lived tool) renders once.

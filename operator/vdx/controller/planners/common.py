@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -151,4 +151,21 @@ def observe_only_outcome(changes: list[Change]) -> Outcome:
         Phase.STALLED,
         "DriftObserved",
         f"managementPolicy is ObserveOnly, so nothing was written; Pexip differs: {drift}",
+    )
+
+
+# A Secret's data as a gatherer found it: the decoded keys, or (offline, when the Secret was not
+# given with --secrets) the placeholder that stands for every value in it.
+SecretInput = Mapping[str, str] | str
+
+
+def quota_refusal(namespace: str, kind: str, limit: int, quota_field: str) -> Plan:
+    """Quotas are enforced before a create, never after: lowering one deletes nothing."""
+    return refuse(
+        Phase.STALLED,
+        "QuotaExceeded",
+        "",
+        f"the tenant of namespace {namespace} may have {limit} {kind} resources "
+        f"(Tenant spec.quotas.{quota_field}); this one is beyond it and was not created in Pexip: "
+        "raise the quota or delete another",
     )

@@ -9,12 +9,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from vdx.api.common import ManagementPolicy
+from vdx.api.device import Device as DeviceResource
 from vdx.api.device import DeviceSpec, Protocol
-from vdx.api.names import ADOPT_ANNOTATION
+from vdx.api.names import ADOPT_ANNOTATION, alias_domain, in_domains
+from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change, field_differences, observed_values
-from vdx.controller.planners.common import Plan, find_owned
+from vdx.controller.planners.common import (
+    Dependency,
+    Plan,
+    SecretInput,
+    dependency_refusal,
+    find_owned,
+    observe_only,
+    quota_refusal,
+    refuse,
+)
 from vdx.pexip.models import Device
 
 RESOURCE = "device"
@@ -113,4 +125,65 @@ def plan_device(
         plan.outcome = Outcome(Phase.PROGRESSING, "Updating", f"updating {RESOURCE} {alias}")
     else:
         plan.outcome = Outcome(Phase.READY, "Available", f"{RESOURCE} {current.resource_uri} is in line")
+    return plan
+
+
+@dataclass(frozen=True)
+class DeviceInputs:
+    device: DeviceResource
+    owner: Owner
+    tenant: Tenant
+    # Beyond the tenant's quota of devices, and not yet in Pexip (the oldest keep their place).
+    over_quota: bool
+    secret: SecretInput
+    sso: Dependency | None = None  # the IdentityProvider it signs in with; uri = its group
+    recorded: tuple[str, ...] = ()
+    adopt: str | None = None
+    secret_changed: bool = False
+
+
+def decide(inputs: DeviceInputs, observed: Iterable[Device]) -> Plan:
+    """Every decision of a Device, in the order a person should hear of them."""
+    spec, tenant = inputs.device.spec, inputs.tenant
+    if not in_domains(alias_domain(spec.alias) or "", tenant.spec.domains):
+        return refuse(
+            Phase.STALLED,
+            "AliasOutsideDomains",
+            "",  # the message names spec.alias itself
+            f"spec.alias {spec.alias} lies outside Tenant {tenant.name}'s domains "
+            f"({', '.join(tenant.spec.domains)}); use an alias in one of them",
+        )
+    if inputs.over_quota:
+        return quota_refusal(
+            str(inputs.device.namespace), "Device", tenant.spec.quotas.max_devices, "maxDevices"
+        )
+    if isinstance(inputs.secret, str):
+        credentials = DeviceCredentials(inputs.secret, inputs.secret)
+    else:
+        found = credentials_from_secret(spec, inputs.secret)
+        if isinstance(found, str):
+            return refuse(Phase.STALLED, "SecretIncomplete", "spec.credentialsSecretRef", found)
+        credentials = found
+    sso_group = None
+    if inputs.sso is not None:
+        waiting = dependency_refusal(
+            inputs.sso, "spec.sso.identityProviderRef", user=f"Device {inputs.device.name}"
+        )
+        if waiting is not None:
+            return waiting
+        sso_group = inputs.sso.uri
+    want = desired_fields(spec, inputs.owner, tenant.name, credentials, sso_group)
+    plan = plan_device(
+        want,
+        credentials.password,
+        inputs.owner,
+        observed,
+        recorded=inputs.recorded,
+        adopt=inputs.adopt,
+        secret_changed=inputs.secret_changed,
+    )
+    if spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        plan = observe_only(plan, RESOURCE)
+    if plan.outcome.phase is Phase.STALLED:
+        plan.blocked, plan.field_path = True, "spec.alias"
     return plan

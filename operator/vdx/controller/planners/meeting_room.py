@@ -10,13 +10,25 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from vdx.api.common import ManagementPolicy
 from vdx.api.names import alias_domain, in_domains
-from vdx.api.room import MeetingRoomSpec, NonIdpParticipants
-from vdx.api.tenant import MeetingRoomDefaults
+from vdx.api.room import MeetingRoom, MeetingRoomSpec, NonIdpParticipants
+from vdx.api.tenant import MeetingRoomDefaults, Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change, field_differences, observed_values
-from vdx.controller.planners.common import find_owned, foreign_outcome
+from vdx.controller.planners.common import (
+    Dependency,
+    Plan,
+    SecretInput,
+    dependency_refusal,
+    find_owned,
+    foreign_outcome,
+    observe_only_outcome,
+    quota_refusal,
+    refuse,
+)
+from vdx.controller.planners.recording import Recording, RecordingInputs, decide_recording
 from vdx.pexip.models import AutomaticParticipant, Conference
 
 CONFERENCE = "conference"
@@ -57,15 +69,6 @@ def pins_from_secret(spec: MeetingRoomSpec, data: Mapping[str, str], min_length:
 
 def aliases_outside(spec: MeetingRoomSpec, domains: list[str]) -> list[str]:
     return [a.alias for a in spec.aliases if not in_domains(alias_domain(a.alias) or "", domains)]
-
-
-@dataclass(frozen=True)
-class Recording:
-    """What the recording participant of a room looks like (its alias carries the stream key)."""
-
-    url: str
-    label: str
-    recorder: str
 
 
 @dataclass(frozen=True)
@@ -277,3 +280,134 @@ def _participant_changes(ctx: RoomContext, current: Conference) -> list[Change]:
             )
         )
     return changes
+
+
+@dataclass(frozen=True)
+class RoomInputs:
+    room: MeetingRoom
+    owner: Owner
+    tenant: Tenant
+    # Beyond the tenant's quota of rooms, and not yet in Pexip (the oldest keep their place).
+    over_quota: bool
+    # The PIN Secret's data, or the placeholder for a Secret not given (offline); None: no PINs.
+    pins: SecretInput | None
+    min_pin_length: int
+    host: Dependency | None = None  # the IdentityProviders hosts and guests sign in with
+    guest: Dependency | None = None
+    theme_uri: str | None = None  # the tenant's IVR theme
+    theme_pending: bool = False  # the tenant's branding is on its way with a theme
+    recording: RecordingInputs | None = None  # set when spec.recorderRef asks for recording
+    recorded: tuple[str, ...] = ()
+    adopt: str | None = None
+
+
+@dataclass
+class RoomDecision:
+    plan: Plan
+    ctx: RoomContext | None = None
+    conference: Conference | None = None  # ours, as Pexip holds it now
+    recording: Recording | None = None
+    # A refused recording opt-in: the room is still kept in line, unrecorded.
+    recording_refusal: Outcome | None = None
+    # Under ObserveOnly: what would have been written.
+    observed_changes: list[Change] = field(default_factory=list)
+
+
+def decide(inputs: RoomInputs, conferences: Iterable[Conference]) -> RoomDecision:
+    """Every decision of a MeetingRoom, in the order a person should hear of them."""
+    room, tenant = inputs.room, inputs.tenant
+    spec, namespace = room.spec, str(room.namespace)
+    outside = aliases_outside(spec, tenant.spec.domains)
+    if outside:
+        return RoomDecision(
+            refuse(
+                Phase.STALLED,
+                "AliasOutsideDomains",
+                "",  # the message names spec.aliases itself
+                f"spec.aliases: {', '.join(outside)} lie outside Tenant {tenant.name}'s domains "
+                f"({', '.join(tenant.spec.domains)}); use an alias in one of them",
+            )
+        )
+    if inputs.over_quota:
+        limit = tenant.spec.quotas.max_meeting_rooms
+        return RoomDecision(quota_refusal(namespace, "MeetingRoom", limit, "maxMeetingRooms"))
+    pins = Pins()
+    if isinstance(inputs.pins, str):
+        pins = Pins(inputs.pins, inputs.pins)
+    elif inputs.pins is not None:
+        checked = pins_from_secret(spec, inputs.pins, inputs.min_pin_length)
+        if isinstance(checked, str):
+            return RoomDecision(refuse(Phase.STALLED, "InvalidPin", "spec.pinSecretRef", checked))
+        pins = checked
+    user = f"MeetingRoom {room.name}"
+    groups: list[str | None] = []
+    for dependency, field_path in (
+        (inputs.host, "spec.authentication.hostIdentityProviderRef"),
+        (inputs.guest, "spec.authentication.guestIdentityProviderRef"),
+    ):
+        waiting = dependency_refusal(dependency, field_path, user=user) if dependency else None
+        if waiting is not None:
+            return RoomDecision(waiting)
+        groups.append(dependency.uri if dependency else None)
+    if inputs.theme_pending:
+        return RoomDecision(
+            refuse(
+                Phase.PROGRESSING,
+                "WaitingForBranding",
+                "",
+                "the tenant's CviBranding is being applied; the room is written once, with its IVR theme",
+            )
+        )
+    recording, recording_refusal = None, None
+    if inputs.recording is not None and spec.recorder_ref is not None:
+        recording, recording_refusal = decide_recording(
+            namespace, room.name, spec.recorder_ref.name, inputs.recording
+        )
+    ctx = RoomContext(
+        owner=inputs.owner,
+        tenant=tenant.name,
+        defaults=tenant.spec.meeting_room_defaults,
+        pins=pins,
+        theme_uri=inputs.theme_uri,
+        host_group=groups[0],
+        guest_group=groups[1],
+        recording=recording,
+    )
+    decision = RoomDecision(Plan(), ctx, recording=recording, recording_refusal=recording_refusal)
+    current, refused, _taken = find_room(
+        conferences, inputs.owner, spec, recorded=inputs.recorded, adopt=inputs.adopt
+    )
+    if refused is not None:
+        field_path = "spec.aliases" if refused.reason == "AliasTaken" else "spec.displayName"
+        decision.plan = refuse(refused.phase, refused.reason, field_path, refused.message)
+        return decision
+    planned = plan_room(spec, ctx, current)
+    decision.conference = planned.conference
+    decision.plan = Plan(changes=planned.changes, outcome=planned.outcome)
+    if current is not None:
+        decision.plan.owned = [current.resource_uri]
+    if spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        if current is None:
+            decision.plan = refuse(
+                Phase.STALLED,
+                "NotFoundInPexip",
+                "spec.managementPolicy",
+                "managementPolicy is ObserveOnly and Pexip has no conference for this room",
+            )
+            return decision
+        observed = observe_only_outcome(planned.changes)
+        decision.plan = Plan(
+            outcome=observed, owned=[current.resource_uri], blocked=observed.phase is Phase.STALLED
+        )
+        decision.observed_changes = planned.changes
+        return decision
+    outcome = recording_refusal or planned.outcome
+    if outcome.phase is Phase.READY and current is not None:
+        outcome = Outcome(
+            Phase.READY,
+            "Available",
+            f"conference {spec.display_name} in line, {len(spec.aliases)} aliases, direct media "
+            f"{current.direct_media}" + (", recorded with consent notice" if recording else ""),
+        )
+    decision.plan.outcome = outcome
+    return decision

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from vdx.api.turn import CredentialType, TurnServiceSpec
+from vdx.api.common import ManagementPolicy
+from vdx.api.turn import CredentialType, TurnService, TurnServiceSpec
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner
 from vdx.controller.plan import Change, field_differences, observed_values
-from vdx.controller.planners.common import Plan, find_owned, foreign_outcome
+from vdx.controller.planners.common import (
+    Plan,
+    SecretInput,
+    find_owned,
+    foreign_outcome,
+    observe_only,
+    refuse,
+)
 from vdx.pexip.models import TurnServer
 
 RESOURCE = "turn_server"
@@ -108,4 +116,46 @@ def plan_turn_server(
         plan.outcome = Outcome(Phase.PROGRESSING, "Updating", f"updating {RESOURCE} {want['name']}")
     else:
         plan.outcome = Outcome(Phase.READY, "Available", f"{RESOURCE} {current.resource_uri} is in line")
+    return plan
+
+
+@dataclass(frozen=True)
+class TurnInputs:
+    turn: TurnService
+    owner: Owner
+    secret: SecretInput
+    recorded: tuple[str, ...] = ()
+    adopt: str | None = None
+    # Resend the secret: the Secret changed since it was last sent (Pexip never returns it).
+    secret_changed: bool = False
+
+
+def credentials_of(spec: TurnServiceSpec, secret: SecretInput) -> TurnCredentials | str:
+    """Credentials from the Secret, or placeholders for a Secret not given (offline)."""
+    if isinstance(secret, str):
+        if spec.credential_type is CredentialType.SHARED_SECRET:
+            return TurnCredentials(secret=secret)
+        return TurnCredentials(username=secret, password=secret)
+    return credentials_from_secret(spec, secret)
+
+
+def decide(inputs: TurnInputs, observed: Iterable[TurnServer]) -> Plan:
+    """Every decision of a TurnService: its credentials, the turn_server, observe-only."""
+    spec = inputs.turn.spec
+    credentials = credentials_of(spec, inputs.secret)
+    if isinstance(credentials, str):
+        return refuse(Phase.STALLED, "SecretIncomplete", "spec.secretRef", credentials)
+    plan = plan_turn_server(
+        spec,
+        inputs.owner,
+        credentials,
+        observed,
+        recorded=inputs.recorded,
+        adopt=inputs.adopt,
+        secret_changed=inputs.secret_changed,
+    )
+    if spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        plan = observe_only(plan, RESOURCE)
+    if plan.outcome.phase is Phase.STALLED:
+        plan.blocked, plan.field_path = True, "metadata.name"
     return plan

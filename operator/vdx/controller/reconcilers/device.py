@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from vdx.api.common import ManagementPolicy
 from vdx.api.device import Device
-from vdx.api.names import alias_domain, in_domains
 from vdx.controller.conditions import Outcome, Phase
-from vdx.controller.planners.common import observe_only
-from vdx.controller.planners.device import credentials_from_secret, desired_fields, plan_device
+from vdx.controller.planners.device import DeviceInputs, decide
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
-from vdx.controller.reconcilers.quota import check_quota
+from vdx.controller.reconcilers.quota import over_quota_of
 from vdx.controller.reconcilers.release import release_owned
 from vdx.controller.registration import Registration
 from vdx.pexip.resources import DEVICE
@@ -27,47 +24,25 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     namespace = str(device.namespace)
     owner = owner_of_body(body)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
-    if not in_domains(alias_domain(device.spec.alias) or "", tenant.spec.domains):
-        raise Stop(
-            Phase.STALLED,
-            "AliasOutsideDomains",
-            f"spec.alias {device.spec.alias} lies outside Tenant {tenant.name}'s domains "
-            f"({', '.join(tenant.spec.domains)}); use an alias in one of them",
-        )
     platform = lookups.connected_platform(rt, tenant)
     recorded = lookups.recorded_uris(body, DEVICE.name)
-    if not recorded:
-        await check_quota(rt, body, "devices", tenant.spec.quotas.max_devices, "maxDevices")
+    over_quota = not recorded and await over_quota_of(rt, body, tenant.spec.quotas.max_devices)
     data, version = await lookups.secret(
         rt, body, namespace, device.spec.credentials_secret_ref.name, "device credentials"
     )
-    credentials = credentials_from_secret(device.spec, data)
-    if isinstance(credentials, str):
-        raise Stop(Phase.STALLED, "SecretIncomplete", credentials)
-    sso_group = None
+    sso = None
     if device.spec.sso is not None:
-        sso_group = await lookups.identity_provider_group(
-            rt, namespace, device.spec.sso.identity_provider_ref.name, f"Device {device.name}"
-        )
+        sso = await lookups.identity_provider(rt, namespace, device.spec.sso.identity_provider_ref.name)
     sent_version = (body.get("status") or {}).get("secretResourceVersion")
     secret_changed = sent_version != version
-    want = desired_fields(device.spec, owner, tenant.name, credentials, sso_group)
-    observing = device.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
     drift = not lookups.spec_changed(body)
     events = []
     adopt = lookups.adopt_uri(body)
     for _ in range(3):
-        plan = plan_device(
-            want,
-            credentials.password,
-            owner,
-            await platform.cache.objects(DEVICE),
-            recorded=recorded,
-            adopt=adopt,
-            secret_changed=secret_changed,
+        inputs = DeviceInputs(
+            device, owner, tenant, over_quota, data, sso, tuple(recorded), adopt, secret_changed
         )
-        if observing:
-            plan = observe_only(plan, DEVICE.name)
+        plan = decide(inputs, await platform.cache.objects(DEVICE))
         if not plan.changes:
             break
         for change in plan.changes:
@@ -80,6 +55,8 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             secret_changed = False
     else:
         raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
+    if plan.blocked and not plan.owned:
+        return Reconciled(plan.outcome, platform=platform.name)
     recorded = plan.owned or recorded
     outcome = plan.outcome
     registration = await platform.cache.objects(REGISTRATION_SETTINGS)

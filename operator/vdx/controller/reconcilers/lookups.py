@@ -9,6 +9,7 @@ from vdx.api.common import FileSource
 from vdx.api.names import ADOPT_ANNOTATION
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Phase
+from vdx.controller.planners.common import Dependency, DependencyState
 from vdx.controller.reconcilers.base import Stop
 
 if TYPE_CHECKING:
@@ -58,6 +59,14 @@ async def secret(
             f"Secret {namespace}/{name} ({purpose}) does not exist; create it in namespace {namespace}",
         )
     return found
+
+
+async def secret_if_any(
+    rt: Runtime, body: dict[str, Any], namespace: str, name: str
+) -> tuple[dict[str, str], str] | None:
+    """The Secret's data and resourceVersion, or None; watched either way, so its creation wakes us."""
+    rt.watch_secret(namespace, name, body)
+    return await rt.kube.secret_data(namespace, name)
 
 
 def recorded_uris(body: dict[str, Any], resource: str) -> list[str]:
@@ -123,20 +132,12 @@ def is_ready(body: dict[str, Any]) -> bool:
     )
 
 
-async def identity_provider_group(rt: Runtime, namespace: str, name: str, user: str) -> str:
-    """The Pexip group URI of an IdentityProvider that a room or device signs in with."""
+async def identity_provider(rt: Runtime, namespace: str, name: str) -> Dependency:
+    """An IdentityProvider a room or device signs in with; its `uri` is the Pexip group's."""
     body = await namespaced_resource(rt, "IdentityProvider", namespace, name)
     if body is None:
-        raise Stop(
-            Phase.STALLED,
-            "IdentityProviderNotFound",
-            f"IdentityProvider {namespace}/{name} ({user}) does not exist; create it or remove the reference",
-        )
+        return Dependency("IdentityProvider", namespace, name, DependencyState.MISSING)
     group = (body.get("status") or {}).get("group")
     if not group or not is_ready(body):
-        raise Stop(
-            Phase.PROGRESSING,
-            "WaitingForIdentityProvider",
-            f"IdentityProvider {namespace}/{name} is not Ready yet; {user} follows when it is",
-        )
-    return str(group)
+        return Dependency("IdentityProvider", namespace, name, DependencyState.WAITING)
+    return Dependency("IdentityProvider", namespace, name, DependencyState.READY, str(group))

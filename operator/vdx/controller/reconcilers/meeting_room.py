@@ -8,20 +8,11 @@ from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.recorder import Recorder
 from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
-from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.conditions import Phase
 from vdx.controller.ownership import owner_of, without_marker
 from vdx.controller.plan import Change
-from vdx.controller.planners.common import observe_only_outcome
-from vdx.controller.planners.meeting_room import (
-    Pins,
-    Recording,
-    RoomContext,
-    aliases_outside,
-    find_room,
-    participant_uri,
-    pins_from_secret,
-    plan_room,
-)
+from vdx.controller.planners.meeting_room import RoomInputs, decide, find_room, participant_uri
+from vdx.controller.planners.recording import RecordingInputs
 from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reconcilers import branding, lookups
 from vdx.controller.reconcilers.base import (
@@ -33,10 +24,9 @@ from vdx.controller.reconcilers.base import (
     owner_of_body,
     parse,
 )
-from vdx.controller.reconcilers.quota import check_quota
+from vdx.controller.reconcilers.quota import over_quota_of
 from vdx.controller.registration import Registration
 from vdx.pexip.resources import AUTOMATIC_PARTICIPANT, CONFERENCE, CONFERENCE_ALIAS, GLOBAL
-from vdx.recording.urls import StreamKeyError, check_stream_key, room_stream_name, stream_url
 
 if TYPE_CHECKING:
     from vdx.controller.runtime import Runtime
@@ -44,88 +34,35 @@ if TYPE_CHECKING:
 
 async def _pins(
     rt: Runtime, body: dict[str, Any], room: MeetingRoom, platform: PlatformRuntime
-) -> tuple[Pins, str | None]:
-    if room.spec.pin_secret_ref is None:
-        return Pins(), None
-    namespace = str(room.namespace)
-    data, version = await lookups.secret(
-        rt, body, namespace, room.spec.pin_secret_ref.name, "meeting room PINs"
-    )
+) -> tuple[dict[str, str] | None, str | None, int]:
+    """(the PIN Secret's data, its resourceVersion, the platform's minimum PIN length)."""
     settings = await platform.cache.objects(GLOBAL)
     min_length = settings[0].min_pin_length if settings else 4
-    pins = pins_from_secret(room.spec, data, min_length)
-    if isinstance(pins, str):
-        raise Stop(Phase.STALLED, "InvalidPin", pins)
-    return pins, version
+    if room.spec.pin_secret_ref is None:
+        return None, None, min_length
+    data, version = await lookups.secret(
+        rt, body, str(room.namespace), room.spec.pin_secret_ref.name, "meeting room PINs"
+    )
+    return data, version, min_length
 
 
-async def recording_for(
+async def recording_inputs(
     rt: Runtime, body: dict[str, Any], room: MeetingRoom, tenant: Tenant, platform: PlatformRuntime
-) -> tuple[Recording | None, Outcome | None]:
-    """The recording participant the room should have, or why the opt-in is refused.
-
-    A refusal never blocks the rest of the room: the room is kept in line without recording and
-    the resource says why it is not recorded.
-    """
+) -> RecordingInputs | None:
+    """What the room's recording opt-in is decided on: the Recorder, its stream key, RTMP."""
     ref = room.spec.recorder_ref
     if ref is None:
-        return None, None
+        return None
     namespace = str(room.namespace)
-    if not tenant.spec.recording.enabled:
-        return None, Outcome(
-            Phase.STALLED,
-            "RecordingNotEnabled",
-            f"spec.recorderRef asks for recording, but Tenant {tenant.name} has not enabled recording "
-            "(spec.recording.enabled); the tenant must switch it on first (GDPR: the organisation is the "
-            "data controller). The room works, unrecorded",
-        )
     recorder_body = await lookups.namespaced_resource(rt, "Recorder", namespace, ref.name)
-    if recorder_body is None:
-        return None, Outcome(
-            Phase.STALLED,
-            "RecorderNotFound",
-            f"Recorder {namespace}/{ref.name} (spec.recorderRef) does not exist; create it or remove the "
-            "reference. The room works, unrecorded",
-        )
-    recorder = parse(Recorder, recorder_body)
-    missing = [
-        field
-        for field, value in (
-            ("consentNotice", recorder.spec.consent_notice.strip()),
-            ("retentionDays", recorder.spec.retention_days),
-            (
-                "dataController",
-                recorder.spec.data_controller.name.strip() and recorder.spec.data_controller.email,
-            ),
-        )
-        if not value
-    ]
-    if missing:
-        return None, Outcome(
-            Phase.STALLED,
-            "RecorderIncomplete",
-            f"Recorder {ref.name} lacks {', '.join(missing)}; recording needs a consent notice, a "
-            "retention period and the data controller's contact",
-        )
+    recorder = parse(Recorder, recorder_body) if recorder_body is not None else None
+    stream_key = None
+    if recorder is not None:
+        found = await lookups.secret_if_any(rt, body, namespace, recorder.spec.stream_key_secret_ref.name)
+        stream_key = found[0] if found is not None else None
     settings = await platform.cache.objects(GLOBAL)
-    if settings and not settings[0].enable_rtmp:
-        return None, Outcome(
-            Phase.STALLED,
-            "RtmpDisabled",
-            f"RTMP streaming is switched off on platform {platform.name} (global.enable_rtmp), so rooms "
-            "cannot record; the operator does not change global settings: ask MedCom's platform engineers",
-        )
-    selector = recorder.spec.stream_key_secret_ref
-    data, _ = await lookups.secret(rt, body, namespace, selector.name, "recorder stream key")
-    key = data.get(selector.key, "").strip()
-    try:
-        url = stream_url(recorder.spec, check_stream_key(key), room_stream_name(namespace, room.name))
-    except (StreamKeyError, ValueError) as exc:
-        # The messages name the rule, never the key.
-        return None, Outcome(
-            Phase.STALLED, "InvalidStreamKey", f"Secret {selector.name} key {selector.key}: {exc}"
-        )
-    return Recording(url, recorder.spec.visible_label, recorder.name), None
+    rtmp = settings[0].enable_rtmp if settings else None
+    return RecordingInputs(tenant, recorder, stream_key, rtmp, platform.name)
 
 
 async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
@@ -133,76 +70,41 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     namespace = str(room.namespace)
     owner = owner_of_body(body)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
-    outside = aliases_outside(room.spec, tenant.spec.domains)
-    if outside:
-        raise Stop(
-            Phase.STALLED,
-            "AliasOutsideDomains",
-            f"spec.aliases: {', '.join(outside)} lie outside Tenant {tenant.name}'s domains "
-            f"({', '.join(tenant.spec.domains)}); use an alias in one of them",
-        )
     platform = lookups.connected_platform(rt, tenant)
     recorded = lookups.recorded_uris(body, CONFERENCE.name)
-    if not recorded:
-        await check_quota(rt, body, "meetingrooms", tenant.spec.quotas.max_meeting_rooms, "maxMeetingRooms")
-    pins, pin_version = await _pins(rt, body, room, platform)
+    over_quota = not recorded and await over_quota_of(rt, body, tenant.spec.quotas.max_meeting_rooms)
+    pins, pin_version, min_length = await _pins(rt, body, room, platform)
     auth = room.spec.authentication
-    host_group = guest_group = None
+    host = guest = None
     if auth.host_identity_provider_ref is not None:
-        host_group = await lookups.identity_provider_group(
-            rt, namespace, auth.host_identity_provider_ref.name, f"MeetingRoom {room.name}"
-        )
+        host = await lookups.identity_provider(rt, namespace, auth.host_identity_provider_ref.name)
     if auth.guest_identity_provider_ref is not None:
-        guest_group = await lookups.identity_provider_group(
-            rt, namespace, auth.guest_identity_provider_ref.name, f"MeetingRoom {room.name}"
-        )
+        guest = await lookups.identity_provider(rt, namespace, auth.guest_identity_provider_ref.name)
     theme, theme_pending = await branding.tenant_theme(rt, namespace)
-    if theme_pending:
-        raise Stop(
-            Phase.PROGRESSING,
-            "WaitingForBranding",
-            "the tenant's CviBranding is being applied; the room is written once, with its IVR theme",
-        )
-    recording, refusal = await recording_for(rt, body, room, tenant, platform)
-    ctx = RoomContext(
-        owner=owner,
-        tenant=tenant.name,
-        defaults=tenant.spec.meeting_room_defaults,
-        pins=pins,
-        theme_uri=theme,
-        host_group=host_group,
-        guest_group=guest_group,
-        recording=recording,
-    )
-    observing = room.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
+    recording_inputs = await recording_inputs(rt, body, room, tenant, platform)
     drift = not lookups.spec_changed(body)
     events: list[Event] = []
     for _ in range(3):
-        current, refused, _taken = find_room(
-            await platform.cache.objects(CONFERENCE),
-            owner,
-            room.spec,
-            recorded=recorded,
+        inputs = RoomInputs(
+            room=room,
+            owner=owner,
+            tenant=tenant,
+            over_quota=over_quota,
+            pins=pins,
+            min_pin_length=min_length,
+            host=host,
+            guest=guest,
+            theme_uri=theme,
+            theme_pending=theme_pending,
+            recording=recording_inputs,
+            recorded=tuple(recorded),
             adopt=lookups.adopt_uri(body),
         )
-        if refused is not None:
-            return Reconciled(refused, platform=platform.name)
-        plan = plan_room(room.spec, ctx, current)
-        if observing:
-            if current is None:
-                return Reconciled(
-                    Outcome(
-                        Phase.STALLED,
-                        "NotFoundInPexip",
-                        "managementPolicy is ObserveOnly and Pexip has no conference for this room",
-                    ),
-                    platform=platform.name,
-                )
-            plan.outcome = observe_only_outcome(plan.changes)
+        decision = decide(inputs, await platform.cache.objects(CONFERENCE))
+        plan = decision.plan
+        if plan.blocked or not plan.changes:
             break
-        if not plan.changes:
-            break
-        conference_uri = current.resource_uri if current is not None else None
+        conference_uri = decision.conference.resource_uri if decision.conference is not None else None
         for change in plan.changes:
             obj = await apply_change(platform, change)
             if change.resource == CONFERENCE.name and obj is not None:
@@ -219,7 +121,9 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             platform.cache.put(CONFERENCE, fresh)
     else:
         raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
-    conference = plan.conference
+    conference = decision.conference
+    if plan.blocked and conference is None:
+        return Reconciled(plan.outcome, platform=platform.name)
     status: dict[str, Any] = {
         "pexipObjects": (
             [{"resource": CONFERENCE.name, "resourceUri": conference.resource_uri, "name": conference.name}]
@@ -229,18 +133,10 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         "conference": conference.resource_uri if conference is not None else None,
         "aliases": len(conference.aliases) if conference is not None else 0,
         "directMedia": conference.direct_media if conference is not None else None,
-        "recording": recording is not None,
+        "recording": decision.recording is not None,
         "pinSecretResourceVersion": pin_version,
     }
-    outcome = refusal or plan.outcome
-    if outcome.phase is Phase.READY:
-        outcome = Outcome(
-            Phase.READY,
-            "Available",
-            f"conference {room.spec.display_name} in line, {len(room.spec.aliases)} aliases, direct media "
-            f"{status['directMedia']}" + (", recorded with consent notice" if recording else ""),
-        )
-    return Reconciled(outcome, status=status, events=events, platform=platform.name)
+    return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
 
 
 async def finalize(rt: Runtime, body: dict[str, Any]) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from vdx.controller.conditions import Phase
-from vdx.controller.reconcilers.base import Stop
+from vdx.api.kinds import KINDS_BY_NAME
+
+PLURAL_OF = {name: kind.crd.plural for name, kind in KINDS_BY_NAME.items()}
 
 if TYPE_CHECKING:
     from vdx.controller.runtime import Runtime
@@ -26,14 +27,8 @@ def position(body: dict[str, Any], siblings: list[dict[str, Any]]) -> int:
     return order.index(me) if me in order else len(order)
 
 
-async def check_quota(rt: Runtime, body: dict[str, Any], plural: str, limit: int, quota_field: str) -> None:
+async def over_quota_of(rt: Runtime, body: dict[str, Any], limit: int) -> bool:
+    """Whether `body` is beyond its tenant's quota among its namespace's objects of its kind."""
     namespace = str(body["metadata"]["namespace"])
-    siblings = await rt.kube.list_namespaced(plural, namespace)
-    if position(body, siblings) >= limit:
-        raise Stop(
-            Phase.STALLED,
-            "QuotaExceeded",
-            f"the tenant of namespace {namespace} may have {limit} {body['kind']} resources "
-            f"(Tenant spec.quotas.{quota_field}); this one is beyond it and was not created in Pexip: "
-            "raise the quota or delete another",
-        )
+    plural = PLURAL_OF[str(body["kind"])]
+    return position(body, await rt.kube.list_namespaced(plural, namespace)) >= limit

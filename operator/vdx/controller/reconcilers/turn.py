@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from vdx.api.common import ManagementPolicy
 from vdx.api.turn import TurnService
 from vdx.controller.conditions import Phase
-from vdx.controller.planners.common import observe_only
-from vdx.controller.planners.turn import credentials_from_secret, pexip_name, plan_turn_server
+from vdx.controller.planners.turn import TurnInputs, decide, pexip_name
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
 from vdx.controller.reconcilers.release import release_owned
@@ -26,29 +24,15 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     tenant = await lookups.tenant_of_namespace(rt, namespace)
     platform = lookups.connected_platform(rt, tenant)
     data, version = await lookups.secret(rt, body, namespace, turn.spec.secret_ref.name, "TURN credentials")
-    credentials = credentials_from_secret(turn.spec, data)
-    if isinstance(credentials, str):
-        raise Stop(Phase.STALLED, "SecretIncomplete", credentials)
     sent_version = (body.get("status") or {}).get("secretResourceVersion")
     secret_changed = sent_version != version
     recorded = lookups.recorded_uris(body, TURN_SERVER.name)
     adopt = lookups.adopt_uri(body)
     drift = not lookups.spec_changed(body)
-    observing = turn.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
     events = []
     for _ in range(3):
-        observed = await platform.cache.objects(TURN_SERVER)
-        plan = plan_turn_server(
-            turn.spec,
-            owner,
-            credentials,
-            observed,
-            recorded=recorded,
-            adopt=adopt,
-            secret_changed=secret_changed,
-        )
-        if observing:
-            plan = observe_only(plan, TURN_SERVER.name)
+        inputs = TurnInputs(turn, owner, data, tuple(recorded), adopt, secret_changed)
+        plan = decide(inputs, await platform.cache.objects(TURN_SERVER))
         if not plan.changes:
             break
         for change in plan.changes:
@@ -63,6 +47,8 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             secret_changed = False
     else:
         raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
+    if plan.blocked and not plan.owned:
+        return Reconciled(plan.outcome, platform=platform.name)
     recorded = plan.owned or recorded
     status = {
         "pexipObjects": [
