@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
@@ -49,7 +49,7 @@ from vdx.pexip.resources import (
     TURN_SERVER,
     WEBAPP_ALIAS,
 )
-from vdx.pexip.simulator import RunningServer, Simulator, serve
+from vdx.pexip.simulator import RunningServer, SeedOptions, Simulator, SimulatorConfig, serve
 from vdx.testing.controlplane import running_control_plane
 from vdx.testing.operator import OperatorThread
 from vdx.tls.issue import LocalCA
@@ -270,7 +270,10 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
         sims: dict[str, RunningServer] = {}
         locations = _system_locations(tree)
         for platform in platforms:
-            sims[platform.name] = stack.enter_context(serve(Simulator(), tls=True))
+            # Production's Conferencing Nodes are seeded everywhere else; stage has its own.
+            nodes: Literal["prod", "stage"] = "stage" if platform.spec.environment == "Stage" else "prod"
+            seed = SeedOptions(nodes=nodes)
+            sims[platform.name] = stack.enter_context(serve(Simulator(SimulatorConfig(seed=seed)), tls=True))
             tenants = [t for t in tree.of_kind(Tenant) if t.spec.platform_ref.name == platform.name]
             asyncio.run(_seed_platform(sims[platform.name], locations.get(platform.name, set()), tenants))
             say(f"      {platform.name}: {sims[platform.name].base_url} (stands in for {platform.spec.url})")

@@ -12,3 +12,5 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS_DIR = REPO_ROOT / "schemas"
 CRDS_DIR = SCHEMAS_DIR / "crds"
 EXAMPLES_DIR = REPO_ROOT / "examples"
+# Reference material shared by the project's clones (CI puts a copy beside the clone); not shipped.
+SHARED_DIR = REPO_ROOT.parent / "shared"

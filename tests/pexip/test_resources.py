@@ -20,6 +20,7 @@ from vdx.pexip import (
     REGISTRATION,
     STUN_SERVER,
     SYSLOG_SERVER,
+    WORKER_VM,
     Kind,
     PexipClient,
 )
@@ -60,6 +61,22 @@ CASES: list[tuple[Kind[Any], dict[str, Any], dict[str, Any]]] = [
         EVENT_SINK,
         {"name": "rm-sink", "url": "https://sink.rm.dk/events", "password": "sink-pw"},
         {"version": 1},
+    ),
+    (
+        WORKER_VM,
+        {
+            "name": "vdx-edge-07",
+            "hostname": "vdx-edge-07",
+            "domain": "vdx.medcom.dk",
+            "address": "10.20.1.17",
+            "netmask": "255.255.255.0",
+            "gateway": "10.20.1.1",
+            "static_nat_address": "203.0.113.17",
+            "node_type": "PROXYING",
+            "system_location": "/api/admin/configuration/v1/system_location/1/",
+            "password": "node-ssh-secret",
+        },
+        {"maintenance_mode": True, "maintenance_mode_reason": "moving host"},
     ),
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import tempfile
 import threading
 from datetime import datetime
@@ -108,3 +109,30 @@ def serve(
     if state_file:
         simulator.save(state_file)
         click.echo(f"State saved to {state_file}")
+
+
+@command.command("v41-fields")
+@click.option("--check", is_flag=True, help="Exit non-zero if the generated module is stale; write nothing.")
+@click.option(
+    "--source",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The v41 field data (default: pexip-v41-fields.json in the shared folder beside the repository).",
+)
+def v41_fields(check: bool, source: Path | None) -> None:
+    """Render the v41 field data the simulator serves into vdx/pexip/simulator/v41_fields.py."""
+    from vdx.paths import SHARED_DIR
+    from vdx.pexip.simulator import v41
+
+    path = source or SHARED_DIR / v41.SHARED_FILE_NAME
+    if not path.is_file():
+        raise click.ClickException(f"{v41.SHARED_FILE_NAME} not found; pass --source")
+    if check:
+        if v41.stale(path):
+            name = v41.GENERATED_MODULE.name
+            click.echo(f"{name} is stale: run `vdx simulator v41-fields` and commit the result.", err=True)
+            sys.exit(1)
+        click.echo(f"{v41.GENERATED_MODULE.name} is current ({len(v41.MODELLED)} collections).")
+        return
+    v41.GENERATED_MODULE.write_text(v41.render_module(v41.load_json(path)), encoding="utf-8")
+    click.echo(f"wrote {v41.GENERATED_MODULE.name} ({len(v41.MODELLED)} collections)")

@@ -53,6 +53,7 @@ from vdx.pexip.resources import (
     TURN_SERVER,
     WEBAPP_ALIAS,
     WEBAPP_BRANDING,
+    WORKER_VM,
     Kind,
 )
 from vdx.pexip.retry import RetryPolicy
@@ -84,6 +85,7 @@ __all__ = [
     "TURN_SERVER",
     "WEBAPP_ALIAS",
     "WEBAPP_BRANDING",
+    "WORKER_VM",
     "AmbiguousCreateError",
     "AuthenticationError",
     "BasicAuth",

@@ -300,6 +300,32 @@ class EndUser(IntIdModel):
     sync_tag: str = ""
 
 
+class WorkerVm(IntIdModel):
+    """A Conferencing Node: where the platform's addresses live (a tenant's firewall must reach them).
+
+    `static_nat_address` is what clients outside reach when the node sits behind NAT; `address` is
+    the node's own (often internal) address. Proxying Edge Nodes face the internet.
+    """
+
+    name: str
+    description: str = ""
+    hostname: str = ""
+    domain: str = ""
+    address: str = ""
+    netmask: str = ""
+    gateway: str = ""
+    static_nat_address: str | None = None
+    ipv6_address: str | None = None
+    secondary_address: str | None = None
+    alternative_fqdn: str = ""
+    node_type: str = "CONFERENCING"
+    transcoding: bool = True
+    system_location: str | None = None
+    maintenance_mode: bool = False
+    maintenance_mode_reason: str = ""
+    tls_certificate: str | None = None
+
+
 class ManagementVm(IntIdModel):
     name: str = ""
     version: str = ""

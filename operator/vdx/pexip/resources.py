@@ -107,6 +107,7 @@ DNS_SERVER = Kind("dns_server", models.DnsServer, unique_key=("address",))
 NTP_SERVER = Kind("ntp_server", models.NtpServer, unique_key=("address",))
 SYSLOG_SERVER = Kind("syslog_server", models.SyslogServer, unique_key=("address", "port"))
 EVENT_SINK = Kind("event_sink", models.EventSink, unique_key=("name",))
+WORKER_VM = Kind("worker_vm", models.WorkerVm, unique_key=("name",))
 MANAGEMENT_VM = Kind("management_vm", models.ManagementVm, api="status")
 HISTORY_CONFERENCE = Kind("conference", models.HistoryConference, api="history")
 HISTORY_PARTICIPANT = Kind("participant", models.HistoryParticipant, api="history")
@@ -129,6 +130,8 @@ SECRET_FIELDS = frozenset(
         "ep_password",
         "api_password",
         "poly_password",
+        "snmp_authentication_password",
+        "snmp_privacy_password",
         "pin",
         "guest_pin",
     }

@@ -49,6 +49,8 @@ class LogEntry:
     fault: str = ""
     body: Any = None
     duration_s: float = 0.0
+    # Fields the write sent that the resource does not have: a node ignores them silently.
+    ignored: list[str] = field(default_factory=list)
 
 
 MAX_LOG_ENTRIES = 200_000
@@ -60,17 +62,32 @@ class Accounting:
 
     entries: deque[LogEntry] = field(default_factory=lambda: deque(maxlen=MAX_LOG_ENTRIES))
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # (resource, field) -> how often a write sent a field the resource does not have.
+    ignored: Counter[tuple[str, str]] = field(default_factory=Counter)
     in_flight: int = 0
     max_in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _seq: int = 0
 
-    def start(self, method: str, path: str, query: str, resource: str, body: Any) -> LogEntry:
+    def start(
+        self, method: str, path: str, query: str, resource: str, body: Any, ignored: list[str] | None = None
+    ) -> LogEntry:
         with self._lock:
             self._seq += 1
-            entry = LogEntry(self._seq, time.time(), method, path, query, resource, body=redact_body(body))
+            entry = LogEntry(
+                self._seq,
+                time.time(),
+                method,
+                path,
+                query,
+                resource,
+                body=redact_body(body),
+                ignored=list(ignored or ()),
+            )
             self.entries.append(entry)
             self.counts[(method, resource)] += 1
+            for name in entry.ignored:
+                self.ignored[(resource, name)] += 1
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             return entry
@@ -86,6 +103,7 @@ class Accounting:
         with self._lock:
             self.entries.clear()
             self.counts.clear()
+            self.ignored.clear()
             self.max_in_flight = self.in_flight
 
     def count(self, method: str | None = None, resource: str | None = None) -> int:
@@ -96,6 +114,15 @@ class Accounting:
                 if (method is None or m == method) and (resource is None or r == resource)
             )
 
+    def ignored_fields(self, resource: str | None = None) -> dict[str, int]:
+        """`"<api>/<resource>.<field>" -> count` of fields writes sent that no such resource has."""
+        with self._lock:
+            return {
+                f"{r}.{name}": n
+                for (r, name), n in sorted(self.ignored.items())
+                if resource is None or r == resource
+            }
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {
@@ -103,5 +130,9 @@ class Accounting:
                     {"method": m, "resource": r, "count": n} for (m, r), n in sorted(self.counts.items())
                 ],
                 "max_in_flight": self.max_in_flight,
+                "ignored": [
+                    {"resource": r, "field": name, "count": n}
+                    for (r, name), n in sorted(self.ignored.items())
+                ],
                 "log": [asdict(e) for e in self.entries],
             }

@@ -34,7 +34,7 @@ from vdx.pexip.simulator.engine import ApiError, Engine, EngineOptions, Uploaded
 from vdx.pexip.simulator.faults import Decision, FaultConfig, FaultInjector
 from vdx.pexip.simulator.schema_doc import api_index, schema_document
 from vdx.pexip.simulator.seed import SeedOptions, seed_fresh_node
-from vdx.pexip.simulator.spec import ALL_SPECS, ResourceSpec
+from vdx.pexip.simulator.spec import ALL_SPECS, ResourceSpec, unknown_fields
 
 API_RE = re.compile(
     r"^/api/admin/(configuration|status|history)/v1/(?:([a-z_]+)/(?:([^/]+)/(?:([a-z_]+)/)?)?)?$"
@@ -182,7 +182,9 @@ class Simulator:
         logged = dict(body) if isinstance(body, dict) else None
         if uploads:
             logged = (logged or {}) | {k: f"<file {len(v.data)} bytes>" for k, v in uploads.items()}
-        entry = self.accounting.start(method, path, request.url.query, resource_label, logged)
+        entry = self.accounting.start(
+            method, path, request.url.query, resource_label, logged, _ignored(path, method, body)
+        )
         status: int | None = None
         fault = ""
         try:
@@ -356,6 +358,21 @@ def _classify(path: str) -> str:
     if path == "/oauth/token/":
         return "oauth/token"
     return path
+
+
+def _ignored(path: str, method: str, body: Any) -> list[str]:
+    """Fields of a write that its resource does not have (a bulk PATCH: of each object in it)."""
+    m = API_RE.match(path)
+    if method not in ("POST", "PUT", "PATCH") or not m or not m.group(2) or not isinstance(body, dict):
+        return []
+    api, name, object_id = m.group(1), m.group(2), m.group(3)
+    spec = ALL_SPECS.get(name if api == "configuration" else f"{api}/{name}")
+    if spec is None:
+        return []
+    if method == "PATCH" and object_id is None:
+        items = [o for o in body.get("objects") or [] if isinstance(o, dict)]
+        return sorted({n for item in items for n in unknown_fields(spec, item)})
+    return unknown_fields(spec, body)
 
 
 def _fault_response(decision: Decision) -> Response:

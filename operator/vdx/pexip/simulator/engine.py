@@ -8,6 +8,7 @@ on the way out.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import threading
 import uuid
@@ -417,6 +418,8 @@ class Engine:
             try:
                 if f.type == "related":
                     self._apply_related(spec, f, row, value, plan)
+                elif f.uri_of is not None:
+                    row[name] = _foreign_uris(f, value)
                 else:
                     row[name] = _coerce(f, value)
             except _FieldProblem as exc:
@@ -488,6 +491,11 @@ class Engine:
                     add(
                         f.name,
                         f"Ensure this value has at most {f.max_length} characters (it has {len(value)}).",
+                    )
+                if f.min_length is not None and 0 < len(value) < f.min_length:
+                    add(
+                        f.name,
+                        f"Ensure this value has at least {f.min_length} characters (it has {len(value)}).",
                     )
                 if f.choices is not None and value not in f.choices and not (f.nullable and value == ""):
                     shown = "***" if f.secret else value
@@ -647,6 +655,34 @@ def _setter(row: dict[str, Any], name: str, value: Any) -> Callable[[], object]:
     return lambda: row.__setitem__(name, value)
 
 
+def _foreign_uris(f: FieldSpec, value: Any) -> Any:
+    """A reference to a collection the simulator does not model: checked for shape, kept as sent."""
+    assert f.uri_of is not None
+    pattern = re.compile(rf"^(?:https?://[^/]+)?/api/admin/configuration/v1/{re.escape(f.uri_of)}/[0-9]+/$")
+
+    def one(item: Any) -> str:
+        if not isinstance(item, str):
+            raise flat_error(
+                f"The '{f.name}' field was given data that was not a URI, not a dictionary-alike"
+                " and does not have a 'pk' attribute."
+            )
+        if not pattern.match(item):
+            raise flat_error(f"Could not find the provided object via resource URI '{item}'.")
+        return item
+
+    if f.type == "list":
+        if value is None and f.nullable:
+            return None
+        if not isinstance(value, list):
+            raise _FieldProblem("Expected a list.")
+        return [one(item) for item in value]
+    if value is None:
+        if f.nullable:
+            return None
+        raise _FieldProblem("This field cannot be null.")
+    return one(value)
+
+
 def _render_scalar(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -773,7 +809,28 @@ def _adp_rules(engine: Engine, row: dict[str, Any], current: Any, add: Adder) ->
         add("alias", "RTMP participants need an rtmp:// or rtmps:// alias.")
 
 
+def _worker_rules(engine: Engine, row: dict[str, Any], current: Any, add: Adder) -> None:
+    checks: tuple[tuple[tuple[str, ...], Callable[[str], object], str], ...] = (
+        (
+            ("address", "netmask", "gateway", "static_nat_address", "secondary_address", "secondary_netmask"),
+            ipaddress.IPv4Address,
+            "Enter a valid IPv4 address.",
+        ),
+        (("ipv6_address", "ipv6_gateway"), ipaddress.IPv6Address, "Enter a valid IPv6 address."),
+    )
+    for names, parse, message in checks:
+        for name in names:
+            value = row.get(name)
+            if not value:
+                continue  # "" and null: whether it is required is checked with every field
+            try:
+                parse(str(value))
+            except ValueError:
+                add(name, message)
+
+
 _RULES: dict[str, Callable[[Engine, dict[str, Any], Any, Adder], None]] = {
+    "worker_vm": _worker_rules,
     "conference": _conference_rules,
     "turn_server": _turn_rules,
     "registration": _registration_rules,

@@ -23,6 +23,10 @@ def _field_doc(f: FieldSpec) -> dict[str, Any]:
     }
     if f.type == "related":
         doc["related_type"] = "to_many" if f.to_many else "to_one"
+    elif f.uri_of is not None:
+        # A relation to a collection the simulator does not model: a node documents it as related.
+        doc["type"] = "related"
+        doc["related_type"] = "to_many" if f.type == "list" else "to_one"
     if f.choices is not None:
         doc["valid_choices"] = [c for c in f.choices if c != ""]
     if f.max_length is not None and f.type == "string":
@@ -31,8 +35,8 @@ def _field_doc(f: FieldSpec) -> dict[str, Any]:
 
 
 def _help(f: FieldSpec) -> str:
-    if f.type == "related":
-        if f.to_many:
+    if f.type == "related" or f.uri_of is not None:
+        if f.to_many or f.type == "list":
             return (
                 "Many related resources. Can be either a list of URIs or list of individually nested"
                 " resource data."

@@ -13,7 +13,7 @@ import uuid
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -54,10 +54,76 @@ class HistorySeed:
 
 
 @dataclass(frozen=True)
+class Node:
+    """One Conferencing Node (`worker_vm`) of a seeded platform."""
+
+    name: str
+    location: str
+    node_type: Literal["CONFERENCING", "PROXYING"]
+    address: str
+    static_nat_address: str | None = None
+    maintenance_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The nodes of a VDX platform: Proxying Edge Nodes facing the internet behind static NAT, and
+    Transcoding Conferencing Nodes on the internal network that only the edge nodes reach."""
+
+    domain: str
+    edge_location: str
+    transcoding_location: str
+    nodes: tuple[Node, ...]
+
+
+# Documentation address ranges (RFC 5737) stand in for the public static NAT addresses.
+PLATFORMS: dict[str, Platform] = {
+    "prod": Platform(
+        "vdx.medcom.dk",
+        "VDX Internet Edge",
+        "VDX Transcoding",
+        (
+            Node("vdx-edge-01", "edge", "PROXYING", "10.20.1.11", "203.0.113.11"),
+            Node("vdx-edge-02", "edge", "PROXYING", "10.20.1.12", "203.0.113.12"),
+            Node(
+                "vdx-edge-03",
+                "edge",
+                "PROXYING",
+                "10.20.1.13",
+                "203.0.113.13",
+                maintenance_reason="Hypervisor firmware upgrade",
+            ),
+            Node("vdx-conf-01", "transcoding", "CONFERENCING", "10.20.2.21"),
+            Node("vdx-conf-02", "transcoding", "CONFERENCING", "10.20.2.22"),
+            Node("vdx-conf-03", "transcoding", "CONFERENCING", "10.20.2.23"),
+        ),
+    ),
+    "stage": Platform(
+        "stage.vdx.medcom.dk",
+        "VDX Stage Internet Edge",
+        "VDX Stage Transcoding",
+        (
+            Node("vdx-stage-edge-01", "edge", "PROXYING", "10.30.1.11", "198.51.100.11"),
+            Node("vdx-stage-conf-01", "transcoding", "CONFERENCING", "10.30.2.21"),
+            Node(
+                "vdx-stage-conf-02",
+                "transcoding",
+                "CONFERENCING",
+                "10.30.2.22",
+                maintenance_reason="Kept in maintenance between stage test rounds",
+            ),
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
 class SeedOptions:
     system_location: bool = True
     history: HistorySeed | None = field(default_factory=HistorySeed)
     management_cert_cn: str = "pexip-mgr.vdx.local"
+    # Which platform's Conferencing Nodes (and their two system locations) the node has; None: none.
+    nodes: Literal["prod", "stage"] | None = "prod"
 
 
 def self_signed(common_name: str) -> tuple[str, str]:
@@ -135,6 +201,8 @@ def seed_fresh_node(engine: Engine, options: SeedOptions) -> None:
         )
         if options.system_location:
             engine.insert("system_location", {"name": "Default location"}, 1)
+        if options.nodes is not None:
+            seed_nodes(engine, PLATFORMS[options.nodes])
         engine.insert(
             "status/management_vm",
             {
@@ -164,6 +232,43 @@ def seed_fresh_node(engine: Engine, options: SeedOptions) -> None:
         )
         if options.history is not None:
             seed_history(engine, options.history)
+
+
+def seed_nodes(engine: Engine, platform: Platform) -> None:
+    """The platform's locations (the edge transcodes in the internal one) and its nodes."""
+    transcoding = engine.insert(
+        "system_location",
+        {"name": platform.transcoding_location, "description": "Transcoding Conferencing Nodes (internal)"},
+    )
+    edge = engine.insert(
+        "system_location",
+        {
+            "name": platform.edge_location,
+            "description": "Proxying Edge Nodes (internet-facing, static NAT)",
+            "transcoding_location": transcoding,
+        },
+    )
+    for node in platform.nodes:
+        third = node.address.rsplit(".", 1)[0]
+        engine.insert(
+            "worker_vm",
+            {
+                "name": node.name,
+                "hostname": node.name,
+                "domain": platform.domain,
+                "address": node.address,
+                "netmask": "255.255.255.0",
+                "gateway": f"{third}.1",
+                "static_nat_address": node.static_nat_address,
+                "node_type": node.node_type,
+                "transcoding": node.node_type == "CONFERENCING",
+                "system_location": edge if node.location == "edge" else transcoding,
+                "maintenance_mode": bool(node.maintenance_reason),
+                "maintenance_mode_reason": node.maintenance_reason,
+                "vm_cpu_count": 8 if node.node_type == "CONFERENCING" else 4,
+                "vm_system_memory": 16384 if node.node_type == "CONFERENCING" else 4096,
+            },
+        )
 
 
 _VENDORS = (

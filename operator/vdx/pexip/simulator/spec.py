@@ -7,8 +7,12 @@ truth per field, as on a Tastypie-based Management Node.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from vdx.pexip.simulator.v41 import MISSING, V41Field
+from vdx.pexip.simulator.v41_fields import FIELDS as V41
 
 FieldType = Literal["string", "integer", "float", "boolean", "datetime", "related", "list", "file"]
 # How a related field is rendered on GET (spec §1.7): a URI string, the embedded object, the embedded
@@ -28,6 +32,7 @@ class FieldSpec:
     default: Any = None
     nullable: bool = False
     max_length: int | None = None
+    min_length: int | None = None
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
@@ -40,6 +45,10 @@ class FieldSpec:
     # Reverse relations are derived from a field on the target ("conference" on conference_alias).
     reverse_of: str | None = None
     on_delete: OnDelete = "set_null"
+    # A reference to a collection the simulator does not model (an `mssip_proxy`, say): the value
+    # must be a URI of that collection (or a list of them for a `list` field); it is kept as sent,
+    # since there is no object to check it against.
+    uri_of: str | None = None
     filtering: int | None = ALL
     orderable: bool = True
     help_text: str = ""
@@ -113,6 +122,12 @@ def m2m(name: str, target: str, **kw: Any) -> FieldSpec:
     kw.setdefault("default", [])
     kw.setdefault("filtering", ALL_WITH_RELATIONS)
     return FieldSpec(name, "related", target=target, to_many=True, orderable=False, **kw)
+
+
+def uri(name: str, target: str, **kw: Any) -> FieldSpec:
+    """A nullable to-one reference to a collection the simulator does not model."""
+    kw.setdefault("nullable", True)
+    return FieldSpec(name, "string", uri_of=target, orderable=False, **kw)
 
 
 def text(name: str, **kw: Any) -> FieldSpec:
@@ -207,6 +222,13 @@ CONFERENCE = ResourceSpec(
         e("two_stage_dial_type", ("regular", "mssip", "gms", "teams"), "regular"),
         fk("system_location", "system_location"),
         text("on_completion", nullable=True, default=None),
+        uri("gms_access_token", "gms_access_token"),
+        uri("media_playlist", "media_library_playlist"),
+        uri("mssip_proxy", "mssip_proxy"),
+        uri("teams_proxy", "teams_proxy"),
+        # Derived from scheduled_conference objects, which the simulator does not model: none.
+        FieldSpec("scheduled_conferences", "list", readonly=True, nullable=True, default=[], filtering=None),
+        ro("scheduled_conferences_count", "integer", default=0),
         CREATED,
     ),
 )
@@ -374,6 +396,14 @@ SYSTEM_LOCATION = ResourceSpec(
         fk("overflow_location2", "system_location"),
         e("bdpm_pin_checks_enabled", ("GLOBAL", "OFF", "ON"), "GLOBAL"),
         e("bdpm_scan_quarantine_enabled", ("GLOBAL", "OFF", "ON"), "GLOBAL"),
+        *(fk(f"live_captions_dial_out_{n}", "system_location") for n in (1, 2, 3)),
+        uri("h323_gatekeeper", "h323_gatekeeper"),
+        uri("sip_proxy", "sip_proxy"),
+        uri("mssip_proxy", "mssip_proxy"),
+        uri("teams_proxy", "teams_proxy"),
+        uri("http_proxy", "http_proxy"),
+        uri("snmp_network_management_system", "snmp_network_management_system"),
+        uri("policy_server", "policy_server"),
     ),
 )
 
@@ -585,7 +615,15 @@ USER_GROUP = ResourceSpec(
     "user_group",
     "configuration",
     verbose_name="User group",
-    fields=(req("name", unique=True), s("description")),
+    fields=(
+        req("name", unique=True),
+        s("description"),
+        m2m("users", "end_user", reverse_of="user_groups"),
+        # Derived from user_group_entity_mapping objects, which the simulator does not model.
+        FieldSpec(
+            "user_group_entity_mappings", "list", readonly=True, nullable=True, default=[], filtering=None
+        ),
+    ),
 )
 
 END_USER = ResourceSpec(
@@ -659,6 +697,66 @@ EVENT_SINK = ResourceSpec(
         i("version", 2, 1, 2),
         b("bulk_support"),
         b("verify_tls_certificate"),
+        ro("restart_date", nullable=True),
+    ),
+)
+
+WORKER_VM = ResourceSpec(
+    "worker_vm",
+    "configuration",
+    verbose_name="Conferencing Node",
+    fields=(
+        req("name", max_length=32, unique=True),
+        s("description"),
+        req("hostname", max_length=63, unique=True),
+        req("domain", max_length=192),
+        req("address", max_length=39, unique=True),
+        req("netmask", max_length=39),
+        req("gateway", max_length=39),
+        s("static_nat_address", max_length=39, nullable=True, default=None),
+        s("ipv6_address", nullable=True, default=None),
+        s("ipv6_gateway", nullable=True, default=None),
+        s("secondary_address", max_length=39, nullable=True, default=None),
+        s("secondary_netmask", max_length=39, nullable=True, default=None),
+        s("alternative_fqdn", max_length=255),
+        e("node_type", ("CONFERENCING", "PROXYING"), "CONFERENCING"),
+        b("transcoding", True),
+        fk("system_location", "system_location", required=True, nullable=False, on_delete="protect"),
+        b("maintenance_mode"),
+        s("maintenance_mode_reason"),
+        fk("tls_certificate", "tls_certificate"),
+        fk("tls_client_certificate", "tls_certificate"),
+        s("deployment_type", default="MANUAL-PROVISION-ONLY"),
+        i("vm_cpu_count", 4, 2, 128),
+        i("vm_system_memory", 4096, 2000, 64000),
+        i("media_priority_weight", 0, nullable=True),
+        b("cloud_bursting"),
+        b("enable_distributed_database", True),
+        b("managed"),
+        b("service_manager", True),
+        b("service_policy", True),
+        b("signalling", True),
+        s("enable_ssh", default="GLOBAL"),
+        FieldSpec(
+            "ssh_authorized_keys",
+            "list",
+            default=[],
+            uri_of="ssh_authorized_key",
+            filtering=None,
+            orderable=False,
+        ),
+        b("ssh_authorized_keys_use_cloud", True),
+        FieldSpec(
+            "static_routes", "list", default=[], uri_of="static_route", filtering=None, orderable=False
+        ),
+        secret("password", max_length=250),
+        s("snmp_mode", default="DISABLED"),
+        s("snmp_community", max_length=16, default="public"),
+        s("snmp_username", max_length=100),
+        secret("snmp_authentication_password"),
+        secret("snmp_privacy_password"),
+        s("snmp_system_contact", max_length=70, default="admin@domain.com"),
+        s("snmp_system_location", max_length=70, default="Virtual machine"),
     ),
 )
 
@@ -668,7 +766,12 @@ SOFTWARE_BUNDLE_REVISION = ResourceSpec(
     verbose_name="Software bundle revision",
     list_methods=("get",),
     detail_methods=("get",),
-    fields=(ro("bundle_type", "string"), ro("version", "string"), ro("core", "boolean")),
+    fields=(
+        ro("bundle_type", "string"),
+        ro("version", "string"),
+        ro("revision", "string"),
+        ro("core", "boolean"),
+    ),
 )
 
 _STATUS_METHODS: dict[str, Any] = {"list_methods": ("get",), "detail_methods": ("get",)}
@@ -686,6 +789,7 @@ MANAGEMENT_VM = ResourceSpec(
         ro("upgrade_status", "string"),
         ro("configuration_id", "integer"),
         ro("last_updated"),
+        ro("last_attempted_contact"),
     ),
 )
 
@@ -869,9 +973,79 @@ CONFIGURATION: tuple[ResourceSpec, ...] = (
     SYSLOG_SERVER,
     EVENT_SINK,
     SOFTWARE_BUNDLE_REVISION,
+    WORKER_VM,
 )
 STATUS: tuple[ResourceSpec, ...] = (MANAGEMENT_VM, LICENSING, STATUS_CONFERENCE, STATUS_PARTICIPANT)
 HISTORY: tuple[ResourceSpec, ...] = (HISTORY_CONFERENCE, HISTORY_PARTICIPANT)
+
+
+# ---------------------------------------------------------------------- completion from the v41 data
+_EMPTY: dict[str, Any] = {
+    "string": "",
+    "integer": 0,
+    "float": 0.0,
+    "boolean": False,
+    "list": [],
+    "datetime": None,
+}
+
+
+def v41_key(spec: ResourceSpec) -> str:
+    """The collection's key in the v41 data (`configuration/v1/conference`)."""
+    return f"{spec.api}/v1/{spec.name}"
+
+
+def derive_field(name: str, fact: V41Field, status: bool) -> FieldSpec:
+    """A plain field from the v41 data alone: its type, nullability and the limits the data states.
+
+    Without a stated default the value is the type's empty one (null when nullable), which may differ
+    from a node's factory value; related objects need a hand-written field (they have targets).
+    """
+    if fact.type.startswith("object") or fact.type not in _EMPTY:
+        raise ValueError(f"{name}: a {fact.type} field needs a hand-written FieldSpec")
+    empty = None if fact.nullable else _EMPTY[fact.type]
+    default = fact.default if fact.default is not MISSING else empty
+    low, high = fact.range if fact.range is not None else (None, None)
+    plain = fact.type != "list"
+    return FieldSpec(
+        name,
+        fact.type,  # type: ignore[arg-type]
+        default=list(default) if isinstance(default, list) else default,
+        nullable=fact.nullable,
+        readonly=status or fact.read_only,
+        max_length=fact.max_length,
+        min_length=fact.min_length,
+        choices=fact.choices,
+        minimum=low,
+        maximum=high,
+        filtering=ALL if plain else None,
+        orderable=plain,
+    )
+
+
+def complete(spec: ResourceSpec, facts: Mapping[str, Mapping[str, V41Field]] = V41) -> ResourceSpec:
+    """The hand-written table plus every field the v41 data has and the table lacks.
+
+    Where the data says a field may be null the simulator accepts null (the SDK sends it), even if
+    the hand-written field said otherwise; it never narrows what the table accepts.
+    """
+    known = facts.get(v41_key(spec))
+    if known is None:
+        return spec
+    fields: list[FieldSpec] = []
+    for f in spec.fields:
+        fact = known.get(f.name)
+        fields.append(
+            replace(f, nullable=True) if fact is not None and fact.nullable and not f.nullable else f
+        )
+    have = {f.name for f in fields} | {spec.id_field, "resource_uri"}
+    fields.extend(derive_field(n, known[n], spec.api == "status") for n in sorted(known) if n not in have)
+    return replace(spec, fields=tuple(fields))
+
+
+def unknown_fields(spec: ResourceSpec, names: Iterable[str]) -> list[str]:
+    """Names a write sent that this resource does not have (a node ignores them; we count them)."""
+    return [n for n in names if n not in spec.by_name and n not in (spec.id_field, "resource_uri")]
 
 
 def key_of(spec: ResourceSpec) -> str:
@@ -879,4 +1053,6 @@ def key_of(spec: ResourceSpec) -> str:
     return spec.name if spec.api == "configuration" else f"{spec.api}/{spec.name}"
 
 
+CONFIGURATION = tuple(complete(r) for r in CONFIGURATION)
+STATUS = tuple(complete(r) for r in STATUS)
 ALL_SPECS: dict[str, ResourceSpec] = {key_of(r): r for r in (*CONFIGURATION, *STATUS, *HISTORY)}
