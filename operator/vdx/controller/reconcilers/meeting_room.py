@@ -81,7 +81,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     if auth.guest_identity_provider_ref is not None:
         guest = await lookups.identity_provider(rt, namespace, auth.guest_identity_provider_ref.name)
     theme, theme_pending = await branding.tenant_theme(rt, namespace)
-    recording_inputs = await recording_inputs(rt, body, room, tenant, platform)
+    recording = await recording_inputs(rt, body, room, tenant, platform)
     drift = not lookups.spec_changed(body)
     events: list[Event] = []
     for _ in range(3):
@@ -96,7 +96,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             guest=guest,
             theme_uri=theme,
             theme_pending=theme_pending,
-            recording=recording_inputs,
+            recording=recording,
             recorded=tuple(recorded),
             adopt=lookups.adopt_uri(body),
         )
