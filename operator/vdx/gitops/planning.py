@@ -26,7 +26,7 @@ from vdx.api.certificate import TlsCertificate
 from vdx.api.common import ManagementPolicy
 from vdx.api.device import Device
 from vdx.api.domain import Domain, DomainUse
-from vdx.api.identity import MAX_ACS_URLS, IdentityProvider
+from vdx.api.identity import IdentityProvider
 from vdx.api.loader import Tree
 from vdx.api.names import ADOPT_ANNOTATION, alias_domain, in_domains
 from vdx.api.recorder import Recorder
@@ -51,6 +51,8 @@ from vdx.controller.planners.common import (
     DependencyState,
     Plan,
     find_owned,
+    key_missing_refusal,
+    object_missing_refusal,
     observe_only,
     observe_only_outcome,
 )
@@ -63,12 +65,14 @@ from vdx.controller.planners.identity import (
     ATTRIBUTE,
     GROUP,
     IDP,
+    IdentityInputs,
     SigningCertificate,
     desired_idp,
     idp_uuid,
     plan_attributes,
     plan_group,
     plan_idp,
+    prepare,
     signing_certificate,
 )
 from vdx.controller.planners.meeting_room import (
@@ -85,7 +89,6 @@ from vdx.controller.planners.recording import RecordingInputs, decide_recorder
 from vdx.controller.planners.rooms import plan_room_defaults
 from vdx.controller.planners.turn import TurnInputs
 from vdx.controller.planners.turn import decide as decide_turn
-from vdx.gitops import refusals
 from vdx.pexip import models
 from vdx.tls.validate import CertificateProblem, check_certificate
 
@@ -671,75 +674,30 @@ class _Planner:
                 return doc
         return None
 
-    def _signing_certificate(self, idp: IdentityProvider, source: str) -> SigningCertificate | None:
-        """The token-signing certificate: checked, a placeholder when its Secret was not given, or None."""
+    def _signing_certificate_text(self, idp: IdentityProvider) -> tuple[str | Plan, bool]:
+        """(the certificate's text, a refusal, or a placeholder; whether the text is known)."""
         namespace = str(idp.namespace)
         ref = idp.spec.token_signing_certificate
         purpose = "token-signing certificate"
-        field_path = "spec.tokenSigningCertificate"
         if ref.config_map_key_ref is not None:
             selector = ref.config_map_key_ref
-            where = f"ConfigMap {namespace}/{selector.name}"
             doc = self._config_map(namespace, selector.name)
             if doc is None:
-                self.problem(
-                    source,
-                    field_path,
-                    f"{where} ({purpose}) is not in the tree; add it (the certificate is public, so Git "
-                    "may hold it) or name a Secret with secretKeyRef",
-                )
-                return None
+                return object_missing_refusal("ConfigMap", namespace, selector.name, purpose), True
             data, binary = doc.get("data") or {}, doc.get("binaryData") or {}
             if selector.key in data:
-                text = str(data[selector.key])
-            elif selector.key in binary:
-                text = base64.b64decode(str(binary[selector.key])).decode("utf-8", errors="replace")
-            else:
-                self.problem(
-                    source,
-                    field_path,
-                    refusals.key_missing("ConfigMap", namespace, selector.name, selector.key, purpose),
-                )
-                return None
-        else:
-            assert ref.secret_key_ref is not None
-            selector_s = ref.secret_key_ref
-            where = f"Secret {namespace}/{selector_s.name}"
-            values = self.desired.secrets.get((namespace, selector_s.name))
-            if values is None:
-                return SigningCertificate(from_secret(namespace, selector_s.name), datetime.max, "")
-            if selector_s.key not in values:
-                self.problem(
-                    source,
-                    field_path,
-                    refusals.key_missing("Secret", namespace, selector_s.name, selector_s.key, purpose),
-                )
-                return None
-            text = values[selector_s.key]
-        certificate = signing_certificate(text, field_path, now=self.desired.now)
-        if isinstance(certificate, str):
-            self.problem(source, f"{field_path} ({where})", certificate)
-            return None
-        return certificate
-
-    def _web_app_domains(self, idp: IdentityProvider, tenant: Tenant, source: str) -> list[str] | None:
-        """As the operator: spec.webAppDomains, else the namespace's Domains used for WebApp (at most 10)."""
-        namespace = str(idp.namespace)
-        if idp.spec.web_app_domains:
-            outside = [d for d in idp.spec.web_app_domains if not in_domains(d, tenant.spec.domains)]
-            if outside:
-                self.problem(source, "", refusals.web_app_domains_outside(outside, tenant.spec.domains))
-                return None
-            return list(idp.spec.web_app_domains)
-        found = sorted(
-            d.spec.fqdn
-            for d in self.tree.of_kind(Domain)
-            if d.namespace == namespace and DomainUse.WEB_APP in d.spec.uses
-        )
-        if not found:
-            self.problem(source, "", refusals.no_web_app_domain(namespace))
-            return None
-        return found[:MAX_ACS_URLS]
+                return str(data[selector.key]), True
+            if selector.key in binary:
+                return base64.b64decode(str(binary[selector.key])).decode("utf-8", errors="replace"), True
+            return key_missing_refusal("ConfigMap", namespace, selector.name, selector.key, purpose), True
+        assert ref.secret_key_ref is not None
+        selector_s = ref.secret_key_ref
+        values = self.desired.secrets.get((namespace, selector_s.name))
+        if values is None:
+            return from_secret(namespace, selector_s.name), False
+        if selector_s.key not in values:
+            return key_missing_refusal("Secret", namespace, selector_s.name, selector_s.key, purpose), True
+        return values[selector_s.key], True
 
     def identity_providers(self) -> None:
         for idp in self.in_scope(IdentityProvider):
@@ -751,12 +709,17 @@ class _Planner:
         tenant = self.by_namespace[namespace]
         self.idp_groups[(namespace, idp.name)] = None
         owner = Owner("IdentityProvider", namespace, idp.name)
-        certificate = self._signing_certificate(idp, source)
-        if certificate is None:
+        text, known = self._signing_certificate_text(idp)
+        web_app_domains = sorted(
+            d.spec.fqdn
+            for d in self.tree.of_kind(Domain)
+            if d.namespace == namespace and DomainUse.WEB_APP in d.spec.uses
+        )
+        facts = prepare(IdentityInputs(idp, tenant, text, known, web_app_domains, now=self.desired.now))
+        if isinstance(facts, Plan):
+            self.blocked(facts, source)
             return
-        domains = self._web_app_domains(idp, tenant, source)
-        if domains is None:
-            return
+        certificate, domains = facts.certificate, facts.domains
         observing = _observe_only(idp)
         attributes = plan_attributes(idp.spec, owner, self.observed.identity_provider_attributes)
         uris = dict(attributes.existing)
@@ -848,17 +811,6 @@ class _Planner:
         if group is None:
             return Dependency("IdentityProvider", namespace, name, DependencyState.WAITING)
         return Dependency("IdentityProvider", namespace, name, DependencyState.READY, group)
-
-    def _group_of(self, namespace: str, name: str, user: str, source: str, field_path: str) -> str | None:
-        """The group a room or device signs in with: a URI, a placeholder, or None (reported)."""
-        key = (namespace, name)
-        if key not in self.idp_groups:
-            self.problem(source, field_path, refusals.identity_provider_missing(namespace, name, user))
-            return None
-        group = self.idp_groups[key]
-        if group is None:
-            self.problem(source, field_path, refusals.identity_provider_not_ready(namespace, name, user))
-        return group
 
     def _over_quota(
         self,

@@ -169,3 +169,20 @@ def quota_refusal(namespace: str, kind: str, limit: int, quota_field: str) -> Pl
         f"(Tenant spec.quotas.{quota_field}); this one is beyond it and was not created in Pexip: "
         "raise the quota or delete another",
     )
+
+
+def object_missing_refusal(kind: str, namespace: str, name: str, purpose: str) -> Plan:
+    """A ConfigMap or Secret a resource reads does not exist."""
+    return refuse(
+        Phase.STALLED,
+        f"{kind}NotFound",
+        "",
+        f"{kind} {namespace}/{name} ({purpose}) does not exist; create it in namespace {namespace}",
+    )
+
+
+def key_missing_refusal(kind: str, namespace: str, name: str, key: str, purpose: str) -> Plan:
+    """A ConfigMap or Secret a resource reads lacks the key it names."""
+    return refuse(
+        Phase.STALLED, "KeyNotFound", "", f"{kind} {namespace}/{name} has no key {key} ({purpose}); add it"
+    )

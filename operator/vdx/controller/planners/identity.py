@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from vdx.api.identity import DIGEST_URIS, MAX_ACS_URLS, SIGNATURE_URIS, IdentityProviderSpec
+from vdx.api.identity import IdentityProvider as IdentityProviderResource
+from vdx.api.names import in_domains
+from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner
 from vdx.controller.plan import Change, field_differences, observed_values
-from vdx.controller.planners.common import Plan, find_owned, foreign_outcome
+from vdx.controller.planners.common import Plan, find_owned, foreign_outcome, refuse
 from vdx.pexip.models import IdentityProvider, IdentityProviderAttribute, IdentityProviderGroup
 
 IDP = "identity_provider"
@@ -217,3 +220,65 @@ def plan_group(
         )
         plan.outcome = Outcome(Phase.PROGRESSING, "Updating", f"updating {GROUP} {name}")
     return plan
+
+
+@dataclass(frozen=True)
+class IdentityInputs:
+    idp: IdentityProviderResource
+    tenant: Tenant
+    # The token-signing certificate's text as read from its ConfigMap or Secret; a refusal when it
+    # could not be read; or (offline, its Secret not given) the placeholder that stands for it.
+    certificate: str | Plan
+    certificate_known: bool
+    # The namespace's Domains used for WebApp, for an IdentityProvider that names none itself.
+    web_app_domains: Sequence[str]
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IdentityFacts:
+    """What an IdentityProvider's Pexip objects are made from, once nothing refuses it."""
+
+    certificate: SigningCertificate
+    domains: list[str]
+
+
+CERTIFICATE_FIELD = "spec.tokenSigningCertificate"
+
+
+def prepare(inputs: IdentityInputs) -> IdentityFacts | Plan:
+    """The refusals of an IdentityProvider, in order; else its certificate and web app domains."""
+    if isinstance(inputs.certificate, Plan):
+        return replace(inputs.certificate, field_path=CERTIFICATE_FIELD)
+    if inputs.certificate_known:
+        certificate = signing_certificate(inputs.certificate, CERTIFICATE_FIELD, now=inputs.now)
+        if isinstance(certificate, str):
+            ref = inputs.idp.spec.token_signing_certificate
+            selector = ref.config_map_key_ref or ref.secret_key_ref
+            kind = "ConfigMap" if ref.config_map_key_ref else "Secret"
+            where = f"{kind} {inputs.idp.namespace}/{selector.name}" if selector else ""
+            return refuse(Phase.STALLED, "InvalidCertificate", f"{CERTIFICATE_FIELD} ({where})", certificate)
+    else:
+        certificate = SigningCertificate(inputs.certificate, datetime.max, "")
+    spec, namespace, tenant_domains = inputs.idp.spec, str(inputs.idp.namespace), inputs.tenant.spec.domains
+    if spec.web_app_domains:
+        outside = [d for d in spec.web_app_domains if not in_domains(d, tenant_domains)]
+        if outside:
+            return refuse(
+                Phase.STALLED,
+                "DomainNotOwned",
+                "spec.webAppDomains",
+                f"spec.webAppDomains names {', '.join(outside)}, outside the tenant's domains "
+                f"({', '.join(tenant_domains)}); use the tenant's own web app domains",
+            )
+        return IdentityFacts(certificate, list(spec.web_app_domains))
+    found = sorted(inputs.web_app_domains)
+    if not found:
+        return refuse(
+            Phase.STALLED,
+            "NoWebAppDomain",
+            "spec.webAppDomains",
+            f"namespace {namespace} has no Domain used for WebApp, so Pexip has no address to receive "
+            "sign-ins on; add one, or list the domains in spec.webAppDomains",
+        )
+    return IdentityFacts(certificate, found[:MAX_ACS_URLS])

@@ -6,20 +6,20 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.identity import IdentityProvider
-from vdx.api.names import in_domains
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import owner_of, without_marker
 from vdx.controller.plan import Change
-from vdx.controller.planners.common import find_owned, observe_only
+from vdx.controller.planners.common import Plan, find_owned, observe_only
 from vdx.controller.planners.identity import (
+    IdentityInputs,
     acs_urls,
     desired_idp,
     idp_uuid,
     plan_attributes,
     plan_group,
     plan_idp,
+    prepare,
     service_entity_id,
-    signing_certificate,
 )
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import (
@@ -40,32 +40,14 @@ if TYPE_CHECKING:
 USERS = (("meetingrooms", "MeetingRoom"), ("devices", "Device"))
 
 
-async def web_app_domains(rt: Runtime, idp: IdentityProvider, tenant_domains: list[str]) -> list[str]:
-    namespace = str(idp.namespace)
-    if idp.spec.web_app_domains:
-        outside = [d for d in idp.spec.web_app_domains if not in_domains(d, tenant_domains)]
-        if outside:
-            raise Stop(
-                Phase.STALLED,
-                "DomainNotOwned",
-                f"spec.webAppDomains names {', '.join(outside)}, outside the tenant's domains "
-                f"({', '.join(tenant_domains)}); use the tenant's own web app domains",
-            )
-        return list(idp.spec.web_app_domains)
-    found = sorted(
+async def _web_app_domains(rt: Runtime, namespace: str) -> list[str]:
+    """The namespace's Domains used for WebApp (for an IdentityProvider that names none itself)."""
+    return [
         str(d["spec"]["fqdn"])
         for d in await rt.kube.list_namespaced("domains", namespace)
         if "WebApp" in ((d.get("spec") or {}).get("uses") or [])
         and not d["metadata"].get("deletionTimestamp")
-    )
-    if not found:
-        raise Stop(
-            Phase.STALLED,
-            "NoWebAppDomain",
-            f"namespace {namespace} has no Domain used for WebApp, so Pexip has no address to receive "
-            "sign-ins on; add one, or list the domains in spec.webAppDomains",
-        )
-    return found[:10]
+    ]
 
 
 async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
@@ -74,14 +56,20 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     owner = owner_of_body(body)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
     platform = lookups.connected_platform(rt, tenant)
-    text, _ = await lookups.file_text(
+    read = await lookups.file_text(
         rt, body, namespace, idp.spec.token_signing_certificate, "token-signing certificate"
     )
-    source = "spec.tokenSigningCertificate"
-    certificate = signing_certificate(text, source)
-    if isinstance(certificate, str):
-        raise Stop(Phase.STALLED, "InvalidCertificate", certificate)
-    domains = await web_app_domains(rt, idp, tenant.spec.domains)
+    inputs = IdentityInputs(
+        idp,
+        tenant,
+        read if isinstance(read, Plan) else read[0],
+        certificate_known=True,
+        web_app_domains=[] if idp.spec.web_app_domains else await _web_app_domains(rt, namespace),
+    )
+    facts = prepare(inputs)
+    if isinstance(facts, Plan):
+        return Reconciled(facts.outcome, platform=platform.name)
+    certificate, domains = facts.certificate, facts.domains
     idp_id = idp_uuid(platform.name, namespace, idp.name)
     observing = idp.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
     drift = not lookups.spec_changed(body)

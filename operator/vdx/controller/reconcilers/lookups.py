@@ -9,7 +9,13 @@ from vdx.api.common import FileSource
 from vdx.api.names import ADOPT_ANNOTATION
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Phase
-from vdx.controller.planners.common import Dependency, DependencyState
+from vdx.controller.planners.common import (
+    Dependency,
+    DependencyState,
+    Plan,
+    key_missing_refusal,
+    object_missing_refusal,
+)
 from vdx.controller.reconcilers.base import Stop
 
 if TYPE_CHECKING:
@@ -88,30 +94,22 @@ def spec_changed(body: dict[str, Any]) -> bool:
 
 async def file_text(
     rt: Runtime, body: dict[str, Any], namespace: str, source: FileSource, purpose: str
-) -> tuple[str, str]:
-    """(text, resourceVersion) of a ConfigMap or Secret key named by a FileSource; watched for changes."""
+) -> tuple[str, str] | Plan:
+    """(text, resourceVersion) of a ConfigMap or Secret key named by a FileSource, or the refusal
+    when it cannot be read; watched for changes either way."""
     selector = source.config_map_key_ref or source.secret_key_ref
     kind = "ConfigMap" if source.config_map_key_ref else "Secret"
     assert selector is not None
     rt.watch_object(kind, namespace, selector.name, body)
     found = await rt.kube.raw(kind, namespace, selector.name)
     if found is None:
-        raise Stop(
-            Phase.STALLED,
-            f"{kind}NotFound",
-            f"{kind} {namespace}/{selector.name} ({purpose}) does not exist; "
-            f"create it in namespace {namespace}",
-        )
+        return object_missing_refusal(kind, namespace, selector.name, purpose)
     version = str((found.get("metadata") or {}).get("resourceVersion"))
     if kind == "ConfigMap" and selector.key in (found.get("data") or {}):
         return str(found["data"][selector.key]), version
     encoded = (found.get("binaryData") if kind == "ConfigMap" else found.get("data")) or {}
     if selector.key not in encoded:
-        raise Stop(
-            Phase.STALLED,
-            "KeyNotFound",
-            f"{kind} {namespace}/{selector.name} has no key {selector.key} ({purpose}); add it",
-        )
+        return key_missing_refusal(kind, namespace, selector.name, selector.key, purpose)
     return base64.b64decode(encoded[selector.key]).decode("utf-8", errors="replace"), version
 
 
