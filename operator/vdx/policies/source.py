@@ -8,17 +8,35 @@ tree is judged by exactly the code that builds the CRDs; this module adds only t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from vdx.api.loader import NESTED_TOO_DEEPLY, Problem, Tree, load_document, yaml_files
+from vdx.api.loader import (
+    NESTED_TOO_DEEPLY,
+    Problem,
+    Tree,
+    escaping_problem,
+    load_document,
+    near_miss,
+    tree_files,
+)
 from vdx.api.meta import API_GROUP
 from vdx.policies.findings import Finding, Location, ResourceRef, Severity
 from vdx.policies.positions import DocumentPositions, index_node
+from vdx.yamlio import (
+    MAX_FILE_BYTES,
+    MAX_OBJECT_BYTES,
+    MAX_TREE_BYTES,
+    DuplicateKey,
+    YamlRefused,
+    compose_documents,
+    error_position,
+    error_text,
+)
 
 # Loader problem codes -> rule ids shown to people (docs/policies.md lists them).
 _RULE_OF_CODE = {
@@ -30,6 +48,10 @@ _RULE_OF_CODE = {
     "schema": "schema",
     "object-rule": "object-rule",
     "scope": "scope",
+    "api-group": "api-group",
+    "yaml-limit": "yaml-limit",
+    "size": "file-too-large",
+    "symlink": "symlink-outside-tree",
 }
 
 
@@ -58,11 +80,21 @@ class Workspace:
 
 
 def read_paths(paths: Iterable[Path]) -> Workspace:
-    """Read every YAML file under `paths` (the only I/O of `vdx check`)."""
+    """Read every manifest under `paths` (the only I/O of `vdx check`), within the size bounds."""
     workspace = Workspace()
-    for path in yaml_files(paths):
+    found = tree_files(paths)
+    for link in found.escaping:
+        workspace.findings.append(problem_finding(escaping_problem(link), None, Location(link.as_posix())))
+    budget = MAX_TREE_BYTES
+    for path in found.files:
         name = path.as_posix()
         try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES or size > budget:
+                workspace.files.append(name)
+                workspace.findings.append(_too_large_finding(name, size, budget))
+                continue
+            budget -= size
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
@@ -83,48 +115,97 @@ def read_paths(paths: Iterable[Path]) -> Workspace:
     return workspace
 
 
+def _too_large_finding(file: str, size: int, budget: int) -> Finding:
+    if size > MAX_FILE_BYTES:
+        message = f"is {size / 1024:,.0f} KiB; files over {MAX_FILE_BYTES // 1024:,} KiB are not read"
+        fix = (
+            f"split the file; no Kubernetes object can be larger than {MAX_OBJECT_BYTES // 1024:,} KiB "
+            "(etcd's request limit)"
+        )
+    else:
+        message = (
+            f"was not read: the files before it already hold {(MAX_TREE_BYTES - budget) >> 20} MiB, "
+            f"and one check reads at most {MAX_TREE_BYTES // (1024 * 1024)} MiB"
+        )
+        fix = "check the tree in parts (one folder per run), or remove files that are not manifests"
+    return Finding(Severity.ERROR, "file-too-large", None, "", message, fix, Location(file))
+
+
 def add_text(workspace: Workspace, text: str, file: str) -> None:
     """Parse one file's text into `workspace` (pure apart from mutating the workspace)."""
     workspace.files.append(file)
-    nodes: list[yaml.Node] = []
     try:
-        # Inside the try: the reader rejects control characters as soon as it is constructed.
-        loader = yaml.SafeLoader(text)
-    except yaml.YAMLError as exc:
-        workspace.findings.append(_yaml_finding(exc, file))
+        composed = compose_documents(text, json_text=file.endswith(".json"))
+    except YamlRefused as exc:
+        workspace.findings.append(
+            Finding(
+                Severity.ERROR,
+                "yaml-limit",
+                None,
+                "",
+                f"refused: {exc.message}",
+                f"{exc.fix}; nothing in this file was checked",
+                Location(file, exc.line, exc.column),
+            )
+        )
         return
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is not None:
-                nodes.append(node)
     except yaml.YAMLError as exc:
-        workspace.findings.append(_yaml_finding(exc, file))
+        workspace.findings.append(_yaml_finding(exc, file, text))
+        return
     except RecursionError:
-        # Composing, constructing and indexing all recurse once per nesting level.
         workspace.findings.append(_too_deep_finding(file))
-    finally:
-        loader.dispose()
-    documents: list[tuple[Any, yaml.Node]] = []
-    for node in nodes:
-        try:
-            data = yaml.SafeLoader("").construct_document(node)
-        except yaml.YAMLError as exc:
-            workspace.findings.append(_yaml_finding(exc, file))
+        return
+    documents: list[tuple[Any, yaml.Node, str]] = []
+    for document in composed:
+        if document.error is not None:
+            workspace.findings.append(_yaml_finding(document.error, file, text))
             continue
-        except RecursionError:
-            workspace.findings.append(_too_deep_finding(file))
-            continue
-        if data is not None:
-            documents.append((data, node))
-    for index, (data, node) in enumerate(documents, start=1):
+        for duplicate in document.duplicates:
+            workspace.findings.append(_duplicate_finding(document.data, duplicate, file))
+        for data, node, suffix in _objects_of(document.data, document.node):
+            documents.append((data, node, suffix))
+    for index, (data, node, suffix) in enumerate(documents, start=1):
         label = f"{file} (document {index})" if len(documents) > 1 else file
+        label += suffix
         try:
             positions: DocumentPositions | None = index_node(node)
         except RecursionError:
             positions = None
         workspace.documents[label] = (file, positions)
         add_document(workspace, data, label)
+
+
+def _objects_of(data: Any, node: yaml.Node) -> Iterator[tuple[Any, yaml.Node, str]]:
+    """The objects of one document: itself, or the items of a `kind: List` (kubectl applies each)."""
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("kind"), str)
+        and data["kind"].endswith("List")
+        and data.get("apiVersion") == "v1"
+        and isinstance(data.get("items"), list)
+        and isinstance(node, yaml.MappingNode)
+    ):
+        items_node = next(
+            (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == "items"), None
+        )
+        if isinstance(items_node, yaml.SequenceNode) and len(items_node.value) == len(data["items"]):
+            for position, (item, item_node) in enumerate(zip(data["items"], items_node.value, strict=True)):
+                yield item, item_node, f" item {position}"
+            return
+    yield data, node, ""
+
+
+def _duplicate_finding(data: Any, duplicate: DuplicateKey, file: str) -> Finding:
+    return Finding(
+        Severity.ERROR,
+        "duplicate-key",
+        raw_ref(data),
+        duplicate.path + ("." if duplicate.path else "") + duplicate.key,
+        f"the key {duplicate.key} is written twice in this mapping; YAML keeps the last one silently, "
+        "and the API server refuses the object",
+        "keep one of them (the one the review meant)",
+        Location(file, duplicate.line, duplicate.column),
+    )
 
 
 def add_document(workspace: Workspace, data: Any, label: str) -> None:
@@ -170,8 +251,11 @@ def raw_ref(data: Any) -> ResourceRef | None:
 
 
 def _is_vdx(data: dict[str, Any]) -> bool:
-    api_version = data.get("apiVersion")
-    return isinstance(api_version, str) and api_version.startswith(API_GROUP + "/")
+    """A vdx object, or one meant to be (a typo in the group): never reported as missing elsewhere."""
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not isinstance(api_version, str):
+        return False
+    return api_version.startswith(API_GROUP + "/") or near_miss(api_version, str(kind))
 
 
 def _too_deep_finding(file: str) -> Finding:
@@ -186,19 +270,23 @@ def _too_deep_finding(file: str) -> Finding:
     )
 
 
-def _yaml_finding(exc: yaml.YAMLError, file: str) -> Finding:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    reason = getattr(exc, "problem", None) or "invalid YAML"
-    context = getattr(exc, "context", None)
-    message = f"{context}, {reason}" if context else str(reason)
-    location = Location(file, mark.line + 1, mark.column + 1) if mark is not None else Location(file)
+def _yaml_finding(exc: yaml.YAMLError, file: str, text: str = "") -> Finding:
+    # The parser's own text quotes the input (an alias name, a tag, a character), and the input
+    # may be a Secret's value: only the scrubbed reason and the position are shown.
+    line, column = error_position(exc)
+    mark = getattr(exc, "problem_mark", None)
+    index = getattr(mark, "index", None)
+    hint = ""
+    if isinstance(index, int) and 0 <= index < len(text) and text[index] == "\t":
+        hint = " (a tab character: YAML indents with spaces only)"
     return Finding(
         Severity.ERROR,
         "yaml-syntax",
         None,
         "",
-        f"broken YAML: {message}",
-        "fix the YAML syntax at this line (indentation, a missing ':' or an unclosed bracket or quote); "
-        "documents after the error in this file were not checked",
-        location,
+        f"broken YAML: {error_text(exc)}{hint}",
+        "fix the YAML syntax at this line (indentation, a missing ':', an unclosed bracket or quote, or a "
+        "value starting with * or ! that must be quoted); documents after the error in this file were "
+        "not checked",
+        Location(file, line, column),
     )
