@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from vdx.policies.context import PolicyContext
 from vdx.policies.findings import Finding
+from vdx.policies.hygiene import redact
 from vdx.policies.registry import RULES
 from vdx.policies.rule import PolicyRule
 from vdx.policies.source import Workspace
@@ -34,4 +35,6 @@ def context_of(workspace: Workspace) -> PolicyContext:
 def check_workspace(workspace: Workspace, rules: Iterable[PolicyRule] = RULES) -> list[Finding]:
     """Every finding for a read tree: loading problems first-class, then every rule."""
     findings = [*workspace.findings, *run_rules(context_of(workspace), rules)]
+    # The one place every finding passes before it is printed: no secret the tree holds leaves it.
+    findings = redact(findings, workspace.sensitive)
     return sorted(set(findings), key=Finding.sort_key)

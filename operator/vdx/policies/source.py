@@ -25,6 +25,7 @@ from vdx.api.loader import (
     tree_files,
 )
 from vdx.api.meta import API_GROUP
+from vdx.policies import hygiene
 from vdx.policies.findings import Finding, Location, ResourceRef, Severity
 from vdx.policies.positions import DocumentPositions, index_node
 from vdx.yamlio import (
@@ -67,6 +68,8 @@ class Workspace:
     unloaded: set[ResourceRef] = field(default_factory=set)
     unloaded_tenant_namespaces: set[str] = field(default_factory=set)
     files: list[str] = field(default_factory=list)
+    # Values the tree holds as secrets (Secret data, credential fields): redacted from every finding.
+    sensitive: set[str] = field(default_factory=set)
 
     def locate(self, source: str, path: str = "") -> Location | None:
         entry = self.documents.get(source)
@@ -210,6 +213,8 @@ def _duplicate_finding(data: Any, duplicate: DuplicateKey, file: str) -> Finding
 
 def add_document(workspace: Workspace, data: Any, label: str) -> None:
     """Validate one document with the loader; its problems become findings."""
+    if isinstance(data, dict):
+        _secret_hygiene(workspace, data, label)
     problems = load_document(data, label, workspace.tree)
     if not problems:
         return
@@ -221,6 +226,42 @@ def add_document(workspace: Workspace, data: Any, label: str) -> None:
             workspace.unloaded_tenant_namespaces.add(spec["namespace"])
     for problem in problems:
         workspace.findings.append(problem_finding(problem, ref, workspace.locate(label, problem.field)))
+
+
+def _secret_hygiene(workspace: Workspace, data: dict[str, Any], label: str) -> None:
+    """Secrets in clear text and credentials in fields: errors, and their values never printed."""
+    ref = raw_ref(data)
+    if hygiene.is_secret(data):
+        workspace.sensitive |= hygiene.secret_values(data)
+        for section in hygiene.committed_secret(data):
+            workspace.findings.append(
+                Finding(
+                    Severity.ERROR,
+                    hygiene.SECRET_IN_TREE,
+                    ref,
+                    section,
+                    f"a Secret with its values in clear text ({section}) is committed to the tree, where "
+                    "every reviewer, CI job and supplier with access to the repository can read it",
+                    hygiene.SEALED_FIX,
+                    workspace.locate(label, section),
+                )
+            )
+        return
+    for path, value in hygiene.credentials_in_fields(data):
+        workspace.sensitive.add(value)
+        workspace.findings.append(
+            Finding(
+                Severity.ERROR,
+                hygiene.CREDENTIAL_IN_SPEC,
+                ref,
+                path,
+                "holds a credential (a PIN, password, key or token) in clear text in the tree",
+                "move the value into a Secret that is not committed in clear text and reference it (a "
+                "MeetingRoom reads its PINs through spec.pinSecretRef, a Device its password through "
+                "spec.credentialsSecretRef); " + hygiene.SEALED_FIX,
+                workspace.locate(label, path),
+            )
+        )
 
 
 def problem_finding(problem: Problem, ref: ResourceRef | None, location: Location | None) -> Finding:
