@@ -19,6 +19,7 @@ from vdx.api.platform import Environment, PexipPlatform
 from vdx.api.resource import Resource
 from vdx.api.tenant import Tenant
 from vdx.policies.findings import Finding, Location, ResourceRef, Severity
+from vdx.policies.platform_secrets import OPERATOR_NAMESPACE
 
 Locator = Callable[[str, str], Location | None]
 
@@ -58,6 +59,8 @@ class PolicyContext:
     # At admission only findings about one object count; expensive per-object work (decoding a
     # branding's images) may skip the others. None: every object counts.
     focus: ResourceRef | None = None
+    # Namespaces where a PexipPlatform's credentials may live (the operator's, and any declared).
+    platform_namespaces: frozenset[str] = frozenset({OPERATOR_NAMESPACE})
 
     # --- building findings -------------------------------------------------------------------
 
