@@ -368,9 +368,42 @@ def _problem_from_error(error: Any, source: str, label: str, kind: type[Resource
         fix = f"use {ctx.get('expected', 'one of the allowed values')}"
     elif kind_of_error in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         fix = "use a value within the bounds"
+    elif kind_of_error in ("string_too_short", "string_too_long") and (meaning := _meaning_at(kind, loc)):
+        # The length is checked before the pattern: say what the value must look like (a colour is
+        # "#RRGGBB", not "lengthen it").
+        message = f"{error.get('input')!r} is not {meaning}"
+        fix = f"use {meaning}"
     elif kind_of_error in ("too_short", "too_long", "string_too_short", "string_too_long"):
         fix = "shorten or lengthen it as the message says"
     return Problem(source, label, path, message.rstrip("."), fix)
+
+
+def _meaning_at(kind: type[Resource], loc: tuple[int | str, ...]) -> str | None:
+    """What a string field's pattern means, for the field at `loc` (list items included)."""
+    names = [part for part in loc if isinstance(part, str)]
+    if not names:
+        return None
+    model = _model_at(kind, tuple(names[:-1]))
+    if model is None:
+        return None
+    info = next((f for n, f in model.model_fields.items() if names[-1] in (n, f.alias)), None)
+    if info is None:
+        return None
+    for pattern in _patterns_in([*info.metadata, info.annotation]):
+        meaning = meaning_of(pattern)
+        if meaning:
+            return meaning
+    return None
+
+
+def _patterns_in(items: Iterable[Any]) -> Iterator[str]:
+    for item in items:
+        pattern = getattr(item, "pattern", None)
+        if isinstance(pattern, str):
+            yield pattern
+        yield from _patterns_in(getattr(item, "metadata", None) or ())
+        yield from _patterns_in(getattr(item, "__metadata__", None) or ())
+        yield from _patterns_in(getattr(item, "__args__", None) or ())
 
 
 def _model_at(kind: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:

@@ -250,7 +250,10 @@ def _colour_problems(branding: CviBranding) -> list[BrandingProblem]:
                 "spec.colours.base",
                 f"the base colour {base} as link and icon colour on the background {background} has contrast "
                 f"{ratio:.2f}:1; WCAG 2.1 AA needs {AA_NORMAL_TEXT}:1",
-                "choose a darker base colour or a lighter spec.colours.background",
+                # Never suggest what is already there: white cannot get lighter.
+                f"choose a darker base colour, for example {darkened_until_readable(base, background)}"
+                if background == WHITE
+                else "choose a darker base colour or a lighter spec.colours.background",
             )
         )
     darkest = palette[-1]
@@ -261,7 +264,10 @@ def _colour_problems(branding: CviBranding) -> list[BrandingProblem]:
                 "spec.colours.background",
                 f"body text (the darkest shade, {darkest}) on {background} has contrast {ratio:.2f}:1; "
                 f"WCAG 2.1 AA needs {AA_NORMAL_TEXT}:1",
-                "choose a light background colour (white or a very light tint works with every brand)",
+                "make the darkest shades of spec.colours.palette darker, or leave the palette out to derive "
+                "it from the base colour"
+                if background == WHITE
+                else "choose a light background colour (white or a very light tint works with every brand)",
             )
         )
     if colours.palette:
