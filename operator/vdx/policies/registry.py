@@ -15,6 +15,7 @@ from vdx.policies.rules import (
     domain_fqdn,
     duplicates,
     idn,
+    operator_checks,
     ownership,
     platform_credentials,
     promotion,
@@ -47,6 +48,7 @@ RULES: tuple[PolicyRule, ...] = (
     recording.RULE,
     quotas.RULE,
     promotion.RULE,
+    operator_checks.RULE,
 )
 RULES_BY_ID: dict[str, PolicyRule] = {rule.id: rule for rule in RULES}
 
