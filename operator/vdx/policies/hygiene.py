@@ -107,26 +107,37 @@ def committed_secret(document: Mapping[str, Any]) -> list[str]:
     return sections
 
 
-def credentials_in_fields(document: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """(field path, value) of every credential-named field with a scalar value, outside Secrets."""
-    if isinstance(document, Mapping):
-        if not prefix and is_secret(document):
-            return
-        for key, value in document.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(value, (Mapping, list)):
-                yield from credentials_in_fields(value, path)
-            elif (
-                isinstance(key, str)
-                and is_credential_name(key)
-                and value is not None
-                and not isinstance(value, bool)
-                and str(value).strip()
-            ):
-                yield path, str(value)
-    elif isinstance(document, list):
-        for index, item in enumerate(document):
-            yield from credentials_in_fields(item, f"{prefix}[{index}]")
+def credentials_in_fields(document: Any) -> Iterator[tuple[str, str]]:
+    """(field path, value) of every credential-named field with a scalar value, outside Secrets.
+
+    Each mapping or list is visited once, so a structure repeated through YAML aliases costs what
+    it costs once.
+    """
+    if isinstance(document, Mapping) and is_secret(document):
+        return
+    seen: set[int] = set()
+    pending: list[tuple[Any, str]] = [(document, "")]
+    while pending:
+        current, prefix = pending.pop()
+        if isinstance(current, (Mapping, list)):
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+        if isinstance(current, Mapping):
+            for key, value in current.items():
+                path = f"{prefix}.{key}" if prefix else str(key)
+                if isinstance(value, (Mapping, list)):
+                    pending.append((value, path))
+                elif (
+                    isinstance(key, str)
+                    and is_credential_name(key)
+                    and value is not None
+                    and not isinstance(value, bool)
+                    and str(value).strip()
+                ):
+                    yield path, str(value)
+        elif isinstance(current, list):
+            pending.extend((item, f"{prefix}[{index}]") for index, item in enumerate(current))
 
 
 def redact(findings: Iterable[Finding], values: Iterable[str]) -> list[Finding]:
