@@ -41,4 +41,5 @@ RULE = PolicyRule(
     "A PexipPlatform's credentials live in a platform-only namespace",
     "The Pexip credentials administer every tenant; a tenant's RBAC must never reach them.",
     check,
+    admission="ValidatingAdmissionPolicy vdx-platform-credentials (not a tenant's namespace); webhook",
 )
