@@ -102,6 +102,8 @@ class Composed:
     duplicates: tuple[DuplicateKey, ...]
     # A document that composed but could not be built (an unknown tag): the others still count.
     error: yaml.YAMLError | None = None
+    # Where the text of a broken document (or of the broken rest of the file) begins and ends.
+    error_span: tuple[int, int] | None = None
 
 
 def _kib(size: int) -> str:
@@ -237,12 +239,15 @@ def compose_documents(text: str, json_text: bool = False) -> list[Composed]:
         try:
             data = yaml.SafeLoader("").construct_document(node)
         except yaml.YAMLError as exc:
-            composed.append(Composed(node, None, (), exc))
+            composed.append(Composed(node, None, (), exc, (node.start_mark.index, node.end_mark.index)))
             continue
         if data is not None:
             composed.append(Composed(node, data, tuple(duplicate_keys(node))))
     if broken is not None:
-        composed.append(Composed(yaml.ScalarNode("tag:yaml.org,2002:null", ""), None, (), broken))
+        end = nodes[-1].end_mark.index if nodes else 0
+        composed.append(
+            Composed(yaml.ScalarNode("tag:yaml.org,2002:null", ""), None, (), broken, (end, len(text)))
+        )
     return composed
 
 
@@ -293,7 +298,8 @@ def duplicate_keys(node: yaml.Node) -> Iterator[DuplicateKey]:
 # Quoted parts of a parser message: they may be the input itself (an alias name, a tag, a
 # character), and the input may be a Secret's value.
 _QUOTED = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\"""")
-_TOKEN = re.compile(r"""^['"]<[a-z ]+>['"]$""")
+# Kept: the parser's token names ('<block end>') and punctuation it expected (',' or ']').
+_TOKEN = re.compile(r"""^['"](<[a-z ]+>|[^\w\s'"]{1,3})['"]$""")
 
 
 def error_text(exc: yaml.YAMLError) -> str:

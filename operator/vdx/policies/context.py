@@ -54,6 +54,7 @@ class PolicyContext:
     # vdx objects present in the tree but invalid: a reference to one of them is not "missing".
     unloaded: frozenset[ResourceRef] = field(default_factory=frozenset)
     unloaded_tenant_namespaces: frozenset[str] = field(default_factory=frozenset)
+    unloaded_organisations: frozenset[str] = field(default_factory=frozenset)
     # Words for the collection in messages: "the tree" offline, "the cluster" at admission.
     where: str = "the tree"
     # At admission only findings about one object count; expensive per-object work (decoding a

@@ -8,6 +8,7 @@ tree is judged by exactly the code that builds the CRDs; this module adds only t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,8 @@ class Workspace:
     # vdx objects written in the tree that did not load: rules must not report them as missing.
     unloaded: set[ResourceRef] = field(default_factory=set)
     unloaded_tenant_namespaces: set[str] = field(default_factory=set)
+    # Organisation labels of Tenants that did not load: promotion does not call them missing.
+    unloaded_organisations: set[str] = field(default_factory=set)
     files: list[str] = field(default_factory=list)
     # Values the tree holds as secrets (Secret data, credential fields): redacted from every finding.
     sensitive: set[str] = field(default_factory=set)
@@ -140,6 +143,7 @@ def add_text(workspace: Workspace, text: str, file: str) -> None:
     try:
         composed = compose_documents(text, json_text=file.endswith(".json"))
     except YamlRefused as exc:
+        _salvage(workspace, text)
         workspace.findings.append(
             Finding(
                 Severity.ERROR,
@@ -153,14 +157,18 @@ def add_text(workspace: Workspace, text: str, file: str) -> None:
         )
         return
     except yaml.YAMLError as exc:
+        _salvage(workspace, text)
         workspace.findings.append(_yaml_finding(exc, file, text))
         return
     except RecursionError:
+        _salvage(workspace, text)
         workspace.findings.append(_too_deep_finding(file))
         return
     documents: list[tuple[Any, yaml.Node, str]] = []
     for document in composed:
         if document.error is not None:
+            start, end = document.error_span or (0, len(text))
+            _salvage(workspace, text[start:end])
             workspace.findings.append(_yaml_finding(document.error, file, text))
             continue
         for duplicate in document.duplicates:
@@ -176,6 +184,39 @@ def add_text(workspace: Workspace, text: str, file: str) -> None:
             positions = None
         workspace.documents[label] = (file, positions)
         add_document(workspace, data, label)
+
+
+_DOCUMENT_START = re.compile(r"^---", re.MULTILINE)
+_KIND = re.compile(r"^kind:\s*[\"']?([A-Za-z]+)", re.MULTILINE)
+_NAME = re.compile(r"^\s+name:\s*[\"']?([-a-z0-9.]+)", re.MULTILINE)
+_NAMESPACE = re.compile(r"^\s+namespace:\s*[\"']?([-a-z0-9]+)", re.MULTILINE)
+_ORGANISATION = re.compile(r"vdx\.medcom\.dk/organisation:\s*[\"']?([-a-z0-9]+)")
+
+
+def _salvage(workspace: Workspace, text: str) -> None:
+    """What a file that did not parse appears to declare, so it is not reported missing as well.
+
+    The parse error is the first cause; without this, every resource of a tenant whose Tenant file
+    is broken would also be "in a namespace of no Tenant", and every reference to an object of the
+    file "not in the tree". A few patterns over the raw text are enough to name objects; nothing
+    here is trusted beyond suppressing those follow-on errors.
+    """
+    for chunk in _DOCUMENT_START.split(text):
+        kind, name = _KIND.search(chunk), _NAME.search(chunk)
+        if kind is None or name is None:
+            continue
+        namespace = _NAMESPACE.search(chunk)
+        if kind.group(1) == "Tenant":
+            workspace.unloaded.add(ResourceRef("Tenant", None, name.group(1)))
+            if namespace:
+                workspace.unloaded_tenant_namespaces.add(namespace.group(1))
+            organisation = _ORGANISATION.search(chunk)
+            if organisation:
+                workspace.unloaded_organisations.add(organisation.group(1))
+        else:
+            workspace.unloaded.add(
+                ResourceRef(kind.group(1), namespace.group(1) if namespace else None, name.group(1))
+            )
 
 
 def _objects_of(data: Any, node: yaml.Node) -> Iterator[tuple[Any, yaml.Node, str]]:
@@ -224,6 +265,13 @@ def add_document(workspace: Workspace, data: Any, label: str) -> None:
         spec = data.get("spec")
         if ref.kind == "Tenant" and isinstance(spec, dict) and isinstance(spec.get("namespace"), str):
             workspace.unloaded_tenant_namespaces.add(spec["namespace"])
+        labels = (
+            (data.get("metadata") or {}).get("labels") if isinstance(data.get("metadata"), dict) else None
+        )
+        if ref.kind == "Tenant" and isinstance(labels, dict):
+            organisation = labels.get("vdx.medcom.dk/organisation")
+            if isinstance(organisation, str):
+                workspace.unloaded_organisations.add(organisation)
     for problem in problems:
         workspace.findings.append(problem_finding(problem, ref, workspace.locate(label, problem.field)))
 
