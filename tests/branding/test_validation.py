@@ -140,19 +140,20 @@ def test_small_jumbotron(build: Build) -> None:
 def test_svg_with_script_is_an_error(build: Build, payload: str) -> None:
     svg = LOGO_SVG.replace("</svg>", f"{payload}</svg>")
     problems = validate_branding(*build([config_map({"logo.svg": svg})]))
-    [problem] = [p for p in problems if "script" in p.message]
+    [problem] = [p for p in problems if "must not be served" in p.message]
     assert problem.severity is Severity.ERROR
     assert problem.field == "spec.images.logo"
 
 
-def test_svg_with_text_or_external_image_is_a_warning(build: Build) -> None:
+def test_svg_with_text_is_a_warning_and_an_external_image_an_error(build: Build) -> None:
     svg = LOGO_SVG.replace(
         "</svg>", '<text x="1" y="1">Region</text><image href="https://x.dk/a.png"/></svg>'
     )
     problems = validate_branding(*build([config_map({"logo.svg": svg})]))
-    assert _fields(problems, Severity.WARNING) == ["spec.images.logo", "spec.images.logo"]
-    assert _fields(problems, Severity.ERROR) == []
+    assert _fields(problems, Severity.WARNING) == ["spec.images.logo"]
     assert any("outlines" in p.fix for p in problems)
+    [error] = [p for p in problems if p.severity is Severity.ERROR]
+    assert "a reference to another document or server (href= on <image> at line" in error.message
 
 
 # --- texts -----------------------------------------------------------------------------------

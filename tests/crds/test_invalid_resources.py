@@ -57,7 +57,7 @@ from vdx.paths import CRDS_DIR
 
 (NEEDS_TURN,) = DomainSpec.object_rules
 (EXACTLY_ONE_FILE,) = FileSource.object_rules
-(QUOTA,) = TenantSpec.object_rules
+QUOTA, DELEGATION = TenantSpec.object_rules
 (GUESTS_NEED_PIN, ALIASES_ONCE) = MeetingRoomSpec.object_rules
 (DEVICE_REGISTERS,) = DeviceSpec.object_rules
 HTTPS_OR_LOOPBACK, BURST = PexipPlatformSpec.object_rules
@@ -132,6 +132,12 @@ CASES: list[Invalid] = [
         "Tenant",
         {"spec.domains": [DOMAIN, f"join.{DOMAIN}"], "spec.quotas": {"maxDomains": 1}},
         *cel("spec", QUOTA),
+    ),
+    Invalid(
+        "tenant-delegates-a-domain-it-does-not-own",
+        "Tenant",
+        {"spec.delegatedDomains": [{"domain": "borger.vdx.other.dk", "tenant": "aarhus"}]},
+        *cel("spec", DELEGATION),
     ),
     Invalid(
         "platform-plain-http-url",

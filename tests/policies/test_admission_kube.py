@@ -211,3 +211,26 @@ def test_a_room_cannot_opt_in_to_recording_before_its_tenant(policies: ControlPl
     while not admitted():
         assert time.monotonic() < deadline, "the room was still refused after the tenant enabled recording"
         time.sleep(0.5)
+
+
+def test_platform_credentials_in_a_tenants_namespace_are_refused(
+    policies: ControlPlane, tenants: str
+) -> None:
+    """Issue 22: the API server itself refuses what `vdx check` calls platform-credentials."""
+    platform = {
+        "apiVersion": "vdx.medcom.dk/v1alpha1",
+        "kind": "PexipPlatform",
+        "metadata": {"name": f"{tenants}-platform"[:63]},
+        "spec": {
+            "url": "https://pexip.example.dk",
+            "environment": "Test",
+            "credentials": {"secretRef": {"namespace": tenants, "name": "pexip"}},
+        },
+    }
+    output = refused_eventually(policies, platform)
+    assert "ValidatingAdmissionPolicy 'vdx-platform-credentials'" in output
+    assert f"spec.credentials.secretRef.namespace: {tenants} is the namespace of Tenant" in output
+    platform["spec"]["credentials"]["secretRef"]["namespace"] = "vdx-system"  # type: ignore[index]
+    code, output = apply(policies, platform)
+    assert code == 0, output
+    policies.kubectl("delete", "pexipplatform", platform["metadata"]["name"], check=False)  # type: ignore[index]

@@ -190,7 +190,7 @@ def test_check_survives_any_file_in_the_tree(file: str, text: str) -> None:
 
 def test_nesting_deeper_than_the_parser_is_a_finding() -> None:
     deep = "[" * 5000 + "]" * 5000
-    with pytest.raises(LoadError, match="nested too deeply"):
+    with pytest.raises(LoadError, match="nest"):
         load_text(deep, "deep.yaml")
     _, findings = _check_text({"deep.yaml": deep, **CHECKED})
     assert any(f.rule == "yaml-syntax" and f.location and f.location.file == "deep.yaml" for f in findings)

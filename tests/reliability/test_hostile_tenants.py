@@ -211,6 +211,62 @@ def test_the_operator_refuses_what_gets_past_admission(operator: OperatorThread,
     )
 
 
+def test_the_operator_refuses_subdomain_grabs_and_tenant_held_platform_credentials(
+    operator: OperatorThread, h: Harness
+) -> None:
+    """Issue 22: the operator calls the same decisions as `vdx check` (vdx.policies.claims and
+    vdx.policies.platform_secrets), with no admission in front."""
+    mine = "vdx.alpha.sub.test.dk"
+    h.platform_and_tenant([mine])
+    wait_ready(h, "tenants", h.tenant, namespaced=False)
+    grabber = f"{h.tenant}-grab"
+    h.create(
+        "tenants",
+        "Tenant",
+        grabber,
+        {
+            "organisationKind": "Municipality",
+            "displayName": "Grabber",
+            "namespace": f"{h.namespace}-g"[:63],
+            "platformRef": {"name": h.platform},
+            "domains": [f"borger.{mine}"],
+        },
+        namespaced=False,
+    )
+    leaky = f"{h.platform}-leaky"
+    h.secret("pexip-credentials", {"username": "admin", "password": "admin"})  # in the tenant's namespace
+    h.create(
+        "pexipplatforms",
+        "PexipPlatform",
+        leaky,
+        {
+            "url": h.sim.base_url,
+            "environment": "Test",
+            "credentials": {"secretRef": {"namespace": h.namespace, "name": "pexip-credentials"}},
+        },
+        namespaced=False,
+    )
+
+    def stalled(plural: str, name: str) -> str | None:
+        cond = condition(h.get(plural, name, False), "Stalled")
+        return cond["reason"] if cond and cond["status"] == "True" else None
+
+    assert wait_for(lambda: stalled("tenants", grabber), 30, "subdomain refused") == "DomainConflict"
+    message = condition(h.get("tenants", grabber, False), "Stalled")["message"]  # type: ignore[index]
+    assert h.tenant in message
+    assert wait_for(lambda: stalled("pexipplatforms", leaky), 30, "platform refused") == (
+        "CredentialsNamespaceRefused"
+    )
+    # Delegated by the owner, the subdomain is the grabber's to claim.
+    h.patch(
+        "tenants",
+        h.tenant,
+        {"spec": {"delegatedDomains": [{"domain": f"borger.{mine}", "tenant": grabber}]}},
+        namespaced=False,
+    )
+    wait_for(lambda: stalled("tenants", grabber) is None, 60, "delegated subdomain accepted")
+
+
 # ------------------------------------------------------------------ the real API server
 
 ADMISSION_REFUSALS = {

@@ -7,6 +7,7 @@ secrets; Secrets in the tree are passed through unparsed and never echoed).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from vdx.api.kinds import KINDS_BY_NAME
 from vdx.api.meta import API_GROUP, GROUP_VERSION
 from vdx.api.patterns import meaning_of
 from vdx.api.resource import Resource
+from vdx.yamlio import MAX_FILE_BYTES, YamlRefused, error_position, error_text, load_all
 
 NESTED_TOO_DEEPLY = "is nested too deeply to parse"
 
@@ -68,27 +70,89 @@ class Tree:
         return [loaded.resource for loaded in self.resources if isinstance(loaded.resource, kind)]
 
 
-def yaml_files(paths: Iterable[Path]) -> list[Path]:
+# kubectl apply -R and Argo CD apply JSON manifests as well as YAML: a tree is all of them.
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class TreeFiles:
+    """The manifests under some paths, and the symlinks that lead out of them (never followed)."""
+
+    files: list[Path]
+    escaping: list[Path]
+
+
+def tree_files(paths: Iterable[Path]) -> TreeFiles:
+    """Every manifest under `paths`, in a stable order; a symlink whose target lies outside the
+    path it was found under is listed in `escaping` and not read: a tree must not pull in files
+    (a host's secrets, another checkout) that the review never saw.
+    """
     files: list[Path] = []
+    escaping: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
-        else:
+        if not path.is_dir():
             files.append(path)
-    return files
+            continue
+        root = path.resolve()
+        found: list[Path] = []
+        for folder, dirs, names in os.walk(path, followlinks=False):
+            base = Path(folder)
+            for name in dirs:
+                if (base / name).is_symlink() and not _within(base / name, root):
+                    escaping.append(base / name)
+            for name in names:
+                candidate = base / name
+                if candidate.suffix not in MANIFEST_SUFFIXES:
+                    continue
+                if candidate.is_symlink() and not _within(candidate, root):
+                    escaping.append(candidate)
+                elif candidate.is_file():
+                    found.append(candidate)
+        files.extend(sorted(found))
+    return TreeFiles(files, sorted(escaping))
+
+
+def _within(link: Path, root: Path) -> bool:
+    try:
+        link.resolve().relative_to(root)
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def yaml_files(paths: Iterable[Path]) -> list[Path]:
+    return tree_files(paths).files
+
+
+def escaping_problem(link: Path) -> Problem:
+    return Problem(
+        str(link),
+        "file",
+        "",
+        "is a symbolic link to a place outside the tree, which is not read",
+        "copy the file into the tree, or remove the link",
+        "symlink",
+    )
 
 
 def load_tree(paths: Iterable[Path]) -> Tree:
     """Load every YAML document under `paths`; raise LoadError listing all problems."""
     tree = Tree()
     problems: list[Problem] = []
-    for path in yaml_files(paths):
+    found = tree_files(paths)
+    problems.extend(escaping_problem(link) for link in found.escaping)
+    for path in found.files:
         try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise YamlRefused(f"is over {MAX_FILE_BYTES // (1024 * 1024)} MiB", "split the file")
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             problems.append(
                 Problem(str(path), "file", "", f"cannot be read ({exc.strerror})", "check the path", "file")
             )
+            continue
+        except YamlRefused as exc:
+            problems.append(Problem(str(path), "file", "", exc.message, exc.fix, "size"))
             continue
         _load_text(text, str(path), tree, problems)
     if problems:
@@ -107,17 +171,22 @@ def load_text(text: str, source: str = "<input>") -> Tree:
 
 def _load_text(text: str, source: str, tree: Tree, problems: list[Problem]) -> None:
     try:
-        documents = [d for d in yaml.safe_load_all(text) if d is not None]
+        # Bounded (aliases, nodes, depth, size) and strict about duplicate keys, as the API server is.
+        documents = load_all(text, json_text=source.endswith(".json"))
     except RecursionError:
-        # PyYAML's composer recurses once per nesting level: a few thousand brackets would
-        # otherwise escape as a crash instead of a problem with the file.
         problems.append(Problem(source, "YAML", "", NESTED_TOO_DEEPLY, "flatten the document", "yaml"))
         return
+    except YamlRefused as exc:
+        line = f" at line {exc.line}" if exc.line else ""
+        problems.append(Problem(source, "YAML", "", f"{exc.message}{line}", exc.fix, "yaml-limit"))
+        return
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or "invalid YAML"
-        problems.append(Problem(source, "YAML", "", f"{reason}{line}", "fix the YAML syntax", "yaml"))
+        # Never the parser's own text: it quotes the input, which may be a Secret's value.
+        line_no, column = error_position(exc)
+        line = f" at line {line_no}, column {column}" if line_no else ""
+        problems.append(
+            Problem(source, "YAML", "", f"{error_text(exc)}{line}", "fix the YAML syntax", "yaml")
+        )
         return
     for index, document in enumerate(documents, start=1):
         where = f"{source} (document {index})" if len(documents) > 1 else source
@@ -161,6 +230,18 @@ def load_document(document: Any, source: str, tree: Tree) -> list[Problem]:
             )
         ]
     if not api_version.startswith(API_GROUP + "/"):
+        if near_miss(api_version, kind_name):
+            return [
+                Problem(
+                    source,
+                    label,
+                    "apiVersion",
+                    f"group of {api_version!r} is not {API_GROUP}, so this object would never be checked "
+                    f"or reconciled: did you mean {API_GROUP}?",
+                    f"use apiVersion: {GROUP_VERSION}",
+                    "api-group",
+                )
+            ]
         tree.others.append((document, source))
         return []
     if api_version != GROUP_VERSION:
@@ -213,6 +294,42 @@ def load_document(document: Any, source: str, tree: Tree) -> list[Problem]:
     return problems
 
 
+def near_miss(api_version: str, kind_name: str) -> bool:
+    """Whether `api_version` is most likely a typo of the vdx group (so the object is not foreign).
+
+    A foreign object is applied as it is and never judged, so a typo in the group would silently
+    switch every check off for that object: a group within three edits of the vdx group, another
+    group under medcom.dk, or a vdx kind with no group at all.
+    """
+    group, _, _ = api_version.rpartition("/")
+    group = group.lower()
+    if group == API_GROUP:
+        return False
+    if not group:
+        return kind_name in KINDS_BY_NAME and api_version.lower().startswith("v1alpha")
+    if group.endswith("medcom.dk") or ("vdx" in group and "medcom" in group):
+        return True
+    return _distance(group, API_GROUP) <= 3
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance with adjacent transpositions (typing mistakes)."""
+    if abs(len(a) - len(b)) > 3:
+        return 4
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                value = min(value, previous2[j - 2] + 1)
+            current.append(value)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
 def _field_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
@@ -251,9 +368,42 @@ def _problem_from_error(error: Any, source: str, label: str, kind: type[Resource
         fix = f"use {ctx.get('expected', 'one of the allowed values')}"
     elif kind_of_error in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         fix = "use a value within the bounds"
+    elif kind_of_error in ("string_too_short", "string_too_long") and (meaning := _meaning_at(kind, loc)):
+        # The length is checked before the pattern: say what the value must look like (a colour is
+        # "#RRGGBB", not "lengthen it").
+        message = f"{error.get('input')!r} is not {meaning}"
+        fix = f"use {meaning}"
     elif kind_of_error in ("too_short", "too_long", "string_too_short", "string_too_long"):
         fix = "shorten or lengthen it as the message says"
     return Problem(source, label, path, message.rstrip("."), fix)
+
+
+def _meaning_at(kind: type[Resource], loc: tuple[int | str, ...]) -> str | None:
+    """What a string field's pattern means, for the field at `loc` (list items included)."""
+    names = [part for part in loc if isinstance(part, str)]
+    if not names:
+        return None
+    model = _model_at(kind, tuple(names[:-1]))
+    if model is None:
+        return None
+    info = next((f for n, f in model.model_fields.items() if names[-1] in (n, f.alias)), None)
+    if info is None:
+        return None
+    for pattern in _patterns_in([*info.metadata, info.annotation]):
+        meaning = meaning_of(pattern)
+        if meaning:
+            return meaning
+    return None
+
+
+def _patterns_in(items: Iterable[Any]) -> Iterator[str]:
+    for item in items:
+        pattern = getattr(item, "pattern", None)
+        if isinstance(pattern, str):
+            yield pattern
+        yield from _patterns_in(getattr(item, "metadata", None) or ())
+        yield from _patterns_in(getattr(item, "__metadata__", None) or ())
+        yield from _patterns_in(getattr(item, "__args__", None) or ())
 
 
 def _model_at(kind: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:

@@ -81,6 +81,21 @@ class RecordingSettings(VdxModel):
     )
 
 
+class DomainDelegation(VdxModel):
+    """A subdomain of this tenant's domain that another tenant may claim (the default is refusal)."""
+
+    domain: Fqdn = described(
+        "The subdomain handed over, strictly under one of this tenant's spec.domains, such as "
+        "borger.vdx.rm.dk under vdx.rm.dk."
+    )
+    tenant: str = described(
+        "The Tenant (by name) that may claim it, on the same platform.",
+        min_length=1,
+        max_length=253,
+        pattern=patterns.DNS_SUBDOMAIN.regex,
+    )
+
+
 class TenantSpec(VdxModel):
     object_rules = (
         Rule(
@@ -89,6 +104,16 @@ class TenantSpec(VdxModel):
             "remove a domain",
             field_path=".domains",
             check=lambda s: len(s.domains) <= s.quotas.max_domains,
+        ),
+        Rule(
+            cel="!has(self.delegatedDomains) || self.delegatedDomains.all(d, "
+            "self.domains.exists(p, d.domain.endsWith('.' + p)))",
+            message="every delegatedDomains entry must lie strictly under one of the tenant's own "
+            "spec.domains; a tenant can only hand over what it owns",
+            field_path=".delegatedDomains",
+            check=lambda s: all(
+                any(d.domain.endswith("." + p) for p in s.domains) for d in s.delegated_domains
+            ),
         ),
     )
 
@@ -121,6 +146,14 @@ class TenantSpec(VdxModel):
         min_length=1,
         max_length=200,
         json_schema_extra={"x-kubernetes-list-type": "set"},
+    )
+    delegated_domains: list[DomainDelegation] = described(
+        "Subdomains of this tenant's domains that another tenant may claim. A domain under another "
+        "tenant's domain belongs to that tenant unless it is delegated here (by the owner), so no "
+        "tenant can take a subdomain of another's domain as its 'most specific claim'.",
+        default_factory=list,
+        max_length=100,
+        json_schema_extra={"x-kubernetes-list-type": "atomic"},
     )
     meeting_room_defaults: MeetingRoomDefaults = described(
         "Defaults enforced on the tenant's meeting rooms, including rooms made by other systems.",

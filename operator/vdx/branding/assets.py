@@ -146,7 +146,7 @@ def _read(
     except ImageDefect as exc:
         return (
             None,
-            BrandingProblem(wanted.field, f"{origin} {exc}", "export the image again as PNG, JPEG or SVG"),
+            BrandingProblem(wanted.field, f"{origin} {exc}", exc.fix),
             obj,
         )
     return ImageAsset(wanted.field, origin, data, kind_of, size.width, size.height), None, obj

@@ -15,6 +15,8 @@ from enum import StrEnum
 
 from PIL import Image, UnidentifiedImageError
 
+from vdx.branding import svgsafe
+
 
 class ImageFormat(StrEnum):
     PNG = "PNG"
@@ -47,9 +49,7 @@ _OTHER_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"\x1f\x8b", 0, "gzip (perhaps SVGZ)"),
 )
 
-_SVG_ROOT = re.compile(rb"<svg[\s>]", re.IGNORECASE)
-_SVG_TAG = re.compile(r"<svg\b([^>]*)>", re.IGNORECASE | re.DOTALL)
-_ATTRIBUTE = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SVG_ROOT = re.compile(rb"<([A-Za-z_][-\w.]*:)?svg[\s>]", re.IGNORECASE)
 _LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(px)?\s*$")
 
 # resvg's size for an SVG that declares neither a size nor a viewBox (the SVG spec's default).
@@ -80,6 +80,10 @@ class Measured:
 class ImageDefect(ValueError):
     """The bytes claim a format but cannot be read as it (truncated, corrupt, absurdly large)."""
 
+    def __init__(self, message: str, fix: str = "export the image again as PNG, JPEG or SVG") -> None:
+        super().__init__(message)
+        self.fix = fix
+
 
 def measure(data: bytes, kind: ImageFormat) -> Measured:
     if kind is ImageFormat.SVG:
@@ -104,15 +108,16 @@ def svg_text(data: bytes) -> str:
 
 
 def _measure_svg(data: bytes) -> Measured:
-    match = _SVG_TAG.search(svg_text(data))
-    if match is None:
-        raise ImageDefect("has no <svg> element")
-    attributes = {
-        m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
-        for m in _ATTRIBUTE.finditer(match.group(1))
-    }
-    width, height = _length(attributes.get("width")), _length(attributes.get("height"))
-    box = _view_box(attributes.get("viewBox"))
+    # Parsed by the hardened parser (no entities, bounded), never by a pattern: the size is read
+    # from the same tree the safety checks judge.
+    svg_text(data)
+    try:
+        root = svgsafe.parse(data)
+    except svgsafe.SvgRefused as exc:
+        raise ImageDefect(exc.message, exc.fix) from None
+    declared_width, declared_height, view_box = svgsafe.declared_size(root)
+    width, height = _length(declared_width), _length(declared_height)
+    box = _view_box(view_box)
     if width and height:
         return Measured(round(width), round(height))
     if box:

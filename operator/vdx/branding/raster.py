@@ -17,7 +17,7 @@ from vdx.api.branding import BackgroundScaling
 from vdx.branding import fonts
 from vdx.branding.assets import ImageAsset
 from vdx.branding.colour import to_rgb255
-from vdx.branding.imageformat import ImageFormat, svg_text
+from vdx.branding.imageformat import ImageDefect, ImageFormat, svg_text
 from vdx.branding.limits import SCREEN, Box
 
 _RESAMPLE = Image.Resampling.LANCZOS
@@ -33,7 +33,21 @@ def _render_svg(asset: ImageAsset, width: int, height: int) -> Image.Image:
     # Every generic family points at the one chosen font, and system fonts are skipped, so an SVG
     # with <text> renders the same on every machine that has that font (see vdx.branding.fonts).
     family = fonts.choice().family
-    png = resvg_py.svg_to_bytes(
+    try:
+        png = _resvg(asset, width, height, family)
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # resvg's limits, and Rust panics (BaseException)
+        raise ImageDefect(
+            f"{asset.origin} cannot be rendered ({str(exc)[:120] or type(exc).__name__})",
+            "simplify the drawing or export it as PNG",
+        ) from None
+    with Image.open(io.BytesIO(bytes(png))) as rendered:
+        return rendered.convert("RGBA")
+
+
+def _resvg(asset: ImageAsset, width: int, height: int, family: str | None) -> bytes:
+    return resvg_py.svg_to_bytes(
         svg_string=svg_text(asset.data),
         width=width,
         height=height,
@@ -46,8 +60,6 @@ def _render_svg(asset: ImageAsset, width: int, height: int) -> Image.Image:
         cursive_family=family,
         fantasy_family=family,
     )
-    with Image.open(io.BytesIO(bytes(png))) as rendered:
-        return rendered.convert("RGBA")
 
 
 def scaled(asset: ImageAsset, width: int, height: int) -> Image.Image:

@@ -14,15 +14,14 @@ Image limits and their reasons are in vdx.branding.limits.
 
 from __future__ import annotations
 
-import re
-
 from PIL import ImageStat
 
 from vdx.api.branding import BackgroundScaling, CviBranding, LocaleTexts
+from vdx.branding import svgsafe
 from vdx.branding.assets import BrandingAssets, ImageAsset
 from vdx.branding.colour import BASE_INDEX, lightness, palette_of, to_hex
 from vdx.branding.contrast import AA_NORMAL_TEXT, contrast_ratio, darkened_until_readable
-from vdx.branding.imageformat import ImageFormat, svg_text
+from vdx.branding.imageformat import ImageDefect, ImageFormat
 from vdx.branding.limits import (
     LOGO_MAX_BYTES,
     LOGO_MINIMUM,
@@ -40,10 +39,6 @@ from vdx.branding.problems import BrandingProblem, Severity
 WHITE = "#FFFFFF"
 _MAX_ENLARGEMENT = SCREEN.width / SCREEN_MINIMUM.width  # 1.5
 
-_SCRIPT = re.compile(r"<script\b|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
-_EXTERNAL = re.compile(r"""href\s*=\s*["'](?:https?:|//|file:)""", re.IGNORECASE)
-_TEXT = re.compile(r"<text\b", re.IGNORECASE)
-
 
 def validate_branding(branding: CviBranding, assets: BrandingAssets) -> list[BrandingProblem]:
     """Every problem found, errors and warnings, in the order a region would fix them."""
@@ -52,7 +47,10 @@ def validate_branding(branding: CviBranding, assets: BrandingAssets) -> list[Bra
     problems += _text_problems(branding)
     problems += _colour_problems(branding)
     if branding.spec.ivr_theme.enabled and assets.logo is not None:
-        problems += _splash_problems(branding, assets)
+        try:
+            problems += _splash_problems(branding, assets)
+        except ImageDefect as exc:  # the renderer's own limits: a finding on the asset, never a crash
+            problems.append(BrandingProblem(assets.logo.field, str(exc), exc.fix))
     return problems
 
 
@@ -146,29 +144,28 @@ def _screen_size(asset: ImageAsset, mode: BackgroundScaling) -> list[BrandingPro
 
 
 def _svg(asset: ImageAsset) -> list[BrandingProblem]:
+    """Judged on the parsed tree against an allowlist (vdx.branding.svgsafe), never by patterns."""
     if asset.format is not ImageFormat.SVG:
         return []
-    text = svg_text(asset.data)
+    try:
+        found = svgsafe.inspect(asset.data)
+    except svgsafe.SvgRefused as exc:
+        return [BrandingProblem(asset.field, f"{asset.origin} {exc.message}", exc.fix)]
     problems: list[BrandingProblem] = []
-    if _SCRIPT.search(text):
+    if found.unsafe:
+        shown = "; ".join(found.unsafe[:5]) + (
+            f"; and {len(found.unsafe) - 5} more" if len(found.unsafe) > 5 else ""
+        )
         problems.append(
             BrandingProblem(
                 asset.field,
-                f"{asset.origin} contains a script or an event handler (on...=); Pexip serves the package "
-                f"from its own address, where such code could run",
-                "remove scripts and on...= attributes (save as plain SVG, or export as PNG)",
+                f"{asset.origin} contains what must not be served from the tenant's web app address, where "
+                f"it could run as the web app: {shown}",
+                "remove it (scripts, event handlers, links, animations, foreignObject, references to other "
+                "servers), save as plain SVG with only drawing elements, or export the logo as PNG",
             )
         )
-    if _EXTERNAL.search(text):
-        problems.append(
-            BrandingProblem(
-                asset.field,
-                f"{asset.origin} refers to a file on another server, which the package will not contain",
-                "embed the referenced image in the SVG or remove the reference",
-                Severity.WARNING,
-            )
-        )
-    if _TEXT.search(text):
+    if found.has_text:
         problems.append(
             BrandingProblem(
                 asset.field,
@@ -253,7 +250,10 @@ def _colour_problems(branding: CviBranding) -> list[BrandingProblem]:
                 "spec.colours.base",
                 f"the base colour {base} as link and icon colour on the background {background} has contrast "
                 f"{ratio:.2f}:1; WCAG 2.1 AA needs {AA_NORMAL_TEXT}:1",
-                "choose a darker base colour or a lighter spec.colours.background",
+                # Never suggest what is already there: white cannot get lighter.
+                f"choose a darker base colour, for example {darkened_until_readable(base, background)}"
+                if background == WHITE
+                else "choose a darker base colour or a lighter spec.colours.background",
             )
         )
     darkest = palette[-1]
@@ -264,7 +264,10 @@ def _colour_problems(branding: CviBranding) -> list[BrandingProblem]:
                 "spec.colours.background",
                 f"body text (the darkest shade, {darkest}) on {background} has contrast {ratio:.2f}:1; "
                 f"WCAG 2.1 AA needs {AA_NORMAL_TEXT}:1",
-                "choose a light background colour (white or a very light tint works with every brand)",
+                "make the darkest shades of spec.colours.palette darker, or leave the palette out to derive "
+                "it from the base colour"
+                if background == WHITE
+                else "choose a light background colour (white or a very light tint works with every brand)",
             )
         )
     if colours.palette:

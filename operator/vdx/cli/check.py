@@ -36,7 +36,16 @@ def _shown(path: Path) -> Path:
     help="text for people, github for workflow annotations, sarif for code scanning, json for tools.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def command(paths: tuple[Path, ...], output_format: str, strict: bool) -> None:
+@click.option(
+    "--platform-namespace",
+    "platform_namespaces",
+    multiple=True,
+    help="A namespace besides vdx-system where PexipPlatform credentials may live (the stacks' "
+    "operatorNamespace); repeat for each.",
+)
+def command(
+    paths: tuple[Path, ...], output_format: str, strict: bool, platform_namespaces: tuple[str, ...]
+) -> None:
     """Check every YAML file under PATH... against the resource models and the platform rules.
 
     Broken YAML, unknown kinds, schema errors, duplicate names and every rule in docs/policies.md
@@ -46,7 +55,7 @@ def command(paths: tuple[Path, ...], output_format: str, strict: bool) -> None:
     from vdx.policies.source import read_paths
 
     workspace = read_paths(_shown(path) for path in paths)
-    findings = check_workspace(workspace)
+    findings = check_workspace(workspace, platform_namespaces=platform_namespaces)
     click.echo(render(findings, output_format, len(workspace.files)), nl=False)
     failed = any(f.is_error for f in findings) or (strict and bool(findings))
     sys.exit(1 if failed else 0)

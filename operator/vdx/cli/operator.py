@@ -51,6 +51,13 @@ def command() -> None:
     help="Serve only this namespace (repeat for each tenant namespace and the operator's own). "
     "Default: every namespace, which needs Secrets readable cluster-wide.",
 )
+@click.option(
+    "--platform-namespace",
+    "platform_namespaces",
+    multiple=True,
+    help="A further platform-only namespace where PexipPlatform credentials may live (the operator's "
+    "own --namespace always is); never a tenant's.",
+)
 @click.option("--resync-seconds", type=float, help="Override every platform's resync interval (testing).")
 @click.option("--log-level", default="INFO", show_default=True)
 def run(
@@ -58,6 +65,7 @@ def run(
     namespace: str,
     http_port: int,
     watch_namespaces: tuple[str, ...],
+    platform_namespaces: tuple[str, ...],
     resync_seconds: float | None,
     log_level: str,
 ) -> None:
@@ -68,7 +76,9 @@ def run(
         namespace=namespace,
         http_port=http_port or None,
         watch_namespaces=tuple(watch_namespaces),
-        runtime=RuntimeSettings(resync_seconds=resync_seconds),
+        runtime=RuntimeSettings(
+            resync_seconds=resync_seconds, platform_namespaces=(namespace, *platform_namespaces)
+        ),
     )
     api = api_client(kubeconfig)
 

@@ -29,6 +29,7 @@ from vdx.controller.registration import Key
 from vdx.controller.registry import BY_KIND, ORDER, PLURALS
 from vdx.controller.sweep import Sweeper, generation_of, with_finalizer
 from vdx.pexip.errors import PexipError
+from vdx.policies import claims
 
 logger = logging.getLogger("vdx.operator")
 
@@ -48,6 +49,8 @@ class RuntimeSettings:
     # How often every kind is listed to catch resources the watch never delivered (controller.sweep);
     # None: the resync override if set, else SWEEP_SECONDS.
     sweep_seconds: float | None = None
+    # Where PexipPlatform credentials may live (issue 22: vdx.policies.platform_secrets).
+    platform_namespaces: tuple[str, ...] = ("vdx-system",)
 
 
 SWEEP_SECONDS = 300.0
@@ -97,7 +100,7 @@ class Runtime:
         return None
 
     async def domain_owner(self, platform_name: str, fqdn: str) -> str | None:
-        """The tenant whose claim on `fqdn` came first (creation time, then name) on a platform."""
+        """The tenant that owns `fqdn` on a platform (vdx.policies.claims.domain_owner)."""
         if self._claims is None or time.monotonic() - self._claims[0] > 2.0:
             # One listing for every reconcile that finds the claims stale, not one each: with many
             # Kubernetes calls in flight, a resync at national scale had dozens of copies of every
@@ -106,14 +109,9 @@ class Runtime:
                 if self._claims is None or time.monotonic() - self._claims[0] > 2.0:
                     self._claims = (time.monotonic(), await self.kube.list("tenants"))
         assert self._claims is not None
-        claims = [
-            (t["metadata"].get("creationTimestamp") or "", t["metadata"]["name"])
-            for t in self._claims[1]
-            if (t.get("spec") or {}).get("platformRef", {}).get("name") == platform_name
-            and fqdn in ((t.get("spec") or {}).get("domains") or [])
-            and not t["metadata"].get("deletionTimestamp")
-        ]
-        return min(claims)[1] if claims else None
+        # Issue 22: the rule shared with vdx check and admission (oldest claim; a subdomain of another
+        # tenant's domain only by its delegation).
+        return claims.domain_owner(claims.claims_from_bodies(self._claims[1]), platform_name, fqdn)
 
     def watch_object(self, kind: str, namespace: str, name: str, body: dict[str, Any]) -> None:
         """Remember that a resource reads a Secret or ConfigMap, so a change to it wakes the resource."""

@@ -23,6 +23,7 @@ from vdx.api.loader import LoadError, Tree, load_tree, yaml_files
 from vdx.api.platform import AuthMethod, PexipPlatform
 from vdx.controller.platforms import CredentialsProblem, build_client
 from vdx.pexip.client import PexipClient
+from vdx.yamlio import YamlRefused, load_all
 
 USERNAME_ENV = "PEXIP_USERNAME"
 PASSWORD_ENV = "PEXIP_PASSWORD"  # noqa: S105 - the name of the variable, not a password
@@ -71,8 +72,12 @@ def load_secrets(directory: Path | None) -> Secrets:
         return found
     for path in yaml_files([directory]):
         try:
-            documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-        except (OSError, yaml.YAMLError) as exc:
+            # Bounded like the tree (vdx.yamlio): a Secrets directory is input too.
+            documents = load_all(path.read_text(encoding="utf-8"), json_text=path.suffix == ".json")
+        except YamlRefused as exc:
+            raise WorkspaceError(f"{path}: refused: {exc.message}; {exc.fix}") from None
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            # Never the parser's message: it would quote the Secret's value.
             raise WorkspaceError(
                 f"{path}: cannot be read as YAML ({type(exc).__name__}); fix the file"
             ) from None
@@ -103,8 +108,11 @@ def load_credentials(file: Path | None, environ: Mapping[str, str]) -> dict[str,
     """Credentials from `file` (YAML/JSON with username/password, or a Secret manifest) or the environment."""
     if file is not None:
         try:
-            doc = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+            documents = load_all(file.read_text(encoding="utf-8"), json_text=file.suffix == ".json")
+            doc = documents[0] if len(documents) == 1 else documents
+        except YamlRefused as exc:
+            raise WorkspaceError(f"{file}: refused: {exc.message}; {exc.fix}") from None
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise WorkspaceError(
                 f"{file}: cannot be read as YAML or JSON ({type(exc).__name__}); fix --credentials-file"
             ) from None

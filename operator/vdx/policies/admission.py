@@ -19,6 +19,7 @@ from vdx.api.meta import API_GROUP
 from vdx.policies.context import PolicyContext
 from vdx.policies.engine import run_rules
 from vdx.policies.findings import Finding, ResourceRef, Severity
+from vdx.policies.platform_secrets import OPERATOR_NAMESPACE
 from vdx.policies.registry import RULES
 from vdx.policies.rules import duplicates
 from vdx.policies.source import problem_finding, raw_ref
@@ -28,7 +29,11 @@ SUBJECT = "<admission>"
 _NOT_AT_ADMISSION = frozenset({duplicates.ID})
 
 
-def review(resource: Mapping[str, Any], cluster_objects: Iterable[Mapping[str, Any]]) -> list[Finding]:
+def review(
+    resource: Mapping[str, Any],
+    cluster_objects: Iterable[Mapping[str, Any]],
+    platform_namespaces: Iterable[str] = (OPERATOR_NAMESPACE,),
+) -> list[Finding]:
     """Findings about `resource` if it were admitted into a cluster holding `cluster_objects`.
 
     Every object needs apiVersion and kind (as the API server and kopf bodies have them). An
@@ -59,6 +64,7 @@ def review(resource: Mapping[str, Any], cluster_objects: Iterable[Mapping[str, A
         unloaded_tenant_namespaces=frozenset(tenant_namespaces),
         where="the cluster",
         focus=subject,
+        platform_namespaces=frozenset(platform_namespaces),
     )
     rules = [rule for rule in RULES if rule.id not in _NOT_AT_ADMISSION]
     findings.extend(f for f in run_rules(ctx, rules) if f.concerns(subject))

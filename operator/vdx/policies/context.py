@@ -19,6 +19,7 @@ from vdx.api.platform import Environment, PexipPlatform
 from vdx.api.resource import Resource
 from vdx.api.tenant import Tenant
 from vdx.policies.findings import Finding, Location, ResourceRef, Severity
+from vdx.policies.platform_secrets import OPERATOR_NAMESPACE
 
 Locator = Callable[[str, str], Location | None]
 
@@ -53,11 +54,14 @@ class PolicyContext:
     # vdx objects present in the tree but invalid: a reference to one of them is not "missing".
     unloaded: frozenset[ResourceRef] = field(default_factory=frozenset)
     unloaded_tenant_namespaces: frozenset[str] = field(default_factory=frozenset)
+    unloaded_organisations: frozenset[str] = field(default_factory=frozenset)
     # Words for the collection in messages: "the tree" offline, "the cluster" at admission.
     where: str = "the tree"
     # At admission only findings about one object count; expensive per-object work (decoding a
     # branding's images) may skip the others. None: every object counts.
     focus: ResourceRef | None = None
+    # Namespaces where a PexipPlatform's credentials may live (the operator's, and any declared).
+    platform_namespaces: frozenset[str] = frozenset({OPERATOR_NAMESPACE})
 
     # --- building findings -------------------------------------------------------------------
 

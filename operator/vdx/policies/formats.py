@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from vdx.policies.findings import Finding, Severity
 from vdx.policies.registry import LOAD_RULES, RULES
@@ -122,10 +123,15 @@ def _rule_descriptors() -> list[dict[str, Any]]:
                 "shortDescription": {"text": rule.title},
                 "fullDescription": {"text": rule.decision},
                 "help": {"text": HELP.format(anchor=rule.id)},
-                "defaultConfiguration": {"level": "error"},
+                "defaultConfiguration": {"level": rule.level},
             }
         )
     return descriptors
+
+
+def file_uri(path: str) -> str:
+    """A relative path as a SARIF artifact URI (RFC 3986: reserved characters percent-encoded)."""
+    return quote(path.replace("\\", "/"), safe="/-._~")
 
 
 def to_sarif(findings: Sequence[Finding]) -> str:
@@ -144,12 +150,13 @@ def to_sarif(findings: Sequence[Finding]) -> str:
             result["ruleIndex"] = index[finding.rule]
         location: dict[str, Any] = {}
         if finding.location:
-            physical: dict[str, Any] = {"artifactLocation": {"uri": finding.location.file}}
-            if finding.location.line is not None:
-                region: dict[str, Any] = {"startLine": finding.location.line}
-                if finding.location.column is not None:
-                    region["startColumn"] = finding.location.column
-                physical["region"] = region
+            # A URI reference: spaces, '#', '%' and non-ASCII letters percent-encoded. Every result
+            # has a region (line 1 for a finding about a whole file): GitHub drops those without.
+            physical: dict[str, Any] = {"artifactLocation": {"uri": file_uri(finding.location.file)}}
+            region: dict[str, Any] = {"startLine": finding.location.line or 1}
+            if finding.location.line is not None and finding.location.column is not None:
+                region["startColumn"] = finding.location.column
+            physical["region"] = region
             location["physicalLocation"] = physical
         if finding.resource:
             location["logicalLocations"] = [{"fullyQualifiedName": str(finding.resource), "kind": "resource"}]

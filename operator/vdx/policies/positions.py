@@ -55,26 +55,35 @@ def join_path(parts: list[str | int]) -> str:
 
 
 def index_node(node: yaml.Node) -> DocumentPositions:
-    """Walk a composed document and record where each key (or list item) is written."""
+    """Walk a composed document and record where each key (or list item) is written.
+
+    A node reached again through an alias is not walked again: its positions are where it was
+    written, and a path inside a repeated node falls back to the alias (its nearest written
+    parent). Walking every alias path would cost as much as expanding the aliases.
+    """
     positions = DocumentPositions(_position(node))
-    _walk(node, [], positions.paths)
+    seen: set[int] = set()
+    pending: list[tuple[yaml.Node, list[str | int]]] = [(node, [])]
+    out = positions.paths
+    while pending:
+        current, prefix = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                path = [*prefix, str(key.value)]
+                out.setdefault(join_path(path), _position(key))
+                pending.append((value, path))
+        elif isinstance(current, yaml.SequenceNode):
+            for index, item in enumerate(current.value):
+                path = [*prefix, index]
+                out.setdefault(join_path(path), _position(item))
+                pending.append((item, path))
     return positions
 
 
 def _position(node: yaml.Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-def _walk(node: yaml.Node, prefix: list[str | int], out: dict[str, Position]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode):
-                continue
-            path = [*prefix, str(key.value)]
-            out.setdefault(join_path(path), _position(key))
-            _walk(value, path, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            path = [*prefix, index]
-            out.setdefault(join_path(path), _position(item))
-            _walk(item, path, out)

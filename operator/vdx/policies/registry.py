@@ -14,7 +14,10 @@ from vdx.policies.rules import (
     direct_media,
     domain_fqdn,
     duplicates,
+    idn,
+    operator_checks,
     ownership,
+    platform_credentials,
     promotion,
     quotas,
     recording,
@@ -30,6 +33,8 @@ RULES: tuple[PolicyRule, ...] = (
     duplicates.RULE,
     tenancy.RULE,
     ownership.RULE,
+    idn.RULE,
+    platform_credentials.RULE,
     domain_fqdn.RULE,
     references.RULE,
     turn.RULE,
@@ -43,6 +48,7 @@ RULES: tuple[PolicyRule, ...] = (
     recording.RULE,
     quotas.RULE,
     promotion.RULE,
+    operator_checks.RULE,
 )
 RULES_BY_ID: dict[str, PolicyRule] = {rule.id: rule for rule in RULES}
 
@@ -56,4 +62,11 @@ LOAD_RULES: dict[str, str] = {
     "schema": "A field does not match the resource model (the same schema as the CRD).",
     "object-rule": "A per-object CEL rule of the CRD, checked offline with the same message.",
     "scope": "metadata.namespace set on a cluster-scoped kind, or missing on a namespaced one.",
+    "api-group": "An apiVersion whose group is a near miss of vdx.medcom.dk (a typo would skip every check).",
+    "yaml-limit": "Refused unparsed: too many aliases or nodes, too deep, or an object over 1 MiB.",
+    "file-too-large": "A file over the size limit, or beyond what one check reads.",
+    "symlink-outside-tree": "A symbolic link leading outside the checked tree; it is not followed.",
+    "duplicate-key": "A key written twice in one mapping; the API server refuses the object.",
+    "secret-in-tree": "A Secret with values in clear text committed to the tree.",
+    "credential-in-spec": "A PIN, password, key or token written into an object's fields.",
 }

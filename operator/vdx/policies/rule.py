@@ -26,3 +26,6 @@ class PolicyRule:
     decision: str
     check: Callable[[PolicyContext], Iterable[Finding]]
     admission: str = "webhook"
+    # The SARIF default level: "warning" for a rule that only ever warns (code scanning shows a
+    # rule's default level, so an error there would misstate it).
+    level: str = "error"

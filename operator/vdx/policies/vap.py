@@ -24,7 +24,14 @@ from typing import Any, Literal
 
 from vdx.api.kinds import ALL_KINDS
 from vdx.api.meta import API_GROUP, API_VERSION, GROUP_VERSION
-from vdx.policies.rules import direct_media, promotion, recording, san_certificates, services
+from vdx.policies.rules import (
+    direct_media,
+    platform_credentials,
+    promotion,
+    recording,
+    san_certificates,
+    services,
+)
 
 _OWN_TENANT = "params.spec.namespace != request.namespace"
 _IN_TENANT = "params.spec.domains.exists(d, {name} == d || {name}.endsWith('.' + d))"
@@ -279,6 +286,29 @@ POLICIES: tuple[AdmissionPolicy, ...] = (
                 ),
                 message=(
                     f"spec.meetingRoomDefaults.directMedia: {direct_media.MESSAGE}. Fix: {direct_media.FIX}"
+                ),
+            ),
+        ),
+    ),
+    AdmissionPolicy(
+        # The part of platform-credentials that fits CEL: never a namespace some Tenant names (the
+        # operator namespace itself is checked by the webhook's review and by the operator).
+        name="vdx-platform-credentials",
+        rule=platform_credentials.ID,
+        resources=("pexipplatforms",),
+        tenant_param=True,
+        match_conditions=(_changed("credentials-namespace-changed", "spec.credentials.secretRef.namespace"),),
+        validations=(
+            Validation(
+                expression="object.spec.credentials.secretRef.namespace != params.spec.namespace",
+                message="spec.credentials.secretRef.namespace is a tenant's namespace, where that tenant's "
+                "RBAC reaches the Pexip credentials of the whole platform. Fix: move the Secret to the "
+                "operator's namespace (vdx-system)",
+                message_expression=(
+                    "'spec.credentials.secretRef.namespace: ' + object.spec.credentials.secretRef.namespace"
+                    " + ' is the namespace of Tenant ' + params.metadata.name + ', whose RBAC reaches it: "
+                    "the Pexip credentials of the whole platform must not live there. Fix: move the Secret "
+                    "to the operator namespace (vdx-system)'"
                 ),
             ),
         ),

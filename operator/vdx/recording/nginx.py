@@ -253,3 +253,21 @@ def render(
         cleanup_timer=files["cleanup.timer"],
         warnings=tuple(warnings),
     )
+
+
+def recorder_problems(recorder: Recorder) -> list[tuple[str, str]]:
+    """(field, message) of everything `render` would refuse about the Recorder itself.
+
+    Pure, for `vdx check`: a Recorder that passes review must not be refused when the NGINX
+    configuration is rendered after merge.
+    """
+    problems: list[tuple[str, str]] = []
+    prefix = f"{recorder.display_name()}, field "
+    for step in (_storage_path, _publishers, _listen):
+        try:
+            step(recorder)
+        except RecorderConfigError as exc:
+            text = str(exc).removeprefix(prefix)
+            field_path, _, message = text.partition(": ")
+            problems.append((field_path, message))
+    return problems

@@ -15,6 +15,7 @@ from vdx.controller.reconcilers.base import Event, Reconciled, Stop, parse, pexi
 from vdx.controller.registration import Registration
 from vdx.pexip.errors import PexipError
 from vdx.pexip.resources import MANAGEMENT_VM
+from vdx.policies.platform_secrets import credentials_namespace_problem, fix_for
 
 if TYPE_CHECKING:
     from vdx.controller.runtime import Runtime
@@ -49,6 +50,15 @@ async def _ca_bundle(
 async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     platform = parse(PexipPlatform, body)
     ref = platform.spec.credentials.secret_ref
+    # Issue 22: the rule shared with vdx check and admission (vdx.policies.platform_secrets).
+    tenant_namespaces = {t.spec.namespace for t in rt.tenants.values()}
+    problem = credentials_namespace_problem(ref.namespace, rt.settings.platform_namespaces, tenant_namespaces)
+    if problem:
+        raise Stop(
+            Phase.STALLED,
+            "CredentialsNamespaceRefused",
+            f"{problem}; {fix_for(rt.settings.platform_namespaces)}",
+        )
     credentials, secret_version = await lookups.secret(rt, body, ref.namespace, ref.name, "Pexip credentials")
     ca_pem, ca_version = await _ca_bundle(rt, platform, body)
     wanted = fingerprint(platform, secret_version, ca_version)

@@ -42,4 +42,5 @@ RULE = PolicyRule(
     "The VDX user group asked for direct media on in every meeting room.",
     check,
     admission="ValidatingAdmissionPolicy vdx-direct-media (Warn)",
+    level="warning",
 )

@@ -98,6 +98,8 @@ def _check_tenant(
         )
         return
     stage_tenants = stage_by_org.get(org)
+    if not stage_tenants and org in ctx.unloaded_organisations:
+        return  # its stage tenant is in the tree but did not load: that error is the first cause
     if not stage_tenants:
         yield ctx.finding(
             Severity.WARNING,

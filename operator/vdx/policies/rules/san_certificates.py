@@ -23,15 +23,24 @@ ID = "san-retirement"
 RETIRED = "the shared SAN certificate was retired by the VDX user group on 29 March 2024"
 
 
-def owner_of(ctx: PolicyContext, name: str, platform: str) -> LoadedResource | None:
-    """The tenant on `platform` whose most specific claimed domain contains `name`."""
+def owner_of(
+    ctx: PolicyContext, name: str, platform: str, prefer: LoadedResource | None = None
+) -> LoadedResource | None:
+    """The tenant on `platform` whose most specific claimed domain contains `name`.
+
+    When several tenants claim that same domain, `prefer` (the certificate's own tenant) wins if it
+    is one of them: the contested claim is `domain-owner`'s finding, whose fix points at the
+    newcomer; telling the other claimant to move its certificate would point at the wrong one.
+    """
     best: tuple[int, LoadedResource] | None = None
     for loaded in ctx.tenants:
         tenant = tenant_of(loaded)
         if tenant.spec.platform_ref.name != platform:
             continue
         for domain in tenant.spec.domains:
-            if in_domain(name, domain) and (best is None or len(domain) > best[0]):
+            if not in_domain(name, domain):
+                continue
+            if best is None or len(domain) > best[0] or (len(domain) == best[0] and loaded is prefer):
                 best = (len(domain), loaded)
     return best[1] if best else None
 
@@ -46,7 +55,7 @@ def check(ctx: PolicyContext) -> Iterator[Finding]:
         tenant = tenant_of(own)
         platform = tenant.spec.platform_ref.name
         owners: dict[int, LoadedResource | None] = {
-            index: owner_of(ctx, name, platform) for index, name in enumerate(certificate.spec.dns_names)
+            index: owner_of(ctx, name, platform, own) for index, name in enumerate(certificate.spec.dns_names)
         }
         tenants = sorted({o.resource.name for o in owners.values() if o is not None})
         spans = len(tenants) > 1
