@@ -10,7 +10,7 @@ from vdx.controller.planners.turn import TurnInputs, decide, pexip_name
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
 from vdx.controller.reconcilers.release import release_owned
-from vdx.controller.registration import Registration
+from vdx.controller.registration import Key, Registration
 from vdx.pexip.resources import TURN_SERVER
 
 if TYPE_CHECKING:
@@ -24,7 +24,12 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     tenant = await lookups.tenant_of_namespace(rt, namespace)
     platform = lookups.connected_platform(rt, tenant)
     data, version = await lookups.secret(rt, body, namespace, turn.spec.secret_ref.name, "TURN credentials")
+    # What Pexip holds: the status says, or this process sent it (a watch event queued before the
+    # status write still carries the old status; resending on it was a needless write of the secret).
     sent_version = (body.get("status") or {}).get("secretResourceVersion")
+    sent = _sent(rt)
+    if sent.get((namespace, turn.name)) == version:
+        sent_version = version
     secret_changed = sent_version != version
     recorded = lookups.recorded_uris(body, TURN_SERVER.name)
     adopt = lookups.adopt_uri(body)
@@ -44,6 +49,8 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             events.append(change_event(change, platform.name, is_drift))
             if is_drift:
                 rt.metrics.drift_corrections.labels("TurnService", TURN_SERVER.name).inc()
+            if secret_changed or change.action == "create":
+                sent[(namespace, turn.name)] = version
             secret_changed = False
     else:
         raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
@@ -89,6 +96,15 @@ def domains_using(rt: Runtime, namespace: str, turn_name: str) -> list[str]:
     return sorted(_users(rt).get((namespace, turn_name), set()))
 
 
+def _sent(rt: Runtime) -> dict[tuple[str, str], str]:
+    """(namespace, TurnService) -> the Secret's resourceVersion this process last sent to Pexip."""
+    return rt.kind_state("TurnService.sent", dict)
+
+
+def _forget(rt: Runtime, key: Key) -> None:
+    _sent(rt).pop((key[1] or "", key[2]), None)
+
+
 def forget_user(rt: Runtime, domain_name: str) -> None:
     for users in _users(rt).values():
         users.discard(domain_name)
@@ -102,4 +118,5 @@ REGISTRATION = Registration(
     writes=(TURN_SERVER,),
     reads_objects=("Secret",),
     wakes_when_ready=("Domain",),
+    forget=_forget,
 )
