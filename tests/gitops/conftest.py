@@ -55,9 +55,9 @@ class Node:
         return sum(accounting.count(m) for m in ("POST", "PATCH", "PUT", "DELETE"))
 
 
-async def seed(url: str, tree_dir: Path, verify: str | bool = True) -> None:
+async def seed(url: str, tree_dir: Path, verify: str | bool = True, platform: str = PLATFORM) -> None:
     tree = load_tree([tree_dir])
-    tenants = [t for t in tree.of_kind(Tenant) if t.spec.platform_ref.name == PLATFORM]
+    tenants = [t for t in tree.of_kind(Tenant) if t.spec.platform_ref.name == platform]
     namespaces = {t.spec.namespace for t in tenants}
     locations = sorted(
         {

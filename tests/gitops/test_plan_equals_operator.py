@@ -3,9 +3,9 @@
 The example tree's prod platform, with the same Secrets, against two identically seeded nodes: one
 is planned (read-only), the other is reconciled by the real operator on a control plane of its own
 until every resource is Ready. Then the plan's steps and the writes the operator sent (the node's
-request log) are compared change for change: creates by the name Pexip knows the object by,
-updates and deletes of objects that existed before by their URI, and the number of each kind of
-write. A decision that one path makes and the other does not shows up here.
+request log) are compared change for change: creates by the name Pexip knows the object by (by
+count where the log masks the name), updates and deletes of objects that existed before by their
+URI. A decision that one path makes and the other does not shows up here.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 import yaml
 from kubernetes import client
 
-from tests.gitops.conftest import PASSWORD, PLATFORM, USERNAME, Node, seed
+from tests.gitops.conftest import PASSWORD, USERNAME, seed
 from vdx.api.loader import load_tree
 from vdx.api.meta import API_GROUP, API_VERSION
 from vdx.api.platform import PexipPlatform
@@ -68,14 +68,14 @@ def _decoded(secrets_dir: Path) -> tuple[dict[tuple[str, str], dict[str, str]], 
 
 
 def _plan(
-    node: Node, secrets: dict[tuple[str, str], dict[str, str]], docs: list[dict[str, Any]]
+    url: str, platform: str, secrets: dict[tuple[str, str], dict[str, str]], docs: list[dict[str, Any]]
 ) -> PlatformPlan:
     async def observe() -> Any:
         fast = PlatformLimiter(max_in_flight=5, rate=1000.0, burst=1000.0)
-        async with PexipClient(node.url, auth=(USERNAME, PASSWORD), limiter=fast) as pexip:
+        async with PexipClient(url, auth=(USERNAME, PASSWORD), limiter=fast) as pexip:
             return await read_observed(pexip)
 
-    desired = Desired(tree=load_tree([EXAMPLES_DIR]), platform=PLATFORM, secrets=secrets, secret_objects=docs)
+    desired = Desired(tree=load_tree([EXAMPLES_DIR]), platform=platform, secrets=secrets, secret_objects=docs)
     return plan_platform(desired, asyncio.run(observe()))
 
 
@@ -111,10 +111,13 @@ def _ready(obj: dict[str, Any]) -> bool:
     )
 
 
-def _reconcile(node_url: str, secret_docs: list[dict[str, Any]], timeout: float = 240.0) -> list[str]:
-    """Apply prod's part of the tree and its Secrets, run the operator until all is Ready; what is not."""
+def _reconcile(
+    node_url: str, platform: str, secret_docs: list[dict[str, Any]], timeout: float = 240.0
+) -> list[str]:
+    """Apply the platform's part of the tree and its Secrets, run the operator until all is Ready;
+    returns what is not."""
     tree = load_tree([EXAMPLES_DIR])
-    prod = {t.spec.namespace for t in tree.of_kind(Tenant) if t.spec.platform_ref.name == PLATFORM}
+    prod = {t.spec.namespace for t in tree.of_kind(Tenant) if t.spec.platform_ref.name == platform}
     with running_control_plane() as plane, plane.api_client() as api:
         applier = Applier(api)
         applier.namespace(OPERATOR_NAMESPACE)
@@ -131,7 +134,7 @@ def _reconcile(node_url: str, secret_docs: list[dict[str, Any]], timeout: float 
         for loaded in tree.resources:
             resource = loaded.resource
             if isinstance(resource, PexipPlatform):
-                if resource.name != PLATFORM:
+                if resource.name != platform:
                     continue
                 applier.secret(
                     OPERATOR_NAMESPACE,
@@ -139,7 +142,7 @@ def _reconcile(node_url: str, secret_docs: list[dict[str, Any]], timeout: float 
                     {"username": USERNAME, "password": PASSWORD},
                 )
             elif isinstance(resource, Tenant):
-                if resource.spec.platform_ref.name != PLATFORM:
+                if resource.spec.platform_ref.name != platform:
                     continue
             elif resource.namespace not in prod:
                 continue
@@ -178,25 +181,32 @@ def _reconcile(node_url: str, secret_docs: list[dict[str, Any]], timeout: float 
 
 
 @pytest.mark.kube
+@pytest.mark.parametrize("platform", ["prod", "stage"])
 def test_vdx_plan_and_the_operator_make_the_same_changes_on_the_examples(
-    node: Node, secrets_dir: Path
+    platform: str, secrets_dir: Path
 ) -> None:
     secrets, docs = _decoded(secrets_dir)
-    plan = _plan(node, secrets, docs)
-    assert plan.problems == [], [str(p) for p in plan.problems]
-    assert plan.unknowns == []
-    planned = _planned(plan)
-    assert planned, "the plan of the examples against a fresh node creates everything"
-
     config = SimulatorConfig(username=USERNAME, password=PASSWORD, seed=SeedOptions(history=None))
-    with serve(Simulator(config)) as twin:
-        asyncio.run(seed(twin.base_url, EXAMPLES_DIR))
+    with serve(Simulator(config)) as planned_node, serve(Simulator(config)) as twin:
+        for node in (planned_node, twin):
+            asyncio.run(seed(node.base_url, EXAMPLES_DIR, platform=platform))
+        plan = _plan(planned_node.base_url, platform, secrets, docs)
+        assert plan.problems == [], [str(p) for p in plan.problems]
+        assert plan.unknowns == []
+        planned = _planned(plan)
+        assert planned, "the plan of the examples against a fresh node creates everything"
         twin.simulator.accounting.reset()
-        waiting = _reconcile(twin.base_url, docs)
+        waiting = _reconcile(twin.base_url, platform, docs)
         assert waiting == [], f"not Ready: {waiting}"
-        entries = list(twin.simulator.accounting.entries)
-    written = _written(entries)
-    assert written == planned, (
-        f"only in the plan: {sorted((planned - written).elements())}\n"
-        f"only written by the operator: {sorted((written - planned).elements())}"
+        written = _written(list(twin.simulator.accounting.entries))
+    # The same changes, change for change. An identical update written a second time is the same
+    # change (the operator sometimes repeats one after a listing that began before its write; the
+    # benchmark counts such repeats); an object created twice would be a duplicate in Pexip.
+    assert set(written) == set(planned), (
+        f"only in the plan: {sorted(set(planned) - set(written))}\n"
+        f"only written by the operator: {sorted(set(written) - set(planned))}"
     )
+    for changes in (written, planned):
+        assert [k for k, n in changes.items() if n > 1 and k[0] != "update" and k[2]] == []
+    counted = {k: n for k, n in planned.items() if not k[2]}
+    assert {k: written[k] for k in counted} == counted
