@@ -38,14 +38,19 @@ from vdx.branding import BrandingError, RenderedBranding, load_assets, render_br
 from vdx.controller.conditions import Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change, field_differences, observed_values
+from vdx.controller.planners import identity as identity_planner
 from vdx.controller.planners.branding import (
     alias_fields,
     branding_name,
+    domain_refusal,
     owned_packages,
     package_fields,
+    path_refusal,
     theme_name,
 )
-from vdx.controller.planners.certificate import plan_certificate
+from vdx.controller.planners.certificate import CertificateInputs
+from vdx.controller.planners.certificate import check as check_certificate_input
+from vdx.controller.planners.certificate import decide as decide_certificate
 from vdx.controller.planners.common import (
     Dependency,
     DependencyState,
@@ -61,20 +66,6 @@ from vdx.controller.planners.device import DeviceInputs
 from vdx.controller.planners.device import decide as decide_device
 from vdx.controller.planners.domain import DomainInputs, plan_domain_unbinding
 from vdx.controller.planners.domain import decide as decide_domain
-from vdx.controller.planners.identity import (
-    ATTRIBUTE,
-    GROUP,
-    IDP,
-    IdentityInputs,
-    SigningCertificate,
-    desired_idp,
-    idp_uuid,
-    plan_attributes,
-    plan_group,
-    plan_idp,
-    prepare,
-    signing_certificate,
-)
 from vdx.controller.planners.meeting_room import (
     CONFERENCE,
     PARTICIPANT,
@@ -90,7 +81,6 @@ from vdx.controller.planners.rooms import plan_room_defaults
 from vdx.controller.planners.turn import TurnInputs
 from vdx.controller.planners.turn import decide as decide_turn
 from vdx.pexip import models
-from vdx.tls.validate import CertificateProblem, check_certificate
 
 PENDING_PREFIX = "(known after apply"
 
@@ -357,38 +347,16 @@ class _Planner:
                 )
                 self.need_secret(namespace, secret_name, source)
                 continue
-            if not data.get("tls.crt") or not data.get("tls.key"):
-                self.problem(
-                    source,
-                    "spec.secretRef",
-                    f"Secret {label} needs keys tls.crt and tls.key (a kubernetes.io/tls Secret, as "
-                    "cert-manager writes it); add them",
-                )
-                continue
-            try:
-                facts = check_certificate(
-                    data["tls.crt"].encode(),
-                    data["tls.key"].encode(),
-                    required_names=cert.spec.dns_names,
-                    tenant_domains=tenant.spec.domains,
-                    tenant=tenant.name,
-                    now=self.desired.now,
-                )
-            except CertificateProblem as problem:
-                self.problem(source, f"spec.secretRef (Secret {label})", problem.message)
-                continue
-            plan = plan_certificate(
-                facts.certificate_pem,
-                data["tls.key"],
-                label,
-                self.observed.tls_certificates,
-                adopt=_adopt(cert),
-                # No status offline: an identical certificate in Pexip is taken to be this one.
-                upload_pending=True,
+            # No status offline: an identical certificate in Pexip is taken to be this one.
+            inputs = CertificateInputs(
+                cert, tenant, data, now=self.desired.now, adopt=_adopt(cert), upload_pending=True
             )
-            if _observe_only(cert):
-                plan = observe_only(plan, "tls_certificate")
-            if self.stalled(plan, source, "spec.secretRef"):
+            facts = check_certificate_input(inputs)
+            if isinstance(facts, Plan):
+                self.blocked(facts, source)
+                continue
+            plan = decide_certificate(inputs, facts, self.observed.tls_certificates)
+            if self.blocked(plan, source):
                 continue
             for change in plan.changes:
                 self.add(
@@ -461,13 +429,9 @@ class _Planner:
         tenant = self.by_namespace[namespace]
         owner = Owner("CviBranding", namespace, branding.name)
         web = branding.spec.web_app
-        if web.domain not in tenant.spec.domains:
-            self.problem(
-                source,
-                "spec.webApp.domain",
-                f"{web.domain} is not among Tenant {tenant.name}'s domains; use one of "
-                f"{', '.join(tenant.spec.domains)}",
-            )
+        refused = domain_refusal(branding, tenant)
+        if refused is not None:
+            self.blocked(refused, source)
             return
         try:
             rendered = _render(branding, objects)
@@ -477,15 +441,9 @@ class _Planner:
             return
         ours, current = owned_packages(self.observed.webapp_brandings, owner, rendered.content_hash)
         alias = next((a for a in self.observed.webapp_aliases if a.slug == web.slug), None)
-        adopt = _adopt(branding)
-        if alias is not None and owner_of(alias.description) != owner and alias.resource_uri != adopt:
-            self.problem(
-                source,
-                "spec.webApp.slug",
-                f"the web app path /{web.slug} exists in Pexip ({alias.resource_uri}) and is not managed by "
-                "this resource; choose another spec.webApp.slug or adopt it with "
-                f"{ADOPT_ANNOTATION}: {alias.resource_uri}",
-            )
+        refused = path_refusal(alias, owner, _adopt(branding))
+        if refused is not None:
+            self.blocked(refused, source)
             return
         theme = next((t for t in self.observed.ivr_themes if t.name == theme_name(owner)), None)
         steps: list[Step] = []
@@ -715,13 +673,17 @@ class _Planner:
             for d in self.tree.of_kind(Domain)
             if d.namespace == namespace and DomainUse.WEB_APP in d.spec.uses
         )
-        facts = prepare(IdentityInputs(idp, tenant, text, known, web_app_domains, now=self.desired.now))
+        facts = identity_planner.prepare(
+            identity_planner.IdentityInputs(idp, tenant, text, known, web_app_domains, now=self.desired.now)
+        )
         if isinstance(facts, Plan):
             self.blocked(facts, source)
             return
         certificate, domains = facts.certificate, facts.domains
         observing = _observe_only(idp)
-        attributes = plan_attributes(idp.spec, owner, self.observed.identity_provider_attributes)
+        attributes = identity_planner.plan_attributes(
+            idp.spec, owner, self.observed.identity_provider_attributes
+        )
         uris = dict(attributes.existing)
         creates: list[Step] = []
         for change in attributes.creates:
@@ -729,7 +691,7 @@ class _Planner:
             if earlier is not None:  # another identity provider of this plan creates it first
                 uris[change.label] = earlier
                 continue
-            placeholder = pending(ATTRIBUTE, change.label)
+            placeholder = pending(identity_planner.ATTRIBUTE, change.label)
             uris[change.label] = placeholder
             creates.append(Step(tenant.name, source, change, provides=placeholder))
         if creates and observing:
@@ -743,11 +705,11 @@ class _Planner:
             self.planned_attributes[step.change.label] = step.provides
             self.add(step)
         self.wanted_attributes.update(uris.values())
-        idp_id = idp_uuid(self.desired.platform, namespace, idp.name)
-        want = desired_idp(idp.spec, owner, idp_id, domains, certificate, uris.values())
-        plan = plan_idp(want, owner, self.observed.identity_providers, adopt=_adopt(idp))
+        idp_id = identity_planner.idp_uuid(self.desired.platform, namespace, idp.name)
+        want = identity_planner.desired_idp(idp.spec, owner, idp_id, domains, certificate, uris.values())
+        plan = identity_planner.plan_idp(want, owner, self.observed.identity_providers, adopt=_adopt(idp))
         if observing:
-            plan = observe_only(plan, IDP)
+            plan = observe_only(plan, identity_planner.IDP)
         if self.stalled(plan, source, "spec.displayName"):
             return
         shown: dict[str, str] = {}
@@ -765,7 +727,7 @@ class _Planner:
                 Unknown(
                     tenant.name,
                     source,
-                    IDP,
+                    identity_planner.IDP,
                     idp.spec.display_name,
                     f"token-signing certificate from Secret {namespace}/{secret_of['idp_public_key'][1]}: "
                     "not compared without --secrets",
@@ -781,22 +743,24 @@ class _Planner:
                 )
             provides: str | None = None
             if kept.action == "create":
-                provides = pending(IDP, kept.label)
+                provides = pending(identity_planner.IDP, kept.label)
                 idp_uri = provides
             self._need_for_pending(kept, secret_of, source)
             self.add(Step(tenant.name, source, kept, provides=provides, shown=shown))
         if idp_uri is None:
             return
-        group = plan_group(idp.spec.display_name, owner, idp_uri, self.observed.identity_provider_groups)
+        group = identity_planner.plan_group(
+            idp.spec.display_name, owner, idp_uri, self.observed.identity_provider_groups
+        )
         if observing:
-            group = observe_only(group, GROUP)
+            group = observe_only(group, identity_planner.GROUP)
         if self.stalled(group, source, "spec.displayName"):
             return
         group_uri = group.owned[0] if group.owned else None
         for change in group.changes:
             made: str | None = None
             if change.action == "create":
-                made = pending(GROUP, change.label)
+                made = pending(identity_planner.GROUP, change.label)
                 group_uri = made
             self.add(Step(tenant.name, source, change, provides=made))
         self.idp_groups[(namespace, idp.name)] = group_uri
@@ -1091,8 +1055,8 @@ class _Planner:
         gone: list[tuple[Owner, models.IdentityProviderGroup | models.IdentityProvider, str]] = [
             (owner, obj, resource)
             for objects, resource in (
-                (self.observed.identity_provider_groups, GROUP),
-                (self.observed.identity_providers, IDP),
+                (self.observed.identity_provider_groups, identity_planner.GROUP),
+                (self.observed.identity_providers, identity_planner.IDP),
             )
             for obj in objects
             if (owner := self._removed(owner_of(obj.description), "IdentityProvider", kept_idps)) is not None
@@ -1119,7 +1083,9 @@ class _Planner:
                     Step(
                         self.by_namespace[str(owner.namespace)].name,
                         f"{owner} (no longer in the tree)",
-                        Change("delete", ATTRIBUTE, attribute.name, uri=attribute.resource_uri),
+                        Change(
+                            "delete", identity_planner.ATTRIBUTE, attribute.name, uri=attribute.resource_uri
+                        ),
                     )
                 )
 
@@ -1270,8 +1236,12 @@ def _as_created(fields: Mapping[str, Any], uri: str, theme_uri: str | None) -> m
 def _certificate_summary(before: Mapping[str, Any]) -> str:
     """The certificate Pexip holds, by fingerprint: a PEM in a plan is noise, its identity is not."""
     pem = str(before.get("idp_public_key") or "")
-    certificate = signing_certificate(pem, "Pexip", now=datetime.min.replace(tzinfo=UTC)) if pem else None
-    if isinstance(certificate, SigningCertificate):
+    certificate = (
+        identity_planner.signing_certificate(pem, "Pexip", now=datetime.min.replace(tzinfo=UTC))
+        if pem
+        else None
+    )
+    if isinstance(certificate, identity_planner.SigningCertificate):
         return (
             f"(certificate valid until {certificate.not_after:%Y-%m-%d}, "
             f"SHA-256 {certificate.fingerprint_sha256[:16]})"

@@ -12,8 +12,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from vdx.api.branding import CviBranding
+from vdx.api.names import ADOPT_ANNOTATION
+from vdx.api.tenant import Tenant
+from vdx.controller.conditions import Phase
 from vdx.controller.ownership import Owner, owner_of
-from vdx.pexip.models import WebappBranding
+from vdx.controller.planners.common import Plan, refuse
+from vdx.pexip.models import WebappAlias, WebappBranding
 
 
 def branding_name(owner: Owner, content_hash: str) -> str:
@@ -53,3 +57,31 @@ def alias_fields(owner: Owner, branding: CviBranding, branding_uri: str | None) 
         "is_enabled": True,
         "branding": branding_uri,
     }
+
+
+def domain_refusal(branding: CviBranding, tenant: Tenant) -> Plan | None:
+    """A web app address must lie in the tenant's own domains (the path is served from there)."""
+    domain = branding.spec.web_app.domain
+    if domain in tenant.spec.domains:
+        return None
+    return refuse(
+        Phase.STALLED,
+        "DomainNotClaimed",
+        "spec.webApp.domain",
+        f"spec.webApp.domain {domain} is not among Tenant {tenant.name}'s domains; use one of "
+        f"{', '.join(tenant.spec.domains)}",
+    )
+
+
+def path_refusal(alias: WebappAlias | None, owner: Owner, adopt: str | None) -> Plan | None:
+    """A web app path that exists in Pexip and is not this resource's is never taken over silently."""
+    if alias is None or owner_of(alias.description) == owner or alias.resource_uri == adopt:
+        return None
+    return refuse(
+        Phase.STALLED,
+        "AlreadyExists",
+        "spec.webApp.slug",
+        f"the web app path /{alias.slug} exists in Pexip ({alias.resource_uri}) and is not managed by "
+        "this resource; choose another spec.webApp.slug or adopt it with "
+        f"{ADOPT_ANNOTATION}: {alias.resource_uri}",
+    )

@@ -7,13 +7,19 @@ object is deleted only after the new one exists, so Pexip is never without the t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
+from vdx.api.certificate import TlsCertificate as TlsCertificateResource
+from vdx.api.common import ManagementPolicy
+from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change
-from vdx.controller.planners.common import Plan
+from vdx.controller.planners.common import Plan, refuse, settle
 from vdx.pexip.models import TlsCertificate
 from vdx.pexip.resources import same_certificate
+from vdx.tls.validate import CertificateFacts, CertificateProblem, check_certificate
 
 RESOURCE = "tls_certificate"
 
@@ -67,3 +73,63 @@ def plan_certificate(
     reason = "Rotating" if stale else "Creating"
     plan.outcome = Outcome(Phase.PROGRESSING, reason, f"uploading the certificate from {label}")
     return plan
+
+
+@dataclass(frozen=True)
+class CertificateInputs:
+    certificate: TlsCertificateResource
+    tenant: Tenant
+    secret: Mapping[str, str]  # the kubernetes.io/tls Secret's data
+    now: datetime | None = None
+    recorded: tuple[str, ...] = ()
+    adopt: str | None = None
+    # An upload of this very certificate was noted (or, offline, cannot be ruled out).
+    upload_pending: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.certificate.namespace}/{self.certificate.spec.secret_ref.name}"
+
+
+def check(inputs: CertificateInputs) -> CertificateFacts | Plan:
+    """The certificate in the Secret, checked before anything is uploaded; or why it is refused."""
+    data = inputs.secret
+    if not data.get("tls.crt") or not data.get("tls.key"):
+        return refuse(
+            Phase.STALLED,
+            "SecretIncomplete",
+            "spec.secretRef",
+            f"Secret {inputs.label} needs keys tls.crt and tls.key (a kubernetes.io/tls Secret, as "
+            "cert-manager writes it); add them",
+        )
+    try:
+        return check_certificate(
+            data["tls.crt"].encode(),
+            data["tls.key"].encode(),
+            required_names=inputs.certificate.spec.dns_names,
+            tenant_domains=inputs.tenant.spec.domains,
+            tenant=inputs.tenant.name,
+            now=inputs.now,
+        )
+    except CertificateProblem as problem:
+        where = f"spec.secretRef (Secret {inputs.label})"
+        return refuse(Phase.STALLED, problem.reason, where, problem.message)
+
+
+def decide(inputs: CertificateInputs, facts: CertificateFacts, observed: Iterable[TlsCertificate]) -> Plan:
+    """Upload, rotate make-before-break, or nothing; observe-only writes nothing."""
+    plan = plan_certificate(
+        facts.certificate_pem,
+        inputs.secret["tls.key"],
+        inputs.label,
+        observed,
+        recorded=inputs.recorded,
+        adopt=inputs.adopt,
+        upload_pending=inputs.upload_pending,
+    )
+    return settle(
+        plan,
+        inputs.certificate.spec.management_policy is ManagementPolicy.OBSERVE_ONLY,
+        RESOURCE,
+        "spec.secretRef",
+    )

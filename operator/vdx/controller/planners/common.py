@@ -37,6 +37,16 @@ class Plan:
     status: dict[str, Any] = field(default_factory=dict)
 
 
+def settle(plan: Plan, observe: bool, resource: str, field_path: str) -> Plan:
+    """The last step of an owning kind's decision: under ObserveOnly nothing is written, and a
+    stalled plan (the object is someone else's, drift observed) is blocked on `field_path`."""
+    if observe:
+        plan = observe_only(plan, resource)
+    if plan.outcome.phase is Phase.STALLED:
+        plan.blocked, plan.field_path = True, field_path
+    return plan
+
+
 def refuse(phase: Phase, reason: str, field_path: str, message: str) -> Plan:
     """A plan that writes nothing: `phase` Stalled needs a person, Progressing waits for a dependency."""
     return Plan(outcome=Outcome(phase, reason, message), blocked=True, field_path=field_path)

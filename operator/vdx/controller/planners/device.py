@@ -23,9 +23,9 @@ from vdx.controller.planners.common import (
     SecretInput,
     dependency_refusal,
     find_owned,
-    observe_only,
     quota_refusal,
     refuse,
+    settle,
 )
 from vdx.pexip.models import Device
 
@@ -182,8 +182,4 @@ def decide(inputs: DeviceInputs, observed: Iterable[Device]) -> Plan:
         adopt=inputs.adopt,
         secret_changed=inputs.secret_changed,
     )
-    if spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
-        plan = observe_only(plan, RESOURCE)
-    if plan.outcome.phase is Phase.STALLED:
-        plan.blocked, plan.field_path = True, "spec.alias"
-    return plan
+    return settle(plan, spec.management_policy is ManagementPolicy.OBSERVE_ONLY, RESOURCE, "spec.alias")

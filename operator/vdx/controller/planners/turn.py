@@ -15,8 +15,8 @@ from vdx.controller.planners.common import (
     SecretInput,
     find_owned,
     foreign_outcome,
-    observe_only,
     refuse,
+    settle,
 )
 from vdx.pexip.models import TurnServer
 
@@ -154,8 +154,4 @@ def decide(inputs: TurnInputs, observed: Iterable[TurnServer]) -> Plan:
         adopt=inputs.adopt,
         secret_changed=inputs.secret_changed,
     )
-    if spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
-        plan = observe_only(plan, RESOURCE)
-    if plan.outcome.phase is Phase.STALLED:
-        plan.blocked, plan.field_path = True, "metadata.name"
-    return plan
+    return settle(plan, spec.management_policy is ManagementPolicy.OBSERVE_ONLY, RESOURCE, "metadata.name")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.branding import CviBranding
 from vdx.api.common import DeletionPolicy, ManagementPolicy
-from vdx.api.names import ADOPT_ANNOTATION, alias_domain, in_domains
+from vdx.api.names import alias_domain, in_domains
 from vdx.api.tenant import Tenant
 from vdx.branding import BrandingError, load_assets, render_branding
 from vdx.branding.bundle import RenderedBranding
@@ -23,8 +23,10 @@ from vdx.controller.ownership import Owner, owner_of, without_marker
 from vdx.controller.plan import Change, field_differences
 from vdx.controller.planners.branding import (
     alias_fields,
+    domain_refusal,
     owned_packages,
     package_fields,
+    path_refusal,
     theme_name,
 )
 from vdx.controller.reconcilers import lookups
@@ -130,13 +132,9 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     owner = owner_of_body(body)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
     web = branding.spec.web_app
-    if web.domain not in tenant.spec.domains:
-        raise Stop(
-            Phase.STALLED,
-            "DomainNotClaimed",
-            f"spec.webApp.domain {web.domain} is not among Tenant {tenant.name}'s domains; use one of "
-            f"{', '.join(tenant.spec.domains)}",
-        )
+    refused = domain_refusal(branding, tenant)
+    if refused is not None:
+        return Reconciled(refused.outcome)
     platform = lookups.connected_platform(rt, tenant)
     objects = await _assets(rt, branding, body)
     rendered = await _render(rt, branding, objects)
@@ -158,15 +156,9 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     # 2. The web app path points at it.
     aliases: list[WebappAlias] = await platform.cache.objects(WEBAPP_ALIAS)
     alias = next((a for a in aliases if a.slug == web.slug), None)
-    adopt = lookups.adopt_uri(body)
-    if alias is not None and owner_of(alias.description) != owner and alias.resource_uri != adopt:
-        raise Stop(
-            Phase.STALLED,
-            "AlreadyExists",
-            f"the web app path /{web.slug} exists in Pexip ({alias.resource_uri}) and is not managed by "
-            "this resource; choose another spec.webApp.slug or adopt it with "
-            f"{ADOPT_ANNOTATION}: {alias.resource_uri}",
-        )
+    refused = path_refusal(alias, owner, lookups.adopt_uri(body))
+    if refused is not None:
+        return Reconciled(refused.outcome, platform=platform.name)
     want = alias_fields(owner, branding, current.resource_uri if current else None)
     drifted: list[Change] = []
     if alias is None:

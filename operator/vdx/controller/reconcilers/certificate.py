@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -11,13 +11,12 @@ from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.names import UPLOAD_PENDING_ANNOTATION
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change
-from vdx.controller.planners.certificate import plan_certificate
-from vdx.controller.planners.common import observe_only
+from vdx.controller.planners.certificate import CertificateInputs, check, decide
+from vdx.controller.planners.common import Plan
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, change_event, parse
 from vdx.controller.registration import Key, Registration
 from vdx.pexip.resources import TLS_CERTIFICATE
-from vdx.tls.validate import CertificateProblem, check_certificate
 
 if TYPE_CHECKING:
     from vdx.controller.runtime import Runtime
@@ -30,25 +29,11 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     namespace = str(cert.namespace)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
     data, version = await lookups.secret(rt, body, namespace, cert.spec.secret_ref.name, "TLS certificate")
-    if not data.get("tls.crt") or not data.get("tls.key"):
-        raise Stop(
-            Phase.STALLED,
-            "SecretIncomplete",
-            f"Secret {namespace}/{cert.spec.secret_ref.name} needs keys tls.crt and tls.key "
-            "(a kubernetes.io/tls Secret, as cert-manager writes it)",
-        )
     now = now or datetime.now(UTC)
-    try:
-        facts = check_certificate(
-            data["tls.crt"].encode(),
-            data["tls.key"].encode(),
-            required_names=cert.spec.dns_names,
-            tenant_domains=tenant.spec.domains,
-            tenant=tenant.name,
-            now=now,
-        )
-    except CertificateProblem as problem:
-        raise Stop(Phase.STALLED, problem.reason, problem.message) from None
+    inputs = CertificateInputs(cert, tenant, data, now=now)
+    facts = check(inputs)
+    if isinstance(facts, Plan):
+        return Reconciled(facts.outcome)
     status: dict[str, Any] = {
         "subject": facts.subject,
         "issuer": facts.issuer,
@@ -83,8 +68,6 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     pending = facts.fingerprint_sha256 in (annotations.get(UPLOAD_PENDING), noted)
     recorded = lookups.recorded_uris(body, TLS_CERTIFICATE.name)
     adopt = lookups.adopt_uri(body)
-    label = f"{namespace}/{cert.spec.secret_ref.name}"
-    observing = cert.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
     if pending and notes.confirmed.get((namespace, cert.name)) != facts.fingerprint_sha256:
         # An upload of this very certificate was noted and may have reached Pexip without the cache
         # learning of it (a crash, or the POST failing after it committed): look in Pexip itself.
@@ -92,18 +75,8 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
         # was 250 lists of every certificate in a national cold start).
         await platform.cache.relist(TLS_CERTIFICATE)
     for _ in range(4):
-        observed = await platform.cache.objects(TLS_CERTIFICATE)
-        plan = plan_certificate(
-            facts.certificate_pem,
-            data["tls.key"],
-            label,
-            observed,
-            recorded=recorded,
-            adopt=adopt,
-            upload_pending=pending,
-        )
-        if observing:
-            plan = observe_only(plan, TLS_CERTIFICATE.name)
+        inputs = replace(inputs, recorded=tuple(recorded), adopt=adopt, upload_pending=pending)
+        plan = decide(inputs, facts, await platform.cache.objects(TLS_CERTIFICATE))
         if not plan.changes:
             break
         for change in plan.changes:

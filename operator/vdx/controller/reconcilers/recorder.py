@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from vdx.api.recorder import Recorder
-from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.conditions import Phase
+from vdx.controller.planners.recording import decide_recorder
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, parse
 from vdx.controller.registration import Registration
 from vdx.pexip.resources import GLOBAL
-from vdx.recording.urls import StreamKeyError, check_stream_key
 
 if TYPE_CHECKING:
     from vdx.controller.runtime import Runtime
@@ -36,26 +36,14 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     tenant = await lookups.tenant_of_namespace(rt, namespace)
     selector = recorder.spec.stream_key_secret_ref
     data, version = await lookups.secret(rt, body, namespace, selector.name, "recorder stream key")
-    try:
-        check_stream_key(data.get(selector.key, "").strip())
-    except StreamKeyError as exc:
-        raise Stop(
-            Phase.STALLED, "InvalidStreamKey", f"Secret {selector.name} key {selector.key}: {exc}"
-        ) from None
-    rooms = _users(rt, namespace, recorder.name)
     if lookups.spec_changed(body):
         # Rooms read the stream key Secret themselves (and are woken by it); spec changes reach
         # them only through here.
         rt.wake_users(namespace, kinds=("MeetingRoom",), only_unready=False)
-    if tenant.spec.recording.enabled:
-        message = f"recorder ready; {len(rooms)} meeting rooms record to it"
-    else:
-        message = (
-            f"recorder ready, but Tenant {tenant.name} has not enabled recording (spec.recording.enabled), "
-            "so no room records to it yet"
-        )
-    status = {"rooms": rooms, "secretResourceVersion": version}
-    return Reconciled(Outcome(Phase.READY, "Available", message), status=status)
+    plan = decide_recorder(recorder, tenant, data, _users(rt, namespace, recorder.name))
+    if plan.blocked:
+        return Reconciled(plan.outcome)
+    return Reconciled(plan.outcome, status={**plan.status, "secretResourceVersion": version})
 
 
 async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
