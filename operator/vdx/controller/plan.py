@@ -14,6 +14,27 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 MASK = "(sensitive value)"
+PENDING_PREFIX = "(known after apply"
+
+
+def pending(resource: str, label: str) -> str:
+    """The placeholder for the URI of an object a plan creates, until the create returns it."""
+    return f"{PENDING_PREFIX}: {resource} {label})"
+
+
+def is_pending(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(PENDING_PREFIX)
+
+
+def resolve(value: Any, known: Mapping[str, str]) -> Any:
+    """`value` with every placeholder replaced by the URI learnt for it."""
+    if isinstance(value, str) and value in known:
+        return known[value]
+    if isinstance(value, list):
+        return [resolve(v, known) for v in value]
+    if isinstance(value, dict):
+        return {k: resolve(v, known) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)

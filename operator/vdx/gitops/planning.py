@@ -37,17 +37,19 @@ from vdx.api.turn import TurnService
 from vdx.branding import BrandingError, RenderedBranding, load_assets, render_branding
 from vdx.controller.conditions import Phase
 from vdx.controller.ownership import Owner, owner_of
-from vdx.controller.plan import Change, field_differences, observed_values
+from vdx.controller.plan import PENDING_PREFIX as PENDING_PREFIX
+from vdx.controller.plan import Change
+from vdx.controller.plan import is_pending as is_pending
+from vdx.controller.plan import pending as pending
+from vdx.controller.plan import resolve as resolve
 from vdx.controller.planners import identity as identity_planner
 from vdx.controller.planners.branding import (
-    alias_fields,
-    branding_name,
+    BrandingInputs,
     domain_refusal,
     owned_packages,
-    package_fields,
-    path_refusal,
     theme_name,
 )
+from vdx.controller.planners.branding import decide as decide_branding
 from vdx.controller.planners.certificate import CertificateInputs
 from vdx.controller.planners.certificate import check as check_certificate_input
 from vdx.controller.planners.certificate import decide as decide_certificate
@@ -82,21 +84,10 @@ from vdx.controller.planners.turn import TurnInputs
 from vdx.controller.planners.turn import decide as decide_turn
 from vdx.pexip import models
 
-PENDING_PREFIX = "(known after apply"
-
-
-def pending(resource: str, label: str) -> str:
-    """The placeholder for the URI of an object this plan creates."""
-    return f"{PENDING_PREFIX}: {resource} {label})"
-
 
 def from_secret(namespace: str, name: str) -> str:
     """The placeholder for a write-only value whose Secret was not given with --secrets."""
     return f"{PENDING_PREFIX}, from Secret {namespace}/{name})"
-
-
-def is_pending(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(PENDING_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -428,9 +419,8 @@ class _Planner:
         namespace, source = str(branding.namespace), label_of(branding)
         tenant = self.by_namespace[namespace]
         owner = Owner("CviBranding", namespace, branding.name)
-        web = branding.spec.web_app
         refused = domain_refusal(branding, tenant)
-        if refused is not None:
+        if refused is not None:  # before rendering: the path would be served from another's domain
             self.blocked(refused, source)
             return
         try:
@@ -439,121 +429,43 @@ class _Planner:
             for problem in error.problems[:5]:
                 self.problem(source, "spec", str(problem))
             return
-        ours, current = owned_packages(self.observed.webapp_brandings, owner, rendered.content_hash)
-        alias = next((a for a in self.observed.webapp_aliases if a.slug == web.slug), None)
-        refused = path_refusal(alias, owner, _adopt(branding))
-        if refused is not None:
-            self.blocked(refused, source)
-            return
+        _, current = owned_packages(self.observed.webapp_brandings, owner, rendered.content_hash)
+        inputs = BrandingInputs(
+            branding,
+            owner,
+            tenant,
+            rendered.content_hash,
+            has_theme=rendered.ivr_theme is not None,
+            content_changed=current is None,
+            adopt=_adopt(branding),
+        )
+        decision = decide_branding(
+            inputs, self.observed.webapp_brandings, self.observed.webapp_aliases, self.observed.ivr_themes
+        )
         theme = next((t for t in self.observed.ivr_themes if t.name == theme_name(owner)), None)
-        steps: list[Step] = []
-        package_uri = current.resource_uri if current is not None else None
-        if current is None:
-            name = branding_name(owner, rendered.content_hash)
-            package_uri = pending("webapp_branding", name)
-            steps.append(
-                Step(
-                    tenant.name,
-                    source,
-                    Change(
-                        "create", "webapp_branding", name, fields=package_fields(owner, rendered.content_hash)
-                    ),
-                    file=("branding.zip", rendered.webapp.zip_bytes),
-                    provides=package_uri,
-                    shown={"branding_file": f"(webapp3 package, {len(rendered.webapp.zip_bytes)} bytes)"},
-                )
-            )
-        want = alias_fields(owner, branding, package_uri)
-        if alias is None:
-            steps.append(
-                Step(tenant.name, source, Change("create", "webapp_alias", f"/{web.slug}", fields=want))
-            )
-        else:
-            diff = field_differences(want, alias)
-            if diff:
-                before = observed_values(diff, alias)
-                if isinstance(before.get("branding"), models.WebappBranding):
-                    before["branding"] = before["branding"].resource_uri
-                steps.append(
-                    Step(
-                        tenant.name,
-                        source,
-                        Change(
-                            "update",
-                            "webapp_alias",
-                            f"/{web.slug}",
-                            uri=alias.resource_uri,
-                            fields=diff,
-                            before=before,
-                        ),
-                    )
-                )
-        theme_uri: str | None = theme.resource_uri if theme is not None else None
-        if rendered.ivr_theme is not None:
-            package = ("theme.zip", rendered.ivr_theme.zip_bytes)
-            shown = {"package": f"(IVR theme package, {len(package[1])} bytes)"}
-            if theme is None:
-                theme_uri = pending("ivr_theme", theme_name(owner))
-                steps.append(
-                    Step(
-                        tenant.name,
-                        source,
-                        Change("create", "ivr_theme", theme_name(owner), fields={"name": theme_name(owner)}),
-                        file=package,
-                        provides=theme_uri,
-                        shown=shown,
-                    )
-                )
-            elif current is None:
-                # New content: the theme's package is replaced in place (the operator compares its
-                # status.contentHash; offline, a missing package for this content says the same).
-                steps.append(
-                    Step(
-                        tenant.name,
-                        source,
-                        Change(
-                            "update",
-                            "ivr_theme",
-                            theme.name,
-                            uri=theme.resource_uri,
-                            fields={"name": theme.name},
-                            before={"name": theme.name},
-                        ),
-                        file=package,
-                        shown=shown,
-                    )
-                )
-            if theme_uri is not None:
-                self.theme_uris[namespace].append((branding.name, theme_uri))
-        # Only with the path on the new package: other paths and old packages of this resource go.
-        for other in self.observed.webapp_aliases:
-            if owner_of(other.description) == owner and other.slug != web.slug:
-                steps.append(
-                    Step(
-                        tenant.name,
-                        source,
-                        Change("delete", "webapp_alias", f"/{other.slug}", uri=other.resource_uri),
-                    )
-                )
-        for old in ours:
-            if current is None or old.uuid != current.uuid:
-                steps.append(
-                    Step(
-                        tenant.name,
-                        source,
-                        Change("delete", "webapp_branding", old.name, uri=old.resource_uri),
-                    )
-                )
-        if _observe_only(branding):
-            if steps:
-                self.out.notes.append(
-                    f"{source}: managementPolicy is ObserveOnly, so nothing is written; Pexip differs: "
-                    + "; ".join(s.change.describe() for s in steps)
-                )
-            self.theme_uris[namespace] = [(n, u) for n, u in self.theme_uris[namespace] if not is_pending(u)]
+        if self.blocked(decision.plan, source):
+            # Observe only: the rooms keep taking the theme Pexip has.
+            observing = decision.plan.outcome.reason == "DriftObserved"
+            if observing and theme is not None and rendered.ivr_theme is not None:
+                self.theme_uris[namespace].append((branding.name, theme.resource_uri))
             return
-        for step in steps:
-            self.add(step)
+        theme_uri = theme.resource_uri if theme is not None else None
+        for index, change in enumerate(decision.plan.changes):
+            file: tuple[str, bytes] | None = None
+            shown: dict[str, str] = {}
+            upload = decision.files.get(index)
+            if upload == "webapp":
+                file = ("branding.zip", rendered.webapp.zip_bytes)
+                shown = {"branding_file": f"(webapp3 package, {len(file[1])} bytes)"}
+            elif upload == "theme" and rendered.ivr_theme is not None:
+                file = ("theme.zip", rendered.ivr_theme.zip_bytes)
+                shown = {"package": f"(IVR theme package, {len(file[1])} bytes)"}
+            provides = decision.provides.get(index)
+            if change.resource == "ivr_theme" and provides is not None:
+                theme_uri = provides
+            self.add(Step(tenant.name, source, change, file=file, provides=provides, shown=shown))
+        if theme_uri is not None and rendered.ivr_theme is not None:
+            self.theme_uris[namespace].append((branding.name, theme_uri))
 
     def tenants_rooms(self) -> None:
         for tenant in self.tenants:
@@ -1280,17 +1192,6 @@ def plan_platform(desired: Desired, observed: Observed) -> PlatformPlan:
     planner.tenants_rooms()
     planner.removed()
     return planner.out
-
-
-def resolve(value: Any, known: Mapping[str, str]) -> Any:
-    """`value` with every placeholder replaced by the URI apply has learnt for it."""
-    if isinstance(value, str) and value in known:
-        return known[value]
-    if isinstance(value, list):
-        return [resolve(v, known) for v in value]
-    if isinstance(value, dict):
-        return {k: resolve(v, known) for k, v in value.items()}
-    return value
 
 
 def unresolved(values: Iterable[Any]) -> list[str]:

@@ -9,15 +9,20 @@ Keeping these here, free of I/O, is what lets the offline plan decide exactly as
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from vdx.api.branding import CviBranding
+from vdx.api.common import ManagementPolicy
 from vdx.api.names import ADOPT_ANNOTATION
 from vdx.api.tenant import Tenant
-from vdx.controller.conditions import Phase
+from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
-from vdx.controller.planners.common import Plan, refuse
-from vdx.pexip.models import WebappAlias, WebappBranding
+from vdx.controller.plan import Change, field_differences, observed_values, pending
+from vdx.controller.planners.common import Plan, observe_only_outcome, refuse
+from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
+
+PACKAGE, ALIAS, THEME = "webapp_branding", "webapp_alias", "ivr_theme"
 
 
 def branding_name(owner: Owner, content_hash: str) -> str:
@@ -85,3 +90,92 @@ def path_refusal(alias: WebappAlias | None, owner: Owner, adopt: str | None) -> 
         "this resource; choose another spec.webApp.slug or adopt it with "
         f"{ADOPT_ANNOTATION}: {alias.resource_uri}",
     )
+
+
+@dataclass(frozen=True)
+class BrandingInputs:
+    branding: CviBranding
+    owner: Owner
+    tenant: Tenant
+    content_hash: str  # of the rendered packages
+    has_theme: bool  # the rendering includes an IVR theme
+    # The theme in Pexip holds older content: online, status.contentHash differs; offline, Pexip
+    # has no package for this content yet (it says the same).
+    content_changed: bool
+    adopt: str | None = None
+
+
+@dataclass
+class BrandingDecision:
+    plan: Plan
+    # Index of a change in plan.changes -> the package it uploads (the bytes ride beside it).
+    files: dict[int, Literal["webapp", "theme"]] = field(default_factory=dict)
+    # Index of a create -> the placeholder that stands for its URI in later changes.
+    provides: dict[int, str] = field(default_factory=dict)
+
+
+def decide(
+    inputs: BrandingInputs,
+    packages: Iterable[WebappBranding],
+    aliases: Iterable[WebappAlias],
+    themes: Iterable[IvrTheme],
+) -> BrandingDecision:
+    """Upload the package for this content, point the web app path at it, replace the IVR theme,
+    then remove paths and packages this resource no longer uses: Pexip is never without a
+    branded path, and the order is the same for the operator and `vdx plan`."""
+    branding, owner = inputs.branding, inputs.owner
+    refused = domain_refusal(branding, inputs.tenant)
+    if refused is not None:
+        return BrandingDecision(refused)
+    aliases = list(aliases)
+    web = branding.spec.web_app
+    alias = next((a for a in aliases if a.slug == web.slug), None)
+    refused = path_refusal(alias, owner, inputs.adopt)
+    if refused is not None:
+        return BrandingDecision(refused)
+    ours, current = owned_packages(packages, owner, inputs.content_hash)
+    theme = next((t for t in themes if t.name == theme_name(owner)), None)
+    decision = BrandingDecision(Plan())
+    changes = decision.plan.changes
+    package_uri = current.resource_uri if current is not None else None
+    if current is None:
+        name = branding_name(owner, inputs.content_hash)
+        package_uri = pending(PACKAGE, name)
+        decision.files[len(changes)], decision.provides[len(changes)] = "webapp", package_uri
+        changes.append(Change("create", PACKAGE, name, fields=package_fields(owner, inputs.content_hash)))
+    want = alias_fields(owner, branding, package_uri)
+    if alias is None:
+        changes.append(Change("create", ALIAS, f"/{web.slug}", fields=want))
+    elif diff := field_differences(want, alias):
+        before = observed_values(diff, alias)
+        if isinstance(before.get("branding"), WebappBranding):
+            before["branding"] = before["branding"].resource_uri
+        changes.append(
+            Change("update", ALIAS, f"/{web.slug}", uri=alias.resource_uri, fields=diff, before=before)
+        )
+    if inputs.has_theme and theme is None:
+        decision.files[len(changes)] = "theme"
+        decision.provides[len(changes)] = pending(THEME, theme_name(owner))
+        changes.append(Change("create", THEME, theme_name(owner), fields={"name": theme_name(owner)}))
+    elif inputs.has_theme and theme is not None and inputs.content_changed:
+        decision.files[len(changes)] = "theme"
+        fields = {"name": theme.name}
+        changes.append(
+            Change("update", THEME, theme.name, uri=theme.resource_uri, fields=fields, before=fields)
+        )
+    # Only with the path on the new package: other paths and old packages of this resource go.
+    for other in aliases:
+        if owner_of(other.description) == owner and other.slug != web.slug:
+            changes.append(Change("delete", ALIAS, f"/{other.slug}", uri=other.resource_uri))
+    for old in ours:
+        if current is None or old.uuid != current.uuid:
+            changes.append(Change("delete", PACKAGE, old.name, uri=old.resource_uri))
+    if branding.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        outcome = observe_only_outcome(changes)
+        return BrandingDecision(Plan(outcome=outcome, blocked=outcome.phase is Phase.STALLED))
+    where = f"https://{web.domain}/{web.slug}"
+    outcome = Outcome(
+        Phase.READY, "Available", f"{branding.spec.brand_name} at {where} ({inputs.content_hash[:12]})"
+    )
+    decision.plan.outcome = outcome
+    return decision

@@ -9,6 +9,7 @@ the theme of the tenant's meeting rooms.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,15 +19,14 @@ from vdx.api.names import alias_domain, in_domains
 from vdx.api.tenant import Tenant
 from vdx.branding import BrandingError, load_assets, render_branding
 from vdx.branding.bundle import RenderedBranding
-from vdx.controller.conditions import Outcome, Phase
-from vdx.controller.ownership import Owner, owner_of, without_marker
-from vdx.controller.plan import Change, field_differences
+from vdx.controller.conditions import Phase
+from vdx.controller.ownership import owner_of, without_marker
+from vdx.controller.plan import Change, resolve
 from vdx.controller.planners.branding import (
-    alias_fields,
+    BrandingInputs,
+    decide,
     domain_refusal,
     owned_packages,
-    package_fields,
-    path_refusal,
     theme_name,
 )
 from vdx.controller.reconcilers import lookups
@@ -44,10 +44,9 @@ from vdx.controller.reconcilers.base import (
 from vdx.controller.registration import Registration
 from vdx.controller.renders import RenderCache, RenderDigest
 from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
-from vdx.pexip.resources import CONFERENCE, IVR_THEME, WEBAPP_ALIAS, WEBAPP_BRANDING
+from vdx.pexip.resources import CONFERENCE, IVR_THEME, WEBAPP_ALIAS, WEBAPP_BRANDING, Kind
 
 if TYPE_CHECKING:
-    from vdx.controller.platforms import PlatformRuntime
     from vdx.controller.runtime import Runtime
 
 
@@ -131,7 +130,6 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     namespace = str(branding.namespace)
     owner = owner_of_body(body)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
-    web = branding.spec.web_app
     refused = domain_refusal(branding, tenant)
     if refused is not None:
         return Reconciled(refused.outcome)
@@ -139,68 +137,61 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     objects = await _assets(rt, branding, body)
     rendered = await _render(rt, branding, objects)
     status = dict(body.get("status") or {})
-    observe = branding.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
     events: list[Event] = []
     drift = not lookups.spec_changed(body)
-
-    async def do(change: Change) -> Any:
-        obj = await apply_change(platform, change)
-        events.append(change_event(change, platform.name, drift=drift and change.action == "update"))
-        return obj
-
-    # 1. The package for this content: upload it unless it is there already.
-    brandings: list[WebappBranding] = await platform.cache.objects(WEBAPP_BRANDING)
-    ours, current = owned_packages(brandings, owner, rendered.content_hash)
-    if current is None and not observe:
-        current = await _upload(rt, platform, owner, await _packages(rt, branding, objects, rendered), events)
-    # 2. The web app path points at it.
-    aliases: list[WebappAlias] = await platform.cache.objects(WEBAPP_ALIAS)
-    alias = next((a for a in aliases if a.slug == web.slug), None)
-    refused = path_refusal(alias, owner, lookups.adopt_uri(body))
-    if refused is not None:
-        return Reconciled(refused.outcome, platform=platform.name)
-    want = alias_fields(owner, branding, current.resource_uri if current else None)
-    drifted: list[Change] = []
-    if alias is None:
-        drifted.append(Change("create", WEBAPP_ALIAS.name, f"/{web.slug}", fields=want))
-    else:
-        diff = field_differences(want, alias)
-        if diff:
-            drifted.append(
-                Change("update", WEBAPP_ALIAS.name, f"/{web.slug}", uri=alias.resource_uri, fields=diff)
+    inputs = BrandingInputs(
+        branding,
+        owner,
+        tenant,
+        rendered.content_hash,
+        has_theme=branding.spec.ivr_theme.enabled,
+        content_changed=status.get("contentHash") != rendered.content_hash,
+        adopt=lookups.adopt_uri(body),
+    )
+    decision = decide(
+        inputs,
+        await platform.cache.objects(WEBAPP_BRANDING),
+        await platform.cache.objects(WEBAPP_ALIAS),
+        await platform.cache.objects(IVR_THEME),
+    )
+    plan = decision.plan
+    if plan.blocked:
+        observing = plan.outcome.reason in ("DriftObserved",)
+        return Reconciled(plan.outcome, status=status if observing else {}, platform=platform.name)
+    known: dict[str, str] = {}
+    made: dict[str, Any] = {}  # resource -> the object as Pexip now holds it
+    for index, original in enumerate(plan.changes):
+        change = replace(original, fields=resolve(dict(original.fields), known))
+        upload = decision.files.get(index)
+        if upload is not None:
+            full = await _packages(rt, branding, objects, rendered)
+            file = (
+                ("branding.zip", full.webapp.zip_bytes)
+                if upload == "webapp"
+                else ("theme.zip", full.ivr_theme.zip_bytes if full.ivr_theme else b"")
             )
-    # 3. The IVR theme, replaced in place when the content changed.
-    themes: list[IvrTheme] = await platform.cache.objects(IVR_THEME)
-    theme = next((t for t in themes if t.name == theme_name(owner)), None)
-    if observe:
-        outcome = (
-            Outcome(Phase.READY, "Available", "Pexip matches (observe only)")
-            if current is not None and not drifted
-            else Outcome(Phase.STALLED, "DriftObserved", "observe only: the web app path or package differs")
-        )
-        return Reconciled(outcome, status=status, platform=platform.name)
-    for change in drifted:
-        alias = await do(change)
-    if branding.spec.ivr_theme.enabled and (
-        theme is None or status.get("contentHash") != rendered.content_hash
-    ):
-        full = await _packages(rt, branding, objects, rendered)
-        assert full.ivr_theme is not None
-        package = ("theme.zip", full.ivr_theme.zip_bytes)
-        if theme is None:
-            theme = await create_object(platform, IVR_THEME, {"name": theme_name(owner)}, file=package)
-            events.append(Event("Normal", "CreatedExternalResource", f"create ivr_theme {theme.name}"))
+            kind: Kind[Any] = WEBAPP_BRANDING if upload == "webapp" else IVR_THEME
+            if change.action == "create":
+                obj = await create_object(platform, kind, change.fields, file=file)
+            else:
+                assert change.uri is not None
+                obj = await update_object(platform, kind, change.uri, change.fields, file=file)
+            platform.count_write(change)
         else:
-            theme = await update_object(
-                platform, IVR_THEME, theme.resource_uri, {"name": theme.name}, file=package
-            )
-            events.append(
-                Event("Normal", "UpdatedExternalResource", f"new package for ivr_theme {theme.name}")
-            )
-    # 4. Only now, with the path on the new package, remove the old ones.
-    for old in ours:
-        if current is not None and old.uuid != current.uuid:
-            await do(Change("delete", WEBAPP_BRANDING.name, old.name, uri=old.resource_uri))
+            obj = await apply_change(platform, change)
+        if index in decision.provides and obj is not None:
+            known[decision.provides[index]] = obj.resource_uri
+        if obj is not None and change.action != "delete":
+            made[change.resource] = obj
+        events.append(change_event(change, platform.name, drift=drift and change.action == "update"))
+    _, current = owned_packages(await platform.cache.objects(WEBAPP_BRANDING), owner, rendered.content_hash)
+    web = branding.spec.web_app
+    alias = made.get(WEBAPP_ALIAS.name) or next(
+        (a for a in await platform.cache.objects(WEBAPP_ALIAS) if a.slug == web.slug), None
+    )
+    theme = made.get(IVR_THEME.name) or next(
+        (t for t in await platform.cache.objects(IVR_THEME) if t.name == theme_name(owner)), None
+    )
     assert current is not None
     assert alias is not None
     changed = status.get("contentHash") != rendered.content_hash
@@ -227,24 +218,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     for warning in rendered.warnings[:3]:
         if changed:
             events.append(Event("Warning", "BrandingWarning", str(warning)[:1000]))
-    outcome = Outcome(
-        Phase.READY,
-        "Available",
-        f"{branding.spec.brand_name} at https://{web.domain}/{web.slug} ({rendered.content_hash[:12]})",
-    )
-    return Reconciled(outcome, status=status, events=events, platform=platform.name)
-
-
-async def _upload(
-    rt: Runtime, platform: PlatformRuntime, owner: Owner, rendered: RenderedBranding, events: list[Event]
-) -> WebappBranding:
-    fields = package_fields(owner, rendered.content_hash)
-    created = await create_object(
-        platform, WEBAPP_BRANDING, fields, file=("branding.zip", rendered.webapp.zip_bytes)
-    )
-    platform.count_write(Change("create", WEBAPP_BRANDING.name, created.name))
-    events.append(Event("Normal", "CreatedExternalResource", f"upload webapp_branding {created.name}"))
-    return created
+    return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
 
 
 async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
