@@ -79,7 +79,7 @@ from vdx.controller.planners.meeting_room import (
 )
 from vdx.controller.planners.meeting_room import decide as decide_room
 from vdx.controller.planners.recording import RecordingInputs, decide_recorder
-from vdx.controller.planners.rooms import plan_room_defaults
+from vdx.controller.planners.rooms import TenantInputs, decide_tenant
 from vdx.controller.planners.turn import TurnInputs
 from vdx.controller.planners.turn import decide as decide_turn
 from vdx.pexip import models
@@ -475,18 +475,12 @@ class _Planner:
             conferences = [
                 c for c in self.observed.conferences if c.resource_uri not in self.managed_conferences
             ]
-            rooms = plan_room_defaults(
-                tenant.spec.meeting_room_defaults, tenant.spec.domains, conferences, theme_uri
-            )
+            # Offline there are no creation times: `vdx check` refuses a domain claimed twice.
+            decided, _rooms = decide_tenant(TenantInputs(tenant, {}, theme_uri), conferences)
             source = f"Tenant {tenant.name}"
-            if tenant.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
-                if rooms.changes:
-                    self.out.notes.append(
-                        f"{source}: managementPolicy is ObserveOnly; {len(rooms.changes)} of {rooms.rooms} "
-                        "meeting rooms differ from the defaults and are left as they are"
-                    )
+            if self.blocked(decided, source):
                 continue
-            for change in rooms.changes:
+            for change in decided.changes:
                 if "ivr_theme" in change.fields and change.uri:
                     self.rooms_with_theme.add(change.uri)
                 before = dict(change.before)

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from vdx.api.common import ManagementPolicy
 from vdx.api.names import alias_domain, in_domains
-from vdx.api.tenant import MeetingRoomDefaults
+from vdx.api.tenant import MeetingRoomDefaults, Tenant
+from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import owner_of
 from vdx.controller.plan import Change, field_differences, observed_values
+from vdx.controller.planners.common import Plan, refuse
 from vdx.pexip.models import Conference
 
 RESOURCE = "conference"
@@ -87,3 +90,59 @@ def plan_room_defaults(
             )
         )
     return plan
+
+
+@dataclass(frozen=True)
+class TenantInputs:
+    tenant: Tenant
+    # fqdn -> the Tenant whose claim on it counts (online); empty where that cannot be known.
+    claims: dict[str, str | None]
+    theme_uri: str | None = None  # the IVR theme of the tenant's branding
+    theme_pending: bool = False  # a branding with a theme is on its way
+
+
+def decide_tenant(inputs: TenantInputs, conferences: Iterable[Conference]) -> tuple[Plan, RoomsPlan]:
+    """A Tenant's decisions: its claims, then its room defaults on every room in its domains."""
+    tenant = inputs.tenant
+    platform = tenant.spec.platform_ref.name
+    for fqdn in tenant.spec.domains:
+        owner = inputs.claims.get(fqdn, tenant.name)
+        if owner != tenant.name:
+            refused = refuse(
+                Phase.STALLED,
+                "DomainConflict",
+                "spec.domains",
+                f"{fqdn} is already claimed by Tenant {owner} on platform {platform}; "
+                f"remove it from Tenant {tenant.name}'s spec.domains (or from {owner}'s)",
+            )
+            return refused, RoomsPlan()
+    if inputs.theme_pending:
+        waiting = refuse(
+            Phase.PROGRESSING,
+            "WaitingForBranding",
+            "",
+            "the tenant's CviBranding is being applied; its IVR theme goes onto the meeting rooms "
+            "together with the room defaults",
+        )
+        return waiting, RoomsPlan()
+    defaults = tenant.spec.meeting_room_defaults
+    rooms = plan_room_defaults(defaults, tenant.spec.domains, conferences, inputs.theme_uri)
+    if tenant.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        if rooms.changes:
+            observed = Outcome(
+                Phase.STALLED,
+                "DriftObserved",
+                f"{len(rooms.changes)} of {rooms.rooms} meeting rooms differ from the defaults; "
+                "observe only, nothing written",
+            )
+            return Plan(outcome=observed, blocked=True), rooms
+        return Plan(outcome=_in_line(rooms, defaults)), rooms
+    return Plan(changes=rooms.changes, outcome=_in_line(rooms, defaults)), rooms
+
+
+def _in_line(rooms: RoomsPlan, defaults: MeetingRoomDefaults) -> Outcome:
+    return Outcome(
+        Phase.READY,
+        "Available",
+        f"{rooms.rooms} meeting rooms follow the defaults (direct media {defaults.direct_media.value})",
+    )

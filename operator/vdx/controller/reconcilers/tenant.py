@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from vdx.api.common import ManagementPolicy
 from vdx.api.kinds import ALL_KINDS
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
-from vdx.controller.planners.rooms import plan_room_defaults, rooms_by_alias_domain, rooms_in_domains
+from vdx.controller.planners.rooms import TenantInputs, decide_tenant, rooms_by_alias_domain, rooms_in_domains
 from vdx.controller.reconcilers import branding, lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
 from vdx.controller.registration import Key, Registration
@@ -27,42 +26,33 @@ ROOM_WRITES_IN_FLIGHT = 8
 async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     tenant = parse(Tenant, body)
     rt.tenants[tenant.name] = tenant
-    for fqdn in tenant.spec.domains:
-        owner = await rt.domain_owner(tenant.spec.platform_ref.name, fqdn)
-        if owner != tenant.name:
-            raise Stop(
-                Phase.STALLED,
-                "DomainConflict",
-                f"{fqdn} is already claimed by Tenant {owner} on platform {tenant.spec.platform_ref.name}; "
-                f"remove it from Tenant {tenant.name}'s spec.domains (or from {owner}'s)",
-            )
+    claims = {
+        fqdn: await rt.domain_owner(tenant.spec.platform_ref.name, fqdn) for fqdn in tenant.spec.domains
+    }
+    if any(owner != tenant.name for owner in claims.values()):
+        return Reconciled(decide_tenant(TenantInputs(tenant, claims), [])[0].outcome)
     platform = lookups.connected_platform(rt, tenant)
     defaults = tenant.spec.meeting_room_defaults
     await platform.cache.ensure(CONFERENCE)  # listed once, then kept current
     theme, theme_pending = await branding.tenant_theme(rt, tenant.spec.namespace)
-    if theme_pending:
-        raise Stop(
-            Phase.PROGRESSING,
-            "WaitingForBranding",
-            "the tenant's CviBranding is being applied; its IVR theme goes onto the meeting rooms "
-            "together with the room defaults",
-        )
     # Only the tenant's rooms, from an index of all rooms by alias domain shared by every tenant.
     by_domain = platform.cache.derived(
         CONFERENCE, "rooms-by-alias-domain", rooms_by_alias_domain, reads=("aliases",)
     )
     found = (platform.cache.find(uri) for uri in rooms_in_domains(by_domain, tenant.spec.domains))
     rooms = [room for room in found if isinstance(room, Conference)]
-    plan = plan_room_defaults(defaults, tenant.spec.domains, rooms, theme)
+    decided, plan = decide_tenant(TenantInputs(tenant, claims, theme, theme_pending), rooms)
+    if decided.blocked and decided.outcome.reason != "DriftObserved":
+        return Reconciled(decided.outcome, platform=platform.name)
     previous = (body.get("status") or {}).get("meetingRoomsCorrected") or 0
     events: list[Event] = []
     corrected: list[str] = []
     failures: list[str] = []
-    if tenant.spec.management_policy is ManagementPolicy.FULL:
+    if decided.changes:
         # Rooms are independent: keep the platform's request slots full rather than one at a time,
         # with a few workers taking the next room (not a task per room: at national scale that was
         # 25 000 waiting tasks at once during a cold start).
-        pending = iter(plan.changes)
+        pending = iter(decided.changes)
 
         async def correct() -> None:
             for change in pending:
@@ -76,7 +66,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
                 corrected.append(change.label)
                 rt.metrics.drift_corrections.labels("Tenant", CONFERENCE.name).inc()
 
-        await asyncio.gather(*(correct() for _ in range(min(ROOM_WRITES_IN_FLIGHT, len(plan.changes)))))
+        await asyncio.gather(*(correct() for _ in range(min(ROOM_WRITES_IN_FLIGHT, len(decided.changes)))))
     if corrected:
         shown = ", ".join(corrected[:10]) + (
             f" and {len(corrected) - 10} more" if len(corrected) > 10 else ""
@@ -95,21 +85,9 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         "meetingRoomsInLine": plan.in_line + len(corrected),
         "meetingRoomsCorrected": previous + len(corrected),
     }
+    outcome = decided.outcome
     if failures:
         outcome = Outcome(Phase.STALLED, "PexipRejected", "Pexip refused: " + "; ".join(failures[:5]))
-    elif tenant.spec.management_policy is ManagementPolicy.OBSERVE_ONLY and plan.changes:
-        outcome = Outcome(
-            Phase.STALLED,
-            "DriftObserved",
-            f"{len(plan.changes)} of {plan.rooms} meeting rooms differ from the defaults; "
-            "observe only, nothing written",
-        )
-    else:
-        outcome = Outcome(
-            Phase.READY,
-            "Available",
-            f"{plan.rooms} meeting rooms follow the defaults (direct media {defaults.direct_media.value})",
-        )
     return Reconciled(outcome, status=status, events=events, platform=platform.name)
 
 
