@@ -112,3 +112,26 @@ def test_a_resource_deleted_before_the_operator_touched_it_leaves_nothing_in_pex
     assert outcome.reason == "Deleted"
     assert h.sim.simulator.accounting.count("POST") >= 1  # it did create, then undid it
     assert _turns(h, "ghost") == []
+
+
+def test_a_deletion_finds_the_object_the_cache_never_learnt_of(operator: OperatorThread, h: Harness) -> None:
+    """A create whose answer was lost left the object out of the cache; releasing on the cache alone
+    removed the finalizer and orphaned the object in Pexip (a short fault campaign run found one)."""
+    h.platform_and_tenant(["vdx.regress3.dk"])
+    h.secret("turn-secret", {"secret": "regress"})
+    h.create(
+        "turnservices",
+        "TurnService",
+        "turn",
+        {"address": "turn.vdx.regress3.dk", "secretRef": {"name": "turn-secret"}},
+    )
+    body = wait_ready(h, "turnservices", "turn")
+    (made,) = _turns(h, "turn")
+    assert operator.state is not None
+    runtime = operator.state.runtime
+    assert runtime is not None
+    platform = runtime.platforms[h.platform]
+    platform.cache.remove(TURN_SERVER, made.resource_uri)  # as if the POST's answer had been lost
+    body["status"] = {}  # nor was it recorded
+    operator.run_coroutine(runtime.finalize("TurnService", body))
+    assert _turns(h, "turn") == [], "the TURN server the cache did not know of was orphaned"

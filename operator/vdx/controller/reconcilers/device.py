@@ -80,7 +80,10 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
 
 async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
     device = parse(Device, body)
-    await release_owned(rt, body, device.spec, str(device.namespace), DEVICE, lambda obj: str(obj.alias))
+    unique = {"alias": device.spec.alias}
+    await release_owned(
+        rt, body, device.spec, str(device.namespace), DEVICE, lambda obj: str(obj.alias), unique
+    )
 
 
 REGISTRATION = Registration(

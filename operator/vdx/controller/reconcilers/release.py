@@ -6,7 +6,7 @@ Shared by the kinds that own exactly one object found by marker, recorded URI or
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from vdx.api.common import DeletionPolicy, ManagementPolicy, OwningSpec
@@ -28,19 +28,29 @@ async def release_owned(
     namespace: str,
     kind: Kind[Any],
     label: Callable[[Any], str],
+    unique: Mapping[str, str],
 ) -> None:
+    """`unique`: the object's unique key in Pexip (its name, its alias), to look it up by."""
     if spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return
     tenant = await rt.tenant_for_namespace(namespace)
     if tenant is None:
         return
     platform = lookups.connected_platform(rt, tenant)
-    found = find_owned(
-        await platform.cache.objects(kind),
+    owner, recorded, adopt = (
         owner_of_body(body),
-        recorded=lookups.recorded_uris(body, kind.name),
-        adopt=lookups.adopt_uri(body),
+        lookups.recorded_uris(body, kind.name),
+        lookups.adopt_uri(body),
     )
+    found = find_owned(await platform.cache.objects(kind), owner, recorded=recorded, adopt=adopt)
+    if found.obj is None:
+        # Not in the cache is not yet gone: a create whose answer was lost (a dropped response, a
+        # crash) is in Pexip until the next resync shows it, and releasing now would orphan it (the
+        # fault campaign found such an orphan). One lookup by the object's unique key settles it.
+        candidate = await platform.client.find(kind, **unique)
+        if candidate is not None:
+            platform.cache.put(kind, candidate)
+            found = find_owned([candidate], owner, recorded=recorded, adopt=adopt)
     if found.obj is None:
         return
     if spec.deletion_policy is DeletionPolicy.DELETE:

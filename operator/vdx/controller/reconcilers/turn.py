@@ -70,7 +70,11 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
 
 async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
     turn = parse(TurnService, body)
-    await release_owned(rt, body, turn.spec, str(turn.namespace), TURN_SERVER, lambda obj: str(obj.name))
+    owner = owner_of_body(body)
+    unique = {"name": pexip_name(owner)}
+    await release_owned(
+        rt, body, turn.spec, str(turn.namespace), TURN_SERVER, lambda obj: str(obj.name), unique
+    )
 
 
 # (namespace, TurnService) -> the Domains that use it, as they reconcile: a TurnService's status lists
