@@ -60,7 +60,6 @@ from vdx.controller.planners.common import (
     find_owned,
     key_missing_refusal,
     object_missing_refusal,
-    observe_only,
     observe_only_outcome,
 )
 from vdx.controller.planners.device import RESOURCE as DEVICE
@@ -572,7 +571,6 @@ class _Planner:
         namespace, source = str(idp.namespace), label_of(idp)
         tenant = self.by_namespace[namespace]
         self.idp_groups[(namespace, idp.name)] = None
-        owner = Owner("IdentityProvider", namespace, idp.name)
         text, known = self._signing_certificate_text(idp)
         web_app_domains = sorted(
             d.spec.fqdn
@@ -585,39 +583,20 @@ class _Planner:
         if isinstance(facts, Plan):
             self.blocked(facts, source)
             return
-        certificate, domains = facts.certificate, facts.domains
-        observing = _observe_only(idp)
-        attributes = identity_planner.plan_attributes(
-            idp.spec, owner, self.observed.identity_provider_attributes
+        certificate = facts.certificate
+        decision = identity_planner.decide(
+            identity_planner.IdentityInputs(idp, tenant, text, known, web_app_domains, now=self.desired.now),
+            facts,
+            self.desired.platform,
+            self.observed.identity_provider_attributes,
+            self.observed.identity_providers,
+            self.observed.identity_provider_groups,
+            adopt=_adopt(idp),
+            planned_attributes=self.planned_attributes,
         )
-        uris = dict(attributes.existing)
-        creates: list[Step] = []
-        for change in attributes.creates:
-            earlier = self.planned_attributes.get(change.label)
-            if earlier is not None:  # another identity provider of this plan creates it first
-                uris[change.label] = earlier
-                continue
-            placeholder = pending(identity_planner.ATTRIBUTE, change.label)
-            uris[change.label] = placeholder
-            creates.append(Step(tenant.name, source, change, provides=placeholder))
-        if creates and observing:
-            self.out.notes.append(
-                f"{source}: managementPolicy is ObserveOnly and Pexip lacks the attributes "
-                + ", ".join(s.change.label for s in creates)
-            )
+        if self.blocked(decision.plan, source):
             return
-        for step in creates:
-            assert step.provides is not None
-            self.planned_attributes[step.change.label] = step.provides
-            self.add(step)
-        self.wanted_attributes.update(uris.values())
-        idp_id = identity_planner.idp_uuid(self.desired.platform, namespace, idp.name)
-        want = identity_planner.desired_idp(idp.spec, owner, idp_id, domains, certificate, uris.values())
-        plan = identity_planner.plan_idp(want, owner, self.observed.identity_providers, adopt=_adopt(idp))
-        if observing:
-            plan = observe_only(plan, identity_planner.IDP)
-        if self.stalled(plan, source, "spec.displayName"):
-            return
+        self.wanted_attributes.update(decision.attribute_uris.values())
         shown: dict[str, str] = {}
         if not is_pending(certificate.pem):
             shown["idp_public_key"] = (
@@ -627,8 +606,8 @@ class _Planner:
         secret_of: dict[str, tuple[str, str]] = {}
         if ref := idp.spec.token_signing_certificate.secret_key_ref:
             secret_of["idp_public_key"] = (namespace, ref.name)
-        idp_uri = plan.owned[0] if plan.owned else None
-        if idp_uri is not None and is_pending(certificate.pem) and "idp_public_key" in secret_of:
+        idp_uri = decision.idp_uri
+        if idp_uri is not None and not is_pending(idp_uri) and is_pending(certificate.pem) and secret_of:
             self.out.unknowns.append(
                 Unknown(
                     tenant.name,
@@ -639,7 +618,7 @@ class _Planner:
                     "not compared without --secrets",
                 )
             )
-        for original in plan.changes:
+        for index, original in enumerate(decision.plan.changes):
             kept = self._known_only(original)
             if kept is None:
                 continue
@@ -647,29 +626,13 @@ class _Planner:
                 kept = replace(
                     kept, before={**kept.before, "idp_public_key": _certificate_summary(kept.before)}
                 )
-            provides: str | None = None
-            if kept.action == "create":
-                provides = pending(identity_planner.IDP, kept.label)
-                idp_uri = provides
+            provides = decision.provides.get(index)
+            if kept.resource == identity_planner.ATTRIBUTE and provides is not None:
+                self.planned_attributes[kept.label] = provides
             self._need_for_pending(kept, secret_of, source)
-            self.add(Step(tenant.name, source, kept, provides=provides, shown=shown))
-        if idp_uri is None:
-            return
-        group = identity_planner.plan_group(
-            idp.spec.display_name, owner, idp_uri, self.observed.identity_provider_groups
-        )
-        if observing:
-            group = observe_only(group, identity_planner.GROUP)
-        if self.stalled(group, source, "spec.displayName"):
-            return
-        group_uri = group.owned[0] if group.owned else None
-        for change in group.changes:
-            made: str | None = None
-            if change.action == "create":
-                made = pending(identity_planner.GROUP, change.label)
-                group_uri = made
-            self.add(Step(tenant.name, source, change, provides=made))
-        self.idp_groups[(namespace, idp.name)] = group_uri
+            step_shown = shown if kept.resource == identity_planner.IDP else {}
+            self.add(Step(tenant.name, source, kept, provides=provides, shown=step_shown))
+        self.idp_groups[(namespace, idp.name)] = decision.group_uri
 
     def _sign_in_with(self, namespace: str, name: str) -> Dependency:
         """An IdentityProvider as the plan leaves it: missing from the tree, refused (it has its own

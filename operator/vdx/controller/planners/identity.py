@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from vdx.api.common import ManagementPolicy
 from vdx.api.identity import DIGEST_URIS, MAX_ACS_URLS, SIGNATURE_URIS, IdentityProviderSpec
 from vdx.api.identity import IdentityProvider as IdentityProviderResource
 from vdx.api.names import in_domains
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner
-from vdx.controller.plan import Change, field_differences, observed_values
-from vdx.controller.planners.common import Plan, find_owned, foreign_outcome, refuse
+from vdx.controller.plan import Change, field_differences, observed_values, pending
+from vdx.controller.planners.common import Plan, find_owned, foreign_outcome, refuse, settle
 from vdx.pexip.models import IdentityProvider, IdentityProviderAttribute, IdentityProviderGroup
 
 IDP = "identity_provider"
@@ -282,3 +283,89 @@ def prepare(inputs: IdentityInputs) -> IdentityFacts | Plan:
             "sign-ins on; add one, or list the domains in spec.webAppDomains",
         )
     return IdentityFacts(certificate, found[:MAX_ACS_URLS])
+
+
+@dataclass
+class IdentityDecision:
+    plan: Plan
+    # Index of a create in plan.changes -> the placeholder for its URI in the changes after it.
+    provides: dict[int, str] = field(default_factory=dict)
+    idp_uri: str | None = None  # a URI, or a placeholder until the create returns
+    group_uri: str | None = None
+    attribute_uris: dict[str, str] = field(default_factory=dict)  # by name; URIs or placeholders
+
+
+def decide(
+    inputs: IdentityInputs,
+    facts: IdentityFacts,
+    platform: str,
+    attributes: Iterable[IdentityProviderAttribute],
+    providers: Iterable[IdentityProvider],
+    groups: Iterable[IdentityProviderGroup],
+    *,
+    recorded: Iterable[str] = (),
+    recorded_groups: Iterable[str] = (),
+    adopt: str | None = None,
+    planned_attributes: Mapping[str, str] | None = None,
+) -> IdentityDecision:
+    """The attributes it names (shared by name), the provider, then its group: one ordered plan.
+
+    `planned_attributes`: attributes another provider of the same plan creates first (offline; the
+    operator finds those in its cache).
+    """
+    idp = inputs.idp
+    namespace = str(idp.namespace)
+    owner = Owner("IdentityProvider", namespace, idp.name)
+    observing = idp.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
+    decision = IdentityDecision(Plan())
+    changes = decision.plan.changes
+    wanted = plan_attributes(idp.spec, owner, attributes)
+    decision.attribute_uris = dict(wanted.existing)
+    for change in wanted.creates:
+        earlier = (planned_attributes or {}).get(change.label)
+        if earlier is not None:
+            decision.attribute_uris[change.label] = earlier
+            continue
+        placeholder = pending(ATTRIBUTE, change.label)
+        decision.attribute_uris[change.label] = placeholder
+        decision.provides[len(changes)] = placeholder
+        changes.append(change)
+    if changes and observing:
+        missing = ", ".join(c.label for c in changes)
+        message = f"managementPolicy is ObserveOnly and Pexip lacks the attributes {missing}"
+        return IdentityDecision(refuse(Phase.STALLED, "DriftObserved", "spec.attributes", message))
+    idp_id = idp_uuid(platform, namespace, idp.name)
+    want = desired_idp(
+        idp.spec, owner, idp_id, facts.domains, facts.certificate, decision.attribute_uris.values()
+    )
+    provider = plan_idp(want, owner, providers, recorded=recorded, adopt=adopt)
+    provider = settle(provider, observing, IDP, "spec.displayName")
+    if provider.blocked:
+        return IdentityDecision(provider)
+    decision.idp_uri = provider.owned[0] if provider.owned else None
+    for change in provider.changes:
+        if change.action == "create":
+            decision.idp_uri = decision.provides[len(changes)] = pending(IDP, change.label)
+        changes.append(change)
+    assert decision.idp_uri is not None
+    group = plan_group(idp.spec.display_name, owner, decision.idp_uri, groups, recorded=recorded_groups)
+    group = settle(group, observing, GROUP, "spec.displayName")
+    if group.blocked:
+        return IdentityDecision(group)
+    decision.group_uri = group.owned[0] if group.owned else None
+    for change in group.changes:
+        if change.action == "create":
+            decision.group_uri = decision.provides[len(changes)] = pending(GROUP, change.label)
+        changes.append(change)
+    urls = len(acs_urls(facts.domains, idp_id))
+    if observing:
+        decision.plan.outcome = group.outcome if group.outcome.phase is not Phase.READY else provider.outcome
+    elif changes:
+        decision.plan.outcome = Outcome(
+            Phase.READY, "Available", f"identity provider applied; {urls} ACS URLs"
+        )
+    else:
+        decision.plan.outcome = Outcome(
+            Phase.READY, "Available", f"identity provider in line; {urls} ACS URLs"
+        )
+    return decision

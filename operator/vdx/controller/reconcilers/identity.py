@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.identity import IdentityProvider
-from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.conditions import Phase
 from vdx.controller.ownership import owner_of, without_marker
-from vdx.controller.plan import Change
-from vdx.controller.planners.common import Plan, find_owned, observe_only
+from vdx.controller.plan import Change, resolve
+from vdx.controller.planners.common import Plan, find_owned
 from vdx.controller.planners.identity import (
     IdentityInputs,
     acs_urls,
-    desired_idp,
+    decide,
     idp_uuid,
-    plan_attributes,
-    plan_group,
-    plan_idp,
     prepare,
     service_entity_id,
 )
@@ -53,7 +51,6 @@ async def _web_app_domains(rt: Runtime, namespace: str) -> list[str]:
 async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     idp = parse(IdentityProvider, body)
     namespace = str(idp.namespace)
-    owner = owner_of_body(body)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
     platform = lookups.connected_platform(rt, tenant)
     read = await lookups.file_text(
@@ -71,64 +68,33 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         return Reconciled(facts.outcome, platform=platform.name)
     certificate, domains = facts.certificate, facts.domains
     idp_id = idp_uuid(platform.name, namespace, idp.name)
-    observing = idp.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
     drift = not lookups.spec_changed(body)
     events: list[Event] = []
-
-    attributes = plan_attributes(idp.spec, owner, await platform.cache.objects(IDENTITY_PROVIDER_ATTRIBUTE))
-    attribute_uris = dict(attributes.existing)
-    if attributes.creates and observing:
-        raise Stop(
-            Phase.STALLED,
-            "DriftObserved",
-            "managementPolicy is ObserveOnly and Pexip lacks the attributes "
-            + ", ".join(c.label for c in attributes.creates),
-        )
-    for change in attributes.creates:
-        created = await apply_change(platform, change)
-        attribute_uris[change.label] = created.resource_uri
-        events.append(change_event(change, platform.name, False))
-
-    want = desired_idp(idp.spec, owner, idp_id, domains, certificate, attribute_uris.values())
-    plan = plan_idp(
-        want,
-        owner,
+    decision = decide(
+        inputs,
+        facts,
+        platform.name,
+        await platform.cache.objects(IDENTITY_PROVIDER_ATTRIBUTE),
         await platform.cache.objects(IDENTITY_PROVIDER),
+        await platform.cache.objects(IDENTITY_PROVIDER_GROUP),
         recorded=lookups.recorded_uris(body, IDENTITY_PROVIDER.name),
+        recorded_groups=lookups.recorded_uris(body, IDENTITY_PROVIDER_GROUP.name),
         adopt=lookups.adopt_uri(body),
     )
-    if observing:
-        plan = observe_only(plan, IDENTITY_PROVIDER.name)
-    if plan.outcome.phase is Phase.STALLED and not plan.changes:
-        return Reconciled(plan.outcome, platform=platform.name)
-    idp_uri = plan.owned[0] if plan.owned else None
-    for change in plan.changes:
+    if decision.plan.blocked:
+        return Reconciled(decision.plan.outcome, platform=platform.name)
+    known: dict[str, str] = {}
+    for index, original in enumerate(decision.plan.changes):
+        change = replace(original, fields=resolve(dict(original.fields), known))
         obj = await apply_change(platform, change)
-        idp_uri = obj.resource_uri
+        if index in decision.provides:
+            known[decision.provides[index]] = obj.resource_uri
         is_drift = drift and change.action == "update"
         events.append(change_event(change, platform.name, is_drift))
-        if is_drift:
+        if is_drift and change.resource == IDENTITY_PROVIDER.name:
             rt.metrics.drift_corrections.labels("IdentityProvider", IDENTITY_PROVIDER.name).inc()
-    if idp_uri is None:
-        return Reconciled(plan.outcome, platform=platform.name)
-
-    group_plan = plan_group(
-        idp.spec.display_name,
-        owner,
-        idp_uri,
-        await platform.cache.objects(IDENTITY_PROVIDER_GROUP),
-        recorded=lookups.recorded_uris(body, IDENTITY_PROVIDER_GROUP.name),
-    )
-    if observing:
-        group_plan = observe_only(group_plan, IDENTITY_PROVIDER_GROUP.name)
-    if group_plan.outcome.phase is Phase.STALLED and not group_plan.changes:
-        return Reconciled(group_plan.outcome, platform=platform.name)
-    group_uri = group_plan.owned[0] if group_plan.owned else None
-    for change in group_plan.changes:
-        obj = await apply_change(platform, change)
-        group_uri = obj.resource_uri
-        events.append(change_event(change, platform.name, drift and change.action == "update"))
-
+    idp_uri = resolve(decision.idp_uri, known)
+    group_uri = resolve(decision.group_uri, known)
     urls = acs_urls(domains, idp_id)
     status = {
         "pexipObjects": [
@@ -152,12 +118,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         "certificateNotAfter": certificate.not_after.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "certificateFingerprintSha256": certificate.fingerprint_sha256,
     }
-    if observing:
-        outcome = group_plan.outcome if group_plan.outcome.phase is not Phase.READY else plan.outcome
-    elif plan.changes or group_plan.changes:
-        outcome = Outcome(Phase.READY, "Available", f"identity provider applied; {len(urls)} ACS URLs")
-    else:
-        outcome = Outcome(Phase.READY, "Available", f"identity provider in line; {len(urls)} ACS URLs")
+    outcome = decision.plan.outcome
     rt.wake_users(namespace)
     return Reconciled(outcome, status=status, events=events, platform=platform.name)
 
