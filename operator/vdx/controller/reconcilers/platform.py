@@ -110,6 +110,11 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
         if ((t.get("spec") or {}).get("platformRef") or {}).get("name") == name
     ]
     if users:
+        if name not in rt.platforms:
+            # Deleted before this process connected it (a restart, a sweep's resource): its tenants'
+            # resources release their Pexip objects through it, so it must connect, or their
+            # finalizers and this one would wait for each other for ever.
+            await reconcile(rt, body)
         raise Stop(
             Phase.FAILED, "InUse", f"waiting for Tenants {', '.join(sorted(users))} to be deleted first"
         )
