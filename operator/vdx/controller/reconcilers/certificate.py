@@ -87,6 +87,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
         # An upload this process saw succeed is in the cache already (relisting for each of them
         # was 250 lists of every certificate in a national cold start).
         await platform.cache.relist(TLS_CERTIFICATE)
+        rt.confirmed_uploads[(namespace, cert.name)] = facts.fingerprint_sha256  # once, not per pass
     for _ in range(4):
         observed = await platform.cache.objects(TLS_CERTIFICATE)
         plan = plan_certificate(
@@ -127,7 +128,6 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     persisted = set(lookups.recorded_uris(body, TLS_CERTIFICATE.name))
     if set(recorded) <= persisted:
         rt.pending_uploads.pop((namespace, cert.name), None)
-        rt.confirmed_uploads.pop((namespace, cert.name), None)
         if UPLOAD_PENDING in annotations:
             await rt.kube.patch_annotations("tlscertificates", cert.name, namespace, {UPLOAD_PENDING: None})
     status["pexipObjects"] = [
