@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import ssl
@@ -17,7 +18,7 @@ from vdx.controller.plan import Change
 from vdx.pexip.auth import BasicAuth, OAuth2ClientCredentials
 from vdx.pexip.client import PexipClient
 from vdx.pexip.errors import PexipError
-from vdx.pexip.limits import PlatformLimiter
+from vdx.pexip.limits import Budget, PlatformLimiter, Priority
 from vdx.pexip.resources import CONFERENCE
 
 
@@ -32,6 +33,23 @@ class PlatformRuntime:
     resync_seconds: float = 600.0
     version: str | None = None
     writes: int = 0
+
+    def __post_init__(self) -> None:
+        limiter = getattr(self.client, "limiter", None)
+        if isinstance(limiter, PlatformLimiter):
+            self.watch_limiter(limiter)
+
+    def watch_limiter(self, limiter: PlatformLimiter) -> None:
+        """The limiter's current rate, queue and 429s in this platform's metrics, read when scraped."""
+        name = self.name
+        self.metrics.pexip_rate.labels(name).set_function(lambda: limiter.rate)
+        self.metrics.pexip_rate_budget.labels(name).set(limiter.ceiling)
+        for priority in Priority:
+            self.metrics.pexip_waiting.labels(name, priority.name.lower()).set_function(
+                functools.partial(limiter.waiting, priority)
+            )
+        throttled = self.metrics.pexip_throttled.labels(name)
+        limiter.on_throttled.append(lambda _retry_after: throttled.inc())
 
     def count_write(self, change: Change) -> None:
         self.writes += 1
@@ -88,9 +106,19 @@ def build_client(
     verify: bool | ssl.SSLContext = True
     if ca_pem:
         verify = ssl.create_default_context(cadata=ca_pem)
-    limiter = PlatformLimiter(
-        max_in_flight=spec.max_concurrent_requests,
-        rate=float(spec.rate_limit.requests_per_second),
-        burst=float(spec.rate_limit.burst),
+    return PexipClient(
+        spec.url, auth=auth, verify=verify, limiter=platform_limiter(platform), **client_options
     )
-    return PexipClient(spec.url, auth=auth, verify=verify, limiter=limiter, **client_options)
+
+
+def platform_limiter(platform: PexipPlatform) -> PlatformLimiter:
+    """The one limiter for everything sent to this node (reconciles, resyncs, listings, uploads)."""
+    spec = platform.spec
+    budget = Budget(
+        requests=spec.rate_limit.requests_per_window,
+        window_seconds=spec.rate_limit.window_seconds,
+        burst=spec.rate_limit.burst,
+    )
+    return PlatformLimiter(
+        max_in_flight=spec.max_concurrent_requests, budget=budget, adaptive=spec.rate_limit.adaptive
+    )

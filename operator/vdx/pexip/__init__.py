@@ -24,7 +24,15 @@ from vdx.pexip.errors import (
     ServerError,
     ValidationError,
 )
-from vdx.pexip.limits import PlatformLimiter, TokenBucket, shared_limiter
+from vdx.pexip.limits import (
+    AdaptiveRate,
+    Budget,
+    PlatformLimiter,
+    Priority,
+    TokenBucket,
+    interactive,
+    shared_limiter,
+)
 from vdx.pexip.metrics import RequestCounters
 from vdx.pexip.resources import (
     AUTOMATIC_PARTICIPANT,
@@ -84,9 +92,11 @@ __all__ = [
     "TURN_SERVER",
     "WEBAPP_ALIAS",
     "WEBAPP_BRANDING",
+    "AdaptiveRate",
     "AmbiguousCreateError",
     "AuthenticationError",
     "BasicAuth",
+    "Budget",
     "Kind",
     "MethodNotAllowedError",
     "NotFoundError",
@@ -98,6 +108,7 @@ __all__ = [
     "PexipProtocolError",
     "PexipTransportError",
     "PlatformLimiter",
+    "Priority",
     "RateLimitedError",
     "RequestCounters",
     "RetryPolicy",
@@ -106,6 +117,7 @@ __all__ = [
     "ValidationError",
     "build_params",
     "id_from_location",
+    "interactive",
     "models",
     "shared_limiter",
 ]
