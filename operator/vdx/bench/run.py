@@ -394,12 +394,17 @@ def apply_fleet(
 
 @contextlib.contextmanager
 def bench_environment(
-    scale: float, latency_ms: float, resync_seconds: int, say: Say, budget: str = "raised"
+    scale: float,
+    latency_ms: float,
+    resync_seconds: int,
+    say: Say,
+    budget: str = "raised",
+    node_limit: RateLimit = NODE_LIMIT,
 ) -> Iterator[Bench]:
     fleet = national_fleet(scale)
     latency = Latency(kind="uniform", low_ms=latency_ms * 0.5, high_ms=latency_ms * 1.5)
-    node_limit = NODE_LIMIT if budget == "production" else RateLimit()
-    simulator = Simulator(SimulatorConfig(faults=FaultConfig(latency=latency, rate_limit=node_limit)))
+    enforced = node_limit if budget == "production" else RateLimit()
+    simulator = Simulator(SimulatorConfig(faults=FaultConfig(latency=latency, rate_limit=enforced)))
     say(
         f"[setup] fleet at scale {scale}: {len(fleet.tenants)} tenants, {len(fleet.domains)} domains, "
         f"{fleet.count('CviBranding')} brandings, {len(fleet.rooms)} rooms, {len(fleet.devices)} devices"
@@ -428,13 +433,21 @@ PIPE_WINDOW_SECONDS = 10.0
 
 
 def run_benchmark(
-    scale: float, latency_ms: float, scenarios: list[str], say: Say, budget: str = "production"
+    scale: float,
+    latency_ms: float,
+    scenarios: list[str],
+    say: Say,
+    budget: str = "production",
+    node_requests: int = NODE_LIMIT.budget,
 ) -> dict[str, Any]:
+    """`node_requests`: what the simulated node enforces per 60 s under the production budget
+    (Pexip documents 1 000; less shows the operator adapting to a node that enforces less)."""
     resync = 30
+    node_limit = NODE_LIMIT.model_copy(update={"budget": node_requests})
     results: list[ScenarioResult] = []
     production = budget == "production"
     operator_budget = Budget() if production else None
-    with bench_environment(scale, latency_ms, resync, say, budget) as bench:
+    with bench_environment(scale, latency_ms, resync, say, budget, node_limit) as bench:
         bench.start_operator()
         fleet = bench.fleet
         driver_calls = {"cold-start": 0, "change-writes": 0}
@@ -443,8 +456,8 @@ def run_benchmark(
             + (
                 f"operator at its production default ({Budget().requests} requests per "
                 f"{Budget().window_seconds:.0f} s, burst {Budget().burst} included: "
-                f"{Budget().rate:.1f}/s sustained); simulator enforcing {NODE_LIMIT.budget} per "
-                f"{NODE_LIMIT.window_s:.0f} s with 429 + Retry-After"
+                f"{Budget().rate:.1f}/s sustained); simulator enforcing {node_limit.budget} per "
+                f"{node_limit.window_s:.0f} s with 429 + Retry-After"
                 if production
                 else "operator raised to 1 000 requests/s, simulator unlimited: 5 in flight bound the pace"
             )
@@ -550,7 +563,7 @@ def run_benchmark(
                 if production
                 else {**RAISED, "sustained_per_second": 1000}
             ),
-            "simulator_rate_limit": NODE_LIMIT.model_dump() if production else None,
+            "simulator_rate_limit": node_limit.model_dump() if production else None,
         },
         "fleet": {
             "tenants": len(fleet.tenants),
