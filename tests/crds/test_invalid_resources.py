@@ -152,15 +152,15 @@ CASES: list[Invalid] = [
         *cel("spec", HTTPS_OR_LOOPBACK),
     ),
     Invalid(
-        "platform-burst-below-rate",
+        "platform-burst-as-large-as-the-window",
         "PexipPlatform",
-        {"spec.rateLimit": {"requestsPerSecond": 50, "burst": 20}},
+        {"spec.rateLimit": {"requestsPerWindow": 50, "burst": 50}},
         *cel("spec", BURST),
     ),
     Invalid(
-        "platform-default-burst-below-rate",
+        "platform-default-burst-above-the-window",
         "PexipPlatform",
-        {"spec.rateLimit": {"requestsPerSecond": 21}},  # burst defaults to 20
+        {"spec.rateLimit": {"requestsPerWindow": 30}},  # burst defaults to 30
         *cel("spec", BURST),
     ),
     Invalid(
@@ -389,11 +389,11 @@ CASES: list[Invalid] = [
         ),
     ),
     Invalid(
-        "requests-per-second-zero",
+        "requests-per-window-one",
         "PexipPlatform",
-        {"spec.rateLimit": {"requestsPerSecond": 0}},
-        "spec.rateLimit.requestsPerSecond",
-        (at_least("spec.rateLimit.requestsPerSecond", constraint(RateLimit, "requests_per_second", "ge")),),
+        {"spec.rateLimit": {"requestsPerWindow": 1}},
+        "spec.rateLimit.requestsPerWindow",
+        (at_least("spec.rateLimit.requestsPerWindow", constraint(RateLimit, "requests_per_window", "ge")),),
     ),
     Invalid(
         "renewal-warning-days-above-bound",

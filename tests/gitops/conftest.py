@@ -105,7 +105,7 @@ def tree(tmp_path: Path) -> Path:
     docs = list(yaml.safe_load_all(platforms.read_text(encoding="utf-8")))
     for doc in docs:
         if doc["kind"] == "PexipPlatform":
-            doc["spec"]["rateLimit"] = {"requestsPerSecond": 1000, "burst": 1000}
+            doc["spec"]["rateLimit"] = {"requestsPerWindow": 60000, "windowSeconds": 60, "burst": 1000}
     platforms.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
     return target
 

@@ -156,7 +156,7 @@ def _reconcile(
             if isinstance(resource, PexipPlatform):
                 doc["spec"]["url"] = node_url
                 doc["spec"].pop("caBundleRef", None)
-                doc["spec"]["rateLimit"] = {"requestsPerSecond": 1000, "burst": 1000}
+                doc["spec"]["rateLimit"] = {"requestsPerWindow": 60000, "windowSeconds": 60, "burst": 1000}
             applier.document(doc)
         options = OperatorOptions(
             namespace=OPERATOR_NAMESPACE,

@@ -56,10 +56,37 @@ class CaBundleReference(VdxModel):
 
 
 class RateLimit(VdxModel):
-    """A token bucket shared by every request the operator sends to this platform."""
+    """The operator's share of the node's request budget, shared by everything it sends there.
 
-    requests_per_second: int = described("Sustained requests per second.", default=10, ge=1, le=1000)
-    burst: int = described("Requests allowed at once after a quiet period.", default=20, ge=1, le=1000)
+    Pexip documents 1 000 requests per 60 s per management node and answers 429 beyond. The
+    operator never sends more than `requestsPerWindow` in any `windowSeconds`, its burst included,
+    so the default (900 per 60 s) leaves a tenth for the admin UI and other clients even in the
+    operator's busiest minute.
+    """
+
+    requests_per_window: int = described(
+        "Most requests in any window of windowSeconds, burst included (Pexip documents 1 000 per "
+        "60 s per management node; the default leaves a tenth of that to other clients).",
+        default=900,
+        ge=2,
+        le=1000000,
+    )
+    window_seconds: int = described(
+        "Length of the node's budget window in seconds.", default=60, ge=1, le=3600
+    )
+    burst: int = described(
+        "Requests that may go at once after a quiet period. Taken from the window's budget: the "
+        "sustained rate is (requestsPerWindow - burst) / windowSeconds.",
+        default=30,
+        ge=1,
+        le=100000,
+    )
+    adaptive: bool = described(
+        "On a 429, wait as long as the node asks (Retry-After), halve the rate and raise it back by "
+        "a tenth per window: for a node that enforces less than documented or is shared with "
+        "other clients.",
+        default=True,
+    )
 
 
 class PexipPlatformSpec(VdxModel):
@@ -73,10 +100,11 @@ class PexipPlatformSpec(VdxModel):
             check=lambda s: s.url.startswith("https://") or _is_loopback_http(s.url),
         ),
         Rule(
-            cel="self.rateLimit.burst >= self.rateLimit.requestsPerSecond",
-            message="rateLimit.burst must be at least rateLimit.requestsPerSecond",
+            cel="self.rateLimit.burst < self.rateLimit.requestsPerWindow",
+            message="rateLimit.burst must be less than rateLimit.requestsPerWindow (the burst is "
+            "part of the window's budget)",
             field_path=".rateLimit.burst",
-            check=lambda s: s.rate_limit.burst >= s.rate_limit.requests_per_second,
+            check=lambda s: s.rate_limit.burst < s.rate_limit.requests_per_window,
         ),
     )
 
@@ -99,7 +127,9 @@ class PexipPlatformSpec(VdxModel):
     max_concurrent_requests: int = described(
         "Requests in flight at once against this node (Pexip's own tooling uses 5).", default=5, ge=1, le=50
     )
-    rate_limit: RateLimit = described("Request rate limit for this node.", default_factory=RateLimit)
+    rate_limit: RateLimit = described(
+        "The request budget the operator keeps to on this node.", default_factory=RateLimit
+    )
     resync_interval_seconds: int = described(
         "How often every resource on this platform is compared with Pexip to detect drift "
         "(jittered by up to 10%).",

@@ -1,8 +1,14 @@
 """The five scenarios of the national-scale benchmark, run on the real control plane and simulator.
 
 The operator runs as its own process (`vdx operator run`) so its CPU time and peak memory are its
-own. The simulator answers with the configured latency; the platform's own rate limit is raised so
-that the client's 5 requests in flight are what bounds the pace, as the targets assume.
+own. The simulator answers with the configured latency. Two budgets (`--budget`):
+
+- `production`: the PexipPlatform's default request budget (900 requests per 60 s, burst included)
+  against a simulator that enforces Pexip's documented 1 000 per 60 s with 429 and Retry-After.
+  The budget bounds the pace; the yardstick is the time it allows. A person's change (a TURN port,
+  a certificate Secret) is made every few seconds during the cold start and timed.
+- `raised`: the operator's budget raised to 1 000 requests/s and the simulator's off, so the
+  client's 5 requests in flight bound the pace (the latency-bound figure).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -42,7 +49,9 @@ from vdx.bench.measure import (
 from vdx.controller.reconcilers.base import PEXIP_KINDS
 from vdx.controller.registry import PLURALS
 from vdx.controlplane.server import ControlPlane
+from vdx.pexip.limits import Budget
 from vdx.pexip.simulator import FaultConfig, Latency, RunningServer, Simulator, SimulatorConfig, serve
+from vdx.pexip.simulator.faults import RateLimit
 from vdx.testing.controlplane import running_control_plane
 from vdx.tls.issue import LocalCA
 
@@ -59,6 +68,16 @@ LISTED = (
 )
 Say = Callable[[str], None]
 _RECONCILES = re.compile(r"^vdx_reconciles_total\{[^}]*\} (\S+)$", re.MULTILINE)
+_THROTTLED = re.compile(r"^vdx_pexip_throttled_total\{[^}]*\} (\S+)$", re.MULTILINE)
+_RATE = re.compile(r"^vdx_pexip_rate_limit_requests_per_second\{[^}]*\} (\S+)$", re.MULTILINE)
+
+BUDGETS = ("production", "raised")
+# Pexip's documented limit, which the simulator enforces under the production budget.
+NODE_LIMIT = RateLimit(enabled=True, budget=1000, window_s=60.0, send_retry_after=True)
+# The latency-bound figure: the operator's budget far above what 5 requests in flight can use.
+RAISED = {"requestsPerWindow": 61000, "windowSeconds": 60, "burst": 1000}
+# A person's change during the production cold start: one TURN port and one certificate per round.
+CHANGE_EVERY_SECONDS = 15.0
 
 
 @dataclass
@@ -94,6 +113,7 @@ class Bench:
     # Kubernetes requests the benchmark itself makes (applying the fleet, watching for convergence,
     # reading metrics), so the figure reported is the operator's alone.
     own_requests: int = 0
+    budget: str = "raised"
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -147,6 +167,25 @@ class Bench:
     def reconciles(self) -> int:
         text = httpx.get(f"http://127.0.0.1:{self.http_port}/metrics", timeout=5).text
         return int(sum(float(v) for v in _RECONCILES.findall(text)))
+
+    def limiter_figures(self) -> dict[str, float]:
+        """The operator's own view of the budget: 429s it received, the rate it allows itself now."""
+        text = httpx.get(f"http://127.0.0.1:{self.http_port}/metrics", timeout=5).text
+        return {
+            "throttled_total": sum(float(v) for v in _THROTTLED.findall(text)),
+            "rate_now": min((float(v) for v in _RATE.findall(text)), default=float("nan")),
+        }
+
+    def ready(self, plural: str, namespace: str, name: str) -> dict[str, Any] | None:
+        """The object when it is Ready and current, else None."""
+        self.own_requests += 1
+        obj: Any = self.custom.get_namespaced_custom_object(API_GROUP, API_VERSION, namespace, plural, name)
+        status = obj.get("status") or {}
+        current = status.get("observedGeneration") == obj["metadata"].get("generation")
+        ready = any(
+            c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or []
+        )
+        return obj if current and ready else None
 
     def all_objects(self, plurals: Iterable[str] = PLURALS.values()) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
@@ -290,7 +329,9 @@ def seed_simulator(sim: Simulator, fleet: Fleet) -> None:
         )
 
 
-def apply_fleet(api: client.ApiClient, fleet: Fleet, sim: RunningServer) -> int:
+def apply_fleet(
+    api: client.ApiClient, fleet: Fleet, sim: RunningServer, rate_limit: dict[str, Any] | None = None
+) -> int:
     """Create everything in Kubernetes; returns how many API requests that took (the driver's own)."""
     core = client.CoreV1Api(api)
     custom = client.CustomObjectsApi(api)
@@ -322,6 +363,15 @@ def apply_fleet(api: client.ApiClient, fleet: Fleet, sim: RunningServer) -> int:
             client.V1ConfigMap(metadata=client.V1ObjectMeta(**cm["metadata"]), data=cm["data"]),
         )
     calls += 1 + len(fleet.tls_secrets) + len(fleet.turn_secrets) + len(fleet.config_maps)
+    spec: dict[str, Any] = {
+        "url": sim.base_url,
+        "environment": "Production",
+        "credentials": {"secretRef": {"namespace": NAMESPACE, "name": "pexip-credentials"}},
+        "maxConcurrentRequests": 5,
+        "resyncIntervalSeconds": 600,
+    }
+    if rate_limit is not None:  # else the PexipPlatform's default budget, as in production
+        spec["rateLimit"] = rate_limit
     custom.create_cluster_custom_object(
         API_GROUP,
         API_VERSION,
@@ -330,14 +380,7 @@ def apply_fleet(api: client.ApiClient, fleet: Fleet, sim: RunningServer) -> int:
             "apiVersion": f"{API_GROUP}/{API_VERSION}",
             "kind": "PexipPlatform",
             "metadata": {"name": fleet.platform},
-            "spec": {
-                "url": sim.base_url,
-                "environment": "Production",
-                "credentials": {"secretRef": {"namespace": NAMESPACE, "name": "pexip-credentials"}},
-                "maxConcurrentRequests": 5,
-                "rateLimit": {"requestsPerSecond": 1000, "burst": 1000},
-                "resyncIntervalSeconds": 600,
-            },
+            "spec": spec,
         },
     )
     for tenant in fleet.tenants:
@@ -350,10 +393,18 @@ def apply_fleet(api: client.ApiClient, fleet: Fleet, sim: RunningServer) -> int:
 
 
 @contextlib.contextmanager
-def bench_environment(scale: float, latency_ms: float, resync_seconds: int, say: Say) -> Iterator[Bench]:
+def bench_environment(
+    scale: float,
+    latency_ms: float,
+    resync_seconds: int,
+    say: Say,
+    budget: str = "raised",
+    node_limit: RateLimit = NODE_LIMIT,
+) -> Iterator[Bench]:
     fleet = national_fleet(scale)
     latency = Latency(kind="uniform", low_ms=latency_ms * 0.5, high_ms=latency_ms * 1.5)
-    simulator = Simulator(SimulatorConfig(faults=FaultConfig(latency=latency)))
+    enforced = node_limit if budget == "production" else RateLimit()
+    simulator = Simulator(SimulatorConfig(faults=FaultConfig(latency=latency, rate_limit=enforced)))
     say(
         f"[setup] fleet at scale {scale}: {len(fleet.tenants)} tenants, {len(fleet.domains)} domains, "
         f"{fleet.count('CviBranding')} brandings, {len(fleet.rooms)} rooms, {len(fleet.devices)} devices"
@@ -365,7 +416,7 @@ def bench_environment(scale: float, latency_ms: float, resync_seconds: int, say:
         client.CoreV1Api(api).create_namespace(
             client.V1Namespace(metadata=client.V1ObjectMeta(name=NAMESPACE))
         )
-        bench = Bench(plane, api, sim, fleet, say, resync_seconds)
+        bench = Bench(plane, api, sim, fleet, say, resync_seconds, budget=budget)
         try:
             yield bench
         finally:
@@ -381,43 +432,103 @@ def bench_environment(scale: float, latency_ms: float, resync_seconds: int, say:
 PIPE_WINDOW_SECONDS = 10.0
 
 
-def run_benchmark(scale: float, latency_ms: float, scenarios: list[str], say: Say) -> dict[str, Any]:
+def run_benchmark(
+    scale: float,
+    latency_ms: float,
+    scenarios: list[str],
+    say: Say,
+    budget: str = "production",
+    node_requests: int = NODE_LIMIT.budget,
+) -> dict[str, Any]:
+    """`node_requests`: what the simulated node enforces per 60 s under the production budget
+    (Pexip documents 1 000; less shows the operator adapting to a node that enforces less)."""
     resync = 30
+    node_limit = NODE_LIMIT.model_copy(update={"budget": node_requests})
     results: list[ScenarioResult] = []
-    with bench_environment(scale, latency_ms, resync, say) as bench:
+    production = budget == "production"
+    operator_budget = Budget() if production else None
+    with bench_environment(scale, latency_ms, resync, say, budget, node_limit) as bench:
         bench.start_operator()
         fleet = bench.fleet
-        driver_calls = {"cold-start": 0}
+        driver_calls = {"cold-start": 0, "change-writes": 0}
+        say(
+            "[setup] rate limit: "
+            + (
+                f"operator at its production default ({Budget().requests} requests per "
+                f"{Budget().window_seconds:.0f} s, burst {Budget().burst} included: "
+                f"{Budget().rate:.1f}/s sustained); simulator enforcing {node_limit.budget} per "
+                f"{node_limit.window_s:.0f} s with 429 + Retry-After"
+                if production
+                else "operator raised to 1 000 requests/s, simulator unlimited: 5 in flight bound the pace"
+            )
+        )
 
         def cold_start() -> dict[str, Any]:
             began = time.time()
-            driver_calls["cold-start"] = apply_fleet(bench.api, fleet, bench.sim)
+            driver_calls["cold-start"] = apply_fleet(
+                bench.api, fleet, bench.sim, None if production else RAISED
+            )
             bench.own_requests += driver_calls["cold-start"]
             applied = time.time()
-            seconds = bench.wait_converged(timeout=3600)
+            stop = threading.Event()
+            changes: dict[str, Any] = {}
+            changer = threading.Thread(
+                target=_changes_during_cold_start, args=(bench, stop, changes), daemon=True
+            )
+            if production:
+                changer.start()
+            try:
+                seconds = bench.wait_converged(timeout=4 * 3600)
+            finally:
+                stop.set()
+                if changer.is_alive():
+                    changer.join(180)
             writes = minimum_cold_start_writes(fleet)
-            least = minimum_seconds(sum(writes.values()) + bench.list_pages(), latency_ms, 5)
+            driver_calls["change-writes"] = int(changes.get("writes", 0))
+            needed = sum(writes.values()) + bench.list_pages() + driver_calls["change-writes"]
+            least = minimum_seconds(needed, latency_ms, 5)
             entries = list(bench.sim.simulator.accounting.entries)
             logged = [(e.time, e.duration_s, e.resource) for e in entries]
             pipe = pipe_timeline(logged, began, applied + seconds, PIPE_WINDOW_SECONDS, 5)
             busy = " ".join(f"{w['busy']:.2f}" for w in pipe)
             bench.say(f"      pipe per {PIPE_WINDOW_SECONDS:.0f} s (share of 5 slots busy): {busy}")
-            return {
+            notes: dict[str, Any] = {
                 "converged_seconds": round(seconds, 1),
                 "applied_seconds": round(applied - began, 1),
+                "latency_bound_seconds": round(least, 1),
                 "minimum_seconds": round(least, 1),
                 "time_ratio": round(seconds / least, 2),
                 "driver_kubernetes_requests": driver_calls["cold-start"],
                 "minimum_writes": writes,
                 "pipe": pipe,
                 "requests_seconds": request_windows([(e.time, e.method, e.resource) for e in entries], began),
+                "throttled_responses": sum(1 for e in entries if e.status == 429),
+                **{f"operator_{k}": v for k, v in bench.limiter_figures().items()},
             }
+            if operator_budget is not None:
+                # What the budget allows: every request the cold start needs at the budget's
+                # sustained rate (its burst once). The time target is 1.2 x this.
+                # The operator sends from the moment the platform exists, while the fleet is still
+                # being applied: the budget's clock starts with the first request, not after the apply.
+                allowed = max(0.0, needed - operator_budget.burst) / operator_budget.rate
+                since_first = applied + seconds - (entries[0].time if entries else began)
+                notes["budget_bound_seconds"] = round(allowed, 1)
+                notes["converged_since_first_request_seconds"] = round(since_first, 1)
+                notes["minimum_seconds"] = round(max(least, allowed), 1)
+                notes["time_ratio"] = round(since_first / max(least, allowed), 2)
+                notes["achieved_requests_per_second"] = round(len(entries) / since_first, 2)
+                notes["changes_during_cold_start"] = changes
+            return notes
 
         results.append(
             bench.measure(
                 "cold-start",
                 cold_start,
-                lambda: sum(minimum_cold_start_writes(fleet).values()) + bench.list_pages(),
+                lambda: (
+                    sum(minimum_cold_start_writes(fleet).values())
+                    + bench.list_pages()
+                    + driver_calls["change-writes"]
+                ),
             )
         )
         if "steady" in scenarios:
@@ -440,6 +551,19 @@ def run_benchmark(scale: float, latency_ms: float, scenarios: list[str], say: Sa
             "latency_ms": latency_ms,
             "max_in_flight": 5,
             "resync_seconds": resync,
+            "budget": budget,
+            "operator_rate_limit": (
+                {
+                    "requestsPerWindow": Budget().requests,
+                    "windowSeconds": Budget().window_seconds,
+                    "burst": Budget().burst,
+                    "sustained_per_second": round(Budget().rate, 2),
+                    "adaptive": True,
+                }
+                if production
+                else {**RAISED, "sustained_per_second": 1000}
+            ),
+            "simulator_rate_limit": node_limit.model_dump() if production else None,
         },
         "fleet": {
             "tenants": len(fleet.tenants),
@@ -539,6 +663,92 @@ def _one_change(bench: Bench, rounds: int = 10) -> dict[str, Any]:
             k: {"p50": round(percentile(v, 0.5), 3), "max": round(max(v), 3)} for k, v in latencies.items()
         },
     }
+
+
+def _changes_during_cold_start(bench: Bench, stop: threading.Event, out: dict[str, Any]) -> None:
+    """A person's change while the cold start's rooms flow: a TURN port, then a certificate Secret,
+    every CHANGE_EVERY_SECONDS; each timed from the Kubernetes write to Pexip's write.
+
+    The rounds begin once every certificate and TURN service is in place (they go first; the rooms
+    take most of the cold start), so the writes timed, and added to the minimum, are the change's own.
+    """
+    try:
+        _change_rounds(bench, stop, out)
+    except Exception as exc:  # reported in the figures, never lost in a thread
+        out["error"] = f"{type(exc).__name__}: {exc}"
+
+
+def _change_rounds(bench: Bench, stop: threading.Event, out: dict[str, Any]) -> None:
+    custom, core = bench.custom, client.CoreV1Api(bench.api)
+    fleet = bench.fleet
+    turn = next(d for d in fleet.namespaced if d["kind"] == "TurnService")
+    namespace, tls_name, names = fleet.tls_secrets[0]
+    started = time.monotonic()
+    while not stop.is_set():
+        counts = bench.converged_by_kind(["tlscertificates", "turnservices"])
+        if all(seen > 0 and done == seen for done, seen in counts.values()):
+            break
+        stop.wait(2.0)
+    else:
+        out["rounds"] = 0
+        return
+    turn_obj = bench.ready("turnservices", turn["metadata"]["namespace"], turn["metadata"]["name"])
+    assert turn_obj is not None
+    turn_uri = str(turn_obj["status"]["pexipObjects"][0]["resourceUri"])
+    began = time.time()
+    out["began_after_seconds"] = round(time.monotonic() - started, 1)
+    ca = LocalCA("benchmark CA during the cold start")
+    latencies: dict[str, list[float]] = {"turn": [], "certificate": []}
+    rounds = 0
+    while not stop.is_set():
+        since = time.time()
+        bench.own_requests += 2
+        custom.patch_namespaced_custom_object(
+            API_GROUP,
+            API_VERSION,
+            turn["metadata"]["namespace"],
+            "turnservices",
+            turn["metadata"]["name"],
+            {"spec": {"port": 3478 + 1 + rounds % 1000}},
+        )
+        latencies["turn"].append(_wait_latency(bench, since, turn_uri, "PATCH", timeout=300))
+        issued = ca.issue(names, days=365 - rounds % 300)
+        since = time.time()
+        core.replace_namespaced_secret(
+            tls_name,
+            namespace,
+            _secret(
+                tls_name,
+                namespace,
+                {"tls.crt": issued.certificate_pem.decode(), "tls.key": issued.key_pem.decode()},
+                "kubernetes.io/tls",
+            ),
+        )
+        latencies["certificate"].append(_wait_latency(bench, since, "/tls_certificate/", "POST", timeout=300))
+        rounds += 1
+        stop.wait(CHANGE_EVERY_SECONDS)
+    entries = [e for e in list(bench.sim.simulator.accounting.entries) if e.time >= began]
+    out["writes"] = sum(
+        1
+        for e in entries
+        if (e.method == "PATCH" and turn_uri in e.path)
+        or (e.method in ("POST", "DELETE") and "/tls_certificate/" in e.path)
+    )
+    every = [x for values in latencies.values() for x in values]
+    out.update(
+        {
+            "rounds": rounds,
+            "samples": len(every),
+            "p50_seconds": round(percentile(every, 0.5), 3),
+            "p99_seconds": round(percentile(every, 0.99), 3),
+            "max_seconds": round(max(every), 3) if every else None,
+            "by_change": {
+                k: {"p50": round(percentile(v, 0.5), 3), "max": round(max(v), 3)}
+                for k, v in latencies.items()
+                if v
+            },
+        }
+    )
 
 
 def _drift(bench: Bench, resync: int) -> dict[str, Any]:

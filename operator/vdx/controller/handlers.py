@@ -18,6 +18,7 @@ from vdx.controller.registry import PLURALS
 from vdx.controller.runtime import Runtime, key_of
 from vdx.controller.sweep import FINALIZER
 from vdx.pexip.errors import PexipError
+from vdx.pexip.limits import interactive
 
 # Progress and diff-base annotations under our own prefix, apart from what GitOps manages.
 ANNOTATION_PREFIX = "kopf.vdx.medcom.dk"
@@ -89,7 +90,8 @@ def _register_watched(registry: kopf.OperatorRegistry, runtime: Runtime, kind: s
     async def changed(type: str, name: str, namespace: str | None, **_: Any) -> None:
         # `type` is None for the initial listing: only real changes wake anything.
         if type in ("ADDED", "MODIFIED") and namespace:
-            await runtime.object_changed(kind, namespace, name)
+            with interactive():  # a person (or cert-manager) just changed it: serve it first
+                await runtime.object_changed(kind, namespace, name)
 
 
 def _register_kind(registry: kopf.OperatorRegistry, runtime: Runtime, kind: str, plural: str) -> None:
@@ -112,8 +114,19 @@ def _register_kind(registry: kopf.OperatorRegistry, runtime: Runtime, kind: str,
         except Stop as stop:  # e.g. a platform waiting for its tenants to go first
             raise kopf.TemporaryError(stop.outcome.message, delay=DELETION_RECHECK_SECONDS) from None
 
-    for decorator in (kopf.on.create, kopf.on.update, kopf.on.resume):
+    async def reconcile_change(body: Any, **_: Any) -> None:
+        # An edit of an existing resource is a person's change: its Pexip requests go ahead of a
+        # cold start's or a resync's inside the platform's budget. Creates and resumes are not
+        # marked: a whole tree applied at once (a cold start) is exactly what they must not jump.
+        with interactive():
+            await reconcile(body)
+
+    for decorator, handler in (
+        (kopf.on.create, reconcile),
+        (kopf.on.update, reconcile_change),
+        (kopf.on.resume, reconcile),
+    ):
         decorator(API_GROUP, API_VERSION, plural, registry=registry, id=f"reconcile-{decorator.__name__}")(
-            reconcile
+            handler
         )
     kopf.on.delete(API_GROUP, API_VERSION, plural, registry=registry, id="finalize")(finalize)

@@ -32,6 +32,32 @@ class OperatorMetrics:
             ["platform", "method", "resource", "status"],
             registry=self.registry,
         )
+        self.pexip_rate = Gauge(
+            "vdx_pexip_rate_limit_requests_per_second",
+            "Request rate the operator allows itself on each platform now: the budget's sustained "
+            "rate, lower for a while after the node answered 429.",
+            ["platform"],
+            registry=self.registry,
+        )
+        self.pexip_rate_budget = Gauge(
+            "vdx_pexip_rate_limit_budget_requests_per_second",
+            "The sustained rate of each platform's configured budget (the ceiling of the rate above).",
+            ["platform"],
+            registry=self.registry,
+        )
+        self.pexip_throttled = Counter(
+            "vdx_pexip_throttled",
+            "429 answers (request budget exceeded) from each platform's management node.",
+            ["platform"],
+            registry=self.registry,
+        )
+        self.pexip_waiting = Gauge(
+            "vdx_pexip_requests_waiting",
+            "Requests waiting for the platform's budget, by priority (interactive: a change a person "
+            "just made; normal: everything else).",
+            ["platform", "priority"],
+            registry=self.registry,
+        )
         self.drift_corrections = Counter(
             "vdx_drift_corrections",
             "Pexip objects brought back in line after a change made outside Git.",

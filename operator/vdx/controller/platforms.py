@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import ssl
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +19,12 @@ from vdx.controller.plan import Change
 from vdx.pexip.auth import BasicAuth, OAuth2ClientCredentials
 from vdx.pexip.client import PexipClient
 from vdx.pexip.errors import PexipError
-from vdx.pexip.limits import PlatformLimiter
+from vdx.pexip.limits import Budget, PlatformLimiter, Priority
 from vdx.pexip.resources import CONFERENCE
+
+# The longest a resync waits for a backlog of the operator's own requests to clear (see
+# PlatformRuntime.defer_resync).
+MAX_RESYNC_DEFERRAL = 3600.0
 
 
 @dataclass
@@ -32,6 +38,48 @@ class PlatformRuntime:
     resync_seconds: float = 600.0
     version: str | None = None
     writes: int = 0
+    last_resync: float | None = None  # monotonic; the platform's start counts as one
+    resyncs_deferred: int = 0
+
+    def __post_init__(self) -> None:
+        if self.last_resync is None:
+            self.last_resync = time.monotonic()
+        limiter = getattr(self.client, "limiter", None)
+        if isinstance(limiter, PlatformLimiter):
+            self.watch_limiter(limiter)
+
+    def watch_limiter(self, limiter: PlatformLimiter) -> None:
+        """The limiter's current rate, queue and 429s in this platform's metrics, read when scraped."""
+        name = self.name
+        self.metrics.pexip_rate.labels(name).set_function(lambda: limiter.rate)
+        self.metrics.pexip_rate_budget.labels(name).set(limiter.ceiling)
+        for priority in Priority:
+            self.metrics.pexip_waiting.labels(name, priority.name.lower()).set_function(
+                functools.partial(limiter.waiting, priority)
+            )
+        throttled = self.metrics.pexip_throttled.labels(name)
+        limiter.on_throttled.append(lambda _retry_after: throttled.inc())
+
+    def defer_resync(self, now: float | None = None) -> bool:
+        """Whether the resync now due should wait for the next interval.
+
+        A resync re-lists every type (about 260 pages at national scale, 18 s of the node's
+        budget). While a backlog of the operator's own requests waits for the budget (a cold start
+        writing 25 000 rooms for half an hour), that listing would only take from those writes:
+        every object it re-reads is one the operator is writing from its cache anyway, and a resync
+        every interval of a 30-minute cold start was half as many requests again. Drift is still
+        looked for at least every `MAX_RESYNC_DEFERRAL` seconds (or six intervals, if longer).
+        """
+        now = time.monotonic() if now is None else now
+        limiter = getattr(self.client, "limiter", None)
+        backlog = sum(limiter.waiting(p) for p in Priority) if isinstance(limiter, PlatformLimiter) else 0
+        busy = isinstance(limiter, PlatformLimiter) and backlog >= limiter.max_in_flight
+        last = now if self.last_resync is None else self.last_resync
+        if busy and now - last < max(MAX_RESYNC_DEFERRAL, 6 * self.resync_seconds):
+            self.resyncs_deferred += 1
+            return True
+        self.last_resync = now
+        return False
 
     def count_write(self, change: Change) -> None:
         self.writes += 1
@@ -88,9 +136,19 @@ def build_client(
     verify: bool | ssl.SSLContext = True
     if ca_pem:
         verify = ssl.create_default_context(cadata=ca_pem)
-    limiter = PlatformLimiter(
-        max_in_flight=spec.max_concurrent_requests,
-        rate=float(spec.rate_limit.requests_per_second),
-        burst=float(spec.rate_limit.burst),
+    return PexipClient(
+        spec.url, auth=auth, verify=verify, limiter=platform_limiter(platform), **client_options
     )
-    return PexipClient(spec.url, auth=auth, verify=verify, limiter=limiter, **client_options)
+
+
+def platform_limiter(platform: PexipPlatform) -> PlatformLimiter:
+    """The one limiter for everything sent to this node (reconciles, resyncs, listings, uploads)."""
+    spec = platform.spec
+    budget = Budget(
+        requests=spec.rate_limit.requests_per_window,
+        window_seconds=spec.rate_limit.window_seconds,
+        burst=spec.rate_limit.burst,
+    )
+    return PlatformLimiter(
+        max_in_flight=spec.max_concurrent_requests, budget=budget, adaptive=spec.rate_limit.adaptive
+    )

@@ -202,7 +202,7 @@ class Runtime:
             if runtime is None:
                 return
             await asyncio.sleep(runtime.resync_seconds * self._rng.uniform(0.9, 1.1))
-            if runtime.breaker.is_open:
+            if runtime.breaker.is_open or runtime.defer_resync():
                 continue
             try:
                 await runtime.cache.refresh()

@@ -221,8 +221,10 @@ def platform_spec(platform: PlatformSettings, namespace: str) -> Manifest:
         },
         "maxConcurrentRequests": platform.max_concurrent_requests,
         "rateLimit": {
-            "requestsPerSecond": platform.rate_limit.requests_per_second,
+            "requestsPerWindow": platform.rate_limit.requests_per_window,
+            "windowSeconds": platform.rate_limit.window_seconds,
             "burst": platform.rate_limit.burst,
+            "adaptive": platform.rate_limit.adaptive,
         },
         "resyncIntervalSeconds": platform.resync_interval_seconds,
     }

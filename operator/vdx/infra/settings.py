@@ -33,8 +33,12 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class RateLimitSettings:
-    requests_per_second: int = 10
-    burst: int = 20
+    """The PexipPlatform's `rateLimit` (defaults: the node's documented budget with headroom)."""
+
+    requests_per_window: int = 900
+    window_seconds: int = 60
+    burst: int = 30
+    adaptive: bool = True
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,13 @@ def _platform(raw: Mapping[str, Any], index: int) -> PlatformSettings:
     except ValueError as error:
         raise SettingsError(f"config {key}: {error}") from None
     rate = raw.get("rateLimit") or {}
+    unknown_rate = set(rate) - {"requestsPerWindow", "windowSeconds", "burst", "adaptive"}
+    if unknown_rate:
+        raise SettingsError(
+            f"config {key}.rateLimit: unknown keys {sorted(unknown_rate)} "
+            "(the budget is requestsPerWindow per windowSeconds, burst included)"
+        )
+    defaults = RateLimitSettings()
     return PlatformSettings(
         name=_label(raw.get("name"), f"{key}.name"),
         url=str(raw.get("url", "")),
@@ -155,7 +166,12 @@ def _platform(raw: Mapping[str, Any], index: int) -> PlatformSettings:
         credentials_method=method,
         ca_bundle=raw.get("caBundle"),
         max_concurrent_requests=int(raw.get("maxConcurrentRequests", 5)),
-        rate_limit=RateLimitSettings(int(rate.get("requestsPerSecond", 10)), int(rate.get("burst", 20))),
+        rate_limit=RateLimitSettings(
+            requests_per_window=int(rate.get("requestsPerWindow", defaults.requests_per_window)),
+            window_seconds=int(rate.get("windowSeconds", defaults.window_seconds)),
+            burst=int(rate.get("burst", defaults.burst)),
+            adaptive=bool(rate.get("adaptive", defaults.adaptive)),
+        ),
         resync_interval_seconds=int(raw.get("resyncIntervalSeconds", 600)),
     )
 

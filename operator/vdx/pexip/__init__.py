@@ -24,7 +24,15 @@ from vdx.pexip.errors import (
     ServerError,
     ValidationError,
 )
-from vdx.pexip.limits import PlatformLimiter, TokenBucket, shared_limiter
+from vdx.pexip.limits import (
+    AdaptiveRate,
+    Budget,
+    PlatformLimiter,
+    Priority,
+    TokenBucket,
+    interactive,
+    shared_limiter,
+)
 from vdx.pexip.metrics import RequestCounters
 from vdx.pexip.resources import (
     AUTOMATIC_PARTICIPANT,
@@ -86,9 +94,11 @@ __all__ = [
     "WEBAPP_ALIAS",
     "WEBAPP_BRANDING",
     "WORKER_VM",
+    "AdaptiveRate",
     "AmbiguousCreateError",
     "AuthenticationError",
     "BasicAuth",
+    "Budget",
     "Kind",
     "MethodNotAllowedError",
     "NotFoundError",
@@ -100,6 +110,7 @@ __all__ = [
     "PexipProtocolError",
     "PexipTransportError",
     "PlatformLimiter",
+    "Priority",
     "RateLimitedError",
     "RequestCounters",
     "RetryPolicy",
@@ -108,6 +119,7 @@ __all__ = [
     "ValidationError",
     "build_params",
     "id_from_location",
+    "interactive",
     "models",
     "shared_limiter",
 ]

@@ -203,7 +203,7 @@ class PexipClient:
         files: Mapping[str, FileUpload] | None = None,
     ) -> httpx.Response:
         """One attempt through the platform limiter, counted and logged without bodies."""
-        async with self.limiter.slot():
+        async with self.limiter.slot() as ticket:
             started = time.monotonic()
             try:
                 response = await self._http.request(
@@ -218,6 +218,11 @@ class PexipClient:
                 self.counters.record(method, label, "error")
                 logger.info("pexip %s %s failed: %s", method, urlsplit(url).path, type(exc).__name__)
                 raise
+            if response.status_code == 429:
+                # Before the slot is given back: the next request must already see the pause and
+                # the lowered rate.
+                pause = parse_retry_after(response.headers.get("Retry-After"))
+                self.limiter.throttled(ticket, min(pause, self.retry.max_retry_after) if pause else None)
         self.counters.record(method, label, response.status_code)
         logger.debug(
             "pexip %s %s -> %d in %.3fs",
@@ -226,10 +231,6 @@ class PexipClient:
             response.status_code,
             time.monotonic() - started,
         )
-        if response.status_code == 429:
-            pause = parse_retry_after(response.headers.get("Retry-After"))
-            if pause:
-                self.limiter.pause(min(pause, self.retry.max_retry_after))
         return response
 
     def _error(self, response: httpx.Response, method: str, url: str, payload: Any) -> PexipHTTPError:

@@ -74,6 +74,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
         # An upload this process saw succeed is in the cache already (relisting for each of them
         # was 250 lists of every certificate in a national cold start).
         await platform.cache.relist(TLS_CERTIFICATE)
+        notes.confirmed[(namespace, cert.name)] = facts.fingerprint_sha256  # once, not per pass
     for _ in range(4):
         inputs = replace(inputs, recorded=tuple(recorded), adopt=adopt, upload_pending=pending)
         plan = decide(inputs, facts, await platform.cache.objects(TLS_CERTIFICATE))
@@ -103,7 +104,9 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     # neither noted nor recorded, and the next pass would upload it a second time.
     persisted = set(lookups.recorded_uris(body, TLS_CERTIFICATE.name))
     if set(recorded) <= persisted:
-        notes.forget((namespace, cert.name))
+        # The confirmation stays (dropped with the resource): a later pass whose body still carries
+        # the annotation must not relist again (issue 25: once per pending upload, not per pass).
+        notes.pending.pop((namespace, cert.name), None)
         if UPLOAD_PENDING in annotations:
             await rt.kube.patch_annotations("tlscertificates", cert.name, namespace, {UPLOAD_PENDING: None})
     status["pexipObjects"] = [

@@ -1,0 +1,149 @@
+"""A TlsCertificate relists Pexip's certificates once per pending upload, never once per pass.
+
+The relist exists for an upload whose outcome this process does not know (a crash between the POST
+and the status). Measured at national scale, a no-op resync window listed `tls_certificate` 30
+times instead of once: a resync hands over the body the watch delivered last, which can still carry
+the upload-pending annotation after the note was cleared, and every such pass relisted.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from vdx.api.tenant import Tenant
+from vdx.controller.cache import PexipCache
+from vdx.controller.platforms import PlatformRuntime
+from vdx.controller.reconcilers.certificate import UPLOAD_PENDING
+from vdx.controller.runtime import Runtime
+from vdx.pexip import PexipClient
+from vdx.pexip.simulator import Simulator
+from vdx.tls.issue import LocalCA
+
+NAMESPACE = "vdx-rm"
+KEY = ("TlsCertificate", NAMESPACE, "vdx-rm-dk")
+
+
+class Kube:
+    """The few Kubernetes calls a TlsCertificate reconcile makes, against one stored resource."""
+
+    def __init__(self, secret: dict[str, str], resource: dict[str, Any]) -> None:
+        self.secret = secret
+        self.resource = resource
+
+    async def secret_data(self, namespace: str, name: str) -> tuple[dict[str, str], str]:
+        return self.secret, "1"
+
+    async def patch_annotations(
+        self, plural: str, name: str, namespace: str | None, annotations: dict[str, str | None]
+    ) -> None:
+        stored = self.resource["metadata"].setdefault("annotations", {})
+        for key, value in annotations.items():
+            if value is None:
+                stored.pop(key, None)
+            else:
+                stored[key] = value
+
+    async def patch_status(
+        self, plural: str, name: str, namespace: str | None, status: dict[str, Any]
+    ) -> bool:
+        self.resource["status"] = copy.deepcopy(status)
+        return True
+
+    async def event(self, body: dict[str, Any], **_: Any) -> None:
+        return None
+
+    async def list(self, plural: str) -> list[dict[str, Any]]:
+        return []
+
+
+def tenant() -> Tenant:
+    return Tenant.model_validate(
+        {
+            "apiVersion": "vdx.medcom.dk/v1alpha1",
+            "kind": "Tenant",
+            "metadata": {"name": "rm"},
+            "spec": {
+                "organisationKind": "Region",
+                "displayName": "Region Midtjylland",
+                "namespace": NAMESPACE,
+                "platformRef": {"name": "prod"},
+                "domains": ["vdx.rm.dk"],
+            },
+        }
+    )
+
+
+def certificate_resource() -> dict[str, Any]:
+    return {
+        "apiVersion": "vdx.medcom.dk/v1alpha1",
+        "kind": "TlsCertificate",
+        "metadata": {"name": KEY[2], "namespace": NAMESPACE, "generation": 1, "uid": "u-1"},
+        "spec": {"secretRef": {"name": "tls-vdx-rm-dk"}, "dnsNames": ["vdx.rm.dk"]},
+    }
+
+
+def operator(client: PexipClient, kube: Kube) -> Runtime:
+    rt = Runtime(kube)  # type: ignore[arg-type]  # only the calls above
+    rt.tenants["rm"] = tenant()
+    rt.platforms["prod"] = PlatformRuntime("prod", "f", client, PexipCache(client), rt.metrics)
+    return rt
+
+
+def certificate_lists(client: PexipClient) -> int:
+    return client.counters.total("GET", "configuration/tls_certificate")
+
+
+def delivered(kube: Kube) -> dict[str, Any]:
+    """The body the watch delivers now (what kopf hands a handler)."""
+    return copy.deepcopy(kube.resource)
+
+
+async def test_a_cold_start_upload_relists_nothing_and_stale_bodies_do_not_relist(
+    client: PexipClient, sim: Simulator
+) -> None:
+    issued = LocalCA("relist CA").issue(["vdx.rm.dk"], days=90)
+    kube = Kube(
+        {"tls.crt": issued.certificate_pem.decode(), "tls.key": issued.key_pem.decode()},
+        certificate_resource(),
+    )
+    rt = operator(client, kube)
+
+    await rt.reconcile("TlsCertificate", delivered(kube))  # the create: notes, uploads, records
+    assert client.counters.total("POST", "configuration/tls_certificate") == 1
+    assert certificate_lists(client) == 1  # the cache's first listing, nothing more
+
+    # The annotation's own watch event: the status is written, so the note is cleared.
+    stale = delivered(kube)
+    assert stale["metadata"]["annotations"][UPLOAD_PENDING]
+    await rt.reconcile("TlsCertificate", stale)
+    assert UPLOAD_PENDING not in kube.resource["metadata"]["annotations"]
+
+    # Resyncs hand over the last body the watch delivered, which may still carry the annotation.
+    for _ in range(5):
+        await rt.reconcile("TlsCertificate", stale, from_resync=True)
+    assert certificate_lists(client) == 1
+    assert client.counters.total("POST", "configuration/tls_certificate") == 1
+
+
+async def test_after_a_restart_a_pending_upload_is_relisted_once(client: PexipClient, sim: Simulator) -> None:
+    issued = LocalCA("relist CA").issue(["vdx.rm.dk"], days=90)
+    kube = Kube(
+        {"tls.crt": issued.certificate_pem.decode(), "tls.key": issued.key_pem.decode()},
+        certificate_resource(),
+    )
+    first = operator(client, kube)
+    await first.reconcile("TlsCertificate", delivered(kube))
+    # A crash before the status was written: the note survives on the resource only.
+    kube.resource.pop("status", None)
+    lists_before = certificate_lists(client)
+
+    second = operator(client, kube)  # a new process: nothing noted or confirmed in memory
+    body = delivered(kube)
+    for _ in range(5):
+        await second.reconcile("TlsCertificate", body, from_resync=True)
+    # The relist for the pending upload (it is also the new cache's first listing), once; the
+    # upload is found, not repeated.
+    assert certificate_lists(client) - lists_before == 1
+    assert client.counters.total("POST", "configuration/tls_certificate") == 1
+    assert kube.resource["status"]["pexipObjects"][0]["resource"] == "tls_certificate"
