@@ -27,6 +27,7 @@ from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
 from vdx.controller.registration import Key
 from vdx.controller.registry import BY_KIND, ORDER, PLURALS
+from vdx.controller.status import status_of
 from vdx.controller.sweep import Sweeper, generation_of, with_finalizer
 from vdx.pexip.errors import PexipError
 from vdx.policies import claims
@@ -143,10 +144,7 @@ class Runtime:
         """Reconcile the rooms and devices of a namespace soon: something they depend on changed."""
         for key, body in list(self.known.items()):
             if key[0] in kinds and key[1] == namespace:
-                ready = any(
-                    c.get("type") == "Ready" and c.get("status") == "True"
-                    for c in (body.get("status") or {}).get("conditions") or []
-                )
+                ready = status_of(body).ready
                 if not (only_unready and ready):
                     self.spawn(self.reconcile(key[0], body, from_resync=True))
 
@@ -273,7 +271,7 @@ class Runtime:
         """The objects-managed gauge, from what each resource records in its status."""
         counts = dict.fromkeys(PLURALS, 0)
         for (kind, _, _), body in self.known.items():
-            counts[kind] += len((body.get("status") or {}).get("pexipObjects") or [])
+            counts[kind] += len(status_of(body).pexip_objects)
         for kind, count in counts.items():
             self.metrics.managed_objects.labels(kind).set(count)
 
@@ -373,13 +371,8 @@ class Runtime:
 
     def _wake_unready(self, kind: str, namespace: str | None) -> None:
         for other_key, other in list(self.known.items()):
-            if other_key[0] == kind and other_key[1] == namespace:
-                ready = any(
-                    c.get("type") == "Ready" and c.get("status") == "True"
-                    for c in (other.get("status") or {}).get("conditions") or []
-                )
-                if not ready:
-                    self.spawn(self.reconcile(kind, other, from_resync=True))
+            if other_key[0] == kind and other_key[1] == namespace and not status_of(other).ready:
+                self.spawn(self.reconcile(kind, other, from_resync=True))
 
     async def _undo_for_vanished(
         self, kind: str, key: Key, body: dict[str, Any], result: Reconciled

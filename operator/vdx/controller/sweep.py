@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from vdx.controller.status import status_of
+
 # The finalizer every vdx resource carries while the operator owns Pexip objects for it.
 FINALIZER = "vdx.medcom.dk/finalizer"
 
@@ -44,7 +46,7 @@ def unreconciled(body: dict[str, Any]) -> bool:
     if meta.get("deletionTimestamp"):
         return False
     generation = meta.get("generation")
-    observed = (body.get("status") or {}).get("observedGeneration")
+    observed = status_of(body).observed_generation
     if not isinstance(generation, int):
         return False
     return not isinstance(observed, int) or observed < generation

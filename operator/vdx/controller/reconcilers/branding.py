@@ -43,6 +43,7 @@ from vdx.controller.reconcilers.base import (
 )
 from vdx.controller.registration import Registration
 from vdx.controller.renders import RenderCache, RenderDigest
+from vdx.controller.status import status_of
 from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
 from vdx.pexip.resources import CONFERENCE, IVR_THEME, WEBAPP_ALIAS, WEBAPP_BRANDING, Kind
 
@@ -270,18 +271,12 @@ async def tenant_theme(rt: Runtime, namespace: str) -> tuple[str | None, bool]:
         (key[2], body) for key, body in rt.known.items() if key[:2] == ("CviBranding", namespace)
     )
     uri = next(
-        (
-            (b.get("status") or {}).get("ivrTheme")
-            for _, b in brandings
-            if (b.get("status") or {}).get("ivrTheme")
-        ),
+        (status_of(b).get("ivrTheme") for _, b in brandings if status_of(b).get("ivrTheme")),
         None,
     )
     pending = False
     for _, body in brandings:
-        conditions = {
-            c.get("type"): c.get("status") for c in (body.get("status") or {}).get("conditions") or []
-        }
+        conditions = {c.get("type"): c.get("status") for c in status_of(body).conditions}
         enabled = ((body.get("spec") or {}).get("ivrTheme") or {}).get("enabled", True)
         if enabled and conditions.get("Ready") != "True" and conditions.get("Stalled") != "True":
             pending = True

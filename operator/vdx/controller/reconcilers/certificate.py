@@ -16,6 +16,7 @@ from vdx.controller.planners.common import Plan
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, change_event, parse
 from vdx.controller.registration import Key, Registration
+from vdx.controller.status import status_of
 from vdx.pexip.resources import TLS_CERTIFICATE
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     extra = [
         _expiry_condition(stage, facts.days_left(now), facts.not_after, cert.spec.renewal_warning_days, body)
     ]
-    if stage is not None and stage != (body.get("status") or {}).get("expiryWarningStage"):
+    if stage is not None and stage != status_of(body).get("expiryWarningStage"):
         events.append(
             Event(
                 "Warning",

@@ -12,6 +12,7 @@ from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, chan
 from vdx.controller.reconcilers.quota import over_quota_of
 from vdx.controller.reconcilers.release import release_owned
 from vdx.controller.registration import Registration
+from vdx.controller.status import status_of
 from vdx.pexip.resources import DEVICE
 from vdx.pexip.resources import REGISTRATION as REGISTRATION_SETTINGS
 
@@ -33,7 +34,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     sso = None
     if device.spec.sso is not None:
         sso = await lookups.identity_provider(rt, namespace, device.spec.sso.identity_provider_ref.name)
-    sent_version = (body.get("status") or {}).get("secretResourceVersion")
+    sent_version = status_of(body).get("secretResourceVersion")
     secret_changed = sent_version != version
     drift = not lookups.spec_changed(body)
     events = []

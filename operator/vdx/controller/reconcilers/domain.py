@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.domain import Domain
-from vdx.controller.conditions import is_true
 from vdx.controller.planners.common import Dependency, DependencyState
 from vdx.controller.planners.domain import DomainInputs, decide, plan_domain_unbinding
 from vdx.controller.reconcilers import lookups, turn
 from vdx.controller.reconcilers.base import Reconciled, apply_change, change_event, parse
 from vdx.controller.registration import Key, Registration
+from vdx.controller.status import status_of
 from vdx.pexip.resources import SYSTEM_LOCATION, TLS_CERTIFICATE, TURN_SERVER
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ async def _dependency(rt: Runtime, kind: str, namespace: str, name: str) -> tupl
     obj = await lookups.namespaced_resource(rt, kind, namespace, name)
     if obj is None:
         return Dependency(kind, namespace, name, DependencyState.MISSING), {}
-    if not is_true((obj.get("status") or {}).get("conditions"), "Ready"):
+    if not status_of(obj).ready:
         return Dependency(kind, namespace, name, DependencyState.WAITING), obj
     resource = TLS_CERTIFICATE.name if kind == "TlsCertificate" else TURN_SERVER.name
     uris = lookups.recorded_uris(obj, resource)
@@ -72,7 +72,7 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
     if tenant is None:
         return
     platform = lookups.connected_platform(rt, tenant)
-    turn_uri = (body.get("status") or {}).get("turnServer")
+    turn_uri = status_of(body).get("turnServer")
     async with platform.cache.write_lock(SYSTEM_LOCATION, domain.spec.system_location or ""):
         locations = await platform.cache.objects(SYSTEM_LOCATION)
         changes = plan_domain_unbinding(domain.spec.system_location, turn_uri, locations)

@@ -17,6 +17,7 @@ from vdx.controller.planners.common import (
     object_missing_refusal,
 )
 from vdx.controller.reconcilers.base import Stop
+from vdx.controller.status import status_of
 
 if TYPE_CHECKING:
     from vdx.controller.platforms import PlatformRuntime
@@ -76,8 +77,7 @@ async def secret_if_any(
 
 
 def recorded_uris(body: dict[str, Any], resource: str) -> list[str]:
-    objects = (body.get("status") or {}).get("pexipObjects") or []
-    return [o["resourceUri"] for o in objects if o.get("resource") == resource and o.get("resourceUri")]
+    return status_of(body).recorded(resource)
 
 
 def adopt_uri(body: dict[str, Any]) -> str | None:
@@ -88,7 +88,7 @@ def adopt_uri(body: dict[str, Any]) -> str | None:
 def spec_changed(body: dict[str, Any]) -> bool:
     """True when the spec moved since the last reconcile: writes then are updates, not drift."""
     generation = (body.get("metadata") or {}).get("generation")
-    observed = (body.get("status") or {}).get("observedGeneration")
+    observed = status_of(body).observed_generation
     return generation != observed
 
 
@@ -124,10 +124,7 @@ async def namespaced_resource(rt: Runtime, kind: str, namespace: str, name: str)
 
 
 def is_ready(body: dict[str, Any]) -> bool:
-    return any(
-        c.get("type") == "Ready" and c.get("status") == "True"
-        for c in (body.get("status") or {}).get("conditions") or []
-    )
+    return status_of(body).ready
 
 
 async def identity_provider(rt: Runtime, namespace: str, name: str) -> Dependency:
@@ -135,7 +132,7 @@ async def identity_provider(rt: Runtime, namespace: str, name: str) -> Dependenc
     body = await namespaced_resource(rt, "IdentityProvider", namespace, name)
     if body is None:
         return Dependency("IdentityProvider", namespace, name, DependencyState.MISSING)
-    group = (body.get("status") or {}).get("group")
+    group = status_of(body).get("group")
     if not group or not is_ready(body):
         return Dependency("IdentityProvider", namespace, name, DependencyState.WAITING)
     return Dependency("IdentityProvider", namespace, name, DependencyState.READY, str(group))

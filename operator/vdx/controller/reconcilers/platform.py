@@ -13,6 +13,7 @@ from vdx.controller.platforms import CredentialsProblem, PlatformRuntime, build_
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, parse, pexip_failure
 from vdx.controller.registration import Registration
+from vdx.controller.status import status_of
 from vdx.pexip.errors import PexipError
 from vdx.pexip.resources import MANAGEMENT_VM
 from vdx.policies.platform_secrets import credentials_namespace_problem, fix_for
@@ -91,7 +92,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     rt.metrics.platform_up.labels(platform.name).set(1)
     if runtime.version is None:
         rt.spawn(runtime.warm_up())
-    was_reachable = (body.get("status") or {}).get("reachable")
+    was_reachable = status_of(body).get("reachable")
     runtime.version = version
     status: dict[str, Any] = {"version": version, "reachable": True}
     if was_reachable is not True:

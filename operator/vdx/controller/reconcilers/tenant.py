@@ -12,6 +12,7 @@ from vdx.controller.planners.rooms import TenantInputs, decide_tenant, rooms_by_
 from vdx.controller.reconcilers import branding, lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
 from vdx.controller.registration import Key, Registration
+from vdx.controller.status import status_of
 from vdx.pexip.errors import PexipError
 from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE
@@ -44,7 +45,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     decided, plan = decide_tenant(TenantInputs(tenant, claims, theme, theme_pending), rooms)
     if decided.blocked and decided.outcome.reason != "DriftObserved":
         return Reconciled(decided.outcome, platform=platform.name)
-    previous = (body.get("status") or {}).get("meetingRoomsCorrected") or 0
+    previous = status_of(body).get("meetingRoomsCorrected", 0)
     events: list[Event] = []
     corrected: list[str] = []
     failures: list[str] = []

@@ -11,6 +11,7 @@ from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
 from vdx.controller.reconcilers.release import release_owned
 from vdx.controller.registration import Key, Registration
+from vdx.controller.status import status_of
 from vdx.pexip.resources import TURN_SERVER
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     data, version = await lookups.secret(rt, body, namespace, turn.spec.secret_ref.name, "TURN credentials")
     # What Pexip holds: the status says, or this process sent it (a watch event queued before the
     # status write still carries the old status; resending on it was a needless write of the secret).
-    sent_version = (body.get("status") or {}).get("secretResourceVersion")
+    sent_version = status_of(body).get("secretResourceVersion")
     sent = _sent(rt)
     if sent.get((namespace, turn.name)) == version:
         sent_version = version
