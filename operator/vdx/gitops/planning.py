@@ -35,7 +35,6 @@ from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
 from vdx.api.turn import TurnService
 from vdx.branding import BrandingError, RenderedBranding, load_assets, render_branding
-from vdx.controller.conditions import Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import PENDING_PREFIX as PENDING_PREFIX
 from vdx.controller.plan import Change
@@ -194,10 +193,6 @@ def _adopt(resource: Resource) -> str | None:
     return resource.metadata.annotations.get(ADOPT_ANNOTATION) or None
 
 
-def _observe_only(resource: Any) -> bool:
-    return bool(resource.spec.management_policy is ManagementPolicy.OBSERVE_ONLY)
-
-
 class _Planner:
     def __init__(self, desired: Desired, observed: Observed) -> None:
         self.desired = desired
@@ -269,17 +264,6 @@ class _Planner:
             self.problem(source, plan.field_path, plan.outcome.message)
         return True
 
-    def stalled(self, plan: Plan, source: str, field_path: str) -> bool:
-        """True (and reported) when the operator's planner refuses; drift under ObserveOnly is a note."""
-        if plan.outcome.phase is not Phase.STALLED:
-            return False
-        if plan.outcome.reason == "DriftObserved":
-            self.out.notes.append(f"{source}: {plan.outcome.message}")
-        else:
-            self.problem(source, field_path, plan.outcome.message)
-        return True
-
-    # ------------------------------------------------------------------ phases
     def turn_services(self) -> None:
         for turn in self.in_scope(TurnService):
             namespace, source = str(turn.namespace), label_of(turn)

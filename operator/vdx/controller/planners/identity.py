@@ -342,21 +342,13 @@ def decide(
     provider = settle(provider, observing, IDP, "spec.displayName")
     if provider.blocked:
         return IdentityDecision(provider)
-    decision.idp_uri = provider.owned[0] if provider.owned else None
-    for change in provider.changes:
-        if change.action == "create":
-            decision.idp_uri = decision.provides[len(changes)] = pending(IDP, change.label)
-        changes.append(change)
+    decision.idp_uri = _take(decision, provider, IDP)
     assert decision.idp_uri is not None
     group = plan_group(idp.spec.display_name, owner, decision.idp_uri, groups, recorded=recorded_groups)
     group = settle(group, observing, GROUP, "spec.displayName")
     if group.blocked:
         return IdentityDecision(group)
-    decision.group_uri = group.owned[0] if group.owned else None
-    for change in group.changes:
-        if change.action == "create":
-            decision.group_uri = decision.provides[len(changes)] = pending(GROUP, change.label)
-        changes.append(change)
+    decision.group_uri = _take(decision, group, GROUP)
     urls = len(acs_urls(facts.domains, idp_id))
     if observing:
         decision.plan.outcome = group.outcome if group.outcome.phase is not Phase.READY else provider.outcome
@@ -369,3 +361,13 @@ def decide(
             Phase.READY, "Available", f"identity provider in line; {urls} ACS URLs"
         )
     return decision
+
+
+def _take(decision: IdentityDecision, plan: Plan, resource: str) -> str | None:
+    """Append `plan`'s changes; the object's URI, or the placeholder its create provides."""
+    uri = plan.owned[0] if plan.owned else None
+    for change in plan.changes:
+        if change.action == "create":
+            uri = decision.provides[len(decision.plan.changes)] = pending(resource, change.label)
+        decision.plan.changes.append(change)
+    return uri

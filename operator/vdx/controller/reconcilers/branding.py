@@ -157,7 +157,8 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     )
     plan = decision.plan
     if plan.blocked:
-        observing = plan.outcome.reason in ("DriftObserved",)
+        # Drift under ObserveOnly keeps the status it had; a refusal writes none.
+        observing = plan.outcome.reason == "DriftObserved"
         return Reconciled(plan.outcome, status=status if observing else {}, platform=platform.name)
     known: dict[str, str] = {}
     made: dict[str, Any] = {}  # resource -> the object as Pexip now holds it
