@@ -13,7 +13,6 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from kubernetes.client.exceptions import ApiException
@@ -27,6 +26,7 @@ from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
 from vdx.controller.registration import Key
 from vdx.controller.registry import BY_KIND, ORDER, PLURALS
+from vdx.controller.settings import RuntimeSettings as RuntimeSettings
 from vdx.controller.status import status_of
 from vdx.controller.sweep import Sweeper, generation_of, with_finalizer
 from vdx.pexip.errors import PexipError
@@ -35,23 +35,6 @@ from vdx.policies import claims
 logger = logging.getLogger("vdx.operator")
 
 T = TypeVar("T")
-
-
-@dataclass
-class RuntimeSettings:
-    # Overrides every platform's resync interval (tests and the demo; production leaves it None).
-    resync_seconds: float | None = None
-    # Per-object retry backoff after a failure: base * 2^(n-1), capped.
-    retry_base_seconds: float = 2.0
-    retry_max_seconds: float = 300.0
-    # Extra keyword arguments for every PexipClient (tests pass a RetryPolicy, timeouts).
-    client_options: dict[str, Any] = field(default_factory=dict)
-    resync_concurrency: int = 8
-    # How often every kind is listed to catch resources the watch never delivered (controller.sweep);
-    # None: the resync override if set, else SWEEP_SECONDS.
-    sweep_seconds: float | None = None
-    # Where PexipPlatform credentials may live (issue 22: vdx.policies.platform_secrets).
-    platform_namespaces: tuple[str, ...] = ("vdx-system",)
 
 
 SWEEP_SECONDS = 300.0

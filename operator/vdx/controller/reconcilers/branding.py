@@ -48,10 +48,10 @@ from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
 from vdx.pexip.resources import CONFERENCE, IVR_THEME, WEBAPP_ALIAS, WEBAPP_BRANDING, Kind
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
-async def _assets(rt: Runtime, branding: CviBranding, body: dict[str, Any]) -> list[dict[str, Any]]:
+async def _assets(rt: Context, branding: CviBranding, body: dict[str, Any]) -> list[dict[str, Any]]:
     namespace = str(branding.namespace)
     refs = [branding.spec.images.logo, branding.spec.images.jumbotron]
     if branding.spec.images.background is not None:
@@ -82,7 +82,7 @@ def _fingerprint(branding: CviBranding, objects: list[dict[str, Any]]) -> str:
 
 
 async def _render(
-    rt: Runtime, branding: CviBranding, objects: list[dict[str, Any]]
+    rt: Context, branding: CviBranding, objects: list[dict[str, Any]]
 ) -> RenderedBranding | RenderDigest:
     """The rendering's digest while the spec and the images are unchanged, else a new rendering.
 
@@ -100,7 +100,7 @@ async def _render(
 
 
 async def _packages(
-    rt: Runtime,
+    rt: Context,
     branding: CviBranding,
     objects: list[dict[str, Any]],
     rendered: RenderedBranding | RenderDigest,
@@ -114,7 +114,7 @@ async def _packages(
 
 
 async def _render_now(
-    rt: Runtime, branding: CviBranding, objects: list[dict[str, Any]], fingerprint: str
+    rt: Context, branding: CviBranding, objects: list[dict[str, Any]], fingerprint: str
 ) -> RenderedBranding:
     try:
         async with renders(rt).slots:
@@ -126,7 +126,7 @@ async def _render_now(
     return rendered
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     branding = parse(CviBranding, body)
     namespace = str(branding.namespace)
     owner = owner_of_body(body)
@@ -223,7 +223,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     branding = parse(CviBranding, body)
     if branding.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return
@@ -256,12 +256,12 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
         await apply_change(platform, Change("delete", IVR_THEME.name, theme.name, uri=theme.resource_uri))
 
 
-def renders(rt: Runtime) -> RenderCache:
+def renders(rt: Context) -> RenderCache:
     """Branding renderings, reused while their inputs are unchanged (digests always, bytes bounded)."""
     return rt.kind_state("CviBranding.renders", RenderCache)
 
 
-async def tenant_theme(rt: Runtime, namespace: str) -> tuple[str | None, bool]:
+async def tenant_theme(rt: Context, namespace: str) -> tuple[str | None, bool]:
     """(IVR theme of the tenant's first CviBranding, whether a theme is still on its way).
 
     A theme on its way (a branding neither Ready nor Stalled) makes the Tenant hold its room
@@ -284,7 +284,7 @@ async def tenant_theme(rt: Runtime, namespace: str) -> tuple[str | None, bool]:
     return uri, pending
 
 
-async def release_theme(rt: Runtime, tenant: Tenant, theme_uri: str) -> None:
+async def release_theme(rt: Context, tenant: Tenant, theme_uri: str) -> None:
     """Take a theme about to be deleted off the tenant's rooms (Pexip refuses to delete it in use)."""
     from vdx.controller.plan import Change
     from vdx.controller.reconcilers.base import apply_change

@@ -20,12 +20,12 @@ from vdx.controller.status import status_of
 from vdx.pexip.resources import TLS_CERTIFICATE
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 UPLOAD_PENDING = UPLOAD_PENDING_ANNOTATION
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = None) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any], now: datetime | None = None) -> Reconciled:
     cert = parse(TlsCertificate, body)
     namespace = str(cert.namespace)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
@@ -136,7 +136,7 @@ def _expiry_condition(
     }
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     cert = parse(TlsCertificate, body)
     if cert.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return
@@ -169,11 +169,11 @@ class UploadNotes:
         self.confirmed.pop(key, None)
 
 
-def _notes(rt: Runtime) -> UploadNotes:
+def _notes(rt: Context) -> UploadNotes:
     return rt.kind_state("TlsCertificate.uploads", UploadNotes)
 
 
-def _forget(rt: Runtime, key: Key) -> None:
+def _forget(rt: Context, key: Key) -> None:
     _notes(rt).forget((key[1] or "", key[2]))
 
 

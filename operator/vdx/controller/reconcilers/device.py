@@ -17,10 +17,10 @@ from vdx.pexip.resources import DEVICE
 from vdx.pexip.resources import REGISTRATION as REGISTRATION_SETTINGS
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     device = parse(Device, body)
     namespace = str(device.namespace)
     owner = owner_of_body(body)
@@ -79,7 +79,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(outcome, status=status, events=events, platform=platform.name)
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     device = parse(Device, body)
     unique = {"alias": device.spec.alias}
     await release_owned(

@@ -33,12 +33,12 @@ from vdx.controller.registration import Registration
 from vdx.pexip.resources import IDENTITY_PROVIDER, IDENTITY_PROVIDER_ATTRIBUTE, IDENTITY_PROVIDER_GROUP
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 USERS = (("meetingrooms", "MeetingRoom"), ("devices", "Device"))
 
 
-async def _web_app_domains(rt: Runtime, namespace: str) -> list[str]:
+async def _web_app_domains(rt: Context, namespace: str) -> list[str]:
     """The namespace's Domains used for WebApp (for an IdentityProvider that names none itself)."""
     return [
         str(d["spec"]["fqdn"])
@@ -48,7 +48,7 @@ async def _web_app_domains(rt: Runtime, namespace: str) -> list[str]:
     ]
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     idp = parse(IdentityProvider, body)
     namespace = str(idp.namespace)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
@@ -123,7 +123,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(outcome, status=status, events=events, platform=platform.name)
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     """Wait for the rooms and devices that sign in with it, then remove group, provider, attributes."""
     idp = parse(IdentityProvider, body)
     namespace = str(idp.namespace)

@@ -20,11 +20,11 @@ from vdx.controller.reconcilers.base import Stop
 from vdx.controller.status import status_of
 
 if TYPE_CHECKING:
+    from vdx.controller.context import Context
     from vdx.controller.platforms import PlatformRuntime
-    from vdx.controller.runtime import Runtime
 
 
-async def tenant_of_namespace(rt: Runtime, namespace: str) -> Tenant:
+async def tenant_of_namespace(rt: Context, namespace: str) -> Tenant:
     tenant = await rt.tenant_for_namespace(namespace)
     if tenant is None:
         raise Stop(
@@ -35,7 +35,7 @@ async def tenant_of_namespace(rt: Runtime, namespace: str) -> Tenant:
     return tenant
 
 
-def connected_platform(rt: Runtime, tenant: Tenant) -> PlatformRuntime:
+def connected_platform(rt: Context, tenant: Tenant) -> PlatformRuntime:
     name = tenant.spec.platform_ref.name
     platform = rt.platforms.get(name)
     if platform is None:
@@ -54,7 +54,7 @@ def connected_platform(rt: Runtime, tenant: Tenant) -> PlatformRuntime:
 
 
 async def secret(
-    rt: Runtime, body: dict[str, Any], namespace: str, name: str, purpose: str
+    rt: Context, body: dict[str, Any], namespace: str, name: str, purpose: str
 ) -> tuple[dict[str, str], str]:
     """The Secret's data and resourceVersion, remembering that this object depends on it."""
     rt.watch_secret(namespace, name, body)
@@ -69,7 +69,7 @@ async def secret(
 
 
 async def secret_if_any(
-    rt: Runtime, body: dict[str, Any], namespace: str, name: str
+    rt: Context, body: dict[str, Any], namespace: str, name: str
 ) -> tuple[dict[str, str], str] | None:
     """The Secret's data and resourceVersion, or None; watched either way, so its creation wakes us."""
     rt.watch_secret(namespace, name, body)
@@ -93,7 +93,7 @@ def spec_changed(body: dict[str, Any]) -> bool:
 
 
 async def file_text(
-    rt: Runtime, body: dict[str, Any], namespace: str, source: FileSource, purpose: str
+    rt: Context, body: dict[str, Any], namespace: str, source: FileSource, purpose: str
 ) -> tuple[str, str] | Plan:
     """(text, resourceVersion) of a ConfigMap or Secret key named by a FileSource, or the refusal
     when it cannot be read; watched for changes either way."""
@@ -113,7 +113,7 @@ async def file_text(
     return base64.b64decode(encoded[selector.key]).decode("utf-8", errors="replace"), version
 
 
-async def namespaced_resource(rt: Runtime, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+async def namespaced_resource(rt: Context, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
     """A vdx resource in a namespace: what the watch delivered, else a read from the API server."""
     known = rt.known.get((kind, namespace, name))
     if known is not None:
@@ -127,7 +127,7 @@ def is_ready(body: dict[str, Any]) -> bool:
     return status_of(body).ready
 
 
-async def identity_provider(rt: Runtime, namespace: str, name: str) -> Dependency:
+async def identity_provider(rt: Context, namespace: str, name: str) -> Dependency:
     """An IdentityProvider a room or device signs in with; its `uri` is the Pexip group's."""
     body = await namespaced_resource(rt, "IdentityProvider", namespace, name)
     if body is None:

@@ -29,11 +29,11 @@ from vdx.controller.registration import Registration
 from vdx.pexip.resources import AUTOMATIC_PARTICIPANT, CONFERENCE, CONFERENCE_ALIAS, GLOBAL
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
 async def _pins(
-    rt: Runtime, body: dict[str, Any], room: MeetingRoom, platform: PlatformRuntime
+    rt: Context, body: dict[str, Any], room: MeetingRoom, platform: PlatformRuntime
 ) -> tuple[dict[str, str] | None, str | None, int]:
     """(the PIN Secret's data, its resourceVersion, the platform's minimum PIN length)."""
     settings = await platform.cache.objects(GLOBAL)
@@ -47,7 +47,7 @@ async def _pins(
 
 
 async def recording_inputs(
-    rt: Runtime, body: dict[str, Any], room: MeetingRoom, tenant: Tenant, platform: PlatformRuntime
+    rt: Context, body: dict[str, Any], room: MeetingRoom, tenant: Tenant, platform: PlatformRuntime
 ) -> RecordingInputs | None:
     """What the room's recording opt-in is decided on: the Recorder, its stream key, RTMP."""
     ref = room.spec.recorder_ref
@@ -65,7 +65,7 @@ async def recording_inputs(
     return RecordingInputs(tenant, recorder, stream_key, rtmp, platform.name)
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     room = parse(MeetingRoom, body)
     namespace = str(room.namespace)
     owner = owner_of_body(body)
@@ -139,7 +139,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     """Delete deletes the conference (Pexip removes its aliases with it); Orphan leaves it unmarked."""
     room = parse(MeetingRoom, body)
     if room.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:

@@ -19,11 +19,11 @@ from vdx.pexip.resources import MANAGEMENT_VM
 from vdx.policies.platform_secrets import credentials_namespace_problem, fix_for
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
 async def _ca_bundle(
-    rt: Runtime, platform: PexipPlatform, body: dict[str, Any]
+    rt: Context, platform: PexipPlatform, body: dict[str, Any]
 ) -> tuple[str | None, str | None]:
     ref = platform.spec.ca_bundle_ref
     if ref is None:
@@ -48,7 +48,7 @@ async def _ca_bundle(
     return pem, version
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     platform = parse(PexipPlatform, body)
     ref = platform.spec.credentials.secret_ref
     # Issue 22: the rule shared with vdx check and admission (vdx.policies.platform_secrets).
@@ -102,7 +102,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(outcome, status=status, events=events, platform=platform.name)
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     """Wait for the platform's tenants to go first: their resources need the platform to clean up."""
     name = str(body["metadata"]["name"])
     users = [

@@ -17,10 +17,10 @@ from vdx.controller.registration import Registration
 from vdx.pexip.resources import GLOBAL
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
-def _users(rt: Runtime, namespace: str, name: str) -> list[str]:
+def _users(rt: Context, namespace: str, name: str) -> list[str]:
     return sorted(
         key[2]
         for key, body in rt.known.items()
@@ -30,7 +30,7 @@ def _users(rt: Runtime, namespace: str, name: str) -> list[str]:
     )
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     recorder = parse(Recorder, body)
     namespace = str(recorder.namespace)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
@@ -46,7 +46,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(plan.outcome, status={**plan.status, "secretResourceVersion": version})
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     recorder = parse(Recorder, body)
     namespace = str(recorder.namespace)
     users = [

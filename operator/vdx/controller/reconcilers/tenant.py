@@ -18,13 +18,13 @@ from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 # More than the platform's own in-flight limit would only queue in its limiter.
 ROOM_WRITES_IN_FLIGHT = 8
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     tenant = parse(Tenant, body)
     rt.tenants[tenant.name] = tenant
     claims = {
@@ -96,7 +96,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
 NAMESPACED_PLURALS = tuple(kind.crd.plural for kind in ALL_KINDS if kind.crd.scope == "Namespaced")
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     """Wait for the tenant's own resources to go first: they find their platform through the tenant.
 
     The tenant itself owns nothing in Pexip (its meeting rooms are never deleted by the operator).
@@ -117,7 +117,7 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
         )
 
 
-def _forget(rt: Runtime, key: Key) -> None:
+def _forget(rt: Context, key: Key) -> None:
     rt.tenants.pop(key[2], None)
 
 

@@ -15,10 +15,10 @@ from vdx.controller.status import status_of
 from vdx.pexip.resources import TURN_SERVER
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     turn = parse(TurnService, body)
     namespace = str(turn.namespace)
     owner = owner_of_body(body)
@@ -69,7 +69,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     turn = parse(TurnService, body)
     owner = owner_of_body(body)
     unique = {"name": pexip_name(owner)}
@@ -83,11 +83,11 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
 TurnUsers = dict[tuple[str, str], set[str]]
 
 
-def _users(rt: Runtime) -> TurnUsers:
+def _users(rt: Context) -> TurnUsers:
     return rt.kind_state("TurnService.users", dict)
 
 
-def note_user(rt: Runtime, namespace: str, turn_name: str, domain_name: str) -> None:
+def note_user(rt: Context, namespace: str, turn_name: str, domain_name: str) -> None:
     """Remember that a Domain uses a TurnService; a new user refreshes the TurnService's status."""
     users = _users(rt).setdefault((namespace, turn_name), set())
     if domain_name not in users:
@@ -97,20 +97,20 @@ def note_user(rt: Runtime, namespace: str, turn_name: str, domain_name: str) -> 
             rt.spawn(rt.reconcile("TurnService", turn, from_resync=True))
 
 
-def domains_using(rt: Runtime, namespace: str, turn_name: str) -> list[str]:
+def domains_using(rt: Context, namespace: str, turn_name: str) -> list[str]:
     return sorted(_users(rt).get((namespace, turn_name), set()))
 
 
-def _sent(rt: Runtime) -> dict[tuple[str, str], str]:
+def _sent(rt: Context) -> dict[tuple[str, str], str]:
     """(namespace, TurnService) -> the Secret's resourceVersion this process last sent to Pexip."""
     return rt.kind_state("TurnService.sent", dict)
 
 
-def _forget(rt: Runtime, key: Key) -> None:
+def _forget(rt: Context, key: Key) -> None:
     _sent(rt).pop((key[1] or "", key[2]), None)
 
 
-def forget_user(rt: Runtime, domain_name: str) -> None:
+def forget_user(rt: Context, domain_name: str) -> None:
     for users in _users(rt).values():
         users.discard(domain_name)
 
