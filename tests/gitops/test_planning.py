@@ -74,7 +74,7 @@ def _server(description: str, port: int = 3478) -> TurnServer:
 
 
 def test_an_object_with_our_name_but_no_marker_is_refused_not_adopted() -> None:
-    plan = _plan(Observed(turn_servers=[_server("made by hand")]))
+    plan = _plan(Observed.holding([_server("made by hand")]))
     assert plan.steps == []
     assert len(plan.problems) == 1
     problem = str(plan.problems[0])
@@ -84,7 +84,7 @@ def test_an_object_with_our_name_but_no_marker_is_refused_not_adopted() -> None:
 
 def test_the_adopt_annotation_takes_it_over_with_an_update() -> None:
     plan = _plan(
-        Observed(turn_servers=[_server("made by hand")]),
+        Observed.holding([_server("made by hand")]),
         annotations="{vdx.medcom.dk/adopt: /api/admin/configuration/v1/turn_server/7/}",
     )
     assert plan.problems == []
@@ -94,9 +94,9 @@ def test_the_adopt_annotation_takes_it_over_with_an_update() -> None:
 
 def test_the_marker_makes_it_ours_and_observe_only_writes_nothing() -> None:
     ours = _server("[vdx:TurnService/vdx-rm/turn]", port=5349)
-    plan = _plan(Observed(turn_servers=[ours]))
+    plan = _plan(Observed.holding([ours]))
     assert [s.change.describe() for s in plan.steps] == ["update turn_server vdx-rm/turn: port 5349 -> 3478"]
-    plan = _plan(Observed(turn_servers=[ours]), policy="ObserveOnly")
+    plan = _plan(Observed.holding([ours]), policy="ObserveOnly")
     assert plan.steps == []
     assert plan.notes == [
         "TurnService vdx-rm/turn: managementPolicy is ObserveOnly, so nothing was written; Pexip differs: "
@@ -128,7 +128,7 @@ spec:
         name="Aarhus",
         client_turn_servers=["/api/admin/configuration/v1/turn_server/99/"],
     )
-    plan = _plan(Observed(system_locations=[location]), extra=domain)
+    plan = _plan(Observed.holding([location]), extra=domain)
     create, bind = plan.steps
     assert create.provides == pending("turn_server", "vdx-rm/turn")
     assert bind.change.fields["client_turn_servers"] == [

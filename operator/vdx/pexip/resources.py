@@ -48,6 +48,9 @@ class Kind(Generic[M]):
     singleton: bool = False
     # Objects per list page; None: the client's default. Smaller for types whose objects are large.
     page_size: int | None = None
+    # The type whose GET embeds every object of this one whole (a conference's aliases): a reader of
+    # the parent never lists this type on its own.
+    embedded_in: str | None = None
 
     @property
     def path(self) -> str:
@@ -70,7 +73,9 @@ class Kind(Generic[M]):
 # 500 rooms is about 8.6 MiB, and each page is held twice while it is read and decoded. Pages of 100
 # keep a resync's memory peak small at the cost of 200 more GETs per resync of 25 000 rooms.
 CONFERENCE = Kind("conference", models.Conference, unique_key=("name",), page_size=100)
-CONFERENCE_ALIAS = Kind("conference_alias", models.ConferenceAlias, unique_key=("alias",))
+CONFERENCE_ALIAS = Kind(
+    "conference_alias", models.ConferenceAlias, unique_key=("alias",), embedded_in="conference"
+)
 
 
 def same_alias(desired: Mapping[str, Any], actual: models.PexipModel) -> bool:
@@ -79,7 +84,9 @@ def same_alias(desired: Mapping[str, Any], actual: models.PexipModel) -> bool:
     return str(desired.get("alias", "")) == str(getattr(actual, "alias", ""))
 
 
-AUTOMATIC_PARTICIPANT = Kind("automatic_participant", models.AutomaticParticipant, matcher=same_alias)
+AUTOMATIC_PARTICIPANT = Kind(
+    "automatic_participant", models.AutomaticParticipant, matcher=same_alias, embedded_in="conference"
+)
 DEVICE = Kind("device", models.Device, unique_key=("alias",))
 REGISTRATION = Kind("registration", models.Registration, singleton=True)
 GLOBAL = Kind("global", models.GlobalSettings, singleton=True)

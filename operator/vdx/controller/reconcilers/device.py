@@ -13,6 +13,7 @@ from vdx.controller.reconcilers.quota import over_quota_of
 from vdx.controller.reconcilers.release import release_owned
 from vdx.controller.registration import Registration
 from vdx.controller.status import status_of
+from vdx.gitops.phases import device as phases
 from vdx.pexip.resources import DEVICE
 from vdx.pexip.resources import REGISTRATION as REGISTRATION_SETTINGS
 
@@ -95,4 +96,7 @@ REGISTRATION = Registration(
     writes=(DEVICE,),
     reads=(REGISTRATION_SETTINGS,),
     reads_objects=("Secret",),
+    plan=phases.plan,
+    plan_removed=phases.removed,
+    plan_reads=("IdentityProvider",),
 )

@@ -12,6 +12,7 @@ from vdx.controller.reconcilers import lookups, turn
 from vdx.controller.reconcilers.base import Reconciled, apply_change, change_event, parse
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
+from vdx.gitops.phases import domain as phases
 from vdx.pexip.resources import SYSTEM_LOCATION, TLS_CERTIFICATE, TURN_SERVER
 
 if TYPE_CHECKING:
@@ -93,4 +94,7 @@ REGISTRATION = Registration(
     depends_on=("Tenant", "TurnService", "TlsCertificate"),
     writes=(SYSTEM_LOCATION,),
     forget=_forget,
+    plan=phases.plan,
+    plan_removed=phases.removed,
+    plan_reads=("TurnService",),
 )

@@ -30,6 +30,7 @@ from vdx.controller.reconcilers.base import (
     parse,
 )
 from vdx.controller.registration import Registration
+from vdx.gitops.phases import identity as phases
 from vdx.pexip.resources import IDENTITY_PROVIDER, IDENTITY_PROVIDER_ATTRIBUTE, IDENTITY_PROVIDER_GROUP
 
 if TYPE_CHECKING:
@@ -207,4 +208,6 @@ REGISTRATION = Registration(
     depends_on=("Tenant", "Domain"),
     writes=(IDENTITY_PROVIDER_ATTRIBUTE, IDENTITY_PROVIDER, IDENTITY_PROVIDER_GROUP),
     reads_objects=("Secret", "ConfigMap"),
+    plan=phases.plan,
+    plan_removed=phases.removed,
 )

@@ -14,6 +14,7 @@ from vdx.controller.planners.recording import decide_recorder
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, parse
 from vdx.controller.registration import Registration
+from vdx.gitops.phases import recorder as phases
 from vdx.pexip.resources import GLOBAL
 
 if TYPE_CHECKING:
@@ -64,5 +65,11 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
 
 
 REGISTRATION = Registration(
-    Recorder, reconcile, finalize, depends_on=("Tenant",), reads=(GLOBAL,), reads_objects=("Secret",)
+    Recorder,
+    reconcile,
+    finalize,
+    depends_on=("Tenant",),
+    reads=(GLOBAL,),
+    reads_objects=("Secret",),
+    plan=phases.plan,
 )

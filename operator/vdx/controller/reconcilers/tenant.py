@@ -13,6 +13,7 @@ from vdx.controller.reconcilers import branding, lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
+from vdx.gitops.phases import tenant as phases
 from vdx.pexip.errors import PexipError
 from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE
@@ -128,4 +129,6 @@ REGISTRATION = Registration(
     depends_on=("PexipPlatform",),
     writes=(CONFERENCE,),
     forget=_forget,
+    plan=phases.plan,
+    plan_reads=("CviBranding", "MeetingRoom"),
 )
