@@ -19,7 +19,7 @@ from vdx.api.loader import Tree
 from vdx.api.names import ADOPT_ANNOTATION
 from vdx.api.resource import Resource
 from vdx.api.tenant import Tenant
-from vdx.controller.ownership import Owner
+from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import PENDING_PREFIX, Change, is_pending
 from vdx.controller.planners.common import Plan
 from vdx.pexip import models, resources
@@ -283,6 +283,16 @@ class OfflinePlanner:
             for r in self.tree.resources
             if type(r.resource).__name__ == kind
         }
+
+    def delete_left_behind(
+        self, kind: str, resource: str, objects: Iterable[Any], label: Callable[[Any], str]
+    ) -> None:
+        """A delete step for each of `objects` whose owner marker names a `kind` the tree no longer has."""
+        for obj in objects:
+            owner = self.removed(owner_of(obj.description), kind)
+            if owner is not None:
+                tenant, source = self.removal_source(owner)
+                self.add(Step(tenant, source, Change("delete", resource, label(obj), uri=obj.resource_uri)))
 
     def removal_source(self, owner: Owner) -> tuple[str, str]:
         """(tenant, source) of a step that deletes what `owner` left behind."""

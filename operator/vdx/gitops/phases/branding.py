@@ -10,7 +10,7 @@ from vdx.api.branding import CviBranding
 from vdx.api.names import alias_domain, in_domains
 from vdx.api.tenant import Tenant
 from vdx.branding import BrandingError, RenderedBranding, load_assets, render_branding
-from vdx.controller.ownership import Owner, owner_of
+from vdx.controller.ownership import Owner
 from vdx.controller.plan import Change
 from vdx.controller.planners.branding import (
     BrandingInputs,
@@ -99,26 +99,12 @@ def _branding(planner: OfflinePlanner, branding: CviBranding, objects: list[dict
 def removed(planner: OfflinePlanner) -> None:
     """The path, the packages and the theme of a CviBranding the tree no longer has; the theme comes
     off the tenant's rooms first (Pexip refuses to delete a theme in use), as the operator does."""
-    for alias in planner.observed.of(WEBAPP_ALIAS):
-        owner = planner.removed(owner_of(alias.description), "CviBranding")
-        if owner is not None:
-            tenant, source = planner.removal_source(owner)
-            planner.add(
-                Step(
-                    tenant, source, Change("delete", "webapp_alias", f"/{alias.slug}", uri=alias.resource_uri)
-                )
-            )
-    for package in planner.observed.of(WEBAPP_BRANDING):
-        owner = planner.removed(owner_of(package.description), "CviBranding")
-        if owner is not None:
-            tenant, source = planner.removal_source(owner)
-            planner.add(
-                Step(
-                    tenant,
-                    source,
-                    Change("delete", "webapp_branding", package.name, uri=package.resource_uri),
-                )
-            )
+    planner.delete_left_behind(
+        "CviBranding", "webapp_alias", planner.observed.of(WEBAPP_ALIAS), lambda a: f"/{a.slug}"
+    )
+    planner.delete_left_behind(
+        "CviBranding", "webapp_branding", planner.observed.of(WEBAPP_BRANDING), lambda p: str(p.name)
+    )
     rooms = conferences.of(planner)
     for theme in planner.observed.of(IVR_THEME):
         owner = planner.removed(_theme_owner(theme.name), "CviBranding")

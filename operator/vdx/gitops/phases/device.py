@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from vdx.api.device import Device
-from vdx.controller.ownership import Owner, owner_of
-from vdx.controller.plan import Change
+from vdx.controller.ownership import Owner
 from vdx.controller.planners.common import find_owned
 from vdx.controller.planners.device import RESOURCE, DeviceInputs, decide
 from vdx.gitops.offline import OfflinePlanner, Step, adopt_of, from_secret, label_of
@@ -88,12 +87,4 @@ def _device(planner: OfflinePlanner, device: Device, *, over_quota: bool, planne
 
 
 def removed(planner: OfflinePlanner) -> None:
-    for registered in planner.observed.of(DEVICE):
-        owner = planner.removed(owner_of(registered.description), "Device")
-        if owner is not None:
-            tenant, source = planner.removal_source(owner)
-            planner.add(
-                Step(
-                    tenant, source, Change("delete", RESOURCE, registered.alias, uri=registered.resource_uri)
-                )
-            )
+    planner.delete_left_behind("Device", RESOURCE, planner.observed.of(DEVICE), lambda d: str(d.alias))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from vdx.api.turn import TurnService
-from vdx.controller.ownership import Owner, owner_of
-from vdx.controller.plan import Change, pending
+from vdx.controller.ownership import Owner
+from vdx.controller.plan import pending
 from vdx.controller.planners.turn import TurnInputs, decide
 from vdx.gitops.offline import OfflinePlanner, Step, adopt_of, from_secret, label_of
 from vdx.pexip.resources import TURN_SERVER
@@ -64,10 +64,6 @@ def plan(planner: OfflinePlanner) -> None:
 def removed(planner: OfflinePlanner) -> None:
     """TURN servers of TurnServices the tree no longer has (their locations were unbound first, by
     the Domain's removal step)."""
-    for server in planner.observed.of(TURN_SERVER):
-        owner = planner.removed(owner_of(server.description), "TurnService")
-        if owner is not None:
-            tenant, source = planner.removal_source(owner)
-            planner.add(
-                Step(tenant, source, Change("delete", "turn_server", server.name, uri=server.resource_uri))
-            )
+    planner.delete_left_behind(
+        "TurnService", "turn_server", planner.observed.of(TURN_SERVER), lambda s: str(s.name)
+    )
