@@ -23,6 +23,7 @@ from vdx.controller.conditions import Outcome, Phase, conditions_for
 from vdx.controller.kube import Kube
 from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.platforms import PlatformRuntime
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
 from vdx.controller.registration import Key
 from vdx.controller.registry import BY_KIND, ORDER, PLURALS
@@ -279,7 +280,7 @@ class Runtime:
         uid = str((body.get("metadata") or {}).get("uid") or "")
         async with lock:
             if uid and uid in self._finalized:
-                return Outcome(Phase.READY, "Deleted", "the resource was deleted; nothing to reconcile")
+                return Outcome(Phase.READY, Reason.DELETED, "the resource was deleted; nothing to reconcile")
             started = time.monotonic()
             self.reconcile_count += 1
             result = await self._run(kind, body)
@@ -290,7 +291,9 @@ class Runtime:
                     logger.warning(
                         "%s %s/%s: status not written: %s", kind, key[1] or "", key[2], _kube_error(exc)
                     )
-                    result = Reconciled(Outcome(Phase.FAILED, "KubernetesUnavailable", _kube_error(exc)))
+                    result = Reconciled(
+                        Outcome(Phase.FAILED, Reason.KUBERNETES_UNAVAILABLE, _kube_error(exc))
+                    )
                 else:
                     result = await self._undo_for_vanished(kind, key, body, result)
             except KubeConnectionError as exc:
@@ -299,7 +302,7 @@ class Runtime:
                 logger.warning(
                     "%s %s/%s: status not written: %s", kind, key[1] or "", key[2], _kube_error(exc)
                 )
-                result = Reconciled(Outcome(Phase.FAILED, "KubernetesUnavailable", _kube_error(exc)))
+                result = Reconciled(Outcome(Phase.FAILED, Reason.KUBERNETES_UNAVAILABLE, _kube_error(exc)))
             self.metrics.reconcile_seconds.labels(kind).observe(time.monotonic() - started)
             self.metrics.reconciles.labels(kind, result.outcome.phase.value.lower()).inc()
         if result.outcome.phase is Phase.FAILED:
@@ -322,7 +325,7 @@ class Runtime:
                 self.platforms[name].breaker.failure()
             return Reconciled(pexip_failure(exc))
         except (ApiException, KubeConnectionError) as exc:
-            return Reconciled(Outcome(Phase.FAILED, "KubernetesUnavailable", _kube_error(exc)))
+            return Reconciled(Outcome(Phase.FAILED, Reason.KUBERNETES_UNAVAILABLE, _kube_error(exc)))
 
     async def _report(self, kind: str, key: Key, body: dict[str, Any], result: Reconciled) -> None:
         previous = dict(body.get("status") or {})
@@ -381,7 +384,9 @@ class Runtime:
         if uid:
             self._finalized.add(str(uid))
         self.known.pop(key, None)
-        return Reconciled(Outcome(Phase.READY, "Deleted", "the resource was deleted; nothing to reconcile"))
+        return Reconciled(
+            Outcome(Phase.READY, Reason.DELETED, "the resource was deleted; nothing to reconcile")
+        )
 
     async def finalize(self, kind: str, body: dict[str, Any]) -> None:
         """Honour deletionPolicy; raise PexipError to have the deletion retried."""

@@ -22,6 +22,7 @@ from vdx.api.tenant import Tenant
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import PENDING_PREFIX, Change, is_pending
 from vdx.controller.planners.common import Plan
+from vdx.controller.reasons import Reason
 from vdx.pexip import models, resources
 from vdx.pexip.models import PexipModel
 from vdx.pexip.resources import Kind
@@ -204,7 +205,7 @@ class OfflinePlanner:
         problem on the field it names; drift under ObserveOnly is a note."""
         if not plan.blocked:
             return False
-        if plan.outcome.reason == "DriftObserved":
+        if plan.outcome.reason == Reason.DRIFT_OBSERVED:
             self.out.notes.append(f"{source}: {plan.outcome.message}")
         else:
             self.problem(source, plan.field_path, plan.outcome.message)

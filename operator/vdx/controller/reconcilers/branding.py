@@ -29,6 +29,7 @@ from vdx.controller.planners.branding import (
     owned_packages,
     theme_name,
 )
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import (
     Event,
@@ -122,7 +123,7 @@ async def _render_now(
             rendered = await asyncio.to_thread(render_branding, branding, load_assets(branding, objects))
     except BrandingError as error:
         problems = "; ".join(str(p) for p in error.problems[:5])
-        raise Stop(Phase.STALLED, "BrandingInvalid", problems) from None
+        raise Stop(Phase.STALLED, Reason.BRANDING_INVALID, problems) from None
     renders(rt).put((str(branding.namespace), branding.name), fingerprint, rendered)
     return rendered
 
@@ -159,7 +160,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     plan = decision.plan
     if plan.blocked:
         # Drift under ObserveOnly keeps the status it had; a refusal writes none.
-        observing = plan.outcome.reason == "DriftObserved"
+        observing = plan.outcome.reason == Reason.DRIFT_OBSERVED
         return Reconciled(plan.outcome, status=status if observing else {}, platform=platform.name)
     known: dict[str, str] = {}
     made: dict[str, Any] = {}  # resource -> the object as Pexip now holds it
@@ -220,7 +221,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         rt.wake_tenant(namespace)
     for warning in rendered.warnings[:3]:
         if changed:
-            events.append(Event("Warning", "BrandingWarning", str(warning)[:1000]))
+            events.append(Event("Warning", Reason.BRANDING_WARNING, str(warning)[:1000]))
     return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from vdx.api.device import Device
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.planners.device import DeviceInputs, decide
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
 from vdx.controller.reconcilers.quota import over_quota_of
@@ -56,7 +57,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
                 rt.metrics.drift_corrections.labels("Device", DEVICE.name).inc()
             secret_changed = False
     else:
-        raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
+        raise Stop(Phase.PROGRESSING, Reason.CONVERGING, "changes applied; confirming on the next pass")
     if plan.blocked and not plan.owned:
         return Reconciled(plan.outcome, platform=platform.name)
     recorded = plan.owned or recorded

@@ -19,6 +19,7 @@ from vdx.controller.planners.identity import (
     prepare,
     service_entity_id,
 )
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import (
     Event,
@@ -137,7 +138,7 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     if users:
         raise Stop(
             Phase.FAILED,
-            "InUse",
+            Reason.IN_USE,
             f"waiting for {len(users)} resources that sign in with it to stop: "
             + ", ".join(sorted(users)[:5]),
         )

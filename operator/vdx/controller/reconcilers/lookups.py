@@ -16,6 +16,7 @@ from vdx.controller.planners.common import (
     key_missing_refusal,
     object_missing_refusal,
 )
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers.base import Stop
 from vdx.controller.status import status_of
 
@@ -29,7 +30,7 @@ async def tenant_of_namespace(rt: Context, namespace: str) -> Tenant:
     if tenant is None:
         raise Stop(
             Phase.STALLED,
-            "NoTenant",
+            Reason.NO_TENANT,
             f"namespace {namespace} belongs to no Tenant; create a Tenant with spec.namespace: {namespace}",
         )
     return tenant
@@ -41,13 +42,13 @@ def connected_platform(rt: Context, tenant: Tenant) -> PlatformRuntime:
     if platform is None:
         raise Stop(
             Phase.FAILED,
-            "PlatformNotReady",
+            Reason.PLATFORM_NOT_READY,
             f"PexipPlatform {name} (of Tenant {tenant.name}) is not connected yet; see its status",
         )
     if platform.breaker.is_open:
         raise Stop(
             Phase.FAILED,
-            "PexipUnavailable",
+            Reason.PEXIP_UNAVAILABLE,
             f"platform {name} failed repeatedly; calls paused for {platform.breaker.remaining():.0f} s",
         )
     return platform
@@ -62,7 +63,7 @@ async def secret(
     if found is None:
         raise Stop(
             Phase.STALLED,
-            "SecretNotFound",
+            Reason.SECRET_NOT_FOUND,
             f"Secret {namespace}/{name} ({purpose}) does not exist; create it in namespace {namespace}",
         )
     return found

@@ -14,6 +14,7 @@ from vdx.controller.plan import Change
 from vdx.controller.planners.meeting_room import RoomInputs, decide, find_room, participant_uri
 from vdx.controller.planners.recording import RecordingInputs
 from vdx.controller.platforms import PlatformRuntime
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import branding, lookups
 from vdx.controller.reconcilers.base import (
     Event,
@@ -121,7 +122,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
             fresh = await platform.client.get(CONFERENCE, object_id)
             platform.cache.put(CONFERENCE, fresh)
     else:
-        raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
+        raise Stop(Phase.PROGRESSING, Reason.CONVERGING, "changes applied; confirming on the next pass")
     conference = decision.conference
     if plan.blocked and conference is None:
         return Reconciled(plan.outcome, platform=platform.name)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from vdx.api.recorder import Recorder
 from vdx.controller.conditions import Phase
 from vdx.controller.planners.recording import decide_recorder
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, parse
 from vdx.controller.registration import Registration
@@ -58,7 +59,7 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     if users:
         raise Stop(
             Phase.FAILED,
-            "InUse",
+            Reason.IN_USE,
             f"waiting for {len(users)} meeting rooms to stop recording to it (remove their recorderRef): "
             + ", ".join(sorted(users)[:5]),
         )

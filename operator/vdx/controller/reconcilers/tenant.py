@@ -9,6 +9,7 @@ from vdx.api.kinds import ALL_KINDS
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.planners.rooms import TenantInputs, decide_tenant, rooms_by_alias_domain, rooms_in_domains
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import branding, lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
 from vdx.controller.registration import Key, Registration
@@ -44,7 +45,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     found = (platform.cache.find(uri) for uri in rooms_in_domains(by_domain, tenant.spec.domains))
     rooms = [room for room in found if isinstance(room, Conference)]
     decided, plan = decide_tenant(TenantInputs(tenant, claims, theme, theme_pending), rooms)
-    if decided.blocked and decided.outcome.reason != "DriftObserved":
+    if decided.blocked and decided.outcome.reason != Reason.DRIFT_OBSERVED:
         return Reconciled(decided.outcome, platform=platform.name)
     previous = status_of(body).get("meetingRoomsCorrected", 0)
     events: list[Event] = []
@@ -76,7 +77,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         events.append(
             Event(
                 "Normal",
-                "MeetingRoomDefaultsApplied",
+                Reason.MEETING_ROOM_DEFAULTS_APPLIED,
                 f"direct media {defaults.direct_media.value} "
                 f"(notice {defaults.direct_media_notification_seconds} s) "
                 f"set on {len(corrected)} meeting rooms: {shown}",
@@ -89,7 +90,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     }
     outcome = decided.outcome
     if failures:
-        outcome = Outcome(Phase.STALLED, "PexipRejected", "Pexip refused: " + "; ".join(failures[:5]))
+        outcome = Outcome(Phase.STALLED, Reason.PEXIP_REJECTED, "Pexip refused: " + "; ".join(failures[:5]))
     return Reconciled(outcome, status=status, events=events, platform=platform.name)
 
 
@@ -112,7 +113,7 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     if left:
         raise Stop(
             Phase.FAILED,
-            "InUse",
+            Reason.IN_USE,
             f"waiting for {len(left)} resources in {namespace} to be deleted first: "
             + ", ".join(sorted(left)[:5]),
         )

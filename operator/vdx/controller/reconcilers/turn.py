@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from vdx.api.turn import TurnService
 from vdx.controller.conditions import Phase
 from vdx.controller.planners.turn import TurnInputs, decide, pexip_name
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
 from vdx.controller.reconcilers.release import release_owned
@@ -55,7 +56,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
                 sent[(namespace, turn.name)] = version
             secret_changed = False
     else:
-        raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
+        raise Stop(Phase.PROGRESSING, Reason.CONVERGING, "changes applied; confirming on the next pass")
     if plan.blocked and not plan.owned:
         return Reconciled(plan.outcome, platform=platform.name)
     recorded = plan.owned or recorded

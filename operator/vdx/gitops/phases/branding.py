@@ -19,6 +19,7 @@ from vdx.controller.planners.branding import (
     owned_packages,
     theme_name,
 )
+from vdx.controller.reasons import Reason
 from vdx.gitops.offline import OfflinePlanner, Step, adopt_of, label_of
 from vdx.gitops.phases import conferences
 from vdx.pexip import models
@@ -73,7 +74,7 @@ def _branding(planner: OfflinePlanner, branding: CviBranding, objects: list[dict
     theme = next((t for t in ivr_themes if t.name == theme_name(owner)), None)
     if planner.blocked(decision.plan, source):
         # Observe only: the rooms keep taking the theme Pexip has.
-        observing = decision.plan.outcome.reason == "DriftObserved"
+        observing = decision.plan.outcome.reason == Reason.DRIFT_OBSERVED
         if observing and theme is not None and rendered.ivr_theme is not None:
             themes.append((branding.name, theme.resource_uri))
         return

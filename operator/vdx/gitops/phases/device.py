@@ -6,6 +6,7 @@ from vdx.api.device import Device
 from vdx.controller.ownership import Owner
 from vdx.controller.planners.common import find_owned
 from vdx.controller.planners.device import RESOURCE, DeviceInputs, decide
+from vdx.controller.reasons import Reason
 from vdx.gitops.offline import OfflinePlanner, Step, adopt_of, from_secret, label_of
 from vdx.gitops.phases import identity
 from vdx.pexip.resources import DEVICE
@@ -13,11 +14,11 @@ from vdx.pexip.resources import DEVICE
 # A Device refused for these never reaches Pexip, so its alias is not taken by it.
 _REFUSED_BEFORE_THE_DEVICE = frozenset(
     {
-        "AliasOutsideDomains",
-        "QuotaExceeded",
-        "SecretIncomplete",
-        "IdentityProviderNotFound",
-        "WaitingForIdentityProvider",
+        Reason.ALIAS_OUTSIDE_DOMAINS,
+        Reason.QUOTA_EXCEEDED,
+        Reason.SECRET_INCOMPLETE,
+        Reason.IDENTITY_PROVIDER_NOT_FOUND,
+        Reason.WAITING_FOR_IDENTITY_PROVIDER,
     }
 )
 

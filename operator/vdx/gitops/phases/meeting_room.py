@@ -21,6 +21,7 @@ from vdx.controller.planners.meeting_room import (
     participant_uri,
     plan_room,
 )
+from vdx.controller.reasons import Reason
 from vdx.gitops.offline import OfflinePlanner, Step, Unknown, adopt_of, from_secret, label_of
 from vdx.gitops.phases import branding, conferences, identity, recorder
 from vdx.pexip import models
@@ -92,7 +93,7 @@ def _meeting_room(planner: OfflinePlanner, room: MeetingRoom, *, over_quota: boo
     if decision.recording_refusal is not None:
         # A refused opt-in is an error in the pull request; the room is still planned, unrecorded.
         planner.problem(source, "spec.recorderRef", decision.recording_refusal.message)
-    if decided.blocked and decided.outcome.reason != "DriftObserved":
+    if decided.blocked and decided.outcome.reason != Reason.DRIFT_OBSERVED:
         planner.blocked(decided, source)
         return
     aliases = _planned_aliases(planner)
