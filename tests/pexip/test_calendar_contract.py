@@ -10,6 +10,7 @@ behaviour the operator's OutlookScheduling and OneTouchJoin kinds rely on.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -575,6 +576,21 @@ async def test_a_theme_or_group_used_by_a_scheduler_is_released_not_protected(
     assert (await http.get(connector["resource_uri"])).json()["host_identity_provider_group"] is None
 
 
+async def test_a_saved_node_keeps_its_calendar_relations(
+    http: httpx.AsyncClient, sim: Simulator, tmp_path: Path
+) -> None:
+    """A demo restarted from its state file still refuses to delete a profile in use."""
+    otj = await profile(http, ep_password="canary-otj-ep")
+    rooms = await group(http, otj)
+    sim.save(str(tmp_path / "state.json"))
+    sim.reset()
+    assert (await http.get(otj["resource_uri"])).status_code == 404
+    sim.load(str(tmp_path / "state.json"))
+    assert (await http.get(otj["resource_uri"])).json()["endpoint_groups"] == [rooms["resource_uri"]]
+    assert (await http.delete(otj["resource_uri"])).status_code == 400
+    assert sim.engine.tables["mjx_integration"][otj["id"]]["ep_password"] == "canary-otj-ep"
+
+
 # ---------------------------------------------------------------------- lookups the operator makes
 
 
@@ -729,3 +745,39 @@ async def test_client_links_a_profile_and_reports_a_refused_delete(client: Pexip
         await client.delete(MJX_INTEGRATION, otj.id)
     assert "One-Touch Join Profile" in str(refusal.value)
     assert await client.get(MJX_INTEGRATION, otj.id) == await client.find(MJX_INTEGRATION, name="otj-rm")
+
+
+CALENDAR_KINDS: list[Kind[Any]] = [
+    MS_EXCHANGE_CONNECTOR,
+    EXCHANGE_DOMAIN,
+    MJX_INTEGRATION,
+    MJX_GRAPH_DEPLOYMENT,
+    MJX_EXCHANGE_DEPLOYMENT,
+    MJX_EXCHANGE_AUTODISCOVER_URL,
+    MJX_GOOGLE_DEPLOYMENT,
+    MJX_ENDPOINT_GROUP,
+    MJX_ENDPOINT,
+    MJX_MEETING_PROCESSING_RULE,
+]
+
+
+@pytest.mark.parametrize("kind", CALENDAR_KINDS, ids=[k.name for k in CALENDAR_KINDS])
+async def test_models_read_this_node_and_one_of_another_version(
+    http: httpx.AsyncClient, kind: Kind[Any]
+) -> None:
+    """Every field a v41 node answers is read, and a v42 node's extra or a v40 node's missing
+    (non-required) fields do not break the model."""
+    full = await post(http, kind.name, await valid_body(http, kind.name))
+    model = kind.model.model_validate(full)
+    typed = set(kind.model.model_fields)
+    assert typed <= set(full), f"{kind.label}: the model types fields a node does not answer"
+    for name in typed:
+        value = getattr(model, name)
+        if value is None or isinstance(value, str | int | bool):
+            assert value == full[name], f"{kind.label}.{name}: the model's default hid the node's value"
+    required = {name for name, info in kind.model.model_fields.items() if info.is_required()}
+    partial = {k: v for k, v in full.items() if k in required or k == "resource_uri"} | {"v42_only": 1}
+    older = kind.model.model_validate(partial)
+    assert older.model_extra == {"v42_only": 1}
+    for name in required:
+        assert getattr(older, name) == getattr(model, name)
