@@ -18,14 +18,17 @@ import pytest
 
 from vdx.pexip import (
     EXCHANGE_DOMAIN,
+    EXCHANGE_SCHEDULER_STATUS,
     MJX_ENDPOINT,
     MJX_ENDPOINT_GROUP,
+    MJX_ENDPOINT_STATUS,
     MJX_EXCHANGE_AUTODISCOVER_URL,
     MJX_EXCHANGE_DEPLOYMENT,
     MJX_GOOGLE_DEPLOYMENT,
     MJX_GRAPH_DEPLOYMENT,
     MJX_INTEGRATION,
     MJX_MEETING_PROCESSING_RULE,
+    MJX_MEETING_STATUS,
     MS_EXCHANGE_CONNECTOR,
     SECRET_FIELDS,
     Kind,
@@ -781,3 +784,9 @@ async def test_models_read_this_node_and_one_of_another_version(
     assert older.model_extra == {"v42_only": 1}
     for name in required:
         assert getattr(older, name) == getattr(model, name)
+
+
+async def test_the_client_reads_the_calendar_status_collections(client: PexipClient) -> None:
+    for kind in (EXCHANGE_SCHEDULER_STATUS, MJX_ENDPOINT_STATUS, MJX_MEETING_STATUS):
+        assert kind.path.startswith("/api/admin/status/v1/")
+        assert await client.list(kind) == []
