@@ -212,3 +212,118 @@ def probe(
     click.echo(render_text(report, width=shutil.get_terminal_size((100, 24)).columns))
     click.echo(f"report written to {out}")
     sys.exit(0 if report.passed else 1)
+
+
+@command.command("publish")
+@click.option("--platform", "platform_name", required=True, help="stage or prod.")
+@click.option("--tenant", default=None, help="Only this tenant (default: every tenant on the platform).")
+@_tree_option
+@connection_options
+def publish(
+    platform_name: str,
+    tenant: str | None,
+    tree: Path,
+    url: str | None,
+    credentials_file: Path | None,
+    ca_bundle: Path | None,
+) -> None:
+    """Write each tenant's probe file into the tree (readiness/<tenant>/firewall-readiness.yaml) from
+    the live port table. Run it when the platform changes (or on a schedule) and merge the result:
+    a tenant whose table changed has stale reports until its network team probes again.
+    """
+    from vdx.ports import readiness_tree
+    from vdx.ports.derive import table_fingerprint
+    from vdx.ports.probe_plan import plan
+
+    now = datetime.now(UTC)
+    for chosen, derivation in _derive(platform_name, tenant, tree, url, credentials_file, ca_bundle):
+        spec = plan(chosen.name, platform_name, derivation, table_fingerprint(derivation), now)
+        written, previous = readiness_tree.publish(tree, chosen.name, chosen.spec.namespace, spec)
+        where = readiness_tree.path_of(tree, chosen.name).relative_to(tree)
+        if not written:
+            click.echo(f"{chosen.name}: table unchanged ({spec.table_fingerprint})")
+        elif previous is None:
+            click.echo(f"{chosen.name}: published {where} ({spec.table_fingerprint})")
+        else:
+            click.echo(
+                f"{chosen.name}: the port table changed ({previous} -> {spec.table_fingerprint}); earlier "
+                f"reports are stale until the tenant probes again; updated {where}"
+            )
+
+
+@command.command("accept")
+@click.argument("report_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_tree_option
+def accept(report_file: Path, tree: Path) -> None:
+    """Add a probe report a tenant sent back to its readiness in the tree, after checking that it is
+    a report, for a tenant and platform of the tree; commit the change in a pull request."""
+    from vdx.ports import readiness_tree
+    from vdx.ports.report import ReportError, load_report
+    from vdx.stats import connect
+
+    text = report_file.read_text(encoding="utf-8")
+    try:
+        report = load_report(text, str(report_file))
+        loaded = connect.load(tree)
+        (chosen,) = connect.tenants_of(loaded, report.platform, report.tenant)
+        readiness_tree.accept(
+            tree, chosen.name, chosen.spec.namespace, report.platform, text, str(report_file)
+        )
+    except (ReportError, ValueError, connect.SetupError) as error:
+        raise click.ClickException(str(error)) from None
+    verdict = "passed" if report.passed else f"failed ({len(report.failing())} required opening(s))"
+    where = readiness_tree.path_of(tree, chosen.name).relative_to(tree)
+    click.echo(f"{report.tenant}: report of {report.finished:%Y-%m-%d} {verdict}; added to {where}")
+
+
+@command.command("status")
+@click.option("--platform", "platform_name", required=True, help="stage or prod.")
+@click.option(
+    "--region",
+    type=click.Choice(("hovedstaden", "sjaelland", "syddanmark", "midtjylland", "nordjylland")),
+    default=None,
+    help="Only this region's organisations (the Tenant's spec.region).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "markdown", "csv")),
+    default="text",
+    show_default=True,
+    help="text for the terminal, markdown for the e-mail to municipalities, csv for a spreadsheet.",
+)
+@_tree_option
+def status(platform_name: str, region: str | None, output_format: str, tree: Path) -> None:
+    """Per region: organisations ready, failing (with the openings that fail), stale (the port table
+    changed since, or the report is old) and never tested, from the readiness in the tree: the
+    same files the operator's FirewallReady condition reads. Needs no credentials.
+    """
+    from vdx.ports.readiness import from_files
+    from vdx.ports.readiness_tree import files_in
+    from vdx.ports.status import Row, render
+    from vdx.stats import connect
+
+    try:
+        loaded = connect.load(tree)
+        tenants = connect.tenants_of(loaded, platform_name)
+    except connect.SetupError as error:
+        raise click.ClickException(str(error)) from None
+    now = datetime.now(UTC)
+    rows = [
+        Row(
+            str(t.spec.region or ""),
+            t.name,
+            t.spec.display_name,
+            str(t.spec.organisation_kind),
+            from_files(files_in(loaded, t.spec.namespace), t.name, platform_name, now),
+        )
+        for t in tenants
+        if region is None or t.spec.region == region
+    ]
+    if not rows:
+        raise click.ClickException(
+            f"no Tenant on platform {platform_name}"
+            + (f" has spec.region {region}" if region else "")
+            + " in the tree; check --platform, --region and --tree"
+        )
+    click.echo(render(rows, output_format), nl=False)
