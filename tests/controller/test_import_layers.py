@@ -84,7 +84,9 @@ def test_the_controller_package_has_no_import_circle() -> None:
 def test_no_reconciler_imports_the_driver() -> None:
     graph = _graph("vdx.controller")
     offenders = {
-        name: sorted(graph[name] & {"vdx.controller.runtime", "vdx.controller.handlers", "vdx.controller.run"})
+        name: sorted(
+            graph[name] & {"vdx.controller.runtime", "vdx.controller.handlers", "vdx.controller.run"}
+        )
         for name in graph
         if name.startswith(("vdx.controller.reconcilers", "vdx.controller.planners"))
     }
