@@ -115,6 +115,7 @@ def test_ports_name_the_edge_nodes_and_the_recorder(with_nodes: RunningServer) -
     assert (recorder["direction"], recorder["protocol"], recorder["ports"]) == ("inbound", "TCP", "1935")
     assert recorder["destination"] == "rm: recorder optagelse.vdx.rm.dk"
     assert "vdx-edge-03 (203.0.113.13) is in maintenance (Hypervisor firmware upgrade)" in result.stderr
+    assert "confirm the addresses with MedCom" in result.stderr  # who sends RTMP is not certain
     assert "Internal conferencing nodes (vdx-conf-01, vdx-conf-02, vdx-conf-03) are left out" in result.stderr
 
 

@@ -368,6 +368,12 @@ def derive(tenant: TenantNetwork, live: LiveConfig) -> Derivation:
             "(the endpoint's media port range is set on the endpoint)",
         )
     _recording(tenant, nodes, out)
+    if tenant.records and tenant.recorders and live.nodes and any(not n.public for n in live.nodes):
+        out.notes.append(
+            "The recorder rows name the edge nodes as source; the stream may instead come from an "
+            "internal transcoding node through VDX's own NAT: if the recorder's firewall admits by "
+            "source address, confirm the addresses with MedCom"
+        )
     out.targets = Targets(
         web_domains=tuple(web) if live.enable_webrtc else (),
         sip_domains=tuple(sip) if live.enable_sip else (),
