@@ -9,6 +9,7 @@ closed), a certificate that is not trusted or does not cover the name.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 import time
@@ -108,6 +109,13 @@ def _check_names(check: ProbeCheck, certificate: dict[str, object] | None) -> No
         )
 
 
+async def _close(writer: asyncio.StreamWriter) -> None:
+    """Close without waiting long on a peer that does not finish the TLS close (the check is done)."""
+    writer.close()
+    with contextlib.suppress(OSError, ssl.SSLError, TimeoutError):
+        await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+
 class Runner:
     """Runs the checks of one plan; `ca_file` adds trust (tests, an inspected network's own CA)."""
 
@@ -146,14 +154,14 @@ class Runner:
         try:
             _check_names(check, writer.get_extra_info("peercert"))
         finally:
-            writer.close()
+            await _close(writer)
         return rtt, None, f"TLS handshake in {rtt:g} ms; the certificate covers {check.name or check.host}"
 
     async def _tcp(self, check: ProbeCheck, address: str) -> tuple[float, str | None, str]:
         start = time.perf_counter()
         _, writer = await asyncio.open_connection(address, check.port)
         rtt = round((time.perf_counter() - start) * 1000, 1)
-        writer.close()
+        await _close(writer)
         return rtt, None, f"TCP connection in {rtt:g} ms"
 
     async def run_check(self, check: ProbeCheck) -> CheckResult:
