@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from tests.ports import turnserver
 from vdx.cli.ports import command
+from vdx.pexip.simulator import SeedOptions, Simulator, SimulatorConfig, serve
 from vdx.ports.derive import (
     DomainConfig,
     LiveConfig,
@@ -341,3 +342,22 @@ def test_report_text_lists_what_to_fix() -> None:
     assert "RESULT: 1 required opening(s) do not work" in text
     assert "FAIL  tls vdx.aarhus.dk:443" in text
     assert "unknown (no STUN server answered)" in text
+
+
+async def test_tls_against_the_simulators_https() -> None:
+    """The simulator's own HTTPS (its certificate names localhost and 127.0.0.1): the name it covers
+    passes, a tenant's domain is a mismatch, and without its CA the certificate is not trusted."""
+    with serve(Simulator(SimulatorConfig(seed=SeedOptions(history=None, nodes=None))), tls=True) as sim:
+        assert sim.ca_bundle is not None
+        port = int(sim.base_url.rsplit(":", 1)[1])
+        runner = Runner(timeout=3, ca_file=Path(sim.ca_bundle))
+
+        def check(name: str) -> ProbeCheck:
+            return ProbeCheck(id="web", kind="tls", host="127.0.0.1", port=port, name=name)
+
+        covered = await runner.run_check(check("localhost"))
+        assert covered.status == "pass", covered.message
+        mismatch = await runner.run_check(check("vdx.aarhus.dk"))
+        assert (mismatch.status, mismatch.reason) == ("fail", "tls-name-mismatch")
+        untrusted = await Runner(timeout=3).run_check(check("localhost"))
+        assert (untrusted.status, untrusted.reason) == ("fail", "tls-untrusted")
