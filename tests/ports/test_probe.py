@@ -285,12 +285,19 @@ def test_probe_command_passes_and_fails(turn: turnserver.Turn, ca_file: Path, tm
     assert report["table_fingerprint"] == "sha256:0123456789abcdef"
 
     bad = tmp_path / "bad.json"
-    closed = ProbeCheck(id="sip", kind="tcp", host="127.0.0.1", port=turnserver.free_port())
+    closed = ProbeCheck(
+        id="sip",
+        kind="tcp",
+        host="127.0.0.1",
+        port=turnserver.free_port(),
+        why="SIP over TLS from the tenant's video endpoints",
+    )
     bad.write_text(_spec([stun_check(turn.port, "tcp"), closed]).model_dump_json())
     failed = CliRunner().invoke(command, [*base, "--from", str(bad), "--out", str(out)])
     assert failed.exit_code == 1, failed.output
     assert "RESULT: 1 required opening(s) do not work" in failed.stdout
     assert "FAIL  tcp 127.0.0.1:" in failed.stdout
+    assert "(SIP over TLS from the tenant's video endpoints)" in failed.stdout  # what the opening is for
 
 
 def test_probe_command_refuses_another_tenants_file(tmp_path: Path) -> None:

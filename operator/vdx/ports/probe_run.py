@@ -169,6 +169,7 @@ class Runner:
         if check.kind == "udp-range":
             return CheckResult(
                 id=check.id,
+                why=check.why,
                 kind=check.kind,
                 target=target,
                 required=check.required,
@@ -193,16 +194,18 @@ class Runner:
                 reason, text = explain(error, check, self.timeout)
                 return CheckResult(
                     id=check.id,
+                    why=check.why,
                     kind=check.kind,
                     target=target,
                     required=check.required,
                     status="fail",
                     reason=reason,
-                    message=text + ("" if check.required else " (not required: " + check.why + ")"),
+                    message=text,
                     elapsed_ms=round((time.perf_counter() - start) * 1000, 1),
                 )
         return CheckResult(
             id=check.id,
+            why=check.why,
             kind=check.kind,
             target=target,
             required=check.required,

@@ -41,6 +41,7 @@ class CheckResult(BaseModel):
     status: Status
     reason: Reason
     message: str = Field(max_length=1000)
+    why: str = Field(default="", max_length=500)  # what the opening is for, from the probe file
     elapsed_ms: float | None = None
     rtt_ms: float | None = None
     reflexive: str | None = None  # address:port the STUN server saw
@@ -107,6 +108,10 @@ def render_text(report: ProbeReport, width: int = 100) -> str:
         timing = f" {check.rtt_ms:.0f} ms" if check.rtt_ms is not None else ""
         optional = "" if check.required else " (not required)"
         lines.append(f"{_MARK[check.status]}  {check.kind} {check.target}{timing}{optional}")
+        if check.why:
+            lines += textwrap.wrap(
+                f"({check.why})", width=width, initial_indent="      ", subsequent_indent="       "
+            )
         lines += textwrap.wrap(
             check.message, width=width, initial_indent="      ", subsequent_indent="      "
         )
