@@ -10,7 +10,7 @@ from pydantic import Field
 from vdx.api import patterns
 from vdx.api.base import Rule, VdxModel, described, immutable
 from vdx.api.common import MANAGEMENT_POLICY_DESCRIPTION, LocalObjectReference, ManagementPolicy, ObjectStatus
-from vdx.api.resource import CrdInfo, PrinterColumn, Resource
+from vdx.api.resource import CrdInfo, PrinterColumn, Resource, condition_column
 
 Fqdn = Annotated[str, Field(min_length=4, max_length=253, pattern=patterns.FQDN.regex)]
 
@@ -20,6 +20,17 @@ class OrganisationKind(StrEnum):
     MUNICIPALITY = "Municipality"
     GENERAL_PRACTICE = "GeneralPractice"
     OTHER = "Other"
+
+
+class Region(StrEnum):
+    """Denmark's five regions. A municipality's region is the one whose hospitals it shares patients
+    with under the 72-hour extended treatment responsibility; `vdx ports status` groups by it."""
+
+    HOVEDSTADEN = "hovedstaden"
+    SJAELLAND = "sjaelland"
+    SYDDANMARK = "syddanmark"
+    MIDTJYLLAND = "midtjylland"
+    NORDJYLLAND = "nordjylland"
 
 
 class DirectMedia(StrEnum):
@@ -123,6 +134,12 @@ class TenantSpec(VdxModel):
     display_name: str = described(
         "Name people see, such as Region Midtjylland or Aarhus Kommune.", min_length=1, max_length=100
     )
+    region: Region | None = described(
+        "The region the organisation belongs to (a region names itself): hovedstaden, sjaelland, "
+        "syddanmark, midtjylland or nordjylland. `vdx ports status --region` groups municipalities by it "
+        "to show which have proven their firewall open.",
+        default=None,
+    )
     namespace: str = described(
         "The namespace that holds this tenant's Domains, TurnServices, TlsCertificates and brandings.",
         min_length=1,
@@ -198,6 +215,12 @@ class Tenant(Resource):
             PrinterColumn(name="Kind", json_path=".spec.organisationKind", description="Organisation kind."),
             PrinterColumn(name="Platform", json_path=".spec.platformRef.name", description="PexipPlatform."),
             PrinterColumn(name="Namespace", json_path=".spec.namespace", description="Tenant namespace."),
+            PrinterColumn(name="Region", json_path=".spec.region", description="Region.", priority=1),
+            condition_column(
+                "FirewallReady",
+                "Whether the tenant's latest firewall probe report is recent, passed, and made against "
+                "the current port table (vdx ports probe).",
+            ),
         ),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from vdx.api.kinds import ALL_KINDS
@@ -18,6 +19,7 @@ from vdx.gitops.phases import tenant as phases
 from vdx.pexip.errors import PexipError
 from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE
+from vdx.ports import readiness
 
 if TYPE_CHECKING:
     from vdx.controller.context import Context
@@ -26,14 +28,29 @@ if TYPE_CHECKING:
 ROOM_WRITES_IN_FLIGHT = 8
 
 
+async def firewall_condition(rt: Context, tenant: Tenant, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """FirewallReady, decided by `vdx.ports.readiness` from the tenant's readiness ConfigMap (the
+    published probe file and the reports merged into the GitOps tree); a change to it wakes the tenant."""
+    namespace = tenant.spec.namespace
+    rt.watch_object("ConfigMap", namespace, readiness.READINESS_CONFIGMAP, body)
+    found = await rt.kube.raw("ConfigMap", namespace, readiness.READINESS_CONFIGMAP)
+    decided = readiness.from_files(
+        (found or {}).get("data"), tenant.name, tenant.spec.platform_ref.name, datetime.now(UTC)
+    )
+    return [readiness.condition(decided, (body.get("metadata") or {}).get("generation"))]
+
+
 async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     tenant = parse(Tenant, body)
     rt.tenants[tenant.name] = tenant
+    firewall = await firewall_condition(rt, tenant, body)
     claims = {
         fqdn: await rt.domain_owner(tenant.spec.platform_ref.name, fqdn) for fqdn in tenant.spec.domains
     }
     if any(owner != tenant.name for owner in claims.values()):
-        return Reconciled(decide_tenant(TenantInputs(tenant, claims), [])[0].outcome)
+        return Reconciled(
+            decide_tenant(TenantInputs(tenant, claims), [])[0].outcome, extra_conditions=firewall
+        )
     platform = lookups.connected_platform(rt, tenant)
     defaults = tenant.spec.meeting_room_defaults
     await platform.cache.ensure(CONFERENCE)  # listed once, then kept current
@@ -46,7 +63,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     rooms = [room for room in found if isinstance(room, Conference)]
     decided, plan = decide_tenant(TenantInputs(tenant, claims, theme, theme_pending), rooms)
     if decided.blocked and decided.outcome.reason != Reason.DRIFT_OBSERVED:
-        return Reconciled(decided.outcome, platform=platform.name)
+        return Reconciled(decided.outcome, platform=platform.name, extra_conditions=firewall)
     previous = status_of(body).get("meetingRoomsCorrected", 0)
     events: list[Event] = []
     corrected: list[str] = []
@@ -91,7 +108,9 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     outcome = decided.outcome
     if failures:
         outcome = Outcome(Phase.STALLED, Reason.PEXIP_REJECTED, "Pexip refused: " + "; ".join(failures[:5]))
-    return Reconciled(outcome, status=status, events=events, platform=platform.name)
+    return Reconciled(
+        outcome, status=status, events=events, platform=platform.name, extra_conditions=firewall
+    )
 
 
 # The kinds that live in a tenant's namespace, from the kind registry (a new kind is waited for too).
@@ -129,6 +148,7 @@ REGISTRATION = Registration(
     finalize,
     depends_on=("PexipPlatform",),
     writes=(CONFERENCE,),
+    reads_objects=("ConfigMap",),
     forget=_forget,
     plan=phases.plan,
     plan_reads=("CviBranding", "MeetingRoom"),
