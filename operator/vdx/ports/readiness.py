@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from vdx.controller.reasons import Reason
 from vdx.ports.probe_plan import SpecError, load_spec
 from vdx.ports.report import ProbeReport, ReportError, load_report
 
@@ -55,13 +56,13 @@ def decide(
     when there is no report (or the current table could not be read)."""
     report = latest(reports, tenant, platform)
     if report is None:
-        return Readiness("never-tested", "Unknown", "NoReport", f"no firewall probe report yet: {HOW}")
+        return Readiness("never-tested", "Unknown", Reason.NO_REPORT, f"no firewall probe report yet: {HOW}")
     when = report.finished.date().isoformat()
     if fingerprint is None:
         return Readiness(
             "stale",
             "Unknown",
-            "TableUnknown",
+            Reason.TABLE_UNKNOWN,
             f"the current port table could not be read, so the report of {when} cannot be compared with it",
             report=report,
         )
@@ -69,7 +70,7 @@ def decide(
         return Readiness(
             "stale",
             "False",
-            "TableChanged",
+            Reason.TABLE_CHANGED,
             f"the report of {when} tested port table {report.table_fingerprint}; the table is now "
             f"{fingerprint} (a TURN server, TURN on 443, an edge node or a domain changed): {HOW}",
             failing=_failing(report),
@@ -79,7 +80,7 @@ def decide(
         return Readiness(
             "stale",
             "False",
-            "ReportTooOld",
+            Reason.REPORT_TOO_OLD,
             f"the latest report is from {when}, older than {max_age.days} days: {HOW}",
             failing=_failing(report),
             report=report,
@@ -89,7 +90,7 @@ def decide(
         return Readiness(
             "failing",
             "False",
-            "OpeningsFail",
+            Reason.OPENINGS_FAIL,
             f"the report of {when} found {len(failing)} required opening(s) not working: "
             + ", ".join(failing),
             failing=failing,
