@@ -147,9 +147,11 @@ def reconcile_tree(
     secret_docs: list[dict[str, Any]],
     done: Callable[[list[dict[str, Any]]], bool] = all_ready,
     timeout: float = 240.0,
+    events: list[tuple[str, str, str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Apply the part of the tree on `nodes`' platforms (platform name -> node URL) and its Secrets,
-    run the operator until `done` holds for every vdx object (or the timeout); returns the objects."""
+    run the operator until `done` holds for every vdx object (or the timeout); returns the objects,
+    and adds the events the operator posted to `events` (type, reason, object and message) when given."""
     tree = load_tree([tree_dir])
     namespaces = {t.spec.namespace for t in tree.of_kind(Tenant) if t.spec.platform_ref.name in nodes}
     with running_control_plane() as plane, plane.api_client() as api:
@@ -210,5 +212,14 @@ def reconcile_tree(
                     for o in custom.list_cluster_custom_object(API_GROUP, API_VERSION, plural)["items"]
                 ]
                 if done(objects) or time.monotonic() > deadline:
+                    if events is not None:
+                        events.extend(
+                            (
+                                e.type,
+                                e.reason,
+                                f"{e.involved_object.kind} {e.involved_object.name}: {e.message}",
+                            )
+                            for e in client.CoreV1Api(api).list_event_for_all_namespaces().items
+                        )
                     return objects
                 time.sleep(1.0)

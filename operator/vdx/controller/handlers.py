@@ -12,7 +12,6 @@ import kopf
 from kubernetes import client
 
 from vdx.api.meta import API_GROUP, API_VERSION
-from vdx.controller.conditions import Phase
 from vdx.controller.reconcilers.base import Stop
 from vdx.controller.registry import PLURALS
 from vdx.controller.runtime import Runtime, key_of
@@ -22,7 +21,6 @@ from vdx.pexip.limits import interactive
 
 # Progress and diff-base annotations under our own prefix, apart from what GitOps manages.
 ANNOTATION_PREFIX = "kopf.vdx.medcom.dk"
-PROGRESSING_RECHECK_SECONDS = 5.0
 DELETION_RECHECK_SECONDS = 2.0
 
 
@@ -98,10 +96,8 @@ def _register_kind(registry: kopf.OperatorRegistry, runtime: Runtime, kind: str,
     async def reconcile(body: Any, **_: Any) -> None:
         data = plain(body)
         outcome = await runtime.reconcile(kind, data)
-        if outcome.phase is Phase.FAILED:
-            raise kopf.TemporaryError(outcome.message, delay=runtime.retry_delay(key_of(data)))
-        if outcome.phase is Phase.PROGRESSING:
-            raise kopf.TemporaryError(outcome.message, delay=PROGRESSING_RECHECK_SECONDS)
+        # Waits and retries are the runtime's (quietly, see Runtime.requeue), not kopf's.
+        runtime.follow_up(kind, key_of(data), outcome)
 
     async def finalize(body: Any, **_: Any) -> None:
         data = plain(body)

@@ -39,6 +39,9 @@ T = TypeVar("T")
 
 
 SWEEP_SECONDS = 300.0
+# How soon a resource that waits (for its platform, a dependency, its own writes to settle) is
+# looked at again; a dependency becoming Ready wakes it sooner.
+PROGRESSING_RECHECK_SECONDS = 5.0
 
 
 def key_of(body: dict[str, Any]) -> Key:
@@ -70,6 +73,8 @@ class Runtime:
         self._claims: tuple[float, list[dict[str, Any]]] | None = None
         self._claims_lock = asyncio.Lock()
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
+        # Objects with a recheck scheduled (`requeue`): one pending recheck each.
+        self._requeued: set[Key] = set()
         self.reconcile_count = 0
 
     # ------------------------------------------------------------------ lookups used by reconcilers
@@ -265,6 +270,36 @@ class Runtime:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    def requeue(self, kind: str, key: Key, delay: float) -> None:
+        """Reconcile `key` again after `delay`, and again while it is still waiting or failing.
+
+        The operator's own retry, not kopf's: kopf logs every retry it schedules as an ERROR
+        ("failed temporarily"), so a healthy start, where resources wait for their platform and
+        dependencies, read like an outage. A wait is rechecked every few seconds; a failure backs
+        off (`retry_delay`) and says so once per reason, as a Warning event and log line.
+        """
+        if key in self._requeued:
+            return
+        self._requeued.add(key)
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            self._requeued.discard(key)
+            body = self.known.get(key)
+            if body is None:
+                return  # deleted meanwhile
+            outcome = await self.reconcile(kind, body, from_resync=True)
+            self.follow_up(kind, key, outcome)
+
+        self.spawn(later())
+
+    def follow_up(self, kind: str, key: Key, outcome: Outcome) -> None:
+        """What comes after a reconcile: a recheck while it waits, a backed-off retry after a failure."""
+        if outcome.phase is Phase.PROGRESSING:
+            self.requeue(kind, key, PROGRESSING_RECHECK_SECONDS)
+        elif outcome.phase is Phase.FAILED:
+            self.requeue(kind, key, self.retry_delay(key))
+
     def retry_delay(self, key: Key) -> float:
         failures = self._failures.get(key, 1)
         delay = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (failures - 1))
@@ -351,6 +386,9 @@ class Runtime:
         old_ready = next((c for c in previous.get("conditions") or [] if c.get("type") == "Ready"), None)
         changed = old_ready is None or old_ready.get("reason") != result.outcome.reason
         if result.outcome.phase in (Phase.STALLED, Phase.FAILED) and changed:
+            logger.warning(
+                "%s %s/%s: %s: %s", kind, key[1] or "", key[2], result.outcome.reason, result.outcome.message
+            )
             await self.kube.event(
                 body, type_="Warning", reason=result.outcome.reason, message=result.outcome.message
             )

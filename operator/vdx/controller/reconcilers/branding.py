@@ -141,7 +141,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     rendered = await _render(rt, branding, objects)
     status = dict(body.get("status") or {})
     events: list[Event] = []
-    drift = not lookups.spec_changed(body)
+    drift = lookups.was_in_line(body)
     inputs = BrandingInputs(
         branding,
         owner,

@@ -38,7 +38,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         sso = await lookups.identity_provider(rt, namespace, device.spec.sso.identity_provider_ref.name)
     sent_version = status_of(body).get("secretResourceVersion")
     secret_changed = sent_version != version
-    drift = not lookups.spec_changed(body)
+    drift = lookups.was_in_line(body)
     events = []
     adopt = lookups.adopt_uri(body)
     for _ in range(3):

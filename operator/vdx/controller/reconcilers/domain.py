@@ -59,7 +59,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         plan = decide(inputs, await platform.cache.objects(SYSTEM_LOCATION))
         for change in plan.changes:
             await apply_change(platform, change)
-            events.append(change_event(change, platform.name, drift=not lookups.spec_changed(body)))
+            events.append(change_event(change, platform.name, drift=lookups.was_in_line(body)))
     return Reconciled(plan.outcome, status=plan.status, events=events, platform=platform.name)
 
 

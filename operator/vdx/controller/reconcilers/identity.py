@@ -70,7 +70,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         return Reconciled(facts.outcome, platform=platform.name)
     certificate, domains = facts.certificate, facts.domains
     idp_id = idp_uuid(platform.name, namespace, idp.name)
-    drift = not lookups.spec_changed(body)
+    drift = lookups.was_in_line(body)
     events: list[Event] = []
     decision = decide(
         inputs,

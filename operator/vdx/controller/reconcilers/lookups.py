@@ -40,8 +40,9 @@ def connected_platform(rt: Context, tenant: Tenant) -> PlatformRuntime:
     name = tenant.spec.platform_ref.name
     platform = rt.platforms.get(name)
     if platform is None:
+        # A wait, not a failure: the platform wakes its members when it connects.
         raise Stop(
-            Phase.FAILED,
+            Phase.PROGRESSING,
             Reason.PLATFORM_NOT_READY,
             f"PexipPlatform {name} (of Tenant {tenant.name}) is not connected yet; see its status",
         )
@@ -84,6 +85,13 @@ def recorded_uris(body: dict[str, Any], resource: str) -> list[str]:
 def adopt_uri(body: dict[str, Any]) -> str | None:
     value = ((body.get("metadata") or {}).get("annotations") or {}).get(ADOPT_ANNOTATION)
     return str(value) if value else None
+
+
+def was_in_line(body: dict[str, Any]) -> bool:
+    """True when the last reconcile of this very spec ended Ready: Pexip was as wanted, so a write
+    now corrects drift (someone changed Pexip by hand). The first convergence of a spec (creates,
+    and the writes made once a dependency it waited for became Ready) is configuration, not drift."""
+    return not spec_changed(body) and status_of(body).ready
 
 
 def spec_changed(body: dict[str, Any]) -> bool:

@@ -84,7 +84,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         guest = await lookups.identity_provider(rt, namespace, auth.guest_identity_provider_ref.name)
     theme, theme_pending = await branding.tenant_theme(rt, namespace)
     recording = await recording_inputs(rt, body, room, tenant, platform)
-    drift = not lookups.spec_changed(body)
+    drift = lookups.was_in_line(body)
     events: list[Event] = []
     for _ in range(3):
         inputs = RoomInputs(

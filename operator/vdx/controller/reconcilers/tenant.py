@@ -68,6 +68,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     events: list[Event] = []
     corrected: list[str] = []
     failures: list[str] = []
+    in_line = lookups.was_in_line(body)
     if decided.changes:
         # Rooms are independent: keep the platform's request slots full rather than one at a time,
         # with a few workers taking the next room (not a task per room: at national scale that was
@@ -84,7 +85,8 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
                     failures.append(f"{change.label}: {exc.message}")
                     continue
                 corrected.append(change.label)
-                rt.metrics.drift_corrections.labels("Tenant", CONFERENCE.name).inc()
+                if in_line:  # the rooms had the defaults: someone changed them since
+                    rt.metrics.drift_corrections.labels("Tenant", CONFERENCE.name).inc()
 
         await asyncio.gather(*(correct() for _ in range(min(ROOM_WRITES_IN_FLIGHT, len(decided.changes)))))
     if corrected:

@@ -36,7 +36,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     secret_changed = sent_version != version
     recorded = lookups.recorded_uris(body, TURN_SERVER.name)
     adopt = lookups.adopt_uri(body)
-    drift = not lookups.spec_changed(body)
+    drift = lookups.was_in_line(body)
     events = []
     for _ in range(3):
         inputs = TurnInputs(turn, owner, data, tuple(recorded), adopt, secret_changed)
