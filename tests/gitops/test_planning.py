@@ -177,3 +177,55 @@ def test_secret_manifests_data_and_string_data(tmp_path: Path) -> None:
         load_secrets(tmp_path)
     assert "Secret b, field data.secret: is not base64 of UTF-8 text" in str(error.value)
     assert "not*base64" not in str(error.value)
+
+
+KUBECTL_LIST = """\
+apiVersion: v1
+items:
+- apiVersion: v1
+  data:
+    secret: {secret}
+  kind: Secret
+  metadata:
+    creationTimestamp: "2026-11-02T09:14:03Z"
+    name: turn-secret
+    namespace: vdx-rm
+    resourceVersion: "48211"
+    uid: 0b6f1a52-5f0e-4a43-9d43-5a1d1d6c2e11
+  type: Opaque
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {{name: not-a-secret, namespace: vdx-rm}}
+  data: {{a: b}}
+- apiVersion: v1
+  kind: Secret
+  metadata: {{name: pins, namespace: vdx-rm}}
+  stringData: {{hostPin: "4711"}}
+kind: List
+metadata:
+  resourceVersion: ""
+"""
+
+
+def test_load_secrets_reads_what_kubectl_get_secrets_writes(tmp_path: Path) -> None:
+    encoded = base64.b64encode(b"shared-turn-secret").decode()
+    (tmp_path / "secrets.yaml").write_text(KUBECTL_LIST.format(secret=encoded), encoding="utf-8")
+    secrets = load_secrets(tmp_path)
+    assert secrets.values == {
+        ("vdx-rm", "turn-secret"): {"secret": "shared-turn-secret"},
+        ("vdx-rm", "pins"): {"hostPin": "4711"},
+    }
+    assert [m["metadata"]["name"] for m in secrets.manifests] == ["turn-secret", "pins"]
+
+
+def test_a_list_item_without_a_namespace_is_named_by_its_position(tmp_path: Path) -> None:
+    (tmp_path / "secrets.yaml").write_text(
+        "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Secret, metadata: {name: x}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(WorkspaceError) as error:
+        load_secrets(tmp_path)
+    assert "secrets.yaml items[0]: Secret x, field metadata.namespace" in str(error.value)
+    (tmp_path / "secrets.yaml").write_text("apiVersion: v1\nkind: List\nitems: {}\n", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="List, field items: is not a list"):
+        load_secrets(tmp_path)
