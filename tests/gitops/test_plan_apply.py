@@ -365,8 +365,9 @@ def test_a_refusal_by_the_planner_names_resource_field_and_fix(
     assert code == 1
     assert (
         "Error: Domain vdx-rm/vdx-rm-dk, field spec.systemLocation: Pexip has no system location named "
-        "'Nowhere'; correct spec.systemLocation or create the location in Pexip"
+        "'Nowhere'; the locations are 'Aalborg Kommune', 'Aarhus Kommune', 'Default location', "
     ) in out
+    assert "and 4 more. Set spec.systemLocation to one of them, or create the location in Pexip" in out
     code, out = apply(node, tree, "--secrets", str(secrets_dir))
     assert code == 1
     assert "Apply refused: fix the errors above first; nothing was changed." in out
