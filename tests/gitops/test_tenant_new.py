@@ -161,3 +161,12 @@ def test_bad_requests_are_usage_errors(fresh_tree: Path, args: list[str], messag
     result = tenant_new(*args, fresh_tree)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_a_municipalitys_display_name_is_derived_from_its_name(fresh_tree: Path) -> None:
+    result = tenant_new(
+        "ikast-brande", "--kind", "Municipality", "--region", "rm", "--domain", "vdx.ikast.dk", fresh_tree
+    )
+    assert result.exit_code == 0, result.output
+    assert "Scaffolded Ikast-Brande Kommune (ikast-brande)" in result.output
+    assert "displayName: Ikast-Brande Kommune" in (fresh_tree / "prod/ikast-brande/tenant.yaml").read_text()

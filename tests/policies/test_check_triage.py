@@ -273,3 +273,14 @@ def test_reports_are_deterministic(repo: Path) -> None:
     (repo / "tree" / "stage" / "c.yaml").write_text(SPANNING)
     outputs = {run("tree", "--format", "json").output for _ in range(3)}
     assert len(outputs) == 1
+
+
+def test_sarif_declares_the_suppression_rule_and_leaves_hidden_findings_out(repo: Path) -> None:
+    annotate(repo, {"suppress.vdx.medcom.dk/secret-reference": " "})
+    sarif = json.loads(run("tree", "--format", "sarif").output)
+    rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert "suppression" in rules
+    results = sarif["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} == {"suppression", "secret-reference"}
+    annotate(repo, {"suppress.vdx.medcom.dk/secret-reference": "Vault"})
+    assert json.loads(run("tree", "--format", "sarif").output)["runs"][0]["results"] == []

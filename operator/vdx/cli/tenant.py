@@ -86,7 +86,8 @@ def new(
     if display_name is None:
         if organisation is not OrganisationKind.MUNICIPALITY:
             raise click.UsageError(f"--display-name is required for a {kind} (e.g. 'Region Midtjylland')")
-        display_name = f"{name.capitalize()} Kommune"
+        # ikast-brande -> Ikast-Brande Kommune
+        display_name = "-".join(part.capitalize() for part in name.split("-")) + " Kommune"
     workspace = read_paths([path])
     in_tree = {p.name: p for p in workspace.tree.of_kind(PexipPlatform)}
     chosen = list(platforms) or sorted(
