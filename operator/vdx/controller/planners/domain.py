@@ -99,19 +99,40 @@ def decide(inputs: DomainInputs, locations: Iterable[SystemLocation]) -> Plan:
     return plan
 
 
+# Enough names to recognise a typo without a national platform's every location in one message.
+_LOCATIONS_LISTED = 12
+
+
+def location_not_found(name: str, locations: Iterable[SystemLocation]) -> str:
+    """Which system locations exist and what to do: the message of a Domain naming another one
+    (onboarding a municipality, its location is usually not there yet)."""
+    names = sorted(loc.name for loc in locations)
+    close = [n for n in names if n.casefold() == name.casefold()]
+    if not names:
+        existing = "Pexip has no system locations at all"
+    else:
+        shown = ", ".join(repr(n) for n in names[:_LOCATIONS_LISTED])
+        more = f" and {len(names) - _LOCATIONS_LISTED} more" if len(names) > _LOCATIONS_LISTED else ""
+        existing = f"the locations are {shown}{more}"
+    hint = f" (did you mean {close[0]!r}? names are case-sensitive)" if close else ""
+    return (
+        f"Pexip has no system location named {name!r}{hint}; {existing}. Set spec.systemLocation to one "
+        "of them, or create the location in Pexip (Platform > Locations) and plan again, or leave "
+        "spec.systemLocation out to create the TURN service without attaching it to a location"
+    )
+
+
 def plan_domain_binding(
     location_name: str | None, turn_uri: str | None, locations: Iterable[SystemLocation]
 ) -> Plan:
     if location_name is None or turn_uri is None:
         return Plan(outcome=Outcome(Phase.READY, Reason.AVAILABLE, "no system location to bind"))
+    locations = list(locations)
     location = next((loc for loc in locations if loc.name == location_name), None)
     if location is None:
         return Plan(
             outcome=Outcome(
-                Phase.STALLED,
-                Reason.SYSTEM_LOCATION_NOT_FOUND,
-                f"Pexip has no system location named {location_name!r}; correct spec.systemLocation "
-                "or create the location in Pexip",
+                Phase.STALLED, Reason.SYSTEM_LOCATION_NOT_FOUND, location_not_found(location_name, locations)
             )
         )
     if turn_uri in location.client_turn_servers:
