@@ -31,6 +31,7 @@ class Reason(StrEnum):
     CREDENTIALS_INCOMPLETE = "CredentialsIncomplete"
     CREDENTIALS_NAMESPACE_REFUSED = "CredentialsNamespaceRefused"
     DELETED = "Deleted"
+    DEPENDENCY_DELETING = "DependencyDeleting"
     DELETED_EXTERNAL_RESOURCE = "DeletedExternalResource"
     DOMAIN_CONFLICT = "DomainConflict"
     DOMAIN_NOT_CLAIMED = "DomainNotClaimed"

@@ -431,8 +431,16 @@ class Runtime:
         key = key_of(body)
         lock = self._locks.setdefault(key, asyncio.Lock())
         registration = BY_KIND[kind]
+        # Its users read it from here: from now on they see it being deleted.
+        self.known[key] = body
         async with lock:
-            await registration.finalize(self, body)
+            try:
+                await registration.finalize(self, body)
+            except Stop as stop:
+                # The deletion waits (for users to let go, a platform to drain): say who holds it.
+                with contextlib.suppress(ApiException, KubeConnectionError):
+                    await self._report(kind, key, body, Reconciled(stop.outcome))
+                raise
             uid = (body.get("metadata") or {}).get("uid")
             if uid:
                 self._finalized.add(str(uid))

@@ -57,6 +57,7 @@ def refuse(phase: Phase, reason: str, field_path: str, message: str) -> Plan:
 class DependencyState(StrEnum):
     MISSING = "missing"
     WAITING = "waiting"  # exists, not Ready yet
+    DELETING = "deleting"  # being deleted: its finalizer waits for its users to let go
     READY = "ready"
 
 
@@ -83,6 +84,14 @@ def dependency_refusal(dependency: Dependency, field_path: str, user: str = "") 
         fix = "remove the reference" if user else "correct the reference"
         return refuse(
             Phase.STALLED, reasons.not_found(kind), field_path, f"{named} does not exist; create it or {fix}"
+        )
+    if dependency.state is DependencyState.DELETING:
+        return refuse(
+            Phase.STALLED,
+            Reason.DEPENDENCY_DELETING,
+            field_path,
+            f"{kind} {where} is being deleted and waits for this resource to stop using it; "
+            f"remove or change the reference (field {field_path}), or delete this resource too",
         )
     if dependency.state is DependencyState.WAITING:
         return refuse(

@@ -26,6 +26,8 @@ async def _dependency(rt: Context, kind: str, namespace: str, name: str) -> tupl
     obj = await lookups.namespaced_resource(rt, kind, namespace, name)
     if obj is None:
         return Dependency(kind, namespace, name, DependencyState.MISSING), {}
+    if (obj.get("metadata") or {}).get("deletionTimestamp"):
+        return Dependency(kind, namespace, name, DependencyState.DELETING), obj
     if not status_of(obj).ready:
         return Dependency(kind, namespace, name, DependencyState.WAITING), obj
     resource = TLS_CERTIFICATE.name if kind == "TlsCertificate" else TURN_SERVER.name

@@ -72,7 +72,27 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
 
 
 async def finalize(rt: Context, body: dict[str, Any]) -> None:
+    """Wait while a Domain still uses it (Pexip would lose the TURN server its clients are given),
+    and make those Domains show it at once; then release the TURN server."""
     turn = parse(TurnService, body)
+    namespace = str(turn.namespace)
+    users = sorted(
+        domain["metadata"]["name"]
+        for domain in await rt.kube.list_namespaced("domains", namespace)
+        if ((domain.get("spec") or {}).get("turnServiceRef") or {}).get("name") == turn.name
+        and not domain["metadata"].get("deletionTimestamp")
+    )
+    if users:
+        for name in users:
+            known = rt.known.get(("Domain", namespace, name))
+            if known is not None:
+                rt.spawn(rt.reconcile("Domain", known, from_resync=True))
+        raise Stop(
+            Phase.FAILED,
+            Reason.IN_USE,
+            f"waiting for {len(users)} Domain(s) that use it to stop: {', '.join(users[:5])}; remove their "
+            "spec.turnServiceRef or delete them",
+        )
     owner = owner_of_body(body)
     unique = {"name": pexip_name(owner)}
     await release_owned(
