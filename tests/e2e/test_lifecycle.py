@@ -142,3 +142,23 @@ def test_a_turn_service_in_use_waits_for_its_domains_and_they_show_it(
     h.delete("domains", "domain")
     wait_for(lambda: h.gone("turnservices", "turn"), 60, "the TurnService is deleted")
     assert not [t for t in run(pexip_list(h, TURN_SERVER)) if t.name == f"{h.namespace}/turn"]
+
+
+def test_the_tenant_rolls_up_its_resources(operator: OperatorThread, h: Harness) -> None:
+    full_tenant(h)
+    wait_ready(h, "domains", "domain")
+
+    def rolled(status: str) -> dict | None:  # type: ignore[type-arg]
+        found = condition(h.get("tenants", h.tenant, namespaced=False), "ResourcesReady") or {}
+        return found if found.get("status") == status else None
+
+    wait_for(lambda: rolled("True"), 20, "the roll-up says all Ready")
+    tenant = h.get("tenants", h.tenant, namespaced=False)
+    assert tenant["status"]["resourcesReady"] == "3/3"
+    assert tenant["status"]["resources"]["Domain"] == {"ready": 1, "notReady": 0}
+
+    # A Domain that names a certificate that does not exist: the Tenant says so, by name.
+    h.patch("domains", "domain", {"spec": {"tlsCertificateRef": {"name": "missing"}}})
+    shown = wait_for(lambda: rolled("False"), 20, "the roll-up names the Domain")
+    assert "Domain domain (TlsCertificateNotFound)" in shown["message"]
+    assert h.get("tenants", h.tenant, namespaced=False)["status"]["resourcesReady"] == "2/3"

@@ -188,7 +188,22 @@ class TenantSpec(VdxModel):
     )
 
 
+class ResourceCount(VdxModel):
+    """How many resources of one kind in the tenant's namespace are Ready."""
+
+    ready: int = described("Ready.", ge=0)
+    not_ready: int = described("Not Ready (the ResourcesReady condition names the first few).", ge=0)
+
+
 class TenantStatus(ObjectStatus):
+    resources: dict[str, ResourceCount] | None = described(
+        "The resources in the tenant's namespace by kind, Ready or not (the ResourcesReady condition "
+        "rolls them up).",
+        default=None,
+    )
+    resources_ready: str | None = described(
+        "Ready resources of all in the tenant's namespace, e.g. 13/14.", default=None, max_length=32
+    )
     meeting_rooms: int | None = described(
         "Meeting rooms whose aliases fall in the tenant's domains.", default=None, ge=0
     )
@@ -216,6 +231,11 @@ class Tenant(Resource):
             PrinterColumn(name="Platform", json_path=".spec.platformRef.name", description="PexipPlatform."),
             PrinterColumn(name="Namespace", json_path=".spec.namespace", description="Tenant namespace."),
             PrinterColumn(name="Region", json_path=".spec.region", description="Region.", priority=1),
+            PrinterColumn(
+                name="Resources",
+                json_path=".status.resourcesReady",
+                description="Ready resources of all in the tenant's namespace (condition ResourcesReady).",
+            ),
             condition_column(
                 "FirewallReady",
                 "Whether the tenant's latest firewall probe report is recent, passed, and made against "

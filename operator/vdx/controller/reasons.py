@@ -31,8 +31,8 @@ class Reason(StrEnum):
     CREDENTIALS_INCOMPLETE = "CredentialsIncomplete"
     CREDENTIALS_NAMESPACE_REFUSED = "CredentialsNamespaceRefused"
     DELETED = "Deleted"
-    DEPENDENCY_DELETING = "DependencyDeleting"
     DELETED_EXTERNAL_RESOURCE = "DeletedExternalResource"
+    DEPENDENCY_DELETING = "DependencyDeleting"
     DOMAIN_CONFLICT = "DomainConflict"
     DOMAIN_NOT_CLAIMED = "DomainNotClaimed"
     DOMAIN_NOT_OWNED = "DomainNotOwned"
@@ -63,6 +63,8 @@ class Reason(StrEnum):
     RECORDER_NOT_FOUND = "RecorderNotFound"
     RECORDING_NOT_ENABLED = "RecordingNotEnabled"
     REPORT_TOO_OLD = "ReportTooOld"
+    RESOURCES_NOT_READY = "ResourcesNotReady"
+    RESOURCES_READY = "ResourcesReady"
     ROTATING = "Rotating"
     RTMP_DISABLED = "RtmpDisabled"
     SECRET_INCOMPLETE = "SecretIncomplete"  # noqa: S105 - a reason, not a password

@@ -13,12 +13,14 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError as KubeConnectionError
 
 from vdx.api.tenant import Tenant
+from vdx.controller import rollup
 from vdx.controller.conditions import Outcome, Phase, conditions_for
 from vdx.controller.kube import Kube
 from vdx.controller.metrics import OperatorMetrics
@@ -42,6 +44,7 @@ SWEEP_SECONDS = 300.0
 # How soon a resource that waits (for its platform, a dependency, its own writes to settle) is
 # looked at again; a dependency becoming Ready wakes it sooner.
 PROGRESSING_RECHECK_SECONDS = 5.0
+ROLLUP_DELAY_SECONDS = 1.0
 
 
 def key_of(body: dict[str, Any]) -> Key:
@@ -75,6 +78,8 @@ class Runtime:
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
         # Objects with a recheck scheduled (`requeue`): one pending recheck each.
         self._requeued: set[Key] = set()
+        # Namespaces whose Tenant roll-up is to be refreshed (`_rollup_soon`).
+        self._rollups: set[str] = set()
         self.reconcile_count = 0
 
     # ------------------------------------------------------------------ lookups used by reconcilers
@@ -385,6 +390,8 @@ class Runtime:
             await self.kube.event(body, type_=event.type, reason=event.reason, message=event.message)
         old_ready = next((c for c in previous.get("conditions") or [] if c.get("type") == "Ready"), None)
         changed = old_ready is None or old_ready.get("reason") != result.outcome.reason
+        if key[1] is not None and changed:
+            self._rollup_soon(key[1])
         if result.outcome.phase in (Phase.STALLED, Phase.FAILED) and changed:
             logger.warning(
                 "%s %s/%s: %s: %s", kind, key[1] or "", key[2], result.outcome.reason, result.outcome.message
@@ -392,6 +399,52 @@ class Runtime:
             await self.kube.event(
                 body, type_="Warning", reason=result.outcome.reason, message=result.outcome.message
             )
+
+    def _rollup_soon(self, namespace: str) -> None:
+        """Refresh the namespace's Tenant roll-up shortly: once for a burst of changes (a cold start
+        changes every resource's readiness; the Tenant is written once a second at most)."""
+        if namespace in self._rollups:
+            return
+        self._rollups.add(namespace)
+
+        async def later() -> None:
+            await asyncio.sleep(ROLLUP_DELAY_SECONDS)
+            self._rollups.discard(namespace)
+            with contextlib.suppress(ApiException, KubeConnectionError):
+                await self._refresh_rollup(namespace)
+
+        self.spawn(later())
+
+    async def _refresh_rollup(self, namespace: str) -> None:
+        tenant_key = next(
+            (
+                k
+                for k, b in self.known.items()
+                if k[0] == "Tenant" and (b.get("spec") or {}).get("namespace") == namespace
+            ),
+            None,
+        )
+        if tenant_key is None:
+            return
+        async with self._locks.setdefault(tenant_key, asyncio.Lock()):
+            body = self.known.get(tenant_key)
+            if body is None:
+                return
+            previous = dict(body.get("status") or {})
+            if not previous:
+                return  # the Tenant's first reconcile writes it
+            condition, counted = rollup.rollup(
+                rollup.members(self.known, namespace), (body.get("metadata") or {}).get("generation")
+            )
+            old = list(previous.get("conditions") or [])
+            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            conditions = [c for c in old if c.get("type") != rollup.CONDITION]
+            conditions.append(rollup.with_transition(condition, old, now))
+            status = {**previous, **counted, "conditions": conditions}
+            if status != previous and await self.kube.patch_status(
+                PLURALS["Tenant"], tenant_key[2], None, status
+            ):
+                body["status"] = status
 
     def _wake_unready(self, kind: str, namespace: str | None) -> None:
         for other_key, other in list(self.known.items()):
@@ -445,6 +498,8 @@ class Runtime:
             if uid:
                 self._finalized.add(str(uid))
         self.known.pop(key, None)
+        if key[1] is not None:
+            self._rollup_soon(key[1])
         if registration.forget is not None:
             registration.forget(self, key)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.kinds import ALL_KINDS
 from vdx.api.tenant import Tenant
+from vdx.controller import rollup
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.planners.rooms import TenantInputs, decide_tenant, rooms_by_alias_domain, rooms_in_domains
 from vdx.controller.reasons import Reason
@@ -44,12 +45,18 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     tenant = parse(Tenant, body)
     rt.tenants[tenant.name] = tenant
     firewall = await firewall_condition(rt, tenant, body)
+    resources_ready, counted = rollup.rollup(
+        rollup.members(rt.known, tenant.spec.namespace), (body.get("metadata") or {}).get("generation")
+    )
+    firewall.append(resources_ready)
     claims = {
         fqdn: await rt.domain_owner(tenant.spec.platform_ref.name, fqdn) for fqdn in tenant.spec.domains
     }
     if any(owner != tenant.name for owner in claims.values()):
         return Reconciled(
-            decide_tenant(TenantInputs(tenant, claims), [])[0].outcome, extra_conditions=firewall
+            decide_tenant(TenantInputs(tenant, claims), [])[0].outcome,
+            status=counted,
+            extra_conditions=firewall,
         )
     platform = lookups.connected_platform(rt, tenant)
     defaults = tenant.spec.meeting_room_defaults
@@ -63,7 +70,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     rooms = [room for room in found if isinstance(room, Conference)]
     decided, plan = decide_tenant(TenantInputs(tenant, claims, theme, theme_pending), rooms)
     if decided.blocked and decided.outcome.reason != Reason.DRIFT_OBSERVED:
-        return Reconciled(decided.outcome, platform=platform.name, extra_conditions=firewall)
+        return Reconciled(decided.outcome, status=counted, platform=platform.name, extra_conditions=firewall)
     previous = status_of(body).get("meetingRoomsCorrected", 0)
     events: list[Event] = []
     corrected: list[str] = []
@@ -103,6 +110,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
             )
         )
     status = {
+        **counted,
         "meetingRooms": plan.rooms,
         "meetingRoomsInLine": plan.in_line + len(corrected),
         "meetingRoomsCorrected": previous + len(corrected),
