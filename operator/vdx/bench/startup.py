@@ -33,7 +33,7 @@ PROBES: dict[str, list[str]] = {
     "vdx operator run --help": [_VDX, "operator", "run", "--help"],
     "vdx check examples": [_VDX, "check", str(EXAMPLES_DIR)],
     "operator imports": [
-        "from vdx.controller.memory import tune_allocator; tune_allocator(); "
+        "from vdx.controller.memory import prepare_operator_process; prepare_operator_process(); "
         "import vdx.controller.run, vdx.cli.operator",
     ],
 }

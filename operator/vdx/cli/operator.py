@@ -73,9 +73,10 @@ def run(
     log_level: str,
 ) -> None:
     """Reconcile vdx.medcom.dk resources against Pexip until stopped (SIGTERM/Ctrl-C)."""
-    from vdx.controller.memory import tune_allocator
+    from vdx.controller.memory import log_allocations_on_signal, prepare_operator_process
 
-    tune_allocator()  # before any worker thread exists, and before the imports fill the heap
+    prepare_operator_process()  # before any worker thread exists, and before the imports fill the heap
+    log_allocations_on_signal()
     from vdx.controller.run import OperatorOptions, run_operator
     from vdx.controller.runtime import RuntimeSettings
 
