@@ -64,6 +64,23 @@ def fix_mmap_threshold(size: int = DEFAULT_MMAP_THRESHOLD) -> bool:
     return bool(mallopt and mallopt(M_MMAP_THRESHOLD, size))
 
 
+def release_free_memory() -> bool:
+    """Give the C heap's free pages back to the system (glibc's `malloc_trim`); False elsewhere.
+
+    Called after each resync: a cold start and a resync allocate and free a great deal (decoded
+    pages, rendered packages, Kubernetes bodies), and what glibc keeps free at the top of its heap
+    or in its arenas otherwise stays in the process's RSS until it is reused."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    trim(0)
+    return True
+
+
 def tune_allocator() -> None:
     """Both settings above; call before any worker thread exists."""
     limit_malloc_arenas()

@@ -22,6 +22,7 @@ from urllib3.exceptions import HTTPError as KubeConnectionError
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase, conditions_for
 from vdx.controller.kube import Kube
+from vdx.controller.memory import release_free_memory
 from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
@@ -212,6 +213,7 @@ class Runtime:
             runtime.export_request_counts()
             await self.reconcile_platform_members(name)
             self.export_managed_objects()
+            release_free_memory()
 
     # ------------------------------------------------------------------ the sweep
     @property
