@@ -23,6 +23,7 @@ from vdx.api.tenant import Tenant
 from vdx.controller import rollup
 from vdx.controller.conditions import Outcome, Phase, conditions_for
 from vdx.controller.kube import Kube
+from vdx.controller.memory import release_free_memory
 from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reasons import Reason
@@ -206,6 +207,7 @@ class Runtime:
             runtime.export_request_counts()
             await self.reconcile_platform_members(name)
             self.export_managed_objects()
+            release_free_memory()
 
     # ------------------------------------------------------------------ the sweep
     @property
