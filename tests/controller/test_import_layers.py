@@ -97,3 +97,17 @@ def test_no_reconciler_imports_the_driver() -> None:
 
 def test_the_check_sees_a_circle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_every_kind_names_an_offline_gatherer_vdx_plan_can_load() -> None:
+    import importlib
+
+    from vdx.controller.registry import PLAN_ORDER, REGISTRATIONS
+
+    named = [r for r in REGISTRATIONS if r.offline]
+    # Every kind but PexipPlatform (which `vdx plan` points at, not plans) has one.
+    assert {r.kind for r in REGISTRATIONS} - {r.kind for r in named} == {"PexipPlatform"}
+    for registration in named:
+        module = importlib.import_module(str(registration.offline))
+        assert callable(module.plan), registration.kind
+    assert [r.kind for r in PLAN_ORDER].index("Domain") > [r.kind for r in PLAN_ORDER].index("TurnService")

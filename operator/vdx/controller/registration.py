@@ -17,7 +17,6 @@ from vdx.pexip.resources import Kind
 if TYPE_CHECKING:
     from vdx.controller.context import Context
     from vdx.controller.reconcilers.base import Reconciled
-    from vdx.gitops.offline import OfflinePlanner
 
 from vdx.controller.context import Key as Key
 
@@ -38,10 +37,10 @@ class Registration:
     wakes_when_ready: tuple[str, ...] = ()
     # Drops what the runtime kept for one resource of the kind once its finalizer has run.
     forget: Callable[[Context, Key], None] | None = None
-    # The offline gatherer `vdx plan` runs for the kind (`gitops.phases.<kind>`), and the one that
-    # plans the deletion of what the tree no longer has; the kinds whose offline plan it reads.
-    plan: Callable[[OfflinePlanner], None] | None = None
-    plan_removed: Callable[[OfflinePlanner], None] | None = None
+    # The module of the kind's offline gatherer for `vdx plan` (`vdx.gitops.phases.<kind>`: its
+    # `plan(planner)`, and `removed(planner)` for what the tree no longer has), named rather than
+    # imported so the operator process never loads `vdx plan`'s code; the kinds whose plan it reads.
+    offline: str | None = None
     plan_reads: tuple[str, ...] = ()
 
     @property

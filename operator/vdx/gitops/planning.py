@@ -12,6 +12,7 @@ after apply" values work.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +20,7 @@ from vdx.controller.plan import PENDING_PREFIX as PENDING_PREFIX
 from vdx.controller.plan import is_pending as is_pending
 from vdx.controller.plan import pending as pending
 from vdx.controller.plan import resolve as resolve
+from vdx.controller.registration import Registration
 from vdx.controller.registry import PLAN_ORDER
 from vdx.gitops.offline import Desired as Desired
 from vdx.gitops.offline import Observed as Observed
@@ -47,13 +49,18 @@ def plan_platform(desired: Desired, observed: Observed) -> PlatformPlan:
         planner.out.notes.append(
             f"no Tenant in the tree names platform {desired.platform} in spec.platformRef; nothing to plan"
         )
-    for registration in PLAN_ORDER:
-        if registration.plan is not None:
-            registration.plan(planner)
-    for registration in reversed(PLAN_ORDER):
-        if registration.plan_removed is not None:
-            registration.plan_removed(planner)
+    phases = [module for module in map(_phase, PLAN_ORDER) if module is not None]
+    for module in phases:
+        module.plan(planner)
+    for module in reversed(phases):
+        if hasattr(module, "removed"):
+            module.removed(planner)
     return planner.out
+
+
+def _phase(registration: Registration) -> Any:
+    """The kind's offline gatherer module (it has `plan`, and `removed` when the kind deletes)."""
+    return importlib.import_module(registration.offline) if registration.offline else None
 
 
 def unresolved(values: Iterable[Any]) -> list[str]:

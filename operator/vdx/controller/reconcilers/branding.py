@@ -45,7 +45,6 @@ from vdx.controller.reconcilers.base import (
 from vdx.controller.registration import Registration
 from vdx.controller.renders import RenderCache, RenderDigest
 from vdx.controller.status import status_of
-from vdx.gitops.phases import branding as phases
 from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
 from vdx.pexip.resources import CONFERENCE, IVR_THEME, WEBAPP_ALIAS, WEBAPP_BRANDING, Kind
 
@@ -316,6 +315,5 @@ REGISTRATION = Registration(
     writes=(WEBAPP_BRANDING, WEBAPP_ALIAS, IVR_THEME, CONFERENCE),
     reads_objects=("Secret", "ConfigMap"),
     forget=lambda rt, key: renders(rt).forget((key[1] or "", key[2])),
-    plan=phases.plan,
-    plan_removed=phases.removed,
+    offline="vdx.gitops.phases.branding",
 )

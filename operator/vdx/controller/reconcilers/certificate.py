@@ -18,7 +18,6 @@ from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, change_event, parse
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
-from vdx.gitops.phases import certificate as phases
 from vdx.pexip.resources import TLS_CERTIFICATE
 
 if TYPE_CHECKING:
@@ -190,5 +189,5 @@ REGISTRATION = Registration(
     reads_objects=("Secret",),
     wakes_when_ready=("Domain",),
     forget=_forget,
-    plan=phases.plan,
+    offline="vdx.gitops.phases.certificate",
 )

@@ -14,7 +14,6 @@ from vdx.controller.reconcilers.quota import over_quota_of
 from vdx.controller.reconcilers.release import release_owned
 from vdx.controller.registration import Registration
 from vdx.controller.status import status_of
-from vdx.gitops.phases import device as phases
 from vdx.pexip.resources import DEVICE
 from vdx.pexip.resources import REGISTRATION as REGISTRATION_SETTINGS
 
@@ -97,7 +96,6 @@ REGISTRATION = Registration(
     writes=(DEVICE,),
     reads=(REGISTRATION_SETTINGS,),
     reads_objects=("Secret",),
-    plan=phases.plan,
-    plan_removed=phases.removed,
+    offline="vdx.gitops.phases.device",
     plan_reads=("IdentityProvider",),
 )

@@ -12,7 +12,6 @@ from vdx.controller.reconcilers import lookups, turn
 from vdx.controller.reconcilers.base import Reconciled, apply_change, change_event, parse
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
-from vdx.gitops.phases import domain as phases
 from vdx.pexip.resources import SYSTEM_LOCATION, TLS_CERTIFICATE, TURN_SERVER
 
 if TYPE_CHECKING:
@@ -96,7 +95,6 @@ REGISTRATION = Registration(
     depends_on=("Tenant", "TurnService", "TlsCertificate"),
     writes=(SYSTEM_LOCATION,),
     forget=_forget,
-    plan=phases.plan,
-    plan_removed=phases.removed,
+    offline="vdx.gitops.phases.domain",
     plan_reads=("TurnService",),
 )

@@ -31,7 +31,6 @@ from vdx.controller.reconcilers.base import (
     parse,
 )
 from vdx.controller.registration import Registration
-from vdx.gitops.phases import identity as phases
 from vdx.pexip.resources import IDENTITY_PROVIDER, IDENTITY_PROVIDER_ATTRIBUTE, IDENTITY_PROVIDER_GROUP
 
 if TYPE_CHECKING:
@@ -209,6 +208,5 @@ REGISTRATION = Registration(
     depends_on=("Tenant", "Domain"),
     writes=(IDENTITY_PROVIDER_ATTRIBUTE, IDENTITY_PROVIDER, IDENTITY_PROVIDER_GROUP),
     reads_objects=("Secret", "ConfigMap"),
-    plan=phases.plan,
-    plan_removed=phases.removed,
+    offline="vdx.gitops.phases.identity",
 )

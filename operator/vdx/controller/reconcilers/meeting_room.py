@@ -27,7 +27,6 @@ from vdx.controller.reconcilers.base import (
 )
 from vdx.controller.reconcilers.quota import over_quota_of
 from vdx.controller.registration import Registration
-from vdx.gitops.phases import meeting_room as phases
 from vdx.pexip.resources import AUTOMATIC_PARTICIPANT, CONFERENCE, CONFERENCE_ALIAS, GLOBAL
 
 if TYPE_CHECKING:
@@ -198,7 +197,6 @@ REGISTRATION = Registration(
     writes=(CONFERENCE, CONFERENCE_ALIAS, AUTOMATIC_PARTICIPANT),
     reads=(GLOBAL,),
     reads_objects=("Secret",),
-    plan=phases.plan,
-    plan_removed=phases.removed,
+    offline="vdx.gitops.phases.meeting_room",
     plan_reads=("CviBranding", "IdentityProvider", "Recorder"),
 )

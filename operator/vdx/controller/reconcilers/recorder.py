@@ -15,7 +15,6 @@ from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, parse
 from vdx.controller.registration import Registration
-from vdx.gitops.phases import recorder as phases
 from vdx.pexip.resources import GLOBAL
 
 if TYPE_CHECKING:
@@ -72,5 +71,5 @@ REGISTRATION = Registration(
     depends_on=("Tenant",),
     reads=(GLOBAL,),
     reads_objects=("Secret",),
-    plan=phases.plan,
+    offline="vdx.gitops.phases.recorder",
 )

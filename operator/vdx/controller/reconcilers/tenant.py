@@ -16,7 +16,6 @@ from vdx.controller.reconcilers import branding, lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
-from vdx.gitops.phases import tenant as phases
 from vdx.pexip.errors import PexipError
 from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE
@@ -160,6 +159,6 @@ REGISTRATION = Registration(
     writes=(CONFERENCE,),
     reads_objects=("ConfigMap",),
     forget=_forget,
-    plan=phases.plan,
+    offline="vdx.gitops.phases.tenant",
     plan_reads=("CviBranding", "MeetingRoom"),
 )

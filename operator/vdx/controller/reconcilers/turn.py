@@ -13,7 +13,6 @@ from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, chan
 from vdx.controller.reconcilers.release import release_owned
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
-from vdx.gitops.phases import turn as phases
 from vdx.pexip.resources import TURN_SERVER
 
 if TYPE_CHECKING:
@@ -146,6 +145,5 @@ REGISTRATION = Registration(
     reads_objects=("Secret",),
     wakes_when_ready=("Domain",),
     forget=_forget,
-    plan=phases.plan,
-    plan_removed=phases.removed,
+    offline="vdx.gitops.phases.turn",
 )
