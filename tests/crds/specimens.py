@@ -83,6 +83,19 @@ def specs() -> dict[str, Obj]:
             "displayName": "Region Test - Stue 1",
             "credentialsSecretRef": {"name": "stue1"},
         },
+        "OutlookScheduling": {
+            "exchange": {
+                "type": "Microsoft365",
+                "authentication": "AppPermissions",
+                "entraTenantId": "8c2f6b1e-3d4a-4f5b-9c6d-7e8f9a0b1c2d",
+                "applicationId": "5a7d3c9e-1b2f-4e6a-8d0c-2f4e6a8c0e1b",
+                "serviceMailbox": "vdx-booking@crdtest.dk",
+                "credentialsSecretRef": {"name": "outlook-exchange"},
+            },
+            "keyPairSecretRef": {"name": "outlook-key-pair"},
+            "aliases": {"prefix": "test", "domain": DOMAIN},
+            "addIn": {"serverDomain": DOMAIN},
+        },
     }
 
 
@@ -98,6 +111,7 @@ SPEC_CHANGES: dict[str, Obj] = {
     "Recorder": {"retentionDays": 60},
     "MeetingRoom": {"displayName": "Renamed room"},
     "Device": {"displayName": "Renamed device"},
+    "OutlookScheduling": {"buffers": {"beforeMinutes": 10}},
 }
 
 # Kind-specific status fields, so every printer column has something to show.
@@ -112,6 +126,7 @@ STATUS_EXTRAS: dict[str, Obj] = {
     "Recorder": {"rooms": ["room1"]},
     "MeetingRoom": {"directMedia": "best_effort"},
     "Device": {"device": "/api/admin/configuration/v1/device/1/"},
+    "OutlookScheduling": {"connector": "/api/admin/configuration/v1/ms_exchange_connector/1/"},
 }
 
 

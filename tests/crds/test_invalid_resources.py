@@ -43,6 +43,7 @@ from vdx.api.common import DeletionPolicy, FileSource, ManagementPolicy
 from vdx.api.device import DeviceSpec
 from vdx.api.domain import DomainSpec, DomainUse
 from vdx.api.kinds import KINDS_BY_NAME
+from vdx.api.outlook import ExchangeConnection, MeetingRoomTypes
 from vdx.api.platform import (
     AuthMethod,
     CaBundleReference,
@@ -61,6 +62,8 @@ QUOTA, DELEGATION = TenantSpec.object_rules
 (GUESTS_NEED_PIN, ALIASES_ONCE) = MeetingRoomSpec.object_rules
 (DEVICE_REGISTERS,) = DeviceSpec.object_rules
 HTTPS_OR_LOOPBACK, BURST = PexipPlatformSpec.object_rules
+EXCHANGE_METHOD, KERBEROS_SETTINGS = ExchangeConnection.object_rules
+(SOME_ROOM_TYPE,) = MeetingRoomTypes.object_rules
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,28 @@ CASES: list[Invalid] = [
         "Device",
         {"spec.protocols": []},
         *cel("spec", DEVICE_REGISTERS),
+    ),
+    Invalid(
+        "outlook-microsoft-365-with-ntlm",
+        "OutlookScheduling",
+        {"spec.exchange.authentication": "Ntlm"},
+        *cel("spec.exchange", EXCHANGE_METHOD),
+    ),
+    Invalid(
+        "outlook-kerberos-without-its-settings",
+        "OutlookScheduling",
+        {
+            "spec.exchange.type": "OnPremises",
+            "spec.exchange.authentication": "Kerberos",
+            "spec.exchange.ewsUrl": "https://mail.crdtest.dk/EWS/Exchange.asmx",
+        },
+        *cel("spec.exchange", KERBEROS_SETTINGS),
+    ),
+    Invalid(
+        "outlook-books-no-kind-of-room",
+        "OutlookScheduling",
+        {"spec.meetingRooms": {"singleUse": False, "personal": False}},
+        *cel("spec.meetingRooms", SOME_ROOM_TYPE),
     ),
     # -- patterns ------------------------------------------------------------------------------------
     Invalid(
