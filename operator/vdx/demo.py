@@ -31,11 +31,13 @@ from vdx.api.domain import Domain
 from vdx.api.identity import IdentityProvider
 from vdx.api.loader import Tree, load_tree
 from vdx.api.meta import API_GROUP, API_VERSION
+from vdx.api.outlook import ExchangeType, OutlookScheduling
 from vdx.api.platform import PexipPlatform
 from vdx.api.recorder import Recorder
 from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
 from vdx.api.turn import TurnService
+from vdx.calendar.keys import new_key_pair
 from vdx.controller.registry import PLURALS
 from vdx.controller.run import OperatorOptions
 from vdx.controller.runtime import RuntimeSettings
@@ -44,6 +46,7 @@ from vdx.pexip.resources import (
     CONFERENCE,
     DEVICE,
     IDENTITY_PROVIDER,
+    MS_EXCHANGE_CONNECTOR,
     SYSTEM_LOCATION,
     TLS_CERTIFICATE,
     TURN_SERVER,
@@ -162,6 +165,9 @@ async def _pexip_summary(sim: RunningServer) -> Counter[str]:
         counts["identity_provider"] = sum(
             1 for i in await pexip.list(IDENTITY_PROVIDER) if i.description.startswith("[vdx:")
         )
+        counts["ms_exchange_connector"] = sum(
+            1 for c in await pexip.list(MS_EXCHANGE_CONNECTOR) if c.description.startswith("[vdx:")
+        )
         counts["webapp_alias"] = sum(
             1 for a in await pexip.list(WEBAPP_ALIAS) if a.description.startswith("[vdx:")
         )
@@ -206,7 +212,8 @@ def _interrupts() -> Iterator[None]:
 
 
 def _service_secrets(tree: Tree, applier: Applier, ca: LocalCA) -> None:
-    """PINs, device credentials and stream keys as the secret store would write them (random)."""
+    """PINs, device credentials, stream keys and the Outlook schedulers' client secrets and key
+    pairs, as the secret store would write them (random)."""
     carried = {
         (
             str(doc.get("kind")),
@@ -233,6 +240,14 @@ def _service_secrets(tree: Tree, applier: Applier, ca: LocalCA) -> None:
         selector = recorder.spec.stream_key_secret_ref
         key = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
         applier.secret(str(recorder.namespace), selector.name, {selector.key: key})
+    for scheduling in tree.of_kind(OutlookScheduling):
+        namespace, exchange = str(scheduling.namespace), scheduling.spec.exchange
+        if exchange.type is ExchangeType.MICROSOFT_365:
+            credentials = {"clientSecret": secrets.token_urlsafe(30)}
+        else:
+            credentials = {"username": "vdx-booking", "password": secrets.token_urlsafe(18)}
+        applier.secret(namespace, exchange.credentials_secret_ref.name, credentials)
+        applier.secret(namespace, scheduling.spec.key_pair_secret_ref.name, new_key_pair())
     for idp in tree.of_kind(IdentityProvider):
         source = idp.spec.token_signing_certificate
         selector = source.config_map_key_ref or source.secret_key_ref
@@ -375,7 +390,8 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
                 f"{counts['conference with direct media']}/{counts['conference']} meeting rooms, "
                 f"{counts['webapp_alias']} branded web app paths, {counts['from git']} rooms from Git "
                 f"({counts['recorded']} recorded), {counts['device']} registered devices, "
-                f"{counts['identity_provider']} identity providers ({reads} GET, {writes} writes)"
+                f"{counts['identity_provider']} identity providers, "
+                f"{counts['ms_exchange_connector']} Outlook booking connectors ({reads} GET, {writes} writes)"
             )
         if keep:
             say("")

@@ -23,10 +23,12 @@ from vdx.api.certificate import TlsCertificate
 from vdx.api.device import Device
 from vdx.api.domain import Domain
 from vdx.api.loader import Tree, load_tree
+from vdx.api.outlook import OutlookScheduling
 from vdx.api.recorder import Recorder
 from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
 from vdx.api.turn import TurnService
+from vdx.calendar.keys import new_key_pair
 from vdx.cli import apply as apply_cli
 from vdx.cli import plan as plan_cli
 from vdx.paths import EXAMPLES_DIR
@@ -151,7 +153,8 @@ def secrets_dir(tmp_path: Path, node: Node) -> Path:
 
 
 def service_secrets(tree: Tree, canaries: list[str]) -> list[dict[str, object]]:
-    """PINs, device passwords and stream keys, as the secret store writes them; every one a canary.
+    """PINs, device passwords, stream keys and Outlook client secrets and private keys, as the secret
+    store writes them; every one a canary.
 
     PINs are digits only, so they are long random ones (no word or number in a plan contains them).
     """
@@ -176,6 +179,19 @@ def service_secrets(tree: Tree, canaries: list[str]) -> list[dict[str, object]]:
                 {"username": device.spec.alias.split("@", 1)[0], "password": password},
             )
         )
+    for scheduling in tree.of_kind(OutlookScheduling):
+        client_secret = f"CANARY-outlook-{secrets.token_hex(8)}"
+        pair = new_key_pair()
+        canaries.extend((client_secret, pair["privateKey"]))
+        namespace = str(scheduling.namespace)
+        docs.append(
+            _secret(
+                namespace,
+                scheduling.spec.exchange.credentials_secret_ref.name,
+                {"clientSecret": client_secret},
+            )
+        )
+        docs.append(_secret(namespace, scheduling.spec.key_pair_secret_ref.name, pair))
     for recorder in tree.of_kind(Recorder):
         key = "CANARYstreamkey" + secrets.token_hex(8)
         canaries.append(key)

@@ -17,6 +17,7 @@ from vdx.controller.reconcilers import (
     domain,
     identity,
     meeting_room,
+    outlook,
     platform,
     recorder,
     tenant,
@@ -59,6 +60,7 @@ REGISTRATIONS = dependency_order(
         recorder,
         meeting_room,
         device,
+        outlook,
     )
 )
 BY_KIND: dict[str, Registration] = {r.kind: r for r in REGISTRATIONS}

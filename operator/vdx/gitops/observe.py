@@ -11,11 +11,13 @@ from vdx.pexip.client import PexipClient
 from vdx.pexip.resources import (
     CONFERENCE,
     DEVICE,
+    EXCHANGE_DOMAIN,
     GLOBAL,
     IDENTITY_PROVIDER,
     IDENTITY_PROVIDER_ATTRIBUTE,
     IDENTITY_PROVIDER_GROUP,
     IVR_THEME,
+    MS_EXCHANGE_CONNECTOR,
     SYSTEM_LOCATION,
     TLS_CERTIFICATE,
     TURN_SERVER,
@@ -38,6 +40,8 @@ async def read_observed(client: PexipClient) -> Observed:
         identity_providers=await client.list(IDENTITY_PROVIDER),
         identity_provider_groups=await client.list(IDENTITY_PROVIDER_GROUP),
         identity_provider_attributes=await client.list(IDENTITY_PROVIDER_ATTRIBUTE),
+        exchange_connectors=await client.list(MS_EXCHANGE_CONNECTOR),
+        exchange_domains=await client.list(EXCHANGE_DOMAIN),
         global_settings=settings[0] if settings else None,
         version=await client.version(),
     )

@@ -29,6 +29,7 @@ from vdx.api.domain import Domain, DomainUse
 from vdx.api.identity import IdentityProvider
 from vdx.api.loader import Tree
 from vdx.api.names import ADOPT_ANNOTATION, alias_domain, in_domains
+from vdx.api.outlook import OutlookScheduling
 from vdx.api.recorder import Recorder
 from vdx.api.resource import Resource
 from vdx.api.room import MeetingRoom
@@ -76,6 +77,9 @@ from vdx.controller.planners.meeting_room import (
     plan_room,
 )
 from vdx.controller.planners.meeting_room import decide as decide_room
+from vdx.controller.planners.outlook import CONNECTOR as EXCHANGE_CONNECTOR
+from vdx.controller.planners.outlook import OutlookInputs, OutlookObserved
+from vdx.controller.planners.outlook import decide as decide_outlook
 from vdx.controller.planners.recording import RecordingInputs, decide_recorder
 from vdx.controller.planners.rooms import TenantInputs, decide_tenant
 from vdx.controller.planners.turn import TurnInputs
@@ -166,6 +170,8 @@ class Observed:
     identity_providers: list[models.IdentityProvider] = field(default_factory=list)
     identity_provider_groups: list[models.IdentityProviderGroup] = field(default_factory=list)
     identity_provider_attributes: list[models.IdentityProviderAttribute] = field(default_factory=list)
+    exchange_connectors: list[models.MsExchangeConnector] = field(default_factory=list)
+    exchange_domains: list[models.ExchangeDomain] = field(default_factory=list)
     # Read, never written: the minimum PIN length and whether RTMP (recording) is switched on.
     global_settings: models.GlobalSettings | None = None
     version: str = ""
@@ -228,6 +234,7 @@ class _Planner:
             observed.identity_providers,
             observed.identity_provider_groups,
             observed.identity_provider_attributes,
+            observed.exchange_connectors,
         ):
             for obj in named:
                 self.out.names[obj.resource_uri] = obj.name
@@ -864,6 +871,88 @@ class _Planner:
                 )
             )
 
+    def outlook_schedulings(self) -> None:
+        """Each tenant's Secure Scheduler for Exchange, after the brandings and identity providers
+        whose theme and group it references (a placeholder when this plan creates them)."""
+        for scheduling in self.in_scope(OutlookScheduling):
+            self._outlook(scheduling)
+
+    def _outlook(self, scheduling: OutlookScheduling) -> None:
+        namespace, source = str(scheduling.namespace), label_of(scheduling)
+        tenant = self.by_namespace[namespace]
+        spec = scheduling.spec
+        credentials = (namespace, spec.exchange.credentials_secret_ref.name)
+        key_pair = (namespace, spec.key_pair_secret_ref.name)
+        credentials_values = self.desired.secrets.get(credentials)
+        key_pair_values = self.desired.secrets.get(key_pair)
+        certificates = tuple(
+            (c.name, tuple(c.spec.dns_names))
+            for c in self.in_scope(TlsCertificate)
+            if str(c.namespace) == namespace
+        )
+        branding = None
+        if spec.branding_ref is not None:
+            name = spec.branding_ref.name
+            themes = dict(self.theme_uris.get(namespace, []))
+            in_tree = any(b.name == name for b in self.in_scope(CviBranding) if str(b.namespace) == namespace)
+            branding = Dependency(
+                "CviBranding",
+                namespace,
+                name,
+                DependencyState.READY if in_tree else DependencyState.MISSING,
+                themes.get(name),
+            )
+        identity = None
+        if spec.identity_provider_ref is not None:
+            identity = self._sign_in_with(namespace, spec.identity_provider_ref.name)
+        inputs = OutlookInputs(
+            scheduling,
+            Owner("OutlookScheduling", namespace, scheduling.name),
+            tenant,
+            credentials_values if credentials_values is not None else from_secret(*credentials),
+            key_pair_values if key_pair_values is not None else from_secret(*key_pair),
+            certificates,
+            branding,
+            identity,
+            adopt=_adopt(scheduling),
+            # Pexip never returns the secrets: resent only when asked, as for TURN secrets.
+            secret_changed=self.desired.resend_secrets
+            and credentials_values is not None
+            and key_pair_values is not None,
+        )
+        observed = OutlookObserved(
+            tuple(self.observed.exchange_connectors), tuple(self.observed.exchange_domains)
+        )
+        decision = decide_outlook(inputs, observed)
+        if self.blocked(decision.plan, source):
+            return
+        secret_of = {
+            "username": credentials,
+            "password": credentials,
+            "oauth_client_secret": credentials,
+            "private_key": key_pair,
+            "public_key": key_pair,
+        }
+        sources = {
+            "password": f"Secret {namespace}/{credentials[1]}",
+            "oauth_client_secret": f"Secret {namespace}/{credentials[1]}",
+            "private_key": f"Secret {namespace}/{key_pair[1]}",
+        }
+        for index, original in enumerate(decision.plan.changes):
+            change = self._known_only(original)
+            if change is None:
+                continue
+            self._need_for_pending(change, secret_of, source)
+            self.add(
+                Step(
+                    tenant.name,
+                    source,
+                    change,
+                    provides=decision.provides.get(index),
+                    secret_sources=sources,
+                )
+            )
+
     def _removed_services(self) -> None:
         """Rooms, devices and identity providers whose resource left the tree: recording first, as the
         operator's finalizer does, then the conference; the group before its provider; attributes last,
@@ -901,6 +990,17 @@ class _Planner:
                         self.by_namespace[str(owner.namespace)].name,
                         f"{owner} (no longer in the tree)",
                         Change("delete", DEVICE, registered.alias, uri=registered.resource_uri),
+                    )
+                )
+        kept_outlook = {(str(o.namespace), o.name) for o in self.tree.of_kind(OutlookScheduling)}
+        for connector in self.observed.exchange_connectors:
+            owner = self._removed(owner_of(connector.description), "OutlookScheduling", kept_outlook)
+            if owner is not None:  # Pexip removes its exchange domains with it
+                self.add(
+                    Step(
+                        self.by_namespace[str(owner.namespace)].name,
+                        f"{owner} (no longer in the tree)",
+                        Change("delete", EXCHANGE_CONNECTOR, connector.name, uri=connector.resource_uri),
                     )
                 )
         kept_idps = {(str(i.namespace), i.name) for i in self.tree.of_kind(IdentityProvider)}
@@ -1113,7 +1213,8 @@ def plan_platform(desired: Desired, observed: Observed) -> PlatformPlan:
     TURN servers and certificates come first, since domains rely on them; then the domains' TURN
     bindings; then brandings (upload, repoint the path, replace the theme, delete old packages);
     then identity providers (attributes, provider, group), which rooms and devices sign in with;
-    then MeetingRooms (conference, aliases, recording participant) and Devices; then the tenants'
+    then MeetingRooms (conference, aliases, recording participant) and Devices; then the Outlook
+    schedulers (connector, exchange domains), which use the themes and groups; then the tenants'
     other meeting rooms, which take the new theme; last, what the tree no longer has (rooms and
     devices before the identity providers they use).
     """
@@ -1130,6 +1231,7 @@ def plan_platform(desired: Desired, observed: Observed) -> PlatformPlan:
     planner.recorders()
     planner.meeting_rooms()
     planner.devices()
+    planner.outlook_schedulings()
     planner.tenants_rooms()
     planner.removed()
     return planner.out
