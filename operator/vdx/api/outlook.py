@@ -208,7 +208,7 @@ class Buffers(VdxModel):
 class MeetingRoomTypes(VdxModel):
     object_rules = (
         Rule(
-            cel="self.singleUse || self.personal",
+            cel="!has(self.singleUse) || self.singleUse || (has(self.personal) && self.personal)",
             message="switch on singleUse or personal meeting rooms, or the add-in can book nothing",
             check=lambda s: s.single_use or s.personal,
         ),
