@@ -111,7 +111,7 @@ SPEC_CHANGES: dict[str, Obj] = {
     "Recorder": {"retentionDays": 60},
     "MeetingRoom": {"displayName": "Renamed room"},
     "Device": {"displayName": "Renamed device"},
-    "OutlookScheduling": {"buffers": {"beforeMinutes": 10}},
+    "OutlookScheduling": {"description": "Renamed booking"},
 }
 
 # Kind-specific status fields, so every printer column has something to show.
