@@ -96,6 +96,29 @@ def specs() -> dict[str, Obj]:
             "aliases": {"prefix": "test", "domain": DOMAIN},
             "addIn": {"serverDomain": DOMAIN},
         },
+        "OneTouchJoin": {
+            "calendar": {
+                "type": "Microsoft365",
+                "entraTenantId": "1f0e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+                "applicationId": "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a",
+                "credentialsSecretRef": {"name": "otj-graph"},
+            },
+            "endpointGroups": [
+                {
+                    "name": "rooms",
+                    "systemLocation": "Region Test",
+                    "endpoints": [
+                        {
+                            "name": "mr-1",
+                            "type": "Cisco",
+                            "roomMailbox": "mr1@crdtest.dk",
+                            "address": "mr1.crdtest.dk",
+                            "credentialsSecretRef": {"name": "otj-mr-1"},
+                        }
+                    ],
+                }
+            ],
+        },
     }
 
 
@@ -112,6 +135,7 @@ SPEC_CHANGES: dict[str, Obj] = {
     "MeetingRoom": {"displayName": "Renamed room"},
     "Device": {"displayName": "Renamed device"},
     "OutlookScheduling": {"description": "Renamed booking"},
+    "OneTouchJoin": {"description": "Renamed profile"},
 }
 
 # Kind-specific status fields, so every printer column has something to show.
@@ -127,6 +151,7 @@ STATUS_EXTRAS: dict[str, Obj] = {
     "MeetingRoom": {"directMedia": "best_effort"},
     "Device": {"device": "/api/admin/configuration/v1/device/1/"},
     "OutlookScheduling": {"connector": "/api/admin/configuration/v1/ms_exchange_connector/1/"},
+    "OneTouchJoin": {"endpoints": 1},
 }
 
 

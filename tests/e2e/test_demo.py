@@ -23,8 +23,11 @@ def test_demo_brings_a_small_tree_to_ready(tmp_path: Path) -> None:
     assert code == 0, text
     # 2 platforms; per platform Region Midtjylland (tenant, domain, TURN, certificate, branding,
     # identity provider, recorder, two meeting rooms) and Aarhus Kommune (tenant, domain, TURN,
-    # certificate, branding, two devices, Outlook booking).
-    assert "36/36 Ready" in text
+    # certificate, branding, two devices, Outlook booking); on stage also Region Midtjylland's
+    # One-Touch Join with two meeting-room endpoints.
+    assert "37/37 Ready" in text
+    assert "onetouchjoin.vdx.medcom.dk/stage-otj" in text
+    assert "2 One-Touch Join endpoints" in text
     assert "outlookscheduling.vdx.medcom.dk/aarhus" in text
     assert "1 Outlook booking connectors" in text
     assert "meetingroom.vdx.medcom.dk/mdt-konference" in text

@@ -23,6 +23,7 @@ from vdx.api.certificate import TlsCertificate
 from vdx.api.device import Device
 from vdx.api.domain import Domain
 from vdx.api.loader import Tree, load_tree
+from vdx.api.onetouch import OneTouchJoin
 from vdx.api.outlook import OutlookScheduling
 from vdx.api.recorder import Recorder
 from vdx.api.room import MeetingRoom
@@ -192,6 +193,23 @@ def service_secrets(tree: Tree, canaries: list[str]) -> list[dict[str, object]]:
             )
         )
         docs.append(_secret(namespace, scheduling.spec.key_pair_secret_ref.name, pair))
+    for otj in tree.of_kind(OneTouchJoin):
+        namespace, calendar = str(otj.namespace), otj.spec.calendar
+        client_secret = f"CANARY-otj-{secrets.token_hex(8)}"
+        canaries.append(client_secret)
+        docs.append(_secret(namespace, calendar.credentials_secret_ref.name, {"clientSecret": client_secret}))
+        for group in otj.spec.endpoint_groups:
+            for endpoint in group.endpoints:
+                if endpoint.credentials_secret_ref is not None:
+                    password = f"CANARY-otj-endpoint-{secrets.token_hex(8)}"
+                    canaries.append(password)
+                    docs.append(
+                        _secret(
+                            namespace,
+                            endpoint.credentials_secret_ref.name,
+                            {"username": "otj", "password": password},
+                        )
+                    )
     for recorder in tree.of_kind(Recorder):
         key = "CANARYstreamkey" + secrets.token_hex(8)
         canaries.append(key)

@@ -17,6 +17,7 @@ from vdx.controller.reconcilers import (
     domain,
     identity,
     meeting_room,
+    onetouch,
     outlook,
     platform,
     recorder,
@@ -61,6 +62,7 @@ REGISTRATIONS = dependency_order(
         meeting_room,
         device,
         outlook,
+        onetouch,
     )
 )
 BY_KIND: dict[str, Registration] = {r.kind: r for r in REGISTRATIONS}

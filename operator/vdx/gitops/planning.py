@@ -29,6 +29,7 @@ from vdx.api.domain import Domain, DomainUse
 from vdx.api.identity import IdentityProvider
 from vdx.api.loader import Tree
 from vdx.api.names import ADOPT_ANNOTATION, alias_domain, in_domains
+from vdx.api.onetouch import OneTouchJoin
 from vdx.api.outlook import OutlookScheduling
 from vdx.api.recorder import Recorder
 from vdx.api.resource import Resource
@@ -57,6 +58,7 @@ from vdx.controller.planners.common import (
     Dependency,
     DependencyState,
     Plan,
+    SecretInput,
     find_owned,
     key_missing_refusal,
     object_missing_refusal,
@@ -77,6 +79,13 @@ from vdx.controller.planners.meeting_room import (
     plan_room,
 )
 from vdx.controller.planners.meeting_room import decide as decide_room
+from vdx.controller.planners.onetouch import DEPLOYMENT_FIELD as OTJ_DEPLOYMENTS
+from vdx.controller.planners.onetouch import ENDPOINT as OTJ_ENDPOINT
+from vdx.controller.planners.onetouch import GROUP as OTJ_GROUP
+from vdx.controller.planners.onetouch import INTEGRATION as OTJ_PROFILE
+from vdx.controller.planners.onetouch import RULE as OTJ_RULE
+from vdx.controller.planners.onetouch import OtjInputs, OtjObserved
+from vdx.controller.planners.onetouch import decide as decide_onetouch
 from vdx.controller.planners.outlook import CONNECTOR as EXCHANGE_CONNECTOR
 from vdx.controller.planners.outlook import OutlookInputs, OutlookObserved
 from vdx.controller.planners.outlook import decide as decide_outlook
@@ -172,6 +181,13 @@ class Observed:
     identity_provider_attributes: list[models.IdentityProviderAttribute] = field(default_factory=list)
     exchange_connectors: list[models.MsExchangeConnector] = field(default_factory=list)
     exchange_domains: list[models.ExchangeDomain] = field(default_factory=list)
+    # One-Touch Join: deployments by type, autodiscover URLs, profiles, groups, endpoints, rules.
+    mjx_deployments: dict[str, list[Any]] = field(default_factory=dict)
+    mjx_autodiscover_urls: list[models.MjxExchangeAutodiscoverUrl] = field(default_factory=list)
+    mjx_integrations: list[models.MjxIntegration] = field(default_factory=list)
+    mjx_endpoint_groups: list[models.MjxEndpointGroup] = field(default_factory=list)
+    mjx_endpoints: list[models.MjxEndpoint] = field(default_factory=list)
+    mjx_rules: list[models.MjxMeetingProcessingRule] = field(default_factory=list)
     # Read, never written: the minimum PIN length and whether RTMP (recording) is switched on.
     global_settings: models.GlobalSettings | None = None
     version: str = ""
@@ -226,7 +242,7 @@ class _Planner:
         # Lower-cased alias -> the resource of this plan that creates it (aliases are platform-unique).
         self.planned_aliases: dict[str, str] = {}
         self.deleted_conferences: set[str] = set()
-        for named in (
+        named_lists: tuple[Sequence[Any], ...] = (
             observed.turn_servers,
             observed.webapp_brandings,
             observed.ivr_themes,
@@ -235,7 +251,11 @@ class _Planner:
             observed.identity_provider_groups,
             observed.identity_provider_attributes,
             observed.exchange_connectors,
-        ):
+            observed.mjx_integrations,
+            observed.mjx_endpoint_groups,
+            *observed.mjx_deployments.values(),
+        )
+        for named in named_lists:
             for obj in named:
                 self.out.names[obj.resource_uri] = obj.name
 
@@ -953,6 +973,63 @@ class _Planner:
                 )
             )
 
+    def one_touch_joins(self) -> None:
+        """Each tenant's One-Touch Join profile, after the domains' bindings (system locations)."""
+        for otj in self.in_scope(OneTouchJoin):
+            self._one_touch_join(otj)
+
+    def _one_touch_join(self, otj: OneTouchJoin) -> None:
+        namespace, source = str(otj.namespace), label_of(otj)
+        tenant = self.by_namespace[namespace]
+        spec = otj.spec
+        calendar = (namespace, spec.calendar.credentials_secret_ref.name)
+        calendar_values = self.desired.secrets.get(calendar)
+        endpoint_secrets: dict[str, SecretInput] = {}
+        endpoint_secret_of: dict[str, str] = {}  # endpoint's name in Pexip -> its Secret
+        secret_of: dict[str, tuple[str, str]] = dict.fromkeys(
+            ("client_secret", "service_account_username", "service_account_password", "private_key"), calendar
+        )
+        given = calendar_values is not None
+        for group in spec.endpoint_groups:
+            for endpoint in group.endpoints:
+                if endpoint.credentials_secret_ref is not None:
+                    key = (namespace, endpoint.credentials_secret_ref.name)
+                    values = self.desired.secrets.get(key)
+                    given = given and values is not None
+                    endpoint_secrets[key[1]] = values if values is not None else from_secret(*key)
+                    endpoint_secret_of[f"{namespace}/{endpoint.name}"[:100]] = key[1]
+        inputs = OtjInputs(
+            otj,
+            Owner("OneTouchJoin", namespace, otj.name),
+            tenant,
+            calendar_values if calendar_values is not None else from_secret(*calendar),
+            endpoint_secrets,
+            adopt=_adopt(otj),
+            # Pexip never returns the secrets: resent only when asked, as for TURN secrets.
+            secret_changed=self.desired.resend_secrets and given,
+        )
+        observed = OtjObserved(
+            deployments={k: tuple(v) for k, v in self.observed.mjx_deployments.items()},
+            autodiscover_urls=tuple(self.observed.mjx_autodiscover_urls),
+            integrations=tuple(self.observed.mjx_integrations),
+            groups=tuple(self.observed.mjx_endpoint_groups),
+            endpoints=tuple(self.observed.mjx_endpoints),
+            rules=tuple(self.observed.mjx_rules),
+            system_locations=tuple(self.locations),
+        )
+        decision = decide_onetouch(inputs, observed)
+        if self.blocked(decision.plan, source):
+            return
+        for index, original in enumerate(decision.plan.changes):
+            change = self._known_only(original)
+            if change is None:
+                continue
+            endpoint_secret = endpoint_secret_of.get(change.label)
+            if endpoint_secret is not None and unresolved(change.fields.values()):
+                self.need_secret(namespace, endpoint_secret, source)
+            self._need_for_pending(change, secret_of, source)
+            self.add(Step(tenant.name, source, change, provides=decision.provides.get(index)))
+
     def _removed_services(self) -> None:
         """Rooms, devices and identity providers whose resource left the tree: recording first, as the
         operator's finalizer does, then the conference; the group before its provider; attributes last,
@@ -992,6 +1069,28 @@ class _Planner:
                         Change("delete", DEVICE, registered.alias, uri=registered.resource_uri),
                     )
                 )
+        kept_otj = {(str(o.namespace), o.name) for o in self.tree.of_kind(OneTouchJoin)}
+        otj_objects: list[tuple[str, Sequence[Any]]] = [
+            (OTJ_ENDPOINT, self.observed.mjx_endpoints),
+            (OTJ_RULE, self.observed.mjx_rules),
+            (OTJ_GROUP, self.observed.mjx_endpoint_groups),
+            (OTJ_PROFILE, self.observed.mjx_integrations),
+            *((t, self.observed.mjx_deployments.get(t, [])) for t in OTJ_DEPLOYMENTS),
+        ]
+        gone_otj: list[tuple[Owner, str, Any]] = [
+            (owner, resource, obj)
+            for resource, objects in otj_objects
+            for obj in objects
+            if (owner := self._removed(owner_of(obj.description), "OneTouchJoin", kept_otj)) is not None
+        ]
+        for owner, resource, obj in gone_otj:  # what refers to the profile first, the calendar last
+            self.add(
+                Step(
+                    self.by_namespace[str(owner.namespace)].name,
+                    f"{owner} (no longer in the tree)",
+                    Change("delete", resource, obj.name, uri=obj.resource_uri),
+                )
+            )
         kept_outlook = {(str(o.namespace), o.name) for o in self.tree.of_kind(OutlookScheduling)}
         for connector in self.observed.exchange_connectors:
             owner = self._removed(owner_of(connector.description), "OutlookScheduling", kept_outlook)
@@ -1214,9 +1313,10 @@ def plan_platform(desired: Desired, observed: Observed) -> PlatformPlan:
     bindings; then brandings (upload, repoint the path, replace the theme, delete old packages);
     then identity providers (attributes, provider, group), which rooms and devices sign in with;
     then MeetingRooms (conference, aliases, recording participant) and Devices; then the Outlook
-    schedulers (connector, exchange domains), which use the themes and groups; then the tenants'
-    other meeting rooms, which take the new theme; last, what the tree no longer has (rooms and
-    devices before the identity providers they use).
+    schedulers (connector, exchange domains), which use the themes and groups, and the One-Touch Join
+    profiles (calendar, profile, groups, endpoints, rules); then the tenants' other meeting rooms,
+    which take the new theme; last, what the tree no longer has (rooms and devices before the
+    identity providers they use).
     """
     planner = _Planner(desired, observed)
     if not planner.tenants:
@@ -1232,6 +1332,7 @@ def plan_platform(desired: Desired, observed: Observed) -> PlatformPlan:
     planner.meeting_rooms()
     planner.devices()
     planner.outlook_schedulings()
+    planner.one_touch_joins()
     planner.tenants_rooms()
     planner.removed()
     return planner.out
