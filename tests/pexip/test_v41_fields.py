@@ -155,7 +155,7 @@ def _body(name: str, n: int) -> dict[str, Any]:
     """The least a create of `name` needs (unique values from `n`); references filled in by `make`."""
     if name == "ca_certificate":
         return {"certificate": make_cert(cn=f"ca{n}.vdx.rm.dk").ca_certificate}
-    return {
+    bodies: dict[str, dict[str, Any]] = {
         "conference": {"name": f"v41 room {n}"},
         "conference_alias": {"alias": f"v41-{n}@vdx.rm.dk"},
         "automatic_participant": {"alias": f"sip:v41-{n}@vdx.rm.dk"},
@@ -201,7 +201,8 @@ def _body(name: str, n: int) -> dict[str, Any]:
             "priority": 10,
             "meeting_type": "pexipinfinity",
         },
-    }[name]
+    }
+    return bodies[name]
 
 
 @pytest.fixture
@@ -247,7 +248,7 @@ def _encrypted_key() -> str:
 
 def _context(key: str, name: str, value: Any) -> dict[str, Any]:
     """Other fields a write of `name` needs so that Pexip's cross-field rules let it through."""
-    return {
+    needs: dict[tuple[str, str], dict[str, Any]] = {
         ("conference", "guest_pin"): {"pin": "123456"},
         ("conference", "allow_guests"): {"pin": "123456"},
         ("turn_server", "server_type"): {"secret_key": "turn-shared-secret"},
@@ -263,7 +264,8 @@ def _context(key: str, name: str, value: Any) -> dict[str, Any]:
         ("global", "signalling_ports_end"): {"signalling_ports_start": 10000},
         ("global", "media_ports_start"): {"media_ports_end": 49999},
         ("global", "signalling_ports_start"): {"signalling_ports_end": 49999},
-    }.get((key, name), {})
+    }
+    return needs.get((key, name), {})
 
 
 SPECIAL: dict[tuple[str, str], Any] = {
