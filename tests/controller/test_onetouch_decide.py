@@ -8,12 +8,13 @@ from typing import Any
 
 from vdx.api.common import ManagementPolicy
 from vdx.api.loader import load_tree
-from vdx.api.onetouch import OneTouchJoin, ProcessingRule
+from vdx.api.onetouch import CalendarType, OneTouchJoin, ProcessingRule
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Phase
 from vdx.controller.ownership import Owner
 from vdx.controller.plan import is_pending, resolve
 from vdx.controller.planners.onetouch import (
+    AUTODISCOVER,
     ENDPOINT,
     GROUP,
     INTEGRATION,
@@ -209,3 +210,45 @@ def test_refusals_name_the_field_and_the_fix() -> None:
     plan = decide(replace(inputs, endpoint_secrets={"otj-mr-skejby-1": {"username": "a"}}), located).plan
     assert plan.outcome.reason == "SecretIncomplete"
     assert plan.field_path == "spec.endpointGroups[0].endpoints[0].credentialsSecretRef"
+
+
+def test_on_premises_exchange_gets_its_autodiscover_urls_on_the_deployment_placeholder() -> None:
+    inputs = _inputs(calendar_secret={"username": "svc-otj", "password": CLIENT_SECRET})
+    calendar = inputs.otj.spec.calendar.model_copy(
+        update={
+            "type": CalendarType.EXCHANGE,
+            "ews_url": "https://mail.rm.dk/EWS/Exchange.asmx",
+            "autodiscover_urls": ["https://autodiscover.rm.dk/autodiscover/autodiscover.svc"],
+        }
+    )
+    decision = decide(_spec(inputs, calendar=calendar), OtjObserved(system_locations=(LOCATION,)))
+    deployment, autodiscover, profile = decision.plan.changes[:3]
+    assert (deployment.resource, autodiscover.resource) == ("mjx_exchange_deployment", AUTODISCOVER)
+    assert deployment.fields["service_account_username"] == "svc-otj"
+    assert deployment.secret_fields == {"service_account_password"}
+    assert autodiscover.fields["exchange_deployment"] == decision.provides[0]
+    assert autodiscover.fields["url"] == "https://autodiscover.rm.dk/autodiscover/autodiscover.svc"
+    assert profile.fields["exchange_deployment"] == decision.provides[0]
+    assert profile.fields["graph_deployment"] is None
+
+
+def test_a_new_calendar_source_is_created_and_pointed_at_before_the_old_one_goes() -> None:
+    inputs = _inputs()
+    observed = _applied(inputs)
+    calendar = inputs.otj.spec.calendar.model_copy(
+        update={
+            "type": CalendarType.GOOGLE_WORKSPACE,
+            "service_account_email": "otj@rm.iam.example",
+            "client_id": "1234",
+        }
+    )
+    google = _spec(replace(inputs, calendar_secret={"privateKey": "canary-google-key"}), calendar=calendar)
+    decision = decide(google, observed)
+    changes = decision.plan.changes
+    assert [(c.action, c.resource) for c in changes] == [
+        ("create", "mjx_google_deployment"),
+        ("update", INTEGRATION),
+        ("delete", GRAPH),
+    ]
+    assert changes[0].secret_fields == {"private_key"}
+    assert changes[1].fields == {"google_deployment": decision.provides[0], "graph_deployment": None}

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from vdx.api.common import ManagementPolicy
 from vdx.api.loader import load_tree
-from vdx.api.outlook import OutlookScheduling
+from vdx.api.outlook import ExchangeAuthentication, ExchangeType, OutlookScheduling
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Phase
 from vdx.controller.ownership import Owner
@@ -228,3 +228,37 @@ def test_offline_without_secrets_the_values_are_placeholders_never_compared() ->
     changes = decide(inputs, OutlookObserved((current,), ())).plan.changes
     # Only the missing exchange domain: the public key read from the absent Secret is not compared.
     assert [(c.action, c.resource) for c in changes] == [("create", EXCHANGE_DOMAIN)]
+
+
+def test_on_premises_exchange_with_the_tenants_adfs_for_hosts() -> None:
+    inputs = _inputs(
+        credentials={"username": "svc-vdx", "password": CANARY},
+        identity=Dependency(
+            "IdentityProvider",
+            "vdx-aarhus",
+            "adfs",
+            DependencyState.READY,
+            "/api/admin/configuration/v1/identity_provider_group/2/",
+        ),
+    )
+    exchange = inputs.scheduling.spec.exchange.model_copy(
+        update={
+            "type": ExchangeType.ON_PREMISES,
+            "authentication": ExchangeAuthentication.NTLM,
+            "ews_url": "https://mail.aarhus.dk/EWS/Exchange.asmx",
+        }
+    )
+    on_premises = _spec_changed(inputs, exchange=exchange)
+    create = decide(on_premises, OutlookObserved()).plan.changes[0]
+    assert create.fields["authentication_method"] == "NTLM"
+    assert create.fields["url"] == "https://mail.aarhus.dk/EWS/Exchange.asmx"
+    assert create.fields["username"] == "svc-vdx"
+    assert create.fields["oauth_token_endpoint"] == ""
+    assert (
+        create.fields["host_identity_provider_group"]
+        == "/api/admin/configuration/v1/identity_provider_group/2/"
+    )
+    assert create.secret_fields == {"password", "private_key"}
+    missing = Dependency("IdentityProvider", "vdx-aarhus", "adfs", DependencyState.MISSING)
+    plan = decide(replace(on_premises, identity=missing), OutlookObserved()).plan
+    assert (plan.outcome.reason, plan.field_path) == ("IdentityProviderNotFound", "spec.identityProviderRef")
