@@ -32,11 +32,14 @@ from vdx.api.domain import Domain
 from vdx.api.identity import IdentityProvider
 from vdx.api.loader import Tree, load_tree
 from vdx.api.meta import API_GROUP, API_VERSION
+from vdx.api.onetouch import OneTouchJoin
+from vdx.api.outlook import ExchangeType, OutlookScheduling
 from vdx.api.platform import PexipPlatform
 from vdx.api.recorder import Recorder
 from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
 from vdx.api.turn import TurnService
+from vdx.calendar.keys import calendar_secret, new_key_pair
 from vdx.controller.registry import PLURALS
 from vdx.controller.run import OperatorOptions
 from vdx.controller.runtime import RuntimeSettings
@@ -46,6 +49,8 @@ from vdx.pexip.resources import (
     CONFERENCE,
     DEVICE,
     IDENTITY_PROVIDER,
+    MJX_ENDPOINT,
+    MS_EXCHANGE_CONNECTOR,
     SYSTEM_LOCATION,
     TLS_CERTIFICATE,
     TURN_SERVER,
@@ -164,6 +169,12 @@ async def _pexip_summary(sim: RunningServer) -> Counter[str]:
         counts["identity_provider"] = sum(
             1 for i in await pexip.list(IDENTITY_PROVIDER) if i.description.startswith("[vdx:")
         )
+        counts["ms_exchange_connector"] = sum(
+            1 for c in await pexip.list(MS_EXCHANGE_CONNECTOR) if c.description.startswith("[vdx:")
+        )
+        counts["mjx_endpoint"] = sum(
+            1 for e in await pexip.list(MJX_ENDPOINT) if e.description.startswith("[vdx:")
+        )
         counts["webapp_alias"] = sum(
             1 for a in await pexip.list(WEBAPP_ALIAS) if a.description.startswith("[vdx:")
         )
@@ -208,7 +219,9 @@ def _interrupts() -> Iterator[None]:
 
 
 def _service_secrets(tree: Tree, applier: Applier, ca: LocalCA) -> None:
-    """PINs, device credentials and stream keys as the secret store would write them (random)."""
+    """PINs, device credentials, stream keys, the Outlook schedulers' client secrets and key pairs
+    and One-Touch Join's calendar and endpoint credentials, as the secret store would write them
+    (random)."""
     carried = {
         (
             str(doc.get("kind")),
@@ -235,6 +248,25 @@ def _service_secrets(tree: Tree, applier: Applier, ca: LocalCA) -> None:
         selector = recorder.spec.stream_key_secret_ref
         key = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
         applier.secret(str(recorder.namespace), selector.name, {selector.key: key})
+    for scheduling in tree.of_kind(OutlookScheduling):
+        namespace, exchange = str(scheduling.namespace), scheduling.spec.exchange
+        if exchange.type is ExchangeType.MICROSOFT_365:
+            credentials = {"clientSecret": secrets.token_urlsafe(30)}
+        else:
+            credentials = {"username": "vdx-booking", "password": secrets.token_urlsafe(18)}
+        applier.secret(namespace, exchange.credentials_secret_ref.name, credentials)
+        applier.secret(namespace, scheduling.spec.key_pair_secret_ref.name, new_key_pair())
+    for otj in tree.of_kind(OneTouchJoin):
+        namespace, calendar = str(otj.namespace), otj.spec.calendar
+        applier.secret(namespace, calendar.credentials_secret_ref.name, calendar_secret(calendar.type))
+        for group in otj.spec.endpoint_groups:
+            for endpoint in group.endpoints:
+                if endpoint.credentials_secret_ref is not None:
+                    applier.secret(
+                        namespace,
+                        endpoint.credentials_secret_ref.name,
+                        {"username": "otj", "password": secrets.token_urlsafe(18)},
+                    )
     for idp in tree.of_kind(IdentityProvider):
         source = idp.spec.token_signing_certificate
         selector = source.config_map_key_ref or source.secret_key_ref
@@ -377,7 +409,9 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
                 f"{counts['conference with direct media']}/{counts['conference']} meeting rooms, "
                 f"{counts['webapp_alias']} branded web app paths, {counts['from git']} rooms from Git "
                 f"({counts['recorded']} recorded), {counts['device']} registered devices, "
-                f"{counts['identity_provider']} identity providers ({reads} GET, {writes} writes)"
+                f"{counts['identity_provider']} identity providers, "
+                f"{counts['ms_exchange_connector']} Outlook booking connectors, "
+                f"{counts['mjx_endpoint']} One-Touch Join endpoints ({reads} GET, {writes} writes)"
             )
         if keep:
             say("")

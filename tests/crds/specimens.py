@@ -84,6 +84,42 @@ def specs() -> dict[str, Obj]:
             "displayName": "Region Test - Stue 1",
             "credentialsSecretRef": {"name": "stue1"},
         },
+        "OutlookScheduling": {
+            "exchange": {
+                "type": "Microsoft365",
+                "authentication": "AppPermissions",
+                "entraTenantId": "8c2f6b1e-3d4a-4f5b-9c6d-7e8f9a0b1c2d",
+                "applicationId": "5a7d3c9e-1b2f-4e6a-8d0c-2f4e6a8c0e1b",
+                "serviceMailbox": "vdx-booking@crdtest.dk",
+                "credentialsSecretRef": {"name": "outlook-exchange"},
+            },
+            "keyPairSecretRef": {"name": "outlook-key-pair"},
+            "aliases": {"prefix": "test", "domain": DOMAIN},
+            "addIn": {"serverDomain": DOMAIN},
+        },
+        "OneTouchJoin": {
+            "calendar": {
+                "type": "Microsoft365",
+                "entraTenantId": "1f0e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+                "applicationId": "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a",
+                "credentialsSecretRef": {"name": "otj-graph"},
+            },
+            "endpointGroups": [
+                {
+                    "name": "rooms",
+                    "systemLocation": "Region Test",
+                    "endpoints": [
+                        {
+                            "name": "mr-1",
+                            "type": "Cisco",
+                            "roomMailbox": "mr1@crdtest.dk",
+                            "address": "mr1.crdtest.dk",
+                            "credentialsSecretRef": {"name": "otj-mr-1"},
+                        }
+                    ],
+                }
+            ],
+        },
     }
 
 
@@ -99,6 +135,8 @@ SPEC_CHANGES: dict[str, Obj] = {
     "Recorder": {"retentionDays": 60},
     "MeetingRoom": {"displayName": "Renamed room"},
     "Device": {"displayName": "Renamed device"},
+    "OutlookScheduling": {"description": "Renamed booking"},
+    "OneTouchJoin": {"description": "Renamed profile"},
 }
 
 # Kind-specific status fields, so every printer column has something to show.
@@ -113,6 +151,8 @@ STATUS_EXTRAS: dict[str, Obj] = {
     "Recorder": {"rooms": ["room1"]},
     "MeetingRoom": {"directMedia": "best_effort"},
     "Device": {"device": "/api/admin/configuration/v1/device/1/"},
+    "OutlookScheduling": {"connector": "/api/admin/configuration/v1/ms_exchange_connector/1/"},
+    "OneTouchJoin": {"endpoints": 1},
 }
 
 

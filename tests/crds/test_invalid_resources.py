@@ -43,6 +43,8 @@ from vdx.api.common import DeletionPolicy, FileSource, ManagementPolicy
 from vdx.api.device import DeviceSpec
 from vdx.api.domain import DomainSpec, DomainUse
 from vdx.api.kinds import KINDS_BY_NAME
+from vdx.api.onetouch import Calendar, Endpoint, OneTouchJoinSpec
+from vdx.api.outlook import ExchangeConnection, MeetingRoomTypes
 from vdx.api.platform import (
     AuthMethod,
     CaBundleReference,
@@ -61,6 +63,19 @@ QUOTA, DELEGATION = TenantSpec.object_rules
 (GUESTS_NEED_PIN, ALIASES_ONCE) = MeetingRoomSpec.object_rules
 (DEVICE_REGISTERS,) = DeviceSpec.object_rules
 HTTPS_OR_LOOPBACK, BURST = PexipPlatformSpec.object_rules
+EXCHANGE_METHOD, KERBEROS_SETTINGS = ExchangeConnection.object_rules
+(SOME_ROOM_TYPE,) = MeetingRoomTypes.object_rules
+(CALENDAR_SOURCE,) = Calendar.object_rules
+(ENDPOINT_API,) = Endpoint.object_rules
+PRIORITIES_ONCE, RULE_NAMES_ONCE, GROUP_NAMES_ONCE = OneTouchJoinSpec.object_rules
+
+RULE_A = {"name": "a", "priority": 10, "meetingType": "pexipinfinity"}
+RULE_B = {"name": "b", "priority": 20, "meetingType": "pexipinfinity"}
+OTJ_GROUP = {
+    "name": "rooms",
+    "systemLocation": "Region Test",
+    "endpoints": [{"name": "w", "type": "Webex", "roomMailbox": "w@crdtest.dk", "webexDeviceId": "w"}],
+}
 
 
 @dataclass(frozen=True)
@@ -180,6 +195,72 @@ CASES: list[Invalid] = [
         "Device",
         {"spec.protocols": []},
         *cel("spec", DEVICE_REGISTERS),
+    ),
+    Invalid(
+        "outlook-microsoft-365-with-ntlm",
+        "OutlookScheduling",
+        {"spec.exchange.authentication": "Ntlm"},
+        *cel("spec.exchange", EXCHANGE_METHOD),
+    ),
+    Invalid(
+        "outlook-kerberos-without-its-settings",
+        "OutlookScheduling",
+        {
+            "spec.exchange.type": "OnPremises",
+            "spec.exchange.authentication": "Kerberos",
+            "spec.exchange.ewsUrl": "https://mail.crdtest.dk/EWS/Exchange.asmx",
+        },
+        *cel("spec.exchange", KERBEROS_SETTINGS),
+    ),
+    Invalid(
+        "outlook-books-no-kind-of-room",
+        "OutlookScheduling",
+        {"spec.meetingRooms": {"singleUse": False, "personal": False}},
+        *cel("spec.meetingRooms", SOME_ROOM_TYPE),
+    ),
+    Invalid(
+        "otj-microsoft-365-without-app-registration",
+        "OneTouchJoin",
+        {"spec.calendar.applicationId": DELETE},
+        *cel("spec.calendar", CALENDAR_SOURCE),
+    ),
+    Invalid(
+        "otj-cisco-endpoint-without-address",
+        "OneTouchJoin",
+        {
+            "spec.endpointGroups": [
+                {
+                    **OTJ_GROUP,
+                    "endpoints": [
+                        {
+                            "name": "c",
+                            "type": "Cisco",
+                            "roomMailbox": "c@crdtest.dk",
+                            "credentialsSecretRef": {"name": "otj-c"},
+                        }
+                    ],
+                }
+            ]
+        },
+        *cel("spec.endpointGroups[0].endpoints[0]", ENDPOINT_API),
+    ),
+    Invalid(
+        "otj-rule-priority-twice",
+        "OneTouchJoin",
+        {"spec.rules": [RULE_A, {**RULE_B, "priority": 10}]},
+        *cel("spec", PRIORITIES_ONCE),
+    ),
+    Invalid(
+        "otj-rule-name-twice",
+        "OneTouchJoin",
+        {"spec.rules": [RULE_A, {**RULE_B, "name": "a"}]},
+        *cel("spec", RULE_NAMES_ONCE),
+    ),
+    Invalid(
+        "otj-group-name-twice",
+        "OneTouchJoin",
+        {"spec.endpointGroups": [OTJ_GROUP, {**OTJ_GROUP, "endpoints": []}]},
+        *cel("spec", GROUP_NAMES_ONCE),
     ),
     # -- patterns ------------------------------------------------------------------------------------
     Invalid(

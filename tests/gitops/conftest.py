@@ -23,10 +23,13 @@ from vdx.api.certificate import TlsCertificate
 from vdx.api.device import Device
 from vdx.api.domain import Domain
 from vdx.api.loader import Tree, load_tree
+from vdx.api.onetouch import OneTouchJoin
+from vdx.api.outlook import OutlookScheduling
 from vdx.api.recorder import Recorder
 from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
 from vdx.api.turn import TurnService
+from vdx.calendar.keys import new_key_pair
 from vdx.cli import apply as apply_cli
 from vdx.cli import plan as plan_cli
 from vdx.paths import EXAMPLES_DIR
@@ -153,7 +156,8 @@ def secrets_dir(tmp_path: Path, node: Node) -> Path:
 
 
 def service_secrets(tree: Tree, canaries: list[str]) -> list[dict[str, object]]:
-    """PINs, device passwords and stream keys, as the secret store writes them; every one a canary.
+    """PINs, device passwords, stream keys and Outlook client secrets and private keys, as the secret
+    store writes them; every one a canary.
 
     PINs are digits only, so they are long random ones (no word or number in a plan contains them).
     """
@@ -178,6 +182,36 @@ def service_secrets(tree: Tree, canaries: list[str]) -> list[dict[str, object]]:
                 {"username": device.spec.alias.split("@", 1)[0], "password": password},
             )
         )
+    for scheduling in tree.of_kind(OutlookScheduling):
+        client_secret = f"CANARY-outlook-{secrets.token_hex(8)}"
+        pair = new_key_pair()
+        canaries.extend((client_secret, pair["privateKey"]))
+        namespace = str(scheduling.namespace)
+        docs.append(
+            _secret(
+                namespace,
+                scheduling.spec.exchange.credentials_secret_ref.name,
+                {"clientSecret": client_secret},
+            )
+        )
+        docs.append(_secret(namespace, scheduling.spec.key_pair_secret_ref.name, pair))
+    for otj in tree.of_kind(OneTouchJoin):
+        namespace, calendar = str(otj.namespace), otj.spec.calendar
+        client_secret = f"CANARY-otj-{secrets.token_hex(8)}"
+        canaries.append(client_secret)
+        docs.append(_secret(namespace, calendar.credentials_secret_ref.name, {"clientSecret": client_secret}))
+        for group in otj.spec.endpoint_groups:
+            for endpoint in group.endpoints:
+                if endpoint.credentials_secret_ref is not None:
+                    password = f"CANARY-otj-endpoint-{secrets.token_hex(8)}"
+                    canaries.append(password)
+                    docs.append(
+                        _secret(
+                            namespace,
+                            endpoint.credentials_secret_ref.name,
+                            {"username": "otj", "password": password},
+                        )
+                    )
     for recorder in tree.of_kind(Recorder):
         key = "CANARYstreamkey" + secrets.token_hex(8)
         canaries.append(key)

@@ -39,7 +39,7 @@ ACTIONS = {"POST": "create", "PATCH": "update", "DELETE": "delete"}
 # The field a create names its object by, per Pexip type (what a plan's step calls it). Types whose
 # naming field the node's request log masks (an alias may carry a stream key) or that have none
 # (a certificate) are compared by count.
-NAME_FIELD = {"conference_alias": "alias", "webapp_alias": "slug"}
+NAME_FIELD = {"conference_alias": "alias", "webapp_alias": "slug", "exchange_domain": "domain"}
 BY_COUNT = frozenset({"device", "automatic_participant", "tls_certificate", "webapp_alias"})
 
 Change = tuple[str, str, str]  # action, Pexip type, identity

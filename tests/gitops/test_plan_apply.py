@@ -24,6 +24,8 @@ TENANTS, DOMAINS = 13, 14
 # Region Midtjylland's ADFS (attribute, provider, group), its two rooms and one recording participant;
 # Aarhus Kommune's two devices.
 SERVICES, DEVICES = 6, 2
+# Aarhus Kommune's Outlook booking: the connector and its one exchange domain.
+OUTLOOK = 2
 
 
 def plan(node: Node, tree: Path, *extra: str) -> tuple[int, str]:
@@ -65,8 +67,13 @@ def test_plan_of_examples_against_a_fresh_node_lists_every_create_with_secrets_m
     # Certificates live in Secrets that Git does not hold: shown, counted, never guessed.
     assert out.count("? certificate from Secret ") == DOMAINS
     assert "? certificate from Secret vdx-rm/tls-vdx-rm-dk: known after apply" in out
-    assert summary(out) == (3 * TENANTS + DOMAINS + SERVICES + DEVICES, DOMAINS + TENANTS, 0)
+    assert summary(out) == (3 * TENANTS + DOMAINS + SERVICES + DEVICES + OUTLOOK, DOMAINS + TENANTS, 0)
     assert f"{DOMAINS} certificates are known only after apply" in out
+    # The Outlook connector's client secret and private key come from Secrets Git does not hold.
+    assert '+ ms_exchange_connector "vdx-aarhus/aarhus"' in out
+    assert "(known after apply, from Secret vdx-aarhus/outlook-exchange)" in out
+    assert "(known after apply, from Secret vdx-aarhus/outlook-key-pair)" in out
+    assert '+ exchange_domain "aarhus.dk"' in out
     # Stage's tenants are not prod's business.
     assert "stage-" not in out
 
@@ -91,7 +98,7 @@ def test_apply_then_plan_shows_no_changes(node: Node, tree: Path, secrets_dir: P
     code, out = apply(node, tree, "--secrets", str(secrets_dir))
     assert code == 0, out
     # With --secrets the certificates are planned too.
-    creates = 3 * TENANTS + 2 * DOMAINS + SERVICES + DEVICES
+    creates = 3 * TENANTS + 2 * DOMAINS + SERVICES + DEVICES + OUTLOOK
     assert summary(out) == (creates, DOMAINS + TENANTS, 0)
     assert f"Apply complete: {creates} created, {DOMAINS + TENANTS} changed, 0 deleted." in out
     assert "created turn_server vdx-rm/vdx-rm-dk (/api/admin/configuration/v1/turn_server/" in out
@@ -220,7 +227,7 @@ def test_markdown_for_a_pull_request_comment(node: Node, tree: Path) -> None:
     code, out = plan(node, tree, "--format", "markdown")
     assert code == 0
     assert out.startswith("### `vdx plan` for platform `prod`\n")
-    creates = 3 * TENANTS + DOMAINS + SERVICES + DEVICES
+    creates = 3 * TENANTS + DOMAINS + SERVICES + DEVICES + OUTLOOK
     assert f"**Plan: {creates} to add, {DOMAINS + TENANTS} to change, 0 to destroy.**" in out
     assert out.count("<details><summary><b>") == TENANTS
     assert out.count("</details>") == TENANTS
@@ -287,7 +294,7 @@ def test_no_secret_value_in_any_output(node: Node, tree: Path, secrets_dir: Path
     # Resending the TURN secrets and device passwords shows them as changes, masked, with the Secret
     # they come from.
     out = plan(node, tree, "--secrets", str(secrets_dir), "--resend-secrets")[1]
-    assert summary(out) == (0, DOMAINS + DEVICES, 0)
+    assert summary(out) == (0, DOMAINS + DEVICES + 1, 0)  # and the Outlook connector's secrets
     assert "~ password = (sensitive value, from Secret vdx-aarhus/borgerstue-1)" in out
     assert "~ secret_key = (sensitive value, from Secret vdx-rm/turn-vdx-rm-dk)" in out
     outputs.append(out)

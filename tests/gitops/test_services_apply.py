@@ -169,7 +169,7 @@ def test_an_alias_change_and_new_secrets_show_the_right_steps(
     code, out = apply(node, tree, "--secrets", str(secrets_dir), "--resend-secrets")
     outputs.append(out)
     assert code == 0, out
-    assert summary(out) == (2, 4 + DOMAINS, 1)  # TURN secrets are resent too
+    assert summary(out) == (2, 4 + DOMAINS + 1, 1)  # TURN and Outlook connector secrets are resent too
     pexip = asyncio.run(_read(node))
     assert pexip["conferences"][AKUT].pin == host
     assert [a.alias for a in pexip["conferences"][MDT].aliases] == ["mdt-team@vdx.rm.dk"]

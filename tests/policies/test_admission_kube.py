@@ -195,6 +195,37 @@ def test_a_device_alias_in_another_tenants_domain_is_refused(policies: ControlPl
     assert "spec.alias: stue@vdx.kk.example lies outside the domains of tenant" in output
 
 
+def outlook(namespace: str, alias_domain: str, server_domain: str) -> dict[str, object]:
+    return {
+        "apiVersion": "vdx.medcom.dk/v1alpha1",
+        "kind": "OutlookScheduling",
+        "metadata": {"name": "booking", "namespace": namespace},
+        "spec": {
+            "exchange": {
+                "type": "Microsoft365",
+                "authentication": "AppPermissions",
+                "entraTenantId": "8c2f6b1e-3d4a-4f5b-9c6d-7e8f9a0b1c2d",
+                "applicationId": "5a7d3c9e-1b2f-4e6a-8d0c-2f4e6a8c0e1b",
+                "serviceMailbox": "booking@rm.example",
+                "credentialsSecretRef": {"name": "outlook"},
+            },
+            "keyPairSecretRef": {"name": "outlook-keys"},
+            "aliases": {"prefix": "rm", "domain": alias_domain},
+            "addIn": {"serverDomain": server_domain},
+        },
+    }
+
+
+def test_outlook_booking_in_another_tenants_domain_is_refused(policies: ControlPlane, tenants: str) -> None:
+    output = refused_eventually(policies, outlook(tenants, "vdx.kk.example", "join.vdx.rm.example"))
+    assert "ValidatingAdmissionPolicy 'vdx-outlook-domains'" in output
+    assert "spec.aliases.domain: vdx.kk.example is not one of tenant" in output
+    output = refused_eventually(policies, outlook(tenants, "vdx.rm.example", "join.vdx.kk.example"))
+    assert "spec.addIn.serverDomain: join.vdx.kk.example is not in tenant" in output
+    code, output = apply(policies, outlook(tenants, "vdx.rm.example", "join.vdx.rm.example"))
+    assert code == 0, output
+
+
 def test_a_room_cannot_opt_in_to_recording_before_its_tenant(policies: ControlPlane, tenants: str) -> None:
     output = refused_eventually(policies, room(tenants, ["rec@vdx.rm.example"], recorderRef={"name": "rec"}))
     assert "the tenant has not enabled recording" in output

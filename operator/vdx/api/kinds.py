@@ -7,6 +7,8 @@ from vdx.api.certificate import TlsCertificate
 from vdx.api.device import Device
 from vdx.api.domain import Domain
 from vdx.api.identity import IdentityProvider
+from vdx.api.onetouch import OneTouchJoin
+from vdx.api.outlook import OutlookScheduling
 from vdx.api.platform import PexipPlatform
 from vdx.api.recorder import Recorder
 from vdx.api.resource import Resource
@@ -25,5 +27,7 @@ ALL_KINDS: tuple[type[Resource], ...] = (
     Recorder,
     MeetingRoom,
     Device,
+    OutlookScheduling,
+    OneTouchJoin,
 )
 KINDS_BY_NAME: dict[str, type[Resource]] = {kind.__name__: kind for kind in ALL_KINDS}

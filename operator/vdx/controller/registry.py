@@ -17,6 +17,8 @@ from vdx.controller.reconcilers import (
     domain,
     identity,
     meeting_room,
+    onetouch,
+    outlook,
     platform,
     recorder,
     tenant,
@@ -62,6 +64,8 @@ REGISTRATIONS = dependency_order(
         recorder,
         meeting_room,
         device,
+        outlook,
+        onetouch,
     )
 )
 BY_KIND: dict[str, Registration] = {r.kind: r for r in REGISTRATIONS}

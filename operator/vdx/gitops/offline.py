@@ -298,3 +298,16 @@ class OfflinePlanner:
     def removal_source(self, owner: Owner) -> tuple[str, str]:
         """(tenant, source) of a step that deletes what `owner` left behind."""
         return self.by_namespace[str(owner.namespace)].name, f"{owner} (no longer in the tree)"
+
+
+def unresolved(values: Iterable[Any]) -> list[str]:
+    """Placeholders left in `values` (a write that must not be sent yet)."""
+    found: list[str] = []
+    for value in values:
+        if is_pending(value):
+            found.append(str(value))
+        elif isinstance(value, list | tuple):
+            found.extend(unresolved(value))
+        elif isinstance(value, dict):
+            found.extend(unresolved(value.values()))
+    return found

@@ -13,7 +13,6 @@ after apply" values work.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
 from typing import Any
 
 from vdx.controller.plan import PENDING_PREFIX as PENDING_PREFIX
@@ -31,6 +30,7 @@ from vdx.gitops.offline import Step as Step
 from vdx.gitops.offline import Unknown as Unknown
 from vdx.gitops.offline import from_secret as from_secret
 from vdx.gitops.offline import label_of as label_of
+from vdx.gitops.offline import unresolved as unresolved
 
 
 def plan_platform(desired: Desired, observed: Observed) -> PlatformPlan:
@@ -61,16 +61,3 @@ def plan_platform(desired: Desired, observed: Observed) -> PlatformPlan:
 def _phase(registration: Registration) -> Any:
     """The kind's offline gatherer module (it has `plan`, and `removed` when the kind deletes)."""
     return importlib.import_module(registration.offline) if registration.offline else None
-
-
-def unresolved(values: Iterable[Any]) -> list[str]:
-    """Placeholders left in `values` (a write that must not be sent yet)."""
-    found: list[str] = []
-    for value in values:
-        if is_pending(value):
-            found.append(str(value))
-        elif isinstance(value, list | tuple):
-            found.extend(unresolved(value))
-        elif isinstance(value, dict):
-            found.extend(unresolved(value.values()))
-    return found

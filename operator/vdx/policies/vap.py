@@ -26,6 +26,7 @@ from vdx.api.kinds import ALL_KINDS
 from vdx.api.meta import API_GROUP, API_VERSION, GROUP_VERSION
 from vdx.policies.rules import (
     direct_media,
+    outlook,
     platform_credentials,
     promotion,
     recording,
@@ -220,6 +221,40 @@ POLICIES: tuple[AdmissionPolicy, ...] = (
                     "'spec.alias: ' + object.spec.alias + ' lies outside the domains of tenant ' + "
                     "params.metadata.name + ' (' + params.spec.domains.join(', ') + '). Fix: use an alias in "
                     "one of the tenant\\'s domains'"
+                ),
+            ),
+        ),
+    ),
+    AdmissionPolicy(
+        name="vdx-outlook-domains",
+        rule=outlook.ID,
+        resources=("outlookschedulings",),
+        tenant_param=True,
+        match_conditions=(
+            (
+                "outlook-domains-changed",
+                "request.operation != 'UPDATE' || "
+                "object.spec.aliases.domain != oldObject.spec.aliases.domain || "
+                "object.spec.addIn.serverDomain != oldObject.spec.addIn.serverDomain",
+            ),
+        ),
+        validations=(
+            Validation(
+                expression=f"{_OWN_TENANT} || {_in_tenant('object.spec.aliases.domain')}",
+                message="spec.aliases.domain must be one of the tenant's domains",
+                message_expression=(
+                    "'spec.aliases.domain: ' + object.spec.aliases.domain + ' is not one of tenant ' + "
+                    "params.metadata.name + '\\'s domains (' + params.spec.domains.join(', ') + '). "
+                    "Fix: use one of the tenant\\'s domains'"
+                ),
+            ),
+            Validation(
+                expression=f"{_OWN_TENANT} || {_in_tenant('object.spec.addIn.serverDomain')}",
+                message="spec.addIn.serverDomain must lie in the tenant's domains",
+                message_expression=(
+                    "'spec.addIn.serverDomain: ' + object.spec.addIn.serverDomain + ' is not in tenant ' + "
+                    "params.metadata.name + '\\'s domains (' + params.spec.domains.join(', ') + '). "
+                    "Fix: serve the add-in from a name in one of them'"
                 ),
             ),
         ),

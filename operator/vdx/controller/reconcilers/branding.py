@@ -314,6 +314,7 @@ REGISTRATION = Registration(
     depends_on=("Tenant", "Domain"),
     writes=(WEBAPP_BRANDING, WEBAPP_ALIAS, IVR_THEME, CONFERENCE),
     reads_objects=("Secret", "ConfigMap"),
+    wakes_when_ready=("OutlookScheduling",),
     forget=lambda rt, key: renders(rt).forget((key[1] or "", key[2])),
     offline="vdx.gitops.phases.branding",
 )

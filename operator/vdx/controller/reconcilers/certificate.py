@@ -187,7 +187,7 @@ REGISTRATION = Registration(
     depends_on=("Tenant",),
     writes=(TLS_CERTIFICATE,),
     reads_objects=("Secret",),
-    wakes_when_ready=("Domain",),
+    wakes_when_ready=("Domain", "OutlookScheduling"),
     forget=_forget,
     offline="vdx.gitops.phases.certificate",
 )

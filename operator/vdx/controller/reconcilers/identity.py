@@ -208,5 +208,6 @@ REGISTRATION = Registration(
     depends_on=("Tenant", "Domain"),
     writes=(IDENTITY_PROVIDER_ATTRIBUTE, IDENTITY_PROVIDER, IDENTITY_PROVIDER_GROUP),
     reads_objects=("Secret", "ConfigMap"),
+    wakes_when_ready=("OutlookScheduling",),
     offline="vdx.gitops.phases.identity",
 )

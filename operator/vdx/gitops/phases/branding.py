@@ -37,6 +37,11 @@ def theme_uri(planner: OfflinePlanner, namespace: str) -> str | None:
     return themes[0][1] if themes else None
 
 
+def theme_uri_of(planner: OfflinePlanner, namespace: str, name: str) -> str | None:
+    """The theme one CviBranding's plan leaves (its URI, or the placeholder its create provides)."""
+    return dict(_themes(planner).get(namespace, [])).get(name)
+
+
 def plan(planner: OfflinePlanner) -> None:
     others = [doc for doc, _ in planner.tree.others] + list(planner.desired.secret_objects)
     for branding in planner.in_scope(CviBranding):

@@ -22,6 +22,8 @@ from vdx.api.common import FileSource
 from vdx.api.device import Device
 from vdx.api.identity import IdentityProvider
 from vdx.api.loader import LoadedResource
+from vdx.api.onetouch import CalendarType, OneTouchJoin
+from vdx.api.outlook import ExchangeType, OutlookScheduling
 from vdx.api.platform import PexipPlatform
 from vdx.api.recorder import Recorder
 from vdx.api.room import MeetingRoom
@@ -141,6 +143,51 @@ def check(ctx: PolicyContext) -> Iterator[Finding]:
                     keys=(source.secret_key_ref.key,),
                     provider="the secret store",
                 )
+        elif isinstance(resource, OutlookScheduling):
+            exchange = resource.spec.exchange
+            yield from _check_ref(
+                ctx,
+                loaded,
+                "spec.exchange.credentialsSecretRef.name",
+                ResourceRef("Secret", namespace, exchange.credentials_secret_ref.name),
+                keys=("clientSecret",)
+                if exchange.type is ExchangeType.MICROSOFT_365
+                else ("username", "password"),
+                provider="the secret store",
+            )
+            yield from _check_ref(
+                ctx,
+                loaded,
+                "spec.keyPairSecretRef.name",
+                ResourceRef("Secret", namespace, resource.spec.key_pair_secret_ref.name),
+                keys=("privateKey", "publicKey"),
+                provider="the secret store",
+            )
+        elif isinstance(resource, OneTouchJoin):
+            calendar = resource.spec.calendar
+            yield from _check_ref(
+                ctx,
+                loaded,
+                "spec.calendar.credentialsSecretRef.name",
+                ResourceRef("Secret", namespace, calendar.credentials_secret_ref.name),
+                keys={
+                    CalendarType.MICROSOFT_365: ("clientSecret",),
+                    CalendarType.EXCHANGE: ("username", "password"),
+                    CalendarType.GOOGLE_WORKSPACE: ("privateKey",),
+                }[calendar.type],
+                provider="the secret store",
+            )
+            for g, group in enumerate(resource.spec.endpoint_groups):
+                for e, endpoint in enumerate(group.endpoints):
+                    if endpoint.credentials_secret_ref is not None:
+                        yield from _check_ref(
+                            ctx,
+                            loaded,
+                            f"spec.endpointGroups[{g}].endpoints[{e}].credentialsSecretRef.name",
+                            ResourceRef("Secret", namespace, endpoint.credentials_secret_ref.name),
+                            keys=("username", "password"),
+                            provider="the secret store",
+                        )
         elif isinstance(resource, PexipPlatform):
             creds = resource.spec.credentials
             yield from _check_ref(

@@ -1,0 +1,226 @@
+"""OneTouchJoin: the tenant's One-Touch Join profile with its calendar, endpoints and rules."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from vdx.api.common import DeletionPolicy, ManagementPolicy
+from vdx.api.onetouch import OneTouchJoin
+from vdx.controller.conditions import Phase
+from vdx.controller.ownership import owner_of, without_marker
+from vdx.controller.plan import Change, resolve
+from vdx.controller.planners.common import SecretInput
+from vdx.controller.planners.onetouch import (
+    ENDPOINT,
+    INTEGRATION,
+    SECRET_FIELDS,
+    OtjInputs,
+    OtjObserved,
+    decide,
+)
+from vdx.controller.reasons import Reason
+from vdx.controller.reconcilers import lookups
+from vdx.controller.reconcilers.base import (
+    Event,
+    Reconciled,
+    Stop,
+    apply_change,
+    change_event,
+    owner_of_body,
+    parse,
+)
+from vdx.controller.registration import Registration
+from vdx.controller.status import status_of
+from vdx.pexip.resources import (
+    MJX_ENDPOINT,
+    MJX_ENDPOINT_GROUP,
+    MJX_EXCHANGE_AUTODISCOVER_URL,
+    MJX_EXCHANGE_DEPLOYMENT,
+    MJX_GOOGLE_DEPLOYMENT,
+    MJX_GRAPH_DEPLOYMENT,
+    MJX_INTEGRATION,
+    MJX_MEETING_PROCESSING_RULE,
+    SYSTEM_LOCATION,
+    Kind,
+)
+
+if TYPE_CHECKING:
+    from vdx.controller.context import Context
+    from vdx.controller.platforms import PlatformRuntime
+
+DEPLOYMENTS: tuple[Kind[Any], ...] = (MJX_GRAPH_DEPLOYMENT, MJX_EXCHANGE_DEPLOYMENT, MJX_GOOGLE_DEPLOYMENT)
+# Released in this order: what refers to the profile first, the calendar source last.
+RELEASE_ORDER: tuple[Kind[Any], ...] = (
+    MJX_ENDPOINT,
+    MJX_MEETING_PROCESSING_RULE,
+    MJX_ENDPOINT_GROUP,
+    MJX_INTEGRATION,
+    *DEPLOYMENTS,
+)
+OWNED: tuple[Kind[Any], ...] = (
+    *DEPLOYMENTS,
+    MJX_INTEGRATION,
+    MJX_ENDPOINT_GROUP,
+    MJX_ENDPOINT,
+    MJX_MEETING_PROCESSING_RULE,
+)
+
+
+async def observed_of(platform: PlatformRuntime) -> OtjObserved:
+    return OtjObserved(
+        deployments={kind.name: tuple(await platform.cache.objects(kind)) for kind in DEPLOYMENTS},
+        autodiscover_urls=tuple(await platform.cache.objects(MJX_EXCHANGE_AUTODISCOVER_URL)),
+        integrations=tuple(await platform.cache.objects(MJX_INTEGRATION)),
+        groups=tuple(await platform.cache.objects(MJX_ENDPOINT_GROUP)),
+        endpoints=tuple(await platform.cache.objects(MJX_ENDPOINT)),
+        rules=tuple(await platform.cache.objects(MJX_MEETING_PROCESSING_RULE)),
+        system_locations=tuple(await platform.cache.objects(SYSTEM_LOCATION)),
+    )
+
+
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
+    otj = parse(OneTouchJoin, body)
+    spec, namespace = otj.spec, str(otj.namespace)
+    owner = owner_of_body(body)
+    tenant = await lookups.tenant_of_namespace(rt, namespace)
+    platform = lookups.connected_platform(rt, tenant)
+    calendar, calendar_version = await lookups.secret(
+        rt, body, namespace, spec.calendar.credentials_secret_ref.name, "calendar credentials"
+    )
+    versions = [f"{spec.calendar.credentials_secret_ref.name}={calendar_version}"]
+    endpoint_secrets: dict[str, SecretInput] = {}
+    for group in spec.endpoint_groups:
+        for endpoint in group.endpoints:
+            ref = endpoint.credentials_secret_ref
+            if ref is not None and ref.name not in endpoint_secrets:
+                data, version = await lookups.secret(
+                    rt, body, namespace, ref.name, f"API credentials of endpoint {endpoint.name}"
+                )
+                endpoint_secrets[ref.name] = data
+                versions.append(f"{ref.name}={version}")
+    # Pexip never returns the secrets: they are resent whenever any of the Secrets changed.
+    version = ",".join(sorted(versions))[:2048]
+    sent_version = status_of(body).get("secretResourceVersions")
+    secret_changed = sent_version != version
+    recorded = lookups.recorded_uris(body, INTEGRATION)
+    drift = not lookups.spec_changed(body)
+    events: list[Event] = []
+    for _ in range(3):
+        inputs = OtjInputs(
+            otj,
+            owner,
+            tenant,
+            calendar,
+            endpoint_secrets,
+            tuple(recorded),
+            lookups.adopt_uri(body),
+            secret_changed,
+        )
+        decision = decide(inputs, await observed_of(platform))
+        plan = decision.plan
+        if plan.blocked or not plan.changes:
+            break
+        known: dict[str, str] = {}
+        for index, original in enumerate(plan.changes):
+            change = replace(original, fields=resolve(dict(original.fields), known))
+            obj = await apply_change(platform, change)
+            if index in decision.provides:
+                known[decision.provides[index]] = obj.resource_uri
+            if change.resource == INTEGRATION and change.action == "create":
+                recorded = [obj.resource_uri]
+            is_drift = drift and change.action == "update" and not set(change.fields) <= SECRET_FIELDS
+            events.append(change_event(change, platform.name, is_drift))
+            if is_drift:
+                rt.metrics.drift_corrections.labels("OneTouchJoin", change.resource).inc()
+        secret_changed = False
+    else:
+        raise Stop(Phase.PROGRESSING, Reason.CONVERGING, "changes applied; confirming on the next pass")
+    if plan.blocked and not plan.owned:
+        return Reconciled(plan.outcome, events=events, platform=platform.name)
+    owned = set(plan.owned)
+    objects = [
+        {"resource": kind.name, "resourceUri": obj.resource_uri, "name": obj.name}
+        for kind in (
+            *DEPLOYMENTS,
+            MJX_INTEGRATION,
+            MJX_ENDPOINT_GROUP,
+            MJX_ENDPOINT,
+            MJX_MEETING_PROCESSING_RULE,
+        )
+        for obj in await platform.cache.objects(kind)
+        if obj.resource_uri in owned
+    ][:64]
+    status = {
+        "pexipObjects": objects,
+        "profile": next((o["resourceUri"] for o in objects if o["resource"] == INTEGRATION), None),
+        "endpoints": sum(1 for o in objects if o["resource"] == ENDPOINT),
+        "secretResourceVersions": sent_version if secret_changed else version,
+    }
+    return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
+
+
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
+    """Delete: endpoints, rules, groups, the profile, then the calendar source (Pexip refuses to
+    delete a profile still used). Orphan: markers removed, everything left in Pexip."""
+    otj = parse(OneTouchJoin, body)
+    spec, namespace = otj.spec, str(otj.namespace)
+    if spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        return
+    tenant = await rt.tenant_for_namespace(namespace)
+    if tenant is None:
+        return
+    platform = lookups.connected_platform(rt, tenant)
+    owner = owner_of_body(body)
+    adopted = {*lookups.recorded_uris(body, INTEGRATION), *filter(None, [lookups.adopt_uri(body)])}
+    deleting = spec.deletion_policy is DeletionPolicy.DELETE
+    done: list[str] = []
+    for kind in RELEASE_ORDER:
+        for obj in await platform.cache.objects(kind):
+            if owner_of(getattr(obj, "description", None)) != owner and obj.resource_uri not in adopted:
+                continue
+            if deleting:
+                change = Change("delete", kind.name, obj.name, uri=obj.resource_uri)
+            else:
+                change = Change(
+                    "update",
+                    kind.name,
+                    obj.name,
+                    uri=obj.resource_uri,
+                    fields={"description": without_marker(obj.description)},
+                )
+            await apply_change(platform, change)
+            done.append(change.describe())
+    if deleting:  # Pexip removes autodiscover URLs with their deployment
+        remaining = {d.resource_uri for d in await platform.cache.objects(MJX_EXCHANGE_DEPLOYMENT)}
+        for url in await platform.cache.objects(MJX_EXCHANGE_AUTODISCOVER_URL):
+            if url.exchange_deployment and url.exchange_deployment not in remaining:
+                platform.cache.remove(MJX_EXCHANGE_AUTODISCOVER_URL, url.resource_uri)
+    if done:
+        await rt.kube.event(
+            body,
+            type_="Normal",
+            reason="Finalized",
+            message=f"{len(done)} One-Touch Join objects released ({spec.deletion_policy.value}): "
+            + "; ".join(done[:5]),
+        )
+
+
+REGISTRATION = Registration(
+    OneTouchJoin,
+    reconcile,
+    finalize,
+    depends_on=("Tenant",),
+    writes=(
+        *DEPLOYMENTS,
+        MJX_EXCHANGE_AUTODISCOVER_URL,
+        MJX_INTEGRATION,
+        MJX_ENDPOINT_GROUP,
+        MJX_ENDPOINT,
+        MJX_MEETING_PROCESSING_RULE,
+    ),
+    reads=(SYSTEM_LOCATION,),
+    reads_objects=("Secret",),
+    offline="vdx.gitops.phases.onetouch",
+    plan_reads=("Domain",),
+)

@@ -1,0 +1,254 @@
+"""OneTouchJoin's one decision, without I/O: the ordered creates with placeholders, secrets only
+when needed, the default rules, deletes of what left the spec, and refusals naming field and fix."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from vdx.api.common import ManagementPolicy
+from vdx.api.loader import load_tree
+from vdx.api.onetouch import CalendarType, OneTouchJoin, ProcessingRule
+from vdx.api.tenant import Tenant
+from vdx.controller.conditions import Phase
+from vdx.controller.ownership import Owner
+from vdx.controller.plan import is_pending, resolve
+from vdx.controller.planners.onetouch import (
+    AUTODISCOVER,
+    ENDPOINT,
+    GROUP,
+    INTEGRATION,
+    RULE,
+    OtjInputs,
+    OtjObserved,
+    decide,
+)
+from vdx.paths import EXAMPLES_DIR
+from vdx.pexip import models
+
+OWNER = Owner("OneTouchJoin", "vdx-stage-rm", "stage-otj")
+CLIENT_SECRET = "canary-otj-graph-71c0"
+ENDPOINT_PASSWORD = "canary-otj-endpoint-4a2e"
+LOCATION = models.SystemLocation(
+    id=1, name="Region Midtjylland", resource_uri="/api/admin/configuration/v1/system_location/1/"
+)
+GRAPH = "mjx_graph_deployment"
+
+
+def _inputs(**changes: Any) -> OtjInputs:
+    tree = load_tree([EXAMPLES_DIR / "stage" / "rm"])
+    otj = tree.of_kind(OneTouchJoin)[0]
+    tenant = tree.of_kind(Tenant)[0]
+    values: dict[str, Any] = {
+        "otj": otj,
+        "owner": OWNER,
+        "tenant": tenant,
+        "calendar_secret": {"clientSecret": CLIENT_SECRET},
+        "endpoint_secrets": {
+            "otj-mr-skejby-1": {"username": "admin", "password": ENDPOINT_PASSWORD},
+            "otj-mr-skejby-2": {"username": "admin", "password": ENDPOINT_PASSWORD},
+        },
+    }
+    values.update(changes)
+    return OtjInputs(**values)
+
+
+def _spec(inputs: OtjInputs, **spec: Any) -> OtjInputs:
+    new = inputs.otj.spec.model_copy(update=spec)
+    return replace(inputs, otj=inputs.otj.model_copy(update={"spec": new}))
+
+
+def _applied(inputs: OtjInputs) -> OtjObserved:
+    """What Pexip holds after the plan for an empty node is applied (creates folded, URIs numbered)."""
+    decision = decide(inputs, OtjObserved(system_locations=(LOCATION,)))
+    known: dict[str, str] = {}
+    made: dict[str, list[Any]] = {}
+    model = {
+        GRAPH: models.MjxGraphDeployment,
+        INTEGRATION: models.MjxIntegration,
+        GROUP: models.MjxEndpointGroup,
+        ENDPOINT: models.MjxEndpoint,
+        RULE: models.MjxMeetingProcessingRule,
+    }
+    for index, change in enumerate(decision.plan.changes):
+        uri = f"/api/admin/configuration/v1/{change.resource}/{index + 1}/"
+        if index in decision.provides:
+            known[decision.provides[index]] = uri
+        fields = {
+            k: v for k, v in resolve(dict(change.fields), known).items() if k not in change.secret_fields
+        }
+        made.setdefault(change.resource, []).append(
+            model[change.resource](id=index + 1, resource_uri=uri, **fields)
+        )
+    return OtjObserved(
+        deployments={GRAPH: tuple(made[GRAPH])},
+        integrations=tuple(made[INTEGRATION]),
+        groups=tuple(made[GROUP]),
+        endpoints=tuple(made[ENDPOINT]),
+        rules=tuple(made[RULE]),
+        system_locations=(LOCATION,),
+    )
+
+
+def test_an_empty_node_gets_calendar_profile_group_endpoints_and_a_rule_per_domain_in_order() -> None:
+    decision = decide(_inputs(), OtjObserved(system_locations=(LOCATION,)))
+    plan = decision.plan
+    assert not plan.blocked
+    assert [(c.action, c.resource) for c in plan.changes] == [
+        ("create", GRAPH),
+        ("create", INTEGRATION),
+        ("create", GROUP),
+        ("create", ENDPOINT),
+        ("create", ENDPOINT),
+        ("create", RULE),
+    ]
+    graph, profile, group, cisco, poly, rule = plan.changes
+    assert graph.fields["client_id"] == "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a"
+    assert graph.secret_fields == {"client_secret"}
+    assert profile.fields["graph_deployment"] == decision.provides[0]
+    assert profile.fields["start_buffer"] == 10
+    assert group.fields["mjx_integration"] == decision.provides[1]
+    assert group.fields["system_location"] == LOCATION.resource_uri
+    assert cisco.fields["mjx_endpoint_group"] == decision.provides[2]
+    assert cisco.fields["endpoint_type"] == "CISCO"
+    assert cisco.secret_fields == {"api_password"}
+    assert poly.fields["endpoint_type"] == "POLY"
+    assert poly.fields["poly_username"] == "admin"
+    assert poly.secret_fields == {"poly_password"}
+    # The default: one pexipinfinity rule per tenant domain.
+    assert rule.fields["meeting_type"] == "pexipinfinity"
+    assert rule.fields["domain"] == "stage.vdx.rm.dk"
+    assert all(is_pending(p) for p in decision.provides.values())
+    for change in plan.changes:
+        assert CLIENT_SECRET not in change.describe()
+        assert ENDPOINT_PASSWORD not in change.describe()
+
+
+def test_applied_it_is_in_line_and_a_changed_secret_is_resent() -> None:
+    inputs = _inputs()
+    observed = _applied(inputs)
+    decision = decide(inputs, observed)
+    assert decision.plan.changes == []
+    assert decision.plan.outcome.phase is Phase.READY
+    assert "2 endpoints, 1 rules" in decision.plan.outcome.message
+    resent = decide(replace(inputs, secret_changed=True), observed).plan.changes
+    assert sorted((c.resource, *sorted(c.fields)) for c in resent) == [
+        (ENDPOINT, "api_password"),
+        (ENDPOINT, "poly_password"),
+        (GRAPH, "client_secret"),
+    ]
+
+
+def test_an_endpoint_and_rule_left_out_are_deleted_after_the_writes() -> None:
+    inputs = _inputs()
+    observed = _applied(inputs)
+    group = inputs.otj.spec.endpoint_groups[0]
+    fewer = group.model_copy(update={"endpoints": group.endpoints[:1]})
+    rules = [ProcessingRule(name="vdx", priority=5, meeting_type="pexipinfinity", domain="stage.vdx.rm.dk")]
+    changes = decide(_spec(inputs, endpoint_groups=[fewer], rules=rules), observed).plan.changes
+    assert [(c.action, c.resource) for c in changes] == [
+        ("create", RULE),
+        ("delete", ENDPOINT),
+        ("delete", RULE),
+    ]
+    assert changes[1].label == "vdx-stage-rm/mr-skejby-2"
+
+
+def test_observe_only_reports_drift() -> None:
+    inputs = _inputs()
+    observed = _applied(inputs)
+    profile = observed.integrations[0].model_copy(update={"start_buffer": 30})
+    observing = _spec(inputs, management_policy=ManagementPolicy.OBSERVE_ONLY)
+    plan = decide(observing, replace(observed, integrations=(profile,))).plan
+    assert plan.changes == []
+    assert plan.outcome.reason == "DriftObserved"
+    assert "start_buffer 30 -> 10" in plan.outcome.message
+
+
+def test_refusals_name_the_field_and_the_fix() -> None:
+    inputs = _inputs()
+    located = OtjObserved(system_locations=(LOCATION,))
+    # Another tenant's endpoint at the address (compared without case).
+    other = models.MjxEndpoint(
+        id=9,
+        name="vdx-aarhus/x",
+        description=Owner("OneTouchJoin", "vdx-aarhus", "otj").describe(None),
+        endpoint_type="CISCO",
+        room_resource_email="x@aarhus.dk",
+        api_address="MR-SKEJBY-2.video.rm.dk",
+        resource_uri="/api/admin/configuration/v1/mjx_endpoint/9/",
+    )
+    plan = decide(inputs, replace(located, endpoints=(other,))).plan
+    assert plan.blocked
+    assert plan.changes == []
+    assert plan.outcome.reason == "EndpointAddressTaken"
+    assert plan.field_path == "spec.endpointGroups[0].endpoints[1].address"
+    assert "OneTouchJoin vdx-aarhus/otj" in plan.outcome.message
+    # Another tenant's Graph deployment with the same app registration.
+    shared = models.MjxGraphDeployment(
+        id=3,
+        name="vdx-aarhus/otj",
+        description=Owner("OneTouchJoin", "vdx-aarhus", "otj").describe(None),
+        client_id="9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a",
+        resource_uri="/api/admin/configuration/v1/mjx_graph_deployment/3/",
+    )
+    plan = decide(inputs, replace(located, deployments={GRAPH: (shared,)})).plan
+    assert (plan.outcome.reason, plan.field_path) == ("GraphDeploymentShared", "spec.calendar.applicationId")
+    assert "register the organisation's own app" in plan.outcome.message
+    # No such system location.
+    plan = decide(inputs, OtjObserved()).plan
+    assert plan.outcome.reason == "SystemLocationNotFound"
+    assert plan.field_path == "spec.endpointGroups[0].systemLocation"
+    # A rule outside the tenant, a regex that does not compile.
+    outside = [ProcessingRule(name="a", priority=1, meeting_type="pexipinfinity", domain="vdx.aarhus.dk")]
+    plan = decide(_spec(inputs, rules=outside), located).plan
+    assert (plan.outcome.reason, plan.field_path) == ("RuleDomainOutsideTenant", "spec.rules[0].domain")
+    broken = [ProcessingRule(name="a", priority=1, meeting_type="regex", match_string="^(vdx")]
+    plan = decide(_spec(inputs, rules=broken), located).plan
+    assert (plan.outcome.reason, plan.field_path) == ("RegexInvalid", "spec.rules[0].matchString")
+    # An endpoint Secret without its password.
+    plan = decide(replace(inputs, endpoint_secrets={"otj-mr-skejby-1": {"username": "a"}}), located).plan
+    assert plan.outcome.reason == "SecretIncomplete"
+    assert plan.field_path == "spec.endpointGroups[0].endpoints[0].credentialsSecretRef"
+
+
+def test_on_premises_exchange_gets_its_autodiscover_urls_on_the_deployment_placeholder() -> None:
+    inputs = _inputs(calendar_secret={"username": "svc-otj", "password": CLIENT_SECRET})
+    calendar = inputs.otj.spec.calendar.model_copy(
+        update={
+            "type": CalendarType.EXCHANGE,
+            "ews_url": "https://mail.rm.dk/EWS/Exchange.asmx",
+            "autodiscover_urls": ["https://autodiscover.rm.dk/autodiscover/autodiscover.svc"],
+        }
+    )
+    decision = decide(_spec(inputs, calendar=calendar), OtjObserved(system_locations=(LOCATION,)))
+    deployment, autodiscover, profile = decision.plan.changes[:3]
+    assert (deployment.resource, autodiscover.resource) == ("mjx_exchange_deployment", AUTODISCOVER)
+    assert deployment.fields["service_account_username"] == "svc-otj"
+    assert deployment.secret_fields == {"service_account_password"}
+    assert autodiscover.fields["exchange_deployment"] == decision.provides[0]
+    assert autodiscover.fields["url"] == "https://autodiscover.rm.dk/autodiscover/autodiscover.svc"
+    assert profile.fields["exchange_deployment"] == decision.provides[0]
+    assert profile.fields["graph_deployment"] is None
+
+
+def test_a_new_calendar_source_is_created_and_pointed_at_before_the_old_one_goes() -> None:
+    inputs = _inputs()
+    observed = _applied(inputs)
+    calendar = inputs.otj.spec.calendar.model_copy(
+        update={
+            "type": CalendarType.GOOGLE_WORKSPACE,
+            "service_account_email": "otj@rm.iam.example",
+            "client_id": "1234",
+        }
+    )
+    google = _spec(replace(inputs, calendar_secret={"privateKey": "canary-google-key"}), calendar=calendar)
+    decision = decide(google, observed)
+    changes = decision.plan.changes
+    assert [(c.action, c.resource) for c in changes] == [
+        ("create", "mjx_google_deployment"),
+        ("update", INTEGRATION),
+        ("delete", GRAPH),
+    ]
+    assert changes[0].secret_fields == {"private_key"}
+    assert changes[1].fields == {"google_deployment": decision.provides[0], "graph_deployment": None}

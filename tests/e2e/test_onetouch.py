@@ -1,0 +1,277 @@
+"""OneTouchJoin end to end: control plane + simulator + operator.
+
+Create (calendar, profile, group, endpoints, a rule per tenant domain), update, Secret rotation
+(resent, canaries never in status, events or logs), observe-only drift, Orphan and Delete, adoption
+of a profile made by hand, and the refusals (an endpoint address another tenant's endpoint holds, a
+Graph app registration another tenant uses) with nothing made in Pexip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import pytest
+from kubernetes import client
+
+from tests.e2e.harness import Harness, condition, wait_for, wait_ready
+from vdx.controller.ownership import Owner
+from vdx.pexip.resources import (
+    MJX_ENDPOINT,
+    MJX_ENDPOINT_GROUP,
+    MJX_GRAPH_DEPLOYMENT,
+    MJX_INTEGRATION,
+    MJX_MEETING_PROCESSING_RULE,
+)
+from vdx.testing.operator import OperatorThread
+
+pytestmark = pytest.mark.kube
+T = TypeVar("T")
+
+DOMAIN = "vdx.otj.dk"
+APP = "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a"
+OTHER_APP = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+CLIENT_SECRET = "canary-otj-graph-3b7e"
+ENDPOINT_PASSWORD = "canary-otj-endpoint-8f1d"
+ROTATED = "canary-otj-rotated-c4a9"
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+def listed(h: Harness, kind: Any) -> list[Any]:
+    async def go() -> list[Any]:
+        async with h.pexip() as pexip:
+            return list(await pexip.list(kind))
+
+    return run(go())
+
+
+def stored(h: Harness, table: str, field: str) -> list[Any]:
+    """What the node holds in a write-only field (Pexip never returns it over the API)."""
+    return [row.get(field) for row in h.sim.simulator.engine.tables[table].values()]
+
+
+def events_of(h: Harness, name: str) -> list[str]:
+    core = client.CoreV1Api(h.api)
+    return [
+        f"{e.reason}: {e.message}"
+        for e in core.list_namespaced_event(h.namespace).items
+        if e.involved_object.name == name
+    ]
+
+
+def ready_reason(h: Harness, name: str) -> tuple[str, str]:
+    cond = condition(h.get("onetouchjoins", name), "Ready") or {}
+    return str(cond.get("reason")), str(cond.get("message"))
+
+
+def spec(app: str = APP, **changes: Any) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "calendar": {
+            "type": "Microsoft365",
+            "entraTenantId": "1f0e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+            "applicationId": app,
+            "credentialsSecretRef": {"name": "otj-graph"},
+        },
+        "endpointGroups": [
+            {
+                "name": "rooms",
+                "systemLocation": "Default location",
+                "endpoints": [
+                    {
+                        "name": "mr-1",
+                        "type": "Cisco",
+                        "roomMailbox": "mr1@otj.dk",
+                        "address": "mr1.video.otj.dk",
+                        "credentialsSecretRef": {"name": "otj-mr"},
+                    },
+                    {
+                        "name": "mr-2",
+                        "type": "Poly",
+                        "roomMailbox": "mr2@otj.dk",
+                        "address": "mr2.video.otj.dk",
+                        "credentialsSecretRef": {"name": "otj-mr"},
+                    },
+                ],
+            }
+        ],
+    }
+    value.update(changes)
+    return value
+
+
+def setup(h: Harness) -> None:
+    h.platform_and_tenant([DOMAIN])
+    h.secret("otj-graph", {"clientSecret": CLIENT_SECRET})
+    h.secret("otj-mr", {"username": "admin", "password": ENDPOINT_PASSWORD})
+
+
+def test_one_touch_join_lifecycle(
+    operator: OperatorThread, h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    setup(h)
+    h.create("onetouchjoins", "OneTouchJoin", "otj", spec())
+    obj = wait_ready(h, "onetouchjoins", "otj", timeout=60)
+    (graph,) = listed(h, MJX_GRAPH_DEPLOYMENT)
+    (profile,) = listed(h, MJX_INTEGRATION)
+    (group,) = listed(h, MJX_ENDPOINT_GROUP)
+    endpoints = sorted(listed(h, MJX_ENDPOINT), key=lambda e: e.name)
+    (rule,) = listed(h, MJX_MEETING_PROCESSING_RULE)
+    assert graph.client_id == APP
+    assert profile.graph_deployment == graph.resource_uri
+    assert group.mjx_integration == profile.resource_uri
+    assert [e.endpoint_type for e in endpoints] == ["CISCO", "POLY"]
+    assert all(e.mjx_endpoint_group == group.resource_uri for e in endpoints)
+    assert (rule.meeting_type, rule.domain, rule.mjx_integration) == (
+        "pexipinfinity",
+        DOMAIN,
+        profile.resource_uri,
+    )
+    assert stored(h, "mjx_graph_deployment", "client_secret") == [CLIENT_SECRET]
+    assert stored(h, "mjx_endpoint", "api_password").count(ENDPOINT_PASSWORD) == 1
+    assert stored(h, "mjx_endpoint", "poly_password").count(ENDPOINT_PASSWORD) == 1
+    status = obj["status"]
+    assert status["profile"] == profile.resource_uri
+    assert status["endpoints"] == 2
+    assert any(e.startswith("CreatedExternalResource") for e in events_of(h, "otj"))
+
+    # Update: an endpoint removed, the buffer changed.
+    updated = spec(startBufferMinutes=15)
+    updated["endpointGroups"][0]["endpoints"] = updated["endpointGroups"][0]["endpoints"][:1]
+    h.patch("onetouchjoins", "otj", {"spec": updated})
+    wait_for(lambda: len(listed(h, MJX_ENDPOINT)) == 1, 30, "endpoint removed")
+    wait_ready(h, "onetouchjoins", "otj", timeout=30)
+    assert listed(h, MJX_INTEGRATION)[0].start_buffer == 15
+
+    # Secret rotation: resent.
+    h.secret("otj-graph", {"clientSecret": ROTATED})
+    wait_for(lambda: stored(h, "mjx_graph_deployment", "client_secret") == [ROTATED], 30, "secret resent")
+
+    # Observe-only: drift reported, not corrected.
+    h.patch("onetouchjoins", "otj", {"spec": {"managementPolicy": "ObserveOnly"}})
+    wait_ready(h, "onetouchjoins", "otj", timeout=30)
+
+    async def drift() -> None:
+        async with h.pexip() as pexip:
+            await pexip.update(MJX_INTEGRATION, profile.id, {"end_buffer": 30})
+
+    run(drift())
+    wait_for(lambda: ready_reason(h, "otj")[0] == "DriftObserved", 40, "drift observed")
+    assert "end_buffer 30 -> 0" in ready_reason(h, "otj")[1]
+    assert listed(h, MJX_INTEGRATION)[0].end_buffer == 30
+
+    # Orphan: everything stays in Pexip, without markers.
+    h.patch("onetouchjoins", "otj", {"spec": {"managementPolicy": "Full", "deletionPolicy": "Orphan"}})
+    wait_for(lambda: listed(h, MJX_INTEGRATION)[0].end_buffer == 0, 30, "drift corrected")
+    h.delete("onetouchjoins", "otj")
+    wait_for(lambda: h.gone("onetouchjoins", "otj"), 30, "deleted")
+    assert len(listed(h, MJX_INTEGRATION)) == 1
+    assert not listed(h, MJX_ENDPOINT)[0].description.startswith("[vdx:")
+
+    blob = "\n".join([caplog.text, *events_of(h, "otj"), repr(status)])
+    for canary in (CLIENT_SECRET, ENDPOINT_PASSWORD, ROTATED):
+        assert canary not in blob
+
+
+def test_one_touch_join_refusals_adoption_and_delete(operator: OperatorThread, h: Harness) -> None:
+    setup(h)
+    other = Owner("OneTouchJoin", "vdx-other-tenant", "otj")
+
+    async def another_tenants() -> None:
+        """Another tenant's profile: its Graph deployment (app registration APP) and an endpoint."""
+        async with h.pexip() as pexip:
+            graph = await pexip.create(
+                MJX_GRAPH_DEPLOYMENT,
+                {"name": "vdx-other-tenant/otj", "description": other.describe(None), "client_id": APP},
+            )
+            profile = await pexip.create(
+                MJX_INTEGRATION,
+                {
+                    "name": "vdx-other-tenant/otj",
+                    "description": other.describe(None),
+                    "graph_deployment": graph.resource_uri,
+                },
+            )
+            group = await pexip.create(
+                MJX_ENDPOINT_GROUP,
+                {"name": "vdx-other-tenant/otj/rooms", "mjx_integration": profile.resource_uri},
+            )
+            await pexip.create(
+                MJX_ENDPOINT,
+                {
+                    "name": "vdx-other-tenant/x",
+                    "description": other.describe(None),
+                    "endpoint_type": "CISCO",
+                    "room_resource_email": "x@other.dk",
+                    "api_address": "MR2.video.otj.dk",
+                    "mjx_endpoint_group": group.resource_uri,
+                },
+            )
+
+    run(another_tenants())
+    kinds = (
+        MJX_GRAPH_DEPLOYMENT,
+        MJX_INTEGRATION,
+        MJX_ENDPOINT_GROUP,
+        MJX_ENDPOINT,
+        MJX_MEETING_PROCESSING_RULE,
+    )
+
+    def counts() -> dict[str, int]:
+        return {kind.name: len(listed(h, kind)) for kind in kinds}
+
+    before = counts()
+    # An endpoint address another tenant's endpoint holds: refused, nothing made.
+    h.create("onetouchjoins", "OneTouchJoin", "otj", spec(OTHER_APP))
+    wait_for(lambda: ready_reason(h, "otj")[0] == "EndpointAddressTaken", 40, "address refused")
+    message = ready_reason(h, "otj")[1]
+    assert "spec.endpointGroups[0].endpoints[1].address mr2.video.otj.dk" in message
+    assert "OneTouchJoin vdx-other-tenant/otj" in message
+    assert counts() == before
+    h.delete("onetouchjoins", "otj")
+    wait_for(lambda: h.gone("onetouchjoins", "otj"), 30, "refused one deleted")
+
+    # The app registration of another tenant's Graph deployment: refused, nothing made.
+    one_room = spec()
+    one_room["endpointGroups"][0]["endpoints"] = one_room["endpointGroups"][0]["endpoints"][:1]
+    h.create("onetouchjoins", "OneTouchJoin", "shared", one_room)
+    wait_for(lambda: ready_reason(h, "shared")[0] == "GraphDeploymentShared", 40, "shared app refused")
+    assert "register the organisation's own app" in ready_reason(h, "shared")[1]
+    assert counts() == before
+    h.delete("onetouchjoins", "shared")
+    wait_for(lambda: h.gone("onetouchjoins", "shared"), 30, "refused one deleted")
+
+    # A profile made by hand with our name: AlreadyExists until adopted.
+    async def by_hand() -> str:
+        async with h.pexip() as pexip:
+            made = await pexip.create(MJX_INTEGRATION, {"name": f"{h.namespace}/adopted"})
+            return made.resource_uri
+
+    uri = run(by_hand())
+    own = spec(OTHER_APP)
+    own["endpointGroups"][0]["endpoints"] = own["endpointGroups"][0]["endpoints"][:1]
+    h.create("onetouchjoins", "OneTouchJoin", "adopted", own)
+    wait_for(lambda: ready_reason(h, "adopted")[0] == "AlreadyExists", 40, "foreign profile refused")
+    h.custom.patch_namespaced_custom_object(
+        "vdx.medcom.dk",
+        "v1alpha1",
+        h.namespace,
+        "onetouchjoins",
+        "adopted",
+        {"metadata": {"annotations": {"vdx.medcom.dk/adopt": uri}}},
+    )
+    wait_ready(h, "onetouchjoins", "adopted", timeout=40)
+    adopted = [p for p in listed(h, MJX_INTEGRATION) if p.resource_uri == uri]
+    assert adopted[0].description.startswith(f"[vdx:OneTouchJoin/{h.namespace}/adopted]")
+    assert counts()[MJX_ENDPOINT.name] == before[MJX_ENDPOINT.name] + 1
+
+    # Delete: endpoints, rules, group, profile, calendar; the other tenant's objects stay.
+    h.delete("onetouchjoins", "adopted")
+    wait_for(lambda: h.gone("onetouchjoins", "adopted"), 30, "deleted")
+    assert counts() == before
+    assert [p.name for p in listed(h, MJX_INTEGRATION)] == ["vdx-other-tenant/otj"]
