@@ -10,10 +10,13 @@ for each meeting, so they are only checked for syntax here and sent as written.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from jinja2 import TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
+
 
 # Pexip's field -> the Danish default. `{{ organisation }}` is the Tenant's display name.
 ADDIN_TEXTS: dict[str, str] = {
@@ -111,14 +114,22 @@ TEMPLATES: dict[str, str] = {
     "reject_single_meeting_past": "<p>Mødet ligger i fortiden og blev ikke booket.</p>",
 }
 
-_ENV = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+
+@functools.cache
+def _environment() -> SandboxedEnvironment:
+    """Made on first use: an operator without calendar kinds never loads jinja2 (its footprint)."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
 
 
 def syntax_error(template: str) -> str | None:
     """Why `template` is not valid Jinja2 (line and reason), or None. Pexip renders it for every
     meeting, so a template that does not parse would fail every booking; it is caught here."""
+    from jinja2 import TemplateSyntaxError
+
     try:
-        _ENV.parse(template)
+        _environment().parse(template)
     except TemplateSyntaxError as exc:
         return f"line {exc.lineno}: {exc.message}"
     return None
@@ -126,8 +137,10 @@ def syntax_error(template: str) -> str | None:
 
 def render_text(template: str, organisation: str) -> str:
     """An add-in text with the organisation's name filled in (our jinja2, not Pexip's)."""
+    from jinja2 import TemplateSyntaxError, UndefinedError
+
     try:
-        return _ENV.from_string(template).render(organisation=organisation).strip()
+        return _environment().from_string(template).render(organisation=organisation).strip()
     except (TemplateSyntaxError, UndefinedError):
         return template.strip()
 
