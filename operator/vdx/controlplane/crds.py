@@ -77,6 +77,18 @@ def _established(crd: client.V1CustomResourceDefinition) -> bool:
     return state.get("Established") == "True" and state.get("NamesAccepted") == "True"
 
 
+def _storage_ready(api: client.ApiClient, group: str, version: str, plural: str) -> bool:
+    """A list answers: right after a CRD is served, its storage may still be initialising, and the
+    API server answers 429 "storage is (re)initializing" (an operator's watch then logs an error)."""
+    try:
+        client.CustomObjectsApi(api).list_cluster_custom_object(group, version, plural, limit=1)
+    except client.ApiException as error:
+        if error.status in (429, 503):
+            return False
+        raise
+    return True
+
+
 def install_crds(
     api: client.ApiClient, documents: Sequence[dict[str, Any]], timeout: float = 30.0
 ) -> list[str]:
@@ -106,7 +118,10 @@ def install_crds(
             group = document["spec"]["group"]
             plural = document["spec"]["names"]["plural"]
             versions = [v["name"] for v in document["spec"]["versions"] if v.get("served", True)]
-            if all(plural in _served_plurals(api, group, version) for version in versions):
+            if all(
+                plural in _served_plurals(api, group, version) and _storage_ready(api, group, version, plural)
+                for version in versions
+            ):
                 del pending[name]
         if not pending:
             break
