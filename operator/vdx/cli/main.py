@@ -29,6 +29,7 @@ _FAMILIES: dict[str, str] = {
     "recorder": "recorder",
     "stacks": "stacks",
     "chaos": "chaos",
+    "monitoring": "monitoring",
 }
 
 

@@ -78,6 +78,10 @@ async def run_operator(
     state = state or OperatorState()
     runtime = Runtime(Kube(api), options.runtime)
     state.runtime = runtime
+    runtime.metrics.watch_state(
+        lambda: list(runtime.known.values()),
+        lambda: {name: platform.breaker.is_open for name, platform in runtime.platforms.items()},
+    )
     server_task: asyncio.Task[None] | None = None
     if options.http_port is not None:
         app = health_app(
