@@ -8,6 +8,7 @@ prometheus (scripts/fetch-prometheus) and the control plane.
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
@@ -24,6 +25,7 @@ from tests.e2e.harness import Harness, wait_for, wait_ready
 from tests.e2e.test_lifecycle import DOMAIN
 from tests.monitoring.prom import PROMETHEUS, PROMTOOL, needs_prometheus
 from vdx.controller.alerts import RuleSettings
+from vdx.controller.dashboard import dashboard_json
 from vdx.controller.monitoring import rules_yaml
 from vdx.pexip.simulator import FaultConfig, Outage
 
@@ -103,6 +105,29 @@ def prometheus_for(tmp_path: Path) -> Iterator[Any]:
         process.wait(10)
 
 
+def dashboard_resolves(prometheus: Prometheus, h: Harness) -> None:
+    """The dashboard's variables find this platform and tenant, and every panel query is one this
+    Prometheus accepts, with the variables put in as Grafana would."""
+    board = json.loads(dashboard_json())
+    variables = {v["name"]: v["query"] for v in board["templating"]["list"]}
+    platforms = prometheus.get("/api/v1/label/platform/values", **{"match[]": "vdx_platform_up"})
+    assert variables["platform"] == "label_values(vdx_platform_up, platform)"
+    assert h.platform in platforms
+
+    def tenants() -> Any:
+        match = f'vdx_tenant_info{{platform=~"{h.platform}"}}'
+        return h.tenant in prometheus.get("/api/v1/label/tenant/values", **{"match[]": match})
+
+    wait_for(tenants, 20, "the tenant variable's value")
+    values = {"$platform": h.platform, "$tenant": ".*", "$__rate_interval": "1m"}
+    for panel in board["panels"]:
+        for target in panel.get("targets", []):
+            expr = target["expr"]
+            for variable, value in values.items():
+                expr = expr.replace(variable, value)
+            assert prometheus.get("/api/v1/query", query=expr)["resultType"] in ("vector", "scalar"), expr
+
+
 def test_unreachable_alert_fires_during_an_outage_and_resolves_after(
     kube_api_client: client.ApiClient, operator_namespace: str, h: Harness, prometheus_for: Any
 ) -> None:
@@ -133,6 +158,8 @@ def test_unreachable_alert_fires_during_an_outage_and_resolves_after(
                 check=False,
             )
             assert lint.returncode == 0, lint.stdout + lint.stderr
+
+        dashboard_resolves(prometheus, h)
 
         h.sim.simulator.set_faults(FaultConfig(outage=Outage(duration_s=120, status=503, retry_after_s=1)))
         started = time.monotonic()

@@ -4,7 +4,6 @@ from every request, the condition series, and the exposition linted by `promtool
 from __future__ import annotations
 
 import asyncio
-import re
 import subprocess
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.monitoring.prom import PROMTOOL, needs_promtool
+from tests.monitoring.promql import PROMETHEUS_SERIES, metric_names
 from vdx.controller.alerts import rule_groups
 from vdx.controller.breaker import CircuitBreaker
 from vdx.controller.cache import PexipCache
@@ -168,41 +168,6 @@ def test_counts_made_before_the_runtime_are_kept() -> None:
         )
         == 2
     )
-
-
-NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
-KEYWORDS = {
-    "and",
-    "or",
-    "unless",
-    "by",
-    "without",
-    "on",
-    "ignoring",
-    "group_left",
-    "group_right",
-    "bool",
-    "offset",
-}
-# Prometheus' own series, not the operator's.
-PROMETHEUS_SERIES = {"up"}
-
-
-def metric_names(expr: str) -> set[str]:
-    """Metric names in a PromQL expression: identifiers that are not functions, keywords, label
-    lists (by/on/group_left (...)), label matchers ({...}), strings, durations or numbers."""
-    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
-    text = re.sub(r"\{[^}]*\}", " ", text)
-    text = re.sub(r"\[[^\]]*\]", " ", text)
-    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
-    names = set()
-    for match in NAME.finditer(text):
-        rest = text[match.end() :].lstrip()
-        word = match.group(0)
-        if rest.startswith("(") or word in KEYWORDS or re.fullmatch(r"\d.*", word):
-            continue
-        names.add(word)
-    return names
 
 
 def test_the_name_parser_finds_what_it_should() -> None:

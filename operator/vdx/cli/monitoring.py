@@ -1,4 +1,5 @@
-"""`vdx monitoring`: write (or check) the Prometheus rules generated from the operator's metrics."""
+"""`vdx monitoring`: write (or check) the Prometheus rules and the Grafana dashboard generated from
+the operator's metrics."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def stale_files(out_dir: Path) -> list[str]:
     help="Folder to write into.",
 )
 def command(check: bool, out_dir: Path) -> None:
-    """Generate the Prometheus alerting and recording rules (schemas/monitoring/) from the metrics."""
+    """Generate the Prometheus rules and the Grafana dashboard (schemas/monitoring/) from the metrics."""
     from vdx.controller.monitoring import all_files
 
     files = all_files()
