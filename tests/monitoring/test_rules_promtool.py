@@ -433,3 +433,16 @@ def test_annotations_name_what_they_are_about(alert: Any) -> None:
     assert rule["labels"]["severity"] in ("critical", "warning", "info")
     assert rule["annotations"]["runbook_url"] == f"docs/operations.md#{alert.name.lower()}"
     assert "{for}" not in text
+
+
+def test_every_runbook_link_has_its_section() -> None:
+    """Each alert's runbook_url anchor is a `### <alert>` heading of docs/operations.md."""
+    from vdx.paths import REPO_ROOT
+
+    headings = {
+        line.removeprefix("### ").strip().lower()
+        for line in (REPO_ROOT / "docs" / "operations.md").read_text().splitlines()
+        if line.startswith("### ")
+    }
+    for alert in alerts():
+        assert alert.anchor in headings, f"docs/operations.md has no section for {alert.name}"
