@@ -78,9 +78,11 @@ async def run_operator(
     state = state or OperatorState()
     runtime = Runtime(Kube(api), options.runtime)
     state.runtime = runtime
+    # Read at each scrape; list() copies in one step, so a scrape from another thread (tests read
+    # the registry directly) never iterates a dict the operator is changing.
     runtime.metrics.watch_state(
         lambda: list(runtime.known.values()),
-        lambda: {name: platform.breaker.is_open for name, platform in runtime.platforms.items()},
+        lambda: {name: platform.breaker.is_open for name, platform in list(runtime.platforms.items())},
     )
     server_task: asyncio.Task[None] | None = None
     if options.http_port is not None:
