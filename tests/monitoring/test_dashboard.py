@@ -77,6 +77,7 @@ def test_panels_have_unique_ids_and_the_sections_the_on_call_reads() -> None:
         "Stalled, with reasons",
         "Certificates, soonest expiry first",
         "Requests and errors per second",
+        "Request latency",
         "Request budget used",
         "Drift corrections (changes made outside Git)",
         "Reconcile duration, 95th percentile",

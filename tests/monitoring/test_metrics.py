@@ -137,6 +137,10 @@ def test_requests_are_counted_and_reachability_follows_every_answer() -> None:
             await platform.client.version()
             assert _value(metrics, "vdx_platform_up", platform="prod") == 1
             assert _value(metrics, "vdx_pexip_requests_total", **version, status="200") == 2
+            # Every attempt timed, the failed one included.
+            timed = {"platform": "prod", "method": "GET"}
+            assert _value(metrics, "vdx_pexip_request_duration_seconds_count", **timed) == 3
+            assert 0 < _value(metrics, "vdx_pexip_request_duration_seconds_sum", **timed) < 30
             total = sum(
                 s.value
                 for f in metrics.registry.collect()

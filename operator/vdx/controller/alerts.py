@@ -86,6 +86,13 @@ def _records(m: OperatorMetrics, s: RuleSettings) -> list[dict[str, str]]:
             ),
         },
         {
+            "record": "vdx:pexip_request_duration_seconds:p95",
+            "expr": (
+                "histogram_quantile(0.95, sum by (platform, le) "
+                f"(rate({sample_name(m.pexip_request_seconds, '_bucket')}[{w}])))"
+            ),
+        },
+        {
             "record": "vdx:reconciles:rate",
             "expr": f"sum by (kind, result) (rate({reconciles}[{w}]))",
         },

@@ -208,7 +208,22 @@ def build(metrics: OperatorMetrics | None = None) -> model.Dashboard:
             .with_target(_query(f"vdx:pexip_request_errors:rate{{{PLATFORM}}}", "{{platform}} errors"))
             .unit("reqps")
             .height(8)
-            .span(8)
+            .span(6)
+        )
+        .with_panel(
+            _series("Request latency")
+            .description("Time to the node's answer, without the wait for the budget.")
+            .with_target(_query(f"vdx:pexip_request_duration_seconds:p95{{{PLATFORM}}}", "{{platform}} p95"))
+            .with_target(
+                _query(
+                    "histogram_quantile(0.5, sum by (platform, le) (rate("
+                    f"{sample_name(m.pexip_request_seconds, '_bucket')}{{{PLATFORM}}}[$__rate_interval])))",
+                    "{{platform}} median",
+                )
+            )
+            .unit("s")
+            .height(8)
+            .span(6)
         )
         .with_panel(
             _series("Request budget used")
@@ -224,7 +239,7 @@ def build(metrics: OperatorMetrics | None = None) -> model.Dashboard:
             .unit("percentunit")
             .min(0)
             .height(8)
-            .span(8)
+            .span(6)
         )
         .with_panel(
             _series("Requests waiting for the budget, 429s")
@@ -238,7 +253,7 @@ def build(metrics: OperatorMetrics | None = None) -> model.Dashboard:
                 )
             )
             .height(8)
-            .span(8)
+            .span(6)
         )
         .with_row(dash.Row("Reconciles and drift"))
         .with_panel(

@@ -136,6 +136,14 @@ class OperatorMetrics:
             ["platform", "method", "resource", "status"],
             registry=self.registry,
         )
+        self.pexip_request_seconds = Histogram(
+            "vdx_pexip_request_duration_seconds",
+            "Time from sending a request to Pexip to its answer (or failure), by platform and method; "
+            "the wait for the platform's budget is not included.",
+            ["platform", "method"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+            registry=self.registry,
+        )
         self.pexip_rate = Gauge(
             "vdx_pexip_rate_limit_requests_per_second",
             "Request rate the operator allows itself on each platform now: the budget's sustained "

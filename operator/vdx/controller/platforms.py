@@ -66,12 +66,14 @@ class PlatformRuntime:
             return  # a stand-in client (tests) counts nothing
         name = self.name
         requests = self.metrics.pexip_requests
+        seconds = self.metrics.pexip_request_seconds
         up = self.metrics.platform_up.labels(name)
         for (method, resource, status), count in counters.snapshot().items():
             requests.labels(name, method, resource, status).inc(count)
 
-        def observe(method: str, resource: str, status: str) -> None:
+        def observe(method: str, resource: str, status: str, elapsed: float) -> None:
             requests.labels(name, method, resource, status).inc()
+            seconds.labels(name, method).observe(elapsed)
             up.set(0 if status in NODE_DOWN else 1)
 
         counters.observers.append(observe)
