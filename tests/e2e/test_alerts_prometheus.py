@@ -26,6 +26,8 @@ from tests.e2e.test_lifecycle import DOMAIN
 from tests.monitoring.prom import PROMETHEUS, PROMTOOL, needs_prometheus
 from vdx.controller.alerts import RuleSettings
 from vdx.controller.dashboard import dashboard_json
+from vdx.controller.incident_store import CONFIG_MAP, KEY
+from vdx.controller.incidents import IncidentLog
 from vdx.controller.monitoring import rules_yaml
 from vdx.pexip.simulator import FaultConfig, Outage
 
@@ -135,7 +137,11 @@ def test_unreachable_alert_fires_during_an_outage_and_resolves_after(
 
     port = free_port()
     operator = start_operator(
-        kube_api_client, identity="alerts-operator", http_port=port, http_host="127.0.0.1"
+        kube_api_client,
+        identity="alerts-operator",
+        http_port=port,
+        http_host="127.0.0.1",
+        incident_interval_seconds=0.5,
     )
     try:
         h.platform_and_tenant([DOMAIN])
@@ -184,6 +190,20 @@ def test_unreachable_alert_fires_during_an_outage_and_resolves_after(
         h.sim.simulator.set_faults(FaultConfig())
         wait_for(lambda: prometheus.alerts("VdxPexipUnreachable") == [], 45, "VdxPexipUnreachable resolved")
         assert prometheus.value(f"vdx_platform_up{{{platform}}}") == 1
+
+        # The incident record kept the outage: one closed incident, its tenant and cause.
+        def recorded() -> list[dict[str, Any]] | None:
+            found = client.CoreV1Api(kube_api_client).read_namespaced_config_map(
+                CONFIG_MAP, operator_namespace
+            )
+            log = IncidentLog.from_text((found.data or {}).get(KEY))
+            mine = [i.to_json() for i in log.incidents if i.platform == h.platform]
+            return mine if mine and all(i["end"] for i in mine) else None
+
+        (incident,) = wait_for(recorded, 20, "the closed incident in the record")
+        assert incident["kind"] == "PlatformUnreachable"
+        assert incident["tenants"] == [h.tenant]
+        assert incident["cause"] == "the management node answered 503"
     finally:
         h.sim.simulator.set_faults(FaultConfig())
         h.cleanup()

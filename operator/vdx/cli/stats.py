@@ -131,3 +131,88 @@ def export(
     )
     for path in result.files:
         click.echo(f"  {path}")
+
+
+@command.command("incidents")
+@click.option("--platform", required=True, help="The PexipPlatform's name.")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The calendar month (UTC).")
+@click.option(
+    "--target",
+    type=click.FloatRange(0, 100),
+    default=99.9,
+    show_default=True,
+    help="The availability goal, in percent, the month is held to.",
+)
+@click.option(
+    "--from-file",
+    "source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The record as `kubectl get configmap vdx-incidents -o yaml` wrote it (or its incidents.json); "
+    "default: read the ConfigMap from the cluster.",
+)
+@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False), help="Default: $KUBECONFIG.")
+@click.option("--namespace", default="vdx-system", show_default=True, help="The operator's namespace.")
+@click.option(
+    "--xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the figures as the sheets 'Service goals' and 'Incidents' of this workbook.",
+)
+def incidents(
+    platform: str,
+    month: str,
+    target: float,
+    source: Path | None,
+    kubeconfig: str | None,
+    namespace: str,
+    xlsx: Path | None,
+) -> None:
+    """The month's service goal (management API availability) and incidents, from the operator's
+    incident record, as Markdown for the user group's minutes (docs/operations.md)."""
+    from openpyxl import Workbook
+
+    from vdx.controller.incident_store import CONFIG_MAP, KEY
+    from vdx.controller.incidents import IncidentLog
+    from vdx.stats.service_goals import MonthError, add_sheets, build_report, to_markdown
+
+    if source is not None:
+        text = _record_text(source.read_text(encoding="utf-8"), KEY)
+    else:
+        from kubernetes import client
+        from kubernetes.client.exceptions import ApiException
+
+        from vdx.cli.operator import api_client
+
+        try:
+            found = client.CoreV1Api(api_client(kubeconfig)).read_namespaced_config_map(CONFIG_MAP, namespace)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise click.ClickException(f"ConfigMap {namespace}/{CONFIG_MAP}: {exc.reason}") from None
+            found = None
+        text = ((found.data or {}) if found is not None else {}).get(KEY, "")
+    log = IncidentLog.from_text(text)
+    try:
+        report = build_report(log.incidents, platform, month, target, datetime.now(UTC))
+    except MonthError as error:
+        raise click.BadParameter(str(error), param_hint="--month") from None
+    click.echo(to_markdown(report), nl=False)
+    if xlsx is not None:
+        workbook = Workbook()
+        workbook.remove(workbook.active)
+        add_sheets(workbook, report)
+        workbook.save(xlsx)
+        click.echo(f"\nwrote {xlsx}", err=True)
+
+
+def _record_text(text: str, key: str) -> str:
+    """The record's JSON from a ConfigMap manifest (YAML or JSON) or the bare document."""
+    import yaml
+
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise click.BadParameter(
+            "neither a ConfigMap manifest nor the record's JSON", param_hint="--from-file"
+        ) from None
+    if isinstance(document, dict) and document.get("kind") == "ConfigMap":
+        return str((document.get("data") or {}).get(key, ""))
+    return text

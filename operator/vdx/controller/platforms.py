@@ -44,6 +44,10 @@ class PlatformRuntime:
     writes: int = 0
     last_resync: float | None = None  # monotonic; the platform's start counts as one
     resyncs_deferred: int = 0
+    # What the last request found (None before the first), and the status label of the last one
+    # that found the node down ("error", "503", ...): the incident record's observation and cause.
+    reachable: bool | None = None
+    last_down: str | None = None
 
     def __post_init__(self) -> None:
         if self.last_resync is None:
@@ -74,7 +78,11 @@ class PlatformRuntime:
         def observe(method: str, resource: str, status: str, elapsed: float) -> None:
             requests.labels(name, method, resource, status).inc()
             seconds.labels(name, method).observe(elapsed)
-            up.set(0 if status in NODE_DOWN else 1)
+            down = status in NODE_DOWN
+            up.set(0 if down else 1)
+            self.reachable = not down
+            if down:
+                self.last_down = status
 
         counters.observers.append(observe)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -17,6 +18,7 @@ from kubernetes import client
 
 from vdx.controller.handlers import build_registry, settings
 from vdx.controller.http import health_app
+from vdx.controller.incident_store import IncidentRecorder, PlatformObservation, cause_of
 from vdx.controller.kube import Kube
 from vdx.controller.leader import LeaderElector
 from vdx.controller.runtime import Runtime, RuntimeSettings
@@ -40,6 +42,8 @@ class OperatorOptions:
     # pass the list. Cluster-scoped kinds (PexipPlatform, Tenant) are served either way.
     watch_namespaces: tuple[str, ...] = ()
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
+    # How often the leader samples the platforms for the incident record (vdx.controller.incident_store).
+    incident_interval_seconds: float = 15.0
 
 
 @dataclass
@@ -66,6 +70,24 @@ def phonebook_source(runtime: Runtime, state: OperatorState) -> Callable[[], Pho
     """
     book = LivePhoneBook(lambda: runtime.known.values())
     return lambda: book() if state.leading else None
+
+
+def platform_observations(runtime: Runtime) -> list[PlatformObservation]:
+    """Each connected platform's reachability as its last request found it, with its tenants."""
+    found = []
+    for name, platform in list(runtime.platforms.items()):
+        if platform.reachable is None:
+            continue
+        tenants = tuple(
+            sorted(
+                str(body["metadata"]["name"])
+                for key, body in list(runtime.known.items())
+                if key[0] == "Tenant"
+                and ((body.get("spec") or {}).get("platformRef") or {}).get("name") == name
+            )
+        )
+        found.append(PlatformObservation(name, platform.reachable, tenants, cause_of(platform.last_down)))
+    return found
 
 
 async def run_operator(
@@ -124,12 +146,19 @@ async def run_operator(
             )
         )
         runtime.start_sweep(options.watch_namespaces)
+        recorder = IncidentRecorder(
+            runtime.kube,
+            options.namespace,
+            functools.partial(platform_observations, runtime),
+            interval=options.incident_interval_seconds,
+        )
+        recorder_task = asyncio.create_task(recorder.run())
         waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(lost.wait()), kopf_task]
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         kopf_stop.set()
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await asyncio.wait_for(kopf_task, timeout=10)
-        for task in (*waiters, hold_task):
+        for task in (*waiters, hold_task, recorder_task):
             task.cancel()
         await runtime.close()
         if not lost.is_set():
