@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -91,6 +92,12 @@ def test_vdx_stats_kpi_writes_the_minutes_and_the_workbook(tmp_path: Path) -> No
     )
     assert [r[2] for r in rows] == ["kk", "rm", PLATFORM_ROW]
     assert rows[1][8] == pytest.approx(0.7)  # rm, quality good
+    # The chart of call quality per tenant: five series (the quality columns) over the tenants' names.
+    with zipfile.ZipFile(book) as archive:
+        chart = archive.read("xl/charts/chart1.xml").decode()
+    assert chart.count("<ser>") == 5
+    assert "'KPI'!$D$2:$D$4" in chart
+    assert 'val="percentStacked"' in chart
     missing = CliRunner().invoke(cli, [*args[:-1], str(tmp_path), "--from-file", str(record)])
     assert missing.exit_code == 2
     assert "has no daily.csv: run `vdx stats export --platform prod" in missing.output
