@@ -13,17 +13,20 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import yaml
+from click.testing import CliRunner
 from kubernetes import client
 
 from tests.e2e.harness import Harness, wait_for, wait_ready
 from tests.e2e.test_lifecycle import DOMAIN
 from tests.monitoring.prom import PROMETHEUS, PROMTOOL, needs_prometheus
+from vdx.cli.main import cli
 from vdx.controller.alerts import RuleSettings
 from vdx.controller.dashboard import dashboard_json
 from vdx.controller.incident_store import CONFIG_MAP, KEY
@@ -131,7 +134,11 @@ def dashboard_resolves(prometheus: Prometheus, h: Harness) -> None:
 
 
 def test_unreachable_alert_fires_during_an_outage_and_resolves_after(
-    kube_api_client: client.ApiClient, operator_namespace: str, h: Harness, prometheus_for: Any
+    kube_api_client: client.ApiClient,
+    operator_namespace: str,
+    h: Harness,
+    prometheus_for: Any,
+    tmp_path: Path,
 ) -> None:
     from tests.e2e.conftest import start_operator
 
@@ -204,6 +211,18 @@ def test_unreachable_alert_fires_during_an_outage_and_resolves_after(
         assert incident["kind"] == "PlatformUnreachable"
         assert incident["tenants"] == [h.tenant]
         assert incident["cause"] == "the management node answered 503"
+
+        # The month's report from that record and this Prometheus: the incident, and the alert fired.
+        found = client.CoreV1Api(kube_api_client).read_namespaced_config_map(CONFIG_MAP, operator_namespace)
+        record = tmp_path / "incidents.json"
+        record.write_text((found.data or {})[KEY])
+        month = datetime.now(UTC).strftime("%Y-%m")
+        args = ["stats", "incidents", "--platform", h.platform, "--month", month, "--from-file", str(record)]
+        report = CliRunner().invoke(cli, [*args, "--prometheus", prometheus.url])
+        assert report.exit_code == 0, report.output
+        assert f"| PlatformUnreachable | {h.tenant} | the management node answered 503 |" in report.output
+        (fired,) = [line for line in report.output.splitlines() if line.startswith("| Alerts fired |")]
+        assert int(fired.split("|")[3]) >= 1
     finally:
         h.sim.simulator.set_faults(FaultConfig())
         h.cleanup()

@@ -158,6 +158,12 @@ def _record_options(func: Any) -> Any:
             click.option(
                 "--namespace", default="vdx-system", show_default=True, help="The operator's namespace."
             ),
+            click.option(
+                "--prometheus",
+                metavar="URL",
+                help="A Prometheus that scrapes the operator: adds changes written to Pexip, drift "
+                "corrections, certificate renewals and alerts fired in the month.",
+            ),
         ]
     ):
         func = option(func)
@@ -184,13 +190,23 @@ def _load_record(source: Path | None, kubeconfig: str | None, namespace: str) ->
     return IncidentLog.from_text(((found.data or {}) if found is not None else {}).get(KEY, ""))
 
 
-def _service_report(log: Any, platform: str, month: str, target: float) -> Any:
+def _service_report(log: Any, platform: str, month: str, target: float, prometheus: str | None) -> Any:
+    import dataclasses
+
+    from vdx.stats.prometheus_goals import PrometheusError, fetch, goal_queries
     from vdx.stats.service_goals import MonthError, build_report
 
     try:
-        return build_report(log.incidents, platform, month, target, datetime.now(UTC))
+        report = build_report(log.incidents, platform, month, target, datetime.now(UTC))
     except MonthError as error:
         raise click.BadParameter(str(error), param_hint="--month") from None
+    if prometheus is None:
+        return report
+    try:
+        figures = fetch(prometheus, goal_queries(platform, report.first, min(report.last, report.now)))
+    except PrometheusError as error:
+        raise click.ClickException(str(error)) from None
+    return dataclasses.replace(report, figures=tuple(figures))
 
 
 def _new_workbook() -> Any:
@@ -223,13 +239,14 @@ def incidents(
     source: Path | None,
     kubeconfig: str | None,
     namespace: str,
+    prometheus: str | None,
     xlsx: Path | None,
 ) -> None:
     """The month's service goal (management API availability) and incidents, from the operator's
     incident record, as Markdown for the user group's minutes (docs/operations.md)."""
     from vdx.stats.service_goals import add_sheets, to_markdown
 
-    report = _service_report(_load_record(source, kubeconfig, namespace), platform, month, target)
+    report = _service_report(_load_record(source, kubeconfig, namespace), platform, month, target, prometheus)
     click.echo(to_markdown(report), nl=False)
     if xlsx is not None:
         workbook = _new_workbook()
@@ -260,6 +277,7 @@ def kpi(
     source: Path | None,
     kubeconfig: str | None,
     namespace: str,
+    prometheus: str | None,
     xlsx: Path | None,
 ) -> None:
     """The month's KPIs for the user group's meeting: usage per tenant and for the platform (from
@@ -269,7 +287,7 @@ def kpi(
     from vdx.stats.kpi import add_sheet, monthly_usage, to_markdown
     from vdx.stats.tables import DAILY_CSV, TableError, read_rows
 
-    report = _service_report(_load_record(source, kubeconfig, namespace), platform, month, target)
+    report = _service_report(_load_record(source, kubeconfig, namespace), platform, month, target, prometheus)
     daily = export_dir / DAILY_CSV
     if not daily.exists():
         raise click.BadParameter(

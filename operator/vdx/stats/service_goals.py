@@ -45,6 +45,8 @@ class ServiceReport:
     availability: float  # 0..1
     target: float  # 0..1
     incidents: tuple[Incident, ...]
+    # Further figures (label, value) from Prometheus (vdx.stats.prometheus_goals), no target.
+    figures: tuple[tuple[str, str], ...] = ()
 
     @property
     def met(self) -> bool:
@@ -107,6 +109,7 @@ def to_markdown(report: ServiceReport) -> str:
         f"| {report.availability:.3%} | {state} |",
         f"| Time unreachable | | {round(report.unreachable.total_seconds() / 60)} min | |",
         f"| Incidents | | {len(report.incidents)} | |",
+        *(f"| {label} | | {value} | |" for label, value in report.figures),
         "",
     ]
     if not report.incidents:
@@ -142,6 +145,8 @@ def add_sheets(workbook: Workbook, report: ServiceReport) -> None:
     for row in goals.iter_rows(min_row=2, min_col=4, max_col=5):
         for cell in row:
             cell.number_format = "0.000%"
+    for label, value in report.figures:
+        goals.append([report.platform, report.month, label, None, int(value), None])
     sheet = workbook.create_sheet("Incidents")
     sheet.append(["Start (UTC)", "End (UTC)", "Minutes", "Platform", "Kind", "Tenants affected", "Cause"])
     for incident in report.incidents:
