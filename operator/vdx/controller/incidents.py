@@ -7,8 +7,9 @@ affected tenants and cause, survives restarts (the operator keeps it in a Config
 that the monthly report compares with its target.
 
 Kinds recorded now: `PlatformUnreachable` (the management node gave no answer, or 502/503/504,
-for at least one observation). The log is bounded: past `capacity` entries the oldest closed ones
-go first; open ones are never dropped.
+for at least one observation) and `RefusalStorm` (at least `STORM` resources of one platform
+Stalled at once: a change in Git that many resources refuse, or a conflict). The log is bounded:
+past `capacity` entries the oldest closed ones go first; open ones are never dropped.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 PLATFORM_UNREACHABLE = "PlatformUnreachable"
+REFUSAL_STORM = "RefusalStorm"
+# Stalled resources on one platform at once that make a refusal storm.
+STORM = 3
 CAPACITY = 500
 FORMAT = 1  # the stored document's version
 
@@ -71,20 +75,32 @@ class IncidentLog:
     def observe_platform(
         self, platform: str, reachable: bool, now: datetime, tenants: Iterable[str] = (), cause: str = ""
     ) -> bool:
-        """One observation of a platform's management node; True when the log changed.
+        """One observation of a platform's management node; True when the log changed."""
+        return self.observe(PLATFORM_UNREACHABLE, platform, not reachable, now, tenants, cause)
 
-        Down with no open incident opens one (its tenants and cause as seen now); down again adds
-        tenants seen since; up closes the open one.
+    def observe(
+        self,
+        kind: str,
+        platform: str,
+        active: bool,
+        now: datetime,
+        tenants: Iterable[str] = (),
+        cause: str = "",
+    ) -> bool:
+        """One observation of a condition (`active`: it is happening); True when the log changed.
+
+        Active with no open incident of the kind on the platform opens one (its tenants and cause
+        as seen now); active again adds tenants seen since; inactive closes the open one.
         """
-        found = self.current(PLATFORM_UNREACHABLE, platform)
-        if reachable:
+        found = self.current(kind, platform)
+        if not active:
             if found is None:
                 return False
             self._replace(found, replace(found, end=now))
             return True
         seen = tuple(sorted(set(tenants)))
         if found is None:
-            self.incidents.append(Incident(PLATFORM_UNREACHABLE, platform, now, None, seen, cause))
+            self.incidents.append(Incident(kind, platform, now, None, seen, cause))
             self._trim()
             return True
         more = tuple(sorted({*found.tenants, *seen}))

@@ -18,7 +18,7 @@ from kubernetes import client
 
 from vdx.controller.handlers import build_registry, settings
 from vdx.controller.http import health_app
-from vdx.controller.incident_store import IncidentRecorder, PlatformObservation, cause_of
+from vdx.controller.incident_store import IncidentRecorder, Observation, observations
 from vdx.controller.kube import Kube
 from vdx.controller.leader import LeaderElector
 from vdx.controller.runtime import Runtime, RuntimeSettings
@@ -72,22 +72,12 @@ def phonebook_source(runtime: Runtime, state: OperatorState) -> Callable[[], Pho
     return lambda: book() if state.leading else None
 
 
-def platform_observations(runtime: Runtime) -> list[PlatformObservation]:
-    """Each connected platform's reachability as its last request found it, with its tenants."""
-    found = []
-    for name, platform in list(runtime.platforms.items()):
-        if platform.reachable is None:
-            continue
-        tenants = tuple(
-            sorted(
-                str(body["metadata"]["name"])
-                for key, body in list(runtime.known.items())
-                if key[0] == "Tenant"
-                and ((body.get("spec") or {}).get("platformRef") or {}).get("name") == name
-            )
-        )
-        found.append(PlatformObservation(name, platform.reachable, tenants, cause_of(platform.last_down)))
-    return found
+def platform_observations(runtime: Runtime) -> list[Observation]:
+    """The incident record's observations from this instance's state (see `observations`)."""
+    reachability = {
+        name: (platform.reachable, platform.last_down) for name, platform in list(runtime.platforms.items())
+    }
+    return observations(reachability, list(runtime.known.values()))
 
 
 async def run_operator(
