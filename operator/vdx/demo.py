@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import os
 import secrets
 import signal
 import string
@@ -39,6 +40,7 @@ from vdx.api.turn import TurnService
 from vdx.controller.registry import PLURALS
 from vdx.controller.run import OperatorOptions
 from vdx.controller.runtime import RuntimeSettings
+from vdx.demo_env import DemoPlatform, Handover, describe, handover_dir, remove, save
 from vdx.pexip.client import PexipClient
 from vdx.pexip.resources import (
     CONFERENCE,
@@ -379,9 +381,24 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
             )
         if keep:
             say("")
-            say("Left running. In another shell:")
-            say(f"  export KUBECONFIG={plane.kubeconfig}")
-            say(f"  {plane.binaries.kubectl} get vdx -A")
+            say("Left running.")
+            handover = Handover(
+                kubeconfig=str(plane.kubeconfig),
+                kubectl=str(plane.binaries.kubectl),
+                tree=str(examples),
+                username="admin",
+                password="admin",  # noqa: S106 - the simulator's documented default, nothing real
+                platforms=tuple(
+                    DemoPlatform(p.name, sims[p.name].base_url, sims[p.name].ca_bundle or "", p.spec.url)
+                    for p in platforms
+                ),
+                pid=os.getpid(),
+            )
+            directory = handover_dir(os.environ)
+            save(handover, directory)
+            stack.callback(remove, directory, handover.pid)
+            for line in describe(handover):
+                say(line)
             say("Press Ctrl-C to stop everything.")
             with contextlib.suppress(KeyboardInterrupt):
                 while True:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from vdx.api.loader import load_text
-from vdx.bench.fleet import minimum_cold_start_writes, national_fleet
+from vdx.bench.fleet import FLEETS, bench_fleet, minimum_cold_start_writes, national_fleet, pexip_objects
 from vdx.bench.measure import apiserver_requests, load_average, minimum_seconds, percentile
+from vdx.cli.bench import FLEETS as CLI_FLEETS
 from vdx.yamlio import dump_all_yaml
 
 
@@ -55,3 +58,21 @@ def test_time_yardstick_and_load() -> None:
     # 25 853 requests at 20 ms with 5 in flight: the 103 s the full-scale time target is measured by.
     assert round(minimum_seconds(25_853, 20.0, 5)) == 103
     assert len(load_average()) == 3
+
+
+def test_small_platform_is_fifty_tenants_and_about_500_pexip_objects() -> None:
+    fleet = bench_fleet("small", scale=0.3)  # the scale does not change the small platform
+    assert len(fleet.tenants) == 50
+    assert 450 <= pexip_objects(fleet) <= 550
+    kinds = Counter(t["spec"]["organisationKind"] for t in fleet.tenants)
+    assert kinds["Region"] >= 1
+    assert kinds["Municipality"] >= 1
+    tree = load_text(dump_all_yaml(fleet.tenants + fleet.namespaced), "small.yaml")
+    assert len(tree.resources) == len(fleet.tenants) + len(fleet.namespaced)
+    assert pexip_objects(national_fleet(1.0)) == 2 * 250 + 3 * 120 + 25_000 + 10_000
+
+
+def test_unknown_fleet_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="unknown fleet 'tiny': choose one of national, small"):
+        bench_fleet("tiny", 1.0)
+    assert FLEETS == CLI_FLEETS

@@ -25,3 +25,38 @@ def test_mmap_threshold_environment_takes_precedence(monkeypatch: pytest.MonkeyP
 def test_mmap_threshold_applies_on_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
     assert isinstance(fix_mmap_threshold(), bool)
+
+
+_FRAGMENTED = """
+import sys
+from vdx.controller.memory import release_free_memory
+
+def rss():
+    with open('/proc/self/status') as status:
+        return next(int(l.split()[1]) for l in status if l.startswith('VmRSS:')) / 1024
+
+blocks = [bytes(4000) + bytes([n % 256]) for n in range(20000)]  # 80 MiB of malloc'd blocks
+keep = blocks[-1]  # the heap's top stays in use: free() alone cannot shrink it
+del blocks
+before = rss()
+trimmed = release_free_memory()
+print(trimmed, before, rss())
+"""
+
+
+def test_release_free_memory_returns_a_fragmented_heap() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _FRAGMENTED], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()
+    if out[0] != "True":
+        pytest.skip("not glibc: malloc_trim is not there")
+    before, after = float(out[1]), float(out[2])
+    assert before - after > 50  # most of the 80 MiB freed in the middle of the heap went back
+    untrimmed = _FRAGMENTED.replace("trimmed = release_free_memory()", "trimmed = True")
+    out = subprocess.run(
+        [sys.executable, "-c", untrimmed], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()
+    assert float(out[1]) - float(out[2]) < 10  # free() alone kept it

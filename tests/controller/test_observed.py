@@ -17,6 +17,7 @@ from vdx.controller.observed import (
     slim,
     slim_raw,
 )
+from vdx.pexip.limits import PlatformLimiter
 from vdx.pexip.models import Conference, IvrTheme, PexipModel, SystemLocation, TurnServer
 from vdx.pexip.resources import CONFERENCE, SYSTEM_LOCATION, TURN_SERVER, WEBAPP_ALIAS, WEBAPP_BRANDING
 
@@ -182,6 +183,8 @@ def test_kind_label_of_uri() -> None:
 
 class ListingClient:
     """Answers a listing with fixed objects, running `during` after the first object is yielded."""
+
+    limiter = PlatformLimiter(max_in_flight=1, rate=1000)  # the cache asks how many pages at once
 
     def __init__(self, objects: list[dict[str, Any]]) -> None:
         self.objects = objects

@@ -179,6 +179,19 @@ def test_domain_binding_adds_and_removes_only_its_own_turn() -> None:
     assert plan_domain_binding("Region Midtjylland", ours, [location([theirs, ours])]).changes == []
     missing = plan_domain_binding("Nowhere", ours, [location([])])
     assert missing.outcome.reason == "SystemLocationNotFound"
+    # The message lists the locations that exist and says what to do (onboarding Horsens Kommune).
+    assert missing.outcome.message == (
+        "Pexip has no system location named 'Nowhere'; the locations are 'Region Midtjylland'. Set "
+        "spec.systemLocation to one of them, or create the location in Pexip (Platform > Locations) "
+        "and plan again, or leave spec.systemLocation out to create the TURN service without attaching "
+        "it to a location"
+    )
+    typo = plan_domain_binding("region midtjylland", ours, [location([])]).outcome.message
+    assert "(did you mean 'Region Midtjylland'? names are case-sensitive)" in typo
+    assert (
+        "Pexip has no system locations at all"
+        in plan_domain_binding("Horsens Kommune", ours, []).outcome.message
+    )
     (undo,) = plan_domain_unbinding("Region Midtjylland", ours, [location([theirs, ours])])
     assert dict(undo.fields) == {"client_turn_servers": [theirs]}
 

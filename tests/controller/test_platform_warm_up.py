@@ -10,10 +10,13 @@ from vdx.controller.cache import PexipCache
 from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.platforms import PlatformRuntime
 from vdx.pexip.errors import PexipTransportError
+from vdx.pexip.limits import PlatformLimiter
 from vdx.pexip.resources import CONFERENCE
 
 
 class Listing:
+    limiter = PlatformLimiter(max_in_flight=1, rate=1000)  # the cache asks how many pages at once
+
     def __init__(self, objects: list[dict[str, Any]], fail: bool = False) -> None:
         self.objects = objects
         self.fail = fail

@@ -7,6 +7,7 @@ from typing import Any
 
 from vdx.controller.cache import PexipCache
 from vdx.controller.planners.rooms import rooms_by_alias_domain, rooms_in_domains
+from vdx.pexip.limits import PlatformLimiter
 from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE
 
@@ -41,6 +42,8 @@ def test_index_finds_what_a_scan_of_every_room_finds() -> None:
 
 
 class Listing:
+    limiter = PlatformLimiter(max_in_flight=1, rate=1000)  # the cache asks how many pages at once
+
     def __init__(self, objects: list[dict[str, Any]]) -> None:
         self.objects = objects
 

@@ -42,6 +42,7 @@ def specs() -> dict[str, Obj]:
         "Tenant": {
             "organisationKind": "Region",
             "displayName": "Region Test",
+            "region": "midtjylland",
             "namespace": "vdx-crdtest",
             "platformRef": {"name": "crdtest"},
             "domains": [DOMAIN],
@@ -116,6 +117,7 @@ STATUS_EXTRAS: dict[str, Obj] = {
 
 
 def condition(type_: str, status: str, message: str, reason: str = "Reconciled") -> Obj:
+    """One condition as the operator writes it."""
     return {
         "type": type_,
         "status": status,
@@ -125,11 +127,23 @@ def condition(type_: str, status: str, message: str, reason: str = "Reconciled")
     }
 
 
+# Kind-specific conditions shown in a printer column of their own.
+EXTRA_CONDITIONS: dict[str, list[Obj]] = {
+    "Tenant": [
+        condition("FirewallReady", "False", "the report of 2026-12-01 found 1 opening", "OpeningsFail")
+    ],
+}
+
+
 def status_of(kind: str, message: str = "in line with Pexip", generation: int = 1) -> Obj:
     """A status as the operator writes it: Ready True with `message`, Synced False."""
     return {
         "observedGeneration": generation,
-        "conditions": [condition("Ready", "True", message), condition("Synced", "False", "Pexip timed out")],
+        "conditions": [
+            condition("Ready", "True", message),
+            condition("Synced", "False", "Pexip timed out"),
+            *EXTRA_CONDITIONS.get(kind, []),
+        ],
         **STATUS_EXTRAS[kind],
     }
 

@@ -110,3 +110,55 @@ def test_delete_policy_removes_and_orphan_policy_keeps(operator: OperatorThread,
     h.delete("tlscertificates", "cert")
     wait_for(lambda: h.gone("tlscertificates", "cert"), 20, "certificate deleted")
     assert uri not in {c.resource_uri for c in run(pexip_list(h, TLS_CERTIFICATE))}
+
+
+def test_a_turn_service_in_use_waits_for_its_domains_and_they_show_it(
+    operator: OperatorThread, h: Harness
+) -> None:
+    full_tenant(h)
+    wait_ready(h, "domains", "domain")
+    h.delete("turnservices", "turn")
+
+    def holding() -> dict | None:  # type: ignore[type-arg]
+        ready = condition(h.get("turnservices", "turn"), "Ready") or {}
+        return ready if ready.get("reason") == "InUse" else None
+
+    ready = wait_for(holding, 20, "the TurnService says who holds it")
+    assert ready["status"] == "False"
+    assert "domain" in ready["message"]
+    assert "spec.turnServiceRef" in ready["message"]
+
+    def domain_shows_it() -> dict | None:  # type: ignore[type-arg]
+        found = condition(h.get("domains", "domain"), "Ready") or {}
+        return found if found.get("reason") == "DependencyDeleting" else None
+
+    shown = wait_for(domain_shows_it, 10, "the Domain goes not-Ready")
+    assert shown["status"] == "False"
+    assert "TurnService" in shown["message"]
+    # Pexip keeps the TURN server while a Domain's clients are given it.
+    assert [t for t in run(pexip_list(h, TURN_SERVER)) if t.name == f"{h.namespace}/turn"]
+
+    # The Domain lets go: the deletion completes and the TURN server leaves Pexip.
+    h.delete("domains", "domain")
+    wait_for(lambda: h.gone("turnservices", "turn"), 60, "the TurnService is deleted")
+    assert not [t for t in run(pexip_list(h, TURN_SERVER)) if t.name == f"{h.namespace}/turn"]
+
+
+def test_the_tenant_rolls_up_its_resources(operator: OperatorThread, h: Harness) -> None:
+    full_tenant(h)
+    wait_ready(h, "domains", "domain")
+
+    def rolled(status: str) -> dict | None:  # type: ignore[type-arg]
+        found = condition(h.get("tenants", h.tenant, namespaced=False), "ResourcesReady") or {}
+        return found if found.get("status") == status else None
+
+    wait_for(lambda: rolled("True"), 20, "the roll-up says all Ready")
+    tenant = h.get("tenants", h.tenant, namespaced=False)
+    assert tenant["status"]["resourcesReady"] == "3/3"
+    assert tenant["status"]["resources"]["Domain"] == {"ready": 1, "notReady": 0}
+
+    # A Domain that names a certificate that does not exist: the Tenant says so, by name.
+    h.patch("domains", "domain", {"spec": {"tlsCertificateRef": {"name": "missing"}}})
+    shown = wait_for(lambda: rolled("False"), 20, "the roll-up names the Domain")
+    assert "Domain domain (TlsCertificateNotFound)" in shown["message"]
+    assert h.get("tenants", h.tenant, namespaced=False)["status"]["resourcesReady"] == "2/3"

@@ -55,7 +55,9 @@ class Node:
         return sum(accounting.count(m) for m in ("POST", "PATCH", "PUT", "DELETE"))
 
 
-async def seed(url: str, tree_dir: Path, verify: str | bool = True, platform: str = PLATFORM) -> None:
+async def seed(
+    url: str, tree_dir: Path, verify: str | bool = True, platform: str = PLATFORM, username: str = USERNAME
+) -> None:
     tree = load_tree([tree_dir])
     tenants = [t for t in tree.of_kind(Tenant) if t.spec.platform_ref.name == platform]
     namespaces = {t.spec.namespace for t in tenants}
@@ -67,7 +69,7 @@ async def seed(url: str, tree_dir: Path, verify: str | bool = True, platform: st
         }
     )
     fast = PlatformLimiter(max_in_flight=5, rate=1000.0, burst=1000.0)
-    async with PexipClient(url, auth=(USERNAME, PASSWORD), limiter=fast, verify=verify) as pexip:
+    async with PexipClient(url, auth=(username, PASSWORD), limiter=fast, verify=verify) as pexip:
         for name in locations:
             await pexip.create(SYSTEM_LOCATION, {"name": name})
         for tenant in tenants:

@@ -6,6 +6,7 @@ import asyncio
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.gitops.conftest import PASSWORD, PLATFORM, USERNAME, Node, assert_no_canary, seed, vdx
@@ -16,7 +17,8 @@ from vdx.pexip.client import PexipClient
 from vdx.pexip.resources import WEBAPP_BRANDING
 from vdx.pexip.simulator import SeedOptions, Simulator, SimulatorConfig, serve
 
-SUMMARY = re.compile(r"^Plan: (\d+) to create, (\d+) to change, (\d+) to delete\.$", re.MULTILINE)
+# terraform's words (issue 21); ", N refused" follows when resources are refused.
+SUMMARY = re.compile(r"^Plan: (\d+) to add, (\d+) to change, (\d+) to destroy\.$", re.MULTILINE)
 # What examples/ makes on prod: 13 tenants, 14 domains (Region Hovedstaden has two).
 TENANTS, DOMAINS = 13, 14
 # Region Midtjylland's ADFS (attribute, provider, group), its two rooms and one recording participant;
@@ -101,10 +103,18 @@ def test_apply_then_plan_shows_no_changes(node: Node, tree: Path, secrets_dir: P
     assert code == 0, out
     assert "No changes. Pexip matches the tree for platform prod." in out
     assert SUMMARY.search(out) is None
-    # Without the Secrets the certificates cannot be compared, but nothing else differs.
+    # Without the Secrets the certificates cannot be compared, but nothing else differs: only what
+    # changes is listed (nothing), the certificates are counted, Markdown still lists them.
     code, out = plan(node, tree)
     assert summary(out) == (0, 0, 0)
-    assert out.count("? certificate from Secret ") == DOMAINS
+    assert "? certificate from Secret " not in out
+    assert "Tenant " not in out
+    assert f"{DOMAINS} certificates are known only after apply" in out
+    assert f"{TENANTS} tenants have nothing to change and only objects known after apply" in out
+    # A handful of lines, plus the Secrets apply would need (one line each).
+    assert len([line for line in out.splitlines() if not line.startswith("  * Secret ")]) < 10
+    markdown = plan(node, tree, "--format", "markdown")[1]
+    assert markdown.count("? certificate from Secret ") == DOMAINS
     assert node.writes() == writes
     # Applying again changes nothing.
     code, out = apply(node, tree, "--secrets", str(secrets_dir))
@@ -211,11 +221,11 @@ def test_markdown_for_a_pull_request_comment(node: Node, tree: Path) -> None:
     assert code == 0
     assert out.startswith("### `vdx plan` for platform `prod`\n")
     creates = 3 * TENANTS + DOMAINS + SERVICES + DEVICES
-    assert f"**Plan: {creates} to create, {DOMAINS + TENANTS} to change, 0 to delete.**" in out
+    assert f"**Plan: {creates} to add, {DOMAINS + TENANTS} to change, 0 to destroy.**" in out
     assert out.count("<details><summary><b>") == TENANTS
     assert out.count("</details>") == TENANTS
     assert (
-        "<details><summary><b>rm</b>: 10 to create, 2 to change, 0 to delete, 1 known after apply</summary>"
+        "<details><summary><b>rm</b>: 10 to add, 2 to change, 0 to destroy, 1 known after apply</summary>"
         in out
     )
     assert out.count("```diff\n") == TENANTS
@@ -355,8 +365,9 @@ def test_a_refusal_by_the_planner_names_resource_field_and_fix(
     assert code == 1
     assert (
         "Error: Domain vdx-rm/vdx-rm-dk, field spec.systemLocation: Pexip has no system location named "
-        "'Nowhere'; correct spec.systemLocation or create the location in Pexip"
+        "'Nowhere'; the locations are 'Aalborg Kommune', 'Aarhus Kommune', 'Default location', "
     ) in out
+    assert "and 4 more. Set spec.systemLocation to one of them, or create the location in Pexip" in out
     code, out = apply(node, tree, "--secrets", str(secrets_dir))
     assert code == 1
     assert "Apply refused: fix the errors above first; nothing was changed." in out
@@ -385,3 +396,25 @@ def test_https_with_the_ca_bundle_given(tree: Path) -> None:
         assert code == 1
         assert out.startswith(f"Error: cannot read platform prod at {server.base_url}")
         assert "Traceback" not in out
+
+
+def test_colour_on_a_terminal_unless_no_color(
+    node: Node, tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from vdx.cli import options
+    from vdx.cli import plan as plan_cli
+
+    monkeypatch.setattr(options, "stdout_is_terminal", lambda: True)
+    # None unsets: a NO_COLOR in the environment running the tests must not decide the first case.
+    env: dict[str, str | None] = {"PEXIP_USERNAME": USERNAME, "PEXIP_PASSWORD": PASSWORD, "NO_COLOR": None}
+    args = [str(tree), "--platform", PLATFORM, "--url", node.url]
+
+    def output(*extra: str, environ: dict[str, str | None] = env) -> str:
+        # color=True: the runner keeps escape codes, as a terminal would receive them.
+        return CliRunner().invoke(plan_cli.command, [*args, *extra], env=environ, color=True).output
+
+    assert '\x1b[32m+\x1b[0m turn_server "vdx-rm/vdx-rm-dk"' in output()
+    assert "\x1b[" not in output("--no-color")
+    assert "\x1b[" not in output(environ={**env, "NO_COLOR": "1"})

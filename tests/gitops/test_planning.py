@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import pytest
 
 from vdx.api.loader import Tree, load_text
+from vdx.cli.options import use_color
 from vdx.controller.plan import Change
 from vdx.gitops.planning import (
     Desired,
     Observed,
     PlatformPlan,
+    Problem,
     Step,
+    Unknown,
     pending,
     plan_platform,
     resolve,
     unresolved,
 )
-from vdx.gitops.render import render_markdown, render_text
+from vdx.gitops.render import render_json, render_markdown, render_text
 from vdx.gitops.workspace import WorkspaceError, load_secrets
 from vdx.pexip.models import SystemLocation, TurnServer
 
@@ -74,7 +78,7 @@ def _server(description: str, port: int = 3478) -> TurnServer:
 
 
 def test_an_object_with_our_name_but_no_marker_is_refused_not_adopted() -> None:
-    plan = _plan(Observed(turn_servers=[_server("made by hand")]))
+    plan = _plan(Observed.holding([_server("made by hand")]))
     assert plan.steps == []
     assert len(plan.problems) == 1
     problem = str(plan.problems[0])
@@ -84,7 +88,7 @@ def test_an_object_with_our_name_but_no_marker_is_refused_not_adopted() -> None:
 
 def test_the_adopt_annotation_takes_it_over_with_an_update() -> None:
     plan = _plan(
-        Observed(turn_servers=[_server("made by hand")]),
+        Observed.holding([_server("made by hand")]),
         annotations="{vdx.medcom.dk/adopt: /api/admin/configuration/v1/turn_server/7/}",
     )
     assert plan.problems == []
@@ -94,9 +98,9 @@ def test_the_adopt_annotation_takes_it_over_with_an_update() -> None:
 
 def test_the_marker_makes_it_ours_and_observe_only_writes_nothing() -> None:
     ours = _server("[vdx:TurnService/vdx-rm/turn]", port=5349)
-    plan = _plan(Observed(turn_servers=[ours]))
+    plan = _plan(Observed.holding([ours]))
     assert [s.change.describe() for s in plan.steps] == ["update turn_server vdx-rm/turn: port 5349 -> 3478"]
-    plan = _plan(Observed(turn_servers=[ours]), policy="ObserveOnly")
+    plan = _plan(Observed.holding([ours]), policy="ObserveOnly")
     assert plan.steps == []
     assert plan.notes == [
         "TurnService vdx-rm/turn: managementPolicy is ObserveOnly, so nothing was written; Pexip differs: "
@@ -128,7 +132,7 @@ spec:
         name="Aarhus",
         client_turn_servers=["/api/admin/configuration/v1/turn_server/99/"],
     )
-    plan = _plan(Observed(system_locations=[location]), extra=domain)
+    plan = _plan(Observed.holding([location]), extra=domain)
     create, bind = plan.steps
     assert create.provides == pending("turn_server", "vdx-rm/turn")
     assert bind.change.fields["client_turn_servers"] == [
@@ -177,3 +181,118 @@ def test_secret_manifests_data_and_string_data(tmp_path: Path) -> None:
         load_secrets(tmp_path)
     assert "Secret b, field data.secret: is not base64 of UTF-8 text" in str(error.value)
     assert "not*base64" not in str(error.value)
+
+
+KUBECTL_LIST = """\
+apiVersion: v1
+items:
+- apiVersion: v1
+  data:
+    secret: {secret}
+  kind: Secret
+  metadata:
+    creationTimestamp: "2026-11-02T09:14:03Z"
+    name: turn-secret
+    namespace: vdx-rm
+    resourceVersion: "48211"
+    uid: 0b6f1a52-5f0e-4a43-9d43-5a1d1d6c2e11
+  type: Opaque
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {{name: not-a-secret, namespace: vdx-rm}}
+  data: {{a: b}}
+- apiVersion: v1
+  kind: Secret
+  metadata: {{name: pins, namespace: vdx-rm}}
+  stringData: {{hostPin: "4711"}}
+kind: List
+metadata:
+  resourceVersion: ""
+"""
+
+
+def test_load_secrets_reads_what_kubectl_get_secrets_writes(tmp_path: Path) -> None:
+    encoded = base64.b64encode(b"shared-turn-secret").decode()
+    (tmp_path / "secrets.yaml").write_text(KUBECTL_LIST.format(secret=encoded), encoding="utf-8")
+    secrets = load_secrets(tmp_path)
+    assert secrets.values == {
+        ("vdx-rm", "turn-secret"): {"secret": "shared-turn-secret"},
+        ("vdx-rm", "pins"): {"hostPin": "4711"},
+    }
+    assert [m["metadata"]["name"] for m in secrets.manifests] == ["turn-secret", "pins"]
+
+
+def test_a_list_item_without_a_namespace_is_named_by_its_position(tmp_path: Path) -> None:
+    (tmp_path / "secrets.yaml").write_text(
+        "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Secret, metadata: {name: x}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(WorkspaceError) as error:
+        load_secrets(tmp_path)
+    assert "secrets.yaml items[0]: Secret x, field metadata.namespace" in str(error.value)
+    (tmp_path / "secrets.yaml").write_text("apiVersion: v1\nkind: List\nitems: {}\n", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="List, field items: is not a list"):
+        load_secrets(tmp_path)
+
+
+def _mixed_plan() -> PlatformPlan:
+    """Two tenants: rm with one create, one update, one delete; aarhus with only an unknown."""
+    steps = [
+        Step("rm", "TurnService vdx-rm/t", Change("create", "turn_server", "vdx-rm/t", fields={"port": 1})),
+        Step(
+            "rm",
+            "Domain vdx-rm/d",
+            Change("update", "system_location", "RM", fields={"mtu": 1400}, before={"mtu": 1500}),
+        ),
+        Step("rm", "CviBranding vdx-rm/b", Change("delete", "webapp_branding", "old")),
+    ]
+    unknowns = [Unknown("aarhus", "TlsCertificate vdx-aarhus/c", "tls_certificate", "c", "certificate")]
+    return PlatformPlan("prod", tenants=["aarhus", "rm"], steps=steps, unknowns=unknowns)
+
+
+def test_text_shows_only_what_changes_and_a_terraform_summary() -> None:
+    plan = _mixed_plan()
+    text = render_text(plan, "https://pexip.example")
+    assert "Tenant rm (1 to add, 1 to change, 1 to destroy)" in text
+    assert "aarhus" not in text.split("Plan:")[0].split("tenants", 1)[1]
+    assert "1 certificate is known only after apply" in text
+    assert "1 tenant has nothing to change and only objects known after apply, so not listed" in text
+    assert "\nPlan: 1 to add, 1 to change, 1 to destroy.\n" in text
+    assert "\x1b[" not in text
+    # Markdown and JSON stay complete: the tenant with only an unknown is there.
+    assert "<b>aarhus</b>" in render_markdown(plan, "https://pexip.example")
+    assert '"tenant": "aarhus"' in render_json(plan, "https://pexip.example")
+    plan.problems.append(Problem("Domain vdx-rm/d", "spec.fqdn", "not claimed"))
+    text = render_text(plan, "https://pexip.example")
+    assert "\nPlan: 1 to add, 1 to change, 1 to destroy, 1 refused.\n" in text
+    assert '"refused": 1' in render_json(plan, "https://pexip.example")
+
+
+def test_colour_follows_terraform() -> None:
+    plan = _mixed_plan()
+    plan.problems.append(Problem("Domain vdx-rm/d", "spec.fqdn", "not claimed"))
+    text = render_text(plan, "https://pexip.example", color=True)
+    assert '  \x1b[32m+\x1b[0m turn_server "vdx-rm/t" {' in text
+    assert '  \x1b[33m~\x1b[0m system_location "RM" {' in text
+    assert '  \x1b[31m-\x1b[0m webapp_branding "old"' in text
+    assert "\x1b[1m\x1b[31mError:\x1b[0m Domain vdx-rm/d, field spec.fqdn: not claimed" in text
+    assert "\x1b[1mPlan: 1 to add, 1 to change, 1 to destroy, 1 refused.\x1b[0m" in text
+    # Without the escape codes it is exactly the plain text.
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    assert plain == render_text(plan, "https://pexip.example")
+
+
+@pytest.mark.parametrize(
+    ("no_color", "environ", "terminal", "expected"),
+    [
+        (False, {}, True, True),
+        (False, {}, False, False),
+        (True, {}, True, False),
+        (False, {"NO_COLOR": "1"}, True, False),
+        (False, {"NO_COLOR": ""}, True, True),
+    ],
+)
+def test_colour_only_on_a_terminal_without_no_color(
+    no_color: bool, environ: dict[str, str], terminal: bool, expected: bool
+) -> None:
+    assert use_color(no_color, environ, terminal) is expected

@@ -25,6 +25,7 @@ from vdx.controller.reconcilers.quota import over_quota_of
 from vdx.gitops.planning import Desired, Observed, PlatformPlan, pending, plan_platform, resolve, unresolved
 from vdx.gitops.render import render_json, render_markdown, render_text
 from vdx.pexip import models
+from vdx.pexip.resources import CONFERENCE
 from vdx.tls.issue import LocalCA
 
 STREAM_KEY = "CANARYstreamKey0123456789abcdef"
@@ -244,14 +245,12 @@ def _converged(**settings: Any) -> Observed:
         "aliases": [{**a, "id": 90, "conference": conference["resource_uri"]} for a in conference["aliases"]],
         "automatic_participants": [participant],
     }
-    return Observed(
-        conferences=[models.Conference.model_validate(conference)],
-        devices=[models.Device.model_validate(made["device"][0])],
-        identity_providers=[models.IdentityProvider.model_validate(idp)],
-        identity_provider_groups=[
-            models.IdentityProviderGroup.model_validate(made["identity_provider_group"][0])
-        ],
-        identity_provider_attributes=[models.IdentityProviderAttribute.model_validate(attribute)],
+    return Observed.holding(
+        [models.Conference.model_validate(conference)],
+        [models.Device.model_validate(made["device"][0])],
+        [models.IdentityProvider.model_validate(idp)],
+        [models.IdentityProviderGroup.model_validate(made["identity_provider_group"][0])],
+        [models.IdentityProviderAttribute.model_validate(attribute)],
         global_settings=_settings(**settings),
     )
 
@@ -299,7 +298,7 @@ def test_alias_changes_are_alias_writes_and_a_removed_room_goes_with_its_recordi
     ]
     assert plan.steps[1].change.fields == {
         "alias": "akut2@vdx.rm.dk",
-        "conference": observed.conferences[0].resource_uri,
+        "conference": observed.of(CONFERENCE)[0].resource_uri,
         "description": "Akut",
     }
     plan = _plan(TENANT + IDP + DEVICE, observed=observed)
@@ -311,9 +310,9 @@ def test_alias_changes_are_alias_writes_and_a_removed_room_goes_with_its_recordi
     # Everything gone: rooms and devices first, then group, provider and its unused attribute.
     plan = _plan(TENANT, observed=observed)
     assert _headlines(plan) == [
+        "delete device stue@vdx.rm.dk",
         "delete automatic_participant recording of vdx-rm/akut",
         "delete conference RM Akut",
-        "delete device stue@vdx.rm.dk",
         "delete identity_provider_group RM ADFS",
         "delete identity_provider RM ADFS",
         "delete identity_provider_attribute upn",
@@ -446,7 +445,7 @@ def test_other_refusals_name_resource_field_and_fix() -> None:
     )
     # A conference of the same name made by someone else is not taken over.
     foreign = models.Conference(id=3, resource_uri=CONFERENCE_URI, name="RM Akut", description="by hand")
-    plan = _plan(observed=Observed(conferences=[foreign], global_settings=_settings()))
+    plan = _plan(observed=Observed.holding([foreign], global_settings=_settings()))
     assert any(
         str(p).startswith(
             "MeetingRoom vdx-rm/akut, field spec.displayName: a conference named RM Akut already"
@@ -471,7 +470,7 @@ def test_an_observe_only_room_is_compared_not_written() -> None:
 
 def test_the_owner_marker_is_what_makes_a_room_ours() -> None:
     observed = _converged()
-    assert observed.conferences[0].description.startswith(Owner("MeetingRoom", "vdx-rm", "akut").marker())
+    assert observed.of(CONFERENCE)[0].description.startswith(Owner("MeetingRoom", "vdx-rm", "akut").marker())
 
 
 def test_a_token_signing_certificate_in_a_secret_is_named_when_not_given() -> None:

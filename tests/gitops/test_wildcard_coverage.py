@@ -108,9 +108,7 @@ def test_vdx_plan_refuses_them_with_the_same_words_and_binds_the_covered_one() -
     location = SystemLocation(
         id=1, resource_uri="/api/admin/configuration/v1/system_location/1/", name="Default location"
     )
-    plan = plan_platform(
-        Desired(tree=load_text(TEXT), platform="prod"), Observed(system_locations=[location])
-    )
+    plan = plan_platform(Desired(tree=load_text(TEXT), platform="prod"), Observed.holding([location]))
     got = sorted((p.source, p.field, p.message) for p in plan.problems)
     assert got == [
         ("Domain vdx-rm/apex", "spec.tlsCertificateRef.name", "; ".join(_expected("vdx.rm.dk"))),

@@ -261,10 +261,12 @@ async def test_network_errors_are_retried(running: RunningServer, sim: Simulator
         # Nothing listens on port 9 on loopback: every attempt is a connection error.
         dead = PexipClient("http://127.0.0.1:9", auth=("admin", "admin"), retry=FAST_RETRY)
         async with dead:
-            with pytest.raises(PexipTransportError):
+            with pytest.raises(PexipTransportError) as lost:
                 await dead.list(CONFERENCE)
             assert dead.counters.total(status="error") == FAST_RETRY.max_attempts
         assert (await pexip.list(CONFERENCE)) == []
+    # With the default credentials (admin/admin) the path is shown as it is, not /api/***/.
+    assert str(lost.value).startswith("GET /api/admin/configuration/v1/conference/: ConnectError")
 
 
 # ---------------------------------------------------------------- backoff and limits

@@ -52,6 +52,18 @@ def test_scrub_replaces_longest_secret_first() -> None:
     assert scrub("nothing", [""]) == "nothing"
 
 
+def test_scrub_leaves_api_paths_alone_when_a_password_equals_one_of_their_words() -> None:
+    # The simulator's and a fresh node's default credentials are admin/admin.
+    text = "GET /api/admin/configuration/v1/global/: ConnectError: login admin refused"
+    assert (
+        scrub(text, ["admin"]) == "GET /api/admin/configuration/v1/global/: ConnectError: login *** refused"
+    )
+    uri = "/api/admin/configuration/v1/conference/12/"
+    assert scrub(f"{uri} and {uri}: conference", ["conference"]) == f"{uri} and {uri}: ***"
+    # A secret outside a path is still scrubbed, also right after one.
+    assert scrub("/api/admin/status/v1/alarm/s3cret", ["s3cret"]) == "/api/admin/status/v1/alarm/***"
+
+
 def test_retry_after_parsing() -> None:
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     assert parse_retry_after("7") == 7.0

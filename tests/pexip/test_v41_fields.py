@@ -155,7 +155,7 @@ def _body(name: str, n: int) -> dict[str, Any]:
     """The least a create of `name` needs (unique values from `n`); references filled in by `make`."""
     if name == "ca_certificate":
         return {"certificate": make_cert(cn=f"ca{n}.vdx.rm.dk").ca_certificate}
-    return {
+    bodies: dict[str, dict[str, Any]] = {
         "conference": {"name": f"v41 room {n}"},
         "conference_alias": {"alias": f"v41-{n}@vdx.rm.dk"},
         "automatic_participant": {"alias": f"sip:v41-{n}@vdx.rm.dk"},
@@ -184,7 +184,25 @@ def _body(name: str, n: int) -> dict[str, Any]:
             "gateway": "10.99.0.1",
             "system_location": f"{API}/system_location/1/",
         },
-    }[name]
+        "ms_exchange_connector": {"name": f"v41 scheduler {n}"},
+        "exchange_domain": {"domain": f"v41-{n}.rm.dk"},
+        "mjx_integration": {"name": f"v41 otj profile {n}"},
+        "mjx_graph_deployment": {"name": f"v41 graph {n}"},
+        "mjx_exchange_deployment": {"name": f"v41 exchange {n}"},
+        "mjx_exchange_autodiscover_url": {
+            "name": f"v41 autodiscover {n}",
+            "url": f"https://autodiscover{n}.rm.dk/autodiscover/autodiscover.svc",
+        },
+        "mjx_google_deployment": {"name": f"v41 google {n}"},
+        "mjx_endpoint_group": {"name": f"v41 endpoint group {n}"},
+        "mjx_endpoint": {"name": f"v41 room {n}", "endpoint_type": "CISCO"},
+        "mjx_meeting_processing_rule": {
+            "name": f"v41 rule {n}",
+            "priority": 10,
+            "meeting_type": "pexipinfinity",
+        },
+    }
+    return bodies[name]
 
 
 @pytest.fixture
@@ -201,6 +219,10 @@ def make(http: httpx.AsyncClient) -> Factory:
             body["conference"] = await create("conference")
         if name == "automatic_participant":
             body["conference"] = [await create("conference")]
+        if name == "exchange_domain":
+            body["exchange_connector"] = await create("ms_exchange_connector")
+        if name == "mjx_meeting_processing_rule":
+            body["mjx_integration"] = await create("mjx_integration")
         response = await http.post(f"{API}/{name}/", json=body)
         assert response.status_code == 201, response.text
         return str(response.headers["location"])
@@ -226,7 +248,7 @@ def _encrypted_key() -> str:
 
 def _context(key: str, name: str, value: Any) -> dict[str, Any]:
     """Other fields a write of `name` needs so that Pexip's cross-field rules let it through."""
-    return {
+    needs: dict[tuple[str, str], dict[str, Any]] = {
         ("conference", "guest_pin"): {"pin": "123456"},
         ("conference", "allow_guests"): {"pin": "123456"},
         ("turn_server", "server_type"): {"secret_key": "turn-shared-secret"},
@@ -242,7 +264,8 @@ def _context(key: str, name: str, value: Any) -> dict[str, Any]:
         ("global", "signalling_ports_end"): {"signalling_ports_start": 10000},
         ("global", "media_ports_start"): {"media_ports_end": 49999},
         ("global", "signalling_ports_start"): {"signalling_ports_end": 49999},
-    }.get((key, name), {})
+    }
+    return needs.get((key, name), {})
 
 
 SPECIAL: dict[tuple[str, str], Any] = {
@@ -263,6 +286,7 @@ SPECIAL: dict[tuple[str, str], Any] = {
     ("worker_vm", "ipv6_address"): "2001:db8::9",
     ("worker_vm", "ipv6_gateway"): "2001:db8::1",
     ("webapp_branding", "webapp_type"): "webapp3",  # immutable: the seeded branding's own type
+    ("ms_exchange_connector", "uuid"): "6f1c0f2e-8d0b-4c7e-9a51-3b7d2f0c9e11",
 }
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tests.phonebook.bodies import device, room, tenant
-from vdx.phonebook.book import Entry, EntryKind, PhoneBook, UnknownTenant, build, view
+from vdx.phonebook.book import (
+    ALL_PLATFORMS,
+    Entry,
+    EntryKind,
+    PhoneBook,
+    UnknownTenant,
+    build,
+    default_platform,
+    view,
+)
 
 TENANTS = [
     tenant("regionh", "Region Hovedstaden", "vdx-regionh"),  # default: shared
@@ -126,3 +135,31 @@ def test_danish_letters_sort_after_z_as_ae_oe_aa() -> None:
     ]
     names = [e.display_name for e in build(TENANTS, rooms, []).entries]
     assert names == ["Alfa", "zebra rum", "Ærø rum", "Ørsted rum", "Århus rum"]
+
+
+def platform_body(name: str, environment: str) -> dict[str, object]:
+    return {"kind": "PexipPlatform", "metadata": {"name": name}, "spec": {"environment": environment}}
+
+
+PLATFORMS = [platform_body("prod", "Production"), platform_body("stage", "Stage")]
+
+
+def test_the_full_view_defaults_to_the_production_platform() -> None:
+    book = build(TENANTS, ROOMS, DEVICES, PLATFORMS)
+    assert default_platform(book) == "prod"
+    full = aliases(view(book))
+    assert "test@stage.vdx.aarhus.dk" not in full
+    assert full == aliases(view(book, None, "prod"))
+    # Asked for: one other platform, or every platform.
+    assert aliases(view(book, None, "stage")) == ["test@stage.vdx.aarhus.dk"]
+    everything = aliases(view(book, None, ALL_PLATFORMS))
+    assert "test@stage.vdx.aarhus.dk" in everything
+    assert set(everything) == set(full) | {"test@stage.vdx.aarhus.dk"}
+
+
+def test_without_a_single_production_platform_the_full_view_keeps_every_platform() -> None:
+    # The book cannot tell which platform is production: nothing is hidden (the old view).
+    assert default_platform(build(TENANTS, ROOMS, DEVICES)) is None
+    two = [platform_body("prod", "Production"), platform_body("stage", "Production")]
+    assert default_platform(build(TENANTS, ROOMS, DEVICES, two)) is None
+    assert "test@stage.vdx.aarhus.dk" in aliases(view(build(TENANTS, ROOMS, DEVICES, two)))

@@ -94,3 +94,15 @@ def test_the_example_tree_loads() -> None:
     code, out, _ = run(str(EXAMPLES_DIR), "--format", "json")
     assert code == 0
     assert json.loads(out)["version"] == 1
+
+
+def test_the_example_trees_full_view_is_production_unless_asked(tmp_path: Path) -> None:
+    from vdx.paths import EXAMPLES_DIR
+
+    code, out, err = run(str(EXAMPLES_DIR), "--format", "json")
+    assert code == 0
+    assert {e["platform"] for e in json.loads(out)["entries"]} == {"prod"}
+    assert "phone book of platform prod (Production); --platform stage for another" in err
+    code, out, err = run(str(EXAMPLES_DIR), "--format", "json", "--platform", "all")
+    assert {e["platform"] for e in json.loads(out)["entries"]} == {"prod", "stage"}
+    assert err == ""

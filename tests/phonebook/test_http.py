@@ -170,3 +170,25 @@ def test_the_operator_serves_what_its_watch_holds_and_only_while_leading() -> No
     assert http.get("/phonebook.json").status_code == 503
     state.standing_by, state.leading = False, True
     assert [e["alias"] for e in http.get("/phonebook.json").json()["entries"]] == ["aeldre@vdx.aarhus.dk"]
+
+
+def test_the_served_full_view_is_production_when_the_platforms_are_known(
+    known: dict[Any, dict[str, Any]],
+) -> None:
+    for name, environment in (("prod", "Production"), ("stage", "Stage")):
+        known[("PexipPlatform", None, name)] = {
+            "kind": "PexipPlatform",
+            "metadata": {"name": name, "resourceVersion": f"p{name}"},
+            "spec": {"environment": environment},
+        }
+    stage = versioned(tenant("stage-aarhus", "Aarhus Kommune", "vdx-stage-aarhus", platform="stage"), "6")
+    known[("Tenant", None, "stage-aarhus")] = stage
+    known[("Device", "vdx-stage-aarhus", "t")] = versioned(
+        device("vdx-stage-aarhus", "t", "Test", "t@stage.vdx.aarhus.dk"), "7"
+    )
+    http = Client(health_app(OperatorMetrics(), lambda: True, LivePhoneBook(lambda: known.values())))
+    default = {e["alias"] for e in http.get("/phonebook.json").json()["entries"]}
+    assert "t@stage.vdx.aarhus.dk" not in default
+    assert "aeldre@vdx.aarhus.dk" in default
+    every = {e["alias"] for e in http.get("/phonebook.json", {"platform": "all"}).json()["entries"]}
+    assert every == default | {"t@stage.vdx.aarhus.dk"}

@@ -120,7 +120,14 @@ def test_sarif_2_1_0_structure(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_json_findings() -> None:
     report = json.loads(run(BASE, SPANNING, "--format", "json").output)
-    assert report["summary"] == {"errors": 1, "warnings": 0, "files": 6}
+    # notShown/baselineEntriesGone: what the configuration, suppressions and a baseline hid (none here).
+    assert report["summary"] == {
+        "errors": 1,
+        "warnings": 0,
+        "files": 6,
+        "notShown": {"ignoredByConfig": 0, "suppressedInline": 0, "inBaseline": 0},
+        "baselineEntriesGone": 0,
+    }
     (finding,) = report["findings"]
     assert finding["rule"] == "san-retirement"
     assert finding["severity"] == "error"

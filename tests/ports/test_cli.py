@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from vdx.cli.ports import command
 from vdx.pexip.simulator import RunningServer, SeedOptions, Simulator, SimulatorConfig, serve
+from vdx.ports.probe_plan import load_spec
 
 API = "/api/admin/configuration/v1"
 ENV = {"PEXIP_USERNAME": "admin", "PEXIP_PASSWORD": "admin"}
@@ -89,3 +90,66 @@ def test_ports_without_credentials() -> None:
     )
     assert result.exit_code == 1
     assert "PEXIP_USERNAME" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def with_nodes() -> Iterator[RunningServer]:
+    # The seeded prod platform: three edge nodes (one in maintenance) and internal transcoding nodes.
+    with serve(Simulator(SimulatorConfig(seed=SeedOptions(history=None, nodes="prod")))) as server:
+        yield server
+
+
+def test_ports_name_the_edge_nodes_and_the_recorder(with_nodes: RunningServer) -> None:
+    result = CliRunner().invoke(
+        command,
+        ["--platform", "prod", "--tenant", "rm", "--format", "csv", "--url", with_nodes.base_url],
+        env=ENV,
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    h323 = next(r for r in rows if r["ports"] == "1720" and r["direction"] == "outbound")
+    assert "203.0.113.11 (vdx-edge-01.vdx.medcom.dk)" in h323["destination"]
+    assert "203.0.113.13 (vdx-edge-03.vdx.medcom.dk)" in h323["destination"]
+    assert "10.20.2." not in result.stdout  # internal transcoding nodes are no destination
+    recorder = next(r for r in rows if "recorder" in r["destination"])
+    assert (recorder["direction"], recorder["protocol"], recorder["ports"]) == ("inbound", "TCP", "1935")
+    assert recorder["destination"] == "rm: recorder optagelse.vdx.rm.dk"
+    assert "vdx-edge-03 (203.0.113.13) is in maintenance (Hypervisor firmware upgrade)" in result.stderr
+    assert "confirm the addresses with MedCom" in result.stderr  # who sends RTMP is not certain
+    assert "Internal conferencing nodes (vdx-conf-01, vdx-conf-02, vdx-conf-03) are left out" in result.stderr
+
+
+def test_ports_text_fits_the_width(with_nodes: RunningServer) -> None:
+    result = CliRunner().invoke(
+        command,
+        ["--platform", "prod", "--tenant", "rm", "--width", "80", "--url", with_nodes.base_url],
+        env=ENV,
+    )
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_ports_probe_format(with_nodes: RunningServer) -> None:
+    result = CliRunner().invoke(
+        command,
+        ["--platform", "prod", "--tenant", "rm", "--format", "probe", "--url", with_nodes.base_url],
+        env=ENV,
+    )
+    assert result.exit_code == 0, result.output
+    spec = load_spec(result.stdout, "stdout")
+    assert (spec.tenant, spec.platform) == ("rm", "prod")
+    ids = {c.id for c in spec.checks}
+    assert "tls:vdx.rm.dk:443" in ids
+    assert "tls:203.0.113.11:443" in ids
+    edge = next(c for c in spec.checks if c.id == "tls:203.0.113.13:443")
+    assert edge.name == "vdx-edge-03.vdx.medcom.dk"
+    assert not edge.required  # in maintenance
+    assert any(c.kind == "udp-range" and not c.required for c in spec.checks)
+    for secret_word in ("password", "secret", "admin"):
+        assert secret_word not in result.stdout.lower()
+
+
+def test_ports_probe_format_needs_one_tenant() -> None:
+    result = CliRunner().invoke(command, ["--platform", "prod", "--format", "probe"], env=ENV)
+    assert result.exit_code == 2
+    assert "--tenant" in result.output

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from vdx.ports.collect import recorder_config
 from vdx.ports.derive import (
     Derivation,
     DomainConfig,
     LiveConfig,
     LocationConfig,
     NodeAddress,
+    RecorderConfig,
     TenantNetwork,
     TurnServerConfig,
     derive,
+    table_fingerprint,
 )
 from vdx.ports.render import render
 
@@ -115,13 +120,92 @@ def test_turn_missing_on_platform_and_location_checks() -> None:
 
 def test_node_addresses_when_the_api_offers_them() -> None:
     nodes = (
-        NodeAddress("conf-rm-01", "198.51.100.10", "Region Midtjylland"),
-        NodeAddress("conf-rh-01", "198.51.100.20", "Region Hovedstaden"),
+        NodeAddress("conf-rm-01", "198.51.100.10", "Region Midtjylland", "conf-rm-01.vdx.medcom.dk"),
+        NodeAddress("conf-rh-01", "198.51.100.20", "Region Hovedstaden", "conf-rh-01.vdx.medcom.dk"),
     )
     result = derive(TENANT, LiveConfig(**{**LIVE.__dict__, "nodes": nodes}))
     media = next(r for r in result.rules if r.ports == "41000-42999")
-    assert media.destination == "VDX conferencing nodes 198.51.100.10"
+    assert media.destination == "VDX edge nodes 198.51.100.10 (conf-rm-01.vdx.medcom.dk)"
     assert not any("worker_vm" in n for n in result.notes)
+    assert [n.name for n in result.targets.edge_nodes] == ["conf-rm-01"]
+
+
+EDGE = (
+    NodeAddress("vdx-edge-02", "203.0.113.12", "VDX Internet Edge", "vdx-edge-02.vdx.medcom.dk"),
+    NodeAddress("vdx-edge-01", "203.0.113.11", "VDX Internet Edge", "vdx-edge-01.vdx.medcom.dk"),
+    NodeAddress(
+        "vdx-edge-03",
+        "203.0.113.13",
+        "VDX Internet Edge",
+        "vdx-edge-03.vdx.medcom.dk",
+        maintenance_reason="Hypervisor firmware upgrade",
+    ),
+    NodeAddress(
+        "vdx-conf-01", "10.20.2.21", "VDX Transcoding", "vdx-conf-01.vdx.medcom.dk", "CONFERENCING", False
+    ),
+)
+
+
+def test_edge_nodes_named_internal_left_out_maintenance_noted() -> None:
+    result = derive(TENANT, LiveConfig(**{**LIVE.__dict__, "nodes": EDGE, "enable_h323": True}))
+    h323 = next(r for r in result.rules if r.ports == "1720" and r.direction == "outbound")
+    assert h323.destination == (
+        "VDX edge nodes 203.0.113.11 (vdx-edge-01.vdx.medcom.dk), 203.0.113.12 (vdx-edge-02.vdx.medcom.dk), "
+        "203.0.113.13 (vdx-edge-03.vdx.medcom.dk)"
+    )
+    assert "10.20.2.21" not in "".join(r.destination + r.source for r in result.rules)
+    notes = "\n".join(result.notes)
+    assert "Internal conferencing nodes (vdx-conf-01) are left out" in notes
+    assert "Edge node vdx-edge-03 (203.0.113.13) is in maintenance (Hypervisor firmware upgrade)" in notes
+
+
+def test_recorder_rows_for_tenants_that_record() -> None:
+    recorders = (
+        RecorderConfig("optagelse", "optagelse.vdx.rm.dk", 1935, False),
+        RecorderConfig("secure", "rec.rm.dk", 443, True),
+    )
+    records = TenantNetwork(**{**TENANT.__dict__, "records": True, "recorders": recorders})
+    rows = [r for r in derive(records, LIVE).rules if "recorder" in r.destination]
+    assert [(r.direction, r.protocol, r.ports, r.destination) for r in rows] == [
+        ("inbound", "TCP", "1935", "rm: recorder optagelse.vdx.rm.dk"),
+        ("inbound", "TCP (TLS)", "443", "rm: recorder rec.rm.dk"),
+    ]
+    assert "RTMPS" in rows[1].why
+    assert rows[0].source.startswith("VDX conferencing nodes")
+
+    off = TenantNetwork(**{**TENANT.__dict__, "records": False, "recorders": recorders})
+    result = derive(off, LIVE)
+    assert not any("recorder" in r.destination for r in result.rules)
+    assert any("spec.recording.enabled is false" in n for n in result.notes)
+    missing = TenantNetwork(**{**TENANT.__dict__, "records": True})
+    assert any("declares no Recorder" in n for n in derive(missing, LIVE).notes)
+
+
+def test_recorder_url_defaults() -> None:
+    assert recorder_config("a", "rtmp://rec.rm.dk") == RecorderConfig("a", "rec.rm.dk", 1935, False)
+    assert recorder_config("b", "rtmps://rec.rm.dk") == RecorderConfig("b", "rec.rm.dk", 443, True)
+    assert recorder_config("c", "rtmp://rec.rm.dk:19350") == RecorderConfig("c", "rec.rm.dk", 19350, False)
+
+
+def test_fingerprint_changes_with_the_openings_not_the_wording() -> None:
+    base = derive(TENANT, LIVE)
+    again = derive(TENANT, LIVE)
+    again.rules.reverse()
+    assert table_fingerprint(base) == table_fingerprint(again)
+    assert table_fingerprint(base).startswith("sha256:")
+    turn_443 = derive(TENANT, LiveConfig(**{**LIVE.__dict__, "enable_turn_443": True}))
+    assert table_fingerprint(turn_443) != table_fingerprint(base)
+    new_turn = TenantNetwork(
+        **{
+            **TENANT.__dict__,
+            "turn_services": (*TENANT.turn_services, TurnServerConfig("extra", "turn2.rm.dk", 3478, "udp")),
+        }
+    )
+    assert table_fingerprint(derive(new_turn, LIVE)) != table_fingerprint(base)
+    reworded = derive(TENANT, LIVE)
+    reworded.rules[0] = replace(reworded.rules[0], why="other words")
+    reworded.notes.append("a note")
+    assert table_fingerprint(reworded) == table_fingerprint(base)
 
 
 def test_tenant_without_turn_service_is_noted() -> None:
@@ -140,5 +224,15 @@ def test_render_formats() -> None:
     assert "| Direction | Protocol | Ports | Source | Destination | Why |" in markdown
     assert "Notes:" in markdown
     text = render(results, "text")
-    assert text.startswith("Tenant rm\n  DIRECTION")
+    assert text.startswith(
+        "Tenant rm: 6 openings\n\noutbound  TCP 443\n    from  rm: browsers and VDX apps\n"
+    )
     assert "note: " in text
+
+
+def test_text_fits_the_terminal() -> None:
+    live = LiveConfig(**{**LIVE.__dict__, "nodes": EDGE, "enable_h323": True})
+    text = render([("rm", derive(TENANT, live))], "text", width=80)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "203.0.113.13" in text  # wrapped, not cut
+    assert "      to  VDX edge nodes 203.0.113.11" in text

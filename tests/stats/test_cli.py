@@ -103,3 +103,34 @@ def test_setup_errors_name_the_fix(tmp_path: Path) -> None:
         ["--platform", "prod", "--from", "1.10.2026", "--to", "2026-10-01", "--out", str(tmp_path)]
     )
     assert "YYYY-MM-DD" in stderr
+
+
+def test_the_excel_csv_opens_in_columns_in_danish_excel(running: RunningServer, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["--platform", "prod", "--from", "2026-10-01", "--to", "2026-10-02", "--out", str(out)]
+    code, stdout, stderr = run([*args, "--url", running.base_url])
+    assert code == 0, stdout + stderr
+    assert "excel/daily.csv" in stdout
+    for name in ("daily.csv", "breakdown.csv", "unattributed.csv", "tenants.csv"):
+        power_bi = (out / name).read_bytes()
+        excel = (out / "excel" / name).read_bytes()
+        # Both UTF-8 with a byte-order mark; the same header, separated by ',' and by ';'.
+        assert power_bi.startswith(b"\xef\xbb\xbf")
+        assert excel.startswith(b"\xef\xbb\xbf")
+        header = power_bi.decode("utf-8-sig").splitlines()[0]
+        assert excel.decode("utf-8-sig").splitlines()[0] == header.replace(",", ";")
+        assert len(excel.decode("utf-8-sig").splitlines()) == len(power_bi.decode("utf-8-sig").splitlines())
+    rows = (out / "excel" / "daily.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = rows[0].split(";")
+    rm = next(r.split(";") for r in rows[1:] if r.split(";")[1:3] == ["prod", "rm"])
+    minutes = rm[header.index("meeting_minutes")]
+    # A decimal comma, so Danish Excel reads a number, not text or a date; ISO dates stay.
+    assert "," in minutes
+    assert "." not in minutes
+    assert rm[0] == "2026-10-01"
+    # The RFC 4180 table keeps '.' and ',' as Power BI reads it.
+    daily = (out / DAILY_CSV).read_text(encoding="utf-8-sig").splitlines()
+    line = next(r for r in daily[1:] if r.split(",")[1:3] == ["prod", "rm"])
+    assert minutes.replace(",", ".") == line.split(",")[header.index("meeting_minutes")]
+    # Danish letters survive (the tenants' display names).
+    assert "Region Sjælland" in (out / "excel" / "tenants.csv").read_text(encoding="utf-8-sig")

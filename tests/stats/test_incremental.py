@@ -93,3 +93,32 @@ async def test_state_of_another_platform_or_tenant_is_refused(tmp_path: Path) ->
     (tmp_path / STATE_FILE).write_text(json.dumps(state))
     with pytest.raises(StateError, match="field platform is 'stage' but --platform is 'prod'"):
         await export(sim, tmp_path, START, START)
+
+
+async def test_days_before_the_history_begins_are_warned_about_and_asked_for_again(tmp_path: Path) -> None:
+    sim = simulator(days=2)
+    early = [START - timedelta(days=n) for n in (3, 2, 1)]
+    first = await export(sim, tmp_path, early[0], START + timedelta(days=1))
+    assert first.plan.before_history == early
+    assert first.plan.to_export == [START, START + timedelta(days=1)]
+    (warning,) = first.warnings
+    assert warning.startswith("3 day(s) not exported (2026-09-28 to 2026-09-30): they lie before the node's")
+    assert "the next export asks for them again" in warning
+    assert "start --from at 2026-10-01" in warning
+    # No zeros recorded for them: no rows, not in the state.
+    assert {r.date for r in no_duplicates(tmp_path)} == {START, START + timedelta(days=1)}
+    state = json.loads((tmp_path / STATE_FILE).read_text())
+    assert state["exportedDays"] == [["2026-10-01", "2026-10-02"]]
+    # The next run asks for them again (and warns again), and nothing else.
+    again = await export(sim, tmp_path, early[0], START + timedelta(days=1))
+    assert again.plan.before_history == early
+    assert again.plan.to_export == []
+    assert len(again.warnings) == 1
+
+
+async def test_a_node_without_history_exports_nothing_and_says_so(tmp_path: Path) -> None:
+    sim = simulator(days=0)
+    result = await export(sim, tmp_path, START, START + timedelta(days=1))
+    assert result.plan.to_export == []
+    assert len(result.plan.before_history) == 2
+    assert "the node holds no history at all yet" in result.warnings[0]

@@ -11,7 +11,7 @@ from tests.stats.support import START, example_tenants, export, simulator
 from vdx.pexip.simulator.seed import DEFAULT_TENANTS
 from vdx.pexip.simulator.seed import Tenant as SeedTenant
 from vdx.stats.attribution import UNATTRIBUTED
-from vdx.stats.workbook import ABOUT, SUMMARY, WORKBOOK, sheet_names
+from vdx.stats.workbook import ABOUT, SUMMARY, WORKBOOK, sheet_names, table_names
 
 
 async def test_workbook_sheets_types_panes_and_chart(tmp_path: Path) -> None:
@@ -58,3 +58,39 @@ def test_sheet_names_are_excel_safe_and_unique() -> None:
     assert names["a" * 31 + "b"] == "a" * 29 + "~2"
     assert names["x/y:z"] == "x-y-z"
     assert all(len(n) <= 31 for n in names.values())
+
+
+async def test_every_data_sheet_is_a_named_excel_table(tmp_path: Path) -> None:
+    sim = simulator(days=2, tenants=(*DEFAULT_TENANTS, SeedTenant("Ukendt", "vdx.example.org", "")))
+    await export(sim, tmp_path, START, START + timedelta(days=1))
+    book = load_workbook(tmp_path / WORKBOOK)
+    tenants = [t.name for t in example_tenants()]
+    summary = book[SUMMARY]
+    assert list(summary.tables) == ["Summary"]
+    assert (
+        summary.tables["Summary"].ref
+        == f"A1:{summary.cell(row=1, column=summary.max_column).column_letter}{len(tenants) + 2}"
+    )
+    # A sheet-level filter over a Table makes Excel repair the file: the Table carries the filter.
+    assert summary.auto_filter.ref is None
+    rm = book["rm"]
+    (name,) = rm.tables
+    assert name == "Daily_rm"
+    assert rm.tables[name].ref.endswith("3")  # header + 2 days
+    assert [t for s in book.worksheets for t in s.tables] == [
+        "Summary",
+        *(f"Daily_{t.replace('-', '_')}" for t in tenants),
+        "Daily__unattributed_",
+    ]
+    assert not book[ABOUT].tables
+
+
+def test_table_names_are_excel_safe_and_unique() -> None:
+    names = table_names([SUMMARY, "stage-rm", "stage_rm", "(unattributed)", "a~2"])
+    assert names == {
+        SUMMARY: "Summary",
+        "stage-rm": "Daily_stage_rm",
+        "stage_rm": "Daily_stage_rm_2",
+        "(unattributed)": "Daily__unattributed_",
+        "a~2": "Daily_a_2",
+    }

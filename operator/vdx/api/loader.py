@@ -72,6 +72,11 @@ class Tree:
 
 # kubectl apply -R and Argo CD apply JSON manifests as well as YAML: a tree is all of them.
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+# `vdx check`'s configuration (vdx.policies.checkconfig) and its conventional baseline: files of
+# the tree's tooling, not manifests, so no reader of the tree takes them for objects.
+CHECK_CONFIG_NAME = ".vdx-check.yaml"
+CHECK_BASELINE_NAME = ".vdx-check-baseline.json"
+NOT_MANIFESTS = frozenset({CHECK_CONFIG_NAME, CHECK_BASELINE_NAME})
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ def tree_files(paths: Iterable[Path]) -> TreeFiles:
                     escaping.append(base / name)
             for name in names:
                 candidate = base / name
-                if candidate.suffix not in MANIFEST_SUFFIXES:
+                if candidate.suffix not in MANIFEST_SUFFIXES or name in NOT_MANIFESTS:
                     continue
                 if candidate.is_symlink() and not _within(candidate, root):
                     escaping.append(candidate)

@@ -10,7 +10,7 @@ from pydantic import Field
 from vdx.api import patterns
 from vdx.api.base import Rule, VdxModel, described, immutable
 from vdx.api.common import MANAGEMENT_POLICY_DESCRIPTION, LocalObjectReference, ManagementPolicy, ObjectStatus
-from vdx.api.resource import CrdInfo, PrinterColumn, Resource
+from vdx.api.resource import CrdInfo, PrinterColumn, Resource, condition_column
 
 Fqdn = Annotated[str, Field(min_length=4, max_length=253, pattern=patterns.FQDN.regex)]
 
@@ -20,6 +20,17 @@ class OrganisationKind(StrEnum):
     MUNICIPALITY = "Municipality"
     GENERAL_PRACTICE = "GeneralPractice"
     OTHER = "Other"
+
+
+class Region(StrEnum):
+    """Denmark's five regions. A municipality's region is the one whose hospitals it shares patients
+    with under the 72-hour extended treatment responsibility; `vdx ports status` groups by it."""
+
+    HOVEDSTADEN = "hovedstaden"
+    SJAELLAND = "sjaelland"
+    SYDDANMARK = "syddanmark"
+    MIDTJYLLAND = "midtjylland"
+    NORDJYLLAND = "nordjylland"
 
 
 class DirectMedia(StrEnum):
@@ -123,6 +134,12 @@ class TenantSpec(VdxModel):
     display_name: str = described(
         "Name people see, such as Region Midtjylland or Aarhus Kommune.", min_length=1, max_length=100
     )
+    region: Region | None = described(
+        "The region the organisation belongs to (a region names itself): hovedstaden, sjaelland, "
+        "syddanmark, midtjylland or nordjylland. `vdx ports status --region` groups municipalities by it "
+        "to show which have proven their firewall open.",
+        default=None,
+    )
     namespace: str = described(
         "The namespace that holds this tenant's Domains, TurnServices, TlsCertificates and brandings.",
         min_length=1,
@@ -171,7 +188,22 @@ class TenantSpec(VdxModel):
     )
 
 
+class ResourceCount(VdxModel):
+    """How many resources of one kind in the tenant's namespace are Ready."""
+
+    ready: int = described("Ready.", ge=0)
+    not_ready: int = described("Not Ready (the ResourcesReady condition names the first few).", ge=0)
+
+
 class TenantStatus(ObjectStatus):
+    resources: dict[str, ResourceCount] | None = described(
+        "The resources in the tenant's namespace by kind, Ready or not (the ResourcesReady condition "
+        "rolls them up).",
+        default=None,
+    )
+    resources_ready: str | None = described(
+        "Ready resources of all in the tenant's namespace, e.g. 13/14.", default=None, max_length=32
+    )
     meeting_rooms: int | None = described(
         "Meeting rooms whose aliases fall in the tenant's domains.", default=None, ge=0
     )
@@ -198,6 +230,17 @@ class Tenant(Resource):
             PrinterColumn(name="Kind", json_path=".spec.organisationKind", description="Organisation kind."),
             PrinterColumn(name="Platform", json_path=".spec.platformRef.name", description="PexipPlatform."),
             PrinterColumn(name="Namespace", json_path=".spec.namespace", description="Tenant namespace."),
+            PrinterColumn(name="Region", json_path=".spec.region", description="Region.", priority=1),
+            PrinterColumn(
+                name="Resources",
+                json_path=".status.resourcesReady",
+                description="Ready resources of all in the tenant's namespace (condition ResourcesReady).",
+            ),
+            condition_column(
+                "FirewallReady",
+                "Whether the tenant's latest firewall probe report is recent, passed, and made against "
+                "the current port table (vdx ports probe).",
+            ),
         ),
     )
 

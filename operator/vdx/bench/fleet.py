@@ -52,28 +52,40 @@ def _scaled(n: int, scale: float) -> int:
     return max(1, math.ceil(n * scale))
 
 
-def _organisations(scale: float) -> list[tuple[str, str, str, int]]:
-    """(name, display name, organisation kind, domains) for the whole platform, scaled."""
+def _organisations(scale: float, keep: int | None = None) -> list[tuple[str, str, str, int]]:
+    """(name, display name, organisation kind, domains) for the whole platform, scaled (or the
+    first `keep` of an even sample)."""
     orgs = [("medcom", "MedCom", "Other", 4)]
     orgs += [(r, f"Region {r}", "Region", 10) for r in REGIONS]
     orgs += [
         (f"kommune-{i:03d}", f"Kommune {i:03d}", "Municipality", 2 if i <= 78 else 1) for i in range(1, 99)
     ]
     orgs += [(f"org-{i:02d}", f"Organisation {i:02d}", "Other", 1) for i in range(1, 21)]
-    if scale >= 1:
-        return orgs
-    keep = _scaled(len(orgs), scale)
+    if keep is None:
+        if scale >= 1:
+            return orgs
+        keep = _scaled(len(orgs), scale)
     # Keep the mix: MedCom, at least one region, then an even sample of the rest.
     head, rest = orgs[:2], orgs[2:]
     step = max(1, len(rest) // max(1, keep - 2))
     return head + rest[::step][: max(0, keep - 2)]
 
 
-def national_fleet(scale: float = 1.0, seed: int = 7, platform: str = "prod") -> Fleet:
+def national_fleet(
+    scale: float = 1.0,
+    seed: int = 7,
+    platform: str = "prod",
+    *,
+    organisations: int | None = None,
+    rooms: int | None = None,
+    devices: int | None = None,
+    brandings: int | None = None,
+) -> Fleet:
+    """The platform at `scale`; the keyword counts, where given, replace the scaled ones."""
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not cryptography
     fleet = Fleet(scale=scale, platform=platform)
-    orgs = _organisations(scale)
-    branding_budget = _scaled(120, scale)
+    orgs = _organisations(scale, organisations)
+    branding_budget = _scaled(120, scale) if brandings is None else brandings
     for index, (name, display, kind, domain_count) in enumerate(orgs):
         namespace = f"vdx-{name}"
         domains = [f"vdx{n or ''}.{name}.dk" for n in range(domain_count)]
@@ -153,15 +165,42 @@ def national_fleet(scale: float = 1.0, seed: int = 7, platform: str = "prod") ->
                 )
             )
             fleet.branded_domains.update(domains)
-    for n in range(_scaled(25_000, scale)):
+    for n in range(_scaled(25_000, scale) if rooms is None else rooms):
         domain = fleet.domains[rng.randrange(len(fleet.domains))]
         off = rng.random() < 0.2
         fleet.rooms.append(Room(f"room-{n:05d}", f"room.{n:05d}@{domain}", "never" if off else "best_effort"))
     fleet.devices = [
         f"device.{n:05d}@{fleet.domains[rng.randrange(len(fleet.domains))]}"
-        for n in range(_scaled(10_000, scale))
+        for n in range(_scaled(10_000, scale) if devices is None else devices)
     ]
     return fleet
+
+
+# A small platform, as the comparison with Terraform counts it: 50 tenants and about 500 Pexip
+# objects (their TURN servers and certificates, brandings, rooms and other systems' devices).
+SMALL_PLATFORM = {"organisations": 50, "rooms": 200, "devices": 50, "brandings": 10}
+FLEETS = ("national", "small")
+
+
+def bench_fleet(name: str, scale: float) -> Fleet:
+    """`national` at `scale`, or the small platform (which ignores the scale)."""
+    if name == "small":
+        return national_fleet(
+            1.0,
+            organisations=SMALL_PLATFORM["organisations"],
+            rooms=SMALL_PLATFORM["rooms"],
+            devices=SMALL_PLATFORM["devices"],
+            brandings=SMALL_PLATFORM["brandings"],
+        )
+    if name != "national":
+        raise ValueError(f"unknown fleet {name!r}: choose one of {', '.join(FLEETS)}")
+    return national_fleet(scale)
+
+
+def pexip_objects(fleet: Fleet) -> int:
+    """Objects the fleet puts in Pexip: per domain a TURN server and a certificate, per branding
+    a webapp branding, alias and IVR theme, every room and every other system's device."""
+    return 2 * len(fleet.domains) + 3 * fleet.count("CviBranding") + len(fleet.rooms) + len(fleet.devices)
 
 
 def _doc(kind: str, name: str, namespace: str, spec: dict[str, Any]) -> dict[str, Any]:

@@ -35,7 +35,7 @@ import httpx
 from kubernetes import client
 
 from vdx.api.meta import API_GROUP, API_VERSION
-from vdx.bench.fleet import Fleet, minimum_cold_start_writes, national_fleet
+from vdx.bench.fleet import Fleet, bench_fleet, minimum_cold_start_writes, pexip_objects
 from vdx.bench.measure import (
     ProcessSample,
     apiserver_requests,
@@ -72,6 +72,9 @@ _THROTTLED = re.compile(r"^vdx_pexip_throttled_total\{[^}]*\} (\S+)$", re.MULTIL
 _RATE = re.compile(r"^vdx_pexip_rate_limit_requests_per_second\{[^}]*\} (\S+)$", re.MULTILINE)
 
 BUDGETS = ("production", "raised")
+# Run the operator from another checkout's `operator/` directory (its PYTHONPATH), the benchmark
+# itself from this one: the same fleet and figures before and after a change.
+OPERATOR_SOURCE_ENV = "VDX_BENCH_OPERATOR_SOURCE"
 # Pexip's documented limit, which the simulator enforces under the production budget.
 NODE_LIMIT = RateLimit(enabled=True, budget=1000, window_s=60.0, send_retry_after=True)
 # The latency-bound figure: the operator's budget far above what 5 requests in flight can use.
@@ -89,6 +92,8 @@ class ScenarioResult:
     kubernetes_requests: int
     operator_cpu_seconds: float
     operator_peak_rss_mib: float
+    # Resident memory when the scenario ends (after the steady state: after a full resync).
+    operator_rss_mib: float = 0.0
     notes: dict[str, Any] = field(default_factory=dict)
     # 1/5/15 minute load averages at the start and at the end of the scenario.
     load_average: dict[str, list[float]] = field(default_factory=dict)
@@ -133,6 +138,9 @@ class Bench:
             sock.bind(("127.0.0.1", 0))
             self.http_port = int(sock.getsockname()[1])
         vdx = str(Path(sys.executable).parent / "vdx")
+        env = dict(os.environ)
+        if source := os.environ.get(OPERATOR_SOURCE_ENV):
+            env["PYTHONPATH"] = source  # another checkout's operator, for before/after figures
         self.operator = subprocess.Popen(
             [
                 vdx,
@@ -152,6 +160,7 @@ class Bench:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             text=True,
+            env=env,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -279,6 +288,7 @@ class Bench:
             kubernetes_requests=self.k8s_requests() - k8s_before - (self.own_requests - own_before),
             operator_cpu_seconds=round(sample.cpu_seconds - cpu_before, 2),
             operator_peak_rss_mib=round(sample.peak_rss_mib, 1),
+            operator_rss_mib=round(sample.rss_mib, 1),
             notes=notes,
             load_average={"start": load_before, "end": load_average()},
         )
@@ -297,7 +307,8 @@ def format_result(r: ScenarioResult) -> str:
     load = f"; load {r.load_average['end'][0]:.1f}" if r.load_average else ""
     return (
         f"{r.wall_seconds:.1f} s{timing}; Pexip {pexip}{ratio}; Kubernetes {r.kubernetes_requests} requests; "
-        f"operator {r.operator_cpu_seconds:.1f} CPU s, peak RSS {r.operator_peak_rss_mib:.0f} MiB{load}"
+        f"operator {r.operator_cpu_seconds:.1f} CPU s, RSS {r.operator_rss_mib:.0f} MiB "
+        f"(peak {r.operator_peak_rss_mib:.0f} MiB){load}"
     )
 
 
@@ -400,14 +411,18 @@ def bench_environment(
     say: Say,
     budget: str = "raised",
     node_limit: RateLimit = NODE_LIMIT,
+    fleet_name: str = "national",
 ) -> Iterator[Bench]:
-    fleet = national_fleet(scale)
+    fleet = bench_fleet(fleet_name, scale)
     latency = Latency(kind="uniform", low_ms=latency_ms * 0.5, high_ms=latency_ms * 1.5)
     enforced = node_limit if budget == "production" else RateLimit()
     simulator = Simulator(SimulatorConfig(faults=FaultConfig(latency=latency, rate_limit=enforced)))
     say(
-        f"[setup] fleet at scale {scale}: {len(fleet.tenants)} tenants, {len(fleet.domains)} domains, "
-        f"{fleet.count('CviBranding')} brandings, {len(fleet.rooms)} rooms, {len(fleet.devices)} devices"
+        f"[setup] {fleet_name} fleet"
+        + (f" at scale {scale}" if fleet_name == "national" else "")
+        + f": {len(fleet.tenants)} tenants, {len(fleet.domains)} domains, "
+        f"{fleet.count('CviBranding')} brandings, {len(fleet.rooms)} rooms, {len(fleet.devices)} devices, "
+        f"{pexip_objects(fleet)} Pexip objects"
     )
     seeding = time.monotonic()
     seed_simulator(simulator, fleet)
@@ -439,6 +454,7 @@ def run_benchmark(
     say: Say,
     budget: str = "production",
     node_requests: int = NODE_LIMIT.budget,
+    fleet_name: str = "national",
 ) -> dict[str, Any]:
     """`node_requests`: what the simulated node enforces per 60 s under the production budget
     (Pexip documents 1 000; less shows the operator adapting to a node that enforces less)."""
@@ -447,7 +463,7 @@ def run_benchmark(
     results: list[ScenarioResult] = []
     production = budget == "production"
     operator_budget = Budget() if production else None
-    with bench_environment(scale, latency_ms, resync, say, budget, node_limit) as bench:
+    with bench_environment(scale, latency_ms, resync, say, budget, node_limit, fleet_name) as bench:
         bench.start_operator()
         fleet = bench.fleet
         driver_calls = {"cold-start": 0, "change-writes": 0}
@@ -547,7 +563,9 @@ def run_benchmark(
             "system": host.platform(),
         },
         "conditions": {
-            "scale": scale,
+            "fleet": fleet_name,
+            "scale": scale if fleet_name == "national" else None,
+            "operator_source": os.environ.get(OPERATOR_SOURCE_ENV) and "another checkout",
             "latency_ms": latency_ms,
             "max_in_flight": 5,
             "resync_seconds": resync,
@@ -571,6 +589,7 @@ def run_benchmark(
             "brandings": fleet.count("CviBranding"),
             "rooms": len(fleet.rooms),
             "devices": len(fleet.devices),
+            "pexip_objects": pexip_objects(fleet),
         },
         "scenarios": [
             {**r.__dict__, "ratio_to_minimum": round(r.ratio, 3) if r.ratio is not None else None}

@@ -14,10 +14,7 @@ from dataclasses import dataclass
 from vdx.api.branding import CviBranding
 from vdx.branding.archive import RenderedPackage
 from vdx.branding.assets import BrandingAssets
-from vdx.branding.ivr import render_ivr_theme
 from vdx.branding.problems import BrandingError, BrandingProblem, Severity
-from vdx.branding.validation import validate_branding
-from vdx.branding.webapp import render_webapp_package, resource_label
 
 
 @dataclass(frozen=True)
@@ -30,7 +27,14 @@ class RenderedBranding:
 
 
 def render_branding(branding: CviBranding, assets: BrandingAssets) -> RenderedBranding:
-    """Validate, then render both packages; raise BrandingError listing the errors if there are any."""
+    """Validate, then render both packages; raise BrandingError listing the errors if there are any.
+
+    The renderers (Pillow, resvg, jinja2: about 9 MiB) are imported on the first rendering, so an
+    operator process serving no CviBranding never holds them."""
+    from vdx.branding.ivr import render_ivr_theme
+    from vdx.branding.validation import validate_branding
+    from vdx.branding.webapp import render_webapp_package, resource_label
+
     problems = validate_branding(branding, assets)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if errors:

@@ -13,8 +13,6 @@ import warnings
 from dataclasses import dataclass
 from enum import StrEnum
 
-from PIL import Image, UnidentifiedImageError
-
 from vdx.branding import svgsafe
 
 
@@ -88,6 +86,8 @@ class ImageDefect(ValueError):
 def measure(data: bytes, kind: ImageFormat) -> Measured:
     if kind is ImageFormat.SVG:
         return _measure_svg(data)
+    from PIL import Image, UnidentifiedImageError  # here: the operator loads Pillow with a raster image
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

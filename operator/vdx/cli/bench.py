@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 SCENARIOS = ("steady", "change", "drift", "restart")
+FLEETS = ("national", "small")  # vdx.bench.fleet.FLEETS (a test keeps them equal)
 
 
 @click.command()
@@ -39,6 +40,21 @@ SCENARIOS = ("steady", "change", "drift", "restart")
     "1 000; less shows the operator adapting to a node that enforces less than documented).",
 )
 @click.option(
+    "--fleet",
+    "fleet_name",
+    type=click.Choice(FLEETS),
+    default="national",
+    show_default=True,
+    help="national: the Danish platform at --scale; small: 50 tenants, about 500 Pexip objects.",
+)
+@click.option(
+    "--startup",
+    is_flag=True,
+    help="Only what starting costs: `vdx --help`, `vdx check` on the examples, the operator's imports "
+    "(wall and CPU seconds, peak RSS); no control plane.",
+)
+@click.option("--runs", type=click.IntRange(1, 100), default=5, show_default=True, help="For --startup.")
+@click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the figures as JSON."
 )
 def command(
@@ -47,20 +63,30 @@ def command(
     latency_ms: float,
     budget: str,
     node_limit: int,
+    fleet_name: str,
+    startup: bool,
+    runs: int,
     out: Path | None,
 ) -> None:
     """Cold start, steady state, one change, drift storm and restart, against the simulator."""
-    from vdx.bench.run import run_benchmark
+    figures: dict[str, object]
+    if startup:
+        from vdx.bench.startup import run_startup
 
-    logging.basicConfig(level=logging.CRITICAL)
-    figures = run_benchmark(
-        scale,
-        latency_ms,
-        list(scenarios or SCENARIOS),
-        say=click.echo,
-        budget=budget,
-        node_requests=node_limit,
-    )
+        figures = run_startup(runs, say=click.echo)
+    else:
+        from vdx.bench.run import run_benchmark
+
+        logging.basicConfig(level=logging.CRITICAL)
+        figures = run_benchmark(
+            scale,
+            latency_ms,
+            list(scenarios or SCENARIOS),
+            say=click.echo,
+            budget=budget,
+            node_requests=node_limit,
+            fleet_name=fleet_name,
+        )
     text = json.dumps(figures, indent=2, default=str)
     click.echo(text)
     if out is not None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from vdx.api.loader import LoadError, yaml_files
-from vdx.branding import render_ivr_theme, render_preview, render_webapp_package, validate_branding
-from vdx.branding.files import FoundBranding, find_brandings
-from vdx.branding.problems import BrandingError, BrandingProblem, Severity
+if TYPE_CHECKING:  # imported where used: rendering brings Pillow, resvg and jinja2
+    from vdx.branding.files import FoundBranding
+    from vdx.branding.problems import BrandingProblem
 
 _FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 _ASSETS = click.option(
@@ -29,6 +29,9 @@ _NAME = click.option("--name", help="Which CviBranding, when FILE holds several 
 
 
 def _select(file: Path, assets: tuple[Path, ...], name: str | None) -> list[FoundBranding]:
+    from vdx.api.loader import LoadError
+    from vdx.branding.files import find_brandings
+
     try:
         found = find_brandings(file, assets)
     except LoadError as exc:
@@ -62,6 +65,8 @@ def _report(found: FoundBranding, problems: list[BrandingProblem]) -> None:
 
 
 def _has_errors(problems: list[BrandingProblem]) -> bool:
+    from vdx.branding.problems import Severity
+
     return any(p.severity is Severity.ERROR for p in problems)
 
 
@@ -76,6 +81,10 @@ def command() -> None:
 def check(path: Path, assets: tuple[Path, ...]) -> None:
     """Check every CviBranding in PATH (a file, or a folder of the tree): images, Danish texts, WCAG
     contrast. Exit 1 on errors."""
+    from vdx.api.loader import LoadError, yaml_files
+    from vdx.branding import validate_branding
+    from vdx.branding.files import find_brandings
+
     failed = False
     files = [path] if path.is_file() else yaml_files([path])
     everything: list[FoundBranding] = []
@@ -109,6 +118,8 @@ def check(path: Path, assets: tuple[Path, ...]) -> None:
 @_NAME
 def preview(file: Path, output: Path, assets: tuple[Path, ...], name: str | None) -> None:
     """Draw the join screen and the IVR splash screen of a CviBranding into a PNG."""
+    from vdx.branding import BrandingError, render_preview, validate_branding
+
     found = _one(file, assets, name)
     problems = validate_branding(found.branding, found.assets)
     _report(found, problems)
@@ -149,6 +160,8 @@ def package(
     name: str | None,
 ) -> None:
     """Write the webapp3 branding package (and the IVR theme) exactly as the operator would upload them."""
+    from vdx.branding import BrandingError, render_ivr_theme, render_webapp_package, validate_branding
+
     found = _one(file, assets, name)
     problems = validate_branding(found.branding, found.assets)
     _report(found, problems)

@@ -24,7 +24,6 @@ from vdx.controlplane import daemon
 from vdx.controlplane.binaries import BinariesNotFoundError, locate_binaries
 from vdx.controlplane.build import BuildError, binary_versions, build_binaries
 from vdx.controlplane.versions import SourceNotFoundError, pinned_versions
-from vdx.testing.controlplane import default_crd_dir
 
 
 def _echo_err(message: str) -> None:
@@ -124,6 +123,8 @@ def start(crd_paths: tuple[Path, ...], foreground: bool, timeout: float) -> None
         locate_binaries()
     except BinariesNotFoundError as error:
         raise click.ClickException(str(error)) from error
+    from vdx.testing.controlplane import default_crd_dir  # brings the Kubernetes client
+
     paths = [path.resolve() for path in (crd_paths or (default_crd_dir(),))]
     argv = [sys.executable, "-m", "vdx.controlplane.daemon", "--state-dir", str(directory)]
     for path in paths:

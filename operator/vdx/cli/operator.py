@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import click
-from kubernetes import client, config
 
-from vdx.controller.memory import tune_allocator
-from vdx.controller.run import KUBE_CALLS_IN_FLIGHT, OperatorOptions, run_operator
-from vdx.controller.runtime import RuntimeSettings
+if TYPE_CHECKING:
+    from kubernetes import client
 
 
 def api_client(kubeconfig: str | None) -> client.ApiClient:
     """In-cluster when running in a pod; otherwise the given kubeconfig or $KUBECONFIG."""
+    from kubernetes import client, config
+
+    from vdx.controller.run import KUBE_CALLS_IN_FLIGHT
+
     configuration = client.Configuration()
     # One pooled connection per executor thread, else each call beyond the pool opens a new TLS one.
     configuration.connection_pool_maxsize = KUBE_CALLS_IN_FLIGHT
@@ -70,7 +73,13 @@ def run(
     log_level: str,
 ) -> None:
     """Reconcile vdx.medcom.dk resources against Pexip until stopped (SIGTERM/Ctrl-C)."""
-    tune_allocator()  # before any worker thread exists
+    from vdx.controller.memory import log_allocations_on_signal, prepare_operator_process
+
+    prepare_operator_process()  # before any worker thread exists, and before the imports fill the heap
+    log_allocations_on_signal()
+    from vdx.controller.run import OperatorOptions, run_operator
+    from vdx.controller.runtime import RuntimeSettings
+
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     options = OperatorOptions(
         namespace=namespace,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +39,13 @@ def connection_options(func: F) -> F:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def use_color(no_color: bool, environ: Mapping[str, str], is_terminal: bool) -> bool:
+    """Colour only on a terminal, never with --no-color or a non-empty NO_COLOR (no-color.org),
+    as terraform and most CLIs do: a log file or a CI step must not fill with escape codes."""
+    return is_terminal and not no_color and not environ.get("NO_COLOR")
+
+
+def stdout_is_terminal() -> bool:
+    return bool(sys.stdout.isatty())

@@ -14,7 +14,12 @@ from vdx.phonebook.formats import FORMATS
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path), metavar="PATH..."
 )
 @click.option("--tenant", default=None, help="That tenant's view (Tenant metadata.name); default: all.")
-@click.option("--platform", default=None, help="Only this PexipPlatform's entries (stage, prod).")
+@click.option(
+    "--platform",
+    default=None,
+    help="Only this PexipPlatform's entries (stage, prod), or 'all' (default: the tenant's own platform; "
+    "without --tenant, the Production platform).",
+)
 @click.option(
     "--format",
     "output_format",
@@ -37,7 +42,7 @@ def command(
     tenants whose spec.phoneBook.visibleToOtherTenants is true, on its own platform.
     """
     from vdx.api.loader import LoadError, load_tree
-    from vdx.phonebook.book import UnknownTenant, view
+    from vdx.phonebook.book import UnknownTenant, default_platform, view
     from vdx.phonebook.formats import render
     from vdx.phonebook.tree import from_tree
 
@@ -48,6 +53,13 @@ def command(
             f"the GitOps tree does not load (`vdx check` shows the same): {error}"
         ) from None
     book = from_tree(tree)
+    if tenant is None and platform is None and (chosen := default_platform(book)) is not None:
+        others = sorted({t.platform for t in book.tenants} - {chosen})
+        click.echo(
+            f"phone book of platform {chosen} (Production); --platform {' or '.join(others)} for "
+            "another, --platform all for every platform",
+            err=True,
+        )
     try:
         entries = view(book, tenant, platform)
     except UnknownTenant as error:

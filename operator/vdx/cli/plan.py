@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from vdx.cli import options as shared
 from vdx.cli.options import connection_options
 
 F = Callable[..., Any]
@@ -43,6 +44,11 @@ def platform_options(func: F) -> F:
             help="text for people, markdown for a pull-request comment, json for tools.",
         ),
         click.option(
+            "--no-color",
+            is_flag=True,
+            help="No colour in the text output (also when NO_COLOR is set, or not on a terminal).",
+        ),
+        click.option(
             "--resend-secrets",
             is_flag=True,
             help="Send TURN secrets and device passwords from --secrets even where nothing else differs "
@@ -68,6 +74,7 @@ def options_from(**kwargs: Any) -> Any:
         output_format=kwargs["output_format"],
         resend_secrets=kwargs["resend_secrets"],
         environ=dict(os.environ),
+        color=shared.use_color(kwargs["no_color"], os.environ, shared.stdout_is_terminal()),
     )
 
 

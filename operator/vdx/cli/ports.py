@@ -1,56 +1,50 @@
-"""`vdx ports`: the firewall openings a tenant's network needs, from the platform's live configuration."""
+"""`vdx ports`: the firewall openings a tenant's network needs, from the platform's live configuration;
+`vdx ports probe` tests them from inside the tenant's network; `vdx ports status` shows who is ready."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from vdx.cli.options import connection_options
 from vdx.paths import EXAMPLES_DIR
 
+if TYPE_CHECKING:
+    from vdx.api.tenant import Tenant
+    from vdx.ports.derive import Derivation
 
-@click.command()
-@click.option(
-    "--platform", "platform_name", required=True, help="PexipPlatform name in the tree (stage, prod)."
-)
-@click.option("--tenant", default=None, help="Only this tenant (default: every tenant on the platform).")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(("text", "csv", "markdown")),
-    default="text",
-    show_default=True,
-    help="text for people, csv for spreadsheets, markdown for tickets and e-mails.",
-)
-@click.option(
-    "--tree",
-    type=click.Path(exists=True, path_type=Path),
-    default=EXAMPLES_DIR,
-    show_default="examples/",
-    help="GitOps tree with the PexipPlatform, Tenants, Domains and TurnServices.",
-)
-@connection_options
-def command(
+FORMATS = ("text", "csv", "markdown", "probe")
+
+
+def _tree_option(func: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--tree",
+        type=click.Path(exists=True, path_type=Path),
+        default=EXAMPLES_DIR,
+        show_default="examples/",
+        help="GitOps tree with the PexipPlatform, Tenants, Domains, TurnServices and Recorders.",
+    )(func)
+
+
+def _derive(
     platform_name: str,
     tenant: str | None,
-    output_format: str,
     tree: Path,
     url: str | None,
     credentials_file: Path | None,
     ca_bundle: Path | None,
-) -> None:
-    """Print, per tenant, what its network must allow: direction, protocol, ports, source,
-    destination and why, derived from the platform's global settings (media and signalling port
-    ranges, SIP, H.323, TURN on 443), its TURN servers and system locations, and the tenant's
-    Domains and TurnServices in Git. CSV output carries notes on stderr.
-    """
+) -> list[tuple[Tenant, Derivation]]:
+    """Each tenant's port table from the live configuration (read-only credentials suffice)."""
     from vdx.pexip import PexipError
     from vdx.ports.collect import live_config, tenant_network
-    from vdx.ports.derive import derive
-    from vdx.ports.render import render
+    from vdx.ports.derive import LiveConfig, derive
     from vdx.stats import connect
 
     try:
@@ -67,7 +61,7 @@ def command(
             f"no Tenant in the tree has spec.platformRef.name {platform_name}; check --platform and --tree"
         )
 
-    async def read() -> object:
+    async def read() -> LiveConfig:
         async with client:
             return await live_config(client)
 
@@ -75,12 +69,261 @@ def command(
         live = asyncio.run(read())
     except PexipError as error:
         raise click.ClickException(connect.explain(error, platform_name)) from None
-    from vdx.ports.derive import LiveConfig
+    return [(t, derive(tenant_network(loaded, t), live)) for t in tenants]
 
-    assert isinstance(live, LiveConfig)
-    results = [(t.name, derive(tenant_network(loaded, t), live)) for t in tenants]
-    click.echo(render(results, output_format), nl=False)
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--platform", "platform_name", default=None, help="PexipPlatform name in the tree (stage, prod)."
+)
+@click.option("--tenant", default=None, help="Only this tenant (default: every tenant on the platform).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people, csv for spreadsheets, markdown for tickets and e-mails, probe for the JSON "
+    "`vdx ports probe` reads (one tenant).",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(min=60),
+    default=None,
+    help="Line width of the text format (default: the terminal's).",
+)
+@_tree_option
+@connection_options
+@click.pass_context
+def command(
+    ctx: click.Context,
+    platform_name: str | None,
+    tenant: str | None,
+    output_format: str,
+    width: int | None,
+    tree: Path,
+    url: str | None,
+    credentials_file: Path | None,
+    ca_bundle: Path | None,
+) -> None:
+    """Print, per tenant, what its network must allow: direction, protocol, ports, source,
+    destination and why, derived from the platform's global settings (media and signalling port
+    ranges, SIP, H.323, TURN on 443), its TURN servers, system locations and edge nodes, and the
+    tenant's Domains, TurnServices and Recorders in Git. CSV output carries notes on stderr.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if platform_name is None:
+        raise click.UsageError("--platform is required (the PexipPlatform name in the tree: stage, prod)")
+    from vdx.ports.derive import table_fingerprint
+    from vdx.ports.probe_plan import plan
+    from vdx.ports.render import render
+
+    if output_format == "probe" and tenant is None:
+        raise click.UsageError("--format probe writes one tenant's file: add --tenant NAME")
+    results = _derive(platform_name, tenant, tree, url, credentials_file, ca_bundle)
+    if output_format == "probe":
+        (chosen, derivation), *_ = results
+        spec = plan(chosen.name, platform_name, derivation, table_fingerprint(derivation), datetime.now(UTC))
+        click.echo(spec.model_dump_json(indent=2))
+        return
+    columns = width or shutil.get_terminal_size((100, 24)).columns
+    named = [(t.name, d) for t, d in results]
+    click.echo(render(named, output_format, width=columns), nl=False)
     if output_format == "csv":
-        for name, derivation in results:
+        for name, derivation in named:
             for note in derivation.notes:
                 click.echo(f"note ({name}): {note}", err=True)
+
+
+@command.command("probe")
+@click.option("--tenant", required=True, help="The tenant whose openings to test (as in the probe file).")
+@click.option("--platform", "platform_name", required=True, help="stage or prod (as in the probe file).")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The probe file MedCom publishes for the tenant (`vdx ports --format probe`). Without it the "
+    "table is read from the platform, which needs read credentials.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="Where to write the JSON report (send this file back, see docs/firewall.md).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.2, max=60),
+    default=4.0,
+    show_default=True,
+    help="Seconds each check may take; no answer by then counts as filtered.",
+)
+@click.option(
+    "--ca-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="PEM CA certificates to trust instead of the system's (a TLS-inspecting proxy's CA; tests).",
+)
+@_tree_option
+@connection_options
+def probe(
+    tenant: str,
+    platform_name: str,
+    source: Path | None,
+    out: Path,
+    timeout: float,
+    ca_file: Path | None,
+    tree: Path,
+    url: str | None,
+    credentials_file: Path | None,
+    ca_bundle: Path | None,
+) -> None:
+    """Test, from inside the tenant's network, that every opening of its port table works: STUN to
+    the TURN servers, TLS to the web app domains and edge nodes (the certificate must cover the
+    name), TCP to SIP TLS and H.323. Needs no credentials with --from. Writes the JSON report to
+    --out and prints it as text; exits 0 only when every required opening works, 1 otherwise.
+    """
+    from vdx.ports.derive import table_fingerprint
+    from vdx.ports.probe_plan import SpecError, load_spec, plan
+    from vdx.ports.probe_run import Runner
+    from vdx.ports.report import render_text
+
+    if source is not None:
+        try:
+            spec = load_spec(source.read_text(encoding="utf-8"), str(source))
+        except (SpecError, UnicodeDecodeError) as error:
+            raise click.ClickException(str(error)) from None
+        for field, given, found in (
+            ("--tenant", tenant, spec.tenant),
+            ("--platform", platform_name, spec.platform),
+        ):
+            if given != found:
+                raise click.ClickException(
+                    f"{source} is the probe file for {spec.tenant} on {spec.platform}, not {field} {given}; "
+                    "use the file made for this tenant and platform"
+                )
+    else:
+        (chosen, derivation), *_ = _derive(platform_name, tenant, tree, url, credentials_file, ca_bundle)
+        spec = plan(chosen.name, platform_name, derivation, table_fingerprint(derivation), datetime.now(UTC))
+    report = asyncio.run(Runner(timeout=timeout, ca_file=ca_file).run(spec))
+    out.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    click.echo(render_text(report, width=shutil.get_terminal_size((100, 24)).columns))
+    click.echo(f"report written to {out}")
+    sys.exit(0 if report.passed else 1)
+
+
+@command.command("publish")
+@click.option("--platform", "platform_name", required=True, help="stage or prod.")
+@click.option("--tenant", default=None, help="Only this tenant (default: every tenant on the platform).")
+@_tree_option
+@connection_options
+def publish(
+    platform_name: str,
+    tenant: str | None,
+    tree: Path,
+    url: str | None,
+    credentials_file: Path | None,
+    ca_bundle: Path | None,
+) -> None:
+    """Write each tenant's probe file into the tree (readiness/<tenant>/firewall-readiness.yaml) from
+    the live port table. Run it when the platform changes (or on a schedule) and merge the result:
+    a tenant whose table changed has stale reports until its network team probes again.
+    """
+    from vdx.ports import readiness_tree
+    from vdx.ports.derive import table_fingerprint
+    from vdx.ports.probe_plan import plan
+
+    now = datetime.now(UTC)
+    for chosen, derivation in _derive(platform_name, tenant, tree, url, credentials_file, ca_bundle):
+        spec = plan(chosen.name, platform_name, derivation, table_fingerprint(derivation), now)
+        written, previous = readiness_tree.publish(tree, chosen.name, chosen.spec.namespace, spec)
+        where = readiness_tree.path_of(tree, chosen.name).relative_to(tree)
+        if not written:
+            click.echo(f"{chosen.name}: table unchanged ({spec.table_fingerprint})")
+        elif previous is None:
+            click.echo(f"{chosen.name}: published {where} ({spec.table_fingerprint})")
+        else:
+            click.echo(
+                f"{chosen.name}: the port table changed ({previous} -> {spec.table_fingerprint}); earlier "
+                f"reports are stale until the tenant probes again; updated {where}"
+            )
+
+
+@command.command("accept")
+@click.argument("report_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_tree_option
+def accept(report_file: Path, tree: Path) -> None:
+    """Add a probe report a tenant sent back to its readiness in the tree, after checking that it is
+    a report, for a tenant and platform of the tree; commit the change in a pull request."""
+    from vdx.ports import readiness_tree
+    from vdx.ports.report import ReportError, load_report
+    from vdx.stats import connect
+
+    text = report_file.read_text(encoding="utf-8")
+    try:
+        report = load_report(text, str(report_file))
+        loaded = connect.load(tree)
+        (chosen,) = connect.tenants_of(loaded, report.platform, report.tenant)
+        readiness_tree.accept(
+            tree, chosen.name, chosen.spec.namespace, report.platform, text, str(report_file)
+        )
+    except (ReportError, ValueError, connect.SetupError) as error:
+        raise click.ClickException(str(error)) from None
+    verdict = "passed" if report.passed else f"failed ({len(report.failing())} required opening(s))"
+    where = readiness_tree.path_of(tree, chosen.name).relative_to(tree)
+    click.echo(f"{report.tenant}: report of {report.finished:%Y-%m-%d} {verdict}; added to {where}")
+
+
+@command.command("status")
+@click.option("--platform", "platform_name", required=True, help="stage or prod.")
+@click.option(
+    "--region",
+    type=click.Choice(("hovedstaden", "sjaelland", "syddanmark", "midtjylland", "nordjylland")),
+    default=None,
+    help="Only this region's organisations (the Tenant's spec.region).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "markdown", "csv")),
+    default="text",
+    show_default=True,
+    help="text for the terminal, markdown for the e-mail to municipalities, csv for a spreadsheet.",
+)
+@_tree_option
+def status(platform_name: str, region: str | None, output_format: str, tree: Path) -> None:
+    """Per region: organisations ready, failing (with the openings that fail), stale (the port table
+    changed since, or the report is old) and never tested, from the readiness in the tree: the
+    same files the operator's FirewallReady condition reads. Needs no credentials.
+    """
+    from vdx.ports.readiness import from_files
+    from vdx.ports.readiness_tree import files_in
+    from vdx.ports.status import Row, render
+    from vdx.stats import connect
+
+    try:
+        loaded = connect.load(tree)
+        tenants = connect.tenants_of(loaded, platform_name)
+    except connect.SetupError as error:
+        raise click.ClickException(str(error)) from None
+    now = datetime.now(UTC)
+    rows = [
+        Row(
+            str(t.spec.region or ""),
+            t.name,
+            t.spec.display_name,
+            str(t.spec.organisation_kind),
+            from_files(files_in(loaded, t.spec.namespace), t.name, platform_name, now),
+        )
+        for t in tenants
+        if region is None or t.spec.region == region
+    ]
+    if not rows:
+        raise click.ClickException(
+            f"no Tenant on platform {platform_name}"
+            + (f" has spec.region {region}" if region else "")
+            + " in the tree; check --platform, --region and --tree"
+        )
+    click.echo(render(rows, output_format), nl=False)

@@ -12,16 +12,6 @@ from types import FrameType
 
 import click
 
-from vdx.pexip.simulator import (
-    FaultConfig,
-    HistorySeed,
-    SeedOptions,
-    Simulator,
-    SimulatorConfig,
-    start_server,
-)
-from vdx.pexip.simulator.faults import RateLimit
-
 
 @click.group()
 def command() -> None:
@@ -70,6 +60,16 @@ def serve(
     history_days: int,
 ) -> None:
     """Serve the simulator until interrupted; faults are adjustable under /_simulator/faults."""
+    from vdx.pexip.simulator import (
+        FaultConfig,
+        HistorySeed,
+        SeedOptions,
+        Simulator,
+        SimulatorConfig,
+        start_server,
+    )
+    from vdx.pexip.simulator.faults import RateLimit
+
     if faults_json:
         text = (
             Path(faults_json[1:]).read_text(encoding="utf-8") if faults_json.startswith("@") else faults_json

@@ -1,6 +1,7 @@
 """The observed Pexip state of one platform, shared by every reconcile on it.
 
-Filled by paginated lists (one per resource type, on first use and at each resync) and kept current
+Filled by paginated lists (one per resource type, on first use and at each resync; the first with
+several pages in flight) and kept current
 by the operator's own writes. A reconcile reads only from here, so the cost of steady state is one
 list per type per resync interval, whatever the number of resources.
 
@@ -53,6 +54,15 @@ class PexipCache:
         self._write_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._derived: dict[tuple[str, str], tuple[int, Any]] = {}
 
+    @property
+    def first_listing_pages_in_flight(self) -> int:
+        """Pages of a type's first listing requested at once: all of the platform's request slots
+        but one, which stays for the writes and a person's change. Everything waits for a first
+        listing (25 000 rooms are 250 pages), so it should not trickle through one slot while the
+        others idle; a resync later reads one page at a time, as it competes with the writes
+        for the budget."""
+        return max(1, self._client.limiter.max_in_flight - 1)
+
     def _lock(self, kind: Kind[Any]) -> asyncio.Lock:
         return self._locks.setdefault(kind.label, asyncio.Lock())
 
@@ -80,7 +90,11 @@ class PexipCache:
         written = self._written_at.setdefault(kind.label, {})
         seen: set[str] = set()
         pages = self._client.iter_raw(
-            kind.path, label=kind.label, object_hook=self._decoder, page_size=kind.page_size
+            kind.path,
+            label=kind.label,
+            object_hook=self._decoder,
+            page_size=kind.page_size,
+            pages_in_flight=self.first_listing_pages_in_flight if kind.label not in self._objects else 1,
         )
         async for raw in pages:
             obj = observed.observe(kind.model, raw)

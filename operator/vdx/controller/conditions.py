@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from vdx.controller.reasons import Reason
+
 
 class Phase(StrEnum):
     """Where a resource stands after one reconcile."""
@@ -55,11 +57,13 @@ def conditions_for(
     ready = phase is Phase.READY
     synced = phase in (Phase.READY, Phase.PROGRESSING)
     wanted = [
-        _condition("Ready", ready, outcome.reason if not ready else "Available", outcome.message, generation),
+        _condition(
+            "Ready", ready, outcome.reason if not ready else Reason.AVAILABLE, outcome.message, generation
+        ),
         _condition(
             "Synced",
             synced,
-            "ReconcileSuccess" if synced else outcome.reason,
+            Reason.RECONCILE_SUCCESS if synced else outcome.reason,
             "" if synced else outcome.message,
             generation,
         ),
@@ -73,7 +77,7 @@ def conditions_for(
         _condition(
             "Stalled",
             phase is Phase.STALLED,
-            outcome.reason if phase is Phase.STALLED else "NotStalled",
+            outcome.reason if phase is Phase.STALLED else Reason.NOT_STALLED,
             outcome.message if phase is Phase.STALLED else "",
             generation,
         ),

@@ -12,7 +12,6 @@ import kopf
 from kubernetes import client
 
 from vdx.api.meta import API_GROUP, API_VERSION
-from vdx.controller.conditions import Phase
 from vdx.controller.reconcilers.base import Stop
 from vdx.controller.registry import PLURALS
 from vdx.controller.runtime import Runtime, key_of
@@ -22,8 +21,8 @@ from vdx.pexip.limits import interactive
 
 # Progress and diff-base annotations under our own prefix, apart from what GitOps manages.
 ANNOTATION_PREFIX = "kopf.vdx.medcom.dk"
-PROGRESSING_RECHECK_SECONDS = 5.0
 DELETION_RECHECK_SECONDS = 2.0
+DELETION_RECHECK_MAX_SECONDS = 30.0
 
 
 def plain(body: Any) -> dict[str, Any]:
@@ -98,12 +97,10 @@ def _register_kind(registry: kopf.OperatorRegistry, runtime: Runtime, kind: str,
     async def reconcile(body: Any, **_: Any) -> None:
         data = plain(body)
         outcome = await runtime.reconcile(kind, data)
-        if outcome.phase is Phase.FAILED:
-            raise kopf.TemporaryError(outcome.message, delay=runtime.retry_delay(key_of(data)))
-        if outcome.phase is Phase.PROGRESSING:
-            raise kopf.TemporaryError(outcome.message, delay=PROGRESSING_RECHECK_SECONDS)
+        # Waits and retries are the runtime's (quietly, see Runtime.requeue), not kopf's.
+        runtime.follow_up(kind, key_of(data), outcome)
 
-    async def finalize(body: Any, **_: Any) -> None:
+    async def finalize(body: Any, retry: int = 0, **_: Any) -> None:
         data = plain(body)
         try:
             await runtime.finalize(kind, data)
@@ -111,8 +108,10 @@ def _register_kind(registry: kopf.OperatorRegistry, runtime: Runtime, kind: str,
             raise kopf.TemporaryError(
                 f"Pexip: {exc.message}", delay=runtime.retry_delay(key_of(data))
             ) from None
-        except Stop as stop:  # e.g. a platform waiting for its tenants to go first
-            raise kopf.TemporaryError(stop.outcome.message, delay=DELETION_RECHECK_SECONDS) from None
+        except Stop as stop:  # a platform waiting for its tenants, a TURN service for its Domains
+            # Rechecked soon at first, then less often: a deletion held by a user can wait for a person.
+            delay = min(DELETION_RECHECK_MAX_SECONDS, DELETION_RECHECK_SECONDS * 2**retry)
+            raise kopf.TemporaryError(stop.outcome.message, delay=delay) from None
 
     async def reconcile_change(body: Any, **_: Any) -> None:
         # An edit of an existing resource is a person's change: its Pexip requests go ahead of a

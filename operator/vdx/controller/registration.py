@@ -15,17 +15,18 @@ from vdx.api.resource import Resource
 from vdx.pexip.resources import Kind
 
 if TYPE_CHECKING:
+    from vdx.controller.context import Context
     from vdx.controller.reconcilers.base import Reconciled
-    from vdx.controller.runtime import Runtime
+    from vdx.gitops.offline import OfflinePlanner
 
-Key = tuple[str, str | None, str]  # kind, namespace, name
+from vdx.controller.context import Key as Key
 
 
 @dataclass(frozen=True)
 class Registration:
     model: type[Resource]
-    reconcile: Callable[[Runtime, dict[str, Any]], Awaitable[Reconciled]]
-    finalize: Callable[[Runtime, dict[str, Any]], Awaitable[None]]
+    reconcile: Callable[[Context, dict[str, Any]], Awaitable[Reconciled]]
+    finalize: Callable[[Context, dict[str, Any]], Awaitable[None]]
     # Kinds that must be reconciled before this one in a full pass (what it reads the status of).
     depends_on: tuple[str, ...] = ()
     # The Pexip types it creates, changes or deletes, and those it only reads.
@@ -36,7 +37,12 @@ class Registration:
     # Kinds in the same namespace to wake, if not Ready, when one of this kind becomes Ready.
     wakes_when_ready: tuple[str, ...] = ()
     # Drops what the runtime kept for one resource of the kind once its finalizer has run.
-    forget: Callable[[Runtime, Key], None] | None = None
+    forget: Callable[[Context, Key], None] | None = None
+    # The offline gatherer `vdx plan` runs for the kind (`gitops.phases.<kind>`), and the one that
+    # plans the deletion of what the tree no longer has; the kinds whose offline plan it reads.
+    plan: Callable[[OfflinePlanner], None] | None = None
+    plan_removed: Callable[[OfflinePlanner], None] | None = None
+    plan_reads: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:

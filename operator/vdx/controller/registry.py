@@ -7,7 +7,7 @@ the registrations (`controller.registration`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from vdx.controller.reconcilers import (
@@ -26,18 +26,21 @@ from vdx.controller.registration import Registration
 from vdx.pexip.resources import Kind
 
 
-def dependency_order(registrations: Iterable[Registration]) -> tuple[Registration, ...]:
+def dependency_order(
+    registrations: Iterable[Registration],
+    needs: Callable[[Registration], tuple[str, ...]] = lambda r: r.depends_on,
+) -> tuple[Registration, ...]:
     """What others depend on first; among equals, the order given. A cycle is a programming error."""
     pending = list(registrations)
     known = {r.kind for r in pending}
     for registration in pending:
-        unknown = set(registration.depends_on) - known
+        unknown = set(needs(registration)) - known
         if unknown:
             raise ValueError(f"{registration.kind} depends on unregistered kinds {sorted(unknown)}")
     ordered: list[Registration] = []
     done: set[str] = set()
     while pending:
-        ready = [r for r in pending if set(r.depends_on) <= done]
+        ready = [r for r in pending if set(needs(r)) <= done]
         if not ready:
             raise ValueError(f"dependency cycle among {sorted(r.kind for r in pending)}")
         ordered.append(ready[0])
@@ -65,6 +68,9 @@ BY_KIND: dict[str, Registration] = {r.kind: r for r in REGISTRATIONS}
 ORDER: tuple[str, ...] = tuple(r.kind for r in REGISTRATIONS)
 PLURALS: dict[str, str] = {r.kind: r.plural for r in REGISTRATIONS}
 NAMESPACED_PLURALS: tuple[str, ...] = tuple(r.plural for r in REGISTRATIONS if r.namespaced)
+# `vdx plan`: each kind's offline gatherer after those whose plan it reads; what the tree no longer
+# has is planned in the reverse order (users of an object before the object).
+PLAN_ORDER: tuple[Registration, ...] = dependency_order(REGISTRATIONS, lambda r: r.plan_reads)
 
 
 def pexip_kinds(*, written_only: bool = False) -> dict[str, Kind[Any]]:

@@ -13,20 +13,24 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError as KubeConnectionError
 
 from vdx.api.tenant import Tenant
+from vdx.controller import rollup
 from vdx.controller.conditions import Outcome, Phase, conditions_for
 from vdx.controller.kube import Kube
+from vdx.controller.memory import release_free_memory
 from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.platforms import PlatformRuntime
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
 from vdx.controller.registration import Key
 from vdx.controller.registry import BY_KIND, ORDER, PLURALS
+from vdx.controller.settings import RuntimeSettings as RuntimeSettings
 from vdx.controller.status import status_of
 from vdx.controller.sweep import Sweeper, generation_of, with_finalizer
 from vdx.pexip.errors import PexipError
@@ -37,24 +41,11 @@ logger = logging.getLogger("vdx.operator")
 T = TypeVar("T")
 
 
-@dataclass
-class RuntimeSettings:
-    # Overrides every platform's resync interval (tests and the demo; production leaves it None).
-    resync_seconds: float | None = None
-    # Per-object retry backoff after a failure: base * 2^(n-1), capped.
-    retry_base_seconds: float = 2.0
-    retry_max_seconds: float = 300.0
-    # Extra keyword arguments for every PexipClient (tests pass a RetryPolicy, timeouts).
-    client_options: dict[str, Any] = field(default_factory=dict)
-    resync_concurrency: int = 8
-    # How often every kind is listed to catch resources the watch never delivered (controller.sweep);
-    # None: the resync override if set, else SWEEP_SECONDS.
-    sweep_seconds: float | None = None
-    # Where PexipPlatform credentials may live (issue 22: vdx.policies.platform_secrets).
-    platform_namespaces: tuple[str, ...] = ("vdx-system",)
-
-
 SWEEP_SECONDS = 300.0
+# How soon a resource that waits (for its platform, a dependency, its own writes to settle) is
+# looked at again; a dependency becoming Ready wakes it sooner.
+PROGRESSING_RECHECK_SECONDS = 5.0
+ROLLUP_DELAY_SECONDS = 1.0
 
 
 def key_of(body: dict[str, Any]) -> Key:
@@ -86,6 +77,10 @@ class Runtime:
         self._claims: tuple[float, list[dict[str, Any]]] | None = None
         self._claims_lock = asyncio.Lock()
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
+        # Objects with a recheck scheduled (`requeue`): one pending recheck each.
+        self._requeued: set[Key] = set()
+        # Namespaces whose Tenant roll-up is to be refreshed (`_rollup_soon`).
+        self._rollups: set[str] = set()
         self.reconcile_count = 0
 
     # ------------------------------------------------------------------ lookups used by reconcilers
@@ -211,6 +206,7 @@ class Runtime:
                 continue
             await self.reconcile_platform_members(name)
             self.export_managed_objects()
+            release_free_memory()
 
     # ------------------------------------------------------------------ the sweep
     @property
@@ -280,6 +276,36 @@ class Runtime:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    def requeue(self, kind: str, key: Key, delay: float) -> None:
+        """Reconcile `key` again after `delay`, and again while it is still waiting or failing.
+
+        The operator's own retry, not kopf's: kopf logs every retry it schedules as an ERROR
+        ("failed temporarily"), so a healthy start, where resources wait for their platform and
+        dependencies, read like an outage. A wait is rechecked every few seconds; a failure backs
+        off (`retry_delay`) and says so once per reason, as a Warning event and log line.
+        """
+        if key in self._requeued:
+            return
+        self._requeued.add(key)
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            self._requeued.discard(key)
+            body = self.known.get(key)
+            if body is None:
+                return  # deleted meanwhile
+            outcome = await self.reconcile(kind, body, from_resync=True)
+            self.follow_up(kind, key, outcome)
+
+        self.spawn(later())
+
+    def follow_up(self, kind: str, key: Key, outcome: Outcome) -> None:
+        """What comes after a reconcile: a recheck while it waits, a backed-off retry after a failure."""
+        if outcome.phase is Phase.PROGRESSING:
+            self.requeue(kind, key, PROGRESSING_RECHECK_SECONDS)
+        elif outcome.phase is Phase.FAILED:
+            self.requeue(kind, key, self.retry_delay(key))
+
     def retry_delay(self, key: Key) -> float:
         failures = self._failures.get(key, 1)
         delay = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (failures - 1))
@@ -295,7 +321,7 @@ class Runtime:
         uid = str((body.get("metadata") or {}).get("uid") or "")
         async with lock:
             if uid and uid in self._finalized:
-                return Outcome(Phase.READY, "Deleted", "the resource was deleted; nothing to reconcile")
+                return Outcome(Phase.READY, Reason.DELETED, "the resource was deleted; nothing to reconcile")
             started = time.monotonic()
             self.reconcile_count += 1
             result = await self._run(kind, body)
@@ -306,7 +332,9 @@ class Runtime:
                     logger.warning(
                         "%s %s/%s: status not written: %s", kind, key[1] or "", key[2], _kube_error(exc)
                     )
-                    result = Reconciled(Outcome(Phase.FAILED, "KubernetesUnavailable", _kube_error(exc)))
+                    result = Reconciled(
+                        Outcome(Phase.FAILED, Reason.KUBERNETES_UNAVAILABLE, _kube_error(exc))
+                    )
                 else:
                     result = await self._undo_for_vanished(kind, key, body, result)
             except KubeConnectionError as exc:
@@ -315,7 +343,7 @@ class Runtime:
                 logger.warning(
                     "%s %s/%s: status not written: %s", kind, key[1] or "", key[2], _kube_error(exc)
                 )
-                result = Reconciled(Outcome(Phase.FAILED, "KubernetesUnavailable", _kube_error(exc)))
+                result = Reconciled(Outcome(Phase.FAILED, Reason.KUBERNETES_UNAVAILABLE, _kube_error(exc)))
             self.metrics.reconcile_seconds.labels(kind).observe(time.monotonic() - started)
             self.metrics.reconciles.labels(kind, result.outcome.phase.value.lower()).inc()
         if result.outcome.phase is Phase.FAILED:
@@ -338,7 +366,7 @@ class Runtime:
                 self.platforms[name].breaker.failure()
             return Reconciled(pexip_failure(exc))
         except (ApiException, KubeConnectionError) as exc:
-            return Reconciled(Outcome(Phase.FAILED, "KubernetesUnavailable", _kube_error(exc)))
+            return Reconciled(Outcome(Phase.FAILED, Reason.KUBERNETES_UNAVAILABLE, _kube_error(exc)))
 
     async def _report(self, kind: str, key: Key, body: dict[str, Any], result: Reconciled) -> None:
         previous = dict(body.get("status") or {})
@@ -363,10 +391,61 @@ class Runtime:
             await self.kube.event(body, type_=event.type, reason=event.reason, message=event.message)
         old_ready = next((c for c in previous.get("conditions") or [] if c.get("type") == "Ready"), None)
         changed = old_ready is None or old_ready.get("reason") != result.outcome.reason
+        if key[1] is not None and changed:
+            self._rollup_soon(key[1])
         if result.outcome.phase in (Phase.STALLED, Phase.FAILED) and changed:
+            logger.warning(
+                "%s %s/%s: %s: %s", kind, key[1] or "", key[2], result.outcome.reason, result.outcome.message
+            )
             await self.kube.event(
                 body, type_="Warning", reason=result.outcome.reason, message=result.outcome.message
             )
+
+    def _rollup_soon(self, namespace: str) -> None:
+        """Refresh the namespace's Tenant roll-up shortly: once for a burst of changes (a cold start
+        changes every resource's readiness; the Tenant is written once a second at most)."""
+        if namespace in self._rollups:
+            return
+        self._rollups.add(namespace)
+
+        async def later() -> None:
+            await asyncio.sleep(ROLLUP_DELAY_SECONDS)
+            self._rollups.discard(namespace)
+            with contextlib.suppress(ApiException, KubeConnectionError):
+                await self._refresh_rollup(namespace)
+
+        self.spawn(later())
+
+    async def _refresh_rollup(self, namespace: str) -> None:
+        tenant_key = next(
+            (
+                k
+                for k, b in self.known.items()
+                if k[0] == "Tenant" and (b.get("spec") or {}).get("namespace") == namespace
+            ),
+            None,
+        )
+        if tenant_key is None:
+            return
+        async with self._locks.setdefault(tenant_key, asyncio.Lock()):
+            body = self.known.get(tenant_key)
+            if body is None:
+                return
+            previous = dict(body.get("status") or {})
+            if not previous:
+                return  # the Tenant's first reconcile writes it
+            condition, counted = rollup.rollup(
+                rollup.members(self.known, namespace), (body.get("metadata") or {}).get("generation")
+            )
+            old = list(previous.get("conditions") or [])
+            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            conditions = [c for c in old if c.get("type") != rollup.CONDITION]
+            conditions.append(rollup.with_transition(condition, old, now))
+            status = {**previous, **counted, "conditions": conditions}
+            if status != previous and await self.kube.patch_status(
+                PLURALS["Tenant"], tenant_key[2], None, status
+            ):
+                body["status"] = status
 
     def _wake_unready(self, kind: str, namespace: str | None) -> None:
         for other_key, other in list(self.known.items()):
@@ -397,19 +476,31 @@ class Runtime:
         if uid:
             self._finalized.add(str(uid))
         self.known.pop(key, None)
-        return Reconciled(Outcome(Phase.READY, "Deleted", "the resource was deleted; nothing to reconcile"))
+        return Reconciled(
+            Outcome(Phase.READY, Reason.DELETED, "the resource was deleted; nothing to reconcile")
+        )
 
     async def finalize(self, kind: str, body: dict[str, Any]) -> None:
         """Honour deletionPolicy; raise PexipError to have the deletion retried."""
         key = key_of(body)
         lock = self._locks.setdefault(key, asyncio.Lock())
         registration = BY_KIND[kind]
+        # Its users read it from here: from now on they see it being deleted.
+        self.known[key] = body
         async with lock:
-            await registration.finalize(self, body)
+            try:
+                await registration.finalize(self, body)
+            except Stop as stop:
+                # The deletion waits (for users to let go, a platform to drain): say who holds it.
+                with contextlib.suppress(ApiException, KubeConnectionError):
+                    await self._report(kind, key, body, Reconciled(stop.outcome))
+                raise
             uid = (body.get("metadata") or {}).get("uid")
             if uid:
                 self._finalized.add(str(uid))
         self.known.pop(key, None)
+        if key[1] is not None:
+            self._rollup_soon(key[1])
         if registration.forget is not None:
             registration.forget(self, key)
 

@@ -11,10 +11,37 @@ envtest runs them: loopback ports, throw-away certificates, RBAC on, no controll
 
 from __future__ import annotations
 
-from vdx.controlplane.binaries import Binaries, BinariesNotFoundError, locate_binaries
-from vdx.controlplane.build import BuildError, build_binaries
-from vdx.controlplane.server import ControlPlane, ControlPlaneError, User
-from vdx.controlplane.versions import PinnedVersions, pinned_versions
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vdx.controlplane.binaries import Binaries, BinariesNotFoundError, locate_binaries
+    from vdx.controlplane.build import BuildError, build_binaries
+    from vdx.controlplane.server import ControlPlane, ControlPlaneError, User
+    from vdx.controlplane.versions import PinnedVersions, pinned_versions
+
+# Imported on first use (PEP 562): `server` brings the Kubernetes client, and the CLI's
+# `vdx controlplane --help` or the daemon's state file need none of it.
+_LAZY = {
+    "Binaries": "binaries",
+    "BinariesNotFoundError": "binaries",
+    "locate_binaries": "binaries",
+    "BuildError": "build",
+    "build_binaries": "build",
+    "ControlPlane": "server",
+    "ControlPlaneError": "server",
+    "User": "server",
+    "PinnedVersions": "versions",
+    "pinned_versions": "versions",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "Binaries",

@@ -20,7 +20,6 @@ from pathlib import Path
 from types import FrameType
 
 from vdx.controlplane.binaries import locate_binaries
-from vdx.controlplane.server import ControlPlane
 from vdx.controlplane.versions import cache_root
 
 STATE_FILE = "state.json"
@@ -66,6 +65,8 @@ def serve(directory: Path, crd_paths: list[Path]) -> int:
         signal.signal(signum, _raise_stop)
     try:
         binaries = locate_binaries()
+        from vdx.controlplane.server import ControlPlane  # the CLI reads this module's names only
+
         with ControlPlane(binaries, crd_paths=crd_paths) as plane:
             kubeconfig = directory / KUBECONFIG_FILE
             shutil.copyfile(plane.kubeconfig, kubeconfig)

@@ -74,6 +74,9 @@ class User:
         configuration.cert_file = str(self.credentials.cert_file)
         configuration.key_file = str(self.credentials.key_file)
         configuration.verify_ssl = True
+        # More pooled connections than the operator has Kubernetes calls in flight (32), so a test's
+        # own calls fit too: with urllib3's default of 10, every start logged "Connection pool is full".
+        configuration.connection_pool_maxsize = 48
         return configuration
 
     def api_client(self) -> client.ApiClient:

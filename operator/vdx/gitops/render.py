@@ -3,7 +3,10 @@
 Reviewers read these before merging a change to the national platform, so each object shows what
 will happen to it and why (the tree's resource that wants it), each update shows only the fields
 that change, as `old -> new`, and every write-only value is masked and says which Secret it comes
-from. Pure: a plan in, a string out.
+from. The text shows only what changes, as `terraform plan` does: a tenant with nothing to write
+is not listed (its objects that cannot be compared offline are counted in the footer), and the
+plan ends with one summary line; on a terminal it is coloured. Markdown and JSON stay complete:
+they are read by tools and by reviewers who expand them. Pure: a plan in, a string out.
 """
 
 from __future__ import annotations
@@ -16,13 +19,35 @@ from vdx.gitops.planning import PlatformPlan, Step, is_pending
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 WILL = {"create": "will be created", "update": "will be updated in place", "delete": "will be deleted"}
+# Terraform's words, so the line reads as engineers know it from there.
+VERBS = (("create", "add"), ("update", "change"), ("delete", "destroy"))
+
+# ANSI colours of terraform plan: green create, yellow update, red delete; cyan what is unknown.
+_COLOURS = {"+": "32", "~": "33", "-": "31", "?": "36"}
+_BOLD, _RED, _RESET = "\x1b[1m", "\x1b[31m", "\x1b[0m"
 
 
 def summary(plan: PlatformPlan) -> str:
-    return (
-        f"Plan: {plan.count('create')} to create, {plan.count('update')} to change, "
-        f"{plan.count('delete')} to delete."
-    )
+    """`Plan: 2 to add, 3 to change, 1 to destroy.`, with `, 1 refused` when resources are refused."""
+    counts = ", ".join(f"{plan.count(action)} to {verb}" for action, verb in VERBS)
+    refused = f", {len(plan.problems)} refused" if plan.problems else ""
+    return f"Plan: {counts}{refused}."
+
+
+def colour_line(line: str) -> str:
+    """One rendered line with terraform's colours: by its symbol, errors red, the summary bold."""
+    stripped = line.lstrip(" ")
+    if stripped.startswith("Error:"):
+        return f"{line[: len(line) - len(stripped)]}{_BOLD}{_RED}Error:{_RESET}{stripped[6:]}"
+    if stripped.startswith(("Plan:", "No changes.", "Tenant ")):
+        return f"{_BOLD}{line}{_RESET}"
+    if stripped.startswith("#"):
+        return f"\x1b[2m{line}{_RESET}"
+    colour = _COLOURS.get(stripped[:1]) if stripped[1:2] == " " else None
+    if colour is None:
+        return line
+    indent = line[: len(line) - len(stripped)]
+    return f"{indent}\x1b[{colour}m{stripped[:1]}{_RESET}{stripped[1:]}"
 
 
 def _value(step: Step, name: str, value: Any, names: dict[str, str]) -> str:
@@ -84,8 +109,12 @@ def step_lines(step: Step, names: dict[str, str]) -> list[str]:
     return lines
 
 
-def tenant_lines(plan: PlatformPlan, tenant: str) -> list[str]:
+def tenant_lines(plan: PlatformPlan, tenant: str, changes_only: bool = False) -> list[str]:
+    """The tenant's steps, then its objects that cannot be compared offline; with `changes_only`,
+    nothing for a tenant without a step (the text's view: only what changes)."""
     lines: list[str] = []
+    if changes_only and not plan.tenant_steps(tenant):
+        return lines
     for step in plan.tenant_steps(tenant):
         lines.extend(step_lines(step, plan.names))
         lines.append("")
@@ -98,10 +127,7 @@ def tenant_lines(plan: PlatformPlan, tenant: str) -> list[str]:
 
 def _counts(plan: PlatformPlan, tenant: str) -> str:
     steps = plan.tenant_steps(tenant)
-    parts = [
-        f"{sum(1 for s in steps if s.change.action == action)} to {verb}"
-        for action, verb in (("create", "create"), ("update", "change"), ("delete", "delete"))
-    ]
+    parts = [f"{sum(1 for s in steps if s.change.action == action)} to {verb}" for action, verb in VERBS]
     unknown = sum(1 for u in plan.unknowns if u.tenant == tenant)
     if unknown:
         parts.append(f"{unknown} known after apply")
@@ -134,16 +160,17 @@ def _footer(plan: PlatformPlan) -> list[str]:
     return lines
 
 
-def render_text(plan: PlatformPlan, url: str, version: str = "") -> str:
+def render_text(plan: PlatformPlan, url: str, version: str = "", color: bool = False) -> str:
+    """Only what changes: tenants with writes, problems and notes, the summary line and the footer."""
     out: list[str] = []
     where = f"{url}, Pexip Infinity {version}" if version else url
     out.append(f"Platform {plan.platform} ({where}): {len(plan.tenants)} tenants")
     out.append("")
-    if plan.has_changes:
+    if plan.steps:
         out.append("Symbols: + create, ~ update in place, - delete, ? known only after apply")
         out.append("")
         for tenant in plan.tenants:
-            lines = tenant_lines(plan, tenant)
+            lines = tenant_lines(plan, tenant, changes_only=True)
             if not lines:
                 continue
             out.append(f"Tenant {tenant} ({_counts(plan, tenant)})")
@@ -160,6 +187,16 @@ def render_text(plan: PlatformPlan, url: str, version: str = "") -> str:
     else:
         out.append(summary(plan))
         out.extend(_footer(plan))
+        quiet = [
+            t for t in plan.tenants if not plan.tenant_steps(t) and any(u.tenant == t for u in plan.unknowns)
+        ]
+        if quiet:
+            out.append(
+                f"{len(quiet)} {'tenant has' if len(quiet) == 1 else 'tenants have'} nothing to change "
+                "and only objects known after apply, so not listed (--format markdown or json lists them)."
+            )
+    if color:
+        out = [colour_line(line) for line in out]
     return "\n".join(out) + "\n"
 
 
@@ -240,7 +277,10 @@ def render_json(plan: PlatformPlan, url: str, version: str = "") -> str:
         "url": url,
         "version": version,
         "tenants": plan.tenants,
-        "summary": {a: plan.count(a) for a in ("create", "update", "delete")},
+        "summary": {
+            **{a: plan.count(a) for a in ("create", "update", "delete")},
+            "refused": len(plan.problems),
+        },
         "steps": [
             {
                 "tenant": step.tenant,
@@ -277,9 +317,9 @@ def render_json(plan: PlatformPlan, url: str, version: str = "") -> str:
     return json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n"
 
 
-def render(plan: PlatformPlan, output_format: str, url: str, version: str = "") -> str:
+def render(plan: PlatformPlan, output_format: str, url: str, version: str = "", color: bool = False) -> str:
     if output_format == "markdown":
         return render_markdown(plan, url, version)
     if output_format == "json":
         return render_json(plan, url, version)
-    return render_text(plan, url, version)
+    return render_text(plan, url, version, color)

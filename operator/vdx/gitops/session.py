@@ -50,6 +50,8 @@ class Options:
     output_format: str = "text"
     resend_secrets: bool = False
     environ: Mapping[str, str] = field(default_factory=dict)
+    # Colour the text rendering (the CLI decides: a terminal, no --no-color, no NO_COLOR).
+    color: bool = False
 
 
 @dataclass
@@ -139,7 +141,8 @@ def _run(
                 )
                 return 1, None
             plan = plan_platform(_desired(prepared), observed)
-            out(render(plan, options.output_format, prepared.url, observed.version).rstrip("\n"))
+            rendered = render(plan, options.output_format, prepared.url, observed.version, options.color)
+            out(rendered.rstrip("\n"))
             if not apply:
                 return (1 if plan.problems else 0), plan
             if plan.problems:

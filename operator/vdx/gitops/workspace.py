@@ -65,8 +65,38 @@ def secret_values(doc: Mapping[str, Any], source: str) -> dict[str, str]:
     return values
 
 
+def _is_secret(doc: Any) -> bool:
+    return isinstance(doc, dict) and doc.get("kind") == "Secret" and doc.get("apiVersion") == "v1"
+
+
+def secret_documents(documents: list[Any], source: str) -> list[tuple[str, dict[str, Any]]]:
+    """The Secrets among a file's documents, with where each is written; the items of a `v1 List`
+    too, since that is what `kubectl get secrets -o yaml` writes (a list of one kind is `List`, or
+    `SecretList` from some tools), so its output can be given to --secrets as it is.
+    """
+    found: list[tuple[str, dict[str, Any]]] = []
+    for doc in documents:
+        if _is_secret(doc):
+            found.append((source, doc))
+        elif (
+            isinstance(doc, dict)
+            and doc.get("kind") in ("List", "SecretList")
+            and doc.get("apiVersion") == "v1"
+        ):
+            items = doc.get("items")
+            if not isinstance(items, list):
+                raise WorkspaceError(
+                    f"{source}: {doc.get('kind')}, field items: is not a list; write the Secrets as "
+                    "items: [...] (as kubectl get secrets -o yaml does)"
+                )
+            found.extend((f"{source} items[{i}]", item) for i, item in enumerate(items) if _is_secret(item))
+    return found
+
+
 def load_secrets(directory: Path | None) -> Secrets:
-    """Every `v1 Secret` under `directory`; other documents are ignored."""
+    """Every `v1 Secret` under `directory`, alone or as an item of a `v1 List`; other documents
+    (ConfigMaps, notes) are ignored.
+    """
     found = Secrets()
     if directory is None:
         return found
@@ -81,13 +111,11 @@ def load_secrets(directory: Path | None) -> Secrets:
             raise WorkspaceError(
                 f"{path}: cannot be read as YAML ({type(exc).__name__}); fix the file"
             ) from None
-        for doc in documents:
-            if not isinstance(doc, dict) or doc.get("kind") != "Secret" or doc.get("apiVersion") != "v1":
-                continue
+        for where, doc in secret_documents(documents, str(path)):
             meta = doc.get("metadata") or {}
             if not meta.get("name") or not meta.get("namespace"):
                 raise WorkspaceError(
-                    f"{path}: Secret {meta.get('name', '<no name>')}, field metadata.namespace: a Secret "
+                    f"{where}: Secret {meta.get('name', '<no name>')}, field metadata.namespace: a Secret "
                     "given with --secrets needs metadata.name and metadata.namespace; add them"
                 )
             found.values[(str(meta["namespace"]), str(meta["name"]))] = secret_values(doc, str(path))

@@ -16,6 +16,7 @@ import logging
 import random
 import ssl
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -309,32 +310,118 @@ class PexipClient:
         page_size: int | None = None,
         label: str = "",
         object_hook: Callable[[dict[str, Any]], Any] | None = None,
+        pages_in_flight: int = 1,
     ) -> AsyncIterator[dict[str, Any]]:
-        """Every object of a list endpoint, page by page, following `meta.next`.
+        """Every object of a list endpoint, page by page.
 
         `object_hook` goes to `json.loads` (it sees every JSON object of a page as it is decoded,
         innermost first): a caller that keeps only part of each object can drop the rest before a
         whole page of it exists.
+
+        With `pages_in_flight` 1 the pages are read one after another, following `meta.next`. With
+        more, the first page's `total_count` says how many pages there are and up to that many of
+        the rest are requested at once by offset (each still through the platform's in-flight cap
+        and token bucket, so the requests are the same, only sooner). Objects come in list order.
+        Objects created during the listing land after the last counted page (the default order
+        is by primary key), so the last page's `meta.next` is followed from there; an object seen
+        twice (a deletion shifting the offsets) is given once. Like any offset paging, an object
+        shifted onto a page already read by a deletion may be missed until the next listing.
         """
-        url: str | None = path
-        params: list[tuple[str, str]] | None = build_params(filters, order_by, page_size or self.page_size)
-        seen_pages = 0
-        visited: set[str] = set()
-        while url is not None:
-            response = await self.request("GET", url, label or path, params=params)
-            body = self._json(response, object_hook)
-            # The page's bytes (several MiB for rooms that embed their theme) go now, not when
-            # the next page has arrived.
-            del response
-            if not isinstance(body, dict) or not isinstance(body.get("objects"), list):
-                raise PexipProtocolError(f"GET {path}: not a list envelope")
-            for obj in body["objects"]:
+        if pages_in_flight < 1:
+            raise ValueError(f"pages_in_flight must be at least 1, not {pages_in_flight}")
+        label = label or path
+        params = build_params(filters, order_by, page_size or self.page_size)
+        body = await self._page(path, label, params, object_hook)
+        if pages_in_flight == 1:
+            async for obj in self._follow(path, label, body, object_hook):
                 yield obj
+            return
+        meta = body.get("meta")
+        total, limit = (
+            (meta.get("total_count"), meta.get("limit")) if isinstance(meta, dict) else (None, None)
+        )
+        if not body["objects"] or not isinstance(total, int) or not isinstance(limit, int) or limit < 1:
+            async for obj in self._follow(path, label, body, object_hook):
+                yield obj
+            return
+        offsets = iter(range(limit, total, limit))
+        pending: deque[asyncio.Task[dict[str, Any]]] = deque()
+
+        def start_next() -> None:
+            offset = next(offsets, None)
+            if offset is not None:
+                paged = [*params, ("offset", str(offset))]
+                pending.append(asyncio.create_task(self._page(path, label, paged, object_hook)))
+
+        seen: set[Any] = set()
+        try:
+            for _ in range(pages_in_flight):
+                start_next()  # before the caller sees the first page: the slots fill at once
+            for obj in self._fresh(body, seen):
+                yield obj
+            while pending:
+                body = await pending.popleft()
+                start_next()
+                for obj in self._fresh(body, seen):
+                    yield obj
+            # Objects created since the first page: after the counted pages, in the default order.
+            async for obj in self._follow(path, label, body, object_hook, first_yielded=True):
+                if _identity(obj) not in seen:
+                    yield obj
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _page(
+        self,
+        path: str,
+        label: str,
+        params: Sequence[tuple[str, str]] | None,
+        object_hook: Callable[[dict[str, Any]], Any] | None,
+        url: str | None = None,
+    ) -> dict[str, Any]:
+        """One list page, decoded; its bytes (several MiB for rooms that embed their theme) are
+        dropped as soon as it is decoded."""
+        response = await self.request("GET", url or path, label, params=params)
+        body = self._json(response, object_hook)
+        del response
+        if not isinstance(body, dict) or not isinstance(body.get("objects"), list):
+            raise PexipProtocolError(f"GET {path}: not a list envelope")
+        return body
+
+    def _fresh(self, body: dict[str, Any], seen: set[Any]) -> list[dict[str, Any]]:
+        """The page's objects not given before (noting them)."""
+        fresh = []
+        for obj in body["objects"]:
+            key = _identity(obj)
+            if key is None or key not in seen:
+                if key is not None:
+                    seen.add(key)
+                fresh.append(obj)
+        return fresh
+
+    async def _follow(
+        self,
+        path: str,
+        label: str,
+        body: dict[str, Any],
+        object_hook: Callable[[dict[str, Any]], Any] | None,
+        *,
+        first_yielded: bool = False,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The objects of `body` (unless already given) and of every page its `meta.next` leads to."""
+        visited: set[str] = set()
+        while True:
+            if not first_yielded:
+                for obj in body["objects"]:
+                    yield obj
+            first_yielded = False
             meta = body.get("meta")
             nxt = meta.get("next") if isinstance(meta, dict) else None
-            seen_pages += 1
             if not nxt or not body["objects"]:
-                break
+                return
             if not isinstance(nxt, str):
                 raise PexipProtocolError(f"GET {path}: meta.next is not a URL")
             url = urljoin(self.base_url + "/", nxt)
@@ -342,7 +429,8 @@ class PexipClient:
                 # A server that points back at a page already read would keep a reconcile forever.
                 raise PexipProtocolError(f"GET {path}: meta.next points back at a page already read")
             visited.add(url)
-            params = None  # `next` already carries the filters, limit and offset
+            # `next` already carries the filters, limit and offset.
+            body = await self._page(path, label, None, object_hook, url=url)
 
     async def iterate(
         self,
@@ -596,3 +684,10 @@ def _multipart_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 
 __all__ = ["Created", "PexipClient", "build_params", "id_from_location"]
+
+
+def _identity(obj: Any) -> Any:
+    """What tells two listed objects apart: their `resource_uri` (or `id`), when they have one."""
+    if isinstance(obj, dict):
+        return obj.get("resource_uri") or obj.get("id")
+    return getattr(obj, "resource_uri", None) or getattr(obj, "id", None)

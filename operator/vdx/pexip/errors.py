@@ -7,6 +7,7 @@ the request that failed, so a server that echoes a value cannot leak it into log
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -91,11 +92,25 @@ _BY_STATUS: dict[int, type[PexipHTTPError]] = {
 REDACTED = "***"
 
 
+# Management API paths (`/api/admin/configuration/v1/global/`, `.../conference/12/`) are fixed text
+# the client builds, never a secret: a password that happens to equal one of their words (the
+# default `admin`) must not turn `GET /api/admin/...` into `GET /api/***/...`.
+_API_PATH = re.compile(r"/api/admin/(?:configuration|status|history|command)/v1/[a-z_]+/(?:\d+/)?")
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of a secret value (longest first, so overlaps are covered)."""
-    for value in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(value, REDACTED)
-    return text
+    """Replace every occurrence of a secret value (longest first, so overlaps are covered), except
+    inside Management API paths, which are the client's own fixed text."""
+    values = sorted({s for s in secrets if s}, key=len, reverse=True)
+    if not values:
+        return text
+    parts = _API_PATH.split(text)
+    paths = _API_PATH.findall(text)
+    for index, part in enumerate(parts):
+        for value in values:
+            part = part.replace(value, REDACTED)
+        parts[index] = part
+    return "".join(piece for pair in zip(parts, [*paths, ""], strict=True) for piece in pair)
 
 
 def parse_error_body(body: bytes) -> tuple[str, str | None, dict[str, list[str]]]:

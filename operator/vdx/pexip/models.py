@@ -372,3 +372,183 @@ class HistoryParticipant(PexipModel):
     service_tag: str = ""
     is_direct: bool = False
     media_streams: list[dict[str, Any]] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------- calendar integration
+# Secure Scheduler for Exchange (booking from Outlook) and One-Touch Join. Only the fields the
+# operator reads are typed; the many add-in texts and templates stay in the model's extras.
+
+
+class ExchangeDomain(IntIdModel):
+    domain: str
+    exchange_connector: str | None = None
+    creation_time: datetime | None = None
+
+
+class MsExchangeConnector(IntIdModel):
+    name: str
+    description: str = ""
+    uuid: str = ""
+    room_mailbox_email_address: str | None = None
+    room_mailbox_name: str = ""
+    url: str = ""
+    username: str = ""
+    authentication_method: str = "BASIC"
+    auth_provider: str = "ADFS"
+    scheduled_alias_prefix: str | None = None
+    scheduled_alias_domain: str = ""
+    scheduled_alias_suffix_length: int = 6
+    meeting_buffer_before: int = 30
+    meeting_buffer_after: int = 60
+    enable_dynamic_vmrs: bool = True
+    enable_personal_vmrs: bool = False
+    oauth_client_id: str | None = None
+    addin_server_domain: str = ""
+    addin_display_name: str = ""
+    addin_application_id: str | None = None
+    public_key: str = ""
+    host_identity_provider_group: str | None = None
+    ivr_theme: str | None = None
+    non_idp_participants: str = "disallow_all"
+    # Embedded by Pexip, each with its own `resource_uri`.
+    domains: list[ExchangeDomain] = Field(default_factory=list)
+
+
+class MjxIntegration(IntIdModel):
+    """A One-Touch Join profile: one calendar source (at most one deployment URI is set)."""
+
+    name: str
+    description: str = ""
+    display_upcoming_meetings: int = 7
+    enable_non_video_meetings: bool = True
+    enable_private_meetings: bool = True
+    start_buffer: int = 5
+    end_buffer: int = 0
+    ep_username: str = ""
+    ep_use_https: bool = True
+    ep_verify_certificate: bool = False
+    exchange_deployment: str | None = None
+    google_deployment: str | None = None
+    graph_deployment: str | None = None
+    process_alias_private_meetings: bool = True
+    replace_empty_subject: bool = True
+    replace_subject_type: str = "PRIVATE"
+    replace_subject_template: str = ""
+    use_webex: bool = False
+    endpoint_groups: list[str] = Field(default_factory=list)
+
+
+class MjxGraphDeployment(IntIdModel):
+    name: str
+    description: str = ""
+    client_id: str = ""
+    oauth_token_url: str = ""
+    graph_api_domain: str = ""
+    request_quota: int = 1_000_000
+    disable_proxy: bool = False
+    mjx_integrations: list[str] | None = None
+
+
+class MjxExchangeAutodiscoverUrl(IntIdModel):
+    name: str
+    description: str = ""
+    url: str = ""
+    exchange_deployment: str | None = None
+
+
+class MjxExchangeDeployment(IntIdModel):
+    name: str
+    description: str = ""
+    service_account_username: str = ""
+    authentication_method: str = "BASIC"
+    ews_url: str = ""
+    find_items_request_quota: int = 1_000_000
+    disable_proxy: bool = False
+    oauth_client_id: str | None = None
+    # Embedded by Pexip, each with its own `resource_uri`.
+    autodiscover_urls: list[MjxExchangeAutodiscoverUrl] | None = None
+    mjx_integrations: list[str] | None = None
+
+
+class MjxGoogleDeployment(IntIdModel):
+    name: str
+    description: str = ""
+    client_email: str = ""
+    client_id: str = ""
+    use_user_consent: bool = False
+    mjx_integrations: list[str] | None = None
+
+
+class MjxEndpointGroup(IntIdModel):
+    name: str
+    description: str = ""
+    mjx_integration: str | None = None
+    system_location: str | None = None
+    disable_proxy: bool = False
+    endpoints: list[str] = Field(default_factory=list)
+
+
+class MjxEndpoint(IntIdModel):
+    name: str
+    description: str = ""
+    endpoint_type: str
+    room_resource_email: str = ""
+    mjx_endpoint_group: str | None = None
+    api_address: str | None = None
+    api_port: int | None = None
+    api_username: str | None = None
+    use_https: str = "GLOBAL"
+    verify_cert: str = "GLOBAL"
+    poly_username: str | None = None
+    poly_raise_alarms_for_this_endpoint: bool = False
+    webex_device_id: str | None = None
+
+
+class MjxMeetingProcessingRule(IntIdModel):
+    name: str
+    description: str = ""
+    priority: int
+    enabled: bool = True
+    meeting_type: str
+    mjx_integration: str
+    match_string: str = ""
+    replace_string: str = ""
+    transform_rule: str = ""
+    custom_template: str = ""
+    domain: str = ""
+    company_id: str = ""
+    include_pin: bool = False
+    default_processing_enabled: bool = True
+
+
+class ExchangeSchedulerStatus(IntIdModel):
+    exchange_connector_id: int = 0
+    last_modified_time: datetime | None = None
+
+
+class MjxEndpointStatus(IntIdModel):
+    endpoint_name: str = ""
+    endpoint_address: str = ""
+    endpoint_type: str = ""
+    room_email: str = ""
+    mjx_integration_name: str = ""
+    number_of_meetings: int = 0
+    last_worker: str = ""
+    last_contact_time: datetime | None = None
+
+
+class MjxMeetingStatus(IntIdModel):
+    alias: str = ""
+    subject: str = ""
+    meeting_id: str = ""
+    room_email: str = ""
+    endpoint_name: str = ""
+    organizer_email: str = ""
+    organizer_name: str = ""
+    mjx_integration_id: int = 0
+    mjx_integration_name: str = ""
+    matched_meeting_processing_rule: str = ""
+    worker_id: int = 0
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    last_modified_time: datetime | None = None

@@ -48,6 +48,9 @@ class Kind(Generic[M]):
     singleton: bool = False
     # Objects per list page; None: the client's default. Smaller for types whose objects are large.
     page_size: int | None = None
+    # The type whose GET embeds every object of this one whole (a conference's aliases): a reader of
+    # the parent never lists this type on its own.
+    embedded_in: str | None = None
 
     @property
     def path(self) -> str:
@@ -70,7 +73,9 @@ class Kind(Generic[M]):
 # 500 rooms is about 8.6 MiB, and each page is held twice while it is read and decoded. Pages of 100
 # keep a resync's memory peak small at the cost of 200 more GETs per resync of 25 000 rooms.
 CONFERENCE = Kind("conference", models.Conference, unique_key=("name",), page_size=100)
-CONFERENCE_ALIAS = Kind("conference_alias", models.ConferenceAlias, unique_key=("alias",))
+CONFERENCE_ALIAS = Kind(
+    "conference_alias", models.ConferenceAlias, unique_key=("alias",), embedded_in="conference"
+)
 
 
 def same_alias(desired: Mapping[str, Any], actual: models.PexipModel) -> bool:
@@ -79,7 +84,9 @@ def same_alias(desired: Mapping[str, Any], actual: models.PexipModel) -> bool:
     return str(desired.get("alias", "")) == str(getattr(actual, "alias", ""))
 
 
-AUTOMATIC_PARTICIPANT = Kind("automatic_participant", models.AutomaticParticipant, matcher=same_alias)
+AUTOMATIC_PARTICIPANT = Kind(
+    "automatic_participant", models.AutomaticParticipant, matcher=same_alias, embedded_in="conference"
+)
 DEVICE = Kind("device", models.Device, unique_key=("alias",))
 REGISTRATION = Kind("registration", models.Registration, singleton=True)
 GLOBAL = Kind("global", models.GlobalSettings, singleton=True)
@@ -109,6 +116,26 @@ SYSLOG_SERVER = Kind("syslog_server", models.SyslogServer, unique_key=("address"
 EVENT_SINK = Kind("event_sink", models.EventSink, unique_key=("name",))
 WORKER_VM = Kind("worker_vm", models.WorkerVm, unique_key=("name",))
 MANAGEMENT_VM = Kind("management_vm", models.ManagementVm, api="status")
+
+# Calendar integration: Secure Scheduler for Exchange (Outlook booking) and One-Touch Join.
+MS_EXCHANGE_CONNECTOR = Kind("ms_exchange_connector", models.MsExchangeConnector, unique_key=("name",))
+# A domain is unique per integration only: look it up with its connector.
+EXCHANGE_DOMAIN = Kind("exchange_domain", models.ExchangeDomain, unique_key=("domain", "exchange_connector"))
+MJX_INTEGRATION = Kind("mjx_integration", models.MjxIntegration, unique_key=("name",))
+MJX_GRAPH_DEPLOYMENT = Kind("mjx_graph_deployment", models.MjxGraphDeployment, unique_key=("name",))
+MJX_EXCHANGE_DEPLOYMENT = Kind("mjx_exchange_deployment", models.MjxExchangeDeployment, unique_key=("name",))
+MJX_EXCHANGE_AUTODISCOVER_URL = Kind(
+    "mjx_exchange_autodiscover_url", models.MjxExchangeAutodiscoverUrl, unique_key=("name",)
+)
+MJX_GOOGLE_DEPLOYMENT = Kind("mjx_google_deployment", models.MjxGoogleDeployment, unique_key=("name",))
+MJX_ENDPOINT_GROUP = Kind("mjx_endpoint_group", models.MjxEndpointGroup, unique_key=("name",))
+MJX_ENDPOINT = Kind("mjx_endpoint", models.MjxEndpoint, unique_key=("name",))
+MJX_MEETING_PROCESSING_RULE = Kind(
+    "mjx_meeting_processing_rule", models.MjxMeetingProcessingRule, unique_key=("name",)
+)
+EXCHANGE_SCHEDULER_STATUS = Kind("exchange_scheduler", models.ExchangeSchedulerStatus, api="status")
+MJX_ENDPOINT_STATUS = Kind("mjx_endpoint", models.MjxEndpointStatus, api="status")
+MJX_MEETING_STATUS = Kind("mjx_meeting", models.MjxMeetingStatus, api="status")
 HISTORY_CONFERENCE = Kind("conference", models.HistoryConference, api="history")
 HISTORY_PARTICIPANT = Kind("participant", models.HistoryParticipant, api="history")
 
@@ -134,5 +161,14 @@ SECRET_FIELDS = frozenset(
         "snmp_privacy_password",
         "pin",
         "guest_pin",
+        # Calendar integration (Secure Scheduler for Exchange, One-Touch Join).
+        "oauth_client_secret",
+        "oauth_refresh_token",
+        "personal_vmr_oauth_client_secret",
+        "webex_client_secret",
+        "webex_refresh_token",
+        "client_secret",
+        "service_account_password",
+        "refresh_token",
     }
 )

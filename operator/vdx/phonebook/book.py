@@ -9,7 +9,7 @@ never went through the API server reads the same as one that did.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -57,10 +57,12 @@ class TenantInfo:
 
 @dataclass(frozen=True)
 class PhoneBook:
-    """Every listed entry, plus the tenants (also those with no entries: a view may be asked of them)."""
+    """Every listed entry, plus the tenants (also those with no entries: a view may be asked of them)
+    and the PexipPlatforms by environment (which one is Production decides the default view)."""
 
     entries: tuple[Entry, ...]
     tenants: tuple[TenantInfo, ...]
+    platforms: Mapping[str, str] = field(default_factory=dict)  # name -> spec.environment
 
     def tenant(self, name: str) -> TenantInfo | None:
         return next((t for t in self.tenants if t.name == name), None)
@@ -110,7 +112,18 @@ def _tenants(tenants: Iterable[Body]) -> list[TenantInfo]:
     return sorted(infos, key=lambda t: t.name)
 
 
-def build(tenants: Iterable[Body], rooms: Iterable[Body], devices: Iterable[Body]) -> PhoneBook:
+def _platforms(platforms: Iterable[Body]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for body in platforms:
+        name = _meta(body).get("name")
+        if isinstance(name, str) and _live(body):
+            found[name] = str(_spec(body).get("environment") or "")
+    return found
+
+
+def build(
+    tenants: Iterable[Body], rooms: Iterable[Body], devices: Iterable[Body], platforms: Iterable[Body] = ()
+) -> PhoneBook:
     """Every room and device that is listed and lives in a tenant's namespace.
 
     A namespace that belongs to no Tenant contributes nothing: without a tenant there is no
@@ -143,7 +156,11 @@ def build(tenants: Iterable[Body], rooms: Iterable[Body], devices: Iterable[Body
                     platform=tenant.platform,
                 )
             )
-    return PhoneBook(entries=tuple(sorted(entries, key=Entry.sort_key)), tenants=tuple(infos))
+    return PhoneBook(
+        entries=tuple(sorted(entries, key=Entry.sort_key)),
+        tenants=tuple(infos),
+        platforms=_platforms(platforms),
+    )
 
 
 def _alias(kind: EntryKind, spec: Mapping[str, Any]) -> str | None:
@@ -156,19 +173,43 @@ def _alias(kind: EntryKind, spec: Mapping[str, Any]) -> str | None:
     return alias if isinstance(alias, str) else None
 
 
+# `platform` value for every platform at once (the full view's old default).
+ALL_PLATFORMS = "all"
+PRODUCTION = "Production"
+
+
+def default_platform(book: PhoneBook) -> str | None:
+    """The platform of the full view when none is asked for: the one Production platform.
+
+    A stage room and a prod room in one list look alike and only one of them can be dialled from a
+    given endpoint, so the full view shows one platform. None (every entry) when the tenants are on
+    one platform anyway, or when the book cannot tell which is Production (no or several).
+    """
+    used = {t.platform for t in book.tenants}
+    if len(used) <= 1:
+        return None
+    production = sorted(name for name, env in book.platforms.items() if env == PRODUCTION and name in used)
+    return production[0] if len(production) == 1 else None
+
+
 def view(book: PhoneBook, for_tenant: str | None = None, platform: str | None = None) -> list[Entry]:
     """What a tenant sees: its own entries and those of tenants that share theirs.
 
-    `for_tenant=None` is MedCom's full view (every entry, whatever the flags). `platform` keeps one
-    PexipPlatform's entries; a tenant's view keeps its own platform's unless told otherwise, since
-    a stage room cannot be dialled from production. The order is the book's: organisation, display
-    name, alias.
+    `for_tenant=None` is MedCom's full view (every entry, whatever the flags), of the Production
+    platform unless `platform` names another (`default_platform`). `platform` keeps one
+    PexipPlatform's entries, `"all"` every platform's; a tenant's view keeps its own platform's
+    unless told otherwise, since a stage room cannot be dialled from production. The order is the
+    book's: organisation, display name, alias.
     """
     if for_tenant is not None:
         viewer = book.tenant(for_tenant)
         if viewer is None:
             raise UnknownTenant(for_tenant, (t.name for t in book.tenants))
         platform = viewer.platform if platform is None else platform
+    elif platform is None:
+        platform = default_platform(book)
+    if platform == ALL_PLATFORMS:
+        platform = None
     shared = {t.name for t in book.tenants if t.visible_to_other_tenants}
     return [
         entry

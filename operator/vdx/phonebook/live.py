@@ -15,7 +15,8 @@ from typing import Any
 
 from vdx.phonebook.book import Body, PhoneBook, build
 
-KINDS = ("Tenant", "MeetingRoom", "Device")
+# PexipPlatform: which platform is Production decides the full view's default platform.
+KINDS = ("Tenant", "MeetingRoom", "Device", "PexipPlatform")
 Fingerprint = tuple[tuple[str, str, str, str], ...]
 
 
@@ -58,7 +59,9 @@ class LivePhoneBook:
             by_kind: dict[str, list[Body]] = {kind: [] for kind in KINDS}
             for body in bodies:
                 by_kind[str(body["kind"])].append(body)
-            self._book = build(by_kind["Tenant"], by_kind["MeetingRoom"], by_kind["Device"])
+            self._book = build(
+                by_kind["Tenant"], by_kind["MeetingRoom"], by_kind["Device"], by_kind["PexipPlatform"]
+            )
             self._key = key
             self.builds += 1
         return self._book

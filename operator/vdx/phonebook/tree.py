@@ -6,6 +6,7 @@ from typing import Any
 
 from vdx.api.device import Device
 from vdx.api.loader import Tree
+from vdx.api.platform import PexipPlatform
 from vdx.api.resource import Resource
 from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
@@ -18,4 +19,6 @@ def _bodies(tree: Tree, kind: type[Resource]) -> list[dict[str, Any]]:
 
 
 def from_tree(tree: Tree) -> PhoneBook:
-    return build(_bodies(tree, Tenant), _bodies(tree, MeetingRoom), _bodies(tree, Device))
+    return build(
+        _bodies(tree, Tenant), _bodies(tree, MeetingRoom), _bodies(tree, Device), _bodies(tree, PexipPlatform)
+    )

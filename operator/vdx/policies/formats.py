@@ -11,38 +11,66 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
+from vdx.policies import suppressions
 from vdx.policies.findings import Finding, Severity
 from vdx.policies.registry import LOAD_RULES, RULES
+from vdx.policies.triage import Hidden
+
+NOTHING_HIDDEN = Hidden()
 
 FORMATS = ("text", "github", "sarif", "json")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 HELP = "What the rule decides, why, and how to fix its findings: docs/policies.md#{anchor}"
 
 
-def summary(findings: Sequence[Finding], files: int) -> str:
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def summary(findings: Sequence[Finding], files: int, hidden: Hidden = NOTHING_HIDDEN) -> str:
     errors = sum(1 for f in findings if f.is_error)
     warnings = len(findings) - errors
     verdict = "clean" if not findings else "failed" if errors else "passed with warnings"
-    return (
-        f"vdx check: {verdict}: {errors} error{'s' if errors != 1 else ''}, "
-        f"{warnings} warning{'s' if warnings != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+    line = (
+        f"vdx check: {verdict}: {_plural(errors, 'error')}, {_plural(warnings, 'warning')} "
+        f"in {_plural(files, 'file')}"
     )
+    return line + hidden_note(hidden)
 
 
-def render(findings: Sequence[Finding], output_format: str, files: int) -> str:
+def hidden_note(hidden: Hidden) -> str:
+    """'; not shown: 60 ignored by .vdx-check.yaml, ...' (empty when nothing was hidden)."""
+    parts = []
+    if hidden.ignored:
+        parts.append(f"{hidden.ignored} ignored by {hidden.config_file}")
+    if hidden.suppressed:
+        parts.append(f"{hidden.suppressed} suppressed inline")
+    if hidden.baselined:
+        parts.append(f"{hidden.baselined} in the baseline")
+    note = f"; not shown: {', '.join(parts)}" if parts else ""
+    if hidden.gone:
+        note += (
+            f"; {_plural(hidden.gone, 'baseline entry')} no longer found (write the baseline again)"
+        ).replace("entrys", "entries")
+    return note
+
+
+def render(
+    findings: Sequence[Finding], output_format: str, files: int, hidden: Hidden = NOTHING_HIDDEN
+) -> str:
     if output_format == "text":
-        return to_text(findings, files)
+        return to_text(findings, files, hidden)
     if output_format == "github":
-        return to_github(findings, files)
+        return to_github(findings, files, hidden)
     if output_format == "sarif":
         return to_sarif(findings)
     if output_format == "json":
-        return to_json(findings, files)
+        return to_json(findings, files, hidden)
     raise ValueError(f"unknown format {output_format!r}; use one of {', '.join(FORMATS)}")
 
 
-def to_text(findings: Sequence[Finding], files: int) -> str:
-    return "".join(f"{finding}\n" for finding in findings) + summary(findings, files) + "\n"
+def to_text(findings: Sequence[Finding], files: int, hidden: Hidden = NOTHING_HIDDEN) -> str:
+    return "".join(f"{finding}\n" for finding in findings) + summary(findings, files, hidden) + "\n"
 
 
 def _escape_data(value: str) -> str:
@@ -53,7 +81,7 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def to_github(findings: Sequence[Finding], files: int) -> str:
+def to_github(findings: Sequence[Finding], files: int, hidden: Hidden = NOTHING_HIDDEN) -> str:
     """GitHub Actions workflow commands: each finding becomes an annotation on its file and line."""
     lines = []
     for finding in findings:
@@ -68,7 +96,7 @@ def to_github(findings: Sequence[Finding], files: int) -> str:
         properties.append(f"title={_escape_property(title)}")
         body = f"{finding.subject()}{finding.message}. Fix: {finding.fix} [{finding.rule}]"
         lines.append(f"::{finding.severity.value} {','.join(properties)}::{_escape_data(body)}")
-    lines.append(summary(findings, files))
+    lines.append(summary(findings, files, hidden))
     return "\n".join(lines) + "\n"
 
 
@@ -95,10 +123,20 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
-def to_json(findings: Sequence[Finding], files: int) -> str:
+def to_json(findings: Sequence[Finding], files: int, hidden: Hidden = NOTHING_HIDDEN) -> str:
     errors = sum(1 for f in findings if f.is_error)
     document = {
-        "summary": {"errors": errors, "warnings": len(findings) - errors, "files": files},
+        "summary": {
+            "errors": errors,
+            "warnings": len(findings) - errors,
+            "files": files,
+            "notShown": {
+                "ignoredByConfig": hidden.ignored,
+                "suppressedInline": hidden.suppressed,
+                "inBaseline": hidden.baselined,
+            },
+            "baselineEntriesGone": hidden.gone,
+        },
         "findings": [finding_json(f) for f in findings],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -113,7 +151,7 @@ def _rule_descriptors() -> list[dict[str, Any]]:
             "help": {"text": HELP.format(anchor="the-rules")},
             "defaultConfiguration": {"level": "error"},
         }
-        for rule_id, text in LOAD_RULES.items()
+        for rule_id, text in (*LOAD_RULES.items(), (suppressions.ID, suppressions.TITLE))
     ]
     for rule in RULES:
         descriptors.append(

@@ -1,16 +1,20 @@
 """Read what `derive` needs: the platform's live configuration and the tenant's Domains and TurnServices.
 
-Only reads. Conferencing node addresses come from configuration `worker_vm` when the node offers it
-(the spec does not describe that resource and the simulator does not model it); when the resource
-is missing the derivation says so and falls back to the tenant's domain names.
+Only reads. Conferencing node addresses come from configuration `worker_vm` (Proxying Edge Nodes
+with their public static NAT address and FQDN; internal transcoding nodes are marked so the table
+leaves them out); when a node offers no such resource the derivation says so and falls back to the
+tenant's domain names.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from vdx.api.domain import Domain
 from vdx.api.loader import Tree
+from vdx.api.recorder import Recorder
 from vdx.api.tenant import Tenant
 from vdx.api.turn import TurnService
 from vdx.pexip import SYSTEM_LOCATION, TURN_SERVER, NotFoundError, PexipClient
@@ -19,6 +23,7 @@ from vdx.ports.derive import (
     LiveConfig,
     LocationConfig,
     NodeAddress,
+    RecorderConfig,
     TenantNetwork,
     TurnServerConfig,
 )
@@ -43,15 +48,42 @@ def tenant_network(tree: Tree, tenant: Tenant) -> TenantNetwork:
         for t in sorted(tree.of_kind(TurnService), key=lambda t: t.name)
         if t.namespace == namespace
     )
-    return TenantNetwork(tenant.name, namespace, domains, turns)
+    recorders = tuple(
+        recorder_config(r.name, r.spec.url)
+        for r in sorted(tree.of_kind(Recorder), key=lambda r: r.name)
+        if r.namespace == namespace
+    )
+    return TenantNetwork(
+        tenant.name, namespace, domains, turns, records=tenant.spec.recording.enabled, recorders=recorders
+    )
+
+
+def recorder_config(name: str, url: str) -> RecorderConfig:
+    """rtmp://host[:port] (1935 by default) or rtmps://host[:port] (443 by default)."""
+    parsed = urlsplit(url)
+    tls = parsed.scheme.lower() == "rtmps"
+    return RecorderConfig(name, parsed.hostname or url, parsed.port or (443 if tls else 1935), tls)
 
 
 def _node(raw: dict[str, Any]) -> NodeAddress | None:
-    address = raw.get("static_nat_address") or raw.get("address")
+    nat = raw.get("static_nat_address")
+    address = nat or raw.get("address")
     if not address:
         return None
-    location = raw.get("system_location") or ""
-    return NodeAddress(str(raw.get("name", "")), str(address), str(location))
+    node_type = str(raw.get("node_type") or "CONFERENCING")
+    hostname, domain = raw.get("hostname") or "", raw.get("domain") or ""
+    return NodeAddress(
+        name=str(raw.get("name", "")),
+        address=str(address),
+        location=str(raw.get("system_location") or ""),
+        fqdn=f"{hostname}.{domain}" if hostname and domain else str(hostname),
+        node_type=node_type,
+        # Behind NAT, or an edge node (whose own address is then public): what outside clients reach.
+        public=bool(nat) or node_type == "PROXYING",
+        maintenance_reason=str(raw.get("maintenance_mode_reason") or "")
+        if raw.get("maintenance_mode")
+        else None,
+    )
 
 
 async def live_config(client: PexipClient) -> LiveConfig:
@@ -71,9 +103,7 @@ async def live_config(client: PexipClient) -> LiveConfig:
     else:
         found = [_node(n) for n in raw_nodes]
         nodes = tuple(
-            NodeAddress(n.name, n.address, location_names.get(n.location, n.location))
-            for n in found
-            if n is not None
+            replace(n, location=location_names.get(n.location, n.location)) for n in found if n is not None
         )
     return LiveConfig(
         media_ports=(settings.media_ports_start, settings.media_ports_end),

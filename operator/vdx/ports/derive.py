@@ -8,6 +8,8 @@ because the firewall must match what clients are actually told; differences beco
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 SIP_PORT = 5060
@@ -36,11 +38,30 @@ class LocationConfig:
 
 @dataclass(frozen=True)
 class NodeAddress:
-    """A conferencing node's public address, when the API offers one (config `worker_vm`)."""
+    """A conferencing node as config `worker_vm` describes it.
+
+    `address` is what clients outside reach: the static NAT address when the node has one, else
+    its own. Proxying Edge Nodes (`node_type` PROXYING) face the internet; transcoding nodes
+    without a static NAT address sit on the internal network and are no firewall destination.
+    """
 
     name: str
     address: str
     location: str
+    fqdn: str = ""
+    node_type: str = "PROXYING"
+    public: bool = True
+    maintenance_reason: str | None = None  # None: in service
+
+
+@dataclass(frozen=True)
+class RecorderConfig:
+    """A tenant's Recorder: the nodes stream RTMP (or RTMPS) to it, so it is an inbound opening."""
+
+    name: str
+    host: str
+    port: int
+    tls: bool
 
 
 @dataclass(frozen=True)
@@ -74,6 +95,8 @@ class TenantNetwork:
     namespace: str
     domains: tuple[DomainConfig, ...]
     turn_services: tuple[TurnServerConfig, ...] = ()  # name = TurnService name
+    records: bool = False  # spec.recording.enabled
+    recorders: tuple[RecorderConfig, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,10 +110,26 @@ class PortRule:
     why: str
 
 
+@dataclass(frozen=True)
+class Targets:
+    """What the table's rows point at, kept structured so `vdx ports --format probe` can say what a
+    municipality's probe tests without parsing the human text of the rows."""
+
+    web_domains: tuple[str, ...] = ()
+    sip_domains: tuple[str, ...] = ()
+    turn: tuple[TurnServerConfig, ...] = ()
+    turn_443: bool = False
+    edge_nodes: tuple[NodeAddress, ...] = ()
+    h323: bool = False
+    sip: bool = False
+    media_ports: tuple[int, int] | None = None
+
+
 @dataclass
 class Derivation:
     rules: list[PortRule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    targets: Targets = field(default_factory=Targets)
 
 
 def port_range(bounds: tuple[int, int]) -> str:
@@ -167,22 +206,46 @@ def _check_locations(
             )
 
 
-def _nodes(tenant: TenantNetwork, live: LiveConfig, out: Derivation) -> str:
-    """Where calls go: node addresses when the API offers them, else the tenant's domain names."""
+def _describe(node: NodeAddress) -> str:
+    return f"{node.address} ({node.fqdn})" if node.fqdn else node.address
+
+
+def _nodes(tenant: TenantNetwork, live: LiveConfig, out: Derivation) -> tuple[str, tuple[NodeAddress, ...]]:
+    """Where calls go: the edge nodes' public addresses when the API offers them, else the tenant's
+    domain names; (destination text, the nodes named)."""
     names = ", ".join(d.fqdn for d in tenant.domains)
-    wanted = {d.system_location for d in tenant.domains if d.system_location}
+    fallback = f"VDX conferencing nodes ({names})"
     if live.nodes is None:
         out.notes.append(
             "Conferencing node addresses are not offered by this platform's Management API (no worker_vm "
             f"resource); destinations are the tenant's domains ({names}), whose DNS names resolve to the "
             "nodes; a firewall that needs IP addresses must resolve them, or get the node list from MedCom"
         )
-        return f"VDX conferencing nodes ({names})"
-    mine = [n for n in live.nodes if n.location in wanted] or list(live.nodes)
+        return fallback, ()
+    public = [n for n in live.nodes if n.public]
+    internal = sorted(n.name for n in live.nodes if not n.public)
+    if internal:
+        out.notes.append(
+            f"Internal conferencing nodes ({', '.join(internal)}) are left out: they have no public "
+            "address and only the edge nodes reach them"
+        )
+    wanted = {d.system_location for d in tenant.domains if d.system_location}
+    mine = sorted([n for n in public if n.location in wanted] or public, key=lambda n: n.address)
     if not mine:
-        out.notes.append("The platform lists no conferencing nodes; destinations are the tenant's domains")
-        return f"VDX conferencing nodes ({names})"
-    return "VDX conferencing nodes " + ", ".join(sorted({n.address for n in mine}))
+        out.notes.append(
+            "The platform lists no conferencing nodes with a public address; destinations are the "
+            "tenant's domains"
+        )
+        return fallback, ()
+    for node in mine:
+        if node.maintenance_reason is not None:
+            out.notes.append(
+                f"Edge node {node.name} ({node.address}) is in maintenance"
+                + (f" ({node.maintenance_reason})" if node.maintenance_reason else "")
+                + ": it takes no new conferences now but returns to service, so keep it open"
+            )
+    kind = "VDX edge nodes" if all(n.node_type == "PROXYING" for n in mine) else "VDX conferencing nodes"
+    return f"{kind} " + ", ".join(_describe(n) for n in mine), tuple(mine)
 
 
 def derive(tenant: TenantNetwork, live: LiveConfig) -> Derivation:
@@ -194,7 +257,7 @@ def derive(tenant: TenantNetwork, live: LiveConfig) -> Derivation:
     registration = any("Registration" in d.uses for d in tenant.domains)
     clients = f"{tenant.name}: browsers and VDX apps"
     endpoints = f"{tenant.name}: video endpoints"
-    nodes = _nodes(tenant, live, out)
+    nodes, edge_nodes = _nodes(tenant, live, out)
 
     def rule(direction: str, protocol: str, ports: str, source: str, destination: str, why: str) -> None:
         out.rules.append(PortRule(tenant.name, direction, protocol, ports, source, destination, why))
@@ -304,4 +367,65 @@ def derive(tenant: TenantNetwork, live: LiveConfig) -> Derivation:
             "call media from the nodes to SIP/H.323 endpoints "
             "(the endpoint's media port range is set on the endpoint)",
         )
+    _recording(tenant, nodes, out)
+    if tenant.records and tenant.recorders and live.nodes and any(not n.public for n in live.nodes):
+        out.notes.append(
+            "The recorder rows name the edge nodes as source; the stream may instead come from an "
+            "internal transcoding node through VDX's own NAT: if the recorder's firewall admits by "
+            "source address, confirm the addresses with MedCom"
+        )
+    out.targets = Targets(
+        web_domains=tuple(web) if live.enable_webrtc else (),
+        sip_domains=tuple(sip) if live.enable_sip else (),
+        turn=tuple(server for _, server in servers),
+        turn_443=live.enable_turn_443,
+        edge_nodes=edge_nodes,
+        h323=live.enable_h323,
+        sip=live.enable_sip and bool(sip),
+        media_ports=live.media_ports if media_source else None,
+    )
     return out
+
+
+def _recording(tenant: TenantNetwork, nodes: str, out: Derivation) -> None:
+    """The nodes push a recorded call's stream to the tenant's own Recorder over RTMP (TCP 1935 by
+    default) or RTMPS (443): a connection VDX starts, so the tenant's firewall must let it in."""
+    if not tenant.records:
+        if tenant.recorders:
+            out.notes.append(
+                f"Tenant {tenant.name} has a Recorder but spec.recording.enabled is false: no RTMP "
+                "opening is needed until recording is switched on"
+            )
+        return
+    if not tenant.recorders:
+        out.notes.append(
+            f"Tenant {tenant.name} records (spec.recording.enabled) but declares no Recorder in "
+            f"namespace {tenant.namespace}: no opening for recording is listed until one exists"
+        )
+        return
+    for recorder in tenant.recorders:
+        protocol = "RTMPS (RTMP over TLS)" if recorder.tls else "RTMP"
+        out.rules.append(
+            PortRule(
+                tenant.name,
+                "inbound",
+                "TCP (TLS)" if recorder.tls else "TCP",
+                str(recorder.port),
+                nodes,
+                f"{tenant.name}: recorder {recorder.host}",
+                f"recording: the nodes stream recorded calls to the tenant's own recorder over {protocol} "
+                f"(Recorder {recorder.name}, spec.url)",
+            )
+        )
+
+
+def table_fingerprint(derivation: Derivation) -> str:
+    """A short, stable digest of the openings (not their wording, not the notes).
+
+    A probe report carries the fingerprint of the table it tested; when the table changes (a new
+    TURN server, TURN on 443 switched on, a new edge node) the fingerprint changes and earlier
+    reports are stale. The rows are sorted, so the order rules are derived in does not matter.
+    """
+    rows = sorted((r.direction, r.protocol, r.ports, r.source, r.destination) for r in derivation.rules)
+    digest = hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
+    return f"sha256:{digest[:16]}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 from collections.abc import Sequence
 
 from vdx.ports.derive import Derivation, PortRule
@@ -16,13 +17,15 @@ def _cells(rule: PortRule) -> list[str]:
     return [str(getattr(rule, c)) for c in COLUMNS]
 
 
-def render(results: Sequence[tuple[str, Derivation]], fmt: str) -> str:
+def render(results: Sequence[tuple[str, Derivation]], fmt: str, width: int = 100) -> str:
+    """`width` bounds the text format's lines (the terminal's width); CSV and Markdown keep one
+    row per line, as spreadsheets and Markdown tables need."""
     if fmt == "csv":
         return _csv(results)
     if fmt == "markdown":
         return _markdown(results)
     if fmt == "text":
-        return _text(results)
+        return _text(results, max(width, 60))
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
@@ -49,17 +52,32 @@ def _markdown(results: Sequence[tuple[str, Derivation]]) -> str:
     return "\n".join(lines)
 
 
-def _text(results: Sequence[tuple[str, Derivation]]) -> str:
+def _wrapped(label: str, text: str, width: int) -> list[str]:
+    """`label` right-aligned in a narrow gutter, `text` wrapped beside it: long destinations and
+    reasons stay readable in an 80-column terminal instead of one 250-column line."""
+    gutter = " " * 10
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=f"{label:>8}  ",
+        subsequent_indent=gutter,
+        break_on_hyphens=False,
+    ) or [f"{label:>8}"]
+
+
+def _text(results: Sequence[tuple[str, Derivation]], width: int) -> str:
     lines: list[str] = []
     for tenant, derivation in results:
-        rows = [[c.upper() for c in COLUMNS], *(_cells(r) for r in derivation.rules)]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS) - 1)]
-        lines.append(f"Tenant {tenant}")
-        for row in rows:
-            lines.append(
-                "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
-            )
+        lines.append(f"Tenant {tenant}: {len(derivation.rules)} openings")
+        for rule in derivation.rules:
+            lines.append("")
+            lines += _wrapped(rule.direction, f"{rule.protocol} {rule.ports}", width)
+            lines += _wrapped("from", rule.source, width)
+            lines += _wrapped("to", rule.destination, width)
+            lines += _wrapped("why", rule.why, width)
+        if derivation.notes:
+            lines.append("")
         for note in derivation.notes:
-            lines.append(f"  note: {note}")
+            lines += textwrap.wrap(note, width=width, initial_indent="  note: ", subsequent_indent="        ")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ interrupted year-long export resumes where it stopped.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,11 +17,21 @@ from vdx.pexip.models import HistoryConference
 from vdx.stats.aggregate import BreakdownRow, DailyRow, Meeting, aggregate
 from vdx.stats.attribution import DomainIndex, TenantInfo, attribute
 from vdx.stats.fetch import FetchedConference, fetch_window
-from vdx.stats.periods import WINDOW_CAP, Plan, day_start, days_between, plan_days, to_ranges, windows
+from vdx.stats.periods import (
+    WINDOW_CAP,
+    Plan,
+    before_history,
+    day_start,
+    days_between,
+    plan_days,
+    to_ranges,
+    windows,
+)
 from vdx.stats.state import ExportState, load_state, save_state
 from vdx.stats.tables import (
     BREAKDOWN_CSV,
     DAILY_CSV,
+    EXCEL_DIR,
     TENANTS_CSV,
     UNATTRIBUTED_CSV,
     UnattributedMeeting,
@@ -85,23 +95,62 @@ def attribute_fetched(fetched: FetchedConference, index: DomainIndex) -> Meeting
     )
 
 
-async def retention_warning(client: PexipClient, first: date) -> str | None:
-    """A warning when the node nears its history retention and the period starts before its oldest record."""
+@dataclass(frozen=True)
+class HistoryExtent:
+    """How much history the node holds, and when its oldest record ended (None: no history)."""
+
+    total: int
+    oldest: datetime | None
+
+    @property
+    def begins(self) -> date | None:
+        """The first day with history (a meeting belongs to the UTC day it ended)."""
+        return self.oldest.date() if self.oldest else None
+
+
+async def history_extent(client: PexipClient) -> HistoryExtent:
+    """One GET: the oldest conference record by end time, and the total count."""
     response = await client.request(
         "GET", HISTORY_CONFERENCE.path, HISTORY_CONFERENCE.label, params=build_params({}, "end_time", 1)
     )
     body = response.json()
     total = int((body.get("meta") or {}).get("total_count") or 0)
     objects = body.get("objects") or []
-    if total < RETENTION_WARNING or not objects:
-        return None
-    oldest = HistoryConference.model_validate(objects[0]).end_time
-    if oldest is None or oldest <= day_start(first):
+    oldest = HistoryConference.model_validate(objects[0]).end_time if objects else None
+    return HistoryExtent(total, oldest.replace(tzinfo=None) if oldest else None)
+
+
+def retention_message(extent: HistoryExtent, first: date) -> str | None:
+    """A warning when the node nears its history retention and the period starts before its oldest record."""
+    oldest = extent.oldest
+    if extent.total < RETENTION_WARNING or oldest is None or oldest <= day_start(first):
         return None
     return (
-        f"the platform holds {total} history conferences, close to Pexip's retention of {RETENTION}; the "
-        f"oldest ended {oldest.isoformat(timespec='seconds')}, so days before it may be incomplete. Export "
-        "more often (for example nightly) to keep every day"
+        f"the platform holds {extent.total} history conferences, close to Pexip's retention of {RETENTION}; "
+        f"the oldest ended {oldest.isoformat(timespec='seconds')}, so days before it may be incomplete. "
+        "Export more often (for example nightly) to keep every day"
+    )
+
+
+async def retention_warning(client: PexipClient, first: date) -> str | None:
+    return retention_message(await history_extent(client), first)
+
+
+def before_history_message(days: list[date], extent: HistoryExtent) -> str:
+    """Why days were left out, and that they are asked for again (not recorded as zeros)."""
+    periods = ", ".join(
+        a.isoformat() if a == b else f"{a.isoformat()} to {b.isoformat()}" for a, b in to_ranges(days)
+    )
+    if extent.oldest is None:
+        where = "the node holds no history at all yet"
+        start = "once it has some"
+    else:
+        ended = extent.oldest.isoformat(timespec="seconds")
+        where = f"they lie before the node's oldest history record (a meeting that ended {ended})"
+        start = f"or, if the node did not run then or that history is gone, start --from at {extent.begins}"
+    return (
+        f"{len(days)} day(s) not exported ({periods}): {where}. They are not recorded as exported, so "
+        f"they hold no zeros that might be wrong, and the next export asks for them again; {start}"
     )
 
 
@@ -116,9 +165,17 @@ async def run_export(
     reported = [t for t in options.tenants if options.only_tenant in (None, t.name)]
     index = DomainIndex(options.tenants)
     if plan.to_export:
-        warning = await retention_warning(client, plan.to_export[0])
+        extent = await history_extent(client)
+        warning = retention_message(extent, plan.to_export[0])
         if warning:
             result.warnings.append(warning)
+        early = before_history(plan.to_export, extent.begins)
+        if early:
+            result.warnings.append(before_history_message(early, extent))
+            plan = replace(
+                plan, to_export=[d for d in plan.to_export if d not in early], before_history=early
+            )
+            result.plan = plan
     steps = [(day, window) for day in plan.to_export for window in windows(day, options.window_hours)]
     daily: list[DailyRow] = []
     breakdown: list[BreakdownRow] = []
@@ -198,6 +255,17 @@ def _write_reports(
     ]
     write_rows(out / TENANTS_CSV, TenantRow, tenants)
     rows: list[DailyRow] = read_rows(out / DAILY_CSV, DailyRow)
+    # The same tables in the dialect Danish Excel opens into columns (vdx.stats.tables).
+    excel = out / EXCEL_DIR
+    excel.mkdir(exist_ok=True)
+    for name, row_type in (
+        (DAILY_CSV, DailyRow),
+        (BREAKDOWN_CSV, BreakdownRow),
+        (UNATTRIBUTED_CSV, UnattributedMeeting),
+        (TENANTS_CSV, TenantRow),
+    ):
+        table = rows if row_type is DailyRow else read_rows(out / name, row_type)
+        write_rows(excel / name, row_type, table, excel=True)
     write_workbook(
         out / WORKBOOK,
         rows,
@@ -206,4 +274,5 @@ def _write_reports(
         exported=to_ranges(state.days),
         generated=now,
     )
-    return [out / n for n in (DAILY_CSV, BREAKDOWN_CSV, UNATTRIBUTED_CSV, TENANTS_CSV, WORKBOOK)]
+    names = (DAILY_CSV, BREAKDOWN_CSV, UNATTRIBUTED_CSV, TENANTS_CSV)
+    return [*(out / n for n in names), *(excel / n for n in names), out / WORKBOOK]

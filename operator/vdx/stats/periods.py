@@ -9,7 +9,7 @@ started on it could still be running, and the incremental export could never cal
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 # History records appear a few seconds after a call ends (spec §3.2); wait this long after midnight.
@@ -90,6 +90,8 @@ class Plan:
     to_export: list[date]
     already_done: list[date]
     not_over: list[date]
+    # Asked for, but before the node's oldest history record: left out, and asked for again next run.
+    before_history: list[date] = field(default_factory=list)
 
 
 def plan_days(requested: list[date], done: set[date], now: datetime) -> Plan:
@@ -98,3 +100,9 @@ def plan_days(requested: list[date], done: set[date], now: datetime) -> Plan:
         already_done=[d for d in requested if d in done],
         not_over=[d for d in requested if d not in done and not is_over(d, now)],
     )
+
+
+def before_history(days: Iterable[date], begins: date | None) -> list[date]:
+    """The days before the node's history begins (every day when it holds none): exporting them
+    would record zeros that are not known to be zeros, and never look at them again."""
+    return [d for d in days if begins is None or d < begins]

@@ -1,9 +1,16 @@
 """The CSV files of an export: typed rows in, typed rows out, merged by key so re-runs never duplicate.
 
-CSVs are UTF-8 with a byte-order mark (Excel then reads æ, ø and å correctly), comma-separated,
-`.` as decimal point and ISO dates: what Power BI's CSV connector and scripts read without
-locale settings. Each file is rewritten through a temporary file, so an interrupted run leaves the
-previous, complete file in place.
+Two dialects, because no one CSV suits both readers:
+- the tables themselves (`daily.csv`...) are RFC 4180: comma-separated, `.` as decimal point, ISO
+  dates, UTF-8 with a byte-order mark: what Power BI's CSV connector and scripts read without
+  locale settings (and what `read_rows` reads back);
+- their Excel copies (`excel/daily.csv`...) are what Danish Excel opens by a double-click into
+  columns: `;`-separated (Excel takes the list separator from the locale, `;` where `,` is the
+  decimal mark), `,` as decimal point so numbers stay numbers, ISO dates, UTF-8 with a byte-order
+  mark (without it Excel reads æ, ø and å as ANSI). No `sep=;` line: with it, Excel ignores the
+  byte-order mark.
+Each file is rewritten through a temporary file, so an interrupted run leaves the previous,
+complete file in place.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ DAILY_CSV = "daily.csv"
 BREAKDOWN_CSV = "breakdown.csv"
 UNATTRIBUTED_CSV = "unattributed.csv"
 TENANTS_CSV = "tenants.csv"
+EXCEL_DIR = "excel"
 
 T = TypeVar("T")
 Day = date  # UnattributedMeeting has a field named `date`
@@ -63,14 +71,23 @@ def _format(value: Any) -> str:
     return str(value)
 
 
-def write_rows(path: Path, row_type: type[Any], rows: Iterable[Any]) -> None:
+def _excel_format(value: Any) -> str:
+    """Danish Excel's reading of a cell: a decimal comma, so a float is not taken for text or a date."""
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")
+    return _format(value)
+
+
+def write_rows(path: Path, row_type: type[Any], rows: Iterable[Any], *, excel: bool = False) -> None:
+    """The rows as RFC 4180 CSV, or with `excel` in the dialect Danish Excel opens into columns."""
     names = columns(row_type)
     temporary = path.with_name(path.name + ".tmp")
+    shown = _excel_format if excel else _format
     with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv.writer(handle, delimiter=";" if excel else ",")
         writer.writerow(names)
         for row in rows:
-            writer.writerow([_format(getattr(row, n)) for n in names])
+            writer.writerow([shown(getattr(row, n)) for n in names])
     os.replace(temporary, path)
 
 

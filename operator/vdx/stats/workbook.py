@@ -3,6 +3,9 @@
 Rebuilt from the merged daily table on every run (an .xlsx cannot be appended to safely), so it
 always shows everything in the export directory. Cells are typed (dates as dates, counts as
 integers, shares as percentages) so Excel sorts, filters and charts them without conversion.
+Each sheet's data is an Excel Table (a named, typed range): Power BI's Excel connector lists
+Tables by name (`Summary`, `Daily_rm`...) with their headers, where a bare sheet is guessed at,
+and Excel keeps its filters and banding as rows are added.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from vdx.stats.aggregate import DailyRow
 from vdx.stats.attribution import UNATTRIBUTED, TenantInfo
@@ -71,6 +75,29 @@ def sheet_names(tenants: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def table_names(sheets: Sequence[str]) -> dict[str, str]:
+    """Excel Table names for the sheets: letters, digits and `_` only, unique without regard to case
+    (`Summary`, `Daily_rm`, `Daily_stage_aarhus`); the names Power BI shows for them."""
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    for sheet in sheets:
+        base = sheet if sheet == SUMMARY else "Daily_" + re.sub(r"[^0-9A-Za-z_]", "_", sheet)
+        name, n = base, 2
+        while name.lower() in taken:
+            name, n = f"{base}_{n}", n + 1
+        taken.add(name.lower())
+        out[sheet] = name
+    return out
+
+
+def _table(sheet: Any, name: str, columns: int, rows: int) -> None:
+    """The sheet's header and rows as an Excel Table (at least one row: Excel needs a body)."""
+    ref = f"A1:{get_column_letter(columns)}{max(2, rows + 1)}"
+    table = Table(displayName=name, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    sheet.add_table(table)
+
+
 def _autosize(sheet: Any, headers: Sequence[str]) -> None:
     for index, header in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(header) + 2))
@@ -100,10 +127,12 @@ def write_workbook(
     if any(r.tenant == UNATTRIBUTED for r in rows):
         present.append(UNATTRIBUTED)
     names = sheet_names(present)
+    tables = table_names([SUMMARY, *(names[t] for t in present)])
     info = {t.name: t for t in tenants}
-    _summary(summary, rows, present, info)
+    _summary(summary, rows, present, info, tables[SUMMARY])
     for tenant in present:
-        _tenant_sheet(book.create_sheet(names[tenant]), [r for r in rows if r.tenant == tenant], tenant)
+        sheet = book.create_sheet(names[tenant])
+        _tenant_sheet(sheet, [r for r in rows if r.tenant == tenant], tenant, tables[names[tenant]])
     _about(book.create_sheet(ABOUT), platform, exported, generated)
     temporary = path.with_name(path.name + ".tmp")
     book.save(temporary)
@@ -111,7 +140,7 @@ def write_workbook(
 
 
 def _summary(
-    sheet: Any, rows: Sequence[DailyRow], tenants: Sequence[str], info: dict[str, TenantInfo]
+    sheet: Any, rows: Sequence[DailyRow], tenants: Sequence[str], info: dict[str, TenantInfo], table: str
 ) -> None:
     headers = [
         "Tenant",
@@ -141,7 +170,8 @@ def _summary(
         _typed(sheet, line, column + 1, max((r.peak_concurrent_participants for r in mine), default=0), "int")
         _typed(sheet, line, column + 2, len({r.date for r in mine}), "int")
     sheet.freeze_panes = "B2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(1, len(tenants) + 1)}"
+    # The Table carries the filter buttons (a sheet-level filter over it would corrupt the file).
+    _table(sheet, table, len(headers), len(tenants))
     _autosize(sheet, headers)
     if tenants:
         chart = BarChart()
@@ -158,7 +188,7 @@ def _summary(
         sheet.add_chart(chart, f"A{len(tenants) + 4}")
 
 
-def _tenant_sheet(sheet: Any, rows: Sequence[DailyRow], tenant: str) -> None:
+def _tenant_sheet(sheet: Any, rows: Sequence[DailyRow], tenant: str, table: str) -> None:
     fields = [f for f in dataclasses.fields(DailyRow) if f.name not in _CONSTANT]
     if tenant != UNATTRIBUTED:
         fields = [f for f in fields if f.name != "unattributed_reason"]
@@ -168,7 +198,7 @@ def _tenant_sheet(sheet: Any, rows: Sequence[DailyRow], tenant: str) -> None:
         for column, field in enumerate(fields, start=1):
             _typed(sheet, line, column, getattr(row, field.name), str(field.type), field.name in _PERCENT)
     sheet.freeze_panes = "B2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(1, len(rows) + 1)}"
+    _table(sheet, table, len(headers), len(rows))
     _autosize(sheet, headers)
 
 

@@ -20,6 +20,7 @@ from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change, field_differences, observed_values, pending
 from vdx.controller.planners.common import Plan, observe_only_outcome, refuse
+from vdx.controller.reasons import Reason
 from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
 
 PACKAGE, ALIAS, THEME = "webapp_branding", "webapp_alias", "ivr_theme"
@@ -71,7 +72,7 @@ def domain_refusal(branding: CviBranding, tenant: Tenant) -> Plan | None:
         return None
     return refuse(
         Phase.STALLED,
-        "DomainNotClaimed",
+        Reason.DOMAIN_NOT_CLAIMED,
         "spec.webApp.domain",
         f"spec.webApp.domain {domain} is not among Tenant {tenant.name}'s domains; use one of "
         f"{', '.join(tenant.spec.domains)}",
@@ -84,7 +85,7 @@ def path_refusal(alias: WebappAlias | None, owner: Owner, adopt: str | None) -> 
         return None
     return refuse(
         Phase.STALLED,
-        "AlreadyExists",
+        Reason.ALREADY_EXISTS,
         "spec.webApp.slug",
         f"the web app path /{alias.slug} exists in Pexip ({alias.resource_uri}) and is not managed by "
         "this resource; choose another spec.webApp.slug or adopt it with "
@@ -175,7 +176,7 @@ def decide(
         return BrandingDecision(Plan(outcome=outcome, blocked=outcome.phase is Phase.STALLED))
     where = f"https://{web.domain}/{web.slug}"
     outcome = Outcome(
-        Phase.READY, "Available", f"{branding.spec.brand_name} at {where} ({inputs.content_hash[:12]})"
+        Phase.READY, Reason.AVAILABLE, f"{branding.spec.brand_name} at {where} ({inputs.content_hash[:12]})"
     )
     decision.plan.outcome = outcome
     return decision

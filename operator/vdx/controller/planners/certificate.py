@@ -17,6 +17,7 @@ from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change
 from vdx.controller.planners.common import Plan, refuse, settle
+from vdx.controller.reasons import Reason
 from vdx.pexip.models import TlsCertificate
 from vdx.pexip.resources import same_certificate
 from vdx.tls.validate import CertificateFacts, CertificateProblem, check_certificate
@@ -53,10 +54,10 @@ def plan_certificate(
             Change("delete", RESOURCE, c.subject_name or label, uri=c.resource_uri) for c in stale
         ]
         if stale:
-            plan.outcome = Outcome(Phase.PROGRESSING, "Rotating", "removing the replaced certificate")
+            plan.outcome = Outcome(Phase.PROGRESSING, Reason.ROTATING, "removing the replaced certificate")
         else:
             plan.outcome = Outcome(
-                Phase.READY, "Available", f"{RESOURCE} {current[0].resource_uri} is current"
+                Phase.READY, Reason.AVAILABLE, f"{RESOURCE} {current[0].resource_uri} is current"
             )
         return plan
     # Upload first; the stale ones stay owned (and in place) until the next pass deletes them.
@@ -70,7 +71,7 @@ def plan_certificate(
             secret_fields=frozenset({"private_key"}),
         )
     ]
-    reason = "Rotating" if stale else "Creating"
+    reason = Reason.ROTATING if stale else Reason.CREATING
     plan.outcome = Outcome(Phase.PROGRESSING, reason, f"uploading the certificate from {label}")
     return plan
 
@@ -97,7 +98,7 @@ def check(inputs: CertificateInputs) -> CertificateFacts | Plan:
     if not data.get("tls.crt") or not data.get("tls.key"):
         return refuse(
             Phase.STALLED,
-            "SecretIncomplete",
+            Reason.SECRET_INCOMPLETE,
             "spec.secretRef",
             f"Secret {inputs.label} needs keys tls.crt and tls.key (a kubernetes.io/tls Secret, as "
             "cert-manager writes it); add them",

@@ -10,9 +10,11 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from vdx.api.names import ADOPT_ANNOTATION
+from vdx.controller import reasons
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change
+from vdx.controller.reasons import Reason
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -26,7 +28,7 @@ class Plan:
     """
 
     changes: list[Change] = field(default_factory=list)
-    outcome: Outcome = field(default_factory=lambda: Outcome(Phase.READY, "Available", ""))
+    outcome: Outcome = field(default_factory=lambda: Outcome(Phase.READY, Reason.AVAILABLE, ""))
     # URIs the resource owns once the plan is applied (created ones are added by the reconciler).
     owned: list[str] = field(default_factory=list)
     # A refusal or a wait: nothing may be written for this resource until a person or a
@@ -55,6 +57,7 @@ def refuse(phase: Phase, reason: str, field_path: str, message: str) -> Plan:
 class DependencyState(StrEnum):
     MISSING = "missing"
     WAITING = "waiting"  # exists, not Ready yet
+    DELETING = "deleting"  # being deleted: its finalizer waits for its users to let go
     READY = "ready"
 
 
@@ -80,12 +83,20 @@ def dependency_refusal(dependency: Dependency, field_path: str, user: str = "") 
         named = f"{kind} {where} ({user})" if user else f"{kind} {where}"
         fix = "remove the reference" if user else "correct the reference"
         return refuse(
-            Phase.STALLED, f"{kind}NotFound", field_path, f"{named} does not exist; create it or {fix}"
+            Phase.STALLED, reasons.not_found(kind), field_path, f"{named} does not exist; create it or {fix}"
+        )
+    if dependency.state is DependencyState.DELETING:
+        return refuse(
+            Phase.STALLED,
+            Reason.DEPENDENCY_DELETING,
+            field_path,
+            f"{kind} {where} is being deleted and waits for this resource to stop using it; "
+            f"remove or change the reference (field {field_path}), or delete this resource too",
         )
     if dependency.state is DependencyState.WAITING:
         return refuse(
             Phase.PROGRESSING,
-            f"Waiting{kind}" if not user else f"WaitingFor{kind}",
+            reasons.waiting(kind, for_user=bool(user)),
             field_path,
             f"waiting for {kind} {dependency.name} to be Ready"
             if not user
@@ -130,7 +141,7 @@ def find_owned(
 def foreign_outcome(resource: str, label: str, uri: str) -> Outcome:
     return Outcome(
         Phase.STALLED,
-        "AlreadyExists",
+        Reason.ALREADY_EXISTS,
         f"a {resource} named {label} already exists in Pexip ({uri}) and is not managed by this "
         f"resource; to take it over, set the annotation {ADOPT_ANNOTATION}: {uri}, or choose another name",
     )
@@ -144,7 +155,7 @@ def observe_only(plan: Plan, resource: str) -> Plan:
         return Plan(
             outcome=Outcome(
                 Phase.STALLED,
-                "NotFoundInPexip",
+                Reason.NOT_FOUND_IN_PEXIP,
                 f"managementPolicy is ObserveOnly and Pexip has no {resource} for this resource; name an "
                 f"existing one with the annotation {ADOPT_ANNOTATION}, "
                 "or set managementPolicy: Full to create it",
@@ -155,11 +166,11 @@ def observe_only(plan: Plan, resource: str) -> Plan:
 
 def observe_only_outcome(changes: list[Change]) -> Outcome:
     if not changes:
-        return Outcome(Phase.READY, "Available", "Pexip matches (observe only)")
+        return Outcome(Phase.READY, Reason.AVAILABLE, "Pexip matches (observe only)")
     drift = "; ".join(change.describe() for change in changes)
     return Outcome(
         Phase.STALLED,
-        "DriftObserved",
+        Reason.DRIFT_OBSERVED,
         f"managementPolicy is ObserveOnly, so nothing was written; Pexip differs: {drift}",
     )
 
@@ -173,7 +184,7 @@ def quota_refusal(namespace: str, kind: str, limit: int, quota_field: str) -> Pl
     """Quotas are enforced before a create, never after: lowering one deletes nothing."""
     return refuse(
         Phase.STALLED,
-        "QuotaExceeded",
+        Reason.QUOTA_EXCEEDED,
         "",
         f"the tenant of namespace {namespace} may have {limit} {kind} resources "
         f"(Tenant spec.quotas.{quota_field}); this one is beyond it and was not created in Pexip: "
@@ -185,7 +196,7 @@ def object_missing_refusal(kind: str, namespace: str, name: str, purpose: str) -
     """A ConfigMap or Secret a resource reads does not exist."""
     return refuse(
         Phase.STALLED,
-        f"{kind}NotFound",
+        reasons.not_found(kind),
         "",
         f"{kind} {namespace}/{name} ({purpose}) does not exist; create it in namespace {namespace}",
     )
@@ -194,5 +205,8 @@ def object_missing_refusal(kind: str, namespace: str, name: str, purpose: str) -
 def key_missing_refusal(kind: str, namespace: str, name: str, key: str, purpose: str) -> Plan:
     """A ConfigMap or Secret a resource reads lacks the key it names."""
     return refuse(
-        Phase.STALLED, "KeyNotFound", "", f"{kind} {namespace}/{name} has no key {key} ({purpose}); add it"
+        Phase.STALLED,
+        Reason.KEY_NOT_FOUND,
+        "",
+        f"{kind} {namespace}/{name} has no key {key} ({purpose}); add it",
     )

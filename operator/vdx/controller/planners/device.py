@@ -27,6 +27,7 @@ from vdx.controller.planners.common import (
     refuse,
     settle,
 )
+from vdx.controller.reasons import Reason
 from vdx.pexip.models import Device
 
 RESOURCE = "device"
@@ -77,7 +78,7 @@ def taken_outcome(alias: str, holder: Device) -> Outcome:
     held_by = f"Device {who.namespace}/{who.name}" if who else "a device registered by another system"
     return Outcome(
         Phase.STALLED,
-        "AliasTaken",
+        Reason.ALIAS_TAKEN,
         f"alias {alias} is already registered by {held_by} ({holder.resource_uri}); to take it over, set "
         f"the annotation {ADOPT_ANNOTATION}: {holder.resource_uri}, or choose another alias",
     )
@@ -103,7 +104,7 @@ def plan_device(
     if found.obj is None:
         return Plan(
             [Change("create", RESOURCE, alias, fields={**want, **secrets}, secret_fields=frozenset(secrets))],
-            Outcome(Phase.PROGRESSING, "Creating", f"creating {RESOURCE} {alias}"),
+            Outcome(Phase.PROGRESSING, Reason.CREATING, f"creating {RESOURCE} {alias}"),
         )
     current = found.obj
     diff = field_differences(want, current)
@@ -122,9 +123,9 @@ def plan_device(
                 before=observed_values({k: v for k, v in diff.items() if k not in secrets}, current),
             )
         )
-        plan.outcome = Outcome(Phase.PROGRESSING, "Updating", f"updating {RESOURCE} {alias}")
+        plan.outcome = Outcome(Phase.PROGRESSING, Reason.UPDATING, f"updating {RESOURCE} {alias}")
     else:
-        plan.outcome = Outcome(Phase.READY, "Available", f"{RESOURCE} {current.resource_uri} is in line")
+        plan.outcome = Outcome(Phase.READY, Reason.AVAILABLE, f"{RESOURCE} {current.resource_uri} is in line")
     return plan
 
 
@@ -148,7 +149,7 @@ def decide(inputs: DeviceInputs, observed: Iterable[Device]) -> Plan:
     if not in_domains(alias_domain(spec.alias) or "", tenant.spec.domains):
         return refuse(
             Phase.STALLED,
-            "AliasOutsideDomains",
+            Reason.ALIAS_OUTSIDE_DOMAINS,
             "",  # the message names spec.alias itself
             f"spec.alias {spec.alias} lies outside Tenant {tenant.name}'s domains "
             f"({', '.join(tenant.spec.domains)}); use an alias in one of them",
@@ -162,7 +163,7 @@ def decide(inputs: DeviceInputs, observed: Iterable[Device]) -> Plan:
     else:
         found = credentials_from_secret(spec, inputs.secret)
         if isinstance(found, str):
-            return refuse(Phase.STALLED, "SecretIncomplete", "spec.credentialsSecretRef", found)
+            return refuse(Phase.STALLED, Reason.SECRET_INCOMPLETE, "spec.credentialsSecretRef", found)
         credentials = found
     sso_group = None
     if inputs.sso is not None:

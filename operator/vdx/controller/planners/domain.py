@@ -26,6 +26,7 @@ from vdx.controller.planners.common import (
     observe_only_outcome,
     refuse,
 )
+from vdx.controller.reasons import Reason
 from vdx.pexip.models import SystemLocation
 
 RESOURCE = "system_location"
@@ -49,14 +50,14 @@ def decide(inputs: DomainInputs, locations: Iterable[SystemLocation]) -> Plan:
     if fqdn not in tenant.spec.domains:
         return refuse(
             Phase.STALLED,
-            "DomainNotClaimed",
+            Reason.DOMAIN_NOT_CLAIMED,
             "spec.fqdn",
             f"{fqdn} is not among Tenant {tenant.name}'s spec.domains; add it there first",
         )
     if inputs.first_claim is not None and inputs.first_claim != tenant.name:
         return refuse(
             Phase.STALLED,
-            "DomainConflict",
+            Reason.DOMAIN_CONFLICT,
             "spec.fqdn",
             f"{fqdn} is claimed by Tenant {inputs.first_claim} as well as by Tenant {tenant.name}; "
             "only the first claim counts: remove it from one of them",
@@ -70,7 +71,10 @@ def decide(inputs: DomainInputs, locations: Iterable[SystemLocation]) -> Plan:
     )
     if problem is not None:
         return refuse(
-            Phase.STALLED, "CertificateDoesNotCover", "spec.tlsCertificateRef.name", "; ".join(problem)
+            Phase.STALLED,
+            Reason.CERTIFICATE_DOES_NOT_COVER,
+            "spec.tlsCertificateRef.name",
+            "; ".join(problem),
         )
     turn_uri = None
     if inputs.turn is not None:
@@ -91,28 +95,49 @@ def decide(inputs: DomainInputs, locations: Iterable[SystemLocation]) -> Plan:
             plan.outcome, plan.blocked = observed, True
             return plan
     where = f" and system location {location}" if location else ""
-    plan.outcome = Outcome(Phase.READY, "Available", f"{fqdn}: certificate and TURN in place{where}")
+    plan.outcome = Outcome(Phase.READY, Reason.AVAILABLE, f"{fqdn}: certificate and TURN in place{where}")
     return plan
+
+
+# Enough names to recognise a typo without a national platform's every location in one message.
+_LOCATIONS_LISTED = 12
+
+
+def location_not_found(name: str, locations: Iterable[SystemLocation]) -> str:
+    """Which system locations exist and what to do: the message of a Domain naming another one
+    (onboarding a municipality, its location is usually not there yet)."""
+    names = sorted(loc.name for loc in locations)
+    close = [n for n in names if n.casefold() == name.casefold()]
+    if not names:
+        existing = "Pexip has no system locations at all"
+    else:
+        shown = ", ".join(repr(n) for n in names[:_LOCATIONS_LISTED])
+        more = f" and {len(names) - _LOCATIONS_LISTED} more" if len(names) > _LOCATIONS_LISTED else ""
+        existing = f"the locations are {shown}{more}"
+    hint = f" (did you mean {close[0]!r}? names are case-sensitive)" if close else ""
+    return (
+        f"Pexip has no system location named {name!r}{hint}; {existing}. Set spec.systemLocation to one "
+        "of them, or create the location in Pexip (Platform > Locations) and plan again, or leave "
+        "spec.systemLocation out to create the TURN service without attaching it to a location"
+    )
 
 
 def plan_domain_binding(
     location_name: str | None, turn_uri: str | None, locations: Iterable[SystemLocation]
 ) -> Plan:
     if location_name is None or turn_uri is None:
-        return Plan(outcome=Outcome(Phase.READY, "Available", "no system location to bind"))
+        return Plan(outcome=Outcome(Phase.READY, Reason.AVAILABLE, "no system location to bind"))
+    locations = list(locations)
     location = next((loc for loc in locations if loc.name == location_name), None)
     if location is None:
         return Plan(
             outcome=Outcome(
-                Phase.STALLED,
-                "SystemLocationNotFound",
-                f"Pexip has no system location named {location_name!r}; correct spec.systemLocation "
-                "or create the location in Pexip",
+                Phase.STALLED, Reason.SYSTEM_LOCATION_NOT_FOUND, location_not_found(location_name, locations)
             )
         )
     if turn_uri in location.client_turn_servers:
         return Plan(
-            outcome=Outcome(Phase.READY, "Available", f"TURN bound in system location {location_name}")
+            outcome=Outcome(Phase.READY, Reason.AVAILABLE, f"TURN bound in system location {location_name}")
         )
     new_list = [*location.client_turn_servers, turn_uri]
     change = Change(
@@ -123,7 +148,9 @@ def plan_domain_binding(
         fields={"client_turn_servers": new_list},
         before={"client_turn_servers": list(location.client_turn_servers)},
     )
-    return Plan([change], Outcome(Phase.PROGRESSING, "Binding", f"adding TURN to location {location_name}"))
+    return Plan(
+        [change], Outcome(Phase.PROGRESSING, Reason.BINDING, f"adding TURN to location {location_name}")
+    )
 
 
 def plan_domain_unbinding(

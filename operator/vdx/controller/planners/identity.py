@@ -25,6 +25,7 @@ from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner
 from vdx.controller.plan import Change, field_differences, observed_values, pending
 from vdx.controller.planners.common import Plan, find_owned, foreign_outcome, refuse, settle
+from vdx.controller.reasons import Reason
 from vdx.pexip.models import IdentityProvider, IdentityProviderAttribute, IdentityProviderGroup
 
 IDP = "identity_provider"
@@ -169,7 +170,7 @@ def plan_idp(
             return Plan(outcome=foreign_outcome(IDP, str(want["name"]), found.foreign.resource_uri))
         return Plan(
             [Change("create", IDP, str(want["name"]), fields=want)],
-            Outcome(Phase.PROGRESSING, "Creating", f"creating {IDP} {want['name']}"),
+            Outcome(Phase.PROGRESSING, Reason.CREATING, f"creating {IDP} {want['name']}"),
         )
     current = found.obj
     diff = _differences(want, current)
@@ -179,7 +180,7 @@ def plan_idp(
         plan.changes.append(
             Change("update", IDP, str(want["name"]), uri=current.resource_uri, fields=diff, before=before)
         )
-        plan.outcome = Outcome(Phase.PROGRESSING, "Updating", f"updating {IDP} {want['name']}")
+        plan.outcome = Outcome(Phase.PROGRESSING, Reason.UPDATING, f"updating {IDP} {want['name']}")
     return plan
 
 
@@ -203,7 +204,7 @@ def plan_group(
             return Plan(outcome=foreign_outcome(GROUP, name, found.foreign.resource_uri))
         return Plan(
             [Change("create", GROUP, name, fields=want)],
-            Outcome(Phase.PROGRESSING, "Creating", f"creating {GROUP} {name}"),
+            Outcome(Phase.PROGRESSING, Reason.CREATING, f"creating {GROUP} {name}"),
         )
     current = found.obj
     diff = field_differences(want, current)
@@ -219,7 +220,7 @@ def plan_group(
                 before=observed_values(diff, current),
             )
         )
-        plan.outcome = Outcome(Phase.PROGRESSING, "Updating", f"updating {GROUP} {name}")
+        plan.outcome = Outcome(Phase.PROGRESSING, Reason.UPDATING, f"updating {GROUP} {name}")
     return plan
 
 
@@ -258,7 +259,9 @@ def prepare(inputs: IdentityInputs) -> IdentityFacts | Plan:
             selector = ref.config_map_key_ref or ref.secret_key_ref
             kind = "ConfigMap" if ref.config_map_key_ref else "Secret"
             where = f"{kind} {inputs.idp.namespace}/{selector.name}" if selector else ""
-            return refuse(Phase.STALLED, "InvalidCertificate", f"{CERTIFICATE_FIELD} ({where})", certificate)
+            return refuse(
+                Phase.STALLED, Reason.INVALID_CERTIFICATE, f"{CERTIFICATE_FIELD} ({where})", certificate
+            )
     else:
         certificate = SigningCertificate(inputs.certificate, datetime.max, "")
     spec, namespace, tenant_domains = inputs.idp.spec, str(inputs.idp.namespace), inputs.tenant.spec.domains
@@ -267,7 +270,7 @@ def prepare(inputs: IdentityInputs) -> IdentityFacts | Plan:
         if outside:
             return refuse(
                 Phase.STALLED,
-                "DomainNotOwned",
+                Reason.DOMAIN_NOT_OWNED,
                 "spec.webAppDomains",
                 f"spec.webAppDomains names {', '.join(outside)}, outside the tenant's domains "
                 f"({', '.join(tenant_domains)}); use the tenant's own web app domains",
@@ -277,7 +280,7 @@ def prepare(inputs: IdentityInputs) -> IdentityFacts | Plan:
     if not found:
         return refuse(
             Phase.STALLED,
-            "NoWebAppDomain",
+            Reason.NO_WEB_APP_DOMAIN,
             "spec.webAppDomains",
             f"namespace {namespace} has no Domain used for WebApp, so Pexip has no address to receive "
             "sign-ins on; add one, or list the domains in spec.webAppDomains",
@@ -333,7 +336,7 @@ def decide(
     if changes and observing:
         missing = ", ".join(c.label for c in changes)
         message = f"managementPolicy is ObserveOnly and Pexip lacks the attributes {missing}"
-        return IdentityDecision(refuse(Phase.STALLED, "DriftObserved", "spec.attributes", message))
+        return IdentityDecision(refuse(Phase.STALLED, Reason.DRIFT_OBSERVED, "spec.attributes", message))
     idp_id = idp_uuid(platform, namespace, idp.name)
     want = desired_idp(
         idp.spec, owner, idp_id, facts.domains, facts.certificate, decision.attribute_uris.values()
@@ -354,11 +357,11 @@ def decide(
         decision.plan.outcome = group.outcome if group.outcome.phase is not Phase.READY else provider.outcome
     elif changes:
         decision.plan.outcome = Outcome(
-            Phase.READY, "Available", f"identity provider applied; {urls} ACS URLs"
+            Phase.READY, Reason.AVAILABLE, f"identity provider applied; {urls} ACS URLs"
         )
     else:
         decision.plan.outcome = Outcome(
-            Phase.READY, "Available", f"identity provider in line; {urls} ACS URLs"
+            Phase.READY, Reason.AVAILABLE, f"identity provider in line; {urls} ACS URLs"
         )
     return decision
 

@@ -29,6 +29,7 @@ from vdx.controller.planners.common import (
     refuse,
 )
 from vdx.controller.planners.recording import Recording, RecordingInputs, decide_recording
+from vdx.controller.reasons import Reason
 from vdx.pexip.models import AutomaticParticipant, Conference
 
 CONFERENCE = "conference"
@@ -139,7 +140,7 @@ def desired_participant(ctx: RoomContext, conference_uri: str) -> dict[str, obje
 @dataclass
 class RoomPlan:
     changes: list[Change] = field(default_factory=list)
-    outcome: Outcome = field(default_factory=lambda: Outcome(Phase.READY, "Available", ""))
+    outcome: Outcome = field(default_factory=lambda: Outcome(Phase.READY, Reason.AVAILABLE, ""))
     conference: Conference | None = None
     # Set when the conference must exist before the rest can be planned.
     create_first: bool = False
@@ -173,7 +174,7 @@ def find_room(
                     ours,
                     Outcome(
                         Phase.STALLED,
-                        "AliasTaken",
+                        Reason.ALIAS_TAKEN,
                         f"alias {alias.alias} already belongs to {held_by} ({conference.resource_uri}); "
                         "aliases are unique on the platform: choose another one",
                     ),
@@ -193,7 +194,7 @@ def plan_room(spec: MeetingRoomSpec, ctx: RoomContext, current: Conference | Non
         }
         return RoomPlan(
             [Change("create", CONFERENCE, spec.display_name, fields=fields, secret_fields=secrets)],
-            Outcome(Phase.PROGRESSING, "Creating", f"creating {CONFERENCE} {spec.display_name}"),
+            Outcome(Phase.PROGRESSING, Reason.CREATING, f"creating {CONFERENCE} {spec.display_name}"),
             create_first=True,
         )
     plan = RoomPlan(conference=current)
@@ -214,9 +215,13 @@ def plan_room(spec: MeetingRoomSpec, ctx: RoomContext, current: Conference | Non
     plan.changes.extend(_alias_changes(spec, current))
     plan.changes.extend(_participant_changes(ctx, current))
     if plan.changes:
-        plan.outcome = Outcome(Phase.PROGRESSING, "Updating", f"updating {CONFERENCE} {spec.display_name}")
+        plan.outcome = Outcome(
+            Phase.PROGRESSING, Reason.UPDATING, f"updating {CONFERENCE} {spec.display_name}"
+        )
     else:
-        plan.outcome = Outcome(Phase.READY, "Available", f"{CONFERENCE} {current.resource_uri} is in line")
+        plan.outcome = Outcome(
+            Phase.READY, Reason.AVAILABLE, f"{CONFERENCE} {current.resource_uri} is in line"
+        )
     return plan
 
 
@@ -322,7 +327,7 @@ def decide(inputs: RoomInputs, conferences: Iterable[Conference]) -> RoomDecisio
         return RoomDecision(
             refuse(
                 Phase.STALLED,
-                "AliasOutsideDomains",
+                Reason.ALIAS_OUTSIDE_DOMAINS,
                 "",  # the message names spec.aliases itself
                 f"spec.aliases: {', '.join(outside)} lie outside Tenant {tenant.name}'s domains "
                 f"({', '.join(tenant.spec.domains)}); use an alias in one of them",
@@ -337,7 +342,7 @@ def decide(inputs: RoomInputs, conferences: Iterable[Conference]) -> RoomDecisio
     elif inputs.pins is not None:
         checked = pins_from_secret(spec, inputs.pins, inputs.min_pin_length)
         if isinstance(checked, str):
-            return RoomDecision(refuse(Phase.STALLED, "InvalidPin", "spec.pinSecretRef", checked))
+            return RoomDecision(refuse(Phase.STALLED, Reason.INVALID_PIN, "spec.pinSecretRef", checked))
         pins = checked
     user = f"MeetingRoom {room.name}"
     groups: list[str | None] = []
@@ -353,7 +358,7 @@ def decide(inputs: RoomInputs, conferences: Iterable[Conference]) -> RoomDecisio
         return RoomDecision(
             refuse(
                 Phase.PROGRESSING,
-                "WaitingForBranding",
+                Reason.WAITING_FOR_BRANDING,
                 "",
                 "the tenant's CviBranding is being applied; the room is written once, with its IVR theme",
             )
@@ -378,7 +383,7 @@ def decide(inputs: RoomInputs, conferences: Iterable[Conference]) -> RoomDecisio
         conferences, inputs.owner, spec, recorded=inputs.recorded, adopt=inputs.adopt
     )
     if refused is not None:
-        field_path = "spec.aliases" if refused.reason == "AliasTaken" else "spec.displayName"
+        field_path = "spec.aliases" if refused.reason == Reason.ALIAS_TAKEN else "spec.displayName"
         decision.plan = refuse(refused.phase, refused.reason, field_path, refused.message)
         return decision
     planned = plan_room(spec, ctx, current)
@@ -390,7 +395,7 @@ def decide(inputs: RoomInputs, conferences: Iterable[Conference]) -> RoomDecisio
         if current is None:
             decision.plan = refuse(
                 Phase.STALLED,
-                "NotFoundInPexip",
+                Reason.NOT_FOUND_IN_PEXIP,
                 "spec.managementPolicy",
                 "managementPolicy is ObserveOnly and Pexip has no conference for this room",
             )
@@ -405,7 +410,7 @@ def decide(inputs: RoomInputs, conferences: Iterable[Conference]) -> RoomDecisio
     if outcome.phase is Phase.READY and current is not None:
         outcome = Outcome(
             Phase.READY,
-            "Available",
+            Reason.AVAILABLE,
             f"conference {spec.display_name} in line, {len(spec.aliases)} aliases, direct media "
             f"{current.direct_media}" + (", recorded with consent notice" if recording else ""),
         )

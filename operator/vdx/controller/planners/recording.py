@@ -14,6 +14,7 @@ from vdx.api.recorder import Recorder
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.planners.common import Plan, SecretInput, refuse
+from vdx.controller.reasons import Reason
 from vdx.recording.urls import StreamKeyError, check_stream_key, room_stream_name, stream_url
 
 
@@ -76,7 +77,7 @@ def decide_recording(
     tenant = inputs.tenant
     if not tenant.spec.recording.enabled:
         return None, _stalled(
-            "RecordingNotEnabled",
+            Reason.RECORDING_NOT_ENABLED,
             f"spec.recorderRef asks for recording, but Tenant {tenant.name} has not enabled recording "
             "(spec.recording.enabled); the tenant must switch it on first (GDPR: the organisation is the "
             "data controller). The room works, unrecorded",
@@ -84,23 +85,23 @@ def decide_recording(
     recorder = inputs.recorder
     if recorder is None:
         return None, _stalled(
-            "RecorderNotFound",
+            Reason.RECORDER_NOT_FOUND,
             f"Recorder {namespace}/{recorder_name} (spec.recorderRef) does not exist; create it or remove "
             "the reference. The room works, unrecorded",
         )
     incomplete = recorder_incomplete(recorder)
     if incomplete is not None:
-        return None, _stalled("RecorderIncomplete", incomplete)
+        return None, _stalled(Reason.RECORDER_INCOMPLETE, incomplete)
     if inputs.rtmp_enabled is False:
         return None, _stalled(
-            "RtmpDisabled",
+            Reason.RTMP_DISABLED,
             f"RTMP streaming is switched off on platform {inputs.platform} (global.enable_rtmp), so rooms "
             "cannot record; the operator does not change global settings: ask MedCom's platform engineers",
         )
     if inputs.stream_key is None:
         selector = recorder.spec.stream_key_secret_ref
         return None, _stalled(
-            "SecretNotFound",
+            Reason.SECRET_NOT_FOUND,
             f"Secret {namespace}/{selector.name} (recorder stream key) does not exist; create it in "
             f"namespace {namespace}. The room works, unrecorded",
         )
@@ -111,7 +112,7 @@ def decide_recording(
         try:
             url = stream_url(recorder.spec, check_stream_key(key), room_stream_name(namespace, room))
         except (StreamKeyError, ValueError) as exc:
-            return None, _stalled("InvalidStreamKey", invalid_stream_key(recorder, exc))
+            return None, _stalled(Reason.INVALID_STREAM_KEY, invalid_stream_key(recorder, exc))
     return Recording(url, recorder.spec.visible_label, recorder.name), None
 
 
@@ -122,7 +123,10 @@ def decide_recorder(recorder: Recorder, tenant: Tenant, data: Mapping[str, str],
         check_stream_key(data.get(selector.key, "").strip())
     except StreamKeyError as exc:
         return refuse(
-            Phase.STALLED, "InvalidStreamKey", "spec.streamKeySecretRef", invalid_stream_key(recorder, exc)
+            Phase.STALLED,
+            Reason.INVALID_STREAM_KEY,
+            "spec.streamKeySecretRef",
+            invalid_stream_key(recorder, exc),
         )
     if tenant.spec.recording.enabled:
         message = f"recorder ready; {len(rooms)} meeting rooms record to it"
@@ -131,4 +135,4 @@ def decide_recorder(recorder: Recorder, tenant: Tenant, data: Mapping[str, str],
             f"recorder ready, but Tenant {tenant.name} has not enabled recording (spec.recording.enabled), "
             "so no room records to it yet"
         )
-    return Plan(outcome=Outcome(Phase.READY, "Available", message), status={"rooms": rooms})
+    return Plan(outcome=Outcome(Phase.READY, Reason.AVAILABLE, message), status={"rooms": rooms})

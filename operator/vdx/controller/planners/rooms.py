@@ -17,6 +17,7 @@ from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import owner_of
 from vdx.controller.plan import Change, field_differences, observed_values
 from vdx.controller.planners.common import Plan, refuse
+from vdx.controller.reasons import Reason
 from vdx.pexip.models import Conference
 
 RESOURCE = "conference"
@@ -110,7 +111,7 @@ def decide_tenant(inputs: TenantInputs, conferences: Iterable[Conference]) -> tu
         if owner != tenant.name:
             refused = refuse(
                 Phase.STALLED,
-                "DomainConflict",
+                Reason.DOMAIN_CONFLICT,
                 "spec.domains",
                 f"{fqdn} is already claimed by Tenant {owner} on platform {platform}; "
                 f"remove it from Tenant {tenant.name}'s spec.domains (or from {owner}'s)",
@@ -119,7 +120,7 @@ def decide_tenant(inputs: TenantInputs, conferences: Iterable[Conference]) -> tu
     if inputs.theme_pending:
         waiting = refuse(
             Phase.PROGRESSING,
-            "WaitingForBranding",
+            Reason.WAITING_FOR_BRANDING,
             "",
             "the tenant's CviBranding is being applied; its IVR theme goes onto the meeting rooms "
             "together with the room defaults",
@@ -131,7 +132,7 @@ def decide_tenant(inputs: TenantInputs, conferences: Iterable[Conference]) -> tu
         if rooms.changes:
             observed = Outcome(
                 Phase.STALLED,
-                "DriftObserved",
+                Reason.DRIFT_OBSERVED,
                 f"{len(rooms.changes)} of {rooms.rooms} meeting rooms differ from the defaults; "
                 "observe only, nothing written",
             )
@@ -143,6 +144,6 @@ def decide_tenant(inputs: TenantInputs, conferences: Iterable[Conference]) -> tu
 def _in_line(rooms: RoomsPlan, defaults: MeetingRoomDefaults) -> Outcome:
     return Outcome(
         Phase.READY,
-        "Available",
+        Reason.AVAILABLE,
         f"{rooms.rooms} meeting rooms follow the defaults (direct media {defaults.direct_media.value})",
     )

@@ -18,6 +18,7 @@ from vdx.controller.planners.common import (
     refuse,
     settle,
 )
+from vdx.controller.reasons import Reason
 from vdx.pexip.models import TurnServer
 
 RESOURCE = "turn_server"
@@ -95,7 +96,9 @@ def plan_turn_server(
             fields={**want, **secrets},
             secret_fields=frozenset(secrets),
         )
-        return Plan([change], Outcome(Phase.PROGRESSING, "Creating", f"creating {RESOURCE} {want['name']}"))
+        return Plan(
+            [change], Outcome(Phase.PROGRESSING, Reason.CREATING, f"creating {RESOURCE} {want['name']}")
+        )
     current = found.obj
     diff = field_differences(want, current)
     if secret_changed:
@@ -113,9 +116,9 @@ def plan_turn_server(
                 before=observed_values({k: v for k, v in diff.items() if k not in secrets}, current),
             )
         )
-        plan.outcome = Outcome(Phase.PROGRESSING, "Updating", f"updating {RESOURCE} {want['name']}")
+        plan.outcome = Outcome(Phase.PROGRESSING, Reason.UPDATING, f"updating {RESOURCE} {want['name']}")
     else:
-        plan.outcome = Outcome(Phase.READY, "Available", f"{RESOURCE} {current.resource_uri} is in line")
+        plan.outcome = Outcome(Phase.READY, Reason.AVAILABLE, f"{RESOURCE} {current.resource_uri} is in line")
     return plan
 
 
@@ -144,7 +147,7 @@ def decide(inputs: TurnInputs, observed: Iterable[TurnServer]) -> Plan:
     spec = inputs.turn.spec
     credentials = credentials_of(spec, inputs.secret)
     if isinstance(credentials, str):
-        return refuse(Phase.STALLED, "SecretIncomplete", "spec.secretRef", credentials)
+        return refuse(Phase.STALLED, Reason.SECRET_INCOMPLETE, "spec.secretRef", credentials)
     plan = plan_turn_server(
         spec,
         inputs.owner,

@@ -10,6 +10,7 @@ from vdx.api.resource import Resource
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner
 from vdx.controller.plan import Change
+from vdx.controller.reasons import Reason
 from vdx.pexip import resources
 from vdx.pexip.client import FileUpload
 from vdx.pexip.errors import PexipError, PexipHTTPError, ValidationError
@@ -71,21 +72,21 @@ def pexip_failure(exc: PexipError) -> Outcome:
     """Pexip refusing a value needs a person; Pexip being unavailable does not."""
     if isinstance(exc, ValidationError):
         details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.field_errors.items()) or exc.message
-        return Outcome(Phase.STALLED, "PexipRejected", f"Pexip refused the change: {details}")
+        return Outcome(Phase.STALLED, Reason.PEXIP_REJECTED, f"Pexip refused the change: {details}")
     if isinstance(exc, PexipHTTPError) and exc.status in (401, 403):
         return Outcome(
             Phase.FAILED,
-            "PexipUnauthorized",
+            Reason.PEXIP_UNAUTHORIZED,
             "Pexip refused the operator's credentials; check the PexipPlatform's credentials Secret",
         )
-    return Outcome(Phase.FAILED, "PexipUnavailable", f"Pexip is unavailable: {exc.message}")
+    return Outcome(Phase.FAILED, Reason.PEXIP_UNAVAILABLE, f"Pexip is unavailable: {exc.message}")
 
 
 def change_event(change: Change, platform: str, drift: bool) -> Event:
     reason = {
-        "create": "CreatedExternalResource",
-        "update": "DriftCorrected" if drift else "UpdatedExternalResource",
-        "delete": "DeletedExternalResource",
+        "create": Reason.CREATED_EXTERNAL_RESOURCE,
+        "update": Reason.DRIFT_CORRECTED if drift else Reason.UPDATED_EXTERNAL_RESOURCE,
+        "delete": Reason.DELETED_EXTERNAL_RESOURCE,
     }[change.action]
     return Event("Normal", reason, f"{change.describe()} on platform {platform}")
 

@@ -29,6 +29,7 @@ from vdx.controller.planners.branding import (
     owned_packages,
     theme_name,
 )
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import (
     Event,
@@ -44,14 +45,15 @@ from vdx.controller.reconcilers.base import (
 from vdx.controller.registration import Registration
 from vdx.controller.renders import RenderCache, RenderDigest
 from vdx.controller.status import status_of
+from vdx.gitops.phases import branding as phases
 from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
 from vdx.pexip.resources import CONFERENCE, IVR_THEME, WEBAPP_ALIAS, WEBAPP_BRANDING, Kind
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
-async def _assets(rt: Runtime, branding: CviBranding, body: dict[str, Any]) -> list[dict[str, Any]]:
+async def _assets(rt: Context, branding: CviBranding, body: dict[str, Any]) -> list[dict[str, Any]]:
     namespace = str(branding.namespace)
     refs = [branding.spec.images.logo, branding.spec.images.jumbotron]
     if branding.spec.images.background is not None:
@@ -82,7 +84,7 @@ def _fingerprint(branding: CviBranding, objects: list[dict[str, Any]]) -> str:
 
 
 async def _render(
-    rt: Runtime, branding: CviBranding, objects: list[dict[str, Any]]
+    rt: Context, branding: CviBranding, objects: list[dict[str, Any]]
 ) -> RenderedBranding | RenderDigest:
     """The rendering's digest while the spec and the images are unchanged, else a new rendering.
 
@@ -100,7 +102,7 @@ async def _render(
 
 
 async def _packages(
-    rt: Runtime,
+    rt: Context,
     branding: CviBranding,
     objects: list[dict[str, Any]],
     rendered: RenderedBranding | RenderDigest,
@@ -114,19 +116,19 @@ async def _packages(
 
 
 async def _render_now(
-    rt: Runtime, branding: CviBranding, objects: list[dict[str, Any]], fingerprint: str
+    rt: Context, branding: CviBranding, objects: list[dict[str, Any]], fingerprint: str
 ) -> RenderedBranding:
     try:
         async with renders(rt).slots:
             rendered = await asyncio.to_thread(render_branding, branding, load_assets(branding, objects))
     except BrandingError as error:
         problems = "; ".join(str(p) for p in error.problems[:5])
-        raise Stop(Phase.STALLED, "BrandingInvalid", problems) from None
+        raise Stop(Phase.STALLED, Reason.BRANDING_INVALID, problems) from None
     renders(rt).put((str(branding.namespace), branding.name), fingerprint, rendered)
     return rendered
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     branding = parse(CviBranding, body)
     namespace = str(branding.namespace)
     owner = owner_of_body(body)
@@ -139,7 +141,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     rendered = await _render(rt, branding, objects)
     status = dict(body.get("status") or {})
     events: list[Event] = []
-    drift = not lookups.spec_changed(body)
+    drift = lookups.was_in_line(body)
     inputs = BrandingInputs(
         branding,
         owner,
@@ -158,7 +160,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     plan = decision.plan
     if plan.blocked:
         # Drift under ObserveOnly keeps the status it had; a refusal writes none.
-        observing = plan.outcome.reason == "DriftObserved"
+        observing = plan.outcome.reason == Reason.DRIFT_OBSERVED
         return Reconciled(plan.outcome, status=status if observing else {}, platform=platform.name)
     known: dict[str, str] = {}
     made: dict[str, Any] = {}  # resource -> the object as Pexip now holds it
@@ -219,11 +221,11 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         rt.wake_tenant(namespace)
     for warning in rendered.warnings[:3]:
         if changed:
-            events.append(Event("Warning", "BrandingWarning", str(warning)[:1000]))
+            events.append(Event("Warning", Reason.BRANDING_WARNING, str(warning)[:1000]))
     return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     branding = parse(CviBranding, body)
     if branding.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return
@@ -256,12 +258,12 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
         await apply_change(platform, Change("delete", IVR_THEME.name, theme.name, uri=theme.resource_uri))
 
 
-def renders(rt: Runtime) -> RenderCache:
+def renders(rt: Context) -> RenderCache:
     """Branding renderings, reused while their inputs are unchanged (digests always, bytes bounded)."""
     return rt.kind_state("CviBranding.renders", RenderCache)
 
 
-async def tenant_theme(rt: Runtime, namespace: str) -> tuple[str | None, bool]:
+async def tenant_theme(rt: Context, namespace: str) -> tuple[str | None, bool]:
     """(IVR theme of the tenant's first CviBranding, whether a theme is still on its way).
 
     A theme on its way (a branding neither Ready nor Stalled) makes the Tenant hold its room
@@ -284,7 +286,7 @@ async def tenant_theme(rt: Runtime, namespace: str) -> tuple[str | None, bool]:
     return uri, pending
 
 
-async def release_theme(rt: Runtime, tenant: Tenant, theme_uri: str) -> None:
+async def release_theme(rt: Context, tenant: Tenant, theme_uri: str) -> None:
     """Take a theme about to be deleted off the tenant's rooms (Pexip refuses to delete it in use)."""
     from vdx.controller.plan import Change
     from vdx.controller.reconcilers.base import apply_change
@@ -314,4 +316,6 @@ REGISTRATION = Registration(
     writes=(WEBAPP_BRANDING, WEBAPP_ALIAS, IVR_THEME, CONFERENCE),
     reads_objects=("Secret", "ConfigMap"),
     forget=lambda rt, key: renders(rt).forget((key[1] or "", key[2])),
+    plan=phases.plan,
+    plan_removed=phases.removed,
 )

@@ -13,19 +13,21 @@ from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change
 from vdx.controller.planners.certificate import CertificateInputs, check, decide
 from vdx.controller.planners.common import Plan
+from vdx.controller.reasons import Reason, expires_in
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, change_event, parse
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
+from vdx.gitops.phases import certificate as phases
 from vdx.pexip.resources import TLS_CERTIFICATE
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 UPLOAD_PENDING = UPLOAD_PENDING_ANNOTATION
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = None) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any], now: datetime | None = None) -> Reconciled:
     cert = parse(TlsCertificate, body)
     namespace = str(cert.namespace)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
@@ -54,7 +56,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
         events.append(
             Event(
                 "Warning",
-                "CertificateExpiring",
+                Reason.CERTIFICATE_EXPIRING,
                 f"certificate in Secret {cert.spec.secret_ref.name} expires in {facts.days_left(now)} days "
                 f"({facts.not_after:%Y-%m-%d}); renew it",
             )
@@ -98,7 +100,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
                 recorded = [uri for uri in recorded if uri != change.uri]
             events.append(change_event(change, platform.name, drift=False))
     else:
-        raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
+        raise Stop(Phase.PROGRESSING, Reason.CONVERGING, "changes applied; confirming on the next pass")
     recorded = plan.owned or recorded
     # The note of an upload goes only once the status that records the upload has been written (by
     # an earlier pass): cleared before that, a crash between the two would leave the certificate
@@ -118,7 +120,9 @@ async def reconcile(rt: Runtime, body: dict[str, Any], now: datetime | None = No
     outcome = plan.outcome
     if outcome.phase is Phase.READY:
         outcome = Outcome(
-            Phase.READY, "Available", f"uploaded to {platform.name}; valid until {facts.not_after:%Y-%m-%d}"
+            Phase.READY,
+            Reason.AVAILABLE,
+            f"uploaded to {platform.name}; valid until {facts.not_after:%Y-%m-%d}",
         )
     return Reconciled(outcome, status=status, events=events, extra_conditions=extra, platform=platform.name)
 
@@ -130,13 +134,13 @@ def _expiry_condition(
     return {
         "type": "RenewalDue",
         "status": "True" if due else "False",
-        "reason": f"ExpiresIn{days_left}Days" if due else "NotDue",
+        "reason": expires_in(days_left) if due else Reason.NOT_DUE,
         "message": f"expires on {not_after:%Y-%m-%d} ({days_left} days left)",
         "observedGeneration": (body.get("metadata") or {}).get("generation"),
     }
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     cert = parse(TlsCertificate, body)
     if cert.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return
@@ -169,11 +173,11 @@ class UploadNotes:
         self.confirmed.pop(key, None)
 
 
-def _notes(rt: Runtime) -> UploadNotes:
+def _notes(rt: Context) -> UploadNotes:
     return rt.kind_state("TlsCertificate.uploads", UploadNotes)
 
 
-def _forget(rt: Runtime, key: Key) -> None:
+def _forget(rt: Context, key: Key) -> None:
     _notes(rt).forget((key[1] or "", key[2]))
 
 
@@ -186,4 +190,5 @@ REGISTRATION = Registration(
     reads_objects=("Secret",),
     wakes_when_ready=("Domain",),
     forget=_forget,
+    plan=phases.plan,
 )

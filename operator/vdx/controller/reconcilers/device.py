@@ -7,20 +7,22 @@ from typing import TYPE_CHECKING, Any
 from vdx.api.device import Device
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.planners.device import DeviceInputs, decide
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
 from vdx.controller.reconcilers.quota import over_quota_of
 from vdx.controller.reconcilers.release import release_owned
 from vdx.controller.registration import Registration
 from vdx.controller.status import status_of
+from vdx.gitops.phases import device as phases
 from vdx.pexip.resources import DEVICE
 from vdx.pexip.resources import REGISTRATION as REGISTRATION_SETTINGS
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     device = parse(Device, body)
     namespace = str(device.namespace)
     owner = owner_of_body(body)
@@ -36,7 +38,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         sso = await lookups.identity_provider(rt, namespace, device.spec.sso.identity_provider_ref.name)
     sent_version = status_of(body).get("secretResourceVersion")
     secret_changed = sent_version != version
-    drift = not lookups.spec_changed(body)
+    drift = lookups.was_in_line(body)
     events = []
     adopt = lookups.adopt_uri(body)
     for _ in range(3):
@@ -55,7 +57,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
                 rt.metrics.drift_corrections.labels("Device", DEVICE.name).inc()
             secret_changed = False
     else:
-        raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
+        raise Stop(Phase.PROGRESSING, Reason.CONVERGING, "changes applied; confirming on the next pass")
     if plan.blocked and not plan.owned:
         return Reconciled(plan.outcome, platform=platform.name)
     recorded = plan.owned or recorded
@@ -79,7 +81,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(outcome, status=status, events=events, platform=platform.name)
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     device = parse(Device, body)
     unique = {"alias": device.spec.alias}
     await release_owned(
@@ -95,4 +97,7 @@ REGISTRATION = Registration(
     writes=(DEVICE,),
     reads=(REGISTRATION_SETTINGS,),
     reads_objects=("Secret",),
+    plan=phases.plan,
+    plan_removed=phases.removed,
+    plan_reads=("IdentityProvider",),
 )

@@ -12,19 +12,22 @@ from vdx.controller.reconcilers import lookups, turn
 from vdx.controller.reconcilers.base import Reconciled, apply_change, change_event, parse
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
+from vdx.gitops.phases import domain as phases
 from vdx.pexip.resources import SYSTEM_LOCATION, TLS_CERTIFICATE, TURN_SERVER
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
-async def _dependency(rt: Runtime, kind: str, namespace: str, name: str) -> tuple[Dependency, dict[str, Any]]:
+async def _dependency(rt: Context, kind: str, namespace: str, name: str) -> tuple[Dependency, dict[str, Any]]:
     # From what the watch delivered (its status as this process last wrote it), read from the API
     # server only when the watch has not delivered it yet: a GET of the certificate and of the TURN
     # service for every Domain pass was 2 700 requests in a cold start at a fifth of national scale.
     obj = await lookups.namespaced_resource(rt, kind, namespace, name)
     if obj is None:
         return Dependency(kind, namespace, name, DependencyState.MISSING), {}
+    if (obj.get("metadata") or {}).get("deletionTimestamp"):
+        return Dependency(kind, namespace, name, DependencyState.DELETING), obj
     if not status_of(obj).ready:
         return Dependency(kind, namespace, name, DependencyState.WAITING), obj
     resource = TLS_CERTIFICATE.name if kind == "TlsCertificate" else TURN_SERVER.name
@@ -33,7 +36,7 @@ async def _dependency(rt: Runtime, kind: str, namespace: str, name: str) -> tupl
     return Dependency(kind, namespace, name, DependencyState.READY, uris[-1] if uris else None), obj
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     domain = parse(Domain, body)
     namespace = str(domain.namespace)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
@@ -58,11 +61,11 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         plan = decide(inputs, await platform.cache.objects(SYSTEM_LOCATION))
         for change in plan.changes:
             await apply_change(platform, change)
-            events.append(change_event(change, platform.name, drift=not lookups.spec_changed(body)))
+            events.append(change_event(change, platform.name, drift=lookups.was_in_line(body)))
     return Reconciled(plan.outcome, status=plan.status, events=events, platform=platform.name)
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     domain = parse(Domain, body)
     if domain.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return
@@ -82,7 +85,7 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
         await rt.kube.event(body, type_="Normal", reason="Finalized", message=change.describe())
 
 
-def _forget(rt: Runtime, key: Key) -> None:
+def _forget(rt: Context, key: Key) -> None:
     turn.forget_user(rt, key[2])
 
 
@@ -93,4 +96,7 @@ REGISTRATION = Registration(
     depends_on=("Tenant", "TurnService", "TlsCertificate"),
     writes=(SYSTEM_LOCATION,),
     forget=_forget,
+    plan=phases.plan,
+    plan_removed=phases.removed,
+    plan_reads=("TurnService",),
 )

@@ -19,6 +19,7 @@ from vdx.controller.planners.identity import (
     prepare,
     service_entity_id,
 )
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import (
     Event,
@@ -30,15 +31,16 @@ from vdx.controller.reconcilers.base import (
     parse,
 )
 from vdx.controller.registration import Registration
+from vdx.gitops.phases import identity as phases
 from vdx.pexip.resources import IDENTITY_PROVIDER, IDENTITY_PROVIDER_ATTRIBUTE, IDENTITY_PROVIDER_GROUP
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 USERS = (("meetingrooms", "MeetingRoom"), ("devices", "Device"))
 
 
-async def _web_app_domains(rt: Runtime, namespace: str) -> list[str]:
+async def _web_app_domains(rt: Context, namespace: str) -> list[str]:
     """The namespace's Domains used for WebApp (for an IdentityProvider that names none itself)."""
     return [
         str(d["spec"]["fqdn"])
@@ -48,7 +50,7 @@ async def _web_app_domains(rt: Runtime, namespace: str) -> list[str]:
     ]
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     idp = parse(IdentityProvider, body)
     namespace = str(idp.namespace)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
@@ -68,7 +70,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         return Reconciled(facts.outcome, platform=platform.name)
     certificate, domains = facts.certificate, facts.domains
     idp_id = idp_uuid(platform.name, namespace, idp.name)
-    drift = not lookups.spec_changed(body)
+    drift = lookups.was_in_line(body)
     events: list[Event] = []
     decision = decide(
         inputs,
@@ -123,7 +125,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(outcome, status=status, events=events, platform=platform.name)
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     """Wait for the rooms and devices that sign in with it, then remove group, provider, attributes."""
     idp = parse(IdentityProvider, body)
     namespace = str(idp.namespace)
@@ -136,7 +138,7 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
     if users:
         raise Stop(
             Phase.FAILED,
-            "InUse",
+            Reason.IN_USE,
             f"waiting for {len(users)} resources that sign in with it to stop: "
             + ", ".join(sorted(users)[:5]),
         )
@@ -207,4 +209,6 @@ REGISTRATION = Registration(
     depends_on=("Tenant", "Domain"),
     writes=(IDENTITY_PROVIDER_ATTRIBUTE, IDENTITY_PROVIDER, IDENTITY_PROVIDER_GROUP),
     reads_objects=("Secret", "ConfigMap"),
+    plan=phases.plan,
+    plan_removed=phases.removed,
 )

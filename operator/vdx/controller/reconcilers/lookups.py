@@ -16,45 +16,47 @@ from vdx.controller.planners.common import (
     key_missing_refusal,
     object_missing_refusal,
 )
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers.base import Stop
 from vdx.controller.status import status_of
 
 if TYPE_CHECKING:
+    from vdx.controller.context import Context
     from vdx.controller.platforms import PlatformRuntime
-    from vdx.controller.runtime import Runtime
 
 
-async def tenant_of_namespace(rt: Runtime, namespace: str) -> Tenant:
+async def tenant_of_namespace(rt: Context, namespace: str) -> Tenant:
     tenant = await rt.tenant_for_namespace(namespace)
     if tenant is None:
         raise Stop(
             Phase.STALLED,
-            "NoTenant",
+            Reason.NO_TENANT,
             f"namespace {namespace} belongs to no Tenant; create a Tenant with spec.namespace: {namespace}",
         )
     return tenant
 
 
-def connected_platform(rt: Runtime, tenant: Tenant) -> PlatformRuntime:
+def connected_platform(rt: Context, tenant: Tenant) -> PlatformRuntime:
     name = tenant.spec.platform_ref.name
     platform = rt.platforms.get(name)
     if platform is None:
+        # A wait, not a failure: the platform wakes its members when it connects.
         raise Stop(
-            Phase.FAILED,
-            "PlatformNotReady",
+            Phase.PROGRESSING,
+            Reason.PLATFORM_NOT_READY,
             f"PexipPlatform {name} (of Tenant {tenant.name}) is not connected yet; see its status",
         )
     if platform.breaker.is_open:
         raise Stop(
             Phase.FAILED,
-            "PexipUnavailable",
+            Reason.PEXIP_UNAVAILABLE,
             f"platform {name} failed repeatedly; calls paused for {platform.breaker.remaining():.0f} s",
         )
     return platform
 
 
 async def secret(
-    rt: Runtime, body: dict[str, Any], namespace: str, name: str, purpose: str
+    rt: Context, body: dict[str, Any], namespace: str, name: str, purpose: str
 ) -> tuple[dict[str, str], str]:
     """The Secret's data and resourceVersion, remembering that this object depends on it."""
     rt.watch_secret(namespace, name, body)
@@ -62,14 +64,14 @@ async def secret(
     if found is None:
         raise Stop(
             Phase.STALLED,
-            "SecretNotFound",
+            Reason.SECRET_NOT_FOUND,
             f"Secret {namespace}/{name} ({purpose}) does not exist; create it in namespace {namespace}",
         )
     return found
 
 
 async def secret_if_any(
-    rt: Runtime, body: dict[str, Any], namespace: str, name: str
+    rt: Context, body: dict[str, Any], namespace: str, name: str
 ) -> tuple[dict[str, str], str] | None:
     """The Secret's data and resourceVersion, or None; watched either way, so its creation wakes us."""
     rt.watch_secret(namespace, name, body)
@@ -85,6 +87,13 @@ def adopt_uri(body: dict[str, Any]) -> str | None:
     return str(value) if value else None
 
 
+def was_in_line(body: dict[str, Any]) -> bool:
+    """True when the last reconcile of this very spec ended Ready: Pexip was as wanted, so a write
+    now corrects drift (someone changed Pexip by hand). The first convergence of a spec (creates,
+    and the writes made once a dependency it waited for became Ready) is configuration, not drift."""
+    return not spec_changed(body) and status_of(body).ready
+
+
 def spec_changed(body: dict[str, Any]) -> bool:
     """True when the spec moved since the last reconcile: writes then are updates, not drift."""
     generation = (body.get("metadata") or {}).get("generation")
@@ -93,7 +102,7 @@ def spec_changed(body: dict[str, Any]) -> bool:
 
 
 async def file_text(
-    rt: Runtime, body: dict[str, Any], namespace: str, source: FileSource, purpose: str
+    rt: Context, body: dict[str, Any], namespace: str, source: FileSource, purpose: str
 ) -> tuple[str, str] | Plan:
     """(text, resourceVersion) of a ConfigMap or Secret key named by a FileSource, or the refusal
     when it cannot be read; watched for changes either way."""
@@ -113,7 +122,7 @@ async def file_text(
     return base64.b64decode(encoded[selector.key]).decode("utf-8", errors="replace"), version
 
 
-async def namespaced_resource(rt: Runtime, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+async def namespaced_resource(rt: Context, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
     """A vdx resource in a namespace: what the watch delivered, else a read from the API server."""
     known = rt.known.get((kind, namespace, name))
     if known is not None:
@@ -127,7 +136,7 @@ def is_ready(body: dict[str, Any]) -> bool:
     return status_of(body).ready
 
 
-async def identity_provider(rt: Runtime, namespace: str, name: str) -> Dependency:
+async def identity_provider(rt: Context, namespace: str, name: str) -> Dependency:
     """An IdentityProvider a room or device signs in with; its `uri` is the Pexip group's."""
     body = await namespaced_resource(rt, "IdentityProvider", namespace, name)
     if body is None:

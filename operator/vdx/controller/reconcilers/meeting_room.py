@@ -14,6 +14,7 @@ from vdx.controller.plan import Change
 from vdx.controller.planners.meeting_room import RoomInputs, decide, find_room, participant_uri
 from vdx.controller.planners.recording import RecordingInputs
 from vdx.controller.platforms import PlatformRuntime
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import branding, lookups
 from vdx.controller.reconcilers.base import (
     Event,
@@ -26,14 +27,15 @@ from vdx.controller.reconcilers.base import (
 )
 from vdx.controller.reconcilers.quota import over_quota_of
 from vdx.controller.registration import Registration
+from vdx.gitops.phases import meeting_room as phases
 from vdx.pexip.resources import AUTOMATIC_PARTICIPANT, CONFERENCE, CONFERENCE_ALIAS, GLOBAL
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
 async def _pins(
-    rt: Runtime, body: dict[str, Any], room: MeetingRoom, platform: PlatformRuntime
+    rt: Context, body: dict[str, Any], room: MeetingRoom, platform: PlatformRuntime
 ) -> tuple[dict[str, str] | None, str | None, int]:
     """(the PIN Secret's data, its resourceVersion, the platform's minimum PIN length)."""
     settings = await platform.cache.objects(GLOBAL)
@@ -47,7 +49,7 @@ async def _pins(
 
 
 async def recording_inputs(
-    rt: Runtime, body: dict[str, Any], room: MeetingRoom, tenant: Tenant, platform: PlatformRuntime
+    rt: Context, body: dict[str, Any], room: MeetingRoom, tenant: Tenant, platform: PlatformRuntime
 ) -> RecordingInputs | None:
     """What the room's recording opt-in is decided on: the Recorder, its stream key, RTMP."""
     ref = room.spec.recorder_ref
@@ -65,7 +67,7 @@ async def recording_inputs(
     return RecordingInputs(tenant, recorder, stream_key, rtmp, platform.name)
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     room = parse(MeetingRoom, body)
     namespace = str(room.namespace)
     owner = owner_of_body(body)
@@ -82,7 +84,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         guest = await lookups.identity_provider(rt, namespace, auth.guest_identity_provider_ref.name)
     theme, theme_pending = await branding.tenant_theme(rt, namespace)
     recording = await recording_inputs(rt, body, room, tenant, platform)
-    drift = not lookups.spec_changed(body)
+    drift = lookups.was_in_line(body)
     events: list[Event] = []
     for _ in range(3):
         inputs = RoomInputs(
@@ -120,7 +122,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             fresh = await platform.client.get(CONFERENCE, object_id)
             platform.cache.put(CONFERENCE, fresh)
     else:
-        raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
+        raise Stop(Phase.PROGRESSING, Reason.CONVERGING, "changes applied; confirming on the next pass")
     conference = decision.conference
     if plan.blocked and conference is None:
         return Reconciled(plan.outcome, platform=platform.name)
@@ -139,7 +141,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     """Delete deletes the conference (Pexip removes its aliases with it); Orphan leaves it unmarked."""
     room = parse(MeetingRoom, body)
     if room.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
@@ -196,4 +198,7 @@ REGISTRATION = Registration(
     writes=(CONFERENCE, CONFERENCE_ALIAS, AUTOMATIC_PARTICIPANT),
     reads=(GLOBAL,),
     reads_objects=("Secret",),
+    plan=phases.plan,
+    plan_removed=phases.removed,
+    plan_reads=("CviBranding", "IdentityProvider", "Recorder"),
 )

@@ -10,6 +10,7 @@ from vdx.api.platform import PexipPlatform
 from vdx.controller.cache import PexipCache
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.platforms import CredentialsProblem, PlatformRuntime, build_client, fingerprint
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, parse, pexip_failure
 from vdx.controller.registration import Registration
@@ -19,11 +20,11 @@ from vdx.pexip.resources import MANAGEMENT_VM
 from vdx.policies.platform_secrets import credentials_namespace_problem, fix_for
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
 async def _ca_bundle(
-    rt: Runtime, platform: PexipPlatform, body: dict[str, Any]
+    rt: Context, platform: PexipPlatform, body: dict[str, Any]
 ) -> tuple[str | None, str | None]:
     ref = platform.spec.ca_bundle_ref
     if ref is None:
@@ -36,19 +37,21 @@ async def _ca_bundle(
         if found is None:
             raise Stop(
                 Phase.STALLED,
-                "CaBundleNotFound",
+                Reason.CA_BUNDLE_NOT_FOUND,
                 f"ConfigMap {ref.namespace}/{ref.name} (spec.caBundleRef) does not exist; create it",
             )
         pem = found[0].get(ref.key)
         version = hashlib.sha256((pem or "").encode()).hexdigest()
     if not pem:
         raise Stop(
-            Phase.STALLED, "CaBundleIncomplete", f"{ref.kind} {ref.namespace}/{ref.name} has no key {ref.key}"
+            Phase.STALLED,
+            Reason.CA_BUNDLE_INCOMPLETE,
+            f"{ref.kind} {ref.namespace}/{ref.name} has no key {ref.key}",
         )
     return pem, version
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     platform = parse(PexipPlatform, body)
     ref = platform.spec.credentials.secret_ref
     # Issue 22: the rule shared with vdx check and admission (vdx.policies.platform_secrets).
@@ -57,7 +60,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     if problem:
         raise Stop(
             Phase.STALLED,
-            "CredentialsNamespaceRefused",
+            Reason.CREDENTIALS_NAMESPACE_REFUSED,
             f"{problem}; {fix_for(rt.settings.platform_namespaces)}",
         )
     credentials, secret_version = await lookups.secret(rt, body, ref.namespace, ref.name, "Pexip credentials")
@@ -70,7 +73,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             client = build_client(platform, credentials, ca_pem, **rt.settings.client_options)
         except CredentialsProblem as problem:
             raise Stop(
-                Phase.STALLED, "CredentialsIncomplete", f"Secret {ref.namespace}/{ref.name}: {problem}"
+                Phase.STALLED, Reason.CREDENTIALS_INCOMPLETE, f"Secret {ref.namespace}/{ref.name}: {problem}"
             ) from None
         if runtime is not None:
             await rt.drop_platform(platform.name)
@@ -79,7 +82,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
             platform.name, wanted, client, PexipCache(client), rt.metrics, resync_seconds=resync
         )
         rt.add_platform(runtime)
-        events.append(Event("Normal", "Connecting", f"client for {platform.spec.url} (re)built"))
+        events.append(Event("Normal", Reason.CONNECTING, f"client for {platform.spec.url} (re)built"))
     try:
         version = await runtime.client.version()
     except PexipError as exc:
@@ -98,11 +101,11 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     if was_reachable is not True:
         status["lastContactTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         rt.wake_platform_members(platform.name)
-    outcome = Outcome(Phase.READY, "Connected", f"Pexip Infinity {version} at {platform.spec.url}")
+    outcome = Outcome(Phase.READY, Reason.CONNECTED, f"Pexip Infinity {version} at {platform.spec.url}")
     return Reconciled(outcome, status=status, events=events, platform=platform.name)
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     """Wait for the platform's tenants to go first: their resources need the platform to clean up."""
     name = str(body["metadata"]["name"])
     users = [
@@ -117,7 +120,7 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
             # finalizers and this one would wait for each other for ever.
             await reconcile(rt, body)
         raise Stop(
-            Phase.FAILED, "InUse", f"waiting for Tenants {', '.join(sorted(users))} to be deleted first"
+            Phase.FAILED, Reason.IN_USE, f"waiting for Tenants {', '.join(sorted(users))} to be deleted first"
         )
     await rt.drop_platform(name)
 

@@ -13,7 +13,7 @@ from vdx.api.kinds import KINDS_BY_NAME
 PLURAL_OF = {name: kind.crd.plural for name, kind in KINDS_BY_NAME.items()}
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
 def position(body: dict[str, Any], siblings: list[dict[str, Any]]) -> int:
@@ -27,7 +27,7 @@ def position(body: dict[str, Any], siblings: list[dict[str, Any]]) -> int:
     return order.index(me) if me in order else len(order)
 
 
-async def over_quota_of(rt: Runtime, body: dict[str, Any], limit: int) -> bool:
+async def over_quota_of(rt: Context, body: dict[str, Any], limit: int) -> bool:
     """Whether `body` is beyond its tenant's quota among its namespace's objects of its kind."""
     namespace = str(body["metadata"]["namespace"])
     plural = PLURAL_OF[str(body["kind"])]

@@ -11,16 +11,18 @@ from typing import TYPE_CHECKING, Any
 from vdx.api.recorder import Recorder
 from vdx.controller.conditions import Phase
 from vdx.controller.planners.recording import decide_recorder
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, parse
 from vdx.controller.registration import Registration
+from vdx.gitops.phases import recorder as phases
 from vdx.pexip.resources import GLOBAL
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
-def _users(rt: Runtime, namespace: str, name: str) -> list[str]:
+def _users(rt: Context, namespace: str, name: str) -> list[str]:
     return sorted(
         key[2]
         for key, body in rt.known.items()
@@ -30,7 +32,7 @@ def _users(rt: Runtime, namespace: str, name: str) -> list[str]:
     )
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     recorder = parse(Recorder, body)
     namespace = str(recorder.namespace)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
@@ -46,7 +48,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(plan.outcome, status={**plan.status, "secretResourceVersion": version})
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     recorder = parse(Recorder, body)
     namespace = str(recorder.namespace)
     users = [
@@ -57,12 +59,18 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
     if users:
         raise Stop(
             Phase.FAILED,
-            "InUse",
+            Reason.IN_USE,
             f"waiting for {len(users)} meeting rooms to stop recording to it (remove their recorderRef): "
             + ", ".join(sorted(users)[:5]),
         )
 
 
 REGISTRATION = Registration(
-    Recorder, reconcile, finalize, depends_on=("Tenant",), reads=(GLOBAL,), reads_objects=("Secret",)
+    Recorder,
+    reconcile,
+    finalize,
+    depends_on=("Tenant",),
+    reads=(GLOBAL,),
+    reads_objects=("Secret",),
+    plan=phases.plan,
 )

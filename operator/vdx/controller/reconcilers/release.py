@@ -18,11 +18,11 @@ from vdx.controller.reconcilers.base import apply_change, owner_of_body
 from vdx.pexip.resources import Kind
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
 async def release_owned(
-    rt: Runtime,
+    rt: Context,
     body: dict[str, Any],
     spec: OwningSpec,
     namespace: str,

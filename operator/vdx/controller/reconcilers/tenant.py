@@ -3,35 +3,61 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from vdx.api.kinds import ALL_KINDS
 from vdx.api.tenant import Tenant
+from vdx.controller import rollup
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.planners.rooms import TenantInputs, decide_tenant, rooms_by_alias_domain, rooms_in_domains
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import branding, lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
+from vdx.gitops.phases import tenant as phases
 from vdx.pexip.errors import PexipError
 from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE
+from vdx.ports import readiness
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 # More than the platform's own in-flight limit would only queue in its limiter.
 ROOM_WRITES_IN_FLIGHT = 8
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def firewall_condition(rt: Context, tenant: Tenant, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """FirewallReady, decided by `vdx.ports.readiness` from the tenant's readiness ConfigMap (the
+    published probe file and the reports merged into the GitOps tree); a change to it wakes the tenant."""
+    namespace = tenant.spec.namespace
+    rt.watch_object("ConfigMap", namespace, readiness.READINESS_CONFIGMAP, body)
+    found = await rt.kube.raw("ConfigMap", namespace, readiness.READINESS_CONFIGMAP)
+    decided = readiness.from_files(
+        (found or {}).get("data"), tenant.name, tenant.spec.platform_ref.name, datetime.now(UTC)
+    )
+    return [readiness.condition(decided, (body.get("metadata") or {}).get("generation"))]
+
+
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     tenant = parse(Tenant, body)
     rt.tenants[tenant.name] = tenant
+    firewall = await firewall_condition(rt, tenant, body)
+    resources_ready, counted = rollup.rollup(
+        rollup.members(rt.known, tenant.spec.namespace), (body.get("metadata") or {}).get("generation")
+    )
+    firewall.append(resources_ready)
     claims = {
         fqdn: await rt.domain_owner(tenant.spec.platform_ref.name, fqdn) for fqdn in tenant.spec.domains
     }
     if any(owner != tenant.name for owner in claims.values()):
-        return Reconciled(decide_tenant(TenantInputs(tenant, claims), [])[0].outcome)
+        return Reconciled(
+            decide_tenant(TenantInputs(tenant, claims), [])[0].outcome,
+            status=counted,
+            extra_conditions=firewall,
+        )
     platform = lookups.connected_platform(rt, tenant)
     defaults = tenant.spec.meeting_room_defaults
     await platform.cache.ensure(CONFERENCE)  # listed once, then kept current
@@ -43,12 +69,13 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     found = (platform.cache.find(uri) for uri in rooms_in_domains(by_domain, tenant.spec.domains))
     rooms = [room for room in found if isinstance(room, Conference)]
     decided, plan = decide_tenant(TenantInputs(tenant, claims, theme, theme_pending), rooms)
-    if decided.blocked and decided.outcome.reason != "DriftObserved":
-        return Reconciled(decided.outcome, platform=platform.name)
+    if decided.blocked and decided.outcome.reason != Reason.DRIFT_OBSERVED:
+        return Reconciled(decided.outcome, status=counted, platform=platform.name, extra_conditions=firewall)
     previous = status_of(body).get("meetingRoomsCorrected", 0)
     events: list[Event] = []
     corrected: list[str] = []
     failures: list[str] = []
+    in_line = lookups.was_in_line(body)
     if decided.changes:
         # Rooms are independent: keep the platform's request slots full rather than one at a time,
         # with a few workers taking the next room (not a task per room: at national scale that was
@@ -65,7 +92,8 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
                     failures.append(f"{change.label}: {exc.message}")
                     continue
                 corrected.append(change.label)
-                rt.metrics.drift_corrections.labels("Tenant", CONFERENCE.name).inc()
+                if in_line:  # the rooms had the defaults: someone changed them since
+                    rt.metrics.drift_corrections.labels("Tenant", CONFERENCE.name).inc()
 
         await asyncio.gather(*(correct() for _ in range(min(ROOM_WRITES_IN_FLIGHT, len(decided.changes)))))
     if corrected:
@@ -75,28 +103,31 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
         events.append(
             Event(
                 "Normal",
-                "MeetingRoomDefaultsApplied",
+                Reason.MEETING_ROOM_DEFAULTS_APPLIED,
                 f"direct media {defaults.direct_media.value} "
                 f"(notice {defaults.direct_media_notification_seconds} s) "
                 f"set on {len(corrected)} meeting rooms: {shown}",
             )
         )
     status = {
+        **counted,
         "meetingRooms": plan.rooms,
         "meetingRoomsInLine": plan.in_line + len(corrected),
         "meetingRoomsCorrected": previous + len(corrected),
     }
     outcome = decided.outcome
     if failures:
-        outcome = Outcome(Phase.STALLED, "PexipRejected", "Pexip refused: " + "; ".join(failures[:5]))
-    return Reconciled(outcome, status=status, events=events, platform=platform.name)
+        outcome = Outcome(Phase.STALLED, Reason.PEXIP_REJECTED, "Pexip refused: " + "; ".join(failures[:5]))
+    return Reconciled(
+        outcome, status=status, events=events, platform=platform.name, extra_conditions=firewall
+    )
 
 
 # The kinds that live in a tenant's namespace, from the kind registry (a new kind is waited for too).
 NAMESPACED_PLURALS = tuple(kind.crd.plural for kind in ALL_KINDS if kind.crd.scope == "Namespaced")
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
     """Wait for the tenant's own resources to go first: they find their platform through the tenant.
 
     The tenant itself owns nothing in Pexip (its meeting rooms are never deleted by the operator).
@@ -111,13 +142,13 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
     if left:
         raise Stop(
             Phase.FAILED,
-            "InUse",
+            Reason.IN_USE,
             f"waiting for {len(left)} resources in {namespace} to be deleted first: "
             + ", ".join(sorted(left)[:5]),
         )
 
 
-def _forget(rt: Runtime, key: Key) -> None:
+def _forget(rt: Context, key: Key) -> None:
     rt.tenants.pop(key[2], None)
 
 
@@ -127,5 +158,8 @@ REGISTRATION = Registration(
     finalize,
     depends_on=("PexipPlatform",),
     writes=(CONFERENCE,),
+    reads_objects=("ConfigMap",),
     forget=_forget,
+    plan=phases.plan,
+    plan_reads=("CviBranding", "MeetingRoom"),
 )

@@ -7,18 +7,20 @@ from typing import TYPE_CHECKING, Any
 from vdx.api.turn import TurnService
 from vdx.controller.conditions import Phase
 from vdx.controller.planners.turn import TurnInputs, decide, pexip_name
+from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
 from vdx.controller.reconcilers.release import release_owned
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
+from vdx.gitops.phases import turn as phases
 from vdx.pexip.resources import TURN_SERVER
 
 if TYPE_CHECKING:
-    from vdx.controller.runtime import Runtime
+    from vdx.controller.context import Context
 
 
-async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
+async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     turn = parse(TurnService, body)
     namespace = str(turn.namespace)
     owner = owner_of_body(body)
@@ -34,7 +36,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     secret_changed = sent_version != version
     recorded = lookups.recorded_uris(body, TURN_SERVER.name)
     adopt = lookups.adopt_uri(body)
-    drift = not lookups.spec_changed(body)
+    drift = lookups.was_in_line(body)
     events = []
     for _ in range(3):
         inputs = TurnInputs(turn, owner, data, tuple(recorded), adopt, secret_changed)
@@ -54,7 +56,7 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
                 sent[(namespace, turn.name)] = version
             secret_changed = False
     else:
-        raise Stop(Phase.PROGRESSING, "Converging", "changes applied; confirming on the next pass")
+        raise Stop(Phase.PROGRESSING, Reason.CONVERGING, "changes applied; confirming on the next pass")
     if plan.blocked and not plan.owned:
         return Reconciled(plan.outcome, platform=platform.name)
     recorded = plan.owned or recorded
@@ -69,8 +71,28 @@ async def reconcile(rt: Runtime, body: dict[str, Any]) -> Reconciled:
     return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
 
 
-async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
+async def finalize(rt: Context, body: dict[str, Any]) -> None:
+    """Wait while a Domain still uses it (Pexip would lose the TURN server its clients are given),
+    and make those Domains show it at once; then release the TURN server."""
     turn = parse(TurnService, body)
+    namespace = str(turn.namespace)
+    users = sorted(
+        domain["metadata"]["name"]
+        for domain in await rt.kube.list_namespaced("domains", namespace)
+        if ((domain.get("spec") or {}).get("turnServiceRef") or {}).get("name") == turn.name
+        and not domain["metadata"].get("deletionTimestamp")
+    )
+    if users:
+        for name in users:
+            known = rt.known.get(("Domain", namespace, name))
+            if known is not None:
+                rt.spawn(rt.reconcile("Domain", known, from_resync=True))
+        raise Stop(
+            Phase.FAILED,
+            Reason.IN_USE,
+            f"waiting for {len(users)} Domain(s) that use it to stop: {', '.join(users[:5])}; remove their "
+            "spec.turnServiceRef or delete them",
+        )
     owner = owner_of_body(body)
     unique = {"name": pexip_name(owner)}
     await release_owned(
@@ -83,11 +105,11 @@ async def finalize(rt: Runtime, body: dict[str, Any]) -> None:
 TurnUsers = dict[tuple[str, str], set[str]]
 
 
-def _users(rt: Runtime) -> TurnUsers:
+def _users(rt: Context) -> TurnUsers:
     return rt.kind_state("TurnService.users", dict)
 
 
-def note_user(rt: Runtime, namespace: str, turn_name: str, domain_name: str) -> None:
+def note_user(rt: Context, namespace: str, turn_name: str, domain_name: str) -> None:
     """Remember that a Domain uses a TurnService; a new user refreshes the TurnService's status."""
     users = _users(rt).setdefault((namespace, turn_name), set())
     if domain_name not in users:
@@ -97,20 +119,20 @@ def note_user(rt: Runtime, namespace: str, turn_name: str, domain_name: str) -> 
             rt.spawn(rt.reconcile("TurnService", turn, from_resync=True))
 
 
-def domains_using(rt: Runtime, namespace: str, turn_name: str) -> list[str]:
+def domains_using(rt: Context, namespace: str, turn_name: str) -> list[str]:
     return sorted(_users(rt).get((namespace, turn_name), set()))
 
 
-def _sent(rt: Runtime) -> dict[tuple[str, str], str]:
+def _sent(rt: Context) -> dict[tuple[str, str], str]:
     """(namespace, TurnService) -> the Secret's resourceVersion this process last sent to Pexip."""
     return rt.kind_state("TurnService.sent", dict)
 
 
-def _forget(rt: Runtime, key: Key) -> None:
+def _forget(rt: Context, key: Key) -> None:
     _sent(rt).pop((key[1] or "", key[2]), None)
 
 
-def forget_user(rt: Runtime, domain_name: str) -> None:
+def forget_user(rt: Context, domain_name: str) -> None:
     for users in _users(rt).values():
         users.discard(domain_name)
 
@@ -124,4 +146,6 @@ REGISTRATION = Registration(
     reads_objects=("Secret",),
     wakes_when_ready=("Domain",),
     forget=_forget,
+    plan=phases.plan,
+    plan_removed=phases.removed,
 )

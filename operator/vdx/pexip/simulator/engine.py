@@ -829,6 +829,44 @@ def _worker_rules(engine: Engine, row: dict[str, Any], current: Any, add: Adder)
                 add(name, message)
 
 
+CALENDAR_SOURCES = ("exchange_deployment", "google_deployment", "graph_deployment")
+
+
+def _otj_profile_rules(engine: Engine, row: dict[str, Any], current: Any, add: Adder) -> None:
+    """A One-Touch Join profile reads one calendar: Exchange, Google Workspace or Microsoft 365."""
+    chosen = [name for name in CALENDAR_SOURCES if row.get(name) is not None]
+    if len(chosen) > 1:
+        for name in chosen:
+            add(
+                name, f"Only one of {', '.join(CALENDAR_SOURCES)} may be set; this profile has {len(chosen)}."
+            )
+
+
+def _exchange_connector_rules(engine: Engine, row: dict[str, Any], current: Any, add: Adder) -> None:
+    value = row.get("uuid")
+    if value:
+        try:
+            uuid.UUID(str(value))
+        except ValueError:
+            add("uuid", "Enter a valid UUID.")
+    elif current is not None:
+        add("uuid", "This field cannot be blank.")
+
+
+def _exchange_domain_rules(engine: Engine, row: dict[str, Any], current: Any, add: Adder) -> None:
+    """A domain is listed once per integration (compared without case, as DNS does)."""
+    domain = str(row.get("domain") or "").lower()
+    own, connector = row.get("id"), row.get("exchange_connector")
+    for oid, other in engine.tables["exchange_domain"].items():
+        if (
+            oid != own
+            and other.get("exchange_connector") == connector
+            and str(other.get("domain")).lower() == domain
+        ):
+            add("domain", "Exchange Metadata Domain with this Domain and Exchange connector already exists.")
+            return
+
+
 _RULES: dict[str, Callable[[Engine, dict[str, Any], Any, Adder], None]] = {
     "worker_vm": _worker_rules,
     "conference": _conference_rules,
@@ -839,4 +877,7 @@ _RULES: dict[str, Callable[[Engine, dict[str, Any], Any, Adder], None]] = {
     "webapp_alias": _webapp_alias_rules,
     "webapp_branding": _branding_rules,
     "automatic_participant": _adp_rules,
+    "mjx_integration": _otj_profile_rules,
+    "ms_exchange_connector": _exchange_connector_rules,
+    "exchange_domain": _exchange_domain_rules,
 }

@@ -774,6 +774,266 @@ SOFTWARE_BUNDLE_REVISION = ResourceSpec(
     ),
 )
 
+# ---------------------------------------------------------------------- calendar integration
+# Secure Scheduler for Exchange (booking from Outlook) and One-Touch Join. The hand-written fields
+# carry what the v41 data lacks (relations, write-only secrets, the limits and enumerations the
+# calendar appendix states); `complete` adds every other field the data lists, with its default.
+# The choices where the sources are silent are recorded in docs/pexip-simulator.md.
+EXCHANGE_AUTHENTICATION = ("BASIC", "NTLM", "KERBEROS", "OAUTH", "APP_PERM")
+NON_IDP_PARTICIPANTS = ("disallow_all", "allow_if_trusted")
+
+MS_EXCHANGE_CONNECTOR = ResourceSpec(
+    "ms_exchange_connector",
+    "configuration",
+    verbose_name="Secure Scheduler for Exchange Integration",
+    fields=(
+        req("name", unique=True),
+        s("description"),
+        # Generated on create when not sent (a node sets it); any UUID may be sent (see the docs).
+        s("uuid", max_length=36),
+        s("room_mailbox_email_address", max_length=100, nullable=True, default=None),
+        e("authentication_method", EXCHANGE_AUTHENTICATION, "BASIC"),
+        e("auth_provider", ("ADFS", "AZURE"), "ADFS"),
+        e(
+            "addin_authentication_method",
+            ("EXCHANGE_USER_ID_TOKEN", "SSO_TOKEN", "NAA_TOKEN"),
+            "EXCHANGE_USER_ID_TOKEN",
+        ),
+        e("non_idp_participants", NON_IDP_PARTICIPANTS, "disallow_all"),
+        s("scheduled_alias_prefix", max_length=8, min_length=1, nullable=True, default=None),
+        s("scheduled_alias_domain", max_length=192),
+        s("addin_server_domain", max_length=192),
+        secret("password"),
+        secret("oauth_client_secret", max_length=255),
+        secret("oauth_refresh_token", max_length=4096),
+        secret("personal_vmr_oauth_client_secret", max_length=255),
+        secret("private_key", max_length=12288),
+        text("public_key", max_length=12288),
+        fk("host_identity_provider_group", "identity_provider_group"),
+        fk("ivr_theme", "ivr_theme"),
+        m2m(
+            "domains",
+            "exchange_domain",
+            expand="embed",
+            reverse_of="exchange_connector",
+            readonly=True,
+            nullable=True,
+            help_text="The Exchange metadata domains of this integration (write them as exchange_domain).",
+        ),
+    ),
+)
+
+EXCHANGE_DOMAIN = ResourceSpec(
+    "exchange_domain",
+    "configuration",
+    verbose_name="Exchange Metadata Domain",
+    fields=(
+        req("domain", max_length=255),
+        fk(
+            "exchange_connector",
+            "ms_exchange_connector",
+            required=True,
+            nullable=False,
+            on_delete="cascade",
+        ),
+        CREATED,
+    ),
+)
+
+MJX_INTEGRATION = ResourceSpec(
+    "mjx_integration",
+    "configuration",
+    verbose_name="One-Touch Join Profile",
+    fields=(
+        req("name", unique=True),
+        s("description"),
+        i("display_upcoming_meetings", 7, 0, 365),
+        b("enable_non_video_meetings", True),
+        b("enable_private_meetings", True),
+        i("start_buffer", 5, 0, 180),
+        i("end_buffer", 0, 0, 180),
+        s("ep_username", max_length=100),
+        secret("ep_password"),
+        b("ep_use_https", True),
+        b("ep_verify_certificate"),
+        # At most one calendar source; a deployment in use by a profile cannot be deleted.
+        fk("exchange_deployment", "mjx_exchange_deployment", on_delete="protect"),
+        fk("google_deployment", "mjx_google_deployment", on_delete="protect"),
+        fk("graph_deployment", "mjx_graph_deployment", on_delete="protect"),
+        b("process_alias_private_meetings", True),
+        b("replace_empty_subject", True),
+        e("replace_subject_type", ("ALL", "NEVER", "PRIVATE"), "PRIVATE"),
+        s("replace_subject_template", max_length=512),
+        b("use_webex"),
+        s("webex_api_domain", max_length=192, default="webexapis.com"),
+        s("webex_client_id", max_length=100, nullable=True, default=None),
+        secret("webex_client_secret", max_length=255),
+        s("webex_redirect_uri", max_length=255, nullable=True, default=None),
+        secret("webex_refresh_token", max_length=4096),
+        m2m("endpoint_groups", "mjx_endpoint_group", reverse_of="mjx_integration", readonly=True),
+    ),
+)
+
+
+def _otj_profiles(field_name: str) -> FieldSpec:
+    """A deployment's `mjx_integrations`: the profiles that use it, derived (written on the profile)."""
+    return m2m("mjx_integrations", "mjx_integration", reverse_of=field_name, readonly=True, nullable=True)
+
+
+MJX_GRAPH_DEPLOYMENT = ResourceSpec(
+    "mjx_graph_deployment",
+    "configuration",
+    verbose_name="One-Touch Join O365 Graph Integration",
+    fields=(
+        req("name", unique=True),
+        s("description"),
+        secret("client_secret"),
+        s("oauth_token_url", max_length=255),
+        s("graph_api_domain", max_length=192),
+        i("request_quota", 1_000_000, 10_000, 10_000_000),
+        b("disable_proxy"),
+        _otj_profiles("graph_deployment"),
+    ),
+)
+
+MJX_EXCHANGE_DEPLOYMENT = ResourceSpec(
+    "mjx_exchange_deployment",
+    "configuration",
+    verbose_name="One-Touch Join Exchange Integration",
+    fields=(
+        req("name", unique=True),
+        s("description"),
+        s("service_account_username", max_length=100),
+        secret("service_account_password"),
+        e("authentication_method", ("BASIC", "NTLM", "KERBEROS", "OAUTH"), "BASIC"),
+        s("ews_url", max_length=255),
+        i("find_items_request_quota", 1_000_000, 10_000, 10_000_000),
+        b("kerberos_enable_tls", True),
+        secret("oauth_refresh_token", max_length=4096),
+        m2m(
+            "autodiscover_urls",
+            "mjx_exchange_autodiscover_url",
+            expand="embed",
+            reverse_of="exchange_deployment",
+            readonly=True,
+            nullable=True,
+        ),
+        _otj_profiles("exchange_deployment"),
+    ),
+)
+
+MJX_EXCHANGE_AUTODISCOVER_URL = ResourceSpec(
+    "mjx_exchange_autodiscover_url",
+    "configuration",
+    verbose_name="One-Touch Join Exchange Autodiscover URL",
+    fields=(
+        req("name", unique=True),
+        s("description"),
+        req("url", max_length=255),
+        fk("exchange_deployment", "mjx_exchange_deployment", on_delete="cascade"),
+    ),
+)
+
+MJX_GOOGLE_DEPLOYMENT = ResourceSpec(
+    "mjx_google_deployment",
+    "configuration",
+    verbose_name="One-Touch Join Google Workspace Integration",
+    fields=(
+        req("name", unique=True),
+        s("description"),
+        secret("client_secret"),
+        secret("private_key", max_length=12288),
+        secret("refresh_token", max_length=4096),
+        _otj_profiles("google_deployment"),
+    ),
+)
+
+MJX_ENDPOINT_GROUP = ResourceSpec(
+    "mjx_endpoint_group",
+    "configuration",
+    verbose_name="One-Touch Join Endpoint Group",
+    fields=(
+        req("name", unique=True),
+        s("description"),
+        # A profile still serving endpoint groups cannot be deleted.
+        fk("mjx_integration", "mjx_integration", on_delete="protect"),
+        fk("system_location", "system_location"),
+        b("disable_proxy"),
+        m2m("endpoints", "mjx_endpoint", reverse_of="mjx_endpoint_group", readonly=True),
+    ),
+)
+
+ON_OFF_GLOBAL = ("GLOBAL", "NO", "YES")
+
+MJX_ENDPOINT = ResourceSpec(
+    "mjx_endpoint",
+    "configuration",
+    verbose_name="One-Touch Join Endpoint",
+    fields=(
+        req("name", max_length=100, unique=True),
+        s("description", max_length=500),
+        e("endpoint_type", ("CISCO", "POLY", "WEBEX"), None, required=True),
+        s("room_resource_email", max_length=254),
+        # A group still holding endpoints cannot be deleted.
+        fk("mjx_endpoint_group", "mjx_endpoint_group", on_delete="protect"),
+        s("api_address", max_length=255, nullable=True, default=None),
+        i("api_port", None, 1, 65535, nullable=True),
+        s("api_username", max_length=100, nullable=True, default=None),
+        secret("api_password"),
+        e("use_https", ON_OFF_GLOBAL, "GLOBAL"),
+        e("verify_cert", ON_OFF_GLOBAL, "GLOBAL"),
+        s("poly_username", max_length=100, nullable=True, default=None),
+        secret("poly_password"),
+        b("poly_raise_alarms_for_this_endpoint"),
+        s("webex_device_id", max_length=100, nullable=True, default=None),
+    ),
+)
+
+MEETING_TYPES = (
+    "pexipinfinity",
+    "pexipservice",
+    "teams",
+    "teamssipguestjoin",
+    "polyteamsbody",
+    "ciscoteamsbody",
+    "pexipserviceteamsbody",
+    "pexipinfinityteamsbody",
+    "hangouts",
+    "googlemeetsipguestjoin",
+    "s4b",
+    "polys4bbody",
+    "webex",
+    "zoom",
+    "gotomeeting",
+    "domain",
+    "regex",
+    "custom",
+)
+
+MJX_MEETING_PROCESSING_RULE = ResourceSpec(
+    "mjx_meeting_processing_rule",
+    "configuration",
+    verbose_name="One-Touch Join Meeting Processing Rule",
+    fields=(
+        req("name", unique=True),
+        s("description"),
+        i("priority", None, 1, 200, required=True),
+        b("enabled", True),
+        e("meeting_type", MEETING_TYPES, None, required=True),
+        # A profile still holding rules cannot be deleted.
+        fk("mjx_integration", "mjx_integration", required=True, nullable=False, on_delete="protect"),
+        s("match_string"),
+        s("replace_string"),
+        s("transform_rule", max_length=512),
+        text("custom_template", max_length=10240),
+        s("domain", max_length=255),
+        s("company_id", max_length=36),
+        b("include_pin"),
+        b("default_processing_enabled", True),
+    ),
+)
+
+
 _STATUS_METHODS: dict[str, Any] = {"list_methods": ("get",), "detail_methods": ("get",)}
 
 MANAGEMENT_VM = ResourceSpec(
@@ -851,6 +1111,19 @@ STATUS_PARTICIPANT = ResourceSpec(
         ro("service_tag", "string"),
         ro("system_location", "string"),
     ),
+)
+
+
+# What the calendar services report: served read-only and empty (no calendar is polled here); every
+# field comes from the v41 data.
+EXCHANGE_SCHEDULER_STATUS = ResourceSpec(
+    "exchange_scheduler", "status", verbose_name="Secure Scheduler status", fields=(), **_STATUS_METHODS
+)
+MJX_ENDPOINT_STATUS = ResourceSpec(
+    "mjx_endpoint", "status", verbose_name="One-Touch Join endpoint status", fields=(), **_STATUS_METHODS
+)
+MJX_MEETING_STATUS = ResourceSpec(
+    "mjx_meeting", "status", verbose_name="One-Touch Join meeting", fields=(), **_STATUS_METHODS
 )
 
 HISTORY_CONFERENCE = ResourceSpec(
@@ -974,8 +1247,26 @@ CONFIGURATION: tuple[ResourceSpec, ...] = (
     EVENT_SINK,
     SOFTWARE_BUNDLE_REVISION,
     WORKER_VM,
+    MS_EXCHANGE_CONNECTOR,
+    EXCHANGE_DOMAIN,
+    MJX_INTEGRATION,
+    MJX_GRAPH_DEPLOYMENT,
+    MJX_EXCHANGE_DEPLOYMENT,
+    MJX_EXCHANGE_AUTODISCOVER_URL,
+    MJX_GOOGLE_DEPLOYMENT,
+    MJX_ENDPOINT_GROUP,
+    MJX_ENDPOINT,
+    MJX_MEETING_PROCESSING_RULE,
 )
-STATUS: tuple[ResourceSpec, ...] = (MANAGEMENT_VM, LICENSING, STATUS_CONFERENCE, STATUS_PARTICIPANT)
+STATUS: tuple[ResourceSpec, ...] = (
+    MANAGEMENT_VM,
+    LICENSING,
+    STATUS_CONFERENCE,
+    STATUS_PARTICIPANT,
+    EXCHANGE_SCHEDULER_STATUS,
+    MJX_ENDPOINT_STATUS,
+    MJX_MEETING_STATUS,
+)
 HISTORY: tuple[ResourceSpec, ...] = (HISTORY_CONFERENCE, HISTORY_PARTICIPANT)
 
 
