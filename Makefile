@@ -19,10 +19,12 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check operator tests
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vdx schemas --check
+	$(VENV)/bin/vdx monitoring --check
 	$(VENV)/bin/vdx controlplane build
 	$(VENV)/bin/vdx stacks build
 	@bash scripts/fetch-nginx-rtmp --if-missing || echo "nginx with the RTMP module is not available here: the nginx -t test will skip"
 	@bash scripts/fetch-coturn --if-missing || echo "coturn is not available here: the probe tests against a real TURN server will skip"
+	@bash scripts/fetch-prometheus --if-missing || echo "Debian's prometheus (promtool and the server) is not available here: the alert tests will skip"
 	$(VENV)/bin/python -m pytest
 
 # etcd + kube-apiserver + kubectl from the Go module proxy, once, into the user cache.

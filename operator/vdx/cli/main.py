@@ -86,6 +86,10 @@ FAMILIES: dict[str, Family] = {
         "Run the fault campaign: 5xx, timeouts, lost responses, 429 storms, an outage, slow reads, "
         "operator SIGKILLs and a kube-apiserver restart.",
     ),
+    "monitoring": Family(
+        "vdx.cli.monitoring",
+        "Generate the Prometheus rules and the Grafana dashboard (schemas/monitoring/) from the metrics.",
+    ),
 }
 
 

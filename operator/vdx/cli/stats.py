@@ -7,6 +7,7 @@ import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -131,3 +132,193 @@ def export(
     )
     for path in result.files:
         click.echo(f"  {path}")
+
+
+def _record_options(func: Any) -> Any:
+    """Where the incident record comes from, and the availability target."""
+    for option in reversed(
+        [
+            click.option(
+                "--target",
+                type=click.FloatRange(0, 100),
+                default=99.9,
+                show_default=True,
+                help="The availability goal, in percent, the month is held to.",
+            ),
+            click.option(
+                "--from-file",
+                "source",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                help="The incident record as `kubectl get configmap vdx-incidents -o yaml` wrote it (or "
+                "its incidents.json); default: read the ConfigMap from the cluster.",
+            ),
+            click.option(
+                "--kubeconfig", type=click.Path(exists=True, dir_okay=False), help="Default: $KUBECONFIG."
+            ),
+            click.option(
+                "--namespace", default="vdx-system", show_default=True, help="The operator's namespace."
+            ),
+            click.option(
+                "--prometheus",
+                metavar="URL",
+                help="A Prometheus that scrapes the operator: adds changes written to Pexip, drift "
+                "corrections, certificate renewals and alerts fired in the month.",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _load_record(source: Path | None, kubeconfig: str | None, namespace: str) -> Any:
+    from vdx.controller.incident_store import CONFIG_MAP, KEY
+    from vdx.controller.incidents import IncidentLog
+
+    if source is not None:
+        return IncidentLog.from_text(_record_text(source.read_text(encoding="utf-8"), KEY))
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    from vdx.cli.operator import api_client
+
+    try:
+        found = client.CoreV1Api(api_client(kubeconfig)).read_namespaced_config_map(CONFIG_MAP, namespace)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise click.ClickException(f"ConfigMap {namespace}/{CONFIG_MAP}: {exc.reason}") from None
+        found = None
+    return IncidentLog.from_text(((found.data or {}) if found is not None else {}).get(KEY, ""))
+
+
+def _service_report(log: Any, platform: str, month: str, target: float, prometheus: str | None) -> Any:
+    import dataclasses
+
+    from vdx.stats.prometheus_goals import PrometheusError, fetch, goal_queries
+    from vdx.stats.service_goals import MonthError, build_report
+
+    try:
+        report = build_report(log.incidents, platform, month, target, datetime.now(UTC))
+    except MonthError as error:
+        raise click.BadParameter(str(error), param_hint="--month") from None
+    if prometheus is None:
+        return report
+    try:
+        figures = fetch(prometheus, goal_queries(platform, report.first, min(report.last, report.now)))
+    except PrometheusError as error:
+        raise click.ClickException(str(error)) from None
+    return dataclasses.replace(report, figures=tuple(figures))
+
+
+def _new_workbook() -> Any:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    if workbook.active is not None:
+        workbook.remove(workbook.active)
+    return workbook
+
+
+def _save(workbook: Any, xlsx: Path) -> None:
+    workbook.save(xlsx)
+    click.echo(f"\nwrote {xlsx}", err=True)
+
+
+@command.command("incidents")
+@click.option("--platform", required=True, help="The PexipPlatform's name.")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The calendar month (UTC).")
+@_record_options
+@click.option(
+    "--xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the figures as the sheets 'Service goals' and 'Incidents' of this workbook.",
+)
+def incidents(
+    platform: str,
+    month: str,
+    target: float,
+    source: Path | None,
+    kubeconfig: str | None,
+    namespace: str,
+    prometheus: str | None,
+    xlsx: Path | None,
+) -> None:
+    """The month's service goal (management API availability) and incidents, from the operator's
+    incident record, as Markdown for the user group's minutes (docs/operations.md)."""
+    from vdx.stats.service_goals import add_sheets, to_markdown
+
+    report = _service_report(_load_record(source, kubeconfig, namespace), platform, month, target, prometheus)
+    click.echo(to_markdown(report), nl=False)
+    if xlsx is not None:
+        workbook = _new_workbook()
+        add_sheets(workbook, report)
+        _save(workbook, xlsx)
+
+
+@command.command("kpi")
+@click.option("--platform", required=True, help="The PexipPlatform's name.")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The calendar month (UTC).")
+@click.option(
+    "--export-dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The --out directory of `vdx stats export` for this platform (its daily.csv).",
+)
+@_record_options
+@click.option(
+    "--xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the sheets 'KPI', 'Service goals' and 'Incidents' of this workbook.",
+)
+def kpi(
+    platform: str,
+    month: str,
+    export_dir: Path,
+    target: float,
+    source: Path | None,
+    kubeconfig: str | None,
+    namespace: str,
+    prometheus: str | None,
+    xlsx: Path | None,
+) -> None:
+    """The month's KPIs for the user group's meeting: usage per tenant and for the platform (from
+    `vdx stats export`), the service goal and the incidents (docs/operations.md)."""
+    from vdx.stats import service_goals
+    from vdx.stats.aggregate import DailyRow
+    from vdx.stats.kpi import add_sheet, monthly_usage, to_markdown
+    from vdx.stats.tables import DAILY_CSV, TableError, read_rows
+
+    report = _service_report(_load_record(source, kubeconfig, namespace), platform, month, target, prometheus)
+    daily = export_dir / DAILY_CSV
+    if not daily.exists():
+        raise click.BadParameter(
+            f"{export_dir} has no {DAILY_CSV}: run `vdx stats export --platform {platform} "
+            f"--out {export_dir}` for the month first",
+            param_hint="--export-dir",
+        )
+    try:
+        rows = read_rows(daily, DailyRow)
+    except TableError as error:
+        raise click.ClickException(str(error)) from None
+    usage = monthly_usage(rows, platform, report.first.date(), report.last.date())
+    click.echo(to_markdown(usage, platform, month))
+    click.echo(service_goals.to_markdown(report), nl=False)
+    if xlsx is not None:
+        workbook = _new_workbook()
+        add_sheet(workbook, usage, platform, month)
+        service_goals.add_sheets(workbook, report)
+        _save(workbook, xlsx)
+
+
+def _record_text(text: str, key: str) -> str:
+    """The record's JSON from a ConfigMap manifest (YAML or JSON) or the bare document."""
+    import yaml
+
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise click.BadParameter(
+            "neither a ConfigMap manifest nor the record's JSON", param_hint="--from-file"
+        ) from None
+    if isinstance(document, dict) and document.get("kind") == "ConfigMap":
+        return str((document.get("data") or {}).get(key, ""))
+    return text

@@ -55,6 +55,20 @@ class Kube:
         binary = {k: base64.b64decode(v) for k, v in (cm.binary_data or {}).items()}
         return dict(cm.data or {}), binary
 
+    async def write_config_map(
+        self, namespace: str, name: str, data: dict[str, str], labels: dict[str, str]
+    ) -> None:
+        """Replace the ConfigMap's data (creating it the first time): the operator's own records."""
+        body = client.V1ConfigMap(
+            metadata=client.V1ObjectMeta(name=name, namespace=namespace, labels=labels), data=data
+        )
+        try:
+            await asyncio.to_thread(self.core.replace_namespaced_config_map, name, namespace, body)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+            await asyncio.to_thread(self.core.create_namespaced_config_map, namespace, body)
+
     async def raw(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         """A ConfigMap or Secret as a manifest-shaped dict, or None if it does not exist."""
         read = (

@@ -20,11 +20,15 @@ from vdx.pexip.auth import BasicAuth, OAuth2ClientCredentials
 from vdx.pexip.client import PexipClient
 from vdx.pexip.errors import PexipError
 from vdx.pexip.limits import Budget, PlatformLimiter, Priority
+from vdx.pexip.metrics import RequestCounters
 from vdx.pexip.resources import CONFERENCE
 
 # The longest a resync waits for a backlog of the operator's own requests to clear (see
 # PlatformRuntime.defer_resync).
 MAX_RESYNC_DEFERRAL = 3600.0
+
+# Request outcomes (the client counters' status label) that mean the node itself is not answering.
+NODE_DOWN = frozenset({"error", "502", "503", "504"})
 
 
 @dataclass
@@ -40,6 +44,10 @@ class PlatformRuntime:
     writes: int = 0
     last_resync: float | None = None  # monotonic; the platform's start counts as one
     resyncs_deferred: int = 0
+    # What the last request found (None before the first), and the status label of the last one
+    # that found the node down ("error", "503", ...): the incident record's observation and cause.
+    reachable: bool | None = None
+    last_down: str | None = None
 
     def __post_init__(self) -> None:
         if self.last_resync is None:
@@ -47,6 +55,36 @@ class PlatformRuntime:
         limiter = getattr(self.client, "limiter", None)
         if isinstance(limiter, PlatformLimiter):
             self.watch_limiter(limiter)
+        self.watch_requests()
+
+    def watch_requests(self) -> None:
+        """Count every request the client sends in `vdx_pexip_requests_total`, as it is sent, and
+        keep `vdx_platform_up` on the last answer: a node that stops answering shows as down within
+        one request (the next resync at the latest), not when its PexipPlatform is next reconciled.
+
+        A 500 is an answer (one endpoint failing); no answer, or 502/503/504 from the node or the
+        proxy in front of it, is a node that is down for every request.
+        """
+        counters = getattr(self.client, "counters", None)
+        if not isinstance(counters, RequestCounters):
+            return  # a stand-in client (tests) counts nothing
+        name = self.name
+        requests = self.metrics.pexip_requests
+        seconds = self.metrics.pexip_request_seconds
+        up = self.metrics.platform_up.labels(name)
+        for (method, resource, status), count in counters.snapshot().items():
+            requests.labels(name, method, resource, status).inc(count)
+
+        def observe(method: str, resource: str, status: str, elapsed: float) -> None:
+            requests.labels(name, method, resource, status).inc()
+            seconds.labels(name, method).observe(elapsed)
+            down = status in NODE_DOWN
+            up.set(0 if down else 1)
+            self.reachable = not down
+            if down:
+                self.last_down = status
+
+        counters.observers.append(observe)
 
     def watch_limiter(self, limiter: PlatformLimiter) -> None:
         """The limiter's current rate, queue and 429s in this platform's metrics, read when scraped."""
@@ -84,10 +122,6 @@ class PlatformRuntime:
     def count_write(self, change: Change) -> None:
         self.writes += 1
         self.metrics.pexip_writes.labels(self.name, change.resource, change.action).inc()
-
-    def export_request_counts(self) -> None:
-        for (method, resource, status), count in self.client.counters.snapshot().items():
-            self.metrics.pexip_requests.labels(self.name, method, resource, str(status)).set(count)
 
     async def warm_up(self) -> None:
         """List the rooms now, in the background, once the node answers: every Tenant's reconcile

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -17,6 +18,7 @@ from kubernetes import client
 
 from vdx.controller.handlers import build_registry, settings
 from vdx.controller.http import health_app
+from vdx.controller.incident_store import IncidentRecorder, Observation, observations
 from vdx.controller.kube import Kube
 from vdx.controller.leader import LeaderElector
 from vdx.controller.runtime import Runtime, RuntimeSettings
@@ -40,6 +42,8 @@ class OperatorOptions:
     # pass the list. Cluster-scoped kinds (PexipPlatform, Tenant) are served either way.
     watch_namespaces: tuple[str, ...] = ()
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
+    # How often the leader samples the platforms for the incident record (vdx.controller.incident_store).
+    incident_interval_seconds: float = 15.0
 
 
 @dataclass
@@ -68,6 +72,14 @@ def phonebook_source(runtime: Runtime, state: OperatorState) -> Callable[[], Pho
     return lambda: book() if state.leading else None
 
 
+def platform_observations(runtime: Runtime) -> list[Observation]:
+    """The incident record's observations from this instance's state (see `observations`)."""
+    reachability = {
+        name: (platform.reachable, platform.last_down) for name, platform in list(runtime.platforms.items())
+    }
+    return observations(reachability, list(runtime.known.values()))
+
+
 async def run_operator(
     api: client.ApiClient, options: OperatorOptions, stop: asyncio.Event, state: OperatorState | None = None
 ) -> int:
@@ -78,6 +90,12 @@ async def run_operator(
     state = state or OperatorState()
     runtime = Runtime(Kube(api), options.runtime)
     state.runtime = runtime
+    # Read at each scrape; list() copies in one step, so a scrape from another thread (tests read
+    # the registry directly) never iterates a dict the operator is changing.
+    runtime.metrics.watch_state(
+        lambda: list(runtime.known.values()),
+        lambda: {name: platform.breaker.is_open for name, platform in list(runtime.platforms.items())},
+    )
     server_task: asyncio.Task[None] | None = None
     if options.http_port is not None:
         app = health_app(
@@ -118,12 +136,19 @@ async def run_operator(
             )
         )
         runtime.start_sweep(options.watch_namespaces)
+        recorder = IncidentRecorder(
+            runtime.kube,
+            options.namespace,
+            functools.partial(platform_observations, runtime),
+            interval=options.incident_interval_seconds,
+        )
+        recorder_task = asyncio.create_task(recorder.run())
         waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(lost.wait()), kopf_task]
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         kopf_stop.set()
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await asyncio.wait_for(kopf_task, timeout=10)
-        for task in (*waiters, hold_task):
+        for task in (*waiters, hold_task, recorder_task):
             task.cancel()
         await runtime.close()
         if not lost.is_set():

@@ -204,7 +204,6 @@ class Runtime:
                 runtime.breaker.failure()
                 logger.warning("resync of platform %s failed: %s", name, exc.message)
                 continue
-            runtime.export_request_counts()
             await self.reconcile_platform_members(name)
             self.export_managed_objects()
             release_free_memory()

@@ -7,10 +7,12 @@ the `PolicyPack` from `policies()`, because constructing one starts a gRPC serve
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import yaml
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -21,6 +23,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from vdx.controller.alerts import alerts
 from vdx.infra.images import is_digest_pinned
 
 PACK_NAME = "vdx-stacks"
@@ -40,6 +43,9 @@ WORKLOADS: dict[str, tuple[str, ...]] = {
 LONG_RUNNING = frozenset(WORKLOADS) - {"kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"}
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
+DASHBOARD_LABEL = "grafana_dashboard"
 
 _SECRET_NAME = re.compile(r"(passw(or)?d|secret|token|private[-_]?key|api[-_]?key|credential)", re.IGNORECASE)
 _SECRET_VALUE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
@@ -177,6 +183,85 @@ def network_policy_problems(resources: list[tuple[str, Mapping[str, Any]]]) -> l
     ]
 
 
+def _alert_names(groups: Any) -> set[str]:
+    if not isinstance(groups, list):
+        return set()
+    return {
+        str(rule["alert"])
+        for group in groups
+        if isinstance(group, Mapping)
+        for rule in group.get("rules") or ()
+        if isinstance(rule, Mapping) and "alert" in rule
+    }
+
+
+def _rule_file_alerts(value: Any) -> set[str]:
+    try:
+        document = yaml.safe_load(value) if isinstance(value, str) else None
+    except yaml.YAMLError:
+        return set()
+    return _alert_names(document.get("groups")) if isinstance(document, Mapping) else set()
+
+
+def _is_dashboard(props: Mapping[str, Any]) -> bool:
+    if DASHBOARD_LABEL not in (_get(props, "metadata", "labels") or {}):
+        return False
+    for value in (props.get("data") or {}).values():
+        try:
+            if isinstance(value, str) and isinstance(json.loads(value).get("panels"), list):
+                return True
+        except (ValueError, AttributeError):
+            continue
+    return False
+
+
+def monitoring_problems(
+    resources: list[tuple[str, Mapping[str, Any]]], *, require: bool = False
+) -> list[str]:
+    """In production the stack deploys every shipped alert rule (PrometheusRule, or a ConfigMap
+    holding the rule file), a scrape of the operator (ServiceMonitor, or the pods' prometheus.io
+    annotations) and the Grafana dashboard ConfigMap: an on-call without them learns of an outage
+    from the users."""
+    production = require or any(
+        (_get(props, "metadata", "labels") or {}).get(ENVIRONMENT_LABEL) == PRODUCTION
+        for _, props in resources
+    )
+    if not production:
+        return []
+    declared: set[str] = set()
+    scraped = dashboard = False
+    for resource_type, props in resources:
+        if resource_type == PROMETHEUS_RULE:
+            declared |= _alert_names(_get(props, "spec", "groups"))
+        elif resource_type == CONFIG_MAP:
+            for value in (props.get("data") or {}).values():
+                declared |= _rule_file_alerts(value)
+            dashboard = dashboard or _is_dashboard(props)
+        elif resource_type == SERVICE_MONITOR:
+            scraped = True
+        elif resource_type in WORKLOADS and resource_type in LONG_RUNNING:
+            annotations = _get(props, *WORKLOADS[resource_type][:-1], "metadata", "annotations") or {}
+            scraped = scraped or annotations.get("prometheus.io/scrape") == "true"
+    problems = []
+    missing = sorted({alert.name for alert in alerts()} - declared)
+    if missing:
+        problems.append(
+            f"production declares no alert rules for {', '.join(missing)}: deploy the rules of "
+            "`vdx monitoring` (a PrometheusRule with prometheusOperator: true, else the rules ConfigMap)"
+        )
+    if not scraped:
+        problems.append(
+            "production declares no scrape of the operator: a ServiceMonitor (prometheusOperator: true) "
+            "or the Deployment's prometheus.io/scrape annotation"
+        )
+    if not dashboard:
+        problems.append(
+            f"production declares no Grafana dashboard: a ConfigMap labelled {DASHBOARD_LABEL} holding "
+            "the dashboard JSON of `vdx monitoring`"
+        )
+    return problems
+
+
 def _report_all(report: ReportViolation, problems: list[str]) -> None:
     for problem in problems:
         report(problem, None)
@@ -201,6 +286,10 @@ def _image_digest(args: ResourceValidationArgs, report: ReportViolation) -> None
 
 def _network_policies(args: StackValidationArgs, report: ReportViolation) -> None:
     _report_all(report, network_policy_problems([(r.resource_type, r.props) for r in args.resources]))
+
+
+def _monitoring(args: StackValidationArgs, report: ReportViolation) -> None:
+    _report_all(report, monitoring_problems([(r.resource_type, r.props) for r in args.resources]))
 
 
 def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
@@ -238,6 +327,13 @@ def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
             name="network-policy-per-namespace",
             description="Every namespace with workloads has a NetworkPolicy declared by the stack.",
             validate=_network_policies,
+            enforcement_level=mandatory,
+        ),
+        StackValidationPolicy(
+            name="monitoring-in-prod",
+            description="Production deploys every alert rule, a scrape of the operator and the Grafana "
+            "dashboard (vdx monitoring).",
+            validate=_monitoring,
             enforcement_level=mandatory,
         ),
     ]

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from vdx.api.meta import GROUP_VERSION
-from vdx.infra import manifests, rbac
+from vdx.infra import manifests, monitoring, rbac
 from vdx.infra.crds import load_crds
 from vdx.infra.manifests import APP
 from vdx.infra.settings import (
@@ -29,7 +29,7 @@ from vdx.infra.settings import (
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 #: Plain config keys the program reads (see docs/stacks.md); `platformCredentials` is the secret one.
-STRING_KEYS = ("image", "operatorNamespace", "engineersGroup", "monitoringNamespace")
+STRING_KEYS = ("image", "operatorNamespace", "engineersGroup", "monitoringNamespace", "monitoringJob")
 OBJECT_KEYS = (
     "platforms",
     "tenants",
@@ -38,6 +38,8 @@ OBJECT_KEYS = (
     "replicas",
     "resources",
     "skipAwait",
+    "prometheusOperator",
+    "monitoringLabels",
 )
 CREDENTIALS_KEY = "platformCredentials"
 
@@ -52,6 +54,11 @@ class Provisioned:
     credential_secrets: dict[str, k8s.core.v1.Secret] = field(default_factory=dict)
     platforms: dict[str, k8s.apiextensions.CustomResource] = field(default_factory=dict)
     deployment: k8s.apps.v1.Deployment | None = None
+    # The alert rules (PrometheusRule or ConfigMap), the scrape (ServiceMonitor, or None for the
+    # pods' annotations) and the dashboard ConfigMap.
+    rules: pulumi.CustomResource | None = None
+    scrape: pulumi.CustomResource | None = None
+    dashboard: k8s.core.v1.ConfigMap | None = None
 
 
 def _any(value: object) -> Any:
@@ -215,7 +222,51 @@ def provision(
         spec=_any(manifests.network_policy_spec(settings)),
         opts=d.opts(operator_ns),
     )
+    _monitoring(d, operator_ns, result)
     return result
+
+
+def _monitoring(d: _Declarer, operator_ns: k8s.core.v1.Namespace, result: Provisioned) -> None:
+    """The rules, the scrape and the dashboard (vdx.infra.monitoring says which shape and why)."""
+    settings, ns = d.settings, d.settings.namespace
+    service = k8s.core.v1.Service(
+        f"{ns}/{monitoring.METRICS_SERVICE}",
+        metadata=d.meta(monitoring.METRICS_SERVICE, ns),
+        spec=_any(monitoring.metrics_service_spec(settings)),
+        opts=d.opts(operator_ns),
+    )
+    if settings.prometheus_operator:
+        extra = settings.monitoring_labels
+        result.rules = k8s.apiextensions.CustomResource(
+            f"{ns}/{monitoring.RULES_NAME}",
+            api_version=monitoring.MONITORING_API,
+            kind="PrometheusRule",
+            metadata=d.meta(monitoring.RULES_NAME, ns, **extra),
+            spec=monitoring.prometheus_rule_spec(settings),
+            opts=d.opts(operator_ns),
+        )
+        result.scrape = k8s.apiextensions.CustomResource(
+            f"{ns}/{monitoring.METRICS_SERVICE}",
+            api_version=monitoring.MONITORING_API,
+            kind="ServiceMonitor",
+            metadata=d.meta(monitoring.METRICS_SERVICE, ns, **extra),
+            spec=monitoring.service_monitor_spec(settings),
+            opts=d.opts(service),
+        )
+    else:
+        result.rules = k8s.core.v1.ConfigMap(
+            f"{ns}/{monitoring.RULES_NAME}",
+            metadata=d.meta(monitoring.RULES_NAME, ns),
+            data=monitoring.rules_config_map_data(settings),
+            opts=d.opts(operator_ns),
+        )
+    label, value = monitoring.DASHBOARD_LABEL
+    result.dashboard = k8s.core.v1.ConfigMap(
+        f"{ns}/{monitoring.DASHBOARD_NAME}",
+        metadata=d.meta(monitoring.DASHBOARD_NAME, ns, **{label: value}),
+        data=monitoring.dashboard_config_map_data(),
+        opts=d.opts(operator_ns),
+    )
 
 
 def read_settings(config: pulumi.Config, stack: str) -> StackSettings:

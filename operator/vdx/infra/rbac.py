@@ -19,6 +19,7 @@ from vdx.api.meta import API_GROUP
 Rule = dict[str, Any]
 
 LEASE_NAME = "vdx-operator"
+INCIDENTS_NAME = "vdx-incidents"  # vdx.controller.incident_store.CONFIG_MAP
 READ = ["get", "list", "watch"]
 BRANDING_KIND = "CviBranding"
 
@@ -51,6 +52,9 @@ def operator_own_namespace_rules() -> list[Rule]:
         _rule("", ["events"], ["create", "patch"]),
         _rule("coordination.k8s.io", ["leases"], ["create"]),
         _rule("coordination.k8s.io", ["leases"], ["get", "update"], [LEASE_NAME]),
+        # The incident record (vdx.controller.incident_store): created once, then replaced.
+        _rule("", ["configmaps"], ["create"]),
+        _rule("", ["configmaps"], ["update"], [INCIDENTS_NAME]),
     ]
 
 

@@ -101,6 +101,14 @@ class StackSettings:
     resources: ResourceSettings = field(default_factory=ResourceSettings)
     http_port: int = 8080
     skip_await: bool = False
+    # The cluster has the Prometheus Operator's CRDs: rules as a PrometheusRule and the scrape as a
+    # ServiceMonitor; otherwise ConfigMaps (vdx.infra.monitoring).
+    prometheus_operator: bool = False
+    # Labels the PrometheusRule and ServiceMonitor carry, for the Prometheus' ruleSelector and
+    # serviceMonitorSelector (kube-prometheus-stack selects `release: <its release name>`).
+    monitoring_labels: dict[str, str] = field(default_factory=dict)
+    # The scrape job's name as Prometheus labels the operator's series (`up{job=...}` in the rules).
+    monitoring_job: str = "vdx-operator"
 
     @property
     def production(self) -> bool:
@@ -216,6 +224,20 @@ def parse_settings(raw: Mapping[str, Any], *, stack: str) -> StackSettings:
     if replicas < 2:
         raise SettingsError("config replicas: at least 2, so a standby takes over the lease at once")
     monitoring = raw.get("monitoringNamespace")
+    monitoring_labels = raw.get("monitoringLabels") or {}
+    if not isinstance(monitoring_labels, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in monitoring_labels.items()
+    ):
+        raise SettingsError(
+            "config monitoringLabels: an object of label names to string values, e.g. "
+            '{"release": "kube-prometheus-stack"} (what the Prometheus selects rules and monitors by)'
+        )
+    prometheus_operator = raw.get("prometheusOperator", False)
+    if not isinstance(prometheus_operator, bool):
+        raise SettingsError(
+            "config prometheusOperator: true when the cluster has the PrometheusRule and ServiceMonitor "
+            "CRDs (Prometheus Operator), false (the default) for plain ConfigMaps"
+        )
     return StackSettings(
         stack=stack,
         image=image,
@@ -229,6 +251,9 @@ def parse_settings(raw: Mapping[str, Any], *, stack: str) -> StackSettings:
         monitoring_namespace=_label(monitoring, "monitoringNamespace") if monitoring else None,
         resources=ResourceSettings(**{_snake(k): str(v) for k, v in resources.items()}),
         skip_await=bool(raw.get("skipAwait", False)),
+        prometheus_operator=prometheus_operator,
+        monitoring_labels=dict(monitoring_labels),
+        monitoring_job=_label(raw.get("monitoringJob", "vdx-operator"), "monitoringJob"),
     )
 
 

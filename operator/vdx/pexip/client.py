@@ -216,7 +216,7 @@ class PexipClient:
                     files={k: (name, content) for k, (name, content) in files.items()} if files else None,
                 )
             except httpx.TransportError as exc:
-                self.counters.record(method, label, "error")
+                self.counters.record(method, label, "error", time.monotonic() - started)
                 logger.info("pexip %s %s failed: %s", method, urlsplit(url).path, type(exc).__name__)
                 raise
             if response.status_code == 429:
@@ -224,14 +224,9 @@ class PexipClient:
                 # the lowered rate.
                 pause = parse_retry_after(response.headers.get("Retry-After"))
                 self.limiter.throttled(ticket, min(pause, self.retry.max_retry_after) if pause else None)
-        self.counters.record(method, label, response.status_code)
-        logger.debug(
-            "pexip %s %s -> %d in %.3fs",
-            method,
-            urlsplit(url).path,
-            response.status_code,
-            time.monotonic() - started,
-        )
+        elapsed = time.monotonic() - started
+        self.counters.record(method, label, response.status_code, elapsed)
+        logger.debug("pexip %s %s -> %d in %.3fs", method, urlsplit(url).path, response.status_code, elapsed)
         return response
 
     def _error(self, response: httpx.Response, method: str, url: str, payload: Any) -> PexipHTTPError:

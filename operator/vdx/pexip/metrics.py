@@ -10,7 +10,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-Observer = Callable[[str, str, str], None]
+# (method, resource, status, seconds): seconds from sending the attempt to its answer or failure,
+# not counting the wait for the platform's budget.
+Observer = Callable[[str, str, str, float], None]
 
 
 @dataclass
@@ -22,12 +24,12 @@ class RequestCounters:
     observers: list[Observer] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, method: str, resource: str, status: int | str) -> None:
+    def record(self, method: str, resource: str, status: int | str, seconds: float = 0.0) -> None:
         label = str(status)
         with self._lock:
             self.requests[(method, resource, label)] += 1
         for observer in self.observers:
-            observer(method, resource, label)
+            observer(method, resource, label, seconds)
 
     def record_retry(self, method: str, resource: str, reason: str) -> None:
         with self._lock:

@@ -1,0 +1,65 @@
+"""`vdx monitoring`: write (or check) the Prometheus rules and the Grafana dashboard generated from
+the operator's metrics."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from vdx.paths import SCHEMAS_DIR
+
+MONITORING_DIR = SCHEMAS_DIR / "monitoring"
+
+
+def stale_files(out_dir: Path) -> list[str]:
+    """Generated files that are missing, different, or no longer generated."""
+    from vdx.controller.monitoring import all_files
+
+    wanted = all_files()
+    problems = []
+    for rel, content in wanted.items():
+        path = out_dir / rel
+        if not path.exists():
+            problems.append(f"missing: {rel}")
+        elif path.read_text(encoding="utf-8") != content:
+            problems.append(f"out of date: {rel}")
+    if out_dir.is_dir():
+        problems += [
+            f"no longer generated: {p.name}" for p in sorted(out_dir.iterdir()) if p.name not in wanted
+        ]
+    return problems
+
+
+@click.command()
+@click.option("--check", is_flag=True, help="Exit non-zero if the files are stale; write nothing.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=MONITORING_DIR,
+    show_default="the repository's schemas/monitoring/",
+    help="Folder to write into.",
+)
+def command(check: bool, out_dir: Path) -> None:
+    """Generate the Prometheus rules and the Grafana dashboard (schemas/monitoring/) from the metrics."""
+    from vdx.controller.monitoring import all_files
+
+    files = all_files()
+    if check:
+        problems = stale_files(out_dir)
+        if problems:
+            for problem in problems:
+                click.echo(problem, err=True)
+            click.echo(f"{out_dir.name}/ is stale: run `vdx monitoring` and commit the result.", err=True)
+            sys.exit(1)
+        click.echo(f"{out_dir.name}/ is current ({len(files)} files).")
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for rel, content in files.items():
+        (out_dir / rel).write_text(content, encoding="utf-8")
+    for path in sorted(out_dir.iterdir()):
+        if path.name not in files:
+            path.unlink()
+    click.echo(f"wrote {len(files)} files under {out_dir}")

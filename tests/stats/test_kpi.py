@@ -1,0 +1,103 @@
+"""Monthly usage KPIs from the export's daily rows, and `vdx stats kpi` with the service goals."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from vdx.cli.main import cli
+from vdx.controller.incidents import IncidentLog
+from vdx.stats.aggregate import DailyRow
+from vdx.stats.kpi import PLATFORM_ROW, monthly_usage, to_markdown
+from vdx.stats.tables import DAILY_CSV, write_rows
+
+
+def row(day: date, tenant: str, platform: str = "prod", **counts: int | float) -> DailyRow:
+    return DailyRow(date=day, platform=platform, tenant=tenant, display_name=tenant.upper(), **counts)  # type: ignore[arg-type]
+
+
+ROWS = [
+    row(date(2026, 11, 2), "rm", meetings=3, participants=8, participant_seconds=6000, meeting_minutes=90.0,
+        quality_good=6, quality_ok=1, quality_bad=1, participants_webrtc=5, participants_sip=3,
+        peak_concurrent_participants=5),
+    row(date(2026, 11, 20), "rm", meetings=1, participants=2, participant_seconds=1200, meeting_minutes=20.0,
+        quality_good=1, quality_terrible=1, participants_h323=2, peak_concurrent_participants=2),
+    row(date(2026, 11, 5), "kk", meetings=2, participants=10, participant_seconds=3000, meeting_minutes=30.0,
+        quality_good=8, quality_unknown=2, participants_webrtc=10, peak_concurrent_participants=7),
+    row(date(2026, 12, 1), "rm", meetings=50, participants=100),  # next month
+    row(date(2026, 10, 31), "rm", meetings=50, participants=100),  # previous month
+    row(date(2026, 11, 5), "stage-rm", platform="stage", meetings=9, participants=9),  # another platform
+]  # fmt: skip
+
+
+def test_a_month_per_tenant_and_for_the_platform() -> None:
+    kpis = monthly_usage(ROWS, "prod", date(2026, 11, 1), date(2026, 12, 1))
+    assert [k.tenant for k in kpis] == ["kk", "rm", PLATFORM_ROW]
+    kk, rm, total = kpis
+    assert (rm.meetings, rm.participants, rm.participant_minutes, rm.days) == (4, 10, 120.0, 2)
+    assert rm.quality == {"good": 7, "ok": 1, "bad": 1, "terrible": 1, "unknown": 0}
+    assert rm.protocol == {"webrtc": 5, "sip": 3, "h323": 2, "other": 0}
+    assert rm.share(rm.quality, "good") == pytest.approx(0.7)
+    assert rm.peak_concurrent_participants == 5
+    assert kk.share(kk.quality, "unknown") == pytest.approx(0.2)
+    assert (total.meetings, total.participants, total.meeting_minutes) == (6, 20, 140.0)
+    assert total.peak_concurrent_participants is None  # the tenants' peaks need not coincide
+    assert total.share(total.protocol, "webrtc") == pytest.approx(0.75)
+    text = to_markdown(kpis, "prod", "2026-11")
+    assert "| RM | 4 | 10 | 120 | 70.0% | 10.0% | 10.0% | 10.0% | 50.0% | 30.0% | 20.0% | 5 |" in text
+    assert "| **platform prod** | 6 | 20 | 170 |" in text
+
+
+def test_an_empty_month_has_only_the_platform_row() -> None:
+    (total,) = monthly_usage(ROWS, "prod", date(2026, 6, 1), date(2026, 7, 1))
+    assert total.participants == 0
+    assert total.share(total.quality, "good") == 0.0
+
+
+def test_vdx_stats_kpi_writes_the_minutes_and_the_workbook(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    export.mkdir()
+    write_rows(export / DAILY_CSV, DailyRow, ROWS)
+    log = IncidentLog()
+    log.observe_platform(
+        "prod", False, datetime(2026, 11, 18, 9, 0, tzinfo=UTC), ["rm"], "the management node answered 503"
+    )
+    log.observe_platform("prod", True, datetime(2026, 11, 18, 9, 30, tzinfo=UTC))
+    record = tmp_path / "incidents.json"
+    record.write_text(log.to_text())
+    book = tmp_path / "kpi.xlsx"
+    args = ["stats", "kpi", "--platform", "prod", "--month", "2026-11", "--export-dir", str(export)]
+    result = CliRunner().invoke(cli, [*args, "--from-file", str(record), "--xlsx", str(book)])
+    assert result.exit_code == 0, result.output
+    assert "## Usage: platform prod, 2026-11" in result.output
+    assert "## Service goals and incidents: platform prod, 2026-11" in result.output
+    assert "| 2026-11-18 09:00 | 2026-11-18 09:30 | 30 min | PlatformUnreachable | rm |" in result.output
+    workbook = load_workbook(book)
+    assert workbook.sheetnames == ["KPI", "Service goals", "Incidents"]
+    header, *rows = list(workbook["KPI"].values)
+    assert header[:8] == (
+        "Platform",
+        "Month",
+        "Tenant",
+        "Name",
+        "Meetings",
+        "Meeting minutes",
+        "Participants",
+        "Participant minutes",
+    )
+    assert [r[2] for r in rows] == ["kk", "rm", PLATFORM_ROW]
+    assert rows[1][8] == pytest.approx(0.7)  # rm, quality good
+    # The chart of call quality per tenant: five series (the quality columns) over the tenants' names.
+    with zipfile.ZipFile(book) as archive:
+        chart = archive.read("xl/charts/chart1.xml").decode()
+    assert chart.count("<ser>") == 5
+    assert "'KPI'!$D$2:$D$4" in chart
+    assert 'val="percentStacked"' in chart
+    missing = CliRunner().invoke(cli, [*args[:-1], str(tmp_path), "--from-file", str(record)])
+    assert missing.exit_code == 2
+    assert "has no daily.csv: run `vdx stats export --platform prod" in missing.output
