@@ -142,7 +142,7 @@ SPEC_CHANGES: dict[str, Obj] = {
 # Kind-specific status fields, so every printer column has something to show.
 STATUS_EXTRAS: dict[str, Obj] = {
     "PexipPlatform": {"version": "36.1", "reachable": True},
-    "Tenant": {"meetingRooms": 12},
+    "Tenant": {"meetingRooms": 12, "resourcesReady": "13/14"},
     "Domain": {"tenant": "crdtest"},
     "TurnService": {"domains": [DOMAIN]},
     "TlsCertificate": {"notAfter": "2099-01-01T00:00:00Z", "daysLeft": 26000},

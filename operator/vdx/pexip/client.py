@@ -11,13 +11,15 @@ knows about the simulator.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
 import ssl
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -52,6 +54,21 @@ FileUpload = tuple[str, bytes]  # (filename, content)
 # (see `_send_once`), so httpx is kept to warnings: a filter value must never reach a log.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 logger = logging.getLogger("vdx.pexip")
+
+# Set by `one_attempt()`: the idempotent requests of this task are sent once, not retried.
+_ONE_ATTEMPT: ContextVar[bool] = ContextVar("vdx_pexip_one_attempt", default=False)
+
+
+@contextlib.contextmanager
+def one_attempt() -> Iterator[None]:
+    """Send this task's reads once: a health probe reports an outage at once instead of retrying
+    through it (its caller probes again soon), so the platform's status shows the outage."""
+    token = _ONE_ATTEMPT.set(True)
+    try:
+        yield
+    finally:
+        _ONE_ATTEMPT.reset(token)
+
 
 # Failures where the request certainly never reached the server: safe to resend even a POST.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -268,6 +285,7 @@ class PexipClient:
         label = label or urlsplit(url).path
         payload = json_body if json_body is not None else data
         expected = set(expect)
+        attempts = 1 if _ONE_ATTEMPT.get() else self.retry.max_attempts
         attempt = 0
         while True:
             attempt += 1
@@ -276,14 +294,14 @@ class PexipClient:
                     method, url, label, params=params, json_body=json_body, data=data, files=files
                 )
             except httpx.TransportError as exc:
-                if attempt >= self.retry.max_attempts:
+                if attempt >= attempts:
                     raise self._transport_error(exc, method, url, payload) from None
                 await self._wait(attempt, None, method, label, "network")
                 continue
             if response.status_code in expected:
                 return response
             error = self._error(response, method, url, payload)
-            if response.status_code not in self.retry.statuses or attempt >= self.retry.max_attempts:
+            if response.status_code not in self.retry.statuses or attempt >= attempts:
                 raise error
             if error.retry_after is not None and error.retry_after > self.retry.max_retry_after:
                 raise error

@@ -39,6 +39,17 @@ async def tenant_of_namespace(rt: Context, namespace: str) -> Tenant:
 def connected_platform(rt: Context, tenant: Tenant) -> PlatformRuntime:
     name = tenant.spec.platform_ref.name
     platform = rt.platforms.get(name)
+    known = rt.known.get(("PexipPlatform", None, name))
+    if (platform is None or platform.version is None) and (
+        known is not None and status_of(known).get("reachable") is False
+    ):
+        # Its management node did not answer the platform's probe (an outage): for a person to see.
+        raise Stop(
+            Phase.FAILED,
+            Reason.PEXIP_UNAVAILABLE,
+            f"PexipPlatform {name} (of Tenant {tenant.name}) cannot reach its management node; "
+            "see its status",
+        )
     if platform is None:
         # A wait, not a failure: the platform wakes its members when it connects.
         raise Stop(

@@ -15,6 +15,7 @@ from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, parse, pexip_failure
 from vdx.controller.registration import Registration
 from vdx.controller.status import status_of
+from vdx.pexip.client import one_attempt
 from vdx.pexip.errors import PexipError
 from vdx.pexip.resources import MANAGEMENT_VM
 from vdx.policies.platform_secrets import credentials_namespace_problem, fix_for
@@ -84,7 +85,8 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         rt.add_platform(runtime)
         events.append(Event("Normal", Reason.CONNECTING, f"client for {platform.spec.url} (re)built"))
     try:
-        version = await runtime.client.version()
+        with one_attempt():  # an outage shows in the status at once; the retry is the next probe
+            version = await runtime.client.version()
     except PexipError as exc:
         runtime.breaker.failure()
         rt.metrics.platform_up.labels(platform.name).set(0)
