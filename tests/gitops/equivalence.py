@@ -220,6 +220,9 @@ def reconcile_tree(
                                 f"{e.involved_object.kind} {e.involved_object.name}: {e.message}",
                             )
                             for e in client.CoreV1Api(api).list_event_for_all_namespaces().items
+                            # The operator's events only: the API server posts its own (about the
+                            # `kubernetes` Service's cluster IP, right after it starts).
+                            if str(e.involved_object.api_version or "").startswith(API_GROUP)
                         )
                     return objects
                 time.sleep(1.0)
