@@ -16,7 +16,7 @@ from vdx.api.names import ADOPT_ANNOTATION, alias_domain, in_domains
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
-from vdx.controller.plan import Change, field_differences, observed_values
+from vdx.controller.plan import create_with_secrets, update_with_secrets
 from vdx.controller.planners.common import (
     Dependency,
     Plan,
@@ -103,26 +103,14 @@ def plan_device(
     secrets = {"password": password}
     if found.obj is None:
         return Plan(
-            [Change("create", RESOURCE, alias, fields={**want, **secrets}, secret_fields=frozenset(secrets))],
+            [create_with_secrets(RESOURCE, alias, want, secrets)],
             Outcome(Phase.PROGRESSING, Reason.CREATING, f"creating {RESOURCE} {alias}"),
         )
     current = found.obj
-    diff = field_differences(want, current)
-    if secret_changed:
-        diff.update(secrets)
     plan = Plan(owned=[current.resource_uri])
-    if diff:
-        plan.changes.append(
-            Change(
-                "update",
-                RESOURCE,
-                alias,
-                uri=current.resource_uri,
-                fields=diff,
-                secret_fields=frozenset(secrets) & set(diff),
-                before=observed_values({k: v for k, v in diff.items() if k not in secrets}, current),
-            )
-        )
+    change = update_with_secrets(RESOURCE, alias, current, want, secrets, secret_changed=secret_changed)
+    if change is not None:
+        plan.changes.append(change)
         plan.outcome = Outcome(Phase.PROGRESSING, Reason.UPDATING, f"updating {RESOURCE} {alias}")
     else:
         plan.outcome = Outcome(Phase.READY, Reason.AVAILABLE, f"{RESOURCE} {current.resource_uri} is in line")
