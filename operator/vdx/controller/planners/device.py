@@ -16,13 +16,13 @@ from vdx.api.names import ADOPT_ANNOTATION, alias_domain, in_domains
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
-from vdx.controller.plan import create_with_secrets, update_with_secrets
 from vdx.controller.planners.common import (
     Dependency,
     Plan,
     SecretInput,
     dependency_refusal,
     find_owned,
+    keep_in_line,
     quota_refusal,
     refuse,
     settle,
@@ -100,21 +100,9 @@ def plan_device(
     holder = next((d for d in observed if d.alias.lower() == alias.lower() and d is not found.obj), None)
     if holder is not None:
         return Plan(outcome=taken_outcome(alias, holder), owned=[found.obj.resource_uri] if found.obj else [])
-    secrets = {"password": password}
-    if found.obj is None:
-        return Plan(
-            [create_with_secrets(RESOURCE, alias, want, secrets)],
-            Outcome(Phase.PROGRESSING, Reason.CREATING, f"creating {RESOURCE} {alias}"),
-        )
-    current = found.obj
-    plan = Plan(owned=[current.resource_uri])
-    change = update_with_secrets(RESOURCE, alias, current, want, secrets, secret_changed=secret_changed)
-    if change is not None:
-        plan.changes.append(change)
-        plan.outcome = Outcome(Phase.PROGRESSING, Reason.UPDATING, f"updating {RESOURCE} {alias}")
-    else:
-        plan.outcome = Outcome(Phase.READY, Reason.AVAILABLE, f"{RESOURCE} {current.resource_uri} is in line")
-    return plan
+    return keep_in_line(
+        RESOURCE, alias, found.obj, want, {"password": password}, secret_changed=secret_changed
+    )
 
 
 @dataclass(frozen=True)
