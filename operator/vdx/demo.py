@@ -46,7 +46,13 @@ from vdx.calendar.keys import calendar_secret, new_key_pair
 from vdx.controller.registry import PLURALS
 from vdx.controller.run import OperatorOptions
 from vdx.controller.runtime import RuntimeSettings
-from vdx.controlplane.admission import apply_admission, load_admission, refusal, wait_in_force
+from vdx.controlplane.admission import (
+    AdmissionError,
+    apply_admission,
+    load_admission,
+    refusal,
+    wait_in_force,
+)
 from vdx.demo_admission import foreign_certificate
 from vdx.demo_env import DemoPlatform, Handover, describe, handover_dir, remove, save
 from vdx.pexip.client import PexipClient
@@ -462,7 +468,11 @@ def _show_refusal(api: client.ApiClient, tree: Tree, say: Say) -> bool:
         say("      admission: no two tenants share a platform here, so there is no refusal to show")
         return True
     say(f"      admission: {example.what}:")
-    message = refusal(api, example.obj)
+    try:
+        message = refusal(api, example.obj)
+    except AdmissionError as error:  # refused, but by something else: it shows nothing about policies
+        say(f"      not shown: {error}")
+        return False
     if message is None:
         meta = example.obj["metadata"]
         with contextlib.suppress(ApiException):
