@@ -9,6 +9,7 @@ The refusals use the demo's own tenants (Region Midtjylland and Aarhus Kommune f
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +29,11 @@ from vdx.controlplane.admission import (
     AdmissionObjects,
     apply_admission,
     dry_run_create,
+    install_admission,
     load_admission,
+    probe_refused,
     refusal,
+    wait_in_force,
 )
 from vdx.controlplane.binaries import BinariesNotFoundError
 from vdx.controlplane.server import ControlPlane
@@ -228,3 +232,23 @@ def test_every_object_of_the_examples_passes_admission(admitting_plane: Plane) -
         if (message := dry_run_create(api, _document(loaded.resource))) is not None
     }
     assert refused == {}
+
+
+@pytest.mark.kube
+def test_the_wait_fails_while_the_policies_are_not_enforced(admitting_plane: Plane) -> None:
+    """The wait is made of requests: with the probe's binding gone it times out, and a fresh
+    install (the same function the control plane and the demo use) waits until it is back."""
+    api = admitting_plane.api
+    client.AdmissionregistrationV1Api(api).delete_validating_admission_policy_binding(PROBE_POLICY)
+    try:
+        deadline = time.monotonic() + 30
+        while dry_run_create(api, probe_refused()) is not None:  # until the API server has let go
+            assert time.monotonic() < deadline, "the deleted binding was still enforced after 30 s"
+            time.sleep(0.2)
+        with pytest.raises(AdmissionError, match="not in force after 2 s: the probe TurnService was admit"):
+            wait_in_force(api, timeout=2)
+    finally:
+        install_admission(api, load_admission([ADMISSION_DIR]))
+    message = dry_run_create(api, probe_refused())
+    assert message is not None
+    assert f"ValidatingAdmissionPolicy '{PROBE_POLICY}'" in message
