@@ -1,40 +1,49 @@
 """Running an Argo CD health script in a real Lua interpreter, as Argo CD calls it.
 
 Argo CD hands the script the live object as the global `obj` (the JSON turned into Lua tables) and
-reads the table it returns. Here the object becomes a Lua table constructor, the script the body of
-a function, and the result two lines on stdout. Assigning a global inside the script is an error,
-as it would leak between objects in an interpreter that kept its state.
+reads the table it returns; it opens only the base, table and package libraries. For Debian's
+interpreters the object becomes a Lua table constructor, the script the body of a function run
+without the other libraries, and the result two lines on stdout; assigning a global inside the
+script is an error, as it would leak between objects in an interpreter that kept its state.
 
-The interpreters are Debian's lua5.1 (the language of gopher-lua, which Argo CD embeds) and lua5.4,
-from the user cache where `scripts/fetch-lua` unpacks them (or VDX_LUA_ROOT), then from PATH.
+The interpreters: gopher-lua itself, the one Argo CD embeds (`tools/argocd-lua`, which sets up the
+state as Argo CD's controller does), Debian's lua5.1 (gopher-lua's language) and lua5.4, from the
+user cache where `scripts/fetch-lua` builds and unpacks them (or VDX_LUA_ROOT), then from PATH.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vdx-operator" / "lua"
+GOPHER = "argocd-lua"  # tools/argocd-lua: gopher-lua as Argo CD runs a health check
+
 
 def _binary(name: str) -> Path | None:
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vdx-operator" / "lua"
     roots = [Path(os.environ["VDX_LUA_ROOT"])] if os.environ.get("VDX_LUA_ROOT") else []
-    for root in [*roots, cache / "root"]:
-        if (root / "usr/bin" / name).is_file():
-            return root / "usr/bin" / name
+    for root in roots:
+        if (root / name).is_file():
+            return root / name
+    for candidate in (CACHE / name, CACHE / "root/usr/bin" / name):
+        if candidate.is_file():
+            return candidate
     found = shutil.which(name)
     return Path(found) if found else None
 
 
-INTERPRETERS: dict[str, Path | None] = {name: _binary(name) for name in ("lua5.1", "lua5.4")}
+INTERPRETERS: dict[str, Path | None] = {name: _binary(name) for name in (GOPHER, "lua5.1", "lua5.4")}
 MISSING = (
-    "run scripts/fetch-lua (Debian's lua5.1 and lua5.4 packages, unpacked into the user cache) or "
-    "set VDX_LUA_ROOT"
+    "run scripts/fetch-lua (builds tools/argocd-lua with Go; unpacks Debian's lua5.1 and lua5.4 "
+    "into the user cache) or set VDX_LUA_ROOT to a folder holding them"
 )
 
 
@@ -91,19 +100,25 @@ class Health:
     message: str
 
 
+# Argo CD opens only the base, table and package libraries (and a reduced `os`) for a health check
+# from argocd-cm: here the script runs with the others gone.
 _HARNESS = """\
+local write, tostring = io.write, tostring
 obj = {obj}
+string, math, io, os, coroutine, debug, utf8 = nil, nil, nil, nil, nil, nil, nil
 setmetatable(_G, {{__newindex = function(_, name) error("the script assigns the global " .. name) end}})
 local function health()
 {script}
 end
 local hs = health()
-io.write(tostring(hs.status), "\\n", tostring(hs.message))
+write(tostring(hs.status), "\\n", tostring(hs.message))
 """
 
 
 def run_health(lua: Path, script: str, obj: dict[str, Any]) -> Health:
     """The health the script returns for `obj`; a Lua error fails with the interpreter's output."""
+    if lua.name == GOPHER:
+        return _run_gopher(lua, script, obj)
     program = _HARNESS.format(obj=lua_literal(obj), script=script)
     done = subprocess.run(
         [str(lua), "-"], input=program.encode(), capture_output=True, timeout=30, check=False
@@ -112,3 +127,20 @@ def run_health(lua: Path, script: str, obj: dict[str, Any]) -> Health:
         raise AssertionError(f"{lua.name} failed: {done.stderr.decode(errors='replace')}")
     status, _, message = done.stdout.decode("utf-8").partition("\n")
     return Health(status, message)
+
+
+def _run_gopher(runner: Path, script: str, obj: dict[str, Any]) -> Health:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "health.lua"
+        path.write_text(script, encoding="utf-8")
+        done = subprocess.run(
+            [str(runner), str(path)],
+            input=json.dumps(obj).encode(),
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    if done.returncode != 0:
+        raise AssertionError(f"gopher-lua failed: {done.stderr.decode(errors='replace')}")
+    returned = json.loads(done.stdout)
+    return Health(returned["status"], returned["message"])

@@ -188,7 +188,7 @@ async def test_a_status_older_than_the_spec_is_progressing_whatever_it_says(
         stale = await operator.reconcile(body, outcome)
         changed(stale)
         assert health_of(lua, stale) == Health(
-            "Progressing", argocd.NOT_OBSERVED % stale["metadata"]["generation"]
+            "Progressing", argocd.not_observed(stale["metadata"]["generation"])
         )
     # Once the operator has acted on the change, its verdict counts again.
     changed(body)
@@ -335,3 +335,14 @@ async def test_messages_keep_non_ascii_text(operator: Operator, lua: Path) -> No
         Outcome(Phase.STALLED, Reason.DOMAIN_CONFLICT, "Aarhus Kommune ejer vdx.aarhus.dk — æøå"),
     )
     assert health_of(lua, done) == Health("Degraded", "Aarhus Kommune ejer vdx.aarhus.dk — æøå")
+
+
+@interpreters
+def test_scripts_run_with_argo_cds_libraries_only(lua: Path) -> None:
+    # Argo CD opens no `string` library for a check from argocd-cm: a script calling string.format
+    # fails there (health Unknown), so it must fail here too.
+    with pytest.raises(AssertionError, match=r"failed: .*(string|format)"):
+        run_health(lua, 'return {status = string.format("%s", "Healthy")}', {})
+    assert run_health(lua, 'return {status = "Healthy", message = "g" .. obj.g}', {"g": 3}) == Health(
+        "Healthy", "g3"
+    )

@@ -20,9 +20,11 @@ The mapping, the same kstatus and Flux use (`docs/argocd-health.md`):
 
 The message is the deciding condition's message (its reason when the message is empty).
 
-Argo CD runs the scripts in gopher-lua, Lua 5.1's language: the scripts keep to what Lua 5.1 and
-5.4 both accept (no `goto`, no `//`, no bitwise operators) and create no globals; the tests run
-every script in Debian's lua5.1 and lua5.4.
+Argo CD runs the scripts in gopher-lua, Lua 5.1's language, with the base and table libraries
+only (no `string`, `math` or `io` unless `useOpenLibs` is set for the kind): the scripts keep to
+what Lua 5.1 and 5.4 both accept (no `goto`, no `//`, no bitwise operators), call nothing but
+`ipairs`, and create no globals; the tests run every script in Debian's lua5.1 and lua5.4 with the
+same libraries missing, and in gopher-lua itself.
 """
 
 from __future__ import annotations
@@ -48,7 +50,12 @@ HEALTHY, PROGRESSING, DEGRADED, SUSPENDED = "Healthy", "Progressing", "Degraded"
 # Messages the scripts write themselves (the others are the operator's condition messages).
 PENDING_DELETION = "Pending deletion"
 NOT_RECONCILED = "Waiting for the vdx operator to reconcile this resource"
-NOT_OBSERVED = "The vdx operator has not acted on this change yet (generation %d)"
+NOT_OBSERVED = ("The vdx operator has not acted on generation ", " yet")  # around metadata.generation
+
+
+def not_observed(generation: int) -> str:
+    """The message for a status older than the spec (the scripts build the same)."""
+    return f"{NOT_OBSERVED[0]}{generation}{NOT_OBSERVED[1]}"
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,7 @@ if ready == nil then
 end
 if behind(status.observedGeneration, generation) or behind(ready.observedGeneration, generation) then
   hs.status = "$progressing"
-  hs.message = string.format("$not_observed", generation)
+  hs.message = "$not_observed_before" .. generation .. "$not_observed_after"
   return hs
 end
 if stalled ~= nil and stalled.status == "True" then
@@ -185,7 +192,8 @@ def health_script(health: KindHealth) -> str:
         degraded=DEGRADED,
         pending_deletion=PENDING_DELETION,
         not_reconciled=NOT_RECONCILED,
-        not_observed=NOT_OBSERVED,
+        not_observed_before=NOT_OBSERVED[0],
+        not_observed_after=NOT_OBSERVED[1],
         observe_only=observe_only,
     )
 
