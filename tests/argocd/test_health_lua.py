@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +35,11 @@ from vdx.controller.planners.common import (
 from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import turn
 from vdx.controller.reconcilers.base import Reconciled, Stop
-from vdx.controller.runtime import Runtime
 from vdx.crd import argocd
 from vdx.pexip.errors import ServerError
 
 from .lua import Health, interpreter_params, run_health
+from .runtime import Operator, changed
 
 KINDS = list(ALL_KINDS)
 OBSERVE_ONLY_KINDS = [kind for kind in KINDS if argocd.kind_health(kind).observe_only_field]
@@ -70,52 +70,9 @@ class Kube:
         return copy.deepcopy(self.domains) if plural == "domains" else []
 
 
-Step = Callable[[], Reconciled]
-
-
-class Operator:
-    """The runtime with each kind's reconcile and finalize answering what the test says."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.kube = Kube()
-        self.rt = Runtime(self.kube)  # type: ignore[arg-type]  # only the calls above
-        self.next: Step = lambda: Reconciled(Outcome(Phase.READY, Reason.AVAILABLE, ""))
-        self.holds: Outcome | None = None
-        for kind, registration in list(registry.BY_KIND.items()):
-            monkeypatch.setitem(
-                registry.BY_KIND,
-                kind,
-                dataclasses.replace(registration, reconcile=self._reconcile, finalize=self._finalize),
-            )
-
-    async def _reconcile(self, rt: Any, body: dict[str, Any]) -> Reconciled:
-        return self.next()
-
-    async def _finalize(self, rt: Any, body: dict[str, Any]) -> None:
-        if self.holds is not None:
-            raise Stop(self.holds.phase, self.holds.reason, self.holds.message)
-
-    async def reconcile(self, body: dict[str, Any], outcome: Outcome | Step) -> dict[str, Any]:
-        """The object as the API server holds it after one reconcile ending in `outcome`."""
-        self.next = outcome if callable(outcome) else (lambda: Reconciled(outcome))
-        await self.rt.reconcile(str(body["kind"]), body)
-        return copy.deepcopy(body)
-
-    async def delete(self, body: dict[str, Any], holder: Outcome | None) -> dict[str, Any]:
-        """The object once deleted: the API server sets deletionTimestamp and bumps the generation
-        (it does for an object with finalizers); the finalizer may then hold it and say why."""
-        changed(body)
-        body["metadata"]["deletionTimestamp"] = "2026-12-04T12:00:00Z"
-        self.holds = holder
-        if holder is not None:
-            with pytest.raises(Stop):
-                await self.rt.finalize(str(body["kind"]), body)
-        return copy.deepcopy(body)
-
-
 @pytest.fixture
 async def operator(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Operator]:
-    made = Operator(monkeypatch)
+    made = Operator(monkeypatch, Kube())
     yield made
     await made.rt.close()
 
@@ -131,11 +88,6 @@ def resource(kind: type[Resource], spec: dict[str, Any] | None = None) -> dict[s
         "metadata": metadata,
         "spec": spec or {},
     }
-
-
-def changed(body: dict[str, Any]) -> None:
-    """A spec change (or a deletion): the API server bumps metadata.generation."""
-    body["metadata"]["generation"] += 1
 
 
 def health_of(lua: Path, body: dict[str, Any]) -> Health:
