@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import yaml
 from kubernetes import client
 
 from tests.crds.specimens import SPEC_CHANGES, Custom, Obj, specimen, unique
@@ -20,7 +21,9 @@ from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.kube import Kube
 from vdx.controller.planners.common import foreign_outcome
 from vdx.controller.reasons import Reason
+from vdx.controlplane.server import ControlPlane
 from vdx.crd import argocd
+from vdx.paths import SCHEMAS_DIR
 
 from .lua import INTERPRETERS, Health, run_health
 from .runtime import Operator
@@ -81,3 +84,42 @@ async def test_health_of_what_the_api_server_holds(
     finally:
         custom.patch(*ident, {"metadata": {"finalizers": None}})
         custom.delete(*ident)
+
+
+def test_the_documented_kubectl_patch_adds_the_checks_and_keeps_argo_cds_keys(
+    control_plane: ControlPlane, kube_api_client: client.ApiClient, kube_namespace: str
+) -> None:
+    # An argocd-cm as Argo CD's install makes it, with a setting of its own; then the doc's command.
+    core = client.CoreV1Api(kube_api_client)
+    core.create_namespaced_config_map(
+        kube_namespace,
+        {"metadata": {"name": "argocd-cm"}, "data": {"url": "https://argocd.example.dk"}},
+    )
+    patch = str(SCHEMAS_DIR / argocd.FILE)
+    result = control_plane.kubectl(
+        *("-n", kube_namespace, "patch", "configmap", "argocd-cm", "--patch-file", patch),
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    data = core.read_namespaced_config_map("argocd-cm", kube_namespace).data
+    assert data == {"url": "https://argocd.example.dk", **argocd.health_scripts()}
+
+
+def test_the_documented_kustomize_patch_matches_argo_cds_install(
+    control_plane: ControlPlane, tmp_path: Path
+) -> None:
+    # Argo CD's install manifests name no namespace; a kustomization installing them sets it.
+    (tmp_path / "install.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\ndata:\n  url: https://argocd.example.dk\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "argocd-cm-health.yaml").write_text((SCHEMAS_DIR / argocd.FILE).read_text(encoding="utf-8"))
+    (tmp_path / "kustomization.yaml").write_text(
+        "namespace: argocd\nresources: [install.yaml]\npatches: [{path: argocd-cm-health.yaml}]\n",
+        encoding="utf-8",
+    )
+    result = control_plane.kubectl("kustomize", str(tmp_path), check=False)
+    assert result.returncode == 0, result.stderr
+    (built,) = yaml.safe_load_all(result.stdout)
+    assert built["metadata"]["namespace"] == "argocd"
+    assert built["data"] == {"url": "https://argocd.example.dk", **argocd.health_scripts()}

@@ -205,13 +205,13 @@ def health_scripts(models: Iterable[type[Resource]] = ALL_KINDS) -> dict[str, st
 
 def argocd_cm(models: Iterable[type[Resource]] = ALL_KINDS) -> dict[str, Any]:
     """The `argocd-cm` ConfigMap with the health checks only: a patch onto Argo CD's own (kustomize
-    `patches`, or `configs.cm` of the Helm chart), which keeps every other key it has."""
+    `patches`, or `configs.cm` of the Helm chart), which keeps every other key it has. No namespace,
+    as in Argo CD's install manifests: a kustomize patch must match them (`-n` says it otherwise)."""
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {
             "name": "argocd-cm",
-            "namespace": "argocd",
             "labels": {"app.kubernetes.io/name": "argocd-cm", "app.kubernetes.io/part-of": "argocd"},
         },
         "data": health_scripts(models),
