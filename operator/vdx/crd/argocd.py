@@ -7,7 +7,7 @@ kinds of twelve and drifted from what the operator writes; here they follow from
 exists) and from the status writer (`controller.conditions`): the condition types and reasons are
 the writer's own constants, not copies.
 
-The mapping, the same kstatus and Flux use (`docs/argocd-health.md`):
+The mapping follows kstatus, what Flux reads (`docs/argocd-health.md`):
 
 - being deleted: Progressing (Argo CD says "Pending deletion" itself before it runs a script; the
   script adds who holds the deletion, for tools that do run it);
@@ -20,10 +20,10 @@ The mapping, the same kstatus and Flux use (`docs/argocd-health.md`):
 
 The message is the deciding condition's message (its reason when the message is empty).
 
-Argo CD runs the scripts in gopher-lua, Lua 5.1's language, with the base and table libraries
-only (no `string`, `math` or `io` unless `useOpenLibs` is set for the kind): the scripts keep to
-what Lua 5.1 and 5.4 both accept (no `goto`, no `//`, no bitwise operators), call nothing but
-`ipairs`, and create no globals; the tests run every script in Debian's lua5.1 and lua5.4 with the
+Argo CD runs the scripts in gopher-lua, Lua 5.1's language, with the base, table and package
+libraries only (no `string`, `math` or `io` unless `useOpenLibs` is set for the kind): the
+scripts keep to what Lua 5.1 and 5.4 both accept (no `goto`, no `//`, no bitwise operators), call
+nothing but `ipairs`, and create no globals; the tests run every script in Debian's lua5.1 and lua5.4 with the
 same libraries missing, and in gopher-lua itself.
 """
 
