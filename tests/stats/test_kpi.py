@@ -12,8 +12,9 @@ from openpyxl import load_workbook
 
 from vdx.cli.main import cli
 from vdx.controller.incidents import IncidentLog
+from vdx.stats import goals
 from vdx.stats.aggregate import DailyRow
-from vdx.stats.kpi import PLATFORM_ROW, monthly_usage, to_markdown
+from vdx.stats.kpi import PLATFORM_ROW, monthly_usage, to_markdown, usage_goals
 from vdx.stats.tables import DAILY_CSV, write_rows
 
 
@@ -72,13 +73,19 @@ def test_vdx_stats_kpi_writes_the_minutes_and_the_workbook(tmp_path: Path) -> No
     record.write_text(log.to_text())
     book = tmp_path / "kpi.xlsx"
     args = ["stats", "kpi", "--platform", "prod", "--month", "2026-11", "--export-dir", str(export)]
-    result = CliRunner().invoke(cli, [*args, "--from-file", str(record), "--xlsx", str(book)])
+    goal = ["--goal", "quality=85", "--goal", "availability=99.99"]
+    result = CliRunner().invoke(cli, [*args, "--from-file", str(record), *goal, "--xlsx", str(book)])
     assert result.exit_code == 0, result.output
     assert "## Usage: platform prod, 2026-11" in result.output
+    # 30 minutes down in November: 99.931 %, under the 99.99 % asked for; 16 of 18 calls good or ok.
+    assert "| ≥ 99.99% | 99.931% | missed |" in result.output
+    assert "| ≥ 85.00% | 88.889% | met |" in result.output
     assert "## Service goals and incidents: platform prod, 2026-11" in result.output
     assert "| 2026-11-18 09:00 | 2026-11-18 09:30 | 30 min | PlatformUnreachable | rm |" in result.output
     workbook = load_workbook(book)
     assert workbook.sheetnames == ["KPI", "Service goals", "Incidents"]
+    met = {row[3]: row[7] for row in workbook["Service goals"].values if row[3]}
+    assert (met["availability"], met["quality"], met["capacity"]) == ("missed", "met", "not measured")
     header, *rows = list(workbook["KPI"].values)
     assert header[:8] == (
         "Platform",
@@ -101,3 +108,15 @@ def test_vdx_stats_kpi_writes_the_minutes_and_the_workbook(tmp_path: Path) -> No
     missing = CliRunner().invoke(cli, [*args[:-1], str(tmp_path), "--from-file", str(record)])
     assert missing.exit_code == 2
     assert "has no daily.csv: run `vdx stats export --platform prod" in missing.output
+
+
+def test_the_usage_measures_quality_and_capacity_goals() -> None:
+    kpis = monthly_usage(ROWS, "prod", date(2026, 11, 1), date(2026, 12, 1))
+    measured, why_not = usage_goals(kpis, licence_ports=None)
+    # good or ok of calls with a known quality: (7 + 1 + 8) of (20 - 2 unknown)
+    assert measured == {goals.QUALITY: pytest.approx(16 / 18)}
+    assert why_not == {goals.CAPACITY: "the licence's port count is not known: give --licence-ports"}
+    (empty,) = monthly_usage(ROWS, "prod", date(2026, 6, 1), date(2026, 7, 1))
+    measured, why_not = usage_goals([empty], licence_ports=10)
+    assert goals.QUALITY not in measured
+    assert why_not[goals.QUALITY] == "no call with a known quality this month"

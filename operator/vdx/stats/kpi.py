@@ -17,6 +17,7 @@ from datetime import date
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
+from vdx.stats import goals
 from vdx.stats.aggregate import DailyRow
 
 QUALITY = ("good", "ok", "bad", "terrible", "unknown")
@@ -81,6 +82,29 @@ def monthly_usage(rows: Sequence[DailyRow], platform: str, first: date, last: da
         for tenant, found in sorted(tenants.items())
     ]
     return [*kpis, _sum(PLATFORM_ROW, f"platform {platform}", month, peak=False)]
+
+
+def usage_goals(
+    kpis: Sequence[UsageKpi], licence_ports: int | None
+) -> tuple[dict[str, float | None], dict[str, str]]:
+    """The goals the usage measures, from the platform's row: calls of good or ok quality among
+    those with a known quality, and the platform's peak concurrency as a share of the licence."""
+    total = next(k for k in kpis if k.tenant == PLATFORM_ROW)
+    measured: dict[str, float | None] = {}
+    why_not: dict[str, str] = {}
+    known = total.participants - total.quality["unknown"]
+    if known:
+        measured[goals.QUALITY] = (total.quality["good"] + total.quality["ok"]) / known
+    else:
+        why_not[goals.QUALITY] = "no call with a known quality this month"
+    peak = total.peak_concurrent_participants
+    if licence_ports is None:
+        why_not[goals.CAPACITY] = "the licence's port count is not known: give --licence-ports"
+    elif peak is None:
+        why_not[goals.CAPACITY] = "the export holds no platform peak: export the month again"
+    else:
+        measured[goals.CAPACITY] = peak / licence_ports
+    return measured, why_not
 
 
 def _percent(value: float) -> str:
