@@ -312,9 +312,9 @@ def kpi(
     """The month's KPIs for the user group's meeting: usage per tenant and for the platform (from
     `vdx stats export`), the service goals against their targets and the incidents (docs/operations.md)."""
     from vdx.stats import service_goals
-    from vdx.stats.aggregate import DailyRow
+    from vdx.stats.aggregate import DailyRow, PlatformDayRow
     from vdx.stats.kpi import add_sheet, monthly_usage, to_markdown, usage_goals
-    from vdx.stats.tables import DAILY_CSV, TableError, read_rows
+    from vdx.stats.tables import DAILY_CSV, PLATFORM_DAILY_CSV, TableError, read_rows
 
     record = _load_record(source, kubeconfig, namespace)
     report = _service_report(record, platform, month, target, goal_settings, prometheus)
@@ -327,9 +327,11 @@ def kpi(
         )
     try:
         rows = read_rows(daily, DailyRow)
+        days_file = export_dir / PLATFORM_DAILY_CSV
+        platform_days = read_rows(days_file, PlatformDayRow) if days_file.exists() else None
     except TableError as error:
         raise click.ClickException(str(error)) from None
-    usage = monthly_usage(rows, platform, report.first.date(), report.last.date())
+    usage = monthly_usage(rows, platform, report.first.date(), report.last.date(), platform_days)
     report = report.with_usage(*usage_goals(usage, licence_ports))
     click.echo(to_markdown(usage, platform, month))
     click.echo(service_goals.to_markdown(report), nl=False)
