@@ -61,7 +61,9 @@ def test_operator_process_serves_probes_and_metrics_and_stops_cleanly(
         wait_ready(h, "pexipplatforms", h.platform, namespaced=False)
         metrics = httpx.get(f"{base}/metrics", timeout=5).text
         assert "vdx_leader 1.0" in metrics
-        assert 'vdx_reconciles_total{kind="PexipPlatform",result="ready"}' in metrics
+        assert (
+            f'vdx_reconciles_total{{kind="PexipPlatform",platform="{h.platform}",result="ready"}}' in metrics
+        )
         h.cleanup()
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)

@@ -344,8 +344,9 @@ class Runtime:
                     "%s %s/%s: status not written: %s", kind, key[1] or "", key[2], _kube_error(exc)
                 )
                 result = Reconciled(Outcome(Phase.FAILED, Reason.KUBERNETES_UNAVAILABLE, _kube_error(exc)))
-            self.metrics.reconcile_seconds.labels(kind).observe(time.monotonic() - started)
-            self.metrics.reconciles.labels(kind, result.outcome.phase.value.lower()).inc()
+            platform = result.platform or self.platform_of(key, body) or ""
+            self.metrics.reconcile_seconds.labels(kind, platform).observe(time.monotonic() - started)
+            self.metrics.reconciles.labels(kind, platform, result.outcome.phase.value.lower()).inc()
         if result.outcome.phase is Phase.FAILED:
             self._failures[key] = self._failures.get(key, 0) + 1
         else:
@@ -476,6 +477,10 @@ class Runtime:
         if uid:
             self._finalized.add(str(uid))
         self.known.pop(key, None)
+        # As after a finalizer: what was kept for it goes (a certificate's expiry series with it).
+        forget = BY_KIND[kind].forget
+        if forget is not None:
+            forget(self, key)
         return Reconciled(
             Outcome(Phase.READY, Reason.DELETED, "the resource was deleted; nothing to reconcile")
         )
