@@ -12,10 +12,11 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from vdx.api.branding import CviBranding
 from vdx.api.loader import (
     NESTED_TOO_DEEPLY,
     Problem,
@@ -39,6 +40,9 @@ from vdx.yamlio import (
     error_position,
     error_text,
 )
+
+if TYPE_CHECKING:
+    from vdx.branding.assets import AssetFile
 
 # Loader problem codes -> rule ids shown to people (docs/policies.md lists them).
 _RULE_OF_CODE = {
@@ -73,6 +77,8 @@ class Workspace:
     files: list[str] = field(default_factory=list)
     # Values the tree holds as secrets (Secret data, credential fields): redacted from every finding.
     sensitive: set[str] = field(default_factory=set)
+    # Per CviBranding (its document label): the image files next to its file, by key.
+    branding_files: dict[str, dict[str, AssetFile]] = field(default_factory=dict)
 
     def locate(self, source: str, path: str = "") -> Location | None:
         entry = self.documents.get(source)
@@ -118,7 +124,21 @@ def read_paths(paths: Iterable[Path]) -> Workspace:
             )
             continue
         add_text(workspace, text, name)
+    read_branding_files(workspace)
     return workspace
+
+
+def read_branding_files(workspace: Workspace) -> None:
+    """The image files each CviBranding names, next to its file (docs/branding.md): read here, so
+    the rules stay pure; only the files its configMapKeyRefs name, never the rest of the folder."""
+    from vdx.branding.files import files_next_to  # only a tree with a CviBranding needs it
+
+    for loaded in workspace.tree.resources:
+        entry = workspace.documents.get(loaded.source)
+        if isinstance(loaded.resource, CviBranding) and entry is not None:
+            files = files_next_to(loaded.resource, Path(entry[0]))
+            if files:
+                workspace.branding_files[loaded.source] = files
 
 
 def _too_large_finding(file: str, size: int, budget: int) -> Finding:
