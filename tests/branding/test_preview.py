@@ -125,3 +125,10 @@ def test_a_white_card_on_a_white_page_has_a_border_and_a_shadow(build: Build) ->
     assert max(below) < 245  # the shadow under the card is visibly darker than the page
     assert panel.getpixel((left + 20, middle)) == white  # the card itself stays the brand's colour
     assert panel.getpixel((PANEL.width - 10, 10)) == white  # and so does the page far from it
+
+
+def test_a_preview_drawn_without_running_the_checks_claims_nothing(build: Build) -> None:
+    branding, assets = build()
+    image = Image.open(io.BytesIO(render_preview(branding, assets))).convert("RGB")
+    assert image.size == (CANVAS.width, CANVAS.height)
+    assert _count(image, PASSED_BANNER) == 0

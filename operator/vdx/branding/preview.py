@@ -256,8 +256,9 @@ def _footer(
 def render_preview(
     branding: CviBranding, assets: BrandingAssets, problems: list[BrandingProblem] | None = None
 ) -> bytes:
-    """The preview PNG; `problems` (from validate_branding) head it, each failed check spelled out."""
-    shown = banners(problems or [])
+    """The preview PNG; `problems` (from validate_branding) head it, each failed check spelled out;
+    with None (the checks were not run) there is no banner, rather than a green one."""
+    shown = banners(problems) if problems is not None else []  # unchecked: claim nothing
     offset = sum(banner.height for banner in shown)
     canvas = Image.new("RGB", (CANVAS.width, offset + CANVAS.height), to_rgb255(_PAGE))
     _draw_banners(canvas, shown)
