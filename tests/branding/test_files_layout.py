@@ -126,3 +126,28 @@ def test_the_converted_example_is_current_and_a_changed_copy_is_not(tmp_path: Pa
     (copy / "background.svg").write_text(changed, encoding="utf-8")
     [stale] = _findings(copy, RULE)
     assert "background.svg has changed since it was written" in stale.message
+
+
+def test_a_symbolic_link_is_never_read_as_a_picture(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.svg"
+    outside.write_text(LOGO_SVG, encoding="utf-8")
+    folder = _folder(tmp_path)
+    (folder / "logo.svg").unlink()
+    (folder / "logo.svg").symlink_to(outside)
+    result = CliRunner().invoke(command, ["update", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "symbolic links are not followed" in result.output
+    assert not (folder / "cvi-assets.yaml").exists()
+    assert _findings(folder, RULE) == []  # no file: the ConfigMap is whatever the tree says
+
+
+def test_checking_the_branding_file_alone_warns_rather_than_call_the_configmap_missing(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    assert CliRunner().invoke(command, ["update", str(folder)]).exit_code == 0
+    [alone] = _findings(folder / "branding.yaml", RULE)
+    assert alone.severity.value == "warning"
+    assert f"is in {(folder / 'cvi-assets.yaml').as_posix()}, which this check was not given" in alone.message
+    assert alone.fix == f"check the whole folder: vdx check {folder.as_posix()}"
+    (folder / "cvi-assets.yaml").unlink()
+    [missing] = _findings(folder / "branding.yaml", RULE)
+    assert missing.is_error

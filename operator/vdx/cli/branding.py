@@ -220,7 +220,13 @@ def update(path: Path, check_only: bool) -> None:
             else:
                 generated.path.write_text(generated.text, encoding="utf-8")
                 click.echo(f"wrote {generated.path} from {made_of}")
-        if check_only or not planned:
+        if not planned:
+            click.echo(
+                f"{folder}: no picture its CviBranding names is a file here (symbolic links are not "
+                f"followed), so its ConfigMap is written by hand; nothing to do"
+            )
+            continue
+        if check_only:
             continue
         for file in sorted({p for p in folder.iterdir() if p.suffix in (".yaml", ".yml")}):
             for found in find_brandings(file):

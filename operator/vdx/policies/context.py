@@ -68,6 +68,8 @@ class PolicyContext:
     # The image files next to each CviBranding's file (by its source label, then key), read by
     # `vdx check`; empty at admission, where only the ConfigMaps in the cluster exist.
     branding_files: Mapping[str, Mapping[str, AssetFile]] = field(default_factory=dict)
+    # ConfigMap files written by `vdx branding update` that exist but were not given to the check.
+    unread_generated: frozenset[str] = frozenset()
 
     # --- building findings -------------------------------------------------------------------
 

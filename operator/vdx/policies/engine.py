@@ -33,6 +33,7 @@ def context_of(workspace: Workspace, platform_namespaces: Iterable[str] = ()) ->
         unloaded_organisations=frozenset(workspace.unloaded_organisations),
         platform_namespaces=frozenset({OPERATOR_NAMESPACE, *platform_namespaces}),
         branding_files=workspace.branding_files,
+        unread_generated=frozenset(workspace.unread_generated),
     )
 
 

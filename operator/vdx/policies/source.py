@@ -79,6 +79,9 @@ class Workspace:
     sensitive: set[str] = field(default_factory=set)
     # Per CviBranding (its document label): the image files next to its file, by key.
     branding_files: dict[str, dict[str, AssetFile]] = field(default_factory=dict)
+    # Files `vdx branding update` writes that exist next to a CviBranding but were not given to
+    # this check (one file checked alone): a ConfigMap missing from the tree is not missing there.
+    unread_generated: set[str] = field(default_factory=set)
 
     def locate(self, source: str, path: str = "") -> Location | None:
         entry = self.documents.get(source)
@@ -132,13 +135,19 @@ def read_branding_files(workspace: Workspace) -> None:
     """The image files each CviBranding names, next to its file (docs/branding.md): read here, so
     the rules stay pure; only the files its configMapKeyRefs name, never the rest of the folder."""
     from vdx.branding.files import files_next_to  # only a tree with a CviBranding needs it
+    from vdx.branding.generated import wanted_config_maps
 
+    read = set(workspace.files)
     for loaded in workspace.tree.resources:
         entry = workspace.documents.get(loaded.source)
         if isinstance(loaded.resource, CviBranding) and entry is not None:
             files = files_next_to(loaded.resource, Path(entry[0]))
             if files:
                 workspace.branding_files[loaded.source] = files
+            for wanted in wanted_config_maps([loaded.resource]):
+                generated = Path(entry[0]).parent / f"{wanted.name}.yaml"
+                if generated.as_posix() not in read and generated.is_file():
+                    workspace.unread_generated.add(generated.as_posix())
 
 
 def _too_large_finding(file: str, size: int, budget: int) -> Finding:

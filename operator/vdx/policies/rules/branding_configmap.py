@@ -61,6 +61,19 @@ def _judge(
     related = tuple(ref_of(user.resource) for user in users)
     found = ctx.others_by_ref.get(ResourceRef("ConfigMap", namespace or None, name), [])
     listed = ", ".join(f.path for f in ordered)
+    target = f"{command.split()[-1]}/{name}.yaml"
+    if not found and target in ctx.unread_generated:
+        yield ctx.finding(
+            Severity.WARNING,
+            ID,
+            users[0],
+            _reference_field(users[0], name),
+            f"ConfigMap {namespace}/{name} is in {target}, which this check was not given, so whether it is "
+            f"current with {listed} was not checked",
+            f"check the whole folder: vdx check {command.split()[-1]}",
+            related,
+        )
+        return
     if not found:
         user = users[0]
         yield ctx.finding(
@@ -70,7 +83,7 @@ def _judge(
             _reference_field(user, name),
             f"ConfigMap {namespace}/{name} is not in the tree, so the image files {listed} would never "
             f"reach the cluster",
-            f"run `{command}` and commit the file it writes ({command.split()[-1]}/{name}.yaml)",
+            f"run `{command}` and commit the file it writes ({target})",
             related,
         )
         return
