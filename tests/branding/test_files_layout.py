@@ -141,7 +141,7 @@ def test_a_symbolic_link_is_never_read_as_a_picture(tmp_path: Path) -> None:
     assert _findings(folder, RULE) == []  # no file: the ConfigMap is whatever the tree says
 
 
-def test_checking_the_branding_file_alone_warns_rather_than_call_the_configmap_missing(tmp_path: Path) -> None:
+def test_the_branding_file_checked_alone_warns_rather_than_call_the_configmap_missing(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     assert CliRunner().invoke(command, ["update", str(folder)]).exit_code == 0
     [alone] = _findings(folder / "branding.yaml", RULE)
