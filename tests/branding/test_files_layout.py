@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -151,3 +152,18 @@ def test_the_branding_file_checked_alone_warns_rather_than_call_the_configmap_mi
     (folder / "cvi-assets.yaml").unlink()
     [missing] = _findings(folder / "branding.yaml", RULE)
     assert missing.is_error
+
+
+def test_vdx_check_reads_images_within_a_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vdx.policies.source
+
+    logo = (LOGO_SVG + "<!--" + "x" * 20_000 + "-->").encode()  # larger than both manifests
+    first = _folder(tmp_path / "a", logo=logo)
+    second = _folder(tmp_path / "b", logo=logo)
+    monkeypatch.setattr(vdx.policies.source, "MAX_TREE_BYTES", len(logo))  # room for one logo
+    workspace = read_paths([first, second])
+    assert len(workspace.branding_files) == 1
+    [unread] = [f for f in workspace.findings if f.rule == "file-too-large"]
+    assert unread.location is not None
+    assert unread.location.file == (second / "branding.yaml").as_posix()
+    assert "the images next to it were not read" in unread.message

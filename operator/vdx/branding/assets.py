@@ -127,9 +127,8 @@ def load_assets(
 def _generated(branding: CviBranding, name: str, files: Mapping[str, AssetFile]) -> Mapping[str, Any]:
     """The ConfigMap `vdx branding update` makes of the files, for its size."""
     keys = next((w.keys for w in wanted_config_maps([branding]) if w.name == name), ())
-    made = {key: files[key].data for key in keys if key in files}
-    # A file too large to read still counts with its size (as zeros), so the object limit speaks.
-    made |= {key: bytes(files[key].size) for key in keys if key in files and not files[key].complete}
+    # A file too large to read is its own error (never allocated: it may be any size).
+    made = {key: files[key].data for key in keys if key in files and files[key].complete}
     return config_map(branding.metadata.namespace or "", name, made)
 
 

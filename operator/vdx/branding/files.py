@@ -19,7 +19,7 @@ from vdx.api.branding import CviBranding
 from vdx.api.loader import LoadError, load_tree, yaml_files
 from vdx.branding.assets import AssetFile, BrandingAssets, load_assets
 from vdx.branding.generated import config_map, is_generated, render, wanted_config_maps
-from vdx.yamlio import MAX_FILE_BYTES
+from vdx.branding.limits import IMAGE_READ_LIMIT
 
 _IMAGE_SUFFIXES = {
     ".png",
@@ -49,7 +49,7 @@ def read_asset_files(folder: Path, keys: Sequence[str]) -> dict[str, AssetFile]:
         try:
             size = path.stat().st_size
             with path.open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES) if size <= MAX_FILE_BYTES else b""
+                data = handle.read(IMAGE_READ_LIMIT) if size <= IMAGE_READ_LIMIT else b""
         except OSError:
             continue  # unreadable: the image then counts as missing, which the checks report
         found[key] = AssetFile(path.as_posix(), data, size)

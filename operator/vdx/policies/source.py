@@ -138,16 +138,34 @@ def read_branding_files(workspace: Workspace) -> None:
     from vdx.branding.generated import wanted_config_maps
 
     read = set(workspace.files)
+    budget = MAX_TREE_BYTES  # images count apart from the manifests, within the same bound
     for loaded in workspace.tree.resources:
         entry = workspace.documents.get(loaded.source)
         if isinstance(loaded.resource, CviBranding) and entry is not None:
+            if budget <= 0:
+                workspace.findings.append(_images_not_read_finding(entry[0]))
+                continue
             files = files_next_to(loaded.resource, Path(entry[0]))
+            budget -= sum(len(file.data) for file in files.values())
             if files:
                 workspace.branding_files[loaded.source] = files
             for wanted in wanted_config_maps([loaded.resource]):
                 generated = Path(entry[0]).parent / f"{wanted.name}.yaml"
                 if generated.as_posix() not in read and generated.is_file():
                     workspace.unread_generated.add(generated.as_posix())
+
+
+def _images_not_read_finding(file: str) -> Finding:
+    return Finding(
+        Severity.ERROR,
+        "file-too-large",
+        None,
+        "",
+        f"the images next to it were not read: the brandings before it already hold "
+        f"{MAX_TREE_BYTES // (1024 * 1024)} MiB of images, the most one check reads",
+        "check the tree in parts (one folder per run)",
+        Location(file),
+    )
 
 
 def _too_large_finding(file: str, size: int, budget: int) -> Finding:
