@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from vdx.cli.options import output_option
 from vdx.phonebook.formats import FORMATS
 
 
@@ -20,12 +21,9 @@ from vdx.phonebook.formats import FORMATS
     help="Only this PexipPlatform's entries (stage, prod), or 'all' (default: the tenant's own platform; "
     "without --tenant, the Production platform).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(FORMATS),
-    default="csv",
-    show_default=True,
+@output_option(
+    FORMATS,
+    "csv",
     help="csv for spreadsheets, json for tools, xml for phones and video endpoints.",
 )
 @click.option(
