@@ -167,3 +167,33 @@ class DefaultGroup(click.Group):
         if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
             args = [self.default, *args]
         return super().parse_args(ctx, args)
+
+
+def cluster_options(func: F) -> F:
+    """--kubeconfig and --context: the cluster whose Tenants' roll-up a command shows beside a tree.
+
+    Only when given: a command that reads a tree must not pick up whatever cluster $KUBECONFIG
+    points at and show its state as the tree's.
+    """
+    func = click.option(
+        "--context", "kube_context", default=None, help="The kubeconfig context to use (default: current)."
+    )(func)
+    return click.option(
+        "--kubeconfig",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="Read each tenant's state (Ready, or what is not) from this cluster's Tenants; without it "
+        "the state is unknown, since a tree has no status.",
+    )(func)
+
+
+def tenant_states(kubeconfig: Path | None, context: str | None) -> Any:
+    """The Tenants' states from the cluster, or None (unknown) without --kubeconfig."""
+    if kubeconfig is None:
+        return None
+    from vdx.tenantstate_cluster import ClusterError, read_states
+
+    try:
+        return read_states(kubeconfig, context)
+    except ClusterError as error:
+        raise click.ClickException(str(error)) from None

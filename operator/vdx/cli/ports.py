@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from vdx.cli.options import DefaultGroup, connection_options, output_option, tree_argument
+from vdx.cli.options import (
+    DefaultGroup,
+    cluster_options,
+    connection_options,
+    output_option,
+    tenant_states,
+    tree_argument,
+)
 from vdx.paths import EXAMPLES_DIR
 
 if TYPE_CHECKING:
@@ -90,6 +97,7 @@ def command() -> None:
     help="Line width of the text format (default: the terminal's).",
 )
 @connection_options
+@cluster_options
 def show(
     tree: Path,
     platform_name: str | None,
@@ -99,12 +107,17 @@ def show(
     url: str | None,
     credentials_file: Path | None,
     ca_bundle: Path | None,
+    kubeconfig: Path | None,
+    kube_context: str | None,
 ) -> None:
     """Print, per tenant, what its network must allow: direction, protocol, ports, source,
     destination and why, derived from the platform's global settings (media and signalling port
     ranges, SIP, H.323, TURN on 443), its TURN servers, system locations and edge nodes, and the
     tenant's Domains, TurnServices and Recorders in the GitOps tree at PATH (default: examples/).
     CSV output carries notes on stderr. This is what `vdx ports PATH` runs.
+
+    Each tenant's state (Ready, or how many of its resources are not) comes from the cluster given
+    with --kubeconfig; from the tree alone it is "state unknown (no cluster)".
     """
     if platform_name is None:
         raise click.UsageError("--platform is required (the PexipPlatform name in the tree: stage, prod)")
@@ -115,6 +128,7 @@ def show(
     if output_format == "probe" and tenant is None:
         raise click.UsageError("-o probe writes one tenant's file: add --tenant NAME")
     results = _derive(platform_name, tenant, tree, url, credentials_file, ca_bundle)
+    states = None if output_format == "probe" else tenant_states(kubeconfig, kube_context)
     if output_format == "probe":
         (chosen, derivation), *_ = results
         spec = plan(chosen.name, platform_name, derivation, table_fingerprint(derivation), datetime.now(UTC))
@@ -122,7 +136,7 @@ def show(
         return
     columns = width or shutil.get_terminal_size((100, 24)).columns
     named = [(t.name, d) for t, d in results]
-    click.echo(render(named, output_format, width=columns), nl=False)
+    click.echo(render(named, output_format, width=columns, states=states), nl=False)
     if output_format == "csv":
         for name, derivation in named:
             for note in derivation.notes:

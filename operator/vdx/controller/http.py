@@ -83,7 +83,7 @@ def _phonebook_endpoint(
             return PlainTextResponse(
                 f"no Tenant named {error.name!r}; ?tenant= takes a Tenant's metadata.name", status_code=404
             )
-        body = render(entries, fmt, tenant=tenant)
+        body = render(entries, fmt, tenant=tenant, states=book.states)
         return Response(body, media_type=MEDIA_TYPES[fmt], headers={"Cache-Control": "no-cache"})
 
     return endpoint
