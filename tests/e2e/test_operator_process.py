@@ -27,7 +27,7 @@ def free_port() -> int:
 def test_operator_process_serves_probes_and_metrics_and_stops_cleanly(
     control_plane: ControlPlane, kube_api_client: client.ApiClient, operator_namespace: str, h: Harness
 ) -> None:
-    port = free_port()
+    port, book_port = free_port(), free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [
@@ -40,6 +40,8 @@ def test_operator_process_serves_probes_and_metrics_and_stops_cleanly(
             OPERATOR_NAMESPACE,
             "--bind-address",
             f"127.0.0.1:{port}",
+            "--phonebook-bind-address",
+            f"127.0.0.1:{book_port}",
             "--log-format",
             "json",
             "--resync-seconds",
@@ -67,6 +69,16 @@ def test_operator_process_serves_probes_and_metrics_and_stops_cleanly(
         wait_for(lambda: httpx.get(f"{base}/readyz", timeout=1).status_code == 200, 30, "/readyz")
         h.platform_and_tenant(["vdx.process.dk"])
         wait_ready(h, "pexipplatforms", h.platform, namespaced=False)
+        # The phone book on its own listener, with the tenant's state from the operator's roll-up;
+        # not on the health/metrics listener any more.
+        book = f"http://127.0.0.1:{book_port}/phonebook.json"
+
+        def tenant_state() -> str:
+            tenants = httpx.get(book, params={"tenant": h.tenant}, timeout=5).json()["tenants"]
+            return str(next(t["state"] for t in tenants if t["name"] == h.tenant))
+
+        wait_for(lambda: tenant_state() == "Ready", 60, f"the phone book's state of {h.tenant}")
+        assert httpx.get(f"{base}/phonebook.json", timeout=5).status_code == 404
         metrics = httpx.get(f"{base}/metrics", timeout=5).text
         assert "vdx_leader 1.0" in metrics
         assert 'vdx_reconciles_total{kind="PexipPlatform",result="ready"}' in metrics
