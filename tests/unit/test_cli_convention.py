@@ -95,9 +95,9 @@ def test_formats_are_chosen_with_dash_o(path: tuple[str, ...]) -> None:
             )
         elif {"-o", "--output"} & set(names) and path not in PENDING:
             pytest.fail(f"vdx {' '.join(path)}: -o/--output is for the format; write files with --out")
-        assert not {"--output-file", "--output-dir", "--outfile"} & set(names), (
-            f"vdx {' '.join(path)}: {names}: files are written with --out"
-        )
+        assert not {"--output-file", "--output-dir", "--outfile", "--dir", "--report", "--dest"} & set(
+            names
+        ), f"vdx {' '.join(path)}: {names}: files are written with --out"
 
 
 @pytest.mark.parametrize("path", sorted(COMMANDS), ids=" ".join)
@@ -186,3 +186,14 @@ def test_ports_without_a_subcommand_shows_the_table_command() -> None:
     code, _, err = _run("ports", str(EXAMPLES_DIR))
     assert code == 2
     assert "--platform is required" in err
+
+
+def test_file_destinations_renamed_to_out_still_work(tmp_path: Path) -> None:
+    """`vdx stacks policy-pack --dir DIR` became `--out DIR`; the old spelling warns and still writes."""
+    code, out, err = _run("stacks", "policy-pack", "--out", str(tmp_path / "new"))
+    assert code == 0, err
+    assert out.strip().startswith(str(tmp_path / "new"))
+    code, out, err = _run("stacks", "policy-pack", "--dir", str(tmp_path / "old"))
+    assert code == 0, err
+    assert out.strip().startswith(str(tmp_path / "old"))
+    assert deprecation_note("--dir", "--out") in err
