@@ -38,7 +38,7 @@ from vdx.cli.options import deprecated_alias, resolved
     "--out",
     "report_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    callback=resolved("report_file", "--out", None),
+    callback=resolved("report_file", "--out"),
     help="Write the JSON report to this file.",
 )
 @deprecated_alias("--report", "report_file", "--out", type=click.Path(dir_okay=False, path_type=Path))

@@ -57,10 +57,10 @@ def _bind_address_or_shared(ctx: click.Context, param: click.Parameter, value: s
     return value if value == SAME_LISTENER else _checked(ctx, param, value)
 
 
-_resolve_bind_address = resolved("bind_address", "--bind-address", ":8080")
+_resolve_bind_address = resolved("bind_address", "--bind-address")
 
 
-def _bind_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+def _bind_address(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return _checked(ctx, param, _resolve_bind_address(ctx, param, value))
 
 
@@ -108,8 +108,8 @@ SAME_LISTENER = "shared"
 @click.option("--namespace", default="vdx-system", show_default=True, help="Where the leader Lease lives.")
 @click.option(
     "--bind-address",
-    default=None,
-    show_default=":8080",
+    default=":8080",
+    show_default=True,
     metavar="HOST:PORT",
     callback=_bind_address,
     help="Where /healthz, /readyz and /metrics listen, as controller-runtime's --*-bind-address: "

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 F = Callable[..., Any]
 
@@ -83,7 +84,7 @@ def deprecated_alias(
         if value is None:
             return
         click.echo(deprecation_note(old, new), err=True)
-        if ctx.params.get(target) is not None:
+        if ctx.get_parameter_source(target) is ParameterSource.COMMANDLINE:
             raise click.UsageError(f"give {new} only, not {old} as well", ctx=ctx)
         _stash(ctx)[f"{ctx.info_name}:{target}"] = convert(value) if convert else value
 
@@ -98,16 +99,21 @@ def deprecated_alias(
     )
 
 
-def resolved(target: str, new: str, default: Any) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    """The callback of a renamed parameter: its own value, else its deprecated alias's, else `default`."""
+def resolved(
+    target: str, new: str, fallback: Any = None
+) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """The callback of a renamed parameter: its deprecated alias's value when only that was given,
+    else its own (given, or its default, which help shows as usual), else `fallback` (a default
+    that must not go through the type's checks when the alias is used: `examples/` need not exist
+    where `--tree` names another tree)."""
 
-    def callback(ctx: click.Context, _: click.Parameter, value: Any) -> Any:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         stashed = _stash(ctx).pop(f"{ctx.info_name}:{target}", None)
-        if value is not None and stashed is not None:
+        if stashed is None:
+            return fallback if value is None else value
+        if ctx.get_parameter_source(str(param.name)) is ParameterSource.COMMANDLINE:
             raise click.UsageError(f"give {new} only, not its deprecated spelling as well", ctx=ctx)
-        if value is not None:
-            return value
-        return stashed if stashed is not None else default
+        return stashed
 
     return callback
 
@@ -123,9 +129,9 @@ def output_option(formats: Sequence[str], default: str, help: str) -> Callable[[
             "--output",
             "output_format",
             type=click.Choice(formats),
-            default=None,
-            show_default=default,
-            callback=resolved("output_format", "-o/--output", default),
+            default=default,
+            show_default=True,
+            callback=resolved("output_format", "-o/--output"),
             help=help,
         )(func)
 

@@ -67,9 +67,9 @@ def versions() -> None:
     "--out",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    show_default=".pulumi-policy",
-    callback=resolved("directory", "--out", Path(".pulumi-policy")),
+    default=Path(".pulumi-policy"),
+    show_default=True,
+    callback=resolved("directory", "--out"),
     help="The directory to write the launcher into.",
 )
 @deprecated_alias("--dir", "directory", "--out", type=click.Path(file_okay=False, path_type=Path))
