@@ -97,7 +97,7 @@ def test_scaffold_then_check_clean_then_apply_to_a_fresh_node(
     assert "vdx ports --platform <name> --tenant <tenant>" in out
 
     # vdx check: no errors (only the warnings that the Secrets are not in Git).
-    checked = CliRunner().invoke(check_cli.command, [str(fresh_tree), "--format", "json"])
+    checked = CliRunner().invoke(check_cli.command, [str(fresh_tree), "-o", "json"])
     assert checked.exit_code == 0, checked.output
     report = yaml.safe_load(checked.output)
     assert report["summary"]["errors"] == 0

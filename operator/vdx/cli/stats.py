@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from vdx.cli.options import connection_options
+from vdx.cli.options import connection_options, tree_argument
 from vdx.paths import EXAMPLES_DIR
 
 
@@ -30,6 +30,7 @@ def _day(value: str, option: str) -> date:
 
 
 @command.command("export")
+@tree_argument(EXAMPLES_DIR)
 @click.option(
     "--platform", "platform_name", required=True, help="PexipPlatform name in the tree (stage, prod)."
 )
@@ -38,13 +39,6 @@ def _day(value: str, option: str) -> date:
 @click.option("--tenant", default=None, help="Only this tenant (unattributed meetings are still listed).")
 @click.option(
     "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Directory for the files."
-)
-@click.option(
-    "--tree",
-    type=click.Path(exists=True, path_type=Path),
-    default=EXAMPLES_DIR,
-    show_default="examples/",
-    help="GitOps tree with the PexipPlatform and the Tenants.",
 )
 @connection_options
 @click.option(
@@ -56,12 +50,12 @@ def _day(value: str, option: str) -> date:
 )
 @click.option("--quiet", is_flag=True, help="No progress line (it is shown only on a terminal anyway).")
 def export(
+    tree: Path,
     platform_name: str,
     first: str,
     last: str,
     tenant: str | None,
     out: Path,
-    tree: Path,
     url: str | None,
     credentials_file: Path | None,
     ca_bundle: Path | None,
@@ -69,7 +63,8 @@ def export(
     quiet: bool,
 ) -> None:
     """Export meetings, participants, minutes, protocols, directions, direct media, call quality and
-    peak concurrency per tenant and UTC day into OUT: CSV files, an Excel workbook and a flat table
+    peak concurrency per tenant and UTC day into OUT, for the Tenants of the GitOps tree at PATH
+    (default: examples/): CSV files, an Excel workbook and a flat table
     for Power BI. Re-runs add only days not yet exported.
     """
     from vdx.pexip import PexipError
@@ -95,7 +90,7 @@ def export(
     if not every:
         raise click.ClickException(
             f"no Tenant in the tree has spec.platformRef.name {platform_name}; nothing can be attributed. "
-            "Check --platform and --tree"
+            "Check --platform and the tree's PATH"
         )
     options = ExportOptions(platform_name, every, start, end, out, tenant, window_hours)
     now = datetime.now(UTC).replace(tzinfo=None)

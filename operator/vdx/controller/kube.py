@@ -17,6 +17,7 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from vdx import logsetup
 from vdx.api.meta import API_GROUP, API_VERSION
 
 FIELD_MANAGER = "vdx-operator"
@@ -42,6 +43,7 @@ class Kube:
         data = {
             k: base64.b64decode(v).decode("utf-8", errors="replace") for k, v in (secret.data or {}).items()
         }
+        logsetup.remember_secrets(data)  # no log line may show them from now on
         version = secret.metadata.resource_version if secret.metadata else None
         return data, str(version)
 

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError as KubeConnectionError
 
+from vdx import logsetup
 from vdx.api.tenant import Tenant
 from vdx.controller import rollup
 from vdx.controller.conditions import Outcome, Phase, conditions_for
@@ -313,6 +314,11 @@ class Runtime:
 
     async def reconcile(self, kind: str, body: dict[str, Any], *, from_resync: bool = False) -> Outcome:
         key = key_of(body)
+        # Every line logged meanwhile (here, in the reconciler, in the Pexip client) names the resource.
+        with logsetup.about(kind, key[1], key[2]):
+            return await self._reconcile(kind, key, body, from_resync=from_resync)
+
+    async def _reconcile(self, kind: str, key: Key, body: dict[str, Any], *, from_resync: bool) -> Outcome:
         if from_resync:
             body = self.known.get(key, body)
         else:
