@@ -27,10 +27,7 @@ FORMAT_WORDS = {"text", "json", "yaml", "csv", "markdown", "sarif", "github", "x
 NOT_OUTPUT = {"--log-format"}  # `vdx operator run`: the format of the operator's own log lines
 # Commands whose module another engineer owns, listed with what they still do differently; the lead
 # applies the convention there (see the report of issue 21's CLI work). Remove a line once it holds.
-PENDING = {
-    ("branding", "package"): "-o/--output names the package FILE; should be --out FILE",
-    ("branding", "preview"): "-o/--output names the preview FILE; should be --out FILE",
-}
+PENDING: dict[tuple[str, ...], str] = {}
 # The commands that read a GitOps tree (every one must take it positionally).
 TREE_COMMANDS = {
     ("check",),

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from vdx.cli.options import deprecated_alias, resolved
+
 if TYPE_CHECKING:  # imported where used: rendering brings Pillow, resvg and jinja2
     from vdx.branding.files import FoundBranding
     from vdx.branding.problems import BrandingProblem
@@ -108,12 +110,15 @@ def check(path: Path, assets: tuple[Path, ...]) -> None:
 @command.command()
 @_FILE
 @click.option(
-    "-o",
-    "--output",
+    "--out",
+    "output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("preview.png"),
     show_default=True,
+    callback=resolved("output", "--out"),
+    help="The PNG to write.",
 )
+@deprecated_alias(("-o", "--output"), "output", "--out", type=click.Path(dir_okay=False, path_type=Path))
 @_ASSETS
 @_NAME
 def preview(file: Path, output: Path, assets: tuple[Path, ...], name: str | None) -> None:
@@ -134,13 +139,15 @@ def preview(file: Path, output: Path, assets: tuple[Path, ...], name: str | None
 @command.command()
 @_FILE
 @click.option(
-    "-o",
-    "--output",
+    "--out",
+    "output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("branding.zip"),
     show_default=True,
+    callback=resolved("output", "--out"),
     help="The webapp3 branding package.",
 )
+@deprecated_alias(("-o", "--output"), "output", "--out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--ivr-theme",
     type=click.Path(dir_okay=False, path_type=Path),

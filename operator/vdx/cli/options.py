@@ -71,9 +71,15 @@ def deprecation_note(old: str, new: str) -> str:
 
 
 def deprecated_alias(
-    old: str, target: str, new: str, *, convert: Callable[[Any], Any] | None = None, **kwargs: Any
+    old: str | tuple[str, ...],
+    target: str,
+    new: str,
+    *,
+    convert: Callable[[Any], Any] | None = None,
+    **kwargs: Any,
 ) -> Callable[[F], F]:
-    """A hidden option `old` that feeds the parameter `target` (shown to users as `new`).
+    """A hidden option `old` (one spelling, or a short and a long one) that feeds the parameter
+    `target` (shown to users as `new`).
 
     It says so on stderr each time it is used, and refuses to be combined with the new spelling,
     whichever comes first on the command line (click handles given parameters in command-line
@@ -83,13 +89,14 @@ def deprecated_alias(
     def callback(ctx: click.Context, _: click.Parameter, value: Any) -> None:
         if value is None:
             return
-        click.echo(deprecation_note(old, new), err=True)
+        click.echo(deprecation_note("/".join(names), new), err=True)
         if ctx.get_parameter_source(target) is ParameterSource.COMMANDLINE:
             raise click.UsageError(f"give {new} only, not {old} as well", ctx=ctx)
         _stash(ctx)[f"{ctx.info_name}:{target}"] = convert(value) if convert else value
 
+    names = (old,) if isinstance(old, str) else old
     return click.option(
-        old,
+        *names,
         f"{target}_deprecated",
         hidden=True,
         expose_value=False,
