@@ -76,7 +76,8 @@ def test_the_old_dash_o_for_the_file_still_works_with_a_note(tmp_path: Path) -> 
     source = str(EXAMPLES / "prod" / "kk" / "branding.yaml")
     result = CliRunner().invoke(command, ["preview", source, "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "-o/--output is deprecated" in result.stderr and "use --out" in result.stderr
+    assert "-o/--output is deprecated" in result.stderr
+    assert "use --out" in result.stderr
     assert Image.open(out).format == "PNG"
     both = CliRunner().invoke(command, ["preview", source, "-o", str(out), "--out", str(out)])
     assert both.exit_code == 2
