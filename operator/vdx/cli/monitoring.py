@@ -27,20 +27,9 @@ def preview_svg() -> str:
 def stale_files(out_dir: Path) -> list[str]:
     """Generated files that are missing, different, or no longer generated."""
     from vdx.controller.monitoring import all_files
+    from vdx.generated import stale_files as stale
 
-    wanted = all_files()
-    problems = []
-    for rel, content in wanted.items():
-        path = out_dir / rel
-        if not path.exists():
-            problems.append(f"missing: {rel}")
-        elif path.read_text(encoding="utf-8") != content:
-            problems.append(f"out of date: {rel}")
-    if out_dir.is_dir():
-        problems += [
-            f"no longer generated: {p.name}" for p in sorted(out_dir.iterdir()) if p.name not in wanted
-        ]
-    return problems
+    return stale(out_dir, all_files(), ("",))
 
 
 @click.command()
@@ -77,12 +66,9 @@ def command(check: bool, out_dir: Path, preview: Path | None) -> None:
             sys.exit(1)
         click.echo(f"{out_dir.name}/ is current ({len(files)} files).")
         return
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for rel, content in files.items():
-        (out_dir / rel).write_text(content, encoding="utf-8")
-    for path in sorted(out_dir.iterdir()):
-        if path.name not in files:
-            path.unlink()
+    from vdx.generated import write_files
+
+    write_files(out_dir, files, ("",))
     click.echo(f"wrote {len(files)} files under {out_dir}")
     if preview is not None:
         preview.parent.mkdir(parents=True, exist_ok=True)

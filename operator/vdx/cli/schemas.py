@@ -26,22 +26,9 @@ def generated_files() -> dict[str, str]:
 
 def stale_files(out_dir: Path) -> list[str]:
     """Generated files that are missing, different, or no longer generated."""
-    wanted = generated_files()
-    problems = []
-    for rel, content in wanted.items():
-        path = out_dir / rel
-        if not path.exists():
-            problems.append(f"missing: {rel}")
-        elif path.read_text(encoding="utf-8") != content:
-            problems.append(f"out of date: {rel}")
-    for sub in GENERATED_DIRS:
-        folder = out_dir / sub
-        if folder.is_dir():
-            for path in sorted(folder.iterdir()):
-                rel = f"{sub}/{path.name}"
-                if rel not in wanted:
-                    problems.append(f"no longer generated: {rel}")
-    return problems
+    from vdx.generated import stale_files as stale
+
+    return stale(out_dir, generated_files(), GENERATED_DIRS)
 
 
 @click.command()
@@ -71,13 +58,8 @@ def command(check: bool, out_dir: Path) -> None:
             sys.exit(1)
         click.echo(f"schemas/ is current ({len(generated_files())} files).")
         return
+    from vdx.generated import write_files
+
     files = generated_files()
-    for rel, content in files.items():
-        path = out_dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    for sub in GENERATED_DIRS:
-        for path in sorted((out_dir / sub).iterdir()):
-            if f"{sub}/{path.name}" not in files:
-                path.unlink()
+    write_files(out_dir, files, GENERATED_DIRS)
     click.echo(f"wrote {len(files)} files under {out_dir}")
