@@ -644,6 +644,13 @@ def test_the_valid_specimen_is_accepted(custom: Custom, kube_namespace: str, kin
         pytest.param("PexipPlatform", {"spec.url": "http://127.0.0.1:8080"}, id="http-on-ipv4-loopback"),
         pytest.param("PexipPlatform", {"spec.url": "http://localhost:8080/pexip"}, id="http-on-localhost"),
         pytest.param("PexipPlatform", {"spec.url": "http://[::1]:8080"}, id="http-on-ipv6-loopback"),
+        # Without the list the uniqueness rule must not fail on a missing key (no schema default).
+        pytest.param("PexipPlatform", {"spec.systemLocations": DELETE}, id="platform-without-locations"),
+        pytest.param(
+            "PexipPlatform",
+            {"spec.systemLocations": [{"name": "A", "overflowLocations": []}, {"name": "B", "mtu": 512}]},
+            id="platform-locations-at-edges",
+        ),
         pytest.param(
             "CviBranding",
             {"spec.images.logo": {"secretKeyRef": {"name": "cvi", "key": "logo.png"}}},

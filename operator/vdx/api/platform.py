@@ -180,7 +180,8 @@ class PexipPlatformSpec(VdxModel):
             check=lambda s: s.rate_limit.burst < s.rate_limit.requests_per_window,
         ),
         Rule(
-            cel="self.systemLocations.all(l, self.systemLocations.exists_one(m, m.name == l.name))",
+            cel="!has(self.systemLocations) || "
+            "self.systemLocations.all(l, self.systemLocations.exists_one(m, m.name == l.name))",
             message="systemLocations names must be unique (a name is unique in Pexip)",
             field_path=".systemLocations",
             check=_unique_location_names,

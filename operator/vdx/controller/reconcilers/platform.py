@@ -113,7 +113,9 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     status: dict[str, Any] = {"version": version, "reachable": True}
     outcome = Outcome(Phase.READY, Reason.CONNECTED, f"Pexip Infinity {version} at {platform.spec.url}")
     created = False
-    if platform.spec.system_locations:
+    if not platform.spec.system_locations:
+        status["systemLocations"] = []
+    else:
         # Before the members are woken: their Domains bind TURN servers in these locations.
         try:
             decision, written = await _system_locations(runtime, platform, lookups.was_in_line(body))
@@ -121,6 +123,8 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
             return Reconciled(pexip_failure(exc), status=status, events=events, platform=platform.name)
         events.extend(written)
         created = any(e.reason == Reason.CREATED_EXTERNAL_RESOURCE for e in written)
+        for _ in (e for e in written if e.reason == Reason.DRIFT_CORRECTED):
+            rt.metrics.drift_corrections.labels("PexipPlatform", SYSTEM_LOCATION.name).inc()
         status["systemLocations"] = [
             {"resource": SYSTEM_LOCATION.name, "resourceUri": uri, "name": name}
             for name, uri in decision.uris.items()
