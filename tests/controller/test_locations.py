@@ -273,3 +273,23 @@ def test_plan_creates_the_location_first_and_binds_the_turn_server_to_its_placeh
     assert text.index("PexipPlatform prod (1 to add, 0 to change, 0 to destroy)") < text.index("Tenant rm")
     assert '+ system_location "Region Midtjylland" {' in text
     assert "Default location" not in text  # not the tree's: not shown, not touched
+
+
+def test_a_refused_platform_entry_leaves_its_domains_waiting_for_it_not_told_to_declare_it() -> None:
+    tree = load_text(
+        TREE.replace(
+            "{name: Region Midtjylland, mtu: 1400}",
+            "{name: Region Midtjylland, transcodingLocation: Nowhere}",
+        )
+    )
+    plan = plan_platform(Desired(tree, "prod"), Observed.holding([observed(1, "Default location")]))
+    assert [s for s in plan.steps if s.change.resource == "system_location"] == []
+    problems = {p.source: (p.field, p.message) for p in plan.problems}
+    field, message = problems["PexipPlatform prod"]
+    assert field == "spec.systemLocations[0].transcodingLocation"
+    assert "names system location 'Nowhere'" in message
+    assert problems["Domain vdx-rm/rm"] == (
+        "spec.systemLocation",
+        "waiting for PexipPlatform prod to create system location 'Region Midtjylland' (its "
+        "spec.systemLocations)",
+    )

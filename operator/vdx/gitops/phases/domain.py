@@ -63,6 +63,7 @@ def plan(planner: OfflinePlanner) -> None:
             ),
             certificate_names=cert.spec.dns_names if cert is not None else [],
             turn=turn,
+            declared_locations=platform_phase.declared(planner),
         )
         decided = decide(inputs, locations(planner))
         if planner.blocked(decided, source):

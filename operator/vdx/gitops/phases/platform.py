@@ -13,6 +13,13 @@ def _platform(planner: OfflinePlanner) -> PexipPlatform | None:
     return next((p for p in planner.tree.of_kind(PexipPlatform) if p.name == planner.desired.platform), None)
 
 
+def declared(planner: OfflinePlanner) -> frozenset[str]:
+    """The names the platform declares: a user of one the plan could not create (the platform's
+    own entry is refused) is shown waiting for the platform, not told to declare it."""
+    platform = _platform(planner)
+    return frozenset(loc.name for loc in platform.spec.system_locations) if platform else frozenset()
+
+
 def locations(planner: OfflinePlanner) -> list[models.SystemLocation]:
     """The node's locations once this plan's creates are made (a created one's URI is its
     placeholder): what Domains and One-Touch Join endpoint groups are planned against."""
