@@ -193,6 +193,28 @@ def test_the_platform_creates_its_declared_location_before_the_domain_binds_in_i
     events = client.CoreV1Api(h.api).list_namespaced_event(h.namespace).items
     assert [(e.reason, e.message) for e in events if e.type == "Warning"] == []
 
+    # Changed by hand in Pexip: the platform's resync puts it back, as drift.
+    async def set_mtu() -> None:
+        async with h.pexip() as pexip:
+            await pexip.update(
+                SYSTEM_LOCATION, created.resource_uri.rstrip("/").rsplit("/", 1)[-1], {"mtu": 1500}
+            )
+
+    run(set_mtu())
+    wait_for(
+        lambda: {loc.name: loc.mtu for loc in run(pexip_list(h, SYSTEM_LOCATION))}["Region Test"] == 1400,
+        20,
+        "drift corrected",
+    )
+    wait_for(
+        lambda: any(
+            e.reason == "DriftCorrected" and "system_location Region Test" in (e.message or "")
+            for e in client.CoreV1Api(h.api).list_namespaced_event("default").items
+        ),
+        10,
+        "DriftCorrected event",
+    )
+
     # A field changed in the tree is written; one the tree does not set is left as it is.
     h.patch(
         "pexipplatforms",
