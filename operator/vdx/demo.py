@@ -31,7 +31,6 @@ from kubernetes.client.exceptions import ApiException
 
 from vdx.api.certificate import TlsCertificate
 from vdx.api.device import Device
-from vdx.api.domain import Domain
 from vdx.api.identity import IdentityProvider
 from vdx.api.loader import Tree, load_tree
 from vdx.api.meta import API_GROUP, API_VERSION
@@ -62,7 +61,6 @@ from vdx.pexip.resources import (
     IDENTITY_PROVIDER,
     MJX_ENDPOINT,
     MS_EXCHANGE_CONNECTOR,
-    SYSTEM_LOCATION,
     TLS_CERTIFICATE,
     TURN_SERVER,
     WEBAPP_ALIAS,
@@ -134,22 +132,11 @@ class Applier:
                 self.custom.create_cluster_custom_object(API_GROUP, API_VERSION, plural, doc)
 
 
-def _system_locations(tree: Tree) -> dict[str, set[str]]:
-    """Platform -> the system locations the tree's Domains name (a real node has them already)."""
-    tenants = {t.spec.namespace: t for t in tree.of_kind(Tenant)}
-    wanted: dict[str, set[str]] = {}
-    for domain in tree.of_kind(Domain):
-        tenant = tenants.get(str(domain.namespace))
-        if tenant is not None and domain.spec.system_location:
-            wanted.setdefault(tenant.spec.platform_ref.name, set()).add(domain.spec.system_location)
-    return wanted
-
-
-async def _seed_platform(sim: RunningServer, locations: set[str], tenants: list[Tenant]) -> None:
-    """What a running platform already has: its locations, and rooms other systems booked."""
+async def _seed_platform(sim: RunningServer, tenants: list[Tenant]) -> None:
+    """What a running platform already has besides the simulator's own seed (its Conferencing Nodes
+    and their two locations): rooms other systems booked. The tenants' system locations are the
+    tree's (PexipPlatform spec.systemLocations): the operator creates them, as on a fresh node."""
     async with PexipClient(sim.base_url, auth=("admin", "admin"), verify=sim.ca_bundle or True) as pexip:
-        for name in sorted(locations):
-            await pexip.create(SYSTEM_LOCATION, {"name": name})
         for tenant in tenants:
             domain = tenant.spec.domains[0]
             for n in range(1, 4):
@@ -319,14 +306,13 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
             "(HTTPS, own CA)"
         )
         sims: dict[str, RunningServer] = {}
-        locations = _system_locations(tree)
         for platform in platforms:
             # Production's Conferencing Nodes are seeded everywhere else; stage has its own.
             nodes: Literal["prod", "stage"] = "stage" if platform.spec.environment == "Stage" else "prod"
             seed = SeedOptions(nodes=nodes)
             sims[platform.name] = stack.enter_context(serve(Simulator(SimulatorConfig(seed=seed)), tls=True))
             tenants = [t for t in tree.of_kind(Tenant) if t.spec.platform_ref.name == platform.name]
-            asyncio.run(_seed_platform(sims[platform.name], locations.get(platform.name, set()), tenants))
+            asyncio.run(_seed_platform(sims[platform.name], tenants))
             say(f"      {platform.name}: {sims[platform.name].base_url} (stands in for {platform.spec.url})")
         api = stack.enter_context(plane.api_client())
         applier = Applier(api)

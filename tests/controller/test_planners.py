@@ -182,9 +182,9 @@ def test_domain_binding_adds_and_removes_only_its_own_turn() -> None:
     # The message lists the locations that exist and says what to do (onboarding Horsens Kommune).
     assert missing.outcome.message == (
         "Pexip has no system location named 'Nowhere'; the locations are 'Region Midtjylland'. Set "
-        "spec.systemLocation to one of them, or create the location in Pexip (Platform > Locations) "
-        "and plan again, or leave spec.systemLocation out to create the TURN service without attaching "
-        "it to a location"
+        "spec.systemLocation to one of them, or declare the location in the PexipPlatform's "
+        "spec.systemLocations (vdx apply and the operator create it), or leave spec.systemLocation out "
+        "to create the TURN service without attaching it to a location"
     )
     typo = plan_domain_binding("region midtjylland", ours, [location([])]).outcome.message
     assert "(did you mean 'Region Midtjylland'? names are case-sensitive)" in typo

@@ -38,6 +38,10 @@ def specs() -> dict[str, Obj]:
             "url": "https://pexip-mgmt.crdtest.dk",
             "environment": "Test",
             "credentials": {"secretRef": {"namespace": "vdx-system", "name": "pexip-credentials"}},
+            "systemLocations": [
+                {"name": "Core", "description": "Transcoding nodes", "mtu": 1400},
+                {"name": "Region Test", "transcodingLocation": "Core", "overflowLocations": ["Core"]},
+            ],
         },
         "Tenant": {
             "organisationKind": "Region",

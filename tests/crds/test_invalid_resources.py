@@ -51,6 +51,7 @@ from vdx.api.platform import (
     Environment,
     PexipPlatformSpec,
     RateLimit,
+    SystemLocation,
 )
 from vdx.api.room import MeetingRoomSpec
 from vdx.api.tenant import DirectMedia, MeetingRoomDefaults, OrganisationKind, Quotas, TenantSpec
@@ -62,7 +63,8 @@ from vdx.paths import CRDS_DIR
 QUOTA, DELEGATION = TenantSpec.object_rules
 (GUESTS_NEED_PIN, ALIASES_ONCE) = MeetingRoomSpec.object_rules
 (DEVICE_REGISTERS,) = DeviceSpec.object_rules
-HTTPS_OR_LOOPBACK, BURST = PexipPlatformSpec.object_rules
+HTTPS_OR_LOOPBACK, BURST, LOCATION_NAMES_ONCE = PexipPlatformSpec.object_rules
+TRANSCODES_ELSEWHERE, OVERFLOWS_ELSEWHERE = SystemLocation.object_rules
 EXCHANGE_METHOD, KERBEROS_SETTINGS = ExchangeConnection.object_rules
 (SOME_ROOM_TYPE,) = MeetingRoomTypes.object_rules
 (CALENDAR_SOURCE,) = Calendar.object_rules
@@ -177,6 +179,24 @@ CASES: list[Invalid] = [
         "PexipPlatform",
         {"spec.rateLimit": {"requestsPerWindow": 30}},  # burst defaults to 30
         *cel("spec", BURST),
+    ),
+    Invalid(
+        "platform-system-location-twice",
+        "PexipPlatform",
+        {"spec.systemLocations": [{"name": "Aarhus Kommune"}, {"name": "Aarhus Kommune", "mtu": 1400}]},
+        *cel("spec", LOCATION_NAMES_ONCE),
+    ),
+    Invalid(
+        "platform-system-location-transcodes-in-itself",
+        "PexipPlatform",
+        {"spec.systemLocations": [{"name": "Edge", "transcodingLocation": "Edge"}]},
+        *cel("spec.systemLocations[0]", TRANSCODES_ELSEWHERE),
+    ),
+    Invalid(
+        "platform-system-location-overflows-into-itself",
+        "PexipPlatform",
+        {"spec.systemLocations": [{"name": "Edge"}, {"name": "Core", "overflowLocations": ["Edge", "Core"]}]},
+        *cel("spec.systemLocations[1]", OVERFLOWS_ELSEWHERE),
     ),
     Invalid(
         "room-guests-without-pin",
@@ -624,6 +644,13 @@ def test_the_valid_specimen_is_accepted(custom: Custom, kube_namespace: str, kin
         pytest.param("PexipPlatform", {"spec.url": "http://127.0.0.1:8080"}, id="http-on-ipv4-loopback"),
         pytest.param("PexipPlatform", {"spec.url": "http://localhost:8080/pexip"}, id="http-on-localhost"),
         pytest.param("PexipPlatform", {"spec.url": "http://[::1]:8080"}, id="http-on-ipv6-loopback"),
+        # Without the list the uniqueness rule must not fail on a missing key (no schema default).
+        pytest.param("PexipPlatform", {"spec.systemLocations": DELETE}, id="platform-without-locations"),
+        pytest.param(
+            "PexipPlatform",
+            {"spec.systemLocations": [{"name": "A", "overflowLocations": []}, {"name": "B", "mtu": 512}]},
+            id="platform-locations-at-edges",
+        ),
         pytest.param(
             "CviBranding",
             {"spec.images.logo": {"secretKeyRef": {"name": "cvi", "key": "logo.png"}}},

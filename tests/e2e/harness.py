@@ -111,7 +111,9 @@ class Harness:
         return False
 
     # ------------------------------------------------------------------ the standard tenant
-    def platform_and_tenant(self, domains: list[str], **tenant_spec: Any) -> None:
+    def platform_and_tenant(
+        self, domains: list[str], platform_spec: dict[str, Any] | None = None, **tenant_spec: Any
+    ) -> None:
         self.secret(
             "pexip-credentials", {"username": "admin", "password": "admin"}, namespace=OPERATOR_NAMESPACE
         )
@@ -124,6 +126,7 @@ class Harness:
                 "environment": "Test",
                 "credentials": {"secretRef": {"namespace": OPERATOR_NAMESPACE, "name": "pexip-credentials"}},
                 "resyncIntervalSeconds": 30,
+                **(platform_spec or {}),
             },
             namespaced=False,
         )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+from kubernetes import client
 
 from tests.e2e.harness import Harness, condition, wait_for, wait_ready
 from vdx.pexip.resources import SYSTEM_LOCATION, TLS_CERTIFICATE, TURN_SERVER
@@ -20,8 +23,8 @@ async def pexip_list(h: Harness, kind):  # type: ignore[no-untyped-def]
         return await pexip.list(kind)
 
 
-def full_tenant(h: Harness) -> None:
-    h.platform_and_tenant([DOMAIN])
+def full_tenant(h: Harness, location: str = "Default location", **platform_spec: Any) -> None:
+    h.platform_and_tenant([DOMAIN], platform_spec)
     h.secret("turn-secret", {"secret": "canary-turn-4d1e"})
     h.tls_secret("tls-secret", [DOMAIN, f"join.{DOMAIN}"])
     h.create(
@@ -45,7 +48,7 @@ def full_tenant(h: Harness) -> None:
             "uses": ["WebApp", "SIP"],
             "tlsCertificateRef": {"name": "cert"},
             "turnServiceRef": {"name": "turn"},
-            "systemLocation": "Default location",
+            "systemLocation": location,
         },
     )
 
@@ -162,3 +165,88 @@ def test_the_tenant_rolls_up_its_resources(operator: OperatorThread, h: Harness)
     shown = wait_for(lambda: rolled("False"), 20, "the roll-up names the Domain")
     assert "Domain domain (TlsCertificateNotFound)" in shown["message"]
     assert h.get("tenants", h.tenant, namespaced=False)["status"]["resourcesReady"] == "2/3"
+
+
+def test_the_platform_creates_its_declared_location_before_the_domain_binds_in_it(
+    operator: OperatorThread, h: Harness
+) -> None:
+    # A node without the location: the platform creates it, the Domain waits for it and binds.
+    assert "Region Test" not in {loc.name for loc in run(pexip_list(h, SYSTEM_LOCATION))}
+    declared = [
+        {"name": "Region Test", "mtu": 1400, "transcodingLocation": "Default location"},
+        {"name": "Default location", "description": "adopted by the tree"},
+    ]
+    full_tenant(h, "Region Test", systemLocations=declared)
+    domain = wait_ready(h, "domains", "domain")
+    platform = wait_ready(h, "pexipplatforms", h.platform, namespaced=False)
+    locations = {loc.name: loc for loc in run(pexip_list(h, SYSTEM_LOCATION))}
+    created, adopted = locations["Region Test"], locations["Default location"]
+    assert sum(1 for loc in run(pexip_list(h, SYSTEM_LOCATION)) if loc.name == "Region Test") == 1
+    assert (created.mtu, created.transcoding_location) == (1400, adopted.resource_uri)
+    assert created.client_turn_servers == [domain["status"]["turnServer"]]
+    assert adopted.description == "adopted by the tree"
+    assert {(o["name"], o["resourceUri"]) for o in platform["status"]["systemLocations"]} == {
+        ("Region Test", created.resource_uri),
+        ("Default location", adopted.resource_uri),
+    }
+    # The Domain waited quietly: no Warning while the location was being made.
+    events = client.CoreV1Api(h.api).list_namespaced_event(h.namespace).items
+    assert [(e.reason, e.message) for e in events if e.type == "Warning"] == []
+
+    # Changed by hand in Pexip: the platform's resync puts it back, as drift.
+    async def set_mtu() -> None:
+        async with h.pexip() as pexip:
+            await pexip.update(
+                SYSTEM_LOCATION, created.resource_uri.rstrip("/").rsplit("/", 1)[-1], {"mtu": 1500}
+            )
+
+    run(set_mtu())
+    wait_for(
+        lambda: {loc.name: loc.mtu for loc in run(pexip_list(h, SYSTEM_LOCATION))}["Region Test"] == 1400,
+        20,
+        "drift corrected",
+    )
+    wait_for(
+        lambda: any(
+            e.reason == "DriftCorrected" and "system_location Region Test" in (e.message or "")
+            for e in client.CoreV1Api(h.api).list_namespaced_event("default").items
+        ),
+        10,
+        "DriftCorrected event",
+    )
+
+    # A field changed in the tree is written; one the tree does not set is left as it is.
+    h.patch(
+        "pexipplatforms",
+        h.platform,
+        {"spec": {"systemLocations": [{"name": "Region Test", "mtu": 1300}]}},
+        namespaced=False,
+    )
+    wait_for(
+        lambda: {loc.name: loc.mtu for loc in run(pexip_list(h, SYSTEM_LOCATION))}["Region Test"] == 1300,
+        20,
+        "mtu updated",
+    )
+    after = {loc.name: loc for loc in run(pexip_list(h, SYSTEM_LOCATION))}
+    assert after["Region Test"].transcoding_location == adopted.resource_uri  # no longer set: kept
+    assert after["Region Test"].client_turn_servers == created.client_turn_servers  # the Domain's
+    assert after["Default location"].description == "adopted by the tree"  # left the list: kept
+
+    # A reference to a location neither declared nor in Pexip: the platform says which and why.
+    h.patch(
+        "pexipplatforms",
+        h.platform,
+        {"spec": {"systemLocations": [{"name": "Region Test", "transcodingLocation": "Nowhere"}]}},
+        namespaced=False,
+    )
+
+    def stalled() -> bool:
+        found = condition(h.get("pexipplatforms", h.platform, namespaced=False), "Stalled")
+        return found is not None and found["status"] == "True"
+
+    wait_for(stalled, 20, "platform stalled")
+    ready = condition(h.get("pexipplatforms", h.platform, namespaced=False), "Ready")
+    assert ready is not None
+    message = str(ready["message"])
+    assert message.startswith("spec.systemLocations[0].transcodingLocation: ")
+    assert "names system location 'Nowhere'" in message

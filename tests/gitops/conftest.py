@@ -1,7 +1,9 @@
 """A prod management node as the examples expect it, the Secrets Git never holds, and a CLI runner.
 
-The simulator runs on real loopback HTTP; it is seeded with what a running node already has (the
-system locations the Domains name, rooms booked by other systems), as `vdx demo` seeds it. Every
+The simulator runs on real loopback HTTP; it is seeded with what a running node already has (its
+Conferencing Nodes and their locations, rooms booked by other systems), as `vdx demo` seeds it; the
+tenants' system locations are the tree's (PexipPlatform spec.systemLocations), created by the plan
+(those a tree names without declaring them are seeded, as a node that has them would). Every
 secret is a canary: a value that must never appear in anything `vdx plan` or `vdx apply` prints.
 """
 
@@ -25,6 +27,7 @@ from vdx.api.domain import Domain
 from vdx.api.loader import Tree, load_tree
 from vdx.api.onetouch import OneTouchJoin
 from vdx.api.outlook import OutlookScheduling
+from vdx.api.platform import PexipPlatform
 from vdx.api.recorder import Recorder
 from vdx.api.room import MeetingRoom
 from vdx.api.tenant import Tenant
@@ -64,16 +67,15 @@ async def seed(
     tree = load_tree([tree_dir])
     tenants = [t for t in tree.of_kind(Tenant) if t.spec.platform_ref.name == platform]
     namespaces = {t.spec.namespace for t in tenants}
-    locations = sorted(
-        {
-            d.spec.system_location
-            for d in tree.of_kind(Domain)
-            if d.namespace in namespaces and d.spec.system_location
-        }
-    )
+    # A tree whose platform does not declare the locations its Domains name (the policy corpus)
+    # expects a node that has them; the examples declare theirs, so their node starts without.
+    declared = {
+        loc.name for p in tree.of_kind(PexipPlatform) if p.name == platform for loc in p.spec.system_locations
+    }
+    named = {d.spec.system_location for d in tree.of_kind(Domain) if d.namespace in namespaces}
     fast = PlatformLimiter(max_in_flight=5, rate=1000.0, burst=1000.0)
     async with PexipClient(url, auth=(username, PASSWORD), limiter=fast, verify=verify) as pexip:
-        for name in locations:
+        for name in sorted(n for n in named - declared if n):
             await pexip.create(SYSTEM_LOCATION, {"name": name})
         for tenant in tenants:
             await pexip.create(

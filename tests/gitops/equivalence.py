@@ -27,7 +27,7 @@ from vdx.controller.run import OperatorOptions
 from vdx.controller.settings import RuntimeSettings
 from vdx.demo import Applier
 from vdx.gitops.observe import read_observed
-from vdx.gitops.planning import Desired, Observed, PlatformPlan, plan_platform
+from vdx.gitops.planning import Desired, Observed, PlatformPlan, pending, plan_platform
 from vdx.pexip.client import PexipClient
 from vdx.pexip.limits import PlatformLimiter
 from vdx.pexip.simulator.accounting import LogEntry
@@ -74,7 +74,27 @@ def planned_changes(plan: PlatformPlan, *, skip: set[str] | None = None) -> Coun
     return found
 
 
-def written_changes(entries: Iterable[LogEntry]) -> Counter[Change]:
+def table_ids(engine: Any) -> dict[str, set[Any]]:
+    """The ids each of the node's tables holds now (before a run, for `created_since`)."""
+    return {table: set(rows) for table, rows in engine.tables.items()}
+
+
+def created_since(engine: Any, before: Mapping[str, set[Any]]) -> dict[str, str]:
+    """The path of each named object created since `before` -> the placeholder a plan's later
+    update of it carries (a Domain binding its TURN server in a location the plan creates)."""
+    created: dict[str, str] = {}
+    for table, rows in engine.tables.items():
+        for object_id, row in rows.items():
+            if object_id not in before.get(table, set()) and isinstance(row, dict) and row.get("name"):
+                created[f"/api/admin/configuration/v1/{table}/{object_id}/"] = pending(
+                    table, str(row["name"])
+                )
+    return created
+
+
+def written_changes(entries: Iterable[LogEntry], created: Mapping[str, str] | None = None) -> Counter[Change]:
+    """(action, resource, identity) of each write the node accepted; an update of an object created
+    in the run is known by its placeholder (`created`, from `created_since`), as the plan knows it."""
     found: Counter[Change] = Counter()
     for entry in entries:
         action = ACTIONS.get(entry.method)
@@ -82,6 +102,8 @@ def written_changes(entries: Iterable[LogEntry]) -> Counter[Change]:
             continue
         resource = entry.resource.split("/", 1)[-1]  # `configuration/turn_server`
         identity = _identity(resource, entry.body, "") if action == "create" else entry.path
+        if action != "create" and created:
+            identity = created.get(identity, identity)
         found[(action, resource, identity)] += 1
     return found
 

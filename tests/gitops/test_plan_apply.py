@@ -26,6 +26,9 @@ TENANTS, DOMAINS = 13, 14
 SERVICES, DEVICES = 6, 2
 # Aarhus Kommune's Outlook booking: the connector and its one exchange domain.
 OUTLOOK = 2
+# prod's PexipPlatform declares a system location per organisation (created: a node has none of
+# them) and the node's own transcoding location (adopted as it is).
+LOCATIONS = 13
 
 
 def plan(node: Node, tree: Path, *extra: str) -> tuple[int, str]:
@@ -59,6 +62,15 @@ def test_plan_of_examples_against_a_fresh_node_lists_every_create_with_secrets_m
     assert out.count("+ webapp_branding ") == TENANTS
     assert out.count('+ webapp_alias "/') == TENANTS
     assert out.count('+ ivr_theme "vdx:') == TENANTS
+    # The platform's locations come first: the tenants' Domains bind their TURN servers in them.
+    assert out.count('+ system_location "') == LOCATIONS
+    assert out.index(f"PexipPlatform prod ({LOCATIONS} to add, 0 to change, 0 to destroy)") < out.index(
+        "Tenant "
+    )
+    assert re.search(
+        r'\+ transcoding_location = "/api/admin/configuration/v1/system_location/\d+/" \(VDX Transcoding\)',
+        out,
+    )
     # Each domain's TURN server joins its location; each booked room gets direct media and the theme.
     assert out.count('~ system_location "') == DOMAINS
     assert "client_turn_servers = [] -> [(known after apply: turn_server vdx-rm/vdx-rm-dk)]" in out
@@ -67,7 +79,11 @@ def test_plan_of_examples_against_a_fresh_node_lists_every_create_with_secrets_m
     # Certificates live in Secrets that Git does not hold: shown, counted, never guessed.
     assert out.count("? certificate from Secret ") == DOMAINS
     assert "? certificate from Secret vdx-rm/tls-vdx-rm-dk: known after apply" in out
-    assert summary(out) == (3 * TENANTS + DOMAINS + SERVICES + DEVICES + OUTLOOK, DOMAINS + TENANTS, 0)
+    assert summary(out) == (
+        LOCATIONS + 3 * TENANTS + DOMAINS + SERVICES + DEVICES + OUTLOOK,
+        DOMAINS + TENANTS,
+        0,
+    )
     assert f"{DOMAINS} certificates are known only after apply" in out
     # The Outlook connector's client secret and private key come from Secrets Git does not hold.
     assert '+ ms_exchange_connector "vdx-aarhus/aarhus"' in out
@@ -98,7 +114,7 @@ def test_apply_then_plan_shows_no_changes(node: Node, tree: Path, secrets_dir: P
     code, out = apply(node, tree, "--secrets", str(secrets_dir))
     assert code == 0, out
     # With --secrets the certificates are planned too.
-    creates = 3 * TENANTS + 2 * DOMAINS + SERVICES + DEVICES + OUTLOOK
+    creates = LOCATIONS + 3 * TENANTS + 2 * DOMAINS + SERVICES + DEVICES + OUTLOOK
     assert summary(out) == (creates, DOMAINS + TENANTS, 0)
     assert f"Apply complete: {creates} created, {DOMAINS + TENANTS} changed, 0 deleted." in out
     assert "created turn_server vdx-rm/vdx-rm-dk (/api/admin/configuration/v1/turn_server/" in out
@@ -227,15 +243,17 @@ def test_markdown_for_a_pull_request_comment(node: Node, tree: Path) -> None:
     code, out = plan(node, tree, "-o", "markdown")
     assert code == 0
     assert out.startswith("### `vdx plan` for platform `prod`\n")
-    creates = 3 * TENANTS + DOMAINS + SERVICES + DEVICES + OUTLOOK
+    creates = LOCATIONS + 3 * TENANTS + DOMAINS + SERVICES + DEVICES + OUTLOOK
     assert f"**Plan: {creates} to add, {DOMAINS + TENANTS} to change, 0 to destroy.**" in out
-    assert out.count("<details><summary><b>") == TENANTS
-    assert out.count("</details>") == TENANTS
+    # The platform's own section (its system locations), then one per tenant.
+    assert out.count("<details><summary><b>") == TENANTS + 1
+    assert out.count("</details>") == TENANTS + 1
+    assert f"<details><summary><b>PexipPlatform prod</b>: {LOCATIONS} to add, 0 to change" in out
     assert (
         "<details><summary><b>rm</b>: 10 to add, 2 to change, 0 to destroy, 1 known after apply</summary>"
         in out
     )
-    assert out.count("```diff\n") == TENANTS
+    assert out.count("```diff\n") == TENANTS + 1
     # Symbols in the first column, where GitHub colours a diff; `!` for an update.
     assert '\n+ turn_server "vdx-rm/vdx-rm-dk" {' in out
     assert '\n! conference "rm-booked-1"' in out
@@ -372,7 +390,10 @@ def test_a_refusal_by_the_planner_names_resource_field_and_fix(
         "Error: Domain vdx-rm/vdx-rm-dk, field spec.systemLocation: Pexip has no system location named "
         "'Nowhere'; the locations are 'Aalborg Kommune', 'Aarhus Kommune', 'Default location', "
     ) in out
-    assert "and 4 more. Set spec.systemLocation to one of them, or create the location in Pexip" in out
+    assert (
+        "and 4 more. Set spec.systemLocation to one of them, or declare the location in PexipPlatform "
+        "prod's spec.systemLocations (vdx apply and the operator create it)"
+    ) in out
     code, out = apply(node, tree, "--secrets", str(secrets_dir))
     assert code == 1
     assert "Apply refused: fix the errors above first; nothing was changed." in out

@@ -22,11 +22,13 @@ import yaml
 from tests.gitops.conftest import PASSWORD, USERNAME, seed
 from tests.gitops.equivalence import (
     assert_same_changes,
+    created_since,
     is_ready,
     label,
     plan_against,
     planned_changes,
     reconcile_tree,
+    table_ids,
     written_changes,
 )
 from vdx.paths import EXAMPLES_DIR
@@ -60,6 +62,7 @@ def test_vdx_plan_and_the_operator_make_the_same_changes_on_the_examples(
         planned = planned_changes(plan)
         assert planned, "the plan of the examples against a fresh node creates everything"
         twin.simulator.accounting.reset()
+        before = table_ids(twin.simulator.engine)
         events: list[tuple[str, str, str]] = []
         with caplog.at_level(logging.INFO):
             objects = reconcile_tree(EXAMPLES_DIR, {platform: twin.base_url}, docs, events=events)
@@ -77,5 +80,7 @@ def test_vdx_plan_and_the_operator_make_the_same_changes_on_the_examples(
         # (kopf says it cannot take OS signals: the test runs the operator in a thread.)
         logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
         assert [m for m in logged if not m.startswith("OS signals are ignored")] == []
-        written = written_changes(list(twin.simulator.accounting.entries))
+        written = written_changes(
+            list(twin.simulator.accounting.entries), created_since(twin.simulator.engine, before)
+        )
     assert_same_changes(written, planned)

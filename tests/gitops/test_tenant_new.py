@@ -44,10 +44,25 @@ def fresh_tree(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fresh_node() -> Iterator[RunningServer]:
-    """A management node as installed: no TURN servers, certificates, brandings or rooms."""
-    config = SimulatorConfig(username=USERNAME, password=PASSWORD, seed=SeedOptions(history=None))
+    """A management node as installed: no Conferencing Nodes, so no system location but Pexip's
+    own "Default location", and no TURN servers, certificates, brandings or rooms."""
+    config = SimulatorConfig(username=USERNAME, password=PASSWORD, seed=SeedOptions(history=None, nodes=None))
     with serve(Simulator(config)) as server:
         yield server
+
+
+def _declare_location(tree: Path, platform: str, name: str) -> None:
+    """What step 4 of `vdx tenant new` asks for: one line in the platform's spec.systemLocations."""
+    path = tree / "platforms" / "platforms.yaml"
+    docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+    for doc in docs:
+        if doc["kind"] == "PexipPlatform" and doc["metadata"]["name"] == platform:
+            doc["spec"].setdefault("systemLocations", []).append({"name": name})
+    path.write_text(yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _locations(server: RunningServer) -> set[str]:
+    return {str(row["name"]) for row in server.simulator.engine.tables["system_location"].values()}
 
 
 def _secrets_for(tree: Path, directory: Path) -> Path:
@@ -69,7 +84,9 @@ def _secrets_for(tree: Path, directory: Path) -> Path:
 def test_scaffold_then_check_clean_then_apply_to_a_fresh_node(
     fresh_tree: Path, fresh_node: RunningServer, tmp_path: Path
 ) -> None:
-    result = tenant_new(*HORSENS, fresh_tree)
+    # The node has none of the locations the tree declares: apply creates them before any binding.
+    assert _locations(fresh_node) == {"Default location"}
+    result = tenant_new(*HORSENS, fresh_tree, "--system-location", "Horsens Kommune")
     assert result.exit_code == 0, result.output
     written = sorted(p.relative_to(fresh_tree).as_posix() for p in fresh_tree.rglob("*.yaml"))
     assert written == [
@@ -95,6 +112,9 @@ def test_scaffold_then_check_clean_then_apply_to_a_fresh_node(
     assert "vdx-stage-horsens/turn-stage-vdx-horsens-dk (Opaque; keys secret)" in out
     assert "turn.vdx.horsens.dk: the TURN server" in out
     assert "vdx ports --platform <name> --tenant <tenant>" in out
+    assert "spec.systemLocations: `- name: Horsens Kommune`" in out
+    for platform in ("prod", "stage"):
+        _declare_location(fresh_tree, platform, "Horsens Kommune")
 
     # vdx check: no errors (only the warnings that the Secrets are not in Git).
     checked = CliRunner().invoke(check_cli.command, [str(fresh_tree), "-o", "json"])
@@ -106,22 +126,42 @@ def test_scaffold_then_check_clean_then_apply_to_a_fresh_node(
     # vdx apply bootstraps the new tenant on a node that has none of its objects.
     secrets = _secrets_for(fresh_tree, tmp_path / "secrets")
     args = (str(fresh_tree), "--platform", "prod", "--url", fresh_node.base_url, "--secrets", str(secrets))
+    code, planned = vdx("plan", *args)
+    assert code == 0, planned
+    # The platform's locations first (prod's 13 organisations, its transcoding location and
+    # Horsens), then Horsens' five objects and its TURN binding in the new location.
+    locations = 15
+    assert planned.index(f"PexipPlatform prod ({locations} to add, 0 to change") < planned.index(
+        "Tenant horsens"
+    )
+    assert '+ system_location "Horsens Kommune"' in planned
+    assert (
+        "client_turn_servers = [] -> [(known after apply: turn_server vdx-horsens/vdx-horsens-dk)]" in planned
+    )
     code, applied = vdx("apply", *args, "--yes")
     assert code == 0, applied
-    assert "Apply complete: 5 created, 0 changed, 0 deleted." in applied
+    assert f"Apply complete: {locations + 5} created, 1 changed, 0 deleted." in applied
+    assert {"Horsens Kommune", "VDX Transcoding", "Aarhus Kommune"} <= _locations(fresh_node)
+    engine = fresh_node.simulator.engine
+    horsens = next(r for r in engine.tables["system_location"].values() if r["name"] == "Horsens Kommune")
+    assert len(horsens["client_turn_servers"]) == 1
     code, planned = vdx("plan", *args[:-2], "--secrets", str(secrets), "--detailed-exitcode")
     assert code == 0, planned
     assert "No changes. Pexip matches the tree for platform prod." in planned
 
 
-def test_a_system_location_pexip_lacks_is_named_with_the_existing_ones(
+def test_a_system_location_neither_declared_nor_in_pexip_is_named_with_the_existing_ones(
     fresh_tree: Path, fresh_node: RunningServer
 ) -> None:
     assert tenant_new(*HORSENS, fresh_tree, "--system-location", "Horsens Kommune").exit_code == 0
     code, out = vdx("plan", str(fresh_tree), "--platform", "prod", "--url", fresh_node.base_url)
     assert code == 1
-    assert "Pexip has no system location named 'Horsens Kommune'; the locations are " in out
-    assert "Set spec.systemLocation to one of them, or create the location in Pexip" in out
+    # The existing ones include those the platform's plan creates.
+    assert "Pexip has no system location named 'Horsens Kommune'; the locations are 'Aalborg Kommune'" in out
+    assert (
+        "Set spec.systemLocation to one of them, or declare the location in PexipPlatform prod's "
+        "spec.systemLocations (vdx apply and the operator create it)"
+    ) in out
 
 
 def test_nothing_is_written_when_the_tenant_breaks_a_rule_or_exists(tmp_path: Path) -> None:

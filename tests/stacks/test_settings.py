@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from pydantic import ValidationError
 
 from tests.stacks.stackconfig import PROD_IMAGE, stack_config
 from vdx.api.platform import AuthMethod
-from vdx.infra import rbac
+from vdx.infra import manifests, rbac
 from vdx.infra.images import ImageError, check_image, is_digest_pinned
 from vdx.infra.settings import SettingsError, check_credentials, parse_settings
 
@@ -111,3 +112,28 @@ def test_rbac_follows_the_kind_registry(monkeypatch: pytest.MonkeyPatch) -> None
     read_only = [rule for rule in tenant if rule["verbs"] == rbac.READ]
     assert any("meetingrooms" in rule["resources"] for rule in read_only)
     assert all("meetingrooms" not in rule["resources"] for rule in tenant if "create" in rule["verbs"])
+
+
+def test_system_locations_pass_from_the_stack_config_to_the_platform_it_owns() -> None:
+    config = stack_config("stage")
+    locations = [
+        {"name": "VDX Stage Transcoding"},
+        {"name": "Horsens Kommune", "mtu": 1400, "transcodingLocation": "VDX Stage Transcoding"},
+    ]
+    platform = {**config["platforms"][0], "systemLocations": locations}
+    settings = parse_settings({**config, "platforms": [platform]}, stack="stage")
+    spec = manifests.platform_spec(settings.platforms[0], settings.namespace)
+    assert spec["systemLocations"] == locations
+    # Without them the spec has none (the operator then manages no location).
+    plain = parse_settings(config, stack="stage").platforms[0]
+    assert "systemLocations" not in manifests.platform_spec(plain, settings.namespace)
+    with pytest.raises(
+        SettingsError, match=r"config platforms\[0\]\.systemLocations: a list of system locations"
+    ):
+        parse_settings({**config, "platforms": [{**platform, "systemLocations": "Horsens"}]}, stack="stage")
+    # The entries are checked by the model the CRD comes from, before anything is sent.
+    bad = {**platform, "systemLocations": [{"name": "Horsens Kommune", "mtu": 9000}]}
+    with pytest.raises(ValidationError, match="mtu"):
+        manifests.platform_spec(
+            parse_settings({**config, "platforms": [bad]}, stack="stage").platforms[0], "x"
+        )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from vdx.api import patterns
 from vdx.api.base import Rule, VdxModel, described
-from vdx.api.common import NamespacedSecretReference, ObjectName, ObjectStatus
+from vdx.api.common import NamespacedSecretReference, ObjectName, ObjectStatus, PexipObjectRef
 from vdx.api.resource import CrdInfo, PrinterColumn, Resource
 
 
@@ -89,6 +91,77 @@ class RateLimit(VdxModel):
     )
 
 
+# A Pexip system location's name (unique there, case-sensitive; Pexip allows 250 characters).
+LocationName = Annotated[str, Field(min_length=1, max_length=250)]
+
+
+class SystemLocation(VdxModel):
+    """A Pexip system location the platform's tree declares, so a fresh node can be built from Git.
+
+    Matched by name (unique in Pexip): an existing location of that name is adopted, never created
+    twice. Only the fields set here are managed; a field left out keeps whatever Pexip has. The
+    client TURN servers are the Domains' (each adds its own), so they are not set here.
+    """
+
+    object_rules = (
+        Rule(
+            cel="!has(self.transcodingLocation) || self.transcodingLocation != self.name",
+            message="transcodingLocation must name another location (Pexip refuses a location that "
+            "transcodes in itself); leave it out to transcode locally",
+            field_path=".transcodingLocation",
+            check=lambda s: s.transcoding_location != s.name,
+        ),
+        Rule(
+            cel="!has(self.overflowLocations) || !self.overflowLocations.exists(o, o == self.name)",
+            message="overflowLocations must name other locations, not the location itself",
+            field_path=".overflowLocations",
+            check=lambda s: s.name not in (s.overflow_locations or []),
+        ),
+    )
+
+    name: str = described(
+        "Name of the location in Pexip (unique there, case-sensitive), as Domains and One-Touch Join "
+        "endpoint groups name it in their spec.systemLocation.",
+        min_length=1,
+        max_length=250,
+    )
+    description: str | None = described(
+        "Free text shown in Pexip's admin UI. Left out: not managed.", default=None, max_length=250
+    )
+    mtu: int | None = described(
+        "Maximum transmission unit of the location's Conferencing Nodes (Pexip: 512-1500). Left out: "
+        "not managed (Pexip's default is 1500).",
+        default=None,
+        ge=512,
+        le=1500,
+    )
+    media_qos: int | None = described(
+        "DSCP value of media packets (0-63). Left out: not managed.", default=None, ge=0, le=63
+    )
+    signalling_qos: int | None = described(
+        "DSCP value of signalling packets (0-63). Left out: not managed.", default=None, ge=0, le=63
+    )
+    transcoding_location: str | None = described(
+        "Name of the location whose Conferencing Nodes transcode for this one (a Proxying Edge "
+        "location names its internal transcoding location). Declared here or already in Pexip. Left "
+        "out: not managed.",
+        default=None,
+        min_length=1,
+        max_length=250,
+    )
+    overflow_locations: list[LocationName] | None = described(
+        "Names of the primary and secondary overflow locations (at most two, in that order). An "
+        "empty list clears both. Left out: not managed.",
+        default=None,
+        max_length=2,
+        json_schema_extra={"x-kubernetes-list-type": "atomic"},
+    )
+
+
+def _unique_location_names(s: PexipPlatformSpec) -> bool:
+    return len({loc.name for loc in s.system_locations}) == len(s.system_locations)
+
+
 class PexipPlatformSpec(VdxModel):
     object_rules = (
         Rule(
@@ -105,6 +178,13 @@ class PexipPlatformSpec(VdxModel):
             "part of the window's budget)",
             field_path=".rateLimit.burst",
             check=lambda s: s.rate_limit.burst < s.rate_limit.requests_per_window,
+        ),
+        Rule(
+            cel="!has(self.systemLocations) || "
+            "self.systemLocations.all(l, self.systemLocations.exists_one(m, m.name == l.name))",
+            message="systemLocations names must be unique (a name is unique in Pexip)",
+            field_path=".systemLocations",
+            check=_unique_location_names,
         ),
     )
 
@@ -137,6 +217,15 @@ class PexipPlatformSpec(VdxModel):
         ge=30,
         le=86400,
     )
+    system_locations: list[SystemLocation] = described(
+        "The system locations this platform's tree manages: each is created when the node has none "
+        "of that name, adopted when it has, and kept to the fields set here. Locations not listed "
+        "are left alone, and removing one from the list leaves it in Pexip (a location holds "
+        "Conferencing Nodes, which the tree does not manage).",
+        default_factory=list,
+        max_length=200,
+        json_schema_extra={"x-kubernetes-list-type": "atomic"},
+    )
 
 
 class PexipPlatformStatus(ObjectStatus):
@@ -145,6 +234,12 @@ class PexipPlatformStatus(ObjectStatus):
     )
     reachable: bool | None = described("Whether the last request to the node succeeded.", default=None)
     last_contact_time: datetime | None = described("When the node last answered.", default=None)
+    system_locations: list[PexipObjectRef] = described(
+        "The system locations of spec.systemLocations as Pexip holds them (name and URI).",
+        default_factory=list,
+        max_length=200,
+        json_schema_extra={"x-kubernetes-list-type": "atomic"},
+    )
 
 
 class PexipPlatform(Resource):

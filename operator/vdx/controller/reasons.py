@@ -88,6 +88,7 @@ class Reason(StrEnum):
     UPDATING = "Updating"
     WAITING_FOR_BRANDING = "WaitingForBranding"
     WAITING_FOR_IDENTITY_PROVIDER = "WaitingForIdentityProvider"
+    WAITING_FOR_SYSTEM_LOCATION = "WaitingForSystemLocation"
 
 
 def waiting(kind: str, *, for_user: bool) -> str:

@@ -205,6 +205,11 @@ class Runtime:
                 runtime.breaker.failure()
                 logger.warning("resync of platform %s failed: %s", name, exc.message)
                 continue
+            platform = self.known.get(("PexipPlatform", None, name))
+            if platform is not None and (platform.get("spec") or {}).get("systemLocations"):
+                # Its declared system locations drift like any object (on its own task: a
+                # reconcile that rebuilds the client replaces this loop).
+                self.spawn(self.reconcile("PexipPlatform", platform, from_resync=True))
             await self.reconcile_platform_members(name)
             self.export_managed_objects()
             release_free_memory()

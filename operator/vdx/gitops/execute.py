@@ -34,15 +34,15 @@ def _object_id(uri: str) -> str:
     return uri.rstrip("/").rsplit("/", 1)[-1]
 
 
-async def _send(client: PexipClient, step: Step, fields: dict[str, Any]) -> Any:
+async def _send(client: PexipClient, step: Step, fields: dict[str, Any], uri: str | None) -> Any:
     kind = PEXIP_KINDS[step.change.resource]
     change = step.change
     if change.action == "create":
         return await client.create(kind, fields, file=step.file)
-    assert change.uri is not None
+    assert uri is not None
     if change.action == "update":
-        return await client.update(kind, _object_id(change.uri), fields, file=step.file)
-    await client.delete(kind, _object_id(change.uri))
+        return await client.update(kind, _object_id(uri), fields, file=step.file)
+    await client.delete(kind, _object_id(uri))
     return None
 
 
@@ -58,18 +58,20 @@ async def execute(client: PexipClient, plan: PlatformPlan, say: Say) -> Applied:
     applied = Applied()
     for step in plan.steps:
         fields = {k: resolve(v, known) for k, v in step.change.fields.items()}
-        left = unresolved(fields.values())
+        # An update of an object created earlier in the plan (a new system location a Domain binds to).
+        target = resolve(step.change.uri, known) if step.change.uri else None
+        left = unresolved([*fields.values(), target])
         if left:
             applied.failed = step
             applied.error = f"{step.change.describe()} needs {', '.join(left)}, which was not created"
             return applied
         try:
-            obj = await _send(client, step, fields)
+            obj = await _send(client, step, fields, target)
         except PexipError as exc:
             applied.failed = step
             applied.error = pexip_failure(exc).message
             return applied
-        uri = getattr(obj, "resource_uri", None) if obj is not None else step.change.uri
+        uri = getattr(obj, "resource_uri", None) if obj is not None else target
         if step.provides is not None and obj is not None:
             known[step.provides] = obj.resource_uri
         applied.done.append(step)

@@ -41,6 +41,10 @@ def from_secret(namespace: str, name: str) -> str:
     return f"{PENDING_PREFIX}, from Secret {namespace}/{name})"
 
 
+# `Step.tenant` of a write that belongs to the platform, not to a tenant (its system locations).
+PLATFORM_SCOPE = ""
+
+
 @dataclass(frozen=True)
 class Step:
     """One write, with what people need to read it and what apply needs to send it."""

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from vdx.controller.plan import MASK
+from vdx.gitops.offline import PLATFORM_SCOPE
 from vdx.gitops.planning import PlatformPlan, Step, is_pending
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
@@ -39,7 +40,7 @@ def colour_line(line: str) -> str:
     stripped = line.lstrip(" ")
     if stripped.startswith("Error:"):
         return f"{line[: len(line) - len(stripped)]}{_BOLD}{_RED}Error:{_RESET}{stripped[6:]}"
-    if stripped.startswith(("Plan:", "No changes.", "Tenant ")):
+    if stripped.startswith(("Plan:", "No changes.", "Tenant ", "PexipPlatform ")):
         return f"{_BOLD}{line}{_RESET}"
     if stripped.startswith("#"):
         return f"\x1b[2m{line}{_RESET}"
@@ -169,11 +170,13 @@ def render_text(plan: PlatformPlan, url: str, version: str = "", color: bool = F
     if plan.steps:
         out.append("Symbols: + create, ~ update in place, - delete, ? known only after apply")
         out.append("")
-        for tenant in plan.tenants:
+        # The platform's own writes (its system locations) first: the tenants' bind to them.
+        for tenant in (PLATFORM_SCOPE, *plan.tenants):
             lines = tenant_lines(plan, tenant, changes_only=True)
             if not lines:
                 continue
-            out.append(f"Tenant {tenant} ({_counts(plan, tenant)})")
+            heading = f"PexipPlatform {plan.platform}" if tenant == PLATFORM_SCOPE else f"Tenant {tenant}"
+            out.append(f"{heading} ({_counts(plan, tenant)})")
             out.extend(f"  {line}" if line else "" for line in lines)
             out.append("")
     for note in plan.notes:
@@ -244,13 +247,14 @@ def render_markdown(plan: PlatformPlan, url: str, version: str = "") -> str:
         out.append("")
         out.extend(f"- {note}" for note in plan.notes)
         out.append("")
-    for tenant in plan.tenants:
+    for tenant in (PLATFORM_SCOPE, *plan.tenants):
         lines = tenant_lines(plan, tenant)
         if not lines:
             continue
         body = "\n".join(_diff_line(line) for line in lines)
         fence = _fence(body)
-        out.append(f"<details><summary><b>{tenant}</b>: {_counts(plan, tenant)}</summary>")
+        heading = f"PexipPlatform {plan.platform}" if tenant == PLATFORM_SCOPE else tenant
+        out.append(f"<details><summary><b>{heading}</b>: {_counts(plan, tenant)}</summary>")
         out.append("")
         out.append(f"{fence}diff")
         out.append(body)

@@ -228,6 +228,8 @@ def platform_spec(platform: PlatformSettings, namespace: str) -> Manifest:
         },
         "resyncIntervalSeconds": platform.resync_interval_seconds,
     }
+    if platform.system_locations:
+        spec["systemLocations"] = [dict(location) for location in platform.system_locations]
     if platform.ca_bundle:
         spec["caBundleRef"] = {
             "kind": "ConfigMap",

@@ -54,6 +54,9 @@ class PlatformSettings:
     max_concurrent_requests: int = 5
     rate_limit: RateLimitSettings = field(default_factory=RateLimitSettings)
     resync_interval_seconds: int = 600
+    # spec.systemLocations as the config gives them (the PexipPlatform model checks each entry):
+    # the stack owns the cluster's PexipPlatform, so the operator bootstraps the node from these.
+    system_locations: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def credentials_secret(self) -> str:
@@ -153,6 +156,7 @@ def _platform(raw: Mapping[str, Any], index: int) -> PlatformSettings:
         "maxConcurrentRequests",
         "rateLimit",
         "resyncIntervalSeconds",
+        "systemLocations",
     }
     if unknown:
         raise SettingsError(f"config {key}: unknown keys {sorted(unknown)}")
@@ -184,7 +188,19 @@ def _platform(raw: Mapping[str, Any], index: int) -> PlatformSettings:
             adaptive=bool(rate.get("adaptive", defaults.adaptive)),
         ),
         resync_interval_seconds=int(raw.get("resyncIntervalSeconds", 600)),
+        system_locations=_locations(raw.get("systemLocations"), f"{key}.systemLocations"),
     )
+
+
+def _locations(raw: Any, key: str) -> tuple[Mapping[str, Any], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(item, Mapping) for item in raw):
+        raise SettingsError(
+            f"config {key}: a list of system locations, each an object with at least `name` "
+            "(as the PexipPlatform's spec.systemLocations, docs/plan-apply.md)"
+        )
+    return tuple(dict(item) for item in raw)
 
 
 def _tenant(raw: Mapping[str, Any], index: int) -> TenantSettings:

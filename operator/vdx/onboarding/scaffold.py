@@ -302,8 +302,10 @@ def next_steps(request: Request, result: Scaffold) -> str:
     lines.append(
         "4. System location: "
         + (
-            f"the Domains bind their TURN service to {request.system_location!r}; it must exist in Pexip "
-            "(`vdx plan` lists the existing ones if not)."
+            f"the Domains bind their TURN service to {request.system_location!r}. Unless Pexip has it "
+            "already, declare it on each platform, in platforms/ under the PexipPlatform's "
+            f"spec.systemLocations: `- name: {request.system_location}` (vdx apply and the operator "
+            "create it; `vdx plan` lists the existing ones)."
             if request.system_location
             else "none given, so each TURN service is created but not attached to a location; set "
             "spec.systemLocation on the Domains to attach it (`vdx plan` lists the existing locations)."

@@ -26,6 +26,7 @@ from vdx.controller.planners.common import (
     observe_only_outcome,
     refuse,
 )
+from vdx.controller.planners.locations import waiting_for_location
 from vdx.controller.reasons import Reason
 from vdx.pexip.models import SystemLocation
 
@@ -42,6 +43,9 @@ class DomainInputs:
     certificate: Dependency
     certificate_names: Sequence[str]  # the certificate's spec.dnsNames
     turn: Dependency | None
+    # The system locations the tenant's PexipPlatform declares (spec.systemLocations): one of them
+    # not in Pexip yet is a wait for the platform to create it, not a refusal.
+    declared_locations: frozenset[str] = frozenset()
 
 
 def decide(inputs: DomainInputs, locations: Iterable[SystemLocation]) -> Plan:
@@ -83,7 +87,10 @@ def decide(inputs: DomainInputs, locations: Iterable[SystemLocation]) -> Plan:
             return waiting
         turn_uri = inputs.turn.uri
     location = domain.spec.system_location
-    plan = plan_domain_binding(location, turn_uri, locations)
+    platform = tenant.spec.platform_ref.name
+    plan = plan_domain_binding(location, turn_uri, locations, platform)
+    if plan.outcome.reason == Reason.SYSTEM_LOCATION_NOT_FOUND and location in inputs.declared_locations:
+        return waiting_for_location(platform, str(location), "spec.systemLocation")
     plan.status = {"tenant": tenant.name, "tlsCertificate": cert.uri, "turnServer": turn_uri}
     if plan.outcome.phase is Phase.STALLED:
         plan.blocked, plan.field_path = True, "spec.systemLocation"
@@ -103,7 +110,7 @@ def decide(inputs: DomainInputs, locations: Iterable[SystemLocation]) -> Plan:
 _LOCATIONS_LISTED = 12
 
 
-def location_not_found(name: str, locations: Iterable[SystemLocation]) -> str:
+def location_not_found(name: str, locations: Iterable[SystemLocation], platform: str = "") -> str:
     """Which system locations exist and what to do: the message of a Domain naming another one
     (onboarding a municipality, its location is usually not there yet)."""
     names = sorted(loc.name for loc in locations)
@@ -115,15 +122,17 @@ def location_not_found(name: str, locations: Iterable[SystemLocation]) -> str:
         more = f" and {len(names) - _LOCATIONS_LISTED} more" if len(names) > _LOCATIONS_LISTED else ""
         existing = f"the locations are {shown}{more}"
     hint = f" (did you mean {close[0]!r}? names are case-sensitive)" if close else ""
+    owner = f"PexipPlatform {platform}" if platform else "the PexipPlatform"
     return (
         f"Pexip has no system location named {name!r}{hint}; {existing}. Set spec.systemLocation to one "
-        "of them, or create the location in Pexip (Platform > Locations) and plan again, or leave "
-        "spec.systemLocation out to create the TURN service without attaching it to a location"
+        f"of them, or declare the location in {owner}'s spec.systemLocations (vdx apply and the "
+        "operator create it), or leave spec.systemLocation out to create the TURN service without "
+        "attaching it to a location"
     )
 
 
 def plan_domain_binding(
-    location_name: str | None, turn_uri: str | None, locations: Iterable[SystemLocation]
+    location_name: str | None, turn_uri: str | None, locations: Iterable[SystemLocation], platform: str = ""
 ) -> Plan:
     if location_name is None or turn_uri is None:
         return Plan(outcome=Outcome(Phase.READY, Reason.AVAILABLE, "no system location to bind"))
@@ -132,7 +141,9 @@ def plan_domain_binding(
     if location is None:
         return Plan(
             outcome=Outcome(
-                Phase.STALLED, Reason.SYSTEM_LOCATION_NOT_FOUND, location_not_found(location_name, locations)
+                Phase.STALLED,
+                Reason.SYSTEM_LOCATION_NOT_FOUND,
+                location_not_found(location_name, locations, platform),
             )
         )
     if turn_uri in location.client_turn_servers:

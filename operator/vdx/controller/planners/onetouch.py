@@ -41,6 +41,7 @@ from vdx.controller.planners.common import (
     refuse,
     settle,
 )
+from vdx.controller.planners.locations import waiting_for_location
 from vdx.controller.reasons import Reason
 
 INTEGRATION = "mjx_integration"
@@ -88,6 +89,8 @@ class OtjObserved:
     endpoints: tuple[Any, ...] = ()
     rules: tuple[Any, ...] = ()
     system_locations: tuple[Any, ...] = ()
+    # The locations the tenant's PexipPlatform declares: one not in Pexip yet is a wait for it.
+    declared_locations: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -403,6 +406,14 @@ def decide(inputs: OtjInputs, observed: OtjObserved) -> OtjDecision:
         endpoint_values[endpoint.name] = data
     locations = {loc.name: loc.resource_uri for loc in observed.system_locations}
     for index, group in enumerate(spec.endpoint_groups):
+        if group.system_location not in locations and group.system_location in observed.declared_locations:
+            return OtjDecision(
+                waiting_for_location(
+                    inputs.tenant.spec.platform_ref.name,
+                    group.system_location,
+                    f"spec.endpointGroups[{index}].systemLocation",
+                )
+            )
         if group.system_location not in locations:
             return OtjDecision(
                 refuse(
@@ -410,7 +421,8 @@ def decide(inputs: OtjInputs, observed: OtjObserved) -> OtjDecision:
                     Reason.SYSTEM_LOCATION_NOT_FOUND,
                     f"spec.endpointGroups[{index}].systemLocation",
                     f"spec.endpointGroups[{index}].systemLocation {group.system_location!r} is not a system "
-                    f"location in Pexip (it has: {', '.join(sorted(locations)) or 'none'}); name one of them",
+                    f"location in Pexip (it has: {', '.join(sorted(locations)) or 'none'}); name one of "
+                    "them, or declare it in the PexipPlatform's spec.systemLocations",
                 )
             )
     for check in (_shared_registration, _taken):

@@ -53,6 +53,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         certificate=cert,
         certificate_names=(cert_body.get("spec") or {}).get("dnsNames") or [],
         turn=turn_dependency,
+        declared_locations=lookups.declared_locations(rt, platform.name),
     )
     events = []
     # Domains sharing a location each add their TURN server to its list: one at a time.
@@ -96,5 +97,5 @@ REGISTRATION = Registration(
     writes=(SYSTEM_LOCATION,),
     forget=_forget,
     offline="vdx.gitops.phases.domain",
-    plan_reads=("TurnService",),
+    plan_reads=("TurnService", "PexipPlatform"),
 )

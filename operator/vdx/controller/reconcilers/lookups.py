@@ -36,6 +36,14 @@ async def tenant_of_namespace(rt: Context, namespace: str) -> Tenant:
     return tenant
 
 
+def declared_locations(rt: Context, platform: str) -> frozenset[str]:
+    """The system locations the platform declares (spec.systemLocations), from the watched body: a
+    user of one that Pexip lacks waits for the platform to create it instead of being refused."""
+    body = rt.known.get(("PexipPlatform", None, platform)) or {}
+    declared = (body.get("spec") or {}).get("systemLocations") or []
+    return frozenset(str(loc.get("name")) for loc in declared if isinstance(loc, dict) and loc.get("name"))
+
+
 def connected_platform(rt: Context, tenant: Tenant) -> PlatformRuntime:
     name = tenant.spec.platform_ref.name
     platform = rt.platforms.get(name)

@@ -67,7 +67,7 @@ OWNED: tuple[Kind[Any], ...] = (
 )
 
 
-async def observed_of(platform: PlatformRuntime) -> OtjObserved:
+async def observed_of(platform: PlatformRuntime, declared: frozenset[str] = frozenset()) -> OtjObserved:
     return OtjObserved(
         deployments={kind.name: tuple(await platform.cache.objects(kind)) for kind in DEPLOYMENTS},
         autodiscover_urls=tuple(await platform.cache.objects(MJX_EXCHANGE_AUTODISCOVER_URL)),
@@ -76,6 +76,7 @@ async def observed_of(platform: PlatformRuntime) -> OtjObserved:
         endpoints=tuple(await platform.cache.objects(MJX_ENDPOINT)),
         rules=tuple(await platform.cache.objects(MJX_MEETING_PROCESSING_RULE)),
         system_locations=tuple(await platform.cache.objects(SYSTEM_LOCATION)),
+        declared_locations=declared,
     )
 
 
@@ -117,7 +118,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
             lookups.adopt_uri(body),
             secret_changed,
         )
-        decision = decide(inputs, await observed_of(platform))
+        decision = decide(inputs, await observed_of(platform, lookups.declared_locations(rt, platform.name)))
         plan = decision.plan
         if plan.blocked or not plan.changes:
             break

@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from vdx.api.platform import PexipPlatform
 from vdx.controller.cache import PexipCache
 from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.plan import resolve
+from vdx.controller.planners.locations import LocationDecision, LocationInputs, decide
 from vdx.controller.platforms import CredentialsProblem, PlatformRuntime, build_client, fingerprint
 from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
-from vdx.controller.reconcilers.base import Event, Reconciled, Stop, parse, pexip_failure
+from vdx.controller.reconcilers.base import (
+    Event,
+    Reconciled,
+    Stop,
+    apply_change,
+    change_event,
+    parse,
+    pexip_failure,
+)
 from vdx.controller.registration import Registration
 from vdx.controller.status import status_of
 from vdx.pexip.client import one_attempt
 from vdx.pexip.errors import PexipError
-from vdx.pexip.resources import MANAGEMENT_VM
+from vdx.pexip.resources import MANAGEMENT_VM, SYSTEM_LOCATION
 from vdx.policies.platform_secrets import credentials_namespace_problem, fix_for
 
 if TYPE_CHECKING:
@@ -100,11 +111,62 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     was_reachable = status_of(body).get("reachable")
     runtime.version = version
     status: dict[str, Any] = {"version": version, "reachable": True}
+    outcome = Outcome(Phase.READY, Reason.CONNECTED, f"Pexip Infinity {version} at {platform.spec.url}")
+    created = False
+    if not platform.spec.system_locations:
+        status["systemLocations"] = []
+    else:
+        # Before the members are woken: their Domains bind TURN servers in these locations.
+        try:
+            decision, written = await _system_locations(runtime, platform, lookups.was_in_line(body))
+        except PexipError as exc:
+            return Reconciled(pexip_failure(exc), status=status, events=events, platform=platform.name)
+        events.extend(written)
+        created = any(e.reason == Reason.CREATED_EXTERNAL_RESOURCE for e in written)
+        for _ in (e for e in written if e.reason == Reason.DRIFT_CORRECTED):
+            rt.metrics.drift_corrections.labels("PexipPlatform", SYSTEM_LOCATION.name).inc()
+        status["systemLocations"] = [
+            {"resource": SYSTEM_LOCATION.name, "resourceUri": uri, "name": name}
+            for name, uri in decision.uris.items()
+        ]
+        if decision.plan.blocked or decision.plan.changes:
+            outcome = decision.plan.outcome
+            if decision.plan.field_path:
+                outcome = replace(outcome, message=f"{decision.plan.field_path}: {outcome.message}")
     if was_reachable is not True:
         status["lastContactTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         rt.wake_platform_members(platform.name)
-    outcome = Outcome(Phase.READY, Reason.CONNECTED, f"Pexip Infinity {version} at {platform.spec.url}")
+    elif created:
+        # Domains and One-Touch Join waiting for a new location follow at once.
+        rt.wake_platform_members(platform.name)
     return Reconciled(outcome, status=status, events=events, platform=platform.name)
+
+
+async def _system_locations(
+    runtime: PlatformRuntime, platform: PexipPlatform, drift: bool
+) -> tuple[LocationDecision, list[Event]]:
+    """Make the node's locations what spec.systemLocations declares (`planners.locations`); a
+    second decision confirms, and what is left (Pexip changed them meanwhile) waits for the next."""
+    inputs = LocationInputs(platform.name, tuple(platform.spec.system_locations))
+    events: list[Event] = []
+    for _ in range(2):
+        decision = decide(inputs, await runtime.cache.objects(SYSTEM_LOCATION))
+        if decision.plan.blocked or not decision.plan.changes:
+            return decision, events
+        known: dict[str, str] = {}
+        for index, original in enumerate(decision.plan.changes):
+            change = replace(
+                original,
+                uri=resolve(original.uri, known) if original.uri else None,
+                fields=resolve(dict(original.fields), known),
+            )
+            # Domains rewrite these objects' client_turn_servers: one writer at a time.
+            async with runtime.cache.write_lock(SYSTEM_LOCATION, change.label):
+                obj = await apply_change(runtime, change)
+            if index in decision.provides:
+                known[decision.provides[index]] = obj.resource_uri
+            events.append(change_event(change, platform.name, drift and change.action == "update"))
+    return decision, events
 
 
 async def finalize(rt: Context, body: dict[str, Any]) -> None:
@@ -128,5 +190,11 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
 
 
 REGISTRATION = Registration(
-    PexipPlatform, reconcile, finalize, reads=(MANAGEMENT_VM,), reads_objects=("Secret", "ConfigMap")
+    PexipPlatform,
+    reconcile,
+    finalize,
+    writes=(SYSTEM_LOCATION,),
+    reads=(MANAGEMENT_VM,),
+    reads_objects=("Secret", "ConfigMap"),
+    offline="vdx.gitops.phases.platform",
 )

@@ -10,14 +10,16 @@ from vdx.controller.plan import Change
 from vdx.controller.planners.common import Dependency, DependencyState
 from vdx.controller.planners.domain import DomainInputs, decide, plan_domain_unbinding
 from vdx.gitops.offline import OfflinePlanner, Step, label_of
+from vdx.gitops.phases import platform as platform_phase
 from vdx.gitops.phases import turn as turn_phase
 from vdx.pexip import models
-from vdx.pexip.resources import SYSTEM_LOCATION, TURN_SERVER
+from vdx.pexip.resources import TURN_SERVER
 
 
 def locations(planner: OfflinePlanner) -> list[models.SystemLocation]:
-    """System locations as they will be after the writes planned so far (Pexip replaces lists whole)."""
-    return planner.state("Domain:locations", lambda: list(planner.observed.of(SYSTEM_LOCATION)))
+    """System locations as they will be after the writes planned so far (Pexip replaces lists whole),
+    those the platform's plan creates included."""
+    return planner.state("Domain:locations", lambda: list(platform_phase.locations(planner)))
 
 
 def _location_now(planner: OfflinePlanner, change: Change) -> None:
@@ -61,6 +63,7 @@ def plan(planner: OfflinePlanner) -> None:
             ),
             certificate_names=cert.spec.dns_names if cert is not None else [],
             turn=turn,
+            declared_locations=platform_phase.declared(planner),
         )
         decided = decide(inputs, locations(planner))
         if planner.blocked(decided, source):

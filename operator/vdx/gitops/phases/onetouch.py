@@ -19,7 +19,7 @@ from vdx.controller.planners.onetouch import (
     decide,
 )
 from vdx.gitops.offline import OfflinePlanner, Step, adopt_of, from_secret, label_of, unresolved
-from vdx.gitops.phases import domain
+from vdx.gitops.phases import domain, platform
 from vdx.pexip.resources import (
     MJX_ENDPOINT,
     MJX_ENDPOINT_GROUP,
@@ -76,6 +76,7 @@ def _one_touch_join(planner: OfflinePlanner, otj: OneTouchJoin) -> None:
         endpoints=tuple(planner.observed.of(MJX_ENDPOINT)),
         rules=tuple(planner.observed.of(MJX_MEETING_PROCESSING_RULE)),
         system_locations=tuple(domain.locations(planner)),
+        declared_locations=platform.declared(planner),
     )
     decision = decide(inputs, observed)
     if planner.blocked(decision.plan, source):
