@@ -25,6 +25,7 @@ test: $(STAMP)
 	@bash scripts/fetch-nginx-rtmp --if-missing || echo "nginx with the RTMP module is not available here: the nginx -t test will skip"
 	@bash scripts/fetch-coturn --if-missing || echo "coturn is not available here: the probe tests against a real TURN server will skip"
 	@bash scripts/fetch-prometheus --if-missing || echo "Debian's prometheus (promtool and the server) is not available here: the alert tests will skip"
+	@bash scripts/fetch-lua --if-missing || echo "not every Lua interpreter is available here (Debian's lua5.1 and lua5.4, gopher-lua built with Go): the Argo CD health tests skip in the missing ones"
 	$(VENV)/bin/python -m pytest
 
 # etcd + kube-apiserver + kubectl from the Go module proxy, once, into the user cache.

@@ -1,11 +1,13 @@
 """`vdx demo`: the whole system on one machine, from the example GitOps tree to Ready resources.
 
-Real parts wherever they exist here: a real etcd + kube-apiserver (built from source), the CRDs from
-schemas/, the operator exactly as it runs in a pod (leader lease, kopf, status, events). Pexip is
-proprietary, so each PexipPlatform of the tree points at a Pexip Management API simulator on
-loopback, over HTTPS with a generated CA that the platform trusts through its caBundleRef. The
-Secrets that Git never holds are made here the way production makes them: TLS certificates from a
-local CA standing in for cert-manager, random TURN secrets, the simulator's admin credentials.
+Real parts wherever they exist here: a real etcd + kube-apiserver (built from source), the CRDs and
+the ValidatingAdmissionPolicies from schemas/ (in force before the tree is applied; the demo shows
+the API server refusing a certificate for another tenant's domain), the operator exactly as it runs
+in a pod (leader lease, kopf, status, events). Pexip is proprietary, so each PexipPlatform of the
+tree points at a Pexip Management API simulator on loopback, over HTTPS with a generated CA that
+the platform trusts through its caBundleRef. The Secrets that Git never holds are made here the way
+production makes them: TLS certificates from a local CA standing in for cert-manager, random TURN
+secrets, the simulator's admin credentials.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import secrets
 import signal
 import string
+import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -43,6 +46,14 @@ from vdx.calendar.keys import calendar_secret, new_key_pair
 from vdx.controller.registry import PLURALS
 from vdx.controller.run import OperatorOptions
 from vdx.controller.runtime import RuntimeSettings
+from vdx.controlplane.admission import (
+    AdmissionError,
+    apply_admission,
+    load_admission,
+    refusal,
+    wait_in_force,
+)
+from vdx.demo_admission import foreign_certificate
 from vdx.demo_env import DemoPlatform, Handover, describe, handover_dir, remove, save
 from vdx.pexip.client import PexipClient
 from vdx.pexip.resources import (
@@ -57,7 +68,7 @@ from vdx.pexip.resources import (
     WEBAPP_ALIAS,
 )
 from vdx.pexip.simulator import RunningServer, SeedOptions, Simulator, SimulatorConfig, serve
-from vdx.testing.controlplane import running_control_plane
+from vdx.testing.controlplane import default_admission_dir, running_control_plane
 from vdx.testing.operator import OperatorThread
 from vdx.tls.issue import LocalCA
 
@@ -296,7 +307,13 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
         say("[1/6] control plane: etcd + kube-apiserver (built from source once, then cached)")
         started = time.monotonic()
         plane = stack.enter_context(running_control_plane(build=True))
-        say(f"      up in {time.monotonic() - started:.1f} s, CRDs installed: {len(plane.installed_crds)}")
+        with plane.api_client() as api:
+            # Applied now, awaited in step 3: the API server loads them while the simulators start.
+            policies = apply_admission(api, load_admission([default_admission_dir()]))
+        say(
+            f"      up in {time.monotonic() - started:.1f} s, CRDs installed: {len(plane.installed_crds)}, "
+            f"admission policies: {len(policies)}"
+        )
         say(
             f"[2/6] Pexip Management API simulators for {', '.join(p.name for p in platforms)} "
             "(HTTPS, own CA)"
@@ -317,6 +334,8 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
             f"[3/6] applying {examples.name}/: {len(tree.resources)} vdx resources, "
             f"{len(tree.others)} other objects"
         )
+        waited = wait_in_force(api)
+        say(f"      admission policies in force (waited {waited:.1f} s)")
         applier.namespace(OPERATOR_NAMESPACE)
         for platform in platforms:
             sim = sims[platform.name]
@@ -363,6 +382,7 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
             if isinstance(loaded.resource, PexipPlatform):
                 doc["spec"]["url"] = sims[loaded.resource.name].base_url
             applier.document(doc)
+        refused = _show_refusal(api, tree, say)
         say("[4/6] operator: leader lease, then reconciling everything against the simulators")
         operator = stack.enter_context(
             OperatorThread(
@@ -438,4 +458,30 @@ def run_demo(examples: Path, *, keep: bool, timeout: float, say: Say) -> int:
                 while True:
                     time.sleep(3600)
         say("stopping the operator, the simulators and the control plane")
-        return 0 if not not_ready else 1
+        return 0 if not not_ready and refused else 1
+
+
+def _show_refusal(api: client.ApiClient, tree: Tree, say: Say) -> bool:
+    """Try the tree's foreign certificate (vdx.demo_admission); False if the API server admitted it."""
+    example = foreign_certificate(tree)
+    if example is None:
+        say("      admission: no two tenants share a platform here, so there is no refusal to show")
+        return True
+    say(f"      admission: {example.what}:")
+    try:
+        message = refusal(api, example.obj)
+    except AdmissionError as error:  # refused, but by something else: it shows nothing about policies
+        say(f"      not shown: {error}")
+        return False
+    if message is None:
+        meta = example.obj["metadata"]
+        with contextlib.suppress(ApiException):
+            client.CustomObjectsApi(api).delete_namespaced_custom_object(
+                API_GROUP, API_VERSION, meta["namespace"], "tlscertificates", meta["name"]
+            )
+        say("      ADMITTED: the ValidatingAdmissionPolicies are not enforced (see docs/policies.md)")
+        return False
+    say("      refused by the API server, as vdx check refuses it in review:")
+    for line in textwrap.wrap(message, width=100, break_on_hyphens=False):
+        say(f"        {line}")
+    return True

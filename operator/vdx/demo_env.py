@@ -126,9 +126,9 @@ def usage_lines(handover: Handover) -> list[str]:
         url, ca = f'"${_variable(first.name, "URL")}"', f'"${_variable(first.name, "CA")}"'
         target = f"--platform {first.name} --url {url} --ca-bundle {ca}"
         lines.append(
-            f"vdx stats export {target} --tree {shlex.quote(handover.tree)} --from <YYYY-MM-DD> --out stats/"
+            f"vdx stats export {shlex.quote(handover.tree)} {target} --from <YYYY-MM-DD> --out stats/"
         )
-        lines.append(f"vdx ports {target} --tree {shlex.quote(handover.tree)}")
+        lines.append(f"vdx ports {shlex.quote(handover.tree)} {target}")
     return lines
 
 

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
-from vdx.branding.assets import KUBERNETES_OBJECT_LIMIT
+from vdx.api.branding import CviBranding
+from vdx.branding.assets import KUBERNETES_OBJECT_LIMIT, AssetFile, load_assets
+from vdx.branding.files import read_asset_files
 from vdx.branding.imageformat import ImageFormat
+from vdx.branding.limits import IMAGE_READ_LIMIT
+from vdx.branding.validation import validate_branding
 
-from .conftest import LOGO_SVG, Build, config_map, gif, png, with_logo_ref
+from .conftest import LOGO_SVG, Build, config_map, gif, png, spec_document, with_background, with_logo_ref
 
 
 def _secret(key: str, data: bytes, string: bool = False) -> dict[str, Any]:
@@ -109,3 +114,60 @@ def test_configmap_over_the_kubernetes_limit(build: Build) -> None:
 def test_configmap_under_the_limit_is_fine(build: Build) -> None:
     _, assets = build([config_map({"logo.svg": LOGO_SVG, "notes.txt": "x" * 1000})])
     assert assets.problems == ()
+
+
+def _files(**named: bytes) -> dict[str, AssetFile]:
+    """Image files as `vdx check` reads them, keyed by file name (logo_png: logo.png)."""
+    files = {key.replace("_", "."): data for key, data in named.items()}
+    return {key: AssetFile(f"prod/test/{key}", data, len(data)) for key, data in files.items()}
+
+
+def test_an_image_file_wins_over_the_configmap_and_is_named_as_the_file() -> None:
+    branding = CviBranding.model_validate(spec_document(images=with_logo_ref("logo.png")))
+    stale = config_map(binary={"logo.png": png(336, 160)})
+    assets = load_assets(branding, [stale], _files(logo_png=png(100, 40)))
+    assert assets.logo is not None
+    assert (assets.logo.width, assets.logo.origin) == (100, "file prod/test/logo.png")
+    [problem] = validate_branding(branding, assets)
+    assert problem.message.startswith("file prod/test/logo.png is 100x40 pixels")
+
+
+def test_an_image_file_that_is_not_an_image_says_so_without_talking_of_base64() -> None:
+    branding = CviBranding.model_validate(spec_document())
+    assets = load_assets(branding, [], _files(logo_svg=base64.b64encode(png(336, 160))))
+    [problem] = assets.problems
+    assert problem.message == "file prod/test/logo.svg is not a PNG, JPEG or SVG image"
+
+
+def test_a_file_too_large_to_read_is_refused_by_its_size() -> None:
+    branding = CviBranding.model_validate(spec_document())
+    huge = {"logo.svg": AssetFile("prod/test/logo.svg", b"", 20 * 1024 * 1024)}
+    [problem] = load_assets(branding, [], huge).problems
+    assert problem.message == "file prod/test/logo.svg is 20,480 KiB, far more than an image may be"
+
+
+def test_files_whose_configmap_would_be_too_large_are_refused_as_the_configmap() -> None:
+    branding = CviBranding.model_validate(
+        spec_document(
+            images={
+                **with_background("background.jpg"),
+                "jumbotron": {"configMapKeyRef": {"name": "cvi-assets", "key": "jumbotron.jpg"}},
+            }
+        )
+    )
+    half = bytes(KUBERNETES_OBJECT_LIMIT // 2)
+    files = _files(logo_svg=LOGO_SVG.encode(), background_jpg=half, jumbotron_jpg=half)
+    problems = load_assets(branding, [], files).problems
+    assert [p.field for p in problems if "Kubernetes refuses" in p.message] == ["ConfigMap cvi-assets"]
+
+
+def test_reading_image_files_is_bounded_and_never_follows_a_link(tmp_path: Path) -> None:
+    (tmp_path / "logo.svg").write_text(LOGO_SVG, encoding="utf-8")
+    (tmp_path / "big.jpg").write_bytes(bytes(IMAGE_READ_LIMIT + 1))
+    (tmp_path / "link.svg").symlink_to(tmp_path / "logo.svg")
+    (tmp_path / "folder.svg").mkdir()
+    found = read_asset_files(tmp_path, ["logo.svg", "big.jpg", "link.svg", "folder.svg", "absent.png", ".."])
+    assert sorted(found) == ["big.jpg", "logo.svg"]
+    assert found["logo.svg"].data == LOGO_SVG.encode()
+    big = found["big.jpg"]
+    assert (big.data, big.size, big.complete) == (b"", IMAGE_READ_LIMIT + 1, False)

@@ -36,11 +36,11 @@ def test_check_passes_a_good_example_and_fails_a_bad_one(tmp_path: Path) -> None
 def test_package_writes_both_zips_deterministically(tmp_path: Path) -> None:
     source = EXAMPLES / "prod" / "rm" / "branding.yaml"
     runner = CliRunner()
-    args = ["package", str(source), "-o", str(tmp_path / "a.zip"), "--ivr-theme", str(tmp_path / "t.zip")]
+    args = ["package", str(source), "--out", str(tmp_path / "a.zip"), "--ivr-theme", str(tmp_path / "t.zip")]
     result = runner.invoke(command, args)
     assert result.exit_code == 0, result.output
     assert "sha256=" in result.output
-    runner.invoke(command, ["package", str(source), "-o", str(tmp_path / "b.zip")])
+    runner.invoke(command, ["package", str(source), "--out", str(tmp_path / "b.zip")])
     assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
     manifest = json.loads(zipfile.ZipFile(tmp_path / "a.zip").read("webapp3/branding/manifest.json"))
     assert manifest["brandName"] == "Region Midtjylland"
@@ -52,10 +52,12 @@ def test_package_refuses_errors_unless_told(tmp_path: Path) -> None:
         tmp_path / "b.yaml", config_map({"logo.svg": LOGO_SVG}), spec_document(colours={"base": "#FFD400"})
     )
     runner = CliRunner()
-    refused = runner.invoke(command, ["package", str(bad), "-o", str(tmp_path / "x.zip")])
+    refused = runner.invoke(command, ["package", str(bad), "--out", str(tmp_path / "x.zip")])
     assert refused.exit_code != 0
     assert not (tmp_path / "x.zip").exists()
-    forced = runner.invoke(command, ["package", str(bad), "-o", str(tmp_path / "x.zip"), "--ignore-checks"])
+    forced = runner.invoke(
+        command, ["package", str(bad), "--out", str(tmp_path / "x.zip"), "--ignore-checks"]
+    )
     assert forced.exit_code == 0
     assert (tmp_path / "x.zip").exists()
 
@@ -63,10 +65,22 @@ def test_package_refuses_errors_unless_told(tmp_path: Path) -> None:
 def test_preview_writes_a_png(tmp_path: Path) -> None:
     out = tmp_path / "preview.png"
     result = CliRunner().invoke(
-        command, ["preview", str(EXAMPLES / "prod" / "kk" / "branding.yaml"), "-o", str(out)]
+        command, ["preview", str(EXAMPLES / "prod" / "kk" / "branding.yaml"), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     assert Image.open(out).format == "PNG"
+
+
+def test_the_old_dash_o_for_the_file_still_works_with_a_note(tmp_path: Path) -> None:
+    out = tmp_path / "old.png"
+    source = str(EXAMPLES / "prod" / "kk" / "branding.yaml")
+    result = CliRunner().invoke(command, ["preview", source, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "-o/--output is deprecated" in result.stderr
+    assert "use --out" in result.stderr
+    assert Image.open(out).format == "PNG"
+    both = CliRunner().invoke(command, ["preview", source, "-o", str(out), "--out", str(out)])
+    assert both.exit_code == 2
 
 
 def test_assets_found_in_the_same_folder(tmp_path: Path) -> None:
@@ -106,10 +120,12 @@ def test_several_brandings_need_a_name(tmp_path: Path) -> None:
     second["metadata"] = {"name": "other", "namespace": "vdx-test"}
     path = _write(tmp_path / "two.yaml", config_map({"logo.svg": LOGO_SVG}), spec_document(), second)
     runner = CliRunner()
-    result = runner.invoke(command, ["preview", str(path), "-o", str(tmp_path / "p.png")])
+    result = runner.invoke(command, ["preview", str(path), "--out", str(tmp_path / "p.png")])
     assert result.exit_code != 0
     assert "--name" in result.output
-    result = runner.invoke(command, ["preview", str(path), "-o", str(tmp_path / "p.png"), "--name", "other"])
+    result = runner.invoke(
+        command, ["preview", str(path), "--out", str(tmp_path / "p.png"), "--name", "other"]
+    )
     assert result.exit_code == 0, result.output
 
 

@@ -133,7 +133,11 @@ def test_drift_made_behind_the_operators_back_is_corrected_and_evented(
     wait_for(lambda: any(e.reason == "DriftCorrected" for e in events(h)), 10, "DriftCorrected event")
     runtime = operator.state.runtime  # type: ignore[union-attr]
     samples = runtime.metrics.drift_corrections.collect()[0].samples  # type: ignore[union-attr]
-    assert any(s.labels.get("kind") == "TurnService" and s.value >= 1 for s in samples)
+    turn = {"kind": "TurnService", "platform": h.platform, "resource": "turn_server"}
+    assert any(s.labels == turn and s.value >= 1 for s in samples), samples
+    # The reconciles of the tenant's resources carry the platform too (none is left without one).
+    reconciles = runtime.metrics.reconciles.collect()[0].samples  # type: ignore[union-attr]
+    assert any(s.labels["kind"] == "TurnService" and s.labels["platform"] == h.platform for s in reconciles)
 
     def managed_turn_servers() -> float:
         gauge = runtime.metrics.managed_objects.collect()[0]  # type: ignore[union-attr]

@@ -1,7 +1,9 @@
-"""`vdx operator run` as a real process: probes, metrics, leadership, clean shutdown on SIGTERM."""
+"""`vdx operator run` as a real process: probes and metrics on loopback only (--bind-address), JSON log
+lines (--log-format json), leadership, clean shutdown on SIGTERM."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -25,7 +27,7 @@ def free_port() -> int:
 def test_operator_process_serves_probes_and_metrics_and_stops_cleanly(
     control_plane: ControlPlane, kube_api_client: client.ApiClient, operator_namespace: str, h: Harness
 ) -> None:
-    port = free_port()
+    port, book_port = free_port(), free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [
@@ -36,8 +38,12 @@ def test_operator_process_serves_probes_and_metrics_and_stops_cleanly(
             str(control_plane.kubeconfig),
             "--namespace",
             OPERATOR_NAMESPACE,
-            "--http-port",
-            str(port),
+            "--bind-address",
+            f"127.0.0.1:{port}",
+            "--phonebook-bind-address",
+            f"127.0.0.1:{book_port}",
+            "--log-format",
+            "json",
             "--resync-seconds",
             "5",
         ],
@@ -50,22 +56,45 @@ def test_operator_process_serves_probes_and_metrics_and_stops_cleanly(
         base = f"http://127.0.0.1:{port}"
 
         def healthy() -> bool:
+            if process.poll() is not None:
+                raise AssertionError(
+                    f"the operator exited {process.returncode}: {process.communicate()[0][-3000:]}"
+                )
             try:
                 return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
             except httpx.HTTPError:
                 return False
 
-        wait_for(healthy, 30, "/healthz")
+        wait_for(healthy, 60, "/healthz")
         wait_for(lambda: httpx.get(f"{base}/readyz", timeout=1).status_code == 200, 30, "/readyz")
         h.platform_and_tenant(["vdx.process.dk"])
         wait_ready(h, "pexipplatforms", h.platform, namespaced=False)
+        # The phone book on its own listener, with the tenant's state from the operator's roll-up;
+        # not on the health/metrics listener any more.
+        book = f"http://127.0.0.1:{book_port}/phonebook.json"
+
+        def tenant_state() -> str:
+            tenants = httpx.get(book, params={"tenant": h.tenant}, timeout=5).json()["tenants"]
+            return str(next(t["state"] for t in tenants if t["name"] == h.tenant))
+
+        wait_for(lambda: tenant_state() == "Ready", 60, f"the phone book's state of {h.tenant}")
+        assert httpx.get(f"{base}/phonebook.json", timeout=5).status_code == 404
         metrics = httpx.get(f"{base}/metrics", timeout=5).text
         assert "vdx_leader 1.0" in metrics
-        assert 'vdx_reconciles_total{kind="PexipPlatform",result="ready"}' in metrics
+        assert (
+            f'vdx_reconciles_total{{kind="PexipPlatform",platform="{h.platform}",result="ready"}}' in metrics
+        )
         h.cleanup()
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
         assert process.returncode == 0, output[-2000:]
+        # --log-format json: every line the process wrote is one JSON object, and the lines about a
+        # resource name it (here the PexipPlatform and the Tenant the harness created).
+        lines = [json.loads(line) for line in output.splitlines() if line.strip()]
+        assert lines, "the operator logged nothing"
+        assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+        about = {(line["kind"], line["name"]) for line in lines if "kind" in line}
+        assert ("PexipPlatform", h.platform) in about, sorted(about)[:10]
         lease = client.CoordinationV1Api(kube_api_client).read_namespaced_lease(
             "vdx-operator", OPERATOR_NAMESPACE
         )

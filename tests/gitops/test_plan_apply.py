@@ -79,7 +79,7 @@ def test_plan_of_examples_against_a_fresh_node_lists_every_create_with_secrets_m
 
 
 def test_plan_only_reads(node: Node, tree: Path, secrets_dir: Path) -> None:
-    for extra in ((), ("--secrets", str(secrets_dir)), ("--format", "markdown")):
+    for extra in ((), ("--secrets", str(secrets_dir)), ("-o", "markdown")):
         code, _ = plan(node, tree, *extra)
         assert code == 0
     entries = list(node.server.simulator.accounting.entries)
@@ -120,7 +120,7 @@ def test_apply_then_plan_shows_no_changes(node: Node, tree: Path, secrets_dir: P
     assert f"{TENANTS} tenants have nothing to change and only objects known after apply" in out
     # A handful of lines, plus the Secrets apply would need (one line each).
     assert len([line for line in out.splitlines() if not line.startswith("  * Secret ")]) < 10
-    markdown = plan(node, tree, "--format", "markdown")[1]
+    markdown = plan(node, tree, "-o", "markdown")[1]
     assert markdown.count("? certificate from Secret ") == DOMAINS
     assert node.writes() == writes
     # Applying again changes nothing.
@@ -224,7 +224,7 @@ def test_apply_refuses_without_the_secrets_it_needs(
 
 
 def test_markdown_for_a_pull_request_comment(node: Node, tree: Path) -> None:
-    code, out = plan(node, tree, "--format", "markdown")
+    code, out = plan(node, tree, "-o", "markdown")
     assert code == 0
     assert out.startswith("### `vdx plan` for platform `prod`\n")
     creates = 3 * TENANTS + DOMAINS + SERVICES + DEVICES + OUTLOOK
@@ -288,7 +288,7 @@ def test_pexip_refusing_stops_apply_cleanly_and_a_rerun_continues(
 def test_no_secret_value_in_any_output(node: Node, tree: Path, secrets_dir: Path) -> None:
     outputs = [
         plan(node, tree, "--secrets", str(secrets_dir))[1],
-        plan(node, tree, "--secrets", str(secrets_dir), "--format", "markdown")[1],
+        plan(node, tree, "--secrets", str(secrets_dir), "-o", "markdown")[1],
         apply(node, tree, "--secrets", str(secrets_dir))[1],
     ]
     # Resending the TURN secrets and device passwords shows them as changes, masked, with the Secret
@@ -299,9 +299,7 @@ def test_no_secret_value_in_any_output(node: Node, tree: Path, secrets_dir: Path
     assert "~ secret_key = (sensitive value, from Secret vdx-rm/turn-vdx-rm-dk)" in out
     outputs.append(out)
     outputs.append(apply(node, tree, "--secrets", str(secrets_dir), "--resend-secrets")[1])
-    outputs.append(
-        plan(node, tree, "--secrets", str(secrets_dir), "--resend-secrets", "--format", "markdown")[1]
-    )
+    outputs.append(plan(node, tree, "--secrets", str(secrets_dir), "--resend-secrets", "-o", "markdown")[1])
     for output in outputs:
         assert_no_canary(output, node)
     assert PASSWORD not in "".join(outputs)

@@ -157,7 +157,7 @@ def test_an_alias_change_and_new_secrets_show_the_right_steps(
     assert "~ pin = (sensitive value, from Secret vdx-rm/akutmodtagelsen-pins)" in out
     assert "~ alias = (sensitive value, from Secret vdx-rm/optagelse-stream-key)" in out
     # Pexip never shows device passwords: a new one is sent when asked, as for TURN secrets.
-    code, out = plan(node, tree, "--secrets", str(secrets_dir), "--resend-secrets", "--format", "json")
+    code, out = plan(node, tree, "--secrets", str(secrets_dir), "--resend-secrets", "-o", "json")
     outputs.append(out)
     document = json.loads(out)
     resent = [s for s in document["steps"] if s["resource"] == "device"]
@@ -165,7 +165,7 @@ def test_an_alias_change_and_new_secrets_show_the_right_steps(
         {"password": "(sensitive value, from Secret vdx-aarhus/borgerstue-1)"},
         {"password": "(sensitive value, from Secret vdx-aarhus/hjemmepleje-tablet-1)"},
     ]
-    outputs.append(plan(node, tree, "--secrets", str(secrets_dir), "--format", "markdown")[1])
+    outputs.append(plan(node, tree, "--secrets", str(secrets_dir), "-o", "markdown")[1])
     code, out = apply(node, tree, "--secrets", str(secrets_dir), "--resend-secrets")
     outputs.append(out)
     assert code == 0, out

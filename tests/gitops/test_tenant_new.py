@@ -75,12 +75,17 @@ def test_scaffold_then_check_clean_then_apply_to_a_fresh_node(
     assert written == [
         "platforms/platforms.yaml",
         "prod/horsens/branding.yaml",
+        "prod/horsens/cvi-assets.yaml",
         "prod/horsens/domains.yaml",
         "prod/horsens/tenant.yaml",
         "stage/horsens/branding.yaml",
+        "stage/horsens/cvi-assets.yaml",
         "stage/horsens/domains.yaml",
         "stage/horsens/tenant.yaml",
     ]
+    # The logo is a picture file next to the CviBranding, its ConfigMap written from it (the
+    # check below fails with branding-configmap-current when the two disagree).
+    assert (fresh_tree / "prod/horsens/logo.svg").read_text().startswith("<svg")
     # The remaining steps: stack config lines, every Secret with its keys, DNS, firewall.
     out = result.output
     assert "Pulumi.prod.yaml, under vdx-operator:tenants:\n       - name: horsens\n" in out
@@ -92,7 +97,7 @@ def test_scaffold_then_check_clean_then_apply_to_a_fresh_node(
     assert "vdx ports --platform <name> --tenant <tenant>" in out
 
     # vdx check: no errors (only the warnings that the Secrets are not in Git).
-    checked = CliRunner().invoke(check_cli.command, [str(fresh_tree), "--format", "json"])
+    checked = CliRunner().invoke(check_cli.command, [str(fresh_tree), "-o", "json"])
     assert checked.exit_code == 0, checked.output
     report = yaml.safe_load(checked.output)
     assert report["summary"]["errors"] == 0

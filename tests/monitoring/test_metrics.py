@@ -204,9 +204,9 @@ def test_promtool_lints_the_real_exposition() -> None:
 
         async def scenario() -> str:
             await platform.client.version()
-            metrics.reconciles.labels("Domain", "ready").inc()
-            metrics.reconcile_seconds.labels("Domain").observe(0.2)
-            metrics.drift_corrections.labels("Tenant", "conference").inc()
+            metrics.reconciles.labels("Domain", "prod", "ready").inc()
+            metrics.reconcile_seconds.labels("Domain", "prod").observe(0.2)
+            metrics.drift_corrections.labels("Tenant", "prod", "conference").inc()
             metrics.certificate_expiry.labels("region-h", "cert").set(1.9e9)
             app = health_app(metrics, lambda: True)
             async with httpx.AsyncClient(

@@ -78,6 +78,7 @@ TURN_LABELS = {
     "reason": "PexipUnavailable",
 }
 REQUESTS = 'vdx_pexip_requests_total{{platform="{p}",method="GET",resource="conference",status="200"}}'
+DRIFT = 'vdx_drift_corrections_total{{kind="{kind}",platform="{p}",resource="{r}"}}'
 INFO = 'vdx_tenant_info{tenant="region-h",namespace="region-h",platform="prod"}'
 
 
@@ -131,23 +132,25 @@ CASES = [
     Case(
         "VdxReconcileErrorsRising",
         {
-            'vdx_reconciles_total{kind="Domain",result="failed"}': "0+6x40",
-            'vdx_reconciles_total{kind="Domain",result="ready"}': "0+6x40",
-            'vdx_reconciles_total{kind="Tenant",result="failed"}': "0+1x40",
-            'vdx_reconciles_total{kind="Tenant",result="ready"}': "0+9x40",
+            'vdx_reconciles_total{kind="Domain",platform="prod",result="failed"}': "0+6x40",
+            'vdx_reconciles_total{kind="Domain",platform="prod",result="ready"}': "0+6x40",
+            'vdx_reconciles_total{kind="Tenant",platform="prod",result="failed"}': "0+1x40",
+            'vdx_reconciles_total{kind="Tenant",platform="prod",result="ready"}': "0+9x40",
         },
         "12m",
     ),
     Case(
         "VdxReconcileErrorsRising",
         {
-            'vdx_reconciles_total{kind="Domain",result="failed"}': "0+6x40",
-            'vdx_reconciles_total{kind="Domain",result="ready"}': "0+6x40",
-            'vdx_reconciles_total{kind="Tenant",result="failed"}': "0+1x40",
-            'vdx_reconciles_total{kind="Tenant",result="ready"}': "0+9x40",
+            'vdx_reconciles_total{kind="Domain",platform="prod",result="failed"}': "0+6x40",
+            'vdx_reconciles_total{kind="Domain",platform="prod",result="ready"}': "0+6x40",
+            'vdx_reconciles_total{kind="Tenant",platform="prod",result="failed"}': "0+1x40",
+            'vdx_reconciles_total{kind="Tenant",platform="prod",result="ready"}': "0+9x40",
+            # The same Domain reconciles on stage all succeed: the alert is per platform.
+            'vdx_reconciles_total{kind="Domain",platform="stage",result="ready"}': "0+6x40",
         },
         "25m",
-        [Fired({"kind": "Domain"}, "50%")],
+        [Fired({"kind": "Domain", "platform": "prod"}, "50%")],
     ),
     Case(
         "VdxResourceStalled",
@@ -164,15 +167,16 @@ CASES = [
     Case(
         "VdxDriftCorrectionsHigh",
         {
-            'vdx_drift_corrections_total{kind="MeetingRoom",resource="conference"}': "0+1x130",
-            'vdx_drift_corrections_total{kind="Device",resource="device"}': "0+0.05x130",
+            DRIFT.format(kind="MeetingRoom", p="prod", r="conference"): "0+1x130",
+            DRIFT.format(kind="Device", p="prod", r="device"): "0+0.05x130",
+            DRIFT.format(kind="MeetingRoom", p="stage", r="conference"): "0+0.05x130",
         },
         "120m",
-        [Fired({"kind": "MeetingRoom", "resource": "conference"}, "60")],
+        [Fired({"kind": "MeetingRoom", "platform": "prod", "resource": "conference"}, "60")],
     ),
     Case(
         "VdxDriftCorrectionsHigh",
-        {'vdx_drift_corrections_total{kind="MeetingRoom",resource="conference"}': "0+1x10 10x130"},
+        {DRIFT.format(kind="MeetingRoom", p="prod", r="conference"): "0+1x10 10x130"},
         "120m",
     ),
     Case("VdxCertificateExpiresIn30Days", CERTS, "10m", [Fired({**HERE, "name": "in20"}, "20")]),

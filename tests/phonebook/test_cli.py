@@ -46,7 +46,7 @@ def test_csv_by_default_full_view(tree: Path) -> None:
 
 
 def test_tenant_view_as_json(tree: Path) -> None:
-    code, out, _ = run(str(tree), "--tenant", "aarhus", "--format", "json")
+    code, out, _ = run(str(tree), "--tenant", "aarhus", "-o", "json")
     assert code == 0
     document = json.loads(out)
     assert document["tenant"] == "aarhus"
@@ -55,7 +55,7 @@ def test_tenant_view_as_json(tree: Path) -> None:
 
 def test_xml_to_a_file(tree: Path, tmp_path: Path) -> None:
     target = tmp_path / "book.xml"
-    code, out, err = run(str(tree), "--tenant", "plo", "--format", "xml", "--out", str(target))
+    code, out, err = run(str(tree), "--tenant", "plo", "-o", "xml", "--out", str(target))
     assert code == 0
     assert out == ""
     assert "wrote 3 entries" in err
@@ -91,7 +91,7 @@ def test_loader_problems_name_the_resource_and_field(tmp_path: Path) -> None:
 def test_the_example_tree_loads() -> None:
     from vdx.paths import EXAMPLES_DIR
 
-    code, out, _ = run(str(EXAMPLES_DIR), "--format", "json")
+    code, out, _ = run(str(EXAMPLES_DIR), "-o", "json")
     assert code == 0
     assert json.loads(out)["version"] == 1
 
@@ -99,10 +99,10 @@ def test_the_example_tree_loads() -> None:
 def test_the_example_trees_full_view_is_production_unless_asked(tmp_path: Path) -> None:
     from vdx.paths import EXAMPLES_DIR
 
-    code, out, err = run(str(EXAMPLES_DIR), "--format", "json")
+    code, out, err = run(str(EXAMPLES_DIR), "-o", "json")
     assert code == 0
     assert {e["platform"] for e in json.loads(out)["entries"]} == {"prod"}
     assert "phone book of platform prod (Production); --platform stage for another" in err
-    code, out, err = run(str(EXAMPLES_DIR), "--format", "json", "--platform", "all")
+    code, out, err = run(str(EXAMPLES_DIR), "-o", "json", "--platform", "all")
     assert {e["platform"] for e in json.loads(out)["entries"]} == {"prod", "stage"}
     assert err == ""

@@ -69,6 +69,7 @@ def test_csv_round_trips_with_quoting_and_danish_letters() -> None:
         "aarhus",
         "Room",
         "prod",
+        "state unknown (no cluster)",
     ]
     assert rows[2][:3] == ["Smith & Søn <\"Klinik\"> 'Å'", "klinik@vdx.plo.dk", "PLO; Lægerne, Nord"]
     assert len(rows) == 1 + len(ENTRIES)

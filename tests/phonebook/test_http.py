@@ -84,7 +84,7 @@ def test_xml_and_csv(http: Client) -> None:
     names = [e.findtext("Name") for e in ET.fromstring(xml.content)]
     assert names == ["Ældreplejen Østbyen (Aarhus Kommune)", "Klinik <Åby> & Søn (PLO)"]
     text = http.get("/phonebook.csv").content.decode("utf-8-sig")
-    assert text.splitlines()[0] == "name,alias,organisation,tenant,kind,platform"
+    assert text.splitlines()[0] == "name,alias,organisation,tenant,kind,platform,tenant_state"
     assert "Klinik <Åby> & Søn" in text
 
 
@@ -192,3 +192,48 @@ def test_the_served_full_view_is_production_when_the_platforms_are_known(
     assert "aeldre@vdx.aarhus.dk" in default
     every = {e["alias"] for e in http.get("/phonebook.json", {"platform": "all"}).json()["entries"]}
     assert every == default | {"t@stage.vdx.aarhus.dk"}
+
+
+def _with_rollup(body: dict[str, Any], ready: bool, message: str) -> dict[str, Any]:
+    body["status"] = {
+        "resources": {"Domain": {"ready": 0 if not ready else 1, "notReady": 0 if ready else 1}},
+        "conditions": [
+            {"type": "Ready", "status": "True", "reason": "Synced"},
+            {
+                "type": "ResourcesReady",
+                "status": "True" if ready else "False",
+                "reason": "ResourcesReady" if ready else "ResourcesNotReady",
+                "message": message,
+            },
+        ],
+    }
+    return body
+
+
+def test_the_served_book_shows_each_tenants_state_and_follows_it(
+    known: dict[Any, dict[str, Any]], http: Client
+) -> None:
+    """The operator's bodies carry their status: the book shows each tenant's roll-up, refreshed when
+    the operator updates it in place (same resourceVersion), and another tenant sees only ready or not."""
+    aarhus = known[("Tenant", None, "aarhus")]
+    _with_rollup(aarhus, False, "1 of 3 not Ready: Domain aarhus (Stalled)")
+    _with_rollup(known[("Tenant", None, "plo")], True, "all 2 resources Ready")
+    tenants = {t["name"]: t for t in http.get("/phonebook.json").json()["tenants"]}
+    assert tenants["aarhus"] == {
+        "name": "aarhus",
+        "ready": False,
+        "state": "1 not ready: Domain aarhus (Stalled)",
+    }
+    assert tenants["plo"] == {"name": "plo", "ready": True, "state": "Ready"}
+    assert (
+        http.get("/phonebook.csv")
+        .content.decode("utf-8-sig")
+        .splitlines()[1]
+        .endswith(",1 not ready: Domain aarhus (Stalled)")
+    )
+    # In PLO's view aarhus's entries are visible, its failing resources are not.
+    in_plo = {t["name"]: t for t in http.get("/phonebook.json?tenant=plo").json()["tenants"]}
+    assert in_plo["aarhus"]["state"] == "not ready"
+    _with_rollup(aarhus, True, "all 3 resources Ready")  # in place, as the runtime's roll-up does
+    tenants = {t["name"]: t for t in http.get("/phonebook.json").json()["tenants"]}
+    assert tenants["aarhus"]["state"] == "Ready"

@@ -29,7 +29,7 @@ def test_examples_check_clean_of_errors() -> None:
 
 
 def test_examples_have_no_error_in_json_either() -> None:
-    report = json.loads(run(EXAMPLES_DIR, "--format", "json").output)
+    report = json.loads(run(EXAMPLES_DIR, "-o", "json").output)
     assert report["summary"]["errors"] == 0
     assert report["summary"]["files"] >= 40
     # What the examples do warn about: Secrets kept out of Git, organisations not yet on stage, and
@@ -62,7 +62,7 @@ def test_text_names_file_line_resource_field_rule_and_fix(monkeypatch: pytest.Mo
 
 def test_github_annotations(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(CORPUS)
-    result = run("_base", SPANNING, WARNING_ONLY, "--format", "github")
+    result = run("_base", SPANNING, WARNING_ONLY, "-o", "github")
     lines = result.output.splitlines()
     error = next(x for x in lines if x.startswith("::error "))
     assert error.startswith(
@@ -90,7 +90,7 @@ def test_github_escapes_newlines_and_percent() -> None:
 
 def test_sarif_2_1_0_structure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(CORPUS)
-    sarif = json.loads(run("_base", SPANNING, WARNING_ONLY, "--format", "sarif").output)
+    sarif = json.loads(run("_base", SPANNING, WARNING_ONLY, "-o", "sarif").output)
     assert sarif["version"] == "2.1.0"
     assert sarif["$schema"].endswith("sarif-2.1.0.json")
     (run_,) = sarif["runs"]
@@ -115,11 +115,11 @@ def test_sarif_2_1_0_structure(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Fix: issue one certificate per tenant" in san["message"]["text"]
     assert results["secret-reference"]["level"] == "warning"
     # The exit code does not depend on the format.
-    assert run("_base", SPANNING, "--format", "sarif").exit_code == 1
+    assert run("_base", SPANNING, "-o", "sarif").exit_code == 1
 
 
 def test_json_findings() -> None:
-    report = json.loads(run(BASE, SPANNING, "--format", "json").output)
+    report = json.loads(run(BASE, SPANNING, "-o", "json").output)
     # notShown/baselineEntriesGone: what the configuration, suppressions and a baseline hid (none here).
     assert report["summary"] == {
         "errors": 1,
@@ -160,6 +160,6 @@ def test_secret_values_are_never_printed(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     for output_format in ("text", "github", "sarif", "json"):
-        output = run(tmp_path, "--format", output_format).output
+        output = run(tmp_path, "-o", output_format).output
         assert "duplicate-name" in output
         assert "c3VwZXJzZWNyZXQ=" not in output

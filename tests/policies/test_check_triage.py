@@ -246,7 +246,7 @@ def test_a_fixed_finding_leaves_a_stale_baseline_entry_that_the_summary_counts(r
     result = run("tree", "--baseline", "baseline.json")
     assert result.exit_code == 0
     assert "1 baseline entry no longer found (write the baseline again)" in result.output
-    report = json.loads(run("tree", "--baseline", "baseline.json", "--format", "json").output)
+    report = json.loads(run("tree", "--baseline", "baseline.json", "-o", "json").output)
     assert report["summary"]["baselineEntriesGone"] == 1
 
 
@@ -271,16 +271,16 @@ def test_a_broken_baseline_is_a_usage_error(repo: Path) -> None:
 def test_reports_are_deterministic(repo: Path) -> None:
     annotate(repo, {"suppress.vdx.medcom.dk/quota": "stale", "suppress.vdx.medcom.dk/x": "unknown"})
     (repo / "tree" / "stage" / "c.yaml").write_text(SPANNING)
-    outputs = {run("tree", "--format", "json").output for _ in range(3)}
+    outputs = {run("tree", "-o", "json").output for _ in range(3)}
     assert len(outputs) == 1
 
 
 def test_sarif_declares_the_suppression_rule_and_leaves_hidden_findings_out(repo: Path) -> None:
     annotate(repo, {"suppress.vdx.medcom.dk/secret-reference": " "})
-    sarif = json.loads(run("tree", "--format", "sarif").output)
+    sarif = json.loads(run("tree", "-o", "sarif").output)
     rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert "suppression" in rules
     results = sarif["runs"][0]["results"]
     assert {r["ruleId"] for r in results} == {"suppression", "secret-reference"}
     annotate(repo, {"suppress.vdx.medcom.dk/secret-reference": "Vault"})
-    assert json.loads(run("tree", "--format", "sarif").output)["runs"][0]["results"] == []
+    assert json.loads(run("tree", "-o", "sarif").output)["runs"][0]["results"] == []

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 import yaml
 
+from vdx.api.loader import MANIFEST_SUFFIXES
 from vdx.policies.engine import check_workspace
 from vdx.policies.findings import Finding
 from vdx.policies.registry import LOAD_RULES, RULES
@@ -66,7 +67,12 @@ def shown_file(finding: Finding, case: Case) -> str | None:
 
 
 def check_case(case: Case) -> list[Finding]:
-    files = sorted(p for p in case.folder.rglob("*") if p.is_file() and p.name != "expected.yaml")
+    # The manifests; image files next to a CviBranding are read through it, as `vdx check DIR` does.
+    files = sorted(
+        p
+        for p in case.folder.rglob("*")
+        if p.is_file() and p.name != "expected.yaml" and p.suffix in MANIFEST_SUFFIXES
+    )
     return check_workspace(read_paths([BASE, *files] if case.base else files))
 
 

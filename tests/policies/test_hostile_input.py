@@ -206,7 +206,7 @@ def _leaky_tree(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("output_format", ["text", "github", "sarif", "json"])
 def test_no_secret_value_in_any_format(tmp_path: Path, output_format: str) -> None:
     tree = _leaky_tree(tmp_path)
-    result = CliRunner().invoke(command, [str(BASE), str(tree), "--format", output_format])
+    result = CliRunner().invoke(command, [str(BASE), str(tree), "-o", output_format])
     assert result.exit_code == 1, result.output
     for canary in CANARIES.values():
         for form in (canary, base64.b64encode(canary.encode()).decode()):

@@ -51,7 +51,7 @@ def running() -> Iterator[RunningServer]:
 def test_ports_csv_from_live_configuration(running: RunningServer) -> None:
     result = CliRunner().invoke(
         command,
-        ["--platform", "prod", "--tenant", "regionh", "--format", "csv", "--url", running.base_url],
+        ["--platform", "prod", "--tenant", "regionh", "-o", "csv", "--url", running.base_url],
         env=ENV,
     )
     assert result.exit_code == 0, result.output
@@ -76,7 +76,7 @@ def test_ports_csv_from_live_configuration(running: RunningServer) -> None:
 
 def test_ports_every_tenant_as_markdown(running: RunningServer) -> None:
     result = CliRunner().invoke(
-        command, ["--platform", "prod", "--format", "markdown", "--url", running.base_url], env=ENV
+        command, ["--platform", "prod", "-o", "markdown", "--url", running.base_url], env=ENV
     )
     assert result.exit_code == 0, result.output
     assert "## regionh" in result.stdout
@@ -102,7 +102,7 @@ def with_nodes() -> Iterator[RunningServer]:
 def test_ports_name_the_edge_nodes_and_the_recorder(with_nodes: RunningServer) -> None:
     result = CliRunner().invoke(
         command,
-        ["--platform", "prod", "--tenant", "rm", "--format", "csv", "--url", with_nodes.base_url],
+        ["--platform", "prod", "--tenant", "rm", "-o", "csv", "--url", with_nodes.base_url],
         env=ENV,
     )
     assert result.exit_code == 0, result.output
@@ -132,7 +132,7 @@ def test_ports_text_fits_the_width(with_nodes: RunningServer) -> None:
 def test_ports_probe_format(with_nodes: RunningServer) -> None:
     result = CliRunner().invoke(
         command,
-        ["--platform", "prod", "--tenant", "rm", "--format", "probe", "--url", with_nodes.base_url],
+        ["--platform", "prod", "--tenant", "rm", "-o", "probe", "--url", with_nodes.base_url],
         env=ENV,
     )
     assert result.exit_code == 0, result.output
@@ -150,6 +150,6 @@ def test_ports_probe_format(with_nodes: RunningServer) -> None:
 
 
 def test_ports_probe_format_needs_one_tenant() -> None:
-    result = CliRunner().invoke(command, ["--platform", "prod", "--format", "probe"], env=ENV)
+    result = CliRunner().invoke(command, ["--platform", "prod", "-o", "probe"], env=ENV)
     assert result.exit_code == 2
     assert "--tenant" in result.output

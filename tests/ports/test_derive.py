@@ -218,14 +218,16 @@ def test_tenant_without_turn_service_is_noted() -> None:
 def test_render_formats() -> None:
     results = [("rm", derive(TENANT, LIVE))]
     csv_text = render(results, "csv").splitlines()
-    assert csv_text[0] == "tenant,direction,protocol,ports,source,destination,why"
+    assert csv_text[0] == "tenant,direction,protocol,ports,source,destination,why,tenant_state"
+    assert all(line.endswith(",state unknown (no cluster)") for line in csv_text[1:])
     assert len(csv_text) == 1 + len(results[0][1].rules)
     markdown = render(results, "markdown")
     assert "| Direction | Protocol | Ports | Source | Destination | Why |" in markdown
     assert "Notes:" in markdown
     text = render(results, "text")
     assert text.startswith(
-        "Tenant rm: 6 openings\n\noutbound  TCP 443\n    from  rm: browsers and VDX apps\n"
+        "Tenant rm: 6 openings\n   state  state unknown (no cluster)\n\noutbound  TCP 443\n"
+        "    from  rm: browsers and VDX apps\n"
     )
     assert "note: " in text
 

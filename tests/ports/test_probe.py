@@ -93,7 +93,7 @@ def test_spec_round_trips_and_bad_files_are_named() -> None:
     with pytest.raises(SpecError) as error:
         load_spec(json.dumps(broken), "aarhus.json")
     assert "aarhus.json: field checks.0.port" in str(error.value)
-    assert "vdx ports --format probe" in str(error.value)
+    assert "vdx ports -o probe" in str(error.value)
 
 
 # --- the wording of failures -----------------------------------------------------------------

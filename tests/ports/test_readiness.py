@@ -242,18 +242,18 @@ def _passing_report_for(tree: Path, tmp_path: Path) -> Path:
 def test_publish_accept_status_and_stale_after_turn_443(
     running: RunningServer, tree: Path, tmp_path: Path
 ) -> None:
-    base = ["--platform", "prod", "--tree", str(tree), "--url", running.base_url]
+    base = [str(tree), "--platform", "prod", "--url", running.base_url]
     out = invoke(["publish", *base])
     assert "aarhus: published readiness/aarhus/firewall-readiness.yaml" in out
     assert "table unchanged" in invoke(["publish", *base, "--tenant", "aarhus"])
 
-    status = invoke(["status", "--platform", "prod", "--tree", str(tree), "--region", "midtjylland"])
+    status = invoke(["status", str(tree), "--platform", "prod", "--region", "midtjylland"])
     assert "Region Midtjylland: 0 ready, 0 failing, 0 stale, 2 never tested (of 2)" in status
 
-    accepted = invoke(["accept", str(_passing_report_for(tree, tmp_path)), "--tree", str(tree)])
+    accepted = invoke(["accept", str(_passing_report_for(tree, tmp_path)), str(tree)])
     assert "aarhus: report of" in accepted
     assert "passed" in accepted
-    status = invoke(["status", "--platform", "prod", "--tree", str(tree), "--region", "midtjylland"])
+    status = invoke(["status", str(tree), "--platform", "prod", "--region", "midtjylland"])
     assert "Region Midtjylland: 1 ready, 0 failing, 0 stale, 1 never tested (of 2)" in status
 
     # MedCom switches TURN on 443 on: the table changes, publishing says so, the report goes stale.
@@ -261,17 +261,17 @@ def test_publish_accept_status_and_stale_after_turn_443(
         http.patch("/api/admin/configuration/v1/global/1/", json={"enable_turn_443": True}).raise_for_status()
     republished = invoke(["publish", *base, "--tenant", "aarhus"])
     assert "aarhus: the port table changed" in republished
-    status = invoke(["status", "--platform", "prod", "--tree", str(tree), "--format", "csv"])
+    status = invoke(["status", str(tree), "--platform", "prod", "-o", "csv"])
     rows = {r["tenant"]: r for r in csv.DictReader(io.StringIO(status))}
     assert rows["aarhus"]["state"] == "stale"
     assert "TURN on 443" in rows["aarhus"]["message"]
     # The readiness file is a plain ConfigMap the tree loader (and so `vdx check`, Argo CD) accepts.
-    invoke(["status", "--platform", "prod", "--tree", str(tree), "--format", "markdown"])
+    invoke(["status", str(tree), "--platform", "prod", "-o", "markdown"])
 
 
 def test_accept_refuses_a_report_for_an_unknown_tenant(tree: Path, tmp_path: Path) -> None:
     stray = tmp_path / "stray.json"
     stray.write_text(report(tenant="atlantis").model_dump_json())
-    result = CliRunner().invoke(command, ["accept", str(stray), "--tree", str(tree)])
+    result = CliRunner().invoke(command, ["accept", str(stray), str(tree)])
     assert result.exit_code == 1
     assert "Tenant atlantis is not on platform prod" in result.output

@@ -328,7 +328,7 @@ def test_no_canary_anywhere_in_an_end_to_end_run(
     cli_outputs = [
         ("vdx check", _cli(["check", str(tree), str(secrets_dir)], env)),
         ("vdx plan", _cli(["plan", *common, "--resend-secrets"], env)),
-        ("vdx plan markdown", _cli(["plan", *common, "--resend-secrets", "--format", "markdown"], env)),
+        ("vdx plan markdown", _cli(["plan", *common, "--resend-secrets", "-o", "markdown"], env)),
         ("vdx apply", _cli(["apply", *common, "--resend-secrets", "--yes"], env)),
         (
             "vdx plan, wrong password",

@@ -11,6 +11,7 @@ and the checks look at objects and at what the API server authorises.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import time
@@ -27,14 +28,16 @@ from tests.stacks.conftest import PASSWORD
 from tests.stacks.mocked import SECRET_SIG, SECRET_SIG_KEY
 from tests.stacks.stackconfig import PROJECT, stack_config
 from vdx.api.kinds import ALL_KINDS
-from vdx.api.meta import API_GROUP
+from vdx.api.meta import API_GROUP, GROUP_VERSION
 from vdx.controller.run import OperatorOptions
+from vdx.controlplane.admission import load_admission, refusal
 from vdx.controlplane.binaries import BinariesNotFoundError, locate_binaries
 from vdx.controlplane.server import ControlPlane
 from vdx.infra import program
 from vdx.infra.local import select_stack
 from vdx.infra.toolchain.analyzer import write_analyzer_launcher
 from vdx.infra.toolchain.binaries import PulumiBinaries, PulumiNotFoundError, locate_pulumi
+from vdx.paths import ADMISSION_DIR
 from vdx.testing.operator import OperatorThread
 
 pytestmark = [pytest.mark.kube, pytest.mark.timeout(900)]
@@ -160,6 +163,72 @@ def test_crds_namespaces_and_workload_exist(deployed: Deployment, bare_plane: Co
         assert platform["spec"]["credentials"]["secretRef"]["name"] == "pexip-stage-credentials"
         assert client.PolicyV1Api(api).read_namespaced_pod_disruption_budget("vdx-operator", "vdx-system")
         assert client.NetworkingV1Api(api).read_namespaced_network_policy("vdx-operator", "vdx-system")
+
+
+def test_the_admission_policies_are_deployed_and_enforced(
+    deployed: Deployment, bare_plane: ControlPlane
+) -> None:
+    """Issue 21: the stack deploys schemas/admission/, and the API server refuses with them."""
+    generated = load_admission([ADMISSION_DIR])
+    with bare_plane.api_client() as api:
+        admission = client.AdmissionregistrationV1Api(api)
+        policies = {p.metadata.name for p in admission.list_validating_admission_policy().items}
+        bindings = {b.metadata.name: b for b in admission.list_validating_admission_policy_binding().items}
+        assert set(generated.names) <= policies
+        for document in generated.bindings:
+            binding = bindings[document["metadata"]["name"]]
+            assert binding.spec.policy_name == document["spec"]["policyName"]
+            assert binding.spec.validation_actions == document["spec"]["validationActions"]
+        custom = client.CustomObjectsApi(api)
+        tenants: list[dict[str, Any]] = [
+            {
+                "apiVersion": GROUP_VERSION,
+                "kind": "Tenant",
+                "metadata": {"name": name},
+                "spec": {
+                    "organisationKind": "Region",
+                    "displayName": name,
+                    "namespace": f"vdx-{name}",
+                    "platformRef": {"name": STACK},
+                    "domains": [domain],
+                },
+            }
+            for name, domain in (("stage-rm", "stage.vdx.rm.dk"), ("stage-aarhus", "stage.vdx.aarhus.dk"))
+        ]
+        try:
+            for tenant in tenants:
+                custom.create_cluster_custom_object(API_GROUP, "v1alpha1", "tenants", tenant)
+            foreign = {
+                "apiVersion": GROUP_VERSION,
+                "kind": "TlsCertificate",
+                "metadata": {"name": "foreign", "namespace": "vdx-stage-aarhus"},
+                "spec": {"secretRef": {"name": "foreign"}, "dnsNames": ["stage.vdx.rm.dk"]},
+            }
+            message = refusal(api, foreign, timeout=30)
+            assert message is not None, "the stack's policies admitted a foreign certificate"
+            assert "ValidatingAdmissionPolicy 'vdx-san-retirement'" in message
+        finally:
+            for tenant in tenants:
+                with contextlib.suppress(client.ApiException):
+                    name = tenant["metadata"]["name"]
+                    custom.delete_cluster_custom_object(API_GROUP, "v1alpha1", "tenants", name)
+
+
+def test_the_policy_pack_requires_the_admission_policies(deployed: Deployment) -> None:
+    """A stack without them (admissionPolicies: false) is blocked where the pack requires them."""
+    config = deployed.work / "admission-config.json"
+    config.write_text(json.dumps({"admission-in-prod": {"requireAdmission": True}}))
+    key = f"{PROJECT}:admissionPolicies"
+    deployed.stack.set_config(key, auto.ConfigValue("false"))
+    try:
+        with pytest.raises(auto.CommandError) as info:
+            deployed.stack.preview(
+                policy_packs=[str(deployed.launcher)], policy_pack_configs=[str(config)], color="never"
+            )
+    finally:
+        deployed.stack.remove_config(key)
+    assert "admission-in-prod" in str(info.value)
+    assert "declares no ValidatingAdmissionPolicyBinding vdx-san-retirement" in str(info.value)
 
 
 def _allowed(

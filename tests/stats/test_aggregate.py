@@ -10,9 +10,25 @@ from tests.stats.support import START, export, raw_history, simulator
 from vdx.pexip.models import HistoryConference, HistoryParticipant
 from vdx.pexip.simulator.seed import DEFAULT_TENANTS
 from vdx.pexip.simulator.seed import Tenant as SeedTenant
-from vdx.stats.aggregate import BreakdownRow, DailyRow, Meeting, aggregate, peak_concurrency, quality_of
+from vdx.stats.aggregate import (
+    BreakdownRow,
+    DailyRow,
+    Meeting,
+    PlatformDayRow,
+    aggregate,
+    peak_concurrency,
+    platform_day,
+    quality_of,
+)
 from vdx.stats.attribution import UNATTRIBUTED, Attribution, Reason, TenantInfo
-from vdx.stats.tables import BREAKDOWN_CSV, DAILY_CSV, UNATTRIBUTED_CSV, UnattributedMeeting, read_rows
+from vdx.stats.tables import (
+    BREAKDOWN_CSV,
+    DAILY_CSV,
+    PLATFORM_DAILY_CSV,
+    UNATTRIBUTED_CSV,
+    UnattributedMeeting,
+    read_rows,
+)
 
 T0 = datetime(2026, 10, 1, 9, 0)
 
@@ -146,3 +162,54 @@ async def test_export_reconciles_with_the_raw_history(tmp_path: Path) -> None:
     listed = read_rows(tmp_path / UNATTRIBUTED_CSV, UnattributedMeeting)
     assert len(listed) == result.unattributed == sum(1 for c in conferences if c.tag == "ukendt")
     assert all("vdx.example.org" in u.detail for u in listed)
+
+
+def test_the_platform_peak_is_the_peak_of_the_sum_not_the_sum_of_the_peaks() -> None:
+    """rm has 3 people 9:00-10:00 and 5 at 11:00-12:00, kk 4 at 9:30-10:30, an unattributed call 2
+    for ten minutes. Their peaks add up to 11 whenever that call is; the platform's peak is 9 with
+    the call at 9:40 (3 + 4 + 2 at once) and 7 with it at 10:40 (rm's 3 and kk's 4 at 9:30)."""
+    day = date(2026, 10, 1)
+
+    def people(first: int, count: int, start: int, end: int) -> list[HistoryParticipant]:
+        return [participant(first + n, start, end) for n in range(count)]
+
+    def day_of(at: int) -> list[Meeting]:
+        return [
+            meeting("rm-a", 0, 60, people(1, 3, 0, 60), "rm"),
+            meeting("rm-b", 120, 180, people(10, 5, 120, 180), "rm"),
+            meeting("kk-a", 30, 90, people(20, 4, 30, 90), "kk"),
+            meeting(
+                "x",
+                at,
+                at + 10,
+                people(30, 2, at, at + 10),
+                None,
+            ),
+        ]
+
+    tenants = [TenantInfo("rm"), TenantInfo("kk")]
+    daily, _ = aggregate(day_of(40), tenants, [day], "prod")
+    peaks = {r.tenant: r.peak_concurrent_participants for r in daily}
+    assert peaks == {"rm": 5, "kk": 4, UNATTRIBUTED: 2}
+    assert platform_day(day, "prod", day_of(40)).peak_concurrent_participants == 9  # 9:40: 3 + 4 + 2
+    assert sum(peaks.values()) == 11
+    shifted = platform_day(day, "prod", day_of(100))  # 10:40: kk's 4 and the 2 unattributed, 6
+    assert shifted.peak_concurrent_participants == 7  # 9:30-10:00: rm's 3 and kk's 4
+    assert (shifted.meetings, shifted.participants, shifted.peak_concurrent_meetings) == (4, 14, 2)
+    # A meeting that ended on another day is that day's.
+    assert platform_day(date(2026, 10, 2), "prod", day_of(40)).meetings == 0
+
+
+async def test_the_export_writes_the_platforms_days(tmp_path: Path) -> None:
+    sim = simulator(days=3)
+    await export(sim, tmp_path, START, START + timedelta(days=2))
+    days = read_rows(tmp_path / PLATFORM_DAILY_CSV, PlatformDayRow)
+    daily = read_rows(tmp_path / DAILY_CSV, DailyRow)
+    assert [d.date for d in days] == [START + timedelta(days=n) for n in range(3)]
+    for day in days:
+        mine = [r for r in daily if r.date == day.date]
+        assert day.meetings == sum(r.meetings for r in mine)
+        assert day.participants == sum(r.participants for r in mine)
+        assert max(r.peak_concurrent_participants for r in mine) <= day.peak_concurrent_participants
+        assert day.peak_concurrent_participants <= sum(r.peak_concurrent_participants for r in mine)
+    assert (tmp_path / "excel" / PLATFORM_DAILY_CSV).exists()

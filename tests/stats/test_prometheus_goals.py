@@ -9,7 +9,9 @@ import httpx
 import pytest
 
 from tests.monitoring.promql import metric_names
+from vdx.controller.alerts import rule_groups
 from vdx.controller.metrics import OperatorMetrics, exposed_names
+from vdx.stats.goals import CERTIFICATE_DAYS, CHANGES, CRITICAL_ALERTS, DRIFT_INCIDENTS
 from vdx.stats.prometheus_goals import PrometheusError, fetch, goal_queries
 
 FIRST = datetime(2026, 11, 1, tzinfo=UTC)
@@ -18,17 +20,29 @@ END = datetime(2026, 12, 1, tzinfo=UTC)
 
 def test_queries_cover_the_month_at_its_end_and_name_exported_metrics() -> None:
     queries = goal_queries("prod", FIRST, END)
-    assert [q.label for q in queries] == [
-        "Changes written to Pexip",
-        "Drift corrections (all platforms)",
-        "Certificate renewals (all platforms)",
-        "Alerts fired",
+    assert [q.key for q in queries] == [
+        CHANGES,
+        DRIFT_INCIDENTS,
+        CERTIFICATE_DAYS,
+        CRITICAL_ALERTS,
+        "",
+        "",
+        "",
+        "",
     ]
-    exported = exposed_names(OperatorMetrics().registry) | {"ALERTS"}
+    assert [q.label for q in queries if not q.key] == [
+        "Changes written to Pexip",
+        "Drift corrections (events: objects put back in line with Git)",
+        "Certificate renewals",
+        "Alerts fired (distinct, all severities)",
+    ]
+    recorded = {r["record"] for r in rule_groups()["groups"][0]["rules"] if "record" in r}
+    exported = exposed_names(OperatorMetrics().registry) | {"ALERTS"} | recorded
     for query in queries:
-        assert f"[2592000s] @ {int(END.timestamp())}" in query.expr
+        assert f"@ {int(END.timestamp())}" in query.expr
+        assert "2592000s" in query.expr
         assert metric_names(query.expr) <= exported, query.expr
-    assert 'platform="prod"' in queries[0].expr
+        assert 'platform="prod"' in query.expr or 'platform=~"prod|"' in query.expr, query.expr
 
 
 def prometheus(answers: dict[str, object]) -> httpx.Client:
@@ -49,20 +63,33 @@ def vector(value: float) -> dict[str, object]:
     }
 
 
-def test_answers_are_read_and_nothing_is_zero() -> None:
-    client = prometheus({"vdx_pexip_writes_total": vector(41.97), "ALERTS": vector(3)})
-    figures = fetch("http://prom:9090", goal_queries("prod", FIRST, END), client)
-    assert figures == [
-        ("Changes written to Pexip", "42"),
-        ("Drift corrections (all platforms)", "0"),
-        ("Certificate renewals (all platforms)", "0"),
-        ("Alerts fired", "3"),
-    ]
+def test_answers_are_read_an_empty_count_is_zero_and_an_empty_ratio_not_measured() -> None:
+    client = prometheus(
+        {
+            "vdx_pexip_writes_total": vector(41.97),
+            'alertname=~"Vdx.*",platform=~"prod|"}': vector(3),
+            "min_over_time": vector(12.5),
+            "vdx_pexip_requests_total": {"status": "success", "data": {"result": [{"value": [0, "NaN"]}]}},
+        }
+    )
+    figures = {
+        f.query.label: f.value for f in fetch("http://prom:9090", goal_queries("prod", FIRST, END), client)
+    }
+    assert figures == {
+        "Write requests to Pexip that succeeded": None,  # 0/0: no writes, nothing to hold to a target
+        "Drift incidents": 0.0,
+        "Fewest days left on a certificate": 12.5,
+        "Critical alerts fired (distinct)": 0.0,
+        "Changes written to Pexip": 41.97,
+        "Drift corrections (events: objects put back in line with Git)": 0.0,
+        "Certificate renewals": 0.0,
+        "Alerts fired (distinct, all severities)": 3.0,
+    }
 
 
 def test_a_refused_query_names_it() -> None:
-    client = prometheus({"changes(": {"status": "error", "error": "parse error"}})
-    with pytest.raises(PrometheusError, match=r"refused 'sum\(changes\(.*parse error"):
+    client = prometheus({"vdx_pexip_requests_total": {"status": "error", "error": "parse error"}})
+    with pytest.raises(PrometheusError, match=r"refused '\(sum\(increase\(.*parse error"):
         fetch("http://prom:9090", goal_queries("prod", FIRST, END), client)
 
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from vdx.api.kinds import ALL_KINDS
-from vdx.cli.schemas import stale_files
-from vdx.crd.generate import all_files, crd_manifest
+from vdx.cli.schemas import generated_files, stale_files
+from vdx.crd.generate import crd_manifest
 from vdx.paths import SCHEMAS_DIR
 
 
@@ -36,11 +36,11 @@ def test_schemas_folder_is_current() -> None:
 
 
 def test_stale_check_notices_an_edit(tmp_path: Path) -> None:
-    for rel, content in all_files().items():
+    for rel, content in generated_files().items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(content, encoding="utf-8")
     assert stale_files(tmp_path) == []
-    victim = next(iter(all_files()))
+    victim = next(iter(generated_files()))
     (tmp_path / victim).write_text("edited by hand\n", encoding="utf-8")
     (tmp_path / "crds" / "leftover.yaml").write_text("{}\n", encoding="utf-8")
     assert stale_files(tmp_path) == [f"out of date: {victim}", "no longer generated: crds/leftover.yaml"]

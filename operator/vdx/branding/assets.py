@@ -16,6 +16,7 @@ from typing import Any
 
 from vdx.api.branding import CviBranding
 from vdx.api.common import ConfigMapKeySelector, FileSource, SecretKeySelector
+from vdx.branding.generated import config_map, wanted_config_maps
 from vdx.branding.imageformat import ImageDefect, ImageFormat, measure, sniff
 from vdx.branding.problems import BrandingProblem
 
@@ -50,6 +51,24 @@ class BrandingAssets:
 
 
 @dataclass(frozen=True)
+class AssetFile:
+    """An image file next to the CviBranding, under the key (file name) a configMapKeyRef names.
+
+    Where the tree holds the images as files (`vdx branding update` writes the ConfigMap from
+    them), the files are what the region changes, so they are judged, and messages name the file.
+    `size` is the file's real size; a file too large to read holds no `data`.
+    """
+
+    path: str  # as shown to people: prod/rm/logo.svg
+    data: bytes
+    size: int
+
+    @property
+    def complete(self) -> bool:
+        return len(self.data) == self.size
+
+
+@dataclass(frozen=True)
 class _Wanted:
     field: str
     source: FileSource
@@ -65,14 +84,30 @@ def _wanted(branding: CviBranding) -> dict[str, _Wanted]:
     return wanted
 
 
-def load_assets(branding: CviBranding, objects: Iterable[Mapping[str, Any]]) -> BrandingAssets:
-    """Find, decode, recognise and measure every image `branding` refers to, among `objects`."""
+def load_assets(
+    branding: CviBranding, objects: Iterable[Mapping[str, Any]], files: Mapping[str, AssetFile] | None = None
+) -> BrandingAssets:
+    """Find, decode, recognise and measure every image `branding` refers to, among `objects`.
+
+    `files` (key -> file) are the image files next to the CviBranding: a configMapKeyRef whose key
+    is among them is read from the file, and its ConfigMap is judged as the files make it.
+    """
+    files = files or {}
     candidates = [o for o in objects if o.get("kind") in ("ConfigMap", "Secret")]
     namespace = branding.metadata.namespace
     found: dict[str, ImageAsset] = {}
     problems: list[BrandingProblem] = []
     used: dict[tuple[str, str], Mapping[str, Any]] = {}
     for role, wanted in _wanted(branding).items():
+        ref = wanted.source.config_map_key_ref
+        if ref is not None and ref.key in files:
+            asset, problem = _from_file(wanted, files[ref.key])
+            used[("ConfigMap", ref.name)] = _generated(branding, ref.name, files)
+            if problem is not None:
+                problems.append(problem)
+            elif asset is not None:
+                found[role] = asset
+            continue
         asset, problem, obj = _read(wanted, candidates, namespace)
         if obj is not None:
             used[(str(obj.get("kind")), _name(obj))] = obj
@@ -87,6 +122,39 @@ def load_assets(branding: CviBranding, objects: Iterable[Mapping[str, Any]]) -> 
         jumbotron=found.get("jumbotron"),
         problems=tuple(problems),
     )
+
+
+def _generated(branding: CviBranding, name: str, files: Mapping[str, AssetFile]) -> Mapping[str, Any]:
+    """The ConfigMap `vdx branding update` makes of the files, for its size."""
+    keys = next((w.keys for w in wanted_config_maps([branding]) if w.name == name), ())
+    # A file too large to read is its own error (never allocated: it may be any size).
+    made = {key: files[key].data for key in keys if key in files and files[key].complete}
+    return config_map(branding.metadata.namespace or "", name, made)
+
+
+def _from_file(wanted: _Wanted, file: AssetFile) -> tuple[ImageAsset | None, BrandingProblem | None]:
+    origin = f"file {file.path}"
+    if not file.complete:
+        return None, BrandingProblem(
+            wanted.field,
+            f"{origin} is {file.size // 1024:,} KiB, far more than an image may be",
+            "export it at the recommended size (docs/branding.md): JPEG for photos, PNG/SVG for graphics",
+        )
+    return _recognise(wanted.field, origin, file.data, in_object=False)
+
+
+def _recognise(
+    field_path: str, origin: str, data: bytes, in_object: bool = True
+) -> tuple[ImageAsset | None, BrandingProblem | None]:
+    """Recognise and measure an image's bytes, wherever they came from."""
+    kind_of = sniff(data)
+    if not isinstance(kind_of, ImageFormat):
+        return None, _unsupported(field_path, origin, kind_of, data, in_object)
+    try:
+        size = measure(data, kind_of)
+    except ImageDefect as exc:
+        return None, BrandingProblem(field_path, f"{origin} {exc}", exc.fix)
+    return ImageAsset(field_path, origin, data, kind_of, size.width, size.height), None
 
 
 def _name(obj: Mapping[str, Any]) -> str:
@@ -138,18 +206,8 @@ def _read(
     data, problem = _value(obj, kind, ref.key, where, origin)
     if problem is not None or data is None:
         return None, problem, obj
-    kind_of = sniff(data)
-    if not isinstance(kind_of, ImageFormat):
-        return None, _unsupported(wanted.field, origin, kind_of, data), obj
-    try:
-        size = measure(data, kind_of)
-    except ImageDefect as exc:
-        return (
-            None,
-            BrandingProblem(wanted.field, f"{origin} {exc}", exc.fix),
-            obj,
-        )
-    return ImageAsset(wanted.field, origin, data, kind_of, size.width, size.height), None, obj
+    asset, problem = _recognise(wanted.field, origin, data)
+    return asset, problem, obj
 
 
 def _value(
@@ -187,10 +245,10 @@ def _value(
     )
 
 
-def _unsupported(field_path: str, origin: str, what: str, data: bytes) -> BrandingProblem:
+def _unsupported(field_path: str, origin: str, what: str, data: bytes, in_object: bool) -> BrandingProblem:
     if what == "unknown":
         try:
-            decoded = base64.b64decode(data, validate=True)
+            decoded = base64.b64decode(data, validate=True) if in_object else b""
         except (binascii.Error, ValueError):
             decoded = b""
         if isinstance(sniff(decoded), ImageFormat):

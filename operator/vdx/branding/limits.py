@@ -36,3 +36,7 @@ MAX_SIDE = 10_000
 
 LOGO_MAX_BYTES = 256 * 1024
 SCREEN_IMAGE_MAX_BYTES = 700 * 1024
+
+# A file larger than this is not read at all: it is far beyond any image the checks accept (the
+# byte limits above), and `vdx check` must stay bounded on any tree.
+IMAGE_READ_LIMIT = 2 * 1024 * 1024

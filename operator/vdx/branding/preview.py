@@ -4,11 +4,18 @@ It is an approximation drawn by us, not a screenshot of Pexip: it shows what the
 (logo, colours, background with its scaling, jumbotron, Danish texts) in a layout like webapp3's
 landing page, next to the exact splash picture the IVR theme carries with a sample of the white
 text Pexip writes on it. Below both: the palette, so reviewers see all 11 shades.
+
+The checks come first, above everything (issue 21): a red banner listing each failed check (an
+error blocks the branding, and a reviewer who only glances at the picture must not miss it), an
+amber one for warnings, a slim green one when all passed. The join screen's card has a border and
+a shadow, so a white card on a white page (the default colours) is still visible as a card.
 """
 
 from __future__ import annotations
 
-from PIL import Image, ImageDraw
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw, ImageFilter
 
 from vdx.api.branding import BackgroundScaling, CviBranding
 from vdx.branding import fonts
@@ -27,6 +34,17 @@ _FOOTER = 120
 CANVAS = Box(3 * _MARGIN + 2 * PANEL.width, _MARGIN + _LABEL + PANEL.height + _FOOTER)
 _PAGE = "#FFFFFF"
 _INK = "#1A1A1A"
+# The banner: white on red is 6.5:1 and dark on amber 12:1, so the checks are as readable as they
+# are visible. At most this many problems are spelled out; the rest are counted.
+ERROR_BANNER = "#B3261E"
+WARNING_BANNER = "#FFE08A"
+PASSED_BANNER = "#1E7B34"
+_BANNER_TEXT = 17
+_BANNER_LINE = 24
+_BANNER_PADDING = 14
+BANNER_MAX_PROBLEMS = 8
+CARD_BORDER = "#C4C4C4"
+CARD = (40, 40, 480, PANEL.height - 40)  # the join screen's card, in the panel
 _SAMPLE_IVR_TEXT = "Venter på mødets vært …"  # what Pexip writes while waiting, for judging contrast
 
 RGBA = tuple[int, int, int, int]
@@ -67,7 +85,7 @@ def _paragraph(
     return y
 
 
-def _join_screen(branding: CviBranding, assets: BrandingAssets) -> Image.Image:
+def join_screen(branding: CviBranding, assets: BrandingAssets) -> Image.Image:
     spec = branding.spec
     palette = palette_of(spec.colours.base, spec.colours.palette)
     background = spec.colours.background
@@ -77,8 +95,9 @@ def _join_screen(branding: CviBranding, assets: BrandingAssets) -> Image.Image:
         panel = Image.new("RGBA", (PANEL.width, PANEL.height), _rgba(background))
     draw = ImageDraw.Draw(panel)
 
-    card = (40, 40, 480, PANEL.height - 40)
-    draw.rounded_rectangle(card, radius=16, fill=_rgba(background))
+    card = CARD
+    _shadow(panel, card)
+    draw.rounded_rectangle(card, radius=16, fill=_rgba(background), outline=_rgba(CARD_BORDER), width=1)
     inner_left, inner_width = card[0] + 32, card[2] - card[0] - 64
     logo = fitted(require_logo(branding, assets), Box(210, 100), allow_upscale=True)
     panel.alpha_composite(logo, (inner_left, card[1] + 28))
@@ -126,6 +145,68 @@ def _join_screen(branding: CviBranding, assets: BrandingAssets) -> Image.Image:
     return panel.convert("RGB")
 
 
+def _shadow(panel: Image.Image, box: tuple[int, int, int, int]) -> None:
+    """A soft shadow under the card: seen on any page colour, a white card on white included."""
+    layer = Image.new("RGBA", panel.size, (0, 0, 0, 0))
+    left, top, right, bottom = box
+    ImageDraw.Draw(layer).rounded_rectangle((left, top + 4, right, bottom + 6), radius=16, fill=(0, 0, 0, 90))
+    panel.alpha_composite(layer.filter(ImageFilter.GaussianBlur(8)))
+
+
+@dataclass(frozen=True)
+class Banner:
+    """One coloured band at the top of the preview, with the lines written on it."""
+
+    colour: str
+    ink: str
+    title: str
+    lines: tuple[str, ...]
+
+    @property
+    def height(self) -> int:
+        return 2 * _BANNER_PADDING + (1 + len(self.lines)) * _BANNER_LINE
+
+
+def banners(problems: list[BrandingProblem], width: int = CANVAS.width - 2 * _MARGIN) -> list[Banner]:
+    """What the preview says about the checks, top first: a red banner with each error, an amber one
+    with each warning, or a green one when everything passed. Pure, so tests read the words."""
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    warnings = [p for p in problems if p.severity is Severity.WARNING]
+    if not problems:
+        return [Banner(PASSED_BANNER, "#FFFFFF", "All checks passed", ())]
+    found: list[Banner] = []
+    font = fonts.font(_BANNER_TEXT)
+    for group, colour, ink, what in (
+        (errors, ERROR_BANNER, "#FFFFFF", "FAILED: {n} check(s) to fix before this branding can go to Pexip"),
+        (warnings, WARNING_BANNER, _INK, "{n} warning(s): look at them before approving"),
+    ):
+        if not group:
+            continue
+        lines: list[str] = []
+        for problem in group[:BANNER_MAX_PROBLEMS]:
+            text = fonts.drawable(f"{problem.field}: {problem.message}. Fix: {problem.fix}")
+            wrapped = _wrap(text, font, width - 40)
+            lines += [f"-  {wrapped[0]}", *(f"   {rest}" for rest in wrapped[1:])]
+        if len(group) > BANNER_MAX_PROBLEMS:
+            lines.append(f"... and {len(group) - BANNER_MAX_PROBLEMS} more: run vdx branding check FILE")
+        found.append(Banner(colour, ink, what.format(n=len(group)), tuple(lines)))
+    return found
+
+
+def _draw_banners(canvas: Image.Image, shown: list[Banner]) -> None:
+    draw = ImageDraw.Draw(canvas)
+    top = 0
+    for banner in shown:
+        draw.rectangle((0, top, canvas.width, top + banner.height - 1), fill=_rgba(banner.colour))
+        y = top + _BANNER_PADDING
+        title = fonts.font(_BANNER_TEXT + 3, bold=True)
+        draw.text((_MARGIN, y), banner.title, font=title, fill=_rgba(banner.ink))
+        for line in banner.lines:
+            y += _BANNER_LINE
+            draw.text((_MARGIN, y), line, font=fonts.font(_BANNER_TEXT), fill=_rgba(banner.ink))
+        top += banner.height
+
+
 def _splash_screen(branding: CviBranding, assets: BrandingAssets) -> Image.Image:
     splash = render_splash(branding, assets, PANEL)
     draw = ImageDraw.Draw(splash)
@@ -139,9 +220,11 @@ def _splash_screen(branding: CviBranding, assets: BrandingAssets) -> Image.Image
     return splash
 
 
-def _footer(draw: ImageDraw.ImageDraw, branding: CviBranding, problems: list[BrandingProblem]) -> None:
+def _footer(
+    draw: ImageDraw.ImageDraw, branding: CviBranding, problems: list[BrandingProblem], offset: int
+) -> None:
     spec = branding.spec
-    top = _MARGIN + _LABEL + PANEL.height + 20
+    top = offset + _MARGIN + _LABEL + PANEL.height + 20
     palette = palette_of(spec.colours.base, spec.colours.palette)
     swatch = 44
     for index, (shade, colour) in enumerate(zip(SHADES, palette, strict=True)):
@@ -173,8 +256,12 @@ def _footer(draw: ImageDraw.ImageDraw, branding: CviBranding, problems: list[Bra
 def render_preview(
     branding: CviBranding, assets: BrandingAssets, problems: list[BrandingProblem] | None = None
 ) -> bytes:
-    """The preview PNG; `problems` (from validate_branding) are summarised in its footer."""
-    canvas = Image.new("RGB", (CANVAS.width, CANVAS.height), to_rgb255(_PAGE))
+    """The preview PNG; `problems` (from validate_branding) head it, each failed check spelled out;
+    with None (the checks were not run) there is no banner, rather than a green one."""
+    shown = banners(problems) if problems is not None else []  # unchecked: claim nothing
+    offset = sum(banner.height for banner in shown)
+    canvas = Image.new("RGB", (CANVAS.width, offset + CANVAS.height), to_rgb255(_PAGE))
+    _draw_banners(canvas, shown)
     draw = ImageDraw.Draw(canvas)
     web = branding.spec.web_app
     labels = (
@@ -182,14 +269,12 @@ def render_preview(
         "IVR splash screen (video systems over SIP/H.323) · sample Pexip text",
     )
     for index, (label, panel) in enumerate(
-        zip(labels, (_join_screen(branding, assets), _splash_screen(branding, assets)), strict=True)
+        zip(labels, (join_screen(branding, assets), _splash_screen(branding, assets)), strict=True)
     ):
         left = _MARGIN + index * (PANEL.width + _MARGIN)
-        draw.text((left, _MARGIN), label, font=fonts.font(20, bold=True), fill=_rgba(_INK))
-        canvas.paste(panel, (left, _MARGIN + _LABEL))
-        draw.rectangle(
-            (left - 1, _MARGIN + _LABEL - 1, left + PANEL.width, _MARGIN + _LABEL + PANEL.height),
-            outline=_rgba("#C8C8C8"),
-        )
-    _footer(draw, branding, problems or [])
+        draw.text((left, offset + _MARGIN), label, font=fonts.font(20, bold=True), fill=_rgba(_INK))
+        canvas.paste(panel, (left, offset + _MARGIN + _LABEL))
+        top = offset + _MARGIN + _LABEL
+        draw.rectangle((left - 1, top - 1, left + PANEL.width, top + PANEL.height), outline=_rgba("#C8C8C8"))
+    _footer(draw, branding, problems or [], offset)
     return encode_png(canvas)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from vdx.cli.options import deprecated_alias, resolved
+
 if TYPE_CHECKING:  # imported where used: rendering brings Pillow, resvg and jinja2
     from vdx.branding.files import FoundBranding
     from vdx.branding.problems import BrandingProblem
@@ -108,12 +110,15 @@ def check(path: Path, assets: tuple[Path, ...]) -> None:
 @command.command()
 @_FILE
 @click.option(
-    "-o",
-    "--output",
+    "--out",
+    "output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("preview.png"),
     show_default=True,
+    callback=resolved("output", "--out"),
+    help="The PNG to write.",
 )
+@deprecated_alias(("-o", "--output"), "output", "--out", type=click.Path(dir_okay=False, path_type=Path))
 @_ASSETS
 @_NAME
 def preview(file: Path, output: Path, assets: tuple[Path, ...], name: str | None) -> None:
@@ -134,13 +139,15 @@ def preview(file: Path, output: Path, assets: tuple[Path, ...], name: str | None
 @command.command()
 @_FILE
 @click.option(
-    "-o",
-    "--output",
+    "--out",
+    "output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("branding.zip"),
     show_default=True,
+    callback=resolved("output", "--out"),
     help="The webapp3 branding package.",
 )
+@deprecated_alias(("-o", "--output"), "output", "--out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--ivr-theme",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -178,3 +185,65 @@ def package(
     for path, result in rendered:
         path.write_bytes(result.zip_bytes)
         click.echo(f"wrote {path} sha256={result.sha256} ({len(result.files)} files)")
+
+
+@command.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 if a ConfigMap is out of date with its image files (for CI).",
+)
+def update(path: Path, check_only: bool) -> None:
+    """Write the ConfigMap of each branding in PATH from the image files next to it.
+
+    Put logo.svg (or .png) and background.jpg in the folder of your branding.yaml, under the names
+    its configMapKeyRefs name, and run this: it writes <configmap-name>.yaml next to them, which is
+    what the cluster gets. PATH is a folder (prod/rm) or a whole tree. Then the checks run.
+    """
+    from vdx.branding import validate_branding
+    from vdx.branding.files import UpdateRefused, branding_folders, find_brandings, plan_update
+
+    folders = branding_folders(path)
+    if not folders:
+        raise click.ClickException(
+            f"{path} holds no CviBranding (kind: CviBranding, apiVersion vdx.medcom.dk/...)"
+        )
+    stale: list[Path] = []
+    failed = False
+    for folder in folders:
+        try:
+            planned = plan_update(folder)
+        except UpdateRefused as exc:
+            raise click.ClickException(str(exc)) from None
+        for generated in planned:
+            made_of = ", ".join(generated.made_of)
+            if generated.current:
+                click.echo(f"{generated.path}: up to date ({made_of})")
+            elif check_only:
+                stale.append(generated.path)
+                click.echo(f"{generated.path}: out of date with {made_of}", err=True)
+            else:
+                generated.path.write_text(generated.text, encoding="utf-8")
+                click.echo(f"wrote {generated.path} from {made_of}")
+        if not planned:
+            click.echo(
+                f"{folder}: no picture its CviBranding names is a file here (symbolic links are not "
+                f"followed), so its ConfigMap is written by hand; nothing to do"
+            )
+            continue
+        if check_only:
+            continue
+        for file in sorted({p for p in folder.iterdir() if p.suffix in (".yaml", ".yml")}):
+            for found in find_brandings(file):
+                problems = validate_branding(found.branding, found.assets)
+                _report(found, problems)
+                failed = failed or _has_errors(problems)
+    if stale:
+        raise click.ClickException(
+            f"{len(stale)} ConfigMap file(s) out of date: run `vdx branding update {path}`"
+        )
+    if failed:
+        click.echo("the checks found errors (above): fix the files and run the command again", err=True)
+        sys.exit(1)

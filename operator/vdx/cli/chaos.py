@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from vdx.cli.options import deprecated_alias, resolved
+
 
 @click.command()
 @click.option(
@@ -33,8 +35,13 @@ import click
 )
 @click.option("--resync-seconds", type=float, default=15.0, show_default=True)
 @click.option(
-    "--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), help="Write JSON here."
+    "--out",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=resolved("report_file", "--out"),
+    help="Write the JSON report to this file.",
 )
+@deprecated_alias("--report", "report_file", "--out", type=click.Path(dir_okay=False, path_type=Path))
 def command(
     seed: int,
     kills: int,

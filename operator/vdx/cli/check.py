@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from vdx.cli.options import output_option
+
 # vdx.policies.formats.FORMATS (a test keeps them equal): importing it brings every rule, which
 # `vdx check --help` does not need.
 FORMATS = ("text", "github", "sarif", "json")
@@ -31,12 +33,9 @@ def _shown(path: Path) -> Path:
 @click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path), metavar="PATH..."
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
+@output_option(
+    FORMATS,
+    "text",
     help="text for people, github for workflow annotations, sarif for code scanning, json for tools.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")

@@ -30,7 +30,11 @@ from vdx.paths import EXAMPLES_DIR
 @click.option("--verbose", is_flag=True, help="Show the operator's log.")
 @click.pass_context
 def command(ctx: click.Context, examples: Path, keep: bool, timeout: float, verbose: bool) -> None:
-    """Control plane + Pexip simulator + operator + the example tenants, until everything is Ready."""
+    """Control plane (CRDs, admission policies) + Pexip simulator + operator + the example tenants.
+
+    Runs until everything is Ready; on the way it shows the API server refusing a certificate for
+    another tenant's domain.
+    """
     if ctx.invoked_subcommand is not None:
         return
     from vdx.demo import run_demo

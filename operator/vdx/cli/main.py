@@ -43,7 +43,7 @@ FAMILIES: dict[str, Family] = {
     ),
     "demo": Family(
         "vdx.cli.demo",
-        "Control plane + Pexip simulator + operator + the example tenants, until everything is Ready.",
+        "Control plane (CRDs, admission policies) + Pexip simulator + operator + the example tenants.",
     ),
     "check": Family(
         "vdx.cli.check",

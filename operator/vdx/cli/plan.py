@@ -23,7 +23,7 @@ F = Callable[..., Any]
 
 def platform_options(func: F) -> F:
     """The options `vdx plan` and `vdx apply` share, so both read a workspace the same way."""
-    decorators = [
+    decorators: list[Callable[[F], F]] = [
         click.argument(
             "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path), metavar="PATH..."
         ),
@@ -35,12 +35,9 @@ def platform_options(func: F) -> F:
             help="Directory of Secret manifests (kept outside Git): TURN secrets, certificates, PINs, device "
             "credentials, stream keys.",
         ),
-        click.option(
-            "--format",
-            "output_format",
-            type=click.Choice(["text", "markdown", "json"]),
-            default="text",
-            show_default=True,
+        shared.output_option(
+            ("text", "markdown", "json"),
+            "text",
             help="text for people, markdown for a pull-request comment, json for tools.",
         ),
         click.option(

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from vdx.cli.options import connection_options
+from vdx.cli.options import (
+    DefaultGroup,
+    cluster_options,
+    connection_options,
+    output_option,
+    tenant_states,
+    tree_argument,
+)
 from vdx.paths import EXAMPLES_DIR
 
 if TYPE_CHECKING:
@@ -21,16 +28,6 @@ if TYPE_CHECKING:
     from vdx.ports.derive import Derivation
 
 FORMATS = ("text", "csv", "markdown", "probe")
-
-
-def _tree_option(func: click.decorators.FC) -> click.decorators.FC:
-    return click.option(
-        "--tree",
-        type=click.Path(exists=True, path_type=Path),
-        default=EXAMPLES_DIR,
-        show_default="examples/",
-        help="GitOps tree with the PexipPlatform, Tenants, Domains, TurnServices and Recorders.",
-    )(func)
 
 
 def _derive(
@@ -58,7 +55,8 @@ def _derive(
         raise click.ClickException(str(error)) from None
     if not tenants:
         raise click.ClickException(
-            f"no Tenant in the tree has spec.platformRef.name {platform_name}; check --platform and --tree"
+            f"no Tenant in the tree has spec.platformRef.name {platform_name}; "
+            "check --platform and the tree's PATH"
         )
 
     async def read() -> LiveConfig:
@@ -72,17 +70,23 @@ def _derive(
     return [(t, derive(tenant_network(loaded, t), live)) for t in tenants]
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=DefaultGroup, default="show")
+def command() -> None:
+    """Print, per tenant, what its network must allow: direction, protocol, ports, source,
+    destination and why (`vdx ports [PATH] --platform NAME`, the command `show`); probe the openings
+    from a tenant's network, publish the probe files and track who is ready.
+    """
+
+
+@command.command("show")
+@tree_argument(EXAMPLES_DIR)
 @click.option(
     "--platform", "platform_name", default=None, help="PexipPlatform name in the tree (stage, prod)."
 )
 @click.option("--tenant", default=None, help="Only this tenant (default: every tenant on the platform).")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
+@output_option(
+    FORMATS,
+    "text",
     help="text for people, csv for spreadsheets, markdown for tickets and e-mails, probe for the JSON "
     "`vdx ports probe` reads (one tenant).",
 )
@@ -92,27 +96,29 @@ def _derive(
     default=None,
     help="Line width of the text format (default: the terminal's).",
 )
-@_tree_option
 @connection_options
-@click.pass_context
-def command(
-    ctx: click.Context,
+@cluster_options
+def show(
+    tree: Path,
     platform_name: str | None,
     tenant: str | None,
     output_format: str,
     width: int | None,
-    tree: Path,
     url: str | None,
     credentials_file: Path | None,
     ca_bundle: Path | None,
+    kubeconfig: Path | None,
+    kube_context: str | None,
 ) -> None:
     """Print, per tenant, what its network must allow: direction, protocol, ports, source,
     destination and why, derived from the platform's global settings (media and signalling port
     ranges, SIP, H.323, TURN on 443), its TURN servers, system locations and edge nodes, and the
-    tenant's Domains, TurnServices and Recorders in Git. CSV output carries notes on stderr.
+    tenant's Domains, TurnServices and Recorders in the GitOps tree at PATH (default: examples/).
+    CSV output carries notes on stderr. This is what `vdx ports PATH` runs.
+
+    Each tenant's state (Ready, or how many of its resources are not) comes from the cluster given
+    with --kubeconfig; from the tree alone it is "state unknown (no cluster)".
     """
-    if ctx.invoked_subcommand is not None:
-        return
     if platform_name is None:
         raise click.UsageError("--platform is required (the PexipPlatform name in the tree: stage, prod)")
     from vdx.ports.derive import table_fingerprint
@@ -120,8 +126,9 @@ def command(
     from vdx.ports.render import render
 
     if output_format == "probe" and tenant is None:
-        raise click.UsageError("--format probe writes one tenant's file: add --tenant NAME")
+        raise click.UsageError("-o probe writes one tenant's file: add --tenant NAME")
     results = _derive(platform_name, tenant, tree, url, credentials_file, ca_bundle)
+    states = None if output_format == "probe" else tenant_states(kubeconfig, kube_context)
     if output_format == "probe":
         (chosen, derivation), *_ = results
         spec = plan(chosen.name, platform_name, derivation, table_fingerprint(derivation), datetime.now(UTC))
@@ -129,7 +136,7 @@ def command(
         return
     columns = width or shutil.get_terminal_size((100, 24)).columns
     named = [(t.name, d) for t, d in results]
-    click.echo(render(named, output_format, width=columns), nl=False)
+    click.echo(render(named, output_format, width=columns, states=states), nl=False)
     if output_format == "csv":
         for name, derivation in named:
             for note in derivation.notes:
@@ -137,6 +144,7 @@ def command(
 
 
 @command.command("probe")
+@tree_argument(EXAMPLES_DIR)
 @click.option("--tenant", required=True, help="The tenant whose openings to test (as in the probe file).")
 @click.option("--platform", "platform_name", required=True, help="stage or prod (as in the probe file).")
 @click.option(
@@ -144,7 +152,7 @@ def command(
     "source",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="The probe file MedCom publishes for the tenant (`vdx ports --format probe`). Without it the "
+    help="The probe file MedCom publishes for the tenant (`vdx ports -o probe`). Without it the "
     "table is read from the platform, which needs read credentials.",
 )
 @click.option(
@@ -166,23 +174,23 @@ def command(
     default=None,
     help="PEM CA certificates to trust instead of the system's (a TLS-inspecting proxy's CA; tests).",
 )
-@_tree_option
 @connection_options
 def probe(
+    tree: Path,
     tenant: str,
     platform_name: str,
     source: Path | None,
     out: Path,
     timeout: float,
     ca_file: Path | None,
-    tree: Path,
     url: str | None,
     credentials_file: Path | None,
     ca_bundle: Path | None,
 ) -> None:
     """Test, from inside the tenant's network, that every opening of its port table works: STUN to
     the TURN servers, TLS to the web app domains and edge nodes (the certificate must cover the
-    name), TCP to SIP TLS and H.323. Needs no credentials with --from. Writes the JSON report to
+    name), TCP to SIP TLS and H.323. Needs no credentials with --from; without it the table is
+    derived from the platform and the GitOps tree at PATH (default: examples/). Writes the JSON report to
     --out and prints it as text; exits 0 only when every required opening works, 1 otherwise.
     """
     from vdx.ports.derive import table_fingerprint
@@ -215,19 +223,19 @@ def probe(
 
 
 @command.command("publish")
+@tree_argument(EXAMPLES_DIR)
 @click.option("--platform", "platform_name", required=True, help="stage or prod.")
 @click.option("--tenant", default=None, help="Only this tenant (default: every tenant on the platform).")
-@_tree_option
 @connection_options
 def publish(
+    tree: Path,
     platform_name: str,
     tenant: str | None,
-    tree: Path,
     url: str | None,
     credentials_file: Path | None,
     ca_bundle: Path | None,
 ) -> None:
-    """Write each tenant's probe file into the tree (readiness/<tenant>/firewall-readiness.yaml) from
+    """Write each tenant's probe file into the tree at PATH (readiness/<tenant>/firewall-readiness.yaml) from
     the live port table. Run it when the platform changes (or on a schedule) and merge the result:
     a tenant whose table changed has stale reports until its network team probes again.
     """
@@ -253,9 +261,9 @@ def publish(
 
 @command.command("accept")
 @click.argument("report_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_tree_option
+@tree_argument(EXAMPLES_DIR)
 def accept(report_file: Path, tree: Path) -> None:
-    """Add a probe report a tenant sent back to its readiness in the tree, after checking that it is
+    """Add a probe report a tenant sent back to its readiness in the tree at PATH, after checking that it is
     a report, for a tenant and platform of the tree; commit the change in a pull request."""
     from vdx.ports import readiness_tree
     from vdx.ports.report import ReportError, load_report
@@ -277,6 +285,7 @@ def accept(report_file: Path, tree: Path) -> None:
 
 
 @command.command("status")
+@tree_argument(EXAMPLES_DIR)
 @click.option("--platform", "platform_name", required=True, help="stage or prod.")
 @click.option(
     "--region",
@@ -284,18 +293,14 @@ def accept(report_file: Path, tree: Path) -> None:
     default=None,
     help="Only this region's organisations (the Tenant's spec.region).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(("text", "markdown", "csv")),
-    default="text",
-    show_default=True,
+@output_option(
+    ("text", "markdown", "csv"),
+    "text",
     help="text for the terminal, markdown for the e-mail to municipalities, csv for a spreadsheet.",
 )
-@_tree_option
-def status(platform_name: str, region: str | None, output_format: str, tree: Path) -> None:
+def status(tree: Path, platform_name: str, region: str | None, output_format: str) -> None:
     """Per region: organisations ready, failing (with the openings that fail), stale (the port table
-    changed since, or the report is old) and never tested, from the readiness in the tree: the
+    changed since, or the report is old) and never tested, from the readiness in the tree at PATH: the
     same files the operator's FirewallReady condition reads. Needs no credentials.
     """
     from vdx.ports.readiness import from_files
@@ -324,6 +329,6 @@ def status(platform_name: str, region: str | None, output_format: str, tree: Pat
         raise click.ClickException(
             f"no Tenant on platform {platform_name}"
             + (f" has spec.region {region}" if region else "")
-            + " in the tree; check --platform, --region and --tree"
+            + " in the tree; check --platform, --region and the tree's PATH"
         )
     click.echo(render(rows, output_format), nl=False)

@@ -1,4 +1,5 @@
-"""`vdx schemas`: write (or check) the CRDs and editor JSON Schemas generated from the models."""
+"""`vdx schemas`: write (or check) what is generated from the models: the CRDs, editor JSON Schemas,
+admission policies and Argo CD health checks."""
 
 from __future__ import annotations
 
@@ -9,31 +10,25 @@ import click
 
 from vdx.paths import SCHEMAS_DIR
 
-# Sub-folders of schemas/ that hold only generated files: the CRDs, the editor JSON Schemas and the
-# ValidatingAdmissionPolicies of the platform rules (vdx.policies.vap, via all_files()).
-GENERATED_DIRS = ("crds", "jsonschema", "admission")
+# Sub-folders of schemas/ that hold only generated files: the CRDs, the editor JSON Schemas, the
+# ValidatingAdmissionPolicies of the platform rules (vdx.policies.vap, via all_files()) and the
+# Argo CD health checks of every kind (vdx.crd.argocd).
+GENERATED_DIRS = ("crds", "jsonschema", "admission", "argocd")
+
+
+def generated_files() -> dict[str, str]:
+    """Every file `vdx schemas` writes, relative to schemas/ -> content."""
+    from vdx.crd.argocd import argocd_files
+    from vdx.crd.generate import all_files
+
+    return {**all_files(), **argocd_files()}
 
 
 def stale_files(out_dir: Path) -> list[str]:
     """Generated files that are missing, different, or no longer generated."""
-    from vdx.crd.generate import all_files
+    from vdx.generated import stale_files as stale
 
-    wanted = all_files()
-    problems = []
-    for rel, content in wanted.items():
-        path = out_dir / rel
-        if not path.exists():
-            problems.append(f"missing: {rel}")
-        elif path.read_text(encoding="utf-8") != content:
-            problems.append(f"out of date: {rel}")
-    for sub in GENERATED_DIRS:
-        folder = out_dir / sub
-        if folder.is_dir():
-            for path in sorted(folder.iterdir()):
-                rel = f"{sub}/{path.name}"
-                if rel not in wanted:
-                    problems.append(f"no longer generated: {rel}")
-    return problems
+    return stale(out_dir, generated_files(), GENERATED_DIRS)
 
 
 @click.command()
@@ -47,9 +42,11 @@ def stale_files(out_dir: Path) -> list[str]:
     help="Folder to write into.",
 )
 def command(check: bool, out_dir: Path) -> None:
-    """Generate the CRDs (schemas/crds) and JSON Schemas (schemas/jsonschema) from the models."""
-    from vdx.crd.generate import all_files
+    """Generate the CRDs (schemas/crds) and JSON Schemas (schemas/jsonschema) from the models.
 
+    With them the admission policies (schemas/admission) and the Argo CD health check of every kind
+    (schemas/argocd/argocd-cm-health.yaml, docs/argocd-health.md).
+    """
     if check:
         problems = stale_files(out_dir)
         if problems:
@@ -59,15 +56,10 @@ def command(check: bool, out_dir: Path) -> None:
                 "schemas/ is stale: run `vdx schemas` (or `make schemas`) and commit the result.", err=True
             )
             sys.exit(1)
-        click.echo(f"schemas/ is current ({len(all_files())} files).")
+        click.echo(f"schemas/ is current ({len(generated_files())} files).")
         return
-    files = all_files()
-    for rel, content in files.items():
-        path = out_dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    for sub in GENERATED_DIRS:
-        for path in sorted((out_dir / sub).iterdir()):
-            if f"{sub}/{path.name}" not in files:
-                path.unlink()
+    from vdx.generated import write_files
+
+    files = generated_files()
+    write_files(out_dir, files, GENERATED_DIRS)
     click.echo(f"wrote {len(files)} files under {out_dir}")

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from vdx.cli.options import deprecated_alias, resolved
 from vdx.controlplane.versions import SourceNotFoundError
 from vdx.infra.toolchain.analyzer import write_analyzer_launcher
 from vdx.infra.toolchain.binaries import PulumiNotFoundError, locate_pulumi
@@ -63,13 +64,15 @@ def versions() -> None:
 
 @command.command(name="policy-pack")
 @click.option(
-    "--dir",
+    "--out",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path(".pulumi-policy"),
     show_default=True,
-    help="Where to write the launcher.",
+    callback=resolved("directory", "--out"),
+    help="The directory to write the launcher into.",
 )
+@deprecated_alias("--dir", "directory", "--out", type=click.Path(file_okay=False, path_type=Path))
 def policy_pack(directory: Path) -> None:
     """Write an executable for `pulumi preview --policy-pack` and print its path.
 

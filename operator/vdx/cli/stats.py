@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from vdx.cli.options import connection_options
+from vdx.cli.options import connection_options, tree_argument
 from vdx.paths import EXAMPLES_DIR
 
 
@@ -30,6 +30,7 @@ def _day(value: str, option: str) -> date:
 
 
 @command.command("export")
+@tree_argument(EXAMPLES_DIR)
 @click.option(
     "--platform", "platform_name", required=True, help="PexipPlatform name in the tree (stage, prod)."
 )
@@ -38,13 +39,6 @@ def _day(value: str, option: str) -> date:
 @click.option("--tenant", default=None, help="Only this tenant (unattributed meetings are still listed).")
 @click.option(
     "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Directory for the files."
-)
-@click.option(
-    "--tree",
-    type=click.Path(exists=True, path_type=Path),
-    default=EXAMPLES_DIR,
-    show_default="examples/",
-    help="GitOps tree with the PexipPlatform and the Tenants.",
 )
 @connection_options
 @click.option(
@@ -56,12 +50,12 @@ def _day(value: str, option: str) -> date:
 )
 @click.option("--quiet", is_flag=True, help="No progress line (it is shown only on a terminal anyway).")
 def export(
+    tree: Path,
     platform_name: str,
     first: str,
     last: str,
     tenant: str | None,
     out: Path,
-    tree: Path,
     url: str | None,
     credentials_file: Path | None,
     ca_bundle: Path | None,
@@ -69,7 +63,8 @@ def export(
     quiet: bool,
 ) -> None:
     """Export meetings, participants, minutes, protocols, directions, direct media, call quality and
-    peak concurrency per tenant and UTC day into OUT: CSV files, an Excel workbook and a flat table
+    peak concurrency per tenant and UTC day into OUT, for the Tenants of the GitOps tree at PATH
+    (default: examples/): CSV files, an Excel workbook and a flat table
     for Power BI. Re-runs add only days not yet exported.
     """
     from vdx.pexip import PexipError
@@ -95,7 +90,7 @@ def export(
     if not every:
         raise click.ClickException(
             f"no Tenant in the tree has spec.platformRef.name {platform_name}; nothing can be attributed. "
-            "Check --platform and --tree"
+            "Check --platform and the tree's PATH"
         )
     options = ExportOptions(platform_name, every, start, end, out, tenant, window_hours)
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -141,9 +136,17 @@ def _record_options(func: Any) -> Any:
             click.option(
                 "--target",
                 type=click.FloatRange(0, 100),
-                default=99.9,
-                show_default=True,
-                help="The availability goal, in percent, the month is held to.",
+                default=None,
+                help="The availability goal in percent (the same as --goal availability=N; default 99.9).",
+            ),
+            click.option(
+                "--goal",
+                "goal_settings",
+                multiple=True,
+                metavar="KEY=VALUE",
+                help="A service goal's target, repeatable: availability, changes, quality, capacity "
+                "(percent), drift_incidents, critical_alerts (counts, at most), certificate_days "
+                "(at least); defaults in docs/operations.md.",
             ),
             click.option(
                 "--from-file",
@@ -190,14 +193,24 @@ def _load_record(source: Path | None, kubeconfig: str | None, namespace: str) ->
     return IncidentLog.from_text(((found.data or {}) if found is not None else {}).get(KEY, ""))
 
 
-def _service_report(log: Any, platform: str, month: str, target: float, prometheus: str | None) -> Any:
-    import dataclasses
-
+def _service_report(
+    log: Any,
+    platform: str,
+    month: str,
+    target: float | None,
+    goal_settings: tuple[str, ...],
+    prometheus: str | None,
+) -> Any:
+    from vdx.stats.goals import TargetError, targets
     from vdx.stats.prometheus_goals import PrometheusError, fetch, goal_queries
     from vdx.stats.service_goals import MonthError, build_report
 
     try:
-        report = build_report(log.incidents, platform, month, target, datetime.now(UTC))
+        chosen = targets(goal_settings, target)
+    except TargetError as error:
+        raise click.BadParameter(str(error), param_hint="--goal") from None
+    try:
+        report = build_report(log.incidents, platform, month, chosen, datetime.now(UTC))
     except MonthError as error:
         raise click.BadParameter(str(error), param_hint="--month") from None
     if prometheus is None:
@@ -206,7 +219,7 @@ def _service_report(log: Any, platform: str, month: str, target: float, promethe
         figures = fetch(prometheus, goal_queries(platform, report.first, min(report.last, report.now)))
     except PrometheusError as error:
         raise click.ClickException(str(error)) from None
-    return dataclasses.replace(report, figures=tuple(figures))
+    return report.with_figures(figures)
 
 
 def _new_workbook() -> Any:
@@ -235,18 +248,21 @@ def _save(workbook: Any, xlsx: Path) -> None:
 def incidents(
     platform: str,
     month: str,
-    target: float,
+    target: float | None,
+    goal_settings: tuple[str, ...],
     source: Path | None,
     kubeconfig: str | None,
     namespace: str,
     prometheus: str | None,
     xlsx: Path | None,
 ) -> None:
-    """The month's service goal (management API availability) and incidents, from the operator's
-    incident record, as Markdown for the user group's minutes (docs/operations.md)."""
+    """The month's service goals (each against its target: met, missed or not measured) and
+    incidents, from the operator's incident record (and Prometheus with --prometheus), as Markdown
+    for the user group's minutes (docs/operations.md)."""
     from vdx.stats.service_goals import add_sheets, to_markdown
 
-    report = _service_report(_load_record(source, kubeconfig, namespace), platform, month, target, prometheus)
+    record = _load_record(source, kubeconfig, namespace)
+    report = _service_report(record, platform, month, target, goal_settings, prometheus)
     click.echo(to_markdown(report), nl=False)
     if xlsx is not None:
         workbook = _new_workbook()
@@ -265,6 +281,12 @@ def incidents(
 )
 @_record_options
 @click.option(
+    "--licence-ports",
+    type=click.IntRange(1),
+    help="Concurrent participants the platform's licence allows (Pexip's licensing status, port "
+    "total): measures the capacity goal.",
+)
+@click.option(
     "--xlsx",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the sheets 'KPI', 'Service goals' and 'Incidents' of this workbook.",
@@ -273,21 +295,24 @@ def kpi(
     platform: str,
     month: str,
     export_dir: Path,
-    target: float,
+    target: float | None,
+    goal_settings: tuple[str, ...],
     source: Path | None,
     kubeconfig: str | None,
     namespace: str,
     prometheus: str | None,
+    licence_ports: int | None,
     xlsx: Path | None,
 ) -> None:
     """The month's KPIs for the user group's meeting: usage per tenant and for the platform (from
-    `vdx stats export`), the service goal and the incidents (docs/operations.md)."""
+    `vdx stats export`), the service goals against their targets and the incidents (docs/operations.md)."""
     from vdx.stats import service_goals
-    from vdx.stats.aggregate import DailyRow
-    from vdx.stats.kpi import add_sheet, monthly_usage, to_markdown
-    from vdx.stats.tables import DAILY_CSV, TableError, read_rows
+    from vdx.stats.aggregate import DailyRow, PlatformDayRow
+    from vdx.stats.kpi import add_sheet, monthly_usage, to_markdown, usage_goals
+    from vdx.stats.tables import DAILY_CSV, PLATFORM_DAILY_CSV, TableError, read_rows
 
-    report = _service_report(_load_record(source, kubeconfig, namespace), platform, month, target, prometheus)
+    record = _load_record(source, kubeconfig, namespace)
+    report = _service_report(record, platform, month, target, goal_settings, prometheus)
     daily = export_dir / DAILY_CSV
     if not daily.exists():
         raise click.BadParameter(
@@ -297,9 +322,12 @@ def kpi(
         )
     try:
         rows = read_rows(daily, DailyRow)
+        days_file = export_dir / PLATFORM_DAILY_CSV
+        platform_days = read_rows(days_file, PlatformDayRow) if days_file.exists() else None
     except TableError as error:
         raise click.ClickException(str(error)) from None
-    usage = monthly_usage(rows, platform, report.first.date(), report.last.date())
+    usage = monthly_usage(rows, platform, report.first.date(), report.last.date(), platform_days)
+    report = report.with_usage(*usage_goals(usage, licence_ports))
     click.echo(to_markdown(usage, platform, month))
     click.echo(service_goals.to_markdown(report), nl=False)
     if xlsx is not None:

@@ -125,8 +125,9 @@ def new(
     # The new files judged with the whole tree, before anything is written.
     new_files = {(path / rel).as_posix(): text for rel, text in result.files.items()}
     for file, text in new_files.items():
-        add_text(workspace, text, file)
-        workspace.files.append(file)
+        if file.endswith(".yaml"):  # the pictures are read by `vdx check` once they are written
+            add_text(workspace, text, file)
+            workspace.files.append(file)
     findings = check_workspace(workspace)
     concerning = [
         f

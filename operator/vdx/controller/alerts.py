@@ -94,18 +94,19 @@ def _records(m: OperatorMetrics, s: RuleSettings) -> list[dict[str, str]]:
         },
         {
             "record": "vdx:reconciles:rate",
-            "expr": f"sum by (kind, result) (rate({reconciles}[{w}]))",
+            "expr": f"sum by (platform, kind, result) (rate({reconciles}[{w}]))",
         },
         {
             "record": "vdx:reconcile_failures:ratio",
             "expr": (
-                'sum by (kind) (vdx:reconciles:rate{result="failed"}) / sum by (kind) (vdx:reconciles:rate)'
+                'sum by (platform, kind) (vdx:reconciles:rate{result="failed"}) '
+                "/ sum by (platform, kind) (vdx:reconciles:rate)"
             ),
         },
         {
             "record": "vdx:reconcile_duration_seconds:p95",
             "expr": (
-                "histogram_quantile(0.95, sum by (kind, le) "
+                "histogram_quantile(0.95, sum by (platform, kind, le) "
                 f"(rate({sample_name(m.reconcile_seconds, '_bucket')}[{w}])))"
             ),
         },
@@ -164,10 +165,11 @@ def _alerts(m: OperatorMetrics, s: RuleSettings) -> list[Alert]:
             "vdx:reconcile_failures:ratio > 0.25",
             "15m",
             WARNING,
-            "{{ $value | humanizePercentage }} of {{ $labels.kind }} reconciles fail",
-            "For {for} more than a quarter of the {{ $labels.kind }} reconciles on all platforms "
-            "ended Failed (transient: Pexip or Kubernetes unavailable). The resources' Synced "
-            "condition and Warning events name the cause.",
+            "{{ $value | humanizePercentage }} of {{ $labels.kind }} reconciles on platform "
+            "{{ $labels.platform }} fail",
+            "For {for} more than a quarter of the {{ $labels.kind }} reconciles on platform "
+            "{{ $labels.platform }} ended Failed (transient: Pexip or Kubernetes unavailable). "
+            "The resources' Synced condition and Warning events name the cause.",
         ),
         Alert(
             "VdxResourceStalled",
@@ -181,14 +183,16 @@ def _alerts(m: OperatorMetrics, s: RuleSettings) -> list[Alert]:
         ),
         Alert(
             "VdxDriftCorrectionsHigh",
-            f"sum by (kind, resource) (increase({sample_name(m.drift_corrections)}[1h])) > 5",
+            f"sum by (platform, kind, resource) (increase({sample_name(m.drift_corrections)}[1h])) > 5",
             "0m",
             WARNING,
-            '{{ $value | printf "%.0f" }} {{ $labels.kind }} drift corrections in the last hour',
+            '{{ $value | printf "%.0f" }} {{ $labels.kind }} drift corrections on platform '
+            "{{ $labels.platform }} in the last hour",
             'In the last hour the operator put {{ $value | printf "%.0f" }} Pexip '
             "{{ $labels.resource }} objects of "
-            "{{ $labels.kind }} resources back in line with Git: someone or something is editing "
-            "Pexip by hand. The DriftCorrected events name the tenants and resources.",
+            "{{ $labels.kind }} resources on platform {{ $labels.platform }} back in line with Git: "
+            "someone or something is editing Pexip by hand. The DriftCorrected events name the "
+            "tenants and resources.",
         ),
     ]
     for low, high, severity in CERTIFICATE_BANDS:

@@ -260,8 +260,9 @@ def build(metrics: OperatorMetrics | None = None) -> model.Dashboard:
             _series("Drift corrections (changes made outside Git)")
             .with_target(
                 _query(
-                    f"sum by (kind) (increase({sample_name(m.drift_corrections)}[$__rate_interval]))",
-                    "{{kind}}",
+                    f"sum by (platform, kind) (increase({sample_name(m.drift_corrections)}"
+                    f"{{{PLATFORM}}}[$__rate_interval]))",
+                    "{{platform}} {{kind}}",
                 )
             )
             .height(8)
@@ -269,14 +270,14 @@ def build(metrics: OperatorMetrics | None = None) -> model.Dashboard:
         )
         .with_panel(
             _series("Reconcile duration, 95th percentile")
-            .with_target(_query("vdx:reconcile_duration_seconds:p95", "{{kind}}"))
+            .with_target(_query(f"vdx:reconcile_duration_seconds:p95{{{PLATFORM}}}", "{{platform}} {{kind}}"))
             .unit("s")
             .height(8)
             .span(8)
         )
         .with_panel(
             _series("Reconciles per second by result")
-            .with_target(_query("sum by (result) (vdx:reconciles:rate)", "{{result}}"))
+            .with_target(_query(f"sum by (result) (vdx:reconciles:rate{{{PLATFORM}}})", "{{result}}"))
             .with_target(
                 _query(
                     f"sum by (kind) (increase({sample_name(m.watch_missed)}[$__rate_interval]))",

@@ -47,6 +47,16 @@ def health_app(
     return Starlette(routes=routes)
 
 
+def phonebook_app(phonebook: Callable[[], PhoneBook | None]) -> Starlette:
+    """The phone book alone, for its own listener (`vdx operator run --phonebook-bind-address`).
+
+    Video endpoints and people need the phone book from outside the cluster; probes and metrics
+    should stay inside it. On a listener of its own the phone book can be exposed (a Service, an
+    Ingress) without exposing `/metrics`, and a NetworkPolicy can tell the two apart by port.
+    """
+    return Starlette(routes=[Route("/phonebook.{fmt}", _phonebook_endpoint(phonebook))])
+
+
 def _phonebook_endpoint(
     phonebook: Callable[[], PhoneBook | None],
 ) -> Callable[[Request], Awaitable[Response]]:
@@ -73,7 +83,7 @@ def _phonebook_endpoint(
             return PlainTextResponse(
                 f"no Tenant named {error.name!r}; ?tenant= takes a Tenant's metadata.name", status_code=404
             )
-        body = render(entries, fmt, tenant=tenant)
+        body = render(entries, fmt, tenant=tenant, states=book.states)
         return Response(body, media_type=MEDIA_TYPES[fmt], headers={"Cache-Control": "no-cache"})
 
     return endpoint

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from vdx import logsetup
 from vdx.api.meta import API_GROUP, API_VERSION
 
 FIELD_MANAGER = "vdx-operator"
@@ -169,6 +170,7 @@ class Kube:
             k: base64.b64decode(v).decode("utf-8", errors="replace")
             for k, v in (secret.get("data") or {}).items()
         }
+        logsetup.remember_secrets(data)  # no log line may show them from now on
         return data, str((secret.get("metadata") or {}).get("resourceVersion"))
 
     async def config_map(self, namespace: str, name: str) -> tuple[dict[str, str], dict[str, bytes]] | None:

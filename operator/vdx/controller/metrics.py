@@ -113,14 +113,15 @@ class OperatorMetrics:
         self.registry = CollectorRegistry()
         self.reconciles = Counter(
             "vdx_reconciles",
-            "Reconciles by kind and result (ready, progressing, failed, stalled).",
-            ["kind", "result"],
+            "Reconciles by kind, platform (empty for a resource of no Tenant) and result (ready, "
+            "progressing, failed, stalled).",
+            ["kind", "platform", "result"],
             registry=self.registry,
         )
         self.reconcile_seconds = Histogram(
             "vdx_reconcile_duration_seconds",
-            "Duration of one reconcile, by kind.",
-            ["kind"],
+            "Duration of one reconcile, by kind and platform.",
+            ["kind", "platform"],
             registry=self.registry,
         )
         self.pexip_writes = Counter(
@@ -172,8 +173,9 @@ class OperatorMetrics:
         )
         self.drift_corrections = Counter(
             "vdx_drift_corrections",
-            "Pexip objects brought back in line after a change made outside Git.",
-            ["kind", "resource"],
+            "Pexip objects brought back in line after a change made outside Git, by kind, platform "
+            "and Pexip resource.",
+            ["kind", "platform", "resource"],
             registry=self.registry,
         )
         self.watch_missed = Counter(
@@ -202,6 +204,12 @@ class OperatorMetrics:
         )
         self.state = StateCollector()
         self.registry.register(self.state)
+
+    def forget_certificate(self, namespace: str, name: str) -> None:
+        """Drop a deleted TlsCertificate's expiry series. Left in place, its last notAfter would
+        count down to VdxCertificateExpired for a certificate nobody uses any more (and a rename,
+        being a delete and a create, would show both)."""
+        self.certificate_expiry.remove(namespace, name)
 
     def watch_state(self, resources: Resources, breakers: Breakers) -> None:
         """Read conditions, tenants and breakers from these callables at every scrape."""

@@ -90,3 +90,42 @@ def _normalise(value: Any) -> Any:
 
 def observed_values(names: Mapping[str, Any], observed: BaseModel) -> dict[str, Any]:
     return {name: getattr(observed, name, None) for name in names}
+
+
+def create_with_secrets(
+    resource: str, label: str, want: Mapping[str, Any], secrets: Mapping[str, Any]
+) -> Change:
+    """The create of an object whose secrets ride along, masked wherever the change is shown."""
+    return Change("create", resource, label, fields={**want, **secrets}, secret_fields=frozenset(secrets))
+
+
+def update_with_secrets(
+    resource: str,
+    label: str,
+    current: BaseModel,
+    want: Mapping[str, Any],
+    secrets: Mapping[str, Any],
+    *,
+    secret_changed: bool,
+    unknown: frozenset[str] | set[str] = frozenset(),
+) -> Change | None:
+    """The update that brings `current` in line with `want`, or None when it is.
+
+    Pexip never returns a secret, so its drift cannot be seen: a secret is sent only when the
+    Secret it comes from changed (`secret_changed`), never compared. `unknown` names desired fields
+    the node's version does not have, which are left out rather than rewritten on every pass.
+    """
+    diff = {k: v for k, v in field_differences(want, current).items() if k not in unknown}
+    if secret_changed:
+        diff.update(secrets)
+    if not diff:
+        return None
+    return Change(
+        "update",
+        resource,
+        label,
+        uri=getattr(current, "resource_uri", None),
+        fields=diff,
+        secret_fields=frozenset(secrets) & set(diff),
+        before=observed_values({k: v for k, v in diff.items() if k not in secrets}, current),
+    )

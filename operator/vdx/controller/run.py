@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 import kopf
 import uvicorn
 from kubernetes import client
+from starlette.applications import Starlette
 
 from vdx.controller.handlers import build_registry, settings
-from vdx.controller.http import health_app
+from vdx.controller.http import health_app, phonebook_app
 from vdx.controller.incident_store import IncidentRecorder, Observation, observations
 from vdx.controller.kube import Kube, WatchedObjects
 from vdx.controller.leader import LeaderElector
+from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.runtime import Runtime, RuntimeSettings
 from vdx.phonebook.book import PhoneBook
 from vdx.phonebook.live import LivePhoneBook
@@ -34,6 +36,10 @@ class OperatorOptions:
     identity: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     http_host: str = "0.0.0.0"  # noqa: S104 - probes and Prometheus reach the pod from outside
     http_port: int | None = 8080
+    # The phone book: None serves it on the health/metrics listener (http_host:http_port) as before;
+    # (host, port) on a listener of its own, which alone can then be exposed outside the cluster.
+    phonebook_listener: tuple[str, int] | None = None
+    phonebook_enabled: bool = True
     lease_seconds: int = 15
     renew_seconds: float = 5.0
     # The namespaces whose vdx resources, Secrets and ConfigMaps are served (the tenants' and the
@@ -80,6 +86,41 @@ def platform_observations(runtime: Runtime) -> list[Observation]:
     return observations(reachability, list(runtime.known.values()))
 
 
+Listener = tuple[uvicorn.Server, "asyncio.Task[None]"]
+
+
+def start_listeners(
+    options: OperatorOptions,
+    metrics: OperatorMetrics,
+    ready: Callable[[], bool],
+    phonebook: Callable[[], PhoneBook | None],
+) -> list[Listener]:
+    """The health/metrics listener and, when asked for, the phone book's own (each may be off)."""
+    book = phonebook if options.phonebook_enabled else None
+    wanted: list[tuple[Starlette, str, int]] = []
+    if options.http_port is not None:
+        shared = book if options.phonebook_listener is None else None
+        wanted.append((health_app(metrics, ready, shared), options.http_host, options.http_port))
+    if book is not None and options.phonebook_listener is not None:
+        host, port = options.phonebook_listener
+        wanted.append((phonebook_app(book), host, port))
+    listeners: list[Listener] = []
+    for app, host, port in wanted:
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", log_config=None)
+        )
+        listeners.append((server, asyncio.create_task(server.serve())))
+    return listeners
+
+
+async def stop_listeners(listeners: list[Listener]) -> None:
+    for server, _ in listeners:
+        server.should_exit = True
+    for _, task in listeners:
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=5)
+
+
 async def run_operator(
     api: client.ApiClient, options: OperatorOptions, stop: asyncio.Event, state: OperatorState | None = None
 ) -> int:
@@ -97,17 +138,9 @@ async def run_operator(
         lambda: list(runtime.known.values()),
         lambda: {name: platform.breaker.is_open for name, platform in list(runtime.platforms.items())},
     )
-    server_task: asyncio.Task[None] | None = None
-    if options.http_port is not None:
-        app = health_app(
-            runtime.metrics, lambda: state.leading or state.standing_by, phonebook_source(runtime, state)
-        )
-        server = uvicorn.Server(
-            uvicorn.Config(
-                app, host=options.http_host, port=options.http_port, log_level="warning", lifespan="off"
-            )
-        )
-        server_task = asyncio.create_task(server.serve())
+    servers = start_listeners(
+        options, runtime.metrics, lambda: state.leading or state.standing_by, phonebook_source(runtime, state)
+    )
     elector = LeaderElector(
         api,
         options.namespace,
@@ -159,7 +192,4 @@ async def run_operator(
         state.leading = False
         state.standing_by = False
         runtime.metrics.leader.set(0)
-        if server_task is not None:
-            server.should_exit = True
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(server_task, timeout=5)
+        await stop_listeners(servers)

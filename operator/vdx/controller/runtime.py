@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError as KubeConnectionError
 
+from vdx import logsetup
 from vdx.api.tenant import Tenant
 from vdx.controller import rollup
 from vdx.controller.conditions import Outcome, Phase, conditions_for
@@ -335,6 +336,11 @@ class Runtime:
 
     async def reconcile(self, kind: str, body: dict[str, Any], *, from_resync: bool = False) -> Outcome:
         key = key_of(body)
+        # Every line logged meanwhile (here, in the reconciler, in the Pexip client) names the resource.
+        with logsetup.about(kind, key[1], key[2]):
+            return await self._reconcile(kind, key, body, from_resync=from_resync)
+
+    async def _reconcile(self, kind: str, key: Key, body: dict[str, Any], *, from_resync: bool) -> Outcome:
         if from_resync:
             body = self.known.get(key, body)
         else:
@@ -366,8 +372,9 @@ class Runtime:
                     "%s %s/%s: status not written: %s", kind, key[1] or "", key[2], _kube_error(exc)
                 )
                 result = Reconciled(Outcome(Phase.FAILED, Reason.KUBERNETES_UNAVAILABLE, _kube_error(exc)))
-            self.metrics.reconcile_seconds.labels(kind).observe(time.monotonic() - started)
-            self.metrics.reconciles.labels(kind, result.outcome.phase.value.lower()).inc()
+            platform = result.platform or self.platform_of(key, body) or ""
+            self.metrics.reconcile_seconds.labels(kind, platform).observe(time.monotonic() - started)
+            self.metrics.reconciles.labels(kind, platform, result.outcome.phase.value.lower()).inc()
         if result.outcome.phase is Phase.FAILED:
             self._failures[key] = self._failures.get(key, 0) + 1
         else:
@@ -498,6 +505,10 @@ class Runtime:
         if uid:
             self._finalized.add(str(uid))
         self.known.pop(key, None)
+        # As after a finalizer: what was kept for it goes (a certificate's expiry series with it).
+        forget = BY_KIND[kind].forget
+        if forget is not None:
+            forget(self, key)
         return Reconciled(
             Outcome(Phase.READY, Reason.DELETED, "the resource was deleted; nothing to reconcile")
         )

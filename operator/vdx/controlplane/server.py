@@ -26,6 +26,7 @@ from types import TracebackType
 import httpx
 from kubernetes import client
 
+from vdx.controlplane.admission import install_admission, load_admission
 from vdx.controlplane.binaries import Binaries, locate_binaries
 from vdx.controlplane.certs import CertificateAuthority, KeyPair, service_account_keys
 from vdx.controlplane.crds import install_crds, load_crds
@@ -101,7 +102,10 @@ class ControlPlane:
     """One etcd + kube-apiserver pair; use as a context manager, or call start()/stop().
 
     `crd_paths` are files or directories whose CustomResourceDefinitions are installed (and awaited)
-    right after start-up; paths that do not exist are skipped.
+    right after start-up; paths that do not exist are skipped. `admission_paths` likewise hold
+    ValidatingAdmissionPolicies and bindings, installed right after the CRDs and awaited until the
+    API server enforces them (`vdx.controlplane.admission`); none by default, since tests of the
+    operator's own refusals need objects that admission would keep out.
     """
 
     def __init__(
@@ -109,6 +113,7 @@ class ControlPlane:
         binaries: Binaries | None = None,
         *,
         crd_paths: Sequence[Path] = (),
+        admission_paths: Sequence[Path] = (),
         work_dir: Path | None = None,
         start_timeout: float | None = None,
         stop_timeout: float | None = None,
@@ -116,6 +121,7 @@ class ControlPlane:
     ) -> None:
         self._binaries = binaries
         self.crd_paths = [Path(path) for path in crd_paths]
+        self.admission_paths = [Path(path) for path in admission_paths]
         self._work_dir = work_dir
         self.start_timeout = start_timeout or _duration(
             os.environ.get("KUBEBUILDER_CONTROLPLANE_START_TIMEOUT"), 60.0
@@ -125,6 +131,7 @@ class ControlPlane:
         )
         self.extra_apiserver_args = list(extra_apiserver_args)
         self.installed_crds: list[str] = []
+        self.installed_admission: list[str] = []
         self.startup_seconds: float | None = None
         self._running: _Running | None = None
 
@@ -148,7 +155,9 @@ class ControlPlane:
         return self._binaries
 
     def start(self) -> ControlPlane:
-        """Start etcd, then kube-apiserver; wait for /readyz; install CRDs. Cleans up if anything fails."""
+        """Start etcd, then kube-apiserver; wait for /readyz; install CRDs, then admission policies.
+
+        Cleans up if anything fails."""
         if self._running is not None:
             return self
         started = time.monotonic()
@@ -169,6 +178,8 @@ class ControlPlane:
         try:
             if self.crd_paths:
                 self.installed_crds = self.install_crds(self.crd_paths)
+            if self.admission_paths:
+                self.installed_admission = self.install_admission(self.admission_paths)
         except BaseException:
             self.stop()
             raise
@@ -408,6 +419,12 @@ class ControlPlane:
             return []
         with self.api_client() as api:
             return install_crds(api, documents, timeout=timeout)
+
+    def install_admission(self, paths: Iterable[Path], timeout: float = 30.0) -> list[str]:
+        """Apply the admission policies and bindings under `paths`; return once they are enforced."""
+        objects = load_admission(Path(path) for path in paths)
+        with self.api_client() as api:
+            return install_admission(api, objects, timeout=timeout)
 
     def kubectl(
         self,

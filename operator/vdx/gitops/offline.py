@@ -115,8 +115,10 @@ class Observed:
     version: str = ""
 
     def of(self, kind: Kind[M]) -> list[M]:
-        """The objects of one Pexip type (none when the platform has none or it was not listed)."""
-        return self.lists.setdefault(kind.name, [])
+        """The objects of one Pexip type (none when the platform has none or it was not listed).
+
+        Reading does not file an empty list: `lists` keeps saying which types were listed."""
+        return self.lists.get(kind.name, [])
 
     @classmethod
     def holding(

@@ -193,7 +193,7 @@ def render_text(plan: PlatformPlan, url: str, version: str = "", color: bool = F
         if quiet:
             out.append(
                 f"{len(quiet)} {'tenant has' if len(quiet) == 1 else 'tenants have'} nothing to change "
-                "and only objects known after apply, so not listed (--format markdown or json lists them)."
+                "and only objects known after apply, so not listed (-o markdown or json lists them)."
             )
     if color:
         out = [colour_line(line) for line in out]

@@ -97,8 +97,8 @@ def deployment_spec(settings: StackSettings, service_account: str) -> Manifest:
             "run",
             "--namespace",
             settings.namespace,
-            "--http-port",
-            str(settings.http_port),
+            "--bind-address",
+            f":{settings.http_port}",
             # Served namespaces = where the RBAC lets it read Secrets (a cluster-wide watch is refused).
             *(
                 arg

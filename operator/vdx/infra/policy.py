@@ -24,6 +24,7 @@ from pulumi_policy import (
 )
 
 from vdx.controller.alerts import alerts
+from vdx.controlplane.admission import AdmissionObjects
 from vdx.infra.images import is_digest_pinned
 
 PACK_NAME = "vdx-stacks"
@@ -46,6 +47,8 @@ NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
 DASHBOARD_LABEL = "grafana_dashboard"
+ADMISSION_POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+ADMISSION_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
 
 _SECRET_NAME = re.compile(r"(passw(or)?d|secret|token|private[-_]?key|api[-_]?key|credential)", re.IGNORECASE)
 _SECRET_VALUE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
@@ -262,6 +265,52 @@ def monitoring_problems(
     return problems
 
 
+def _production(resources: list[tuple[str, Mapping[str, Any]]]) -> bool:
+    labels = ((_get(props, "metadata", "labels") or {}) for _, props in resources)
+    return any(label.get(ENVIRONMENT_LABEL) == PRODUCTION for label in labels)
+
+
+def admission_problems(
+    resources: list[tuple[str, Mapping[str, Any]]], expected: AdmissionObjects, *, require: bool = False
+) -> list[str]:
+    """In production the stack deploys every generated ValidatingAdmissionPolicy (schemas/admission/)
+    and its binding, with the binding's action: without them the API server admits a certificate
+    for another tenant's domain, and only the operator refuses it, after the merge."""
+    if not (require or _production(resources)):
+        return []
+    policies: set[str] = set()
+    bindings: dict[str, Mapping[str, Any]] = {}
+    for resource_type, props in resources:
+        name = _get(props, "metadata", "name")
+        if resource_type == ADMISSION_POLICY and isinstance(name, str):
+            policies.add(name)
+        elif resource_type == ADMISSION_BINDING and isinstance(name, str):
+            bindings[name] = props
+    problems = []
+    fix = "deploy schemas/admission/ (stack config admissionPolicies: true, Kubernetes >= 1.30)"
+    for document in expected.policies:
+        name = document["metadata"]["name"]
+        if name not in policies:
+            rule = (document["metadata"].get("labels") or {}).get("vdx.medcom.dk/rule", "?")
+            problems.append(f"production declares no ValidatingAdmissionPolicy {name} (rule {rule}): {fix}")
+    for document in expected.bindings:
+        name, spec = document["metadata"]["name"], document["spec"]
+        declared = bindings.get(name)
+        if declared is None:
+            problems.append(
+                f"production declares no ValidatingAdmissionPolicyBinding {name}: "
+                f"policy {spec['policyName']} enforces nothing without it; {fix}"
+            )
+            continue
+        for key in ("policyName", "validationActions"):
+            if (value := _get(declared, "spec", key)) != spec[key]:
+                problems.append(
+                    f"ValidatingAdmissionPolicyBinding {name}: spec.{key} is {value!r}, the generated "
+                    f"file says {spec[key]!r}: deploy schemas/admission/ as generated"
+                )
+    return problems
+
+
 def _report_all(report: ReportViolation, problems: list[str]) -> None:
     for problem in problems:
         report(problem, None)
@@ -290,6 +339,14 @@ def _network_policies(args: StackValidationArgs, report: ReportViolation) -> Non
 
 def _monitoring(args: StackValidationArgs, report: ReportViolation) -> None:
     _report_all(report, monitoring_problems([(r.resource_type, r.props) for r in args.resources]))
+
+
+def _admission(args: StackValidationArgs, report: ReportViolation) -> None:
+    from vdx.infra.admission import load_policies
+
+    require = bool(args.get_config().get("requireAdmission", False))
+    resources = [(r.resource_type, r.props) for r in args.resources]
+    _report_all(report, admission_problems(resources, load_policies(), require=require))
 
 
 def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
@@ -335,5 +392,13 @@ def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
             "dashboard (vdx monitoring).",
             validate=_monitoring,
             enforcement_level=mandatory,
+        ),
+        StackValidationPolicy(
+            name="admission-in-prod",
+            description="Production (or config requireAdmission) deploys every ValidatingAdmissionPolicy "
+            "of schemas/admission/ and its binding.",
+            validate=_admission,
+            enforcement_level=mandatory,
+            config_schema=PolicyConfigSchema(properties={"requireAdmission": {"type": "boolean"}}),
         ),
     ]

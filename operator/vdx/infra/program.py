@@ -16,7 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from vdx.api.meta import GROUP_VERSION
-from vdx.infra import manifests, monitoring, rbac
+from vdx.infra import admission, manifests, monitoring, rbac
 from vdx.infra.crds import load_crds
 from vdx.infra.manifests import APP
 from vdx.infra.settings import (
@@ -40,6 +40,7 @@ OBJECT_KEYS = (
     "skipAwait",
     "prometheusOperator",
     "monitoringLabels",
+    "admissionPolicies",
 )
 CREDENTIALS_KEY = "platformCredentials"
 
@@ -50,6 +51,13 @@ class Provisioned:
 
     namespace: k8s.core.v1.Namespace
     crds: dict[str, k8s.apiextensions.v1.CustomResourceDefinition] = field(default_factory=dict)
+    # The generated ValidatingAdmissionPolicies and their bindings, by policy name.
+    admission_policies: dict[str, k8s.admissionregistration.v1.ValidatingAdmissionPolicy] = field(
+        default_factory=dict
+    )
+    admission_bindings: dict[str, k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding] = field(
+        default_factory=dict
+    )
     tenant_namespaces: dict[str, k8s.core.v1.Namespace] = field(default_factory=dict)
     credential_secrets: dict[str, k8s.core.v1.Secret] = field(default_factory=dict)
     platforms: dict[str, k8s.apiextensions.CustomResource] = field(default_factory=dict)
@@ -140,6 +148,11 @@ def provision(
             opts=d.opts(),
         )
 
+    if settings.admission_policies:
+        _admission(d, result)
+    else:
+        pulumi.log.warn(admission.skipped_warning(settings.stack))
+
     service_account = k8s.core.v1.ServiceAccount(
         f"{ns}/{APP}", metadata=d.meta(APP, ns), opts=d.opts(operator_ns)
     )
@@ -226,6 +239,31 @@ def provision(
     return result
 
 
+def _admission(d: _Declarer, result: Provisioned) -> None:
+    """The policies and bindings of schemas/admission/ as they are, after the CRDs they match and
+    take Tenants from; each binding after its policy (a binding of an unknown policy enforces
+    nothing until the policy appears)."""
+    crds = list(result.crds.values())
+    objects = admission.load_policies()
+    for document in objects.policies:
+        name = document["metadata"]["name"]
+        result.admission_policies[name] = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+            name,
+            metadata=d.meta(name, **document["metadata"].get("labels", {})),
+            spec=_any(document["spec"]),
+            opts=d.opts(*crds),
+        )
+    for document in objects.bindings:
+        name = document["metadata"]["name"]
+        policy = result.admission_policies.get(document["spec"]["policyName"])
+        result.admission_bindings[name] = k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+            name,
+            metadata=d.meta(name, **document["metadata"].get("labels", {})),
+            spec=_any(document["spec"]),
+            opts=d.opts(*([policy] if policy is not None else crds)),
+        )
+
+
 def _monitoring(d: _Declarer, operator_ns: k8s.core.v1.Namespace, result: Provisioned) -> None:
     """The rules, the scrape and the dashboard (vdx.infra.monitoring says which shape and why)."""
     settings, ns = d.settings, d.settings.namespace
@@ -290,4 +328,5 @@ def main() -> None:
         "tenantNamespaces", {name: ns.metadata.name for name, ns in result.tenant_namespaces.items()}
     )
     pulumi.export("crds", sorted(result.crds))
+    pulumi.export("admissionPolicies", sorted(result.admission_policies))
     pulumi.export("platforms", sorted(result.platforms))

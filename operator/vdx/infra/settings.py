@@ -109,6 +109,9 @@ class StackSettings:
     monitoring_labels: dict[str, str] = field(default_factory=dict)
     # The scrape job's name as Prometheus labels the operator's series (`up{job=...}` in the rules).
     monitoring_job: str = "vdx-operator"
+    # Deploy the generated ValidatingAdmissionPolicies and bindings (vdx.infra.admission); false
+    # only for a cluster older than Kubernetes 1.30, with a warning (the pack refuses it in prod).
+    admission_policies: bool = True
 
     @property
     def production(self) -> bool:
@@ -238,6 +241,12 @@ def parse_settings(raw: Mapping[str, Any], *, stack: str) -> StackSettings:
             "config prometheusOperator: true when the cluster has the PrometheusRule and ServiceMonitor "
             "CRDs (Prometheus Operator), false (the default) for plain ConfigMaps"
         )
+    admission_policies = raw.get("admissionPolicies", True)
+    if not isinstance(admission_policies, bool):
+        raise SettingsError(
+            "config admissionPolicies: true (the default) deploys the ValidatingAdmissionPolicies of "
+            "schemas/admission/ (Kubernetes >= 1.30); false skips them on an older cluster, with a warning"
+        )
     return StackSettings(
         stack=stack,
         image=image,
@@ -254,6 +263,7 @@ def parse_settings(raw: Mapping[str, Any], *, stack: str) -> StackSettings:
         prometheus_operator=prometheus_operator,
         monitoring_labels=dict(monitoring_labels),
         monitoring_job=_label(raw.get("monitoringJob", "vdx-operator"), "monitoringJob"),
+        admission_policies=admission_policies,
     )
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vdx.api.tenant import OrganisationKind, Region
+from vdx.branding import generated
 from vdx.yamlio import dump_all_yaml
 
 ORGANISATION_LABEL = "vdx.medcom.dk/organisation"
@@ -164,6 +165,13 @@ def scaffold(request: Request) -> Scaffold:
             "not from Git."
         ) + dump_all_yaml(domain_docs)
         out.files[f"{folder}/branding.yaml"] = _branding_file(request, namespace, domains[0], tenant)
+        # The picture is a file next to the CviBranding, and its ConfigMap is the one `vdx branding
+        # update` writes from it: a region replaces logo.svg and runs that command (docs/branding.md).
+        logo = PLACEHOLDER_LOGO.format(colour=BASE_COLOUR)
+        out.files[f"{folder}/logo.svg"] = logo
+        out.files[f"{folder}/cvi-assets.yaml"] = generated.render(
+            generated.config_map(namespace, "cvi-assets", {"logo.svg": logo.encode("utf-8")})
+        )
     return out
 
 
@@ -235,12 +243,6 @@ def _domain_documents(request: Request, namespace: str, domain: str, slug: str) 
 def _branding_file(request: Request, namespace: str, domain: str, slug: str) -> str:
     documents: list[dict[str, object]] = [
         {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": "cvi-assets", "namespace": namespace},
-            "data": {"logo.svg": PLACEHOLDER_LOGO.format(colour=BASE_COLOUR)},
-        },
-        {
             "apiVersion": "vdx.medcom.dk/v1alpha1",
             "kind": "CviBranding",
             "metadata": {"name": request.name, "namespace": namespace},
@@ -264,8 +266,9 @@ def _branding_file(request: Request, namespace: str, domain: str, slug: str) -> 
     ]
     return _header(
         f"CVI (corporate visual identity) of {request.display_name}: a skeleton to complete.\n"
-        "Replace the placeholder logo and the colours with the organisation's own, and review the "
-        "texts; the organisation changes them by pull request (docs/branding.md)."
+        "Replace the placeholder logo.svg and the colours with the organisation's own (then run "
+        "`vdx branding update` on this folder), and review the texts; the organisation changes them "
+        "by pull request (docs/branding.md)."
     ) + dump_all_yaml(documents)
 
 
@@ -310,7 +313,10 @@ def next_steps(request: Request, result: Scaffold) -> str:
     lines.append("5. Firewall: after the first apply, `vdx ports --platform <name> --tenant <tenant>` prints")
     lines.append("   what the organisation's network must allow; send it to their network team.")
     lines.append("")
-    lines.append("6. Branding: replace the placeholder logo and colours in branding.yaml.")
+    lines.append(
+        "6. Branding: replace the placeholder logo.svg and the colours in branding.yaml, then run "
+        "`vdx branding update` on the folder."
+    )
     lines.append("")
     lines.append("7. Review: `vdx check .`, then a pull request with `vdx plan` on stage, then prod.")
     return "\n".join(lines) + "\n"

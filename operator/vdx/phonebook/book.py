@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from vdx.tenantstate import TenantState, of_tenants
+
 Body = Mapping[str, Any]
 
 
@@ -63,6 +65,8 @@ class PhoneBook:
     entries: tuple[Entry, ...]
     tenants: tuple[TenantInfo, ...]
     platforms: Mapping[str, str] = field(default_factory=dict)  # name -> spec.environment
+    # Each tenant's roll-up (vdx.tenantstate) where a cluster was read; None: no cluster, unknown.
+    states: Mapping[str, TenantState] | None = None
 
     def tenant(self, name: str) -> TenantInfo | None:
         return next((t for t in self.tenants if t.name == name), None)
@@ -122,7 +126,12 @@ def _platforms(platforms: Iterable[Body]) -> dict[str, str]:
 
 
 def build(
-    tenants: Iterable[Body], rooms: Iterable[Body], devices: Iterable[Body], platforms: Iterable[Body] = ()
+    tenants: Iterable[Body],
+    rooms: Iterable[Body],
+    devices: Iterable[Body],
+    platforms: Iterable[Body] = (),
+    *,
+    with_states: bool = False,
 ) -> PhoneBook:
     """Every room and device that is listed and lives in a tenant's namespace.
 
@@ -130,7 +139,10 @@ def build(
     organisation to show and no visibility flag to honour, so listing it would guess. Should two
     Tenants name one namespace (the tenant-namespace rule refuses that), the first by name wins.
     A room is listed under its first alias, the address its printer column also shows.
+    `with_states`: the bodies come from a cluster (their status is the operator's), so each tenant's
+    roll-up is known; bodies from a GitOps tree have none to read.
     """
+    tenants = list(tenants)
     infos = _tenants(tenants)
     by_namespace: dict[str, TenantInfo] = {}
     for info in infos:
@@ -160,6 +172,7 @@ def build(
         entries=tuple(sorted(entries, key=Entry.sort_key)),
         tenants=tuple(infos),
         platforms=_platforms(platforms),
+        states=of_tenants([t for t in tenants if _live(t)]) if with_states else None,
     )
 
 

@@ -18,10 +18,11 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from vdx.phonebook.book import Entry
+from vdx.tenantstate import TenantState, lookup
 
 FORMATS = ("json", "csv", "xml")
 MEDIA_TYPES = {
@@ -31,7 +32,8 @@ MEDIA_TYPES = {
 }
 # Bumped when a field is removed or changes meaning; adding a field keeps it.
 JSON_VERSION = 1
-CSV_COLUMNS = ("name", "alias", "organisation", "tenant", "kind", "platform")
+# tenant_state last: a column added at the end leaves spreadsheets that pick columns by position intact.
+CSV_COLUMNS = ("name", "alias", "organisation", "tenant", "kind", "platform", "tenant_state")
 XML_ROOT = "YealinkIPPhoneDirectory"
 # Characters XML 1.0 cannot carry at all, not even escaped (C0 controls but tab, CR, LF).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -42,19 +44,34 @@ def sip_uri(alias: str) -> str:
 
 
 def render(
-    entries: Sequence[Entry], fmt: str, *, generated_at: datetime | None = None, tenant: str | None = None
+    entries: Sequence[Entry],
+    fmt: str,
+    *,
+    generated_at: datetime | None = None,
+    tenant: str | None = None,
+    states: Mapping[str, TenantState] | None = None,
 ) -> bytes:
-    """The entries in `fmt`, as bytes in UTF-8 (the CSV with a byte-order mark, for Excel)."""
+    """The entries in `fmt`, as bytes in UTF-8 (the CSV with a byte-order mark, for Excel).
+
+    `states`: each tenant's roll-up where a cluster was read (None: "state unknown (no cluster)").
+    JSON lists the tenants of the entries with their state, CSV gives each entry its tenant's; the
+    XML is for phones, which dial and show names only.
+    """
     if fmt == "json":
-        return _json(entries, generated_at or datetime.now(UTC), tenant)
+        return _json(entries, generated_at or datetime.now(UTC), tenant, states)
     if fmt == "csv":
-        return _csv(entries)
+        return _csv(entries, states, tenant)
     if fmt == "xml":
         return _xml(entries)
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-def _json(entries: Sequence[Entry], generated_at: datetime, tenant: str | None) -> bytes:
+def _json(
+    entries: Sequence[Entry],
+    generated_at: datetime,
+    tenant: str | None,
+    states: Mapping[str, TenantState] | None,
+) -> bytes:
     document = {
         "version": JSON_VERSION,
         "generatedAt": generated_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -72,17 +89,30 @@ def _json(entries: Sequence[Entry], generated_at: datetime, tenant: str | None) 
             }
             for e in entries
         ],
+        "tenants": [
+            {"name": name, "ready": state.ready, "state": state.summary}
+            for name in sorted({e.tenant for e in entries} | ({tenant} if tenant else set()))
+            for state in (lookup(states, name, tenant),)
+        ],
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _csv(entries: Sequence[Entry]) -> bytes:
+def _csv(entries: Sequence[Entry], states: Mapping[str, TenantState] | None, viewer: str | None) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(CSV_COLUMNS)
     for e in entries:
         writer.writerow(
-            [_cell(e.display_name), e.alias, _cell(e.organisation), e.tenant, e.kind.value, e.platform]
+            [
+                _cell(e.display_name),
+                e.alias,
+                _cell(e.organisation),
+                e.tenant,
+                e.kind.value,
+                e.platform,
+                _cell(lookup(states, e.tenant, viewer).summary),
+            ]
         )
     # The byte-order mark makes Excel read UTF-8 (æ, ø, å) instead of the local code page, as the
     # statistics export does.

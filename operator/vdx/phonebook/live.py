@@ -31,6 +31,18 @@ def _version(body: Body) -> str:
     return "sha256:" + hashlib.sha256(content.encode()).hexdigest()
 
 
+def _state(body: Body) -> str:
+    """A Tenant's readiness and roll-up as the book shows them. The operator updates the status of
+    the body it holds in place, without a new resourceVersion, so the version alone would keep a
+    stale state."""
+    if body.get("kind") != "Tenant":
+        return ""
+    conditions = (body.get("status") or {}).get("conditions") or []
+    return json.dumps(
+        [[c.get("type"), c.get("status"), c.get("message")] for c in conditions if isinstance(c, dict)]
+    )
+
+
 def fingerprint(bodies: Iterable[Body]) -> Fingerprint:
     rows = []
     for body in bodies:
@@ -38,7 +50,8 @@ def fingerprint(bodies: Iterable[Body]) -> Fingerprint:
         if kind not in KINDS:
             continue
         meta = body.get("metadata") or {}
-        rows.append((kind, str(meta.get("namespace") or ""), str(meta.get("name") or ""), _version(body)))
+        version = _version(body) + _state(body)
+        rows.append((kind, str(meta.get("namespace") or ""), str(meta.get("name") or ""), version))
     return tuple(sorted(rows))
 
 
@@ -60,7 +73,11 @@ class LivePhoneBook:
             for body in bodies:
                 by_kind[str(body["kind"])].append(body)
             self._book = build(
-                by_kind["Tenant"], by_kind["MeetingRoom"], by_kind["Device"], by_kind["PexipPlatform"]
+                by_kind["Tenant"],
+                by_kind["MeetingRoom"],
+                by_kind["Device"],
+                by_kind["PexipPlatform"],
+                with_states=True,  # the watch's bodies carry the operator's status
             )
             self._key = key
             self.builds += 1

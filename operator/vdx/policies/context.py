@@ -8,10 +8,10 @@ asks `finding()`, which fills it in when the tree came from files.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vdx.api.loader import LoadedResource, Tree
 from vdx.api.names import within_domain
@@ -20,6 +20,9 @@ from vdx.api.resource import Resource
 from vdx.api.tenant import Tenant
 from vdx.policies.findings import Finding, Location, ResourceRef, Severity
 from vdx.policies.platform_secrets import OPERATOR_NAMESPACE
+
+if TYPE_CHECKING:
+    from vdx.branding.assets import AssetFile
 
 Locator = Callable[[str, str], Location | None]
 
@@ -62,6 +65,11 @@ class PolicyContext:
     focus: ResourceRef | None = None
     # Namespaces where a PexipPlatform's credentials may live (the operator's, and any declared).
     platform_namespaces: frozenset[str] = frozenset({OPERATOR_NAMESPACE})
+    # The image files next to each CviBranding's file (by its source label, then key), read by
+    # `vdx check`; empty at admission, where only the ConfigMaps in the cluster exist.
+    branding_files: Mapping[str, Mapping[str, AssetFile]] = field(default_factory=dict)
+    # ConfigMap files written by `vdx branding update` that exist but were not given to the check.
+    unread_generated: frozenset[str] = frozenset()
 
     # --- building findings -------------------------------------------------------------------
 

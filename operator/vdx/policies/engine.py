@@ -32,6 +32,8 @@ def context_of(workspace: Workspace, platform_namespaces: Iterable[str] = ()) ->
         unloaded_tenant_namespaces=frozenset(workspace.unloaded_tenant_namespaces),
         unloaded_organisations=frozenset(workspace.unloaded_organisations),
         platform_namespaces=frozenset({OPERATOR_NAMESPACE, *platform_namespaces}),
+        branding_files=workspace.branding_files,
+        unread_generated=frozenset(workspace.unread_generated),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from vdx.policies.rule import PolicyRule
 from vdx.policies.rules import (
     branding_assets,
+    branding_configmap,
     branding_web_app,
     certificate_coverage,
     direct_media,
@@ -45,6 +46,7 @@ RULES: tuple[PolicyRule, ...] = (
     certificate_coverage.RULE,
     branding_web_app.RULE,
     branding_assets.RULE,
+    branding_configmap.RULE,
     direct_media.RULE,
     services.RULE,
     outlook.RULE,

@@ -12,10 +12,11 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from vdx.api.branding import CviBranding
 from vdx.api.loader import (
     NESTED_TOO_DEEPLY,
     Problem,
@@ -39,6 +40,9 @@ from vdx.yamlio import (
     error_position,
     error_text,
 )
+
+if TYPE_CHECKING:
+    from vdx.branding.assets import AssetFile
 
 # Loader problem codes -> rule ids shown to people (docs/policies.md lists them).
 _RULE_OF_CODE = {
@@ -73,6 +77,11 @@ class Workspace:
     files: list[str] = field(default_factory=list)
     # Values the tree holds as secrets (Secret data, credential fields): redacted from every finding.
     sensitive: set[str] = field(default_factory=set)
+    # Per CviBranding (its document label): the image files next to its file, by key.
+    branding_files: dict[str, dict[str, AssetFile]] = field(default_factory=dict)
+    # Files `vdx branding update` writes that exist next to a CviBranding but were not given to
+    # this check (one file checked alone): a ConfigMap missing from the tree is not missing there.
+    unread_generated: set[str] = field(default_factory=set)
 
     def locate(self, source: str, path: str = "") -> Location | None:
         entry = self.documents.get(source)
@@ -118,7 +127,45 @@ def read_paths(paths: Iterable[Path]) -> Workspace:
             )
             continue
         add_text(workspace, text, name)
+    read_branding_files(workspace)
     return workspace
+
+
+def read_branding_files(workspace: Workspace) -> None:
+    """The image files each CviBranding names, next to its file (docs/branding.md): read here, so
+    the rules stay pure; only the files its configMapKeyRefs name, never the rest of the folder."""
+    from vdx.branding.files import files_next_to  # only a tree with a CviBranding needs it
+    from vdx.branding.generated import wanted_config_maps
+
+    read = set(workspace.files)
+    budget = MAX_TREE_BYTES  # images count apart from the manifests, within the same bound
+    for loaded in workspace.tree.resources:
+        entry = workspace.documents.get(loaded.source)
+        if isinstance(loaded.resource, CviBranding) and entry is not None:
+            if budget <= 0:
+                workspace.findings.append(_images_not_read_finding(entry[0]))
+                continue
+            files = files_next_to(loaded.resource, Path(entry[0]))
+            budget -= sum(len(file.data) for file in files.values())
+            if files:
+                workspace.branding_files[loaded.source] = files
+            for wanted in wanted_config_maps([loaded.resource]):
+                generated = Path(entry[0]).parent / f"{wanted.name}.yaml"
+                if generated.as_posix() not in read and generated.is_file():
+                    workspace.unread_generated.add(generated.as_posix())
+
+
+def _images_not_read_finding(file: str) -> Finding:
+    return Finding(
+        Severity.ERROR,
+        "file-too-large",
+        None,
+        "",
+        f"the images next to it were not read: the brandings before it already hold "
+        f"{MAX_TREE_BYTES // (1024 * 1024)} MiB of images, the most one check reads",
+        "check the tree in parts (one folder per run)",
+        Location(file),
+    )
 
 
 def _too_large_finding(file: str, size: int, budget: int) -> Finding:

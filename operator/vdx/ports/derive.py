@@ -112,7 +112,7 @@ class PortRule:
 
 @dataclass(frozen=True)
 class Targets:
-    """What the table's rows point at, kept structured so `vdx ports --format probe` can say what a
+    """What the table's rows point at, kept structured so `vdx ports -o probe` can say what a
     municipality's probe tests without parsing the human text of the rows."""
 
     web_domains: tuple[str, ...] = ()

@@ -165,5 +165,5 @@ def load_spec(text: str, source: str) -> ProbeSpec:
         where = ".".join(str(p) for p in first["loc"]) or "(the file)"
         raise SpecError(
             f"{source}: field {where}: {first['msg']}; use the file made by "
-            "`vdx ports --format probe --tenant T --platform P` (MedCom sends it) unchanged"
+            "`vdx ports -o probe --tenant T --platform P` (MedCom sends it) unchanged"
         ) from None

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from vdx.ports.derive import Derivation, PortRule
+from vdx.tenantstate import TenantState, lookup
 
 FORMATS = ("text", "csv", "markdown")
 COLUMNS = ("direction", "protocol", "ports", "source", "destination", "why")
@@ -17,32 +18,41 @@ def _cells(rule: PortRule) -> list[str]:
     return [str(getattr(rule, c)) for c in COLUMNS]
 
 
-def render(results: Sequence[tuple[str, Derivation]], fmt: str, width: int = 100) -> str:
+def render(
+    results: Sequence[tuple[str, Derivation]],
+    fmt: str,
+    width: int = 100,
+    states: Mapping[str, TenantState] | None = None,
+) -> str:
     """`width` bounds the text format's lines (the terminal's width); CSV and Markdown keep one
-    row per line, as spreadsheets and Markdown tables need."""
+    row per line, as spreadsheets and Markdown tables need. `states`: each tenant's roll-up, read
+    from a cluster (None: no cluster, "state unknown"): a firewall request for a tenant whose
+    Domain is Stalled may be about the wrong addresses, so the state is beside the openings."""
     if fmt == "csv":
-        return _csv(results)
+        return _csv(results, states)
     if fmt == "markdown":
-        return _markdown(results)
+        return _markdown(results, states)
     if fmt == "text":
-        return _text(results, max(width, 60))
+        return _text(results, max(width, 60), states)
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-def _csv(results: Sequence[tuple[str, Derivation]]) -> str:
+def _csv(results: Sequence[tuple[str, Derivation]], states: Mapping[str, TenantState] | None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["tenant", *COLUMNS])
+    writer.writerow(["tenant", *COLUMNS, "tenant_state"])
     for tenant, derivation in results:
+        state = lookup(states, tenant).summary
         for rule in derivation.rules:
-            writer.writerow([tenant, *_cells(rule)])
+            writer.writerow([tenant, *_cells(rule), state])
     return buffer.getvalue()
 
 
-def _markdown(results: Sequence[tuple[str, Derivation]]) -> str:
+def _markdown(results: Sequence[tuple[str, Derivation]], states: Mapping[str, TenantState] | None) -> str:
     lines: list[str] = []
     for tenant, derivation in results:
-        lines += [f"## {tenant}", "", "| " + " | ".join(c.capitalize() for c in COLUMNS) + " |"]
+        lines += [f"## {tenant}", "", f"State: {lookup(states, tenant).summary}", ""]
+        lines += ["| " + " | ".join(c.capitalize() for c in COLUMNS) + " |"]
         lines.append("|" + " --- |" * len(COLUMNS))
         for rule in derivation.rules:
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(rule)) + " |")
@@ -65,10 +75,13 @@ def _wrapped(label: str, text: str, width: int) -> list[str]:
     ) or [f"{label:>8}"]
 
 
-def _text(results: Sequence[tuple[str, Derivation]], width: int) -> str:
+def _text(
+    results: Sequence[tuple[str, Derivation]], width: int, states: Mapping[str, TenantState] | None
+) -> str:
     lines: list[str] = []
     for tenant, derivation in results:
         lines.append(f"Tenant {tenant}: {len(derivation.rules)} openings")
+        lines += _wrapped("state", lookup(states, tenant).summary, width)
         for rule in derivation.rules:
             lines.append("")
             lines += _wrapped(rule.direction, f"{rule.protocol} {rule.ports}", width)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from vdx.pexip import HISTORY_CONFERENCE, PexipClient, build_params
 from vdx.pexip.models import HistoryConference
-from vdx.stats.aggregate import BreakdownRow, DailyRow, Meeting, aggregate
+from vdx.stats.aggregate import BreakdownRow, DailyRow, Meeting, PlatformDayRow, aggregate, platform_day
 from vdx.stats.attribution import DomainIndex, TenantInfo, attribute
 from vdx.stats.fetch import FetchedConference, fetch_window
 from vdx.stats.periods import (
@@ -32,6 +32,7 @@ from vdx.stats.tables import (
     BREAKDOWN_CSV,
     DAILY_CSV,
     EXCEL_DIR,
+    PLATFORM_DAILY_CSV,
     TENANTS_CSV,
     UNATTRIBUTED_CSV,
     UnattributedMeeting,
@@ -178,6 +179,7 @@ async def run_export(
             result.plan = plan
     steps = [(day, window) for day in plan.to_export for window in windows(day, options.window_hours)]
     daily: list[DailyRow] = []
+    platform_days: list[PlatformDayRow] = []
     breakdown: list[BreakdownRow] = []
     unattributed: list[UnattributedMeeting] = []
     pending: list[date] = []
@@ -192,15 +194,17 @@ async def run_export(
                 progress(step, len(steps), f"{window.start:%Y-%m-%d %H:%M}  {len(meetings)} meetings")
         rows, parts = aggregate(meetings, reported, [day], options.platform)
         daily.extend(rows)
+        # The whole platform, also with --tenant: its peak is the platform's, whoever asks.
+        platform_days.append(platform_day(day, options.platform, meetings))
         breakdown.extend(parts)
         unattributed.extend(_unattributed(meetings))
         result.meetings += sum(r.meetings for r in rows)
         result.unattributed += sum(1 for m in meetings if m.attribution.tenant is None)
         pending.append(day)
         if len(pending) >= CHECKPOINT_DAYS:
-            _write_tables(out, state, daily, breakdown, unattributed, pending, now)
-            daily, breakdown, unattributed, pending = [], [], [], []
-    _write_tables(out, state, daily, breakdown, unattributed, pending, now)
+            _write_tables(out, state, daily, platform_days, breakdown, unattributed, pending, now)
+            daily, platform_days, breakdown, unattributed, pending = [], [], [], [], []
+    _write_tables(out, state, daily, platform_days, breakdown, unattributed, pending, now)
     result.files = _write_reports(out, state, options, reported, now)
     return result
 
@@ -224,6 +228,7 @@ def _write_tables(
     out: Path,
     state: ExportState,
     daily: list[DailyRow],
+    platform_days: list[PlatformDayRow],
     breakdown: list[BreakdownRow],
     unattributed: list[UnattributedMeeting],
     days: list[date],
@@ -235,6 +240,7 @@ def _write_tables(
         return
     for name, row_type, rows in (
         (DAILY_CSV, DailyRow, daily),
+        (PLATFORM_DAILY_CSV, PlatformDayRow, platform_days),
         (BREAKDOWN_CSV, BreakdownRow, breakdown),
         (UNATTRIBUTED_CSV, UnattributedMeeting, unattributed),
     ):
@@ -260,6 +266,7 @@ def _write_reports(
     excel.mkdir(exist_ok=True)
     for name, row_type in (
         (DAILY_CSV, DailyRow),
+        (PLATFORM_DAILY_CSV, PlatformDayRow),
         (BREAKDOWN_CSV, BreakdownRow),
         (UNATTRIBUTED_CSV, UnattributedMeeting),
         (TENANTS_CSV, TenantRow),
@@ -274,5 +281,5 @@ def _write_reports(
         exported=to_ranges(state.days),
         generated=now,
     )
-    names = (DAILY_CSV, BREAKDOWN_CSV, UNATTRIBUTED_CSV, TENANTS_CSV)
+    names = (DAILY_CSV, PLATFORM_DAILY_CSV, BREAKDOWN_CSV, UNATTRIBUTED_CSV, TENANTS_CSV)
     return [*(out / n for n in names), *(excel / n for n in names), out / WORKBOOK]

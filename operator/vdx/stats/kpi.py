@@ -4,8 +4,9 @@ The user group's meeting looks at meetings, participants and minutes, how calls 
 `call_quality`) and how people joined (WebRTC, SIP, H.323), and the busiest moment. All of it is
 already in `daily.csv`, one row per tenant and UTC day; this module sums a month of those rows.
 Shares are of all calls (participants) in the month, so they add up to 100 % with `unknown`/`other`.
-The platform's peak concurrency is not the sum of the tenants' peaks (they need not coincide) and
-the daily rows do not hold it, so the platform row gives none.
+The platform's peak concurrency is not the sum of the tenants' peaks (they need not coincide): it
+comes from the export's `platform_daily.csv` (every call of the day at once), the busiest day's.
+An export made before that file existed gives none.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from datetime import date
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
-from vdx.stats.aggregate import DailyRow
+from vdx.stats import goals
+from vdx.stats.aggregate import DailyRow, PlatformDayRow
 
 QUALITY = ("good", "ok", "bad", "terrible", "unknown")
 PROTOCOL = ("webrtc", "sip", "h323", "other")
@@ -41,7 +43,7 @@ class UsageKpi:
         return counts[key] / self.participants if self.participants else 0.0
 
 
-def _sum(tenant: str, display: str, rows: Sequence[DailyRow], peak: bool) -> UsageKpi:
+def _sum(tenant: str, display: str, rows: Sequence[DailyRow], peak: int | None) -> UsageKpi:
     return UsageKpi(
         tenant=tenant,
         display_name=display,
@@ -63,24 +65,74 @@ def _sum(tenant: str, display: str, rows: Sequence[DailyRow], peak: bool) -> Usa
             "h323": sum(r.participants_h323 for r in rows),
             "other": sum(r.participants_other_protocol for r in rows),
         },
-        peak_concurrent_participants=max((r.peak_concurrent_participants for r in rows), default=0)
-        if peak
-        else None,
+        peak_concurrent_participants=peak,
     )
 
 
-def monthly_usage(rows: Sequence[DailyRow], platform: str, first: date, last: date) -> list[UsageKpi]:
+def platform_peak(
+    days: Sequence[PlatformDayRow] | None, month: Sequence[DailyRow], platform: str, first: date, last: date
+) -> int | None:
+    """The platform's busiest moment in the month: the most participants at once over all its
+    tenants' calls together. None without the platform's days (an older export), or when a day
+    the tenant rows hold is missing from them (exported before they were)."""
+    if days is None:
+        return None
+    mine = {d.date: d for d in days if d.platform == platform and first <= d.date < last}
+    if not {r.date for r in month} <= set(mine):
+        return None
+    return max((d.peak_concurrent_participants for d in mine.values()), default=0)
+
+
+def monthly_usage(
+    rows: Sequence[DailyRow],
+    platform: str,
+    first: date,
+    last: date,
+    platform_days: Sequence[PlatformDayRow] | None = None,
+) -> list[UsageKpi]:
     """One KPI row per tenant (the unattributed bucket as one), then the platform's total;
-    `first` included, `last` excluded."""
+    `first` included, `last` excluded. A tenant's peak is its busiest day's; the platform's is from
+    `platform_days` (the export's platform_daily.csv), not from the tenants' peaks."""
     month = [r for r in rows if r.platform == platform and first <= r.date < last]
     tenants: dict[str, list[DailyRow]] = {}
     for row in month:
         tenants.setdefault(row.tenant, []).append(row)
     kpis = [
-        _sum(tenant, next((r.display_name for r in found if r.display_name), ""), found, peak=True)
+        _sum(
+            tenant,
+            next((r.display_name for r in found if r.display_name), ""),
+            found,
+            max((r.peak_concurrent_participants for r in found), default=0),
+        )
         for tenant, found in sorted(tenants.items())
     ]
-    return [*kpis, _sum(PLATFORM_ROW, f"platform {platform}", month, peak=False)]
+    peak = platform_peak(platform_days, month, platform, first, last)
+    return [*kpis, _sum(PLATFORM_ROW, f"platform {platform}", month, peak)]
+
+
+def usage_goals(
+    kpis: Sequence[UsageKpi], licence_ports: int | None
+) -> tuple[dict[str, float | None], dict[str, str]]:
+    """The goals the usage measures, from the platform's row: calls of good or ok quality among
+    those with a known quality, and the platform's peak concurrency as a share of the licence."""
+    total = next(k for k in kpis if k.tenant == PLATFORM_ROW)
+    measured: dict[str, float | None] = {}
+    why_not: dict[str, str] = {}
+    known = total.participants - total.quality["unknown"]
+    if known:
+        measured[goals.QUALITY] = (total.quality["good"] + total.quality["ok"]) / known
+    else:
+        why_not[goals.QUALITY] = "no call with a known quality this month"
+    peak = total.peak_concurrent_participants
+    if licence_ports is None:
+        why_not[goals.CAPACITY] = "the licence's port count is not known: give --licence-ports"
+    elif peak is None:
+        why_not[goals.CAPACITY] = (
+            "the export holds no platform peak for the month: export it again into a new directory"
+        )
+    else:
+        measured[goals.CAPACITY] = peak / licence_ports
+    return measured, why_not
 
 
 def _percent(value: float) -> str:
@@ -104,7 +156,12 @@ def to_markdown(kpis: Sequence[UsageKpi], platform: str, month: str) -> str:
             f"| {name} | {kpi.meetings} | {kpi.participants} | {kpi.participant_minutes:.0f} "
             f"| {quality} | {protocol} | {peak} |"
         )
-    lines += ["", "Shares are of all calls; the rest of quality is unknown, of protocols other ones."]
+    lines += [
+        "",
+        "Shares are of all calls; the rest of quality is unknown, of protocols other ones. A tenant's "
+        "peak is its busiest day's; the platform's is the most participants at once over all its "
+        "calls together (not the sum of the tenants' peaks).",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 DAILY_CSV = "daily.csv"
+PLATFORM_DAILY_CSV = "platform_daily.csv"
 BREAKDOWN_CSV = "breakdown.csv"
 UNATTRIBUTED_CSV = "unattributed.csv"
 TENANTS_CSV = "tenants.csv"

@@ -29,6 +29,7 @@ __all__ = [
     "ControlPlane",
     "User",
     "bind_cluster_role",
+    "default_admission_dir",
     "default_crd_dir",
     "ensure_binaries",
     "running_control_plane",
@@ -49,6 +50,11 @@ def default_crd_dir() -> Path:
         return Path("schemas") / "crds"
 
 
+def default_admission_dir() -> Path:
+    """The generated admission policies beside the CRDs (`schemas/admission/`)."""
+    return default_crd_dir().parent / "admission"
+
+
 def ensure_binaries(*, build: bool = False, log: Callable[[str], None] | None = None) -> Binaries:
     """Locate the binaries; with `build=True` compile them first if none are found (minutes, once)."""
     try:
@@ -66,11 +72,17 @@ def running_control_plane(
     *,
     binaries: Binaries | None = None,
     build: bool = False,
+    admission: bool = False,
 ) -> Iterator[ControlPlane]:
-    """Start a control plane with the CRDs installed; stop it on exit, error or Ctrl-C."""
+    """Start a control plane with the CRDs installed; stop it on exit, error or Ctrl-C.
+
+    With `admission`, the generated ValidatingAdmissionPolicies are installed too, and in force
+    when this yields.
+    """
     plane = ControlPlane(
         binaries or ensure_binaries(build=build),
         crd_paths=[default_crd_dir()] if crd_paths is None else crd_paths,
+        admission_paths=[default_admission_dir()] if admission else (),
     )
     with plane:
         yield plane

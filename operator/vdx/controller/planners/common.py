@@ -13,7 +13,7 @@ from vdx.api.names import ADOPT_ANNOTATION
 from vdx.controller import reasons
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
-from vdx.controller.plan import Change
+from vdx.controller.plan import Change, create_with_secrets, update_with_secrets
 from vdx.controller.reasons import Reason
 
 M = TypeVar("M", bound=BaseModel)
@@ -210,3 +210,29 @@ def key_missing_refusal(kind: str, namespace: str, name: str, key: str, purpose:
         "",
         f"{kind} {namespace}/{name} has no key {key} ({purpose}); add it",
     )
+
+
+def keep_in_line(
+    resource: str,
+    label: str,
+    current: Any,
+    want: Mapping[str, Any],
+    secrets: Mapping[str, Any],
+    *,
+    secret_changed: bool,
+) -> Plan:
+    """The plan of a kind that owns one Pexip object with secrets: create it when `current` is
+    None, else update what differs; the outcome says which, or that it is in line."""
+    if current is None:
+        return Plan(
+            [create_with_secrets(resource, label, want, secrets)],
+            Outcome(Phase.PROGRESSING, Reason.CREATING, f"creating {resource} {label}"),
+        )
+    plan = Plan(owned=[current.resource_uri])
+    update = update_with_secrets(resource, label, current, want, secrets, secret_changed=secret_changed)
+    if update is None:
+        plan.outcome = Outcome(Phase.READY, Reason.AVAILABLE, f"{resource} {current.resource_uri} is in line")
+    else:
+        plan.changes.append(update)
+        plan.outcome = Outcome(Phase.PROGRESSING, Reason.UPDATING, f"updating {resource} {label}")
+    return plan

@@ -16,13 +16,13 @@ from vdx.api.names import ADOPT_ANNOTATION, alias_domain, in_domains
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
-from vdx.controller.plan import Change, field_differences, observed_values
 from vdx.controller.planners.common import (
     Dependency,
     Plan,
     SecretInput,
     dependency_refusal,
     find_owned,
+    keep_in_line,
     quota_refusal,
     refuse,
     settle,
@@ -100,33 +100,9 @@ def plan_device(
     holder = next((d for d in observed if d.alias.lower() == alias.lower() and d is not found.obj), None)
     if holder is not None:
         return Plan(outcome=taken_outcome(alias, holder), owned=[found.obj.resource_uri] if found.obj else [])
-    secrets = {"password": password}
-    if found.obj is None:
-        return Plan(
-            [Change("create", RESOURCE, alias, fields={**want, **secrets}, secret_fields=frozenset(secrets))],
-            Outcome(Phase.PROGRESSING, Reason.CREATING, f"creating {RESOURCE} {alias}"),
-        )
-    current = found.obj
-    diff = field_differences(want, current)
-    if secret_changed:
-        diff.update(secrets)
-    plan = Plan(owned=[current.resource_uri])
-    if diff:
-        plan.changes.append(
-            Change(
-                "update",
-                RESOURCE,
-                alias,
-                uri=current.resource_uri,
-                fields=diff,
-                secret_fields=frozenset(secrets) & set(diff),
-                before=observed_values({k: v for k, v in diff.items() if k not in secrets}, current),
-            )
-        )
-        plan.outcome = Outcome(Phase.PROGRESSING, Reason.UPDATING, f"updating {RESOURCE} {alias}")
-    else:
-        plan.outcome = Outcome(Phase.READY, Reason.AVAILABLE, f"{RESOURCE} {current.resource_uri} is in line")
-    return plan
+    return keep_in_line(
+        RESOURCE, alias, found.obj, want, {"password": password}, secret_changed=secret_changed
+    )
 
 
 @dataclass(frozen=True)

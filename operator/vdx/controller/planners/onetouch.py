@@ -32,7 +32,7 @@ from vdx.api.tenant import Tenant
 from vdx.calendar import texts
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
-from vdx.controller.plan import Change, field_differences, observed_values, pending
+from vdx.controller.plan import Change, create_with_secrets, pending, update_with_secrets
 from vdx.controller.planners.common import (
     Plan,
     SecretInput,
@@ -191,27 +191,21 @@ class _Builder:
                 return Plan(outcome=foreign_outcome(resource, name, found.foreign.resource_uri))
             placeholder = pending(resource, name)
             self.decision.provides[len(plan.changes)] = placeholder
-            plan.changes.append(
-                Change("create", resource, name, fields={**want, **secrets}, secret_fields=frozenset(secrets))
-            )
+            plan.changes.append(create_with_secrets(resource, name, want, secrets))
             return placeholder
         current = found.obj
         plan.owned.append(current.resource_uri)
-        diff = {k: v for k, v in field_differences(want, current).items() if k not in self.unknown}
-        if self.inputs.secret_changed:
-            diff.update(secrets)
-        if diff:
-            plan.changes.append(
-                Change(
-                    "update",
-                    resource,
-                    name,
-                    uri=current.resource_uri,
-                    fields=diff,
-                    secret_fields=frozenset(secrets) & set(diff),
-                    before=observed_values({k: v for k, v in diff.items() if k not in secrets}, current),
-                )
-            )
+        update = update_with_secrets(
+            resource,
+            name,
+            current,
+            want,
+            secrets,
+            secret_changed=self.inputs.secret_changed,
+            unknown=self.unknown,
+        )
+        if update is not None:
+            plan.changes.append(update)
         return str(current.resource_uri)
 
     def stale(self, resource: str, objects: tuple[Any, ...], wanted: set[str], label: str = "name") -> None:

@@ -30,7 +30,7 @@ from vdx.api.tenant import Tenant
 from vdx.calendar import texts
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
-from vdx.controller.plan import Change, field_differences, observed_values, pending
+from vdx.controller.plan import Change, create_with_secrets, pending, update_with_secrets
 from vdx.controller.planners.common import (
     Dependency,
     Plan,
@@ -358,29 +358,17 @@ def _connector(
                     "instead, or delete it first",
                 )
             )
-        change = Change(
-            "create", CONNECTOR, name, fields={**want, **secrets}, secret_fields=frozenset(secrets)
-        )
+        change = create_with_secrets(CONNECTOR, name, want, secrets)
         placeholder = pending(CONNECTOR, name)
         plan = Plan([change], Outcome(Phase.PROGRESSING, Reason.CREATING, f"creating {CONNECTOR} {name}"))
         return OutlookDecision(plan, connector=placeholder, provides={0: placeholder})
     current = found.obj
-    diff = {k: v for k, v in field_differences(want, current).items() if k not in unknown}
-    if inputs.secret_changed:
-        diff.update(secrets)
     plan = Plan(owned=[current.resource_uri])
-    if diff:
-        plan.changes.append(
-            Change(
-                "update",
-                CONNECTOR,
-                name,
-                uri=current.resource_uri,
-                fields=diff,
-                secret_fields=frozenset(secrets) & set(diff),
-                before=observed_values({k: v for k, v in diff.items() if k not in secrets}, current),
-            )
-        )
+    update = update_with_secrets(
+        CONNECTOR, name, current, want, secrets, secret_changed=inputs.secret_changed, unknown=unknown
+    )
+    if update is not None:
+        plan.changes.append(update)
     plan.outcome = Outcome(Phase.READY, Reason.AVAILABLE, f"{CONNECTOR} {current.resource_uri} is in line")
     uuid = getattr(current, "uuid", None)
     return OutlookDecision(plan, connector=current.resource_uri, uuid=str(uuid) if uuid else None)

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 from vdx.api.common import ManagementPolicy
 from vdx.api.turn import CredentialType, TurnService, TurnServiceSpec
-from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.conditions import Phase
 from vdx.controller.ownership import Owner
-from vdx.controller.plan import Change, field_differences, observed_values
 from vdx.controller.planners.common import (
     Plan,
     SecretInput,
     find_owned,
     foreign_outcome,
+    keep_in_line,
     refuse,
     settle,
 )
@@ -86,40 +86,9 @@ def plan_turn_server(
     want = desired_fields(spec, owner, credentials)
     secrets = secret_fields(credentials)
     found = find_owned(observed, owner, recorded=recorded, adopt=adopt, name=str(want["name"]))
-    if found.obj is None:
-        if found.foreign is not None:
-            return Plan(outcome=foreign_outcome(RESOURCE, str(want["name"]), found.foreign.resource_uri))
-        change = Change(
-            "create",
-            RESOURCE,
-            str(want["name"]),
-            fields={**want, **secrets},
-            secret_fields=frozenset(secrets),
-        )
-        return Plan(
-            [change], Outcome(Phase.PROGRESSING, Reason.CREATING, f"creating {RESOURCE} {want['name']}")
-        )
-    current = found.obj
-    diff = field_differences(want, current)
-    if secret_changed:
-        diff.update(secrets)
-    plan = Plan(owned=[current.resource_uri])
-    if diff:
-        plan.changes.append(
-            Change(
-                "update",
-                RESOURCE,
-                str(want["name"]),
-                uri=current.resource_uri,
-                fields=diff,
-                secret_fields=frozenset(secrets) & set(diff),
-                before=observed_values({k: v for k, v in diff.items() if k not in secrets}, current),
-            )
-        )
-        plan.outcome = Outcome(Phase.PROGRESSING, Reason.UPDATING, f"updating {RESOURCE} {want['name']}")
-    else:
-        plan.outcome = Outcome(Phase.READY, Reason.AVAILABLE, f"{RESOURCE} {current.resource_uri} is in line")
-    return plan
+    if found.obj is None and found.foreign is not None:
+        return Plan(outcome=foreign_outcome(RESOURCE, str(want["name"]), found.foreign.resource_uri))
+    return keep_in_line(RESOURCE, str(want["name"]), found.obj, want, secrets, secret_changed=secret_changed)
 
 
 @dataclass(frozen=True)

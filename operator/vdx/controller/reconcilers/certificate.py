@@ -178,6 +178,7 @@ def _notes(rt: Context) -> UploadNotes:
 
 def _forget(rt: Context, key: Key) -> None:
     _notes(rt).forget((key[1] or "", key[2]))
+    rt.metrics.forget_certificate(key[1] or "", key[2])
 
 
 REGISTRATION = Registration(

@@ -53,7 +53,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
             is_drift = drift and change.action == "update" and set(change.fields) != {"password"}
             events.append(change_event(change, platform.name, is_drift))
             if is_drift:
-                rt.metrics.drift_corrections.labels("Device", DEVICE.name).inc()
+                rt.metrics.drift_corrections.labels("Device", platform.name, DEVICE.name).inc()
             secret_changed = False
     else:
         raise Stop(Phase.PROGRESSING, Reason.CONVERGING, "changes applied; confirming on the next pass")

@@ -93,7 +93,9 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         is_drift = drift and change.action == "update"
         events.append(change_event(change, platform.name, is_drift))
         if is_drift and change.resource == IDENTITY_PROVIDER.name:
-            rt.metrics.drift_corrections.labels("IdentityProvider", IDENTITY_PROVIDER.name).inc()
+            rt.metrics.drift_corrections.labels(
+                "IdentityProvider", platform.name, IDENTITY_PROVIDER.name
+            ).inc()
     idp_uri = resolve(decision.idp_uri, known)
     group_uri = resolve(decision.group_uri, known)
     urls = acs_urls(domains, idp_id)

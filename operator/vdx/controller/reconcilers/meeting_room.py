@@ -113,7 +113,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
             is_drift = drift and change.action != "create" and not set(change.fields) <= {"pin", "guest_pin"}
             events.append(change_event(change, platform.name, is_drift))
             if is_drift:
-                rt.metrics.drift_corrections.labels("MeetingRoom", change.resource).inc()
+                rt.metrics.drift_corrections.labels("MeetingRoom", platform.name, change.resource).inc()
         recorded = [conference_uri] if conference_uri else recorded
         if conference_uri is not None and any(c.resource != CONFERENCE.name for c in plan.changes):
             # Alias and participant writes change what the conference embeds: read it again.

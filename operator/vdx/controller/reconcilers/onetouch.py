@@ -132,7 +132,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
             is_drift = drift and change.action == "update" and not set(change.fields) <= SECRET_FIELDS
             events.append(change_event(change, platform.name, is_drift))
             if is_drift:
-                rt.metrics.drift_corrections.labels("OneTouchJoin", change.resource).inc()
+                rt.metrics.drift_corrections.labels("OneTouchJoin", platform.name, change.resource).inc()
         secret_changed = False
     else:
         raise Stop(Phase.PROGRESSING, Reason.CONVERGING, "changes applied; confirming on the next pass")

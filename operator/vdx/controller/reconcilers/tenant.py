@@ -92,7 +92,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
                     continue
                 corrected.append(change.label)
                 if in_line:  # the rooms had the defaults: someone changed them since
-                    rt.metrics.drift_corrections.labels("Tenant", CONFERENCE.name).inc()
+                    rt.metrics.drift_corrections.labels("Tenant", platform.name, CONFERENCE.name).inc()
 
         await asyncio.gather(*(correct() for _ in range(min(ROOM_WRITES_IN_FLIGHT, len(decided.changes)))))
     if corrected:

@@ -50,7 +50,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
             )
             events.append(change_event(change, platform.name, is_drift))
             if is_drift:
-                rt.metrics.drift_corrections.labels("TurnService", TURN_SERVER.name).inc()
+                rt.metrics.drift_corrections.labels("TurnService", platform.name, TURN_SERVER.name).inc()
             if secret_changed or change.action == "create":
                 sent[(namespace, turn.name)] = version
             secret_changed = False

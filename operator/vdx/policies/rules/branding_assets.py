@@ -6,7 +6,9 @@ IVR theme can show. Those checks belong to the branding code, which renders the 
 the limits (`vdx.branding.validation`, reasons in `vdx.branding.limits`); this rule only runs them
 over every CviBranding in the tree, with the ConfigMaps and Secrets the tree carries, and turns
 their problems into findings, so `vdx check` and admission report them with all the other rules
-and the operator refuses to render exactly what they refuse.
+and the operator refuses to render exactly what they refuse. Where the tree keeps the images as
+files next to the CviBranding (docs/branding.md), the files are judged and the messages name them;
+whether their ConfigMap is current is `branding-configmap-current`'s.
 
 Division of labour with `secret-reference`: an image whose ConfigMap or Secret is not in the tree
 is that rule's warning (it may be created in the cluster later), so the branding code's "was not
@@ -68,7 +70,8 @@ def check(ctx: PolicyContext) -> Iterator[Finding]:
         branding = loaded.resource
         assert isinstance(branding, CviBranding)
         skip = _absent_reference_fields(ctx, branding)
-        for problem in validate_branding(branding, load_assets(branding, objects)):
+        files = ctx.branding_files.get(loaded.source, {})  # images kept as files: judged, and named
+        for problem in validate_branding(branding, load_assets(branding, objects, files)):
             if problem.field in skip:
                 continue
             severity = Severity.WARNING if problem.severity is BrandingSeverity.WARNING else Severity.ERROR
