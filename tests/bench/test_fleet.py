@@ -8,7 +8,14 @@ import pytest
 
 from vdx.api.loader import load_text
 from vdx.bench.fleet import FLEETS, bench_fleet, minimum_cold_start_writes, national_fleet, pexip_objects
-from vdx.bench.measure import apiserver_requests, load_average, minimum_seconds, percentile
+from vdx.bench.measure import (
+    apiserver_requests,
+    apiserver_requests_by_kind,
+    load_average,
+    minimum_seconds,
+    percentile,
+    request_difference,
+)
 from vdx.cli.bench import FLEETS as CLI_FLEETS
 from vdx.yamlio import dump_all_yaml
 
@@ -52,6 +59,23 @@ def test_measure_helpers() -> None:
     assert apiserver_requests(text) == 15
     assert percentile([1.0], 0.99) == 1.0
     assert percentile([float(n) for n in range(1, 101)], 0.5) == 50.5
+
+
+def test_requests_by_kind() -> None:
+    text = (
+        'apiserver_request_total{code="200",component="apiserver",resource="configmaps",scope="resource",'
+        'subresource="",verb="GET",version="v1"} 7\n'
+        'apiserver_request_total{code="404",component="apiserver",resource="configmaps",scope="resource",'
+        'subresource="",verb="GET",version="v1"} 2\n'
+        'apiserver_request_total{code="200",component="apiserver",group="vdx.medcom.dk",resource="tenants",'
+        'scope="resource",subresource="status",verb="PATCH",version="v1alpha1"} 4\n'
+        'apiserver_request_total{code="200",component="apiserver",resource="",verb="GET"} 40\n'
+    )
+    counted = apiserver_requests_by_kind(text)
+    assert counted == {"GET configmaps": 9, "PATCH tenants/status": 4}
+    before = {"GET configmaps": 9, "PATCH tenants/status": 1, "LIST leases": 3}
+    after = {**counted, "LIST leases": 3, "WATCH secrets": 1}
+    assert request_difference(after, before) == {"PATCH tenants/status": 3, "WATCH secrets": 1}
 
 
 def test_time_yardstick_and_load() -> None:

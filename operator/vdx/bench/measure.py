@@ -40,6 +40,32 @@ def apiserver_requests(metrics_text: str) -> int:
     return int(sum(float(value) for value in _REQUEST_TOTAL.findall(metrics_text)))
 
 
+_REQUEST_LABELS = re.compile(r"^apiserver_request_total\{([^}]*)\} (\S+)$", re.MULTILINE)
+_LABEL = re.compile(r'(\w+)="([^"]*)"')
+
+
+def apiserver_requests_by_kind(metrics_text: str) -> dict[str, int]:
+    """The API server's served requests by "VERB resource[/subresource]" (its own labels), so a figure
+    that rose says which requests rose; requests without a resource (`/metrics`) are left out."""
+    counts: dict[str, int] = {}
+    for labels, value in _REQUEST_LABELS.findall(metrics_text):
+        found = dict(_LABEL.findall(labels))
+        resource = found.get("resource")
+        if not resource:
+            continue
+        what = f"{found.get('verb', '?')} {resource}" + (
+            f"/{found['subresource']}" if found.get("subresource") else ""
+        )
+        counts[what] = counts.get(what, 0) + int(float(value))
+    return counts
+
+
+def request_difference(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    """What `after` counts beyond `before`, largest first, zeros left out."""
+    grown = {key: count - before.get(key, 0) for key, count in after.items()}
+    return dict(sorted(((k, v) for k, v in grown.items() if v), key=lambda kv: (-kv[1], kv[0])))
+
+
 def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")

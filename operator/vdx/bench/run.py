@@ -39,10 +39,12 @@ from vdx.bench.fleet import Fleet, bench_fleet, minimum_cold_start_writes, pexip
 from vdx.bench.measure import (
     ProcessSample,
     apiserver_requests,
+    apiserver_requests_by_kind,
     load_average,
     minimum_seconds,
     percentile,
     pipe_timeline,
+    request_difference,
     request_windows,
     sample_process,
 )
@@ -75,6 +77,11 @@ BUDGETS = ("production", "raised")
 # Run the operator from another checkout's `operator/` directory (its PYTHONPATH), the benchmark
 # itself from this one: the same fleet and figures before and after a change.
 OPERATOR_SOURCE_ENV = "VDX_BENCH_OPERATOR_SOURCE"
+# Where the memory goes: the operator traces its allocations (PYTHONTRACEMALLOC with this many
+# frames, the benchmark itself untraced) and logs its largest sites after the steady state
+# (controller.memory, SIGUSR2) into the file VDX_BENCH_OPERATOR_LOG names (else its log is dropped).
+OPERATOR_TRACE_ENV = "VDX_BENCH_OPERATOR_TRACE"
+OPERATOR_LOG_ENV = "VDX_BENCH_OPERATOR_LOG"
 # Pexip's documented limit, which the simulator enforces under the production budget.
 NODE_LIMIT = RateLimit(enabled=True, budget=1000, window_s=60.0, send_retry_after=True)
 # The latency-bound figure: the operator's budget far above what 5 requests in flight can use.
@@ -126,8 +133,13 @@ class Bench:
         return client.CustomObjectsApi(self.api)
 
     def k8s_requests(self) -> int:
+        return self.k8s_request_figures()[0]
+
+    def k8s_request_figures(self) -> tuple[int, dict[str, int]]:
+        """The API server's requests so far: the total and by verb and resource."""
         self.own_requests += 1
-        return apiserver_requests(self.plane.kubectl("get", "--raw", "/metrics").stdout)
+        text = self.plane.kubectl("get", "--raw", "/metrics").stdout
+        return apiserver_requests(text), apiserver_requests_by_kind(text)
 
     def operator_sample(self) -> ProcessSample:
         assert self.operator is not None
@@ -141,6 +153,9 @@ class Bench:
         env = dict(os.environ)
         if source := os.environ.get(OPERATOR_SOURCE_ENV):
             env["PYTHONPATH"] = source  # another checkout's operator, for before/after figures
+        if frames := os.environ.get(OPERATOR_TRACE_ENV):
+            env["PYTHONTRACEMALLOC"] = frames
+        log_path = os.environ.get(OPERATOR_LOG_ENV)
         self.operator = subprocess.Popen(
             [
                 vdx,
@@ -158,11 +173,12 @@ class Bench:
                 "WARNING",
             ],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=open(log_path, "a", encoding="utf-8") if log_path else subprocess.DEVNULL,  # noqa: SIM115
             text=True,
             env=env,
         )
-        deadline = time.monotonic() + 60
+        wait = 240 if env.get("PYTHONTRACEMALLOC") else 60  # tracing slows its imports severalfold
+        deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             with contextlib.suppress(httpx.HTTPError):
                 if (
@@ -171,7 +187,7 @@ class Bench:
                 ):
                     return
             time.sleep(0.2)
-        raise RuntimeError("the operator did not start leading within 60 s")
+        raise RuntimeError(f"the operator did not start leading within {wait} s")
 
     def reconciles(self) -> int:
         text = httpx.get(f"http://127.0.0.1:{self.http_port}/metrics", timeout=5).text
@@ -268,7 +284,7 @@ class Bench:
         self, name: str, body: Callable[[], dict[str, Any]], minimum: Callable[[], int | None]
     ) -> ScenarioResult:
         self.sim.simulator.accounting.reset()
-        k8s_before = self.k8s_requests()
+        k8s_before, by_kind_before = self.k8s_request_figures()
         own_before = self.own_requests
         cpu_before = self.operator_sample().cpu_seconds
         pid_before = self.operator.pid if self.operator else None
@@ -278,6 +294,10 @@ class Bench:
         wall = time.monotonic() - started
         notes["benchmark_kubernetes_requests"] = self.own_requests - own_before
         sample = self.operator_sample()
+        k8s_after, by_kind_after = self.k8s_request_figures()
+        # By verb and resource (the benchmark's own requests included: it reads only vdx kinds and
+        # writes the fleet, counted in benchmark_kubernetes_requests).
+        notes["kubernetes_requests_by_kind"] = request_difference(by_kind_after, by_kind_before)
         if self.operator is not None and self.operator.pid != pid_before:
             cpu_before = 0.0  # the scenario restarted the operator: count the new process from zero
         result = ScenarioResult(
@@ -285,7 +305,7 @@ class Bench:
             wall_seconds=round(wall, 2),
             pexip_requests=self.pexip_counts(),
             minimum_requests=minimum(),
-            kubernetes_requests=self.k8s_requests() - k8s_before - (self.own_requests - own_before),
+            kubernetes_requests=k8s_after - k8s_before - (self.own_requests - own_before),
             operator_cpu_seconds=round(sample.cpu_seconds - cpu_before, 2),
             operator_peak_rss_mib=round(sample.peak_rss_mib, 1),
             operator_rss_mib=round(sample.rss_mib, 1),
@@ -616,6 +636,9 @@ def _memory_gib() -> float:
 
 def _steady(bench: Bench, resync: int) -> dict[str, Any]:
     time.sleep(resync * 1.15)  # one full resync period (jittered by up to 10%)
+    if os.environ.get(OPERATOR_LOG_ENV) and bench.operator is not None:
+        bench.operator.send_signal(signal.SIGUSR2)  # its largest allocation sites, when it traces
+        time.sleep(5)
     writes = [
         f"{e.method} {e.path}" for e in list(bench.sim.simulator.accounting.entries) if e.method != "GET"
     ]

@@ -86,7 +86,10 @@ def _register_watched(registry: kopf.OperatorRegistry, runtime: Runtime, kind: s
     """Secrets and ConfigMaps that resources read: a change wakes those resources at once."""
 
     @kopf.on.event("", "v1", plural, registry=registry)
-    async def changed(type: str, name: str, namespace: str | None, **_: Any) -> None:
+    async def changed(type: str, name: str, namespace: str | None, body: Any, **_: Any) -> None:
+        if namespace and runtime.kube.watched is not None:
+            # What the operator keeps of it is current before anything reads it again.
+            runtime.kube.watched.observe((kind, namespace, name), type, body)
         # `type` is None for the initial listing: only real changes wake anything.
         if type in ("ADDED", "MODIFIED") and namespace:
             with interactive():  # a person (or cert-manager) just changed it: serve it first

@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from vdx.controller.handlers import build_registry, settings
 from vdx.controller.http import health_app, phonebook_app
 from vdx.controller.incident_store import IncidentRecorder, Observation, observations
-from vdx.controller.kube import Kube
+from vdx.controller.kube import Kube, WatchedObjects
 from vdx.controller.leader import LeaderElector
 from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.runtime import Runtime, RuntimeSettings
@@ -129,7 +129,8 @@ async def run_operator(
         ThreadPoolExecutor(max_workers=KUBE_CALLS_IN_FLIGHT, thread_name_prefix="vdx-blocking")
     )
     state = state or OperatorState()
-    runtime = Runtime(Kube(api), options.runtime)
+    # The Secrets and ConfigMaps it reads are kept current by its own watch of them (kopf, below).
+    runtime = Runtime(Kube(api, WatchedObjects(options.watch_namespaces)), options.runtime)
     state.runtime = runtime
     # Read at each scrape; list() copies in one step, so a scrape from another thread (tests read
     # the registry directly) never iterates a dict the operator is changing.

@@ -49,6 +49,28 @@ PROGRESSING_RECHECK_SECONDS = 5.0
 ROLLUP_DELAY_SECONDS = 1.0
 
 
+# Metadata the reconcilers never read: the API server's record of who wrote which field, and kopf's
+# own progress and diff-base annotations (its last-handled-configuration repeats the whole spec).
+UNREAD_ANNOTATION_PREFIX = "kopf.vdx.medcom.dk/"
+
+
+def slim(body: dict[str, Any]) -> dict[str, Any]:
+    """The body as the runtime keeps it (`Runtime.known`, one per resource for as long as it exists):
+    without `managedFields` and kopf's annotations, which nothing here reads. Returns `body` itself
+    when there is nothing to drop."""
+    meta = body.get("metadata")
+    if not isinstance(meta, dict):
+        return body
+    annotations = meta.get("annotations") or {}
+    unread = [k for k in annotations if k.startswith(UNREAD_ANNOTATION_PREFIX)]
+    if "managedFields" not in meta and not unread:
+        return body
+    kept = {k: v for k, v in meta.items() if k != "managedFields"}
+    if unread:
+        kept["annotations"] = {k: v for k, v in annotations.items() if k not in unread}
+    return {**body, "metadata": kept}
+
+
 def key_of(body: dict[str, Any]) -> Key:
     meta = body["metadata"]
     return (str(body["kind"]), meta.get("namespace"), str(meta["name"]))
@@ -327,7 +349,7 @@ class Runtime:
         if from_resync:
             body = self.known.get(key, body)
         else:
-            self.known[key] = body
+            body = self.known[key] = slim(body)
         lock = self._locks.setdefault(key, asyncio.Lock())
         uid = str((body.get("metadata") or {}).get("uid") or "")
         async with lock:
@@ -502,7 +524,7 @@ class Runtime:
         lock = self._locks.setdefault(key, asyncio.Lock())
         registration = BY_KIND[kind]
         # Its users read it from here: from now on they see it being deleted.
-        self.known[key] = body
+        self.known[key] = slim(body)
         async with lock:
             try:
                 await registration.finalize(self, body)
