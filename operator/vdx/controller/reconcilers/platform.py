@@ -124,7 +124,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         events.extend(written)
         created = any(e.reason == Reason.CREATED_EXTERNAL_RESOURCE for e in written)
         for _ in (e for e in written if e.reason == Reason.DRIFT_CORRECTED):
-            rt.metrics.drift_corrections.labels("PexipPlatform", SYSTEM_LOCATION.name).inc()
+            rt.metrics.drift_corrections.labels("PexipPlatform", platform.name, SYSTEM_LOCATION.name).inc()
         status["systemLocations"] = [
             {"resource": SYSTEM_LOCATION.name, "resourceUri": uri, "name": name}
             for name, uri in decision.uris.items()
