@@ -33,7 +33,8 @@ class Registration:
     reads: tuple[Kind[Any], ...] = ()
     # The Kubernetes objects it reads besides vdx kinds (RBAC and the Secret watch follow them).
     reads_objects: tuple[str, ...] = ()
-    # Kinds in the same namespace to wake, if not Ready, when one of this kind becomes Ready.
+    # Kinds in the same namespace to wake, if not Ready, when one of this kind becomes Ready (a
+    # Tenant, cluster-scoped, counts as in the namespace its spec names).
     wakes_when_ready: tuple[str, ...] = ()
     # Drops what the runtime kept for one resource of the kind once its finalizer has run.
     forget: Callable[[Context, Key], None] | None = None

@@ -482,8 +482,14 @@ class Runtime:
                 body["status"] = status
 
     def _wake_unready(self, kind: str, namespace: str | None) -> None:
+        """Reconcile now the resources of `kind` in `namespace` that are not Ready: what they waited
+        for just became Ready, and their own recheck (`requeue`) would come seconds later."""
         for other_key, other in list(self.known.items()):
-            if other_key[0] == kind and other_key[1] == namespace and not status_of(other).ready:
+            if other_key[0] != kind or status_of(other).ready:
+                continue
+            # A Tenant is cluster-scoped: it lives in the namespace its spec names.
+            home = (other.get("spec") or {}).get("namespace") if kind == "Tenant" else other_key[1]
+            if home == namespace:
                 self.spawn(self.reconcile(kind, other, from_resync=True))
 
     async def _undo_for_vanished(

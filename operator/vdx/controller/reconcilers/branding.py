@@ -314,7 +314,9 @@ REGISTRATION = Registration(
     depends_on=("Tenant", "Domain"),
     writes=(WEBAPP_BRANDING, WEBAPP_ALIAS, IVR_THEME, CONFERENCE),
     reads_objects=("Secret", "ConfigMap"),
-    wakes_when_ready=("OutlookScheduling",),
+    # The Tenant holds its room writes while its theme is on the way (`tenant_theme`): it starts
+    # them as soon as the branding is Ready, not at its next recheck.
+    wakes_when_ready=("OutlookScheduling", "Tenant"),
     forget=lambda rt, key: renders(rt).forget((key[1] or "", key[2])),
     offline="vdx.gitops.phases.branding",
 )

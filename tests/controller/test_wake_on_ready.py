@@ -1,0 +1,126 @@
+"""A wait ends on the event it waits for, not on a fixed recheck (issue 24: the cold start's idle slots).
+
+A Tenant holds its room writes while its CviBranding's IVR theme is on the way (so each room is
+written once, with the theme). It used to start them only at its next recheck (`requeue`, 5 s
+later), and in a cold start every Tenant waited so. Now the branding's becoming Ready wakes it.
+The recheck delay is set to an hour here: only the wake can reconcile the Tenant again; nothing is
+timed, the test counts reconciles and what each one saw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+import pytest
+
+from vdx.controller import runtime as runtime_module
+from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.reasons import Reason
+from vdx.controller.reconcilers.base import Reconciled
+from vdx.controller.registry import BY_KIND
+from vdx.controller.runtime import Runtime, key_of
+from vdx.controller.status import status_of
+
+
+class Kube:
+    """Status writes and events land in memory."""
+
+    def __init__(self) -> None:
+        self.status_writes: list[tuple[str, str, str | None]] = []
+
+    async def patch_status(self, plural: str, name: str, namespace: str | None, status: Any) -> bool:
+        self.status_writes.append((plural, name, namespace))
+        return True
+
+    async def event(self, body: Any, *, type_: str, reason: str, message: str) -> None:
+        return None
+
+
+def tenant(name: str, namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "vdx.medcom.dk/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {"name": name, "generation": 1, "uid": f"uid-{name}"},
+        "spec": {"namespace": namespace},
+    }
+
+
+def branding(namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "vdx.medcom.dk/v1alpha1",
+        "kind": "CviBranding",
+        "metadata": {"name": "cvi", "namespace": namespace, "generation": 1, "uid": f"uid-cvi-{namespace}"},
+        "spec": {},
+    }
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def seen(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[bool]]:
+    """Per Tenant, one entry per reconcile: whether its namespace's branding was Ready then."""
+    log: dict[str, list[bool]] = {}
+
+    async def reconcile_tenant(rt: Any, body: dict[str, Any]) -> Reconciled:
+        namespace = body["spec"]["namespace"]
+        ready = any(status_of(b).ready for k, b in rt.known.items() if k[:2] == ("CviBranding", namespace))
+        log.setdefault(body["metadata"]["name"], []).append(ready)
+        if not ready:
+            return Reconciled(Outcome(Phase.PROGRESSING, Reason.WAITING_FOR_BRANDING, "theme on its way"))
+        return Reconciled(Outcome(Phase.READY, Reason.AVAILABLE, "rooms in line"))
+
+    async def reconcile_branding(rt: Any, body: dict[str, Any]) -> Reconciled:
+        return Reconciled(Outcome(Phase.READY, Reason.AVAILABLE, "uploaded"))
+
+    monkeypatch.setitem(BY_KIND, "Tenant", dataclasses.replace(BY_KIND["Tenant"], reconcile=reconcile_tenant))
+    monkeypatch.setitem(
+        BY_KIND, "CviBranding", dataclasses.replace(BY_KIND["CviBranding"], reconcile=reconcile_branding)
+    )
+    monkeypatch.setattr(runtime_module, "PROGRESSING_RECHECK_SECONDS", 3600.0)
+    return log
+
+
+def test_a_branding_wakes_its_tenant_when_ready() -> None:
+    assert "Tenant" in BY_KIND["CviBranding"].wakes_when_ready
+
+
+async def test_the_tenant_starts_when_its_branding_is_ready(seen: dict[str, list[bool]]) -> None:
+    rt = Runtime(Kube())  # type: ignore[arg-type]  # status writes and events only
+    try:
+        waiting, other = tenant("region-a", "ns-a"), tenant("region-b", "ns-b")
+        for body in (waiting, other):
+            rt.follow_up("Tenant", key_of(body), await rt.reconcile("Tenant", body))
+        assert seen == {"region-a": [False], "region-b": [False]}
+
+        await rt.reconcile("CviBranding", branding("ns-a"))
+        await settle()
+
+        # Woken at once (the recheck is an hour away), and it saw the branding Ready.
+        assert seen["region-a"] == [False, True]
+        assert status_of(rt.known[key_of(waiting)]).ready
+        # Another namespace's Tenant is not woken by it.
+        assert seen["region-b"] == [False]
+    finally:
+        await rt.close()
+
+
+async def test_a_ready_tenant_is_not_woken_again(seen: dict[str, list[bool]]) -> None:
+    rt = Runtime(Kube())  # type: ignore[arg-type]
+    try:
+        await rt.reconcile("CviBranding", branding("ns-a"))
+        body = tenant("region-a", "ns-a")
+        await rt.reconcile("Tenant", body)
+        assert seen["region-a"] == [True]
+        again = branding("ns-a")
+        again["metadata"]["name"] = "cvi-2"
+        again["metadata"]["uid"] = "uid-cvi-2"
+        await rt.reconcile("CviBranding", again)
+        await settle()
+        assert seen["region-a"] == [True]
+    finally:
+        await rt.close()
