@@ -107,7 +107,9 @@ def decide_tenant(inputs: TenantInputs, conferences: Iterable[Conference]) -> tu
     tenant = inputs.tenant
     platform = tenant.spec.platform_ref.name
     for fqdn in tenant.spec.domains:
-        owner = inputs.claims.get(fqdn, tenant.name)
+        # None: nobody's claim is known yet (the claims are read a moment apart from this Tenant,
+        # which may be new or leaving): no one else's claim counts, so no conflict.
+        owner = inputs.claims.get(fqdn) or tenant.name
         if owner != tenant.name:
             refused = refuse(
                 Phase.STALLED,
