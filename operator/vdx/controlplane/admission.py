@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 if TYPE_CHECKING:
     from kubernetes import client
 
@@ -42,7 +40,6 @@ FIELD_MANAGER = "vdx-controlplane"
 #: soon as the API server has compiled it.
 PROBE_POLICY = "vdx-promotion-skip-reason"
 PROBE_NAMESPACE = "default"
-_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 class AdmissionError(RuntimeError):
@@ -74,26 +71,14 @@ def load_admission(paths: Iterable[Path]) -> AdmissionObjects:
 
     A missing path yields nothing, like `load_crds`; a file that is not YAML is an error naming it.
     """
+    from vdx.controlplane.crds import yaml_documents  # it loads the Kubernetes client
+
     found = AdmissionObjects()
-    for root in paths:
-        if root.is_file():
-            files = [root]
-        elif root.is_dir():
-            files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
-        else:
-            continue
-        for file in files:
-            try:
-                documents = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
-            except yaml.YAMLError as exc:
-                raise AdmissionError(f"{file}: not valid YAML: {exc}") from exc
-            for document in documents:
-                if not isinstance(document, dict):
-                    continue
-                if document.get("kind") == POLICY_KIND:
-                    found.policies.append(document)
-                elif document.get("kind") == BINDING_KIND:
-                    found.bindings.append(document)
+    for document in yaml_documents(paths, AdmissionError):
+        if document.get("kind") == POLICY_KIND:
+            found.policies.append(document)
+        elif document.get("kind") == BINDING_KIND:
+            found.bindings.append(document)
     return found
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,12 @@ class CRDError(RuntimeError):
     """A CRD file is unreadable, or a CRD did not become usable in time."""
 
 
-def load_crds(paths: Iterable[Path]) -> list[dict[str, Any]]:
-    """Every CustomResourceDefinition document in the given files/directories (recursively, sorted).
+def yaml_documents(paths: Iterable[Path], error: type[Exception]) -> Iterator[dict[str, Any]]:
+    """The mapping documents of the given files and directories (recursively, sorted by file).
 
-    A missing directory yields nothing: the project's `schemas/crds/` may not exist yet, and a
-    control plane without CRDs is still useful.
+    A missing path yields nothing: the project's `schemas/` folders may not exist yet, and a control
+    plane without them is still useful. A file that is not YAML raises `error` naming it.
     """
-    crds: list[dict[str, Any]] = []
     for root in paths:
         if root.is_file():
             files = [root]
@@ -41,13 +40,15 @@ def load_crds(paths: Iterable[Path]) -> list[dict[str, Any]]:
             continue
         for file in files:
             try:
-                documents = list(yaml.safe_load_all(file.read_text()))
+                documents = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
             except yaml.YAMLError as exc:
-                raise CRDError(f"{file}: not valid YAML: {exc}") from exc
-            for document in documents:
-                if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":
-                    crds.append(document)
-    return crds
+                raise error(f"{file}: not valid YAML: {exc}") from exc
+            yield from (d for d in documents if isinstance(d, dict))
+
+
+def load_crds(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """Every CustomResourceDefinition document in the given files/directories (`yaml_documents`)."""
+    return [d for d in yaml_documents(paths, CRDError) if d.get("kind") == "CustomResourceDefinition"]
 
 
 def _served_plurals(api: client.ApiClient, group: str, version: str) -> set[str]:

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from vdx.api.branding import CviBranding
-from vdx.api.common import FileSource
 from vdx.branding.assets import load_assets
+from vdx.branding.generated import image_sources
 from vdx.branding.problems import Severity as BrandingSeverity
 from vdx.branding.validation import validate_branding
 from vdx.policies.context import PolicyContext
@@ -30,17 +30,6 @@ from vdx.policies.findings import Finding, ResourceRef, Severity
 from vdx.policies.rule import PolicyRule
 
 ID = "branding-assets"
-
-
-def image_sources(branding: CviBranding) -> list[tuple[str, FileSource]]:
-    """(field path, source) of every image the branding names, as the branding code reads them."""
-    images = branding.spec.images
-    sources = [("spec.images.logo", images.logo)]
-    if images.background is not None:
-        sources.append(("spec.images.background.source", images.background.source))
-    if images.jumbotron is not None:
-        sources.append(("spec.images.jumbotron", images.jumbotron))
-    return sources
 
 
 def _absent_reference_fields(ctx: PolicyContext, branding: CviBranding) -> set[str]:
