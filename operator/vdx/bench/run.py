@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,10 @@ class Bench:
     # reading metrics), so the figure reported is the operator's alone.
     own_requests: int = 0
     budget: str = "raised"
+    # Per plural, the resources not yet converged at the last poll of that plural (`_waiting_for`).
+    waiting: dict[str, list[str]] = field(default_factory=dict)
+    # The last few to converge, as the cold start's notes keep them.
+    last_waiting: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -224,6 +228,7 @@ class Bench:
         """Per plural: (objects Ready and current, all objects), a Tenant counting only once its rooms
         are in line."""
         counts = {plural: (0, 0) for plural in plurals}
+        waiting: dict[str, list[str]] = {}
         for obj in self.all_objects(counts):
             status = obj.get("status") or {}
             ready = status.get("observedGeneration") == obj["metadata"].get("generation") and any(
@@ -234,6 +239,10 @@ class Bench:
             plural = PLURALS[obj["kind"]]
             done, seen = counts[plural]
             counts[plural] = (done + ready, seen + 1)
+            if not ready:
+                waiting.setdefault(plural, []).append(_waiting_for(obj))
+        for plural in counts:
+            self.waiting[plural] = waiting.get(plural, [])
         return counts
 
     def converged(self) -> tuple[int, int]:
@@ -256,6 +265,11 @@ class Bench:
             if state != last:
                 self.say(f"      {state[0]}/{state[1]} converged after {time.monotonic() - started:.0f} s")
                 last = state
+                # The last few name themselves: a tail where the slots idle says who waits, and for what.
+                left = [w for plural in sorted(self.waiting) for w in self.waiting[plural]]
+                if 0 < len(left) <= 5:
+                    self.say(f"        waiting: {'; '.join(left)}")
+                    self.last_waiting = left
             pending = [plural for plural, (done, seen) in counts.items() if done < seen]
             if not pending:
                 counts = self.converged_by_kind()
@@ -540,6 +554,7 @@ def run_benchmark(
                 "pipe": pipe,
                 "requests_seconds": request_windows([(e.time, e.method, e.resource) for e in entries], began),
                 "throttled_responses": sum(1 for e in entries if e.status == 429),
+                "last_to_converge": bench.last_waiting,
                 **{f"operator_{k}": v for k, v in bench.limiter_figures().items()},
             }
             if operator_budget is not None:
@@ -829,6 +844,22 @@ def _drift(bench: Bench, resync: int) -> dict[str, Any]:
             }
         time.sleep(0.5)
     raise TimeoutError("drift not corrected")
+
+
+def _waiting_for(obj: Mapping[str, Any]) -> str:
+    """`Kind namespace/name: Reason (message)` of a resource not yet converged, from its Ready."""
+    meta = obj.get("metadata") or {}
+    where = f"{meta.get('namespace')}/{meta.get('name')}" if meta.get("namespace") else str(meta.get("name"))
+    status = obj.get("status") or {}
+    ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+    if ready is None:
+        return f"{obj.get('kind')} {where}: no Ready condition yet"
+    why = f"{ready.get('reason')} ({str(ready.get('message') or '')[:120]})"
+    if status.get("observedGeneration") != meta.get("generation"):
+        why = f"generation {meta.get('generation')} not observed yet; {why}"
+    elif obj.get("kind") == "Tenant" and ready.get("status") == "True":
+        why = f"rooms in line {status.get('meetingRoomsInLine')}/{status.get('meetingRooms')}"
+    return f"{obj.get('kind')} {where}: {why}"
 
 
 def _polled(read: Callable[[], int], default: int) -> int:
