@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from vdx.bench.measure import pipe_timeline, request_windows
+import os
+import threading
+
+from vdx.bench.measure import pipe_timeline, request_windows, sample_process
 
 
 def test_full_idle_and_partial_windows() -> None:
@@ -31,3 +34,19 @@ def test_request_windows_per_resource() -> None:
         "GET conference": [1.5, 1.5],
         "PATCH conference": [3.0, 9.0],
     }
+
+
+def test_a_process_sample_reads_cpu_memory_and_threads_of_a_live_process() -> None:
+    gate = threading.Event()
+    extra = [threading.Thread(target=gate.wait) for _ in range(3)]
+    for thread in extra:
+        thread.start()
+    try:
+        sample = sample_process(os.getpid())
+        assert sample.threads >= 4  # this one and the three waiting
+        assert 0 < sample.rss_mib <= sample.peak_rss_mib
+        assert sample.cpu_seconds > 0
+    finally:
+        gate.set()
+        for thread in extra:
+            thread.join()

@@ -8,6 +8,7 @@ the upload-pending annotation after the note was cleared, and every such pass re
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 
@@ -122,6 +123,33 @@ async def test_a_cold_start_upload_relists_nothing_and_stale_bodies_do_not_relis
     # Resyncs hand over the last body the watch delivered, which may still carry the annotation.
     for _ in range(5):
         await rt.reconcile("TlsCertificate", stale, from_resync=True)
+    assert certificate_lists(client) == 1
+    assert client.counters.total("POST", "configuration/tls_certificate") == 1
+
+
+async def test_the_note_is_cleared_by_the_operators_own_next_pass_without_a_watch_event(
+    client: PexipClient, sim: Simulator
+) -> None:
+    # kopf leaves the operator's own annotation out of its diff, so writing the note wakes no
+    # reconcile: the pass that uploads asks for the next one itself, which clears the note.
+    issued = LocalCA("relist CA").issue(["vdx.rm.dk"], days=90)
+    kube = Kube(
+        {"tls.crt": issued.certificate_pem.decode(), "tls.key": issued.key_pem.decode()},
+        certificate_resource(),
+    )
+    rt = operator(client, kube)
+    await rt.reconcile("TlsCertificate", delivered(kube))
+    assert kube.resource["metadata"]["annotations"][UPLOAD_PENDING]  # noted before the upload
+    for _ in range(50):
+        if UPLOAD_PENDING not in kube.resource["metadata"]["annotations"]:
+            break
+        await asyncio.sleep(0.02)
+    assert UPLOAD_PENDING not in kube.resource["metadata"]["annotations"]
+    assert kube.resource["status"]["pexipObjects"][0]["resource"] == "tls_certificate"
+    # The body the runtime holds says so too: a resync does not clear it again, or relist.
+    assert UPLOAD_PENDING not in rt.known[KEY]["metadata"]["annotations"]
+    for _ in range(3):
+        await rt.reconcile("TlsCertificate", rt.known[KEY], from_resync=True)
     assert certificate_lists(client) == 1
     assert client.counters.total("POST", "configuration/tls_certificate") == 1
 

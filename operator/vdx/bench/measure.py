@@ -15,6 +15,8 @@ class ProcessSample:
     cpu_seconds: float
     rss_mib: float
     peak_rss_mib: float
+    # Threads alive now: each keeps the stack pages its deepest call touched (vdx.controller.workers).
+    threads: int = 0
 
 
 def sample_process(pid: int) -> ProcessSample:
@@ -23,13 +25,16 @@ def sample_process(pid: int) -> ProcessSample:
         fields = stat.read().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / _TICKS
     rss = peak = 0.0
+    threads = 0
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1]) / 1024
             elif line.startswith("VmHWM:"):
                 peak = int(line.split()[1]) / 1024
-    return ProcessSample(cpu, rss, peak)
+            elif line.startswith("Threads:"):
+                threads = int(line.split()[1])
+    return ProcessSample(cpu, rss, peak, threads)
 
 
 _REQUEST_TOTAL = re.compile(r"^apiserver_request_total\{[^}]*\} (\d+(?:\.\d+)?(?:e\+\d+)?)$", re.MULTILINE)

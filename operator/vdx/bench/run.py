@@ -101,6 +101,7 @@ class ScenarioResult:
     operator_peak_rss_mib: float
     # Resident memory when the scenario ends (after the steady state: after a full resync).
     operator_rss_mib: float = 0.0
+    operator_threads: int = 0
     notes: dict[str, Any] = field(default_factory=dict)
     # 1/5/15 minute load averages at the start and at the end of the scenario.
     load_average: dict[str, list[float]] = field(default_factory=dict)
@@ -323,6 +324,7 @@ class Bench:
             operator_cpu_seconds=round(sample.cpu_seconds - cpu_before, 2),
             operator_peak_rss_mib=round(sample.peak_rss_mib, 1),
             operator_rss_mib=round(sample.rss_mib, 1),
+            operator_threads=sample.threads,
             notes=notes,
             load_average={"start": load_before, "end": load_average()},
         )
@@ -342,7 +344,7 @@ def format_result(r: ScenarioResult) -> str:
     return (
         f"{r.wall_seconds:.1f} s{timing}; Pexip {pexip}{ratio}; Kubernetes {r.kubernetes_requests} requests; "
         f"operator {r.operator_cpu_seconds:.1f} CPU s, RSS {r.operator_rss_mib:.0f} MiB "
-        f"(peak {r.operator_peak_rss_mib:.0f} MiB){load}"
+        f"(peak {r.operator_peak_rss_mib:.0f} MiB), {r.operator_threads} threads{load}"
     )
 
 

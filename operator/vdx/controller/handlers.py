@@ -12,6 +12,7 @@ import kopf
 from kubernetes import client
 
 from vdx.api.meta import API_GROUP, API_VERSION
+from vdx.api.names import UPLOAD_PENDING_ANNOTATION
 from vdx.controller.reconcilers.base import Stop
 from vdx.controller.registry import PLURALS
 from vdx.controller.runtime import Runtime, key_of
@@ -21,6 +22,11 @@ from vdx.pexip.limits import interactive
 
 # Progress and diff-base annotations under our own prefix, apart from what GitOps manages.
 ANNOTATION_PREFIX = "kopf.vdx.medcom.dk"
+# Annotations the operator writes on its own resources for itself: not a change to react to. The
+# upload note (`reconcilers/certificate.py`) is written before and cleared after each certificate
+# upload; as part of kopf's diff it woke a reconcile and a diff-base patch each time (four extra
+# Kubernetes writes and two reconciles per certificate in a cold start).
+OWN_ANNOTATIONS = (UPLOAD_PENDING_ANNOTATION,)
 DELETION_RECHECK_SECONDS = 2.0
 DELETION_RECHECK_MAX_SECONDS = 30.0
 
@@ -48,7 +54,10 @@ def settings() -> kopf.OperatorSettings:
     result = kopf.OperatorSettings()
     result.persistence.finalizer = FINALIZER
     result.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
-    result.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=ANNOTATION_PREFIX)
+    result.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix=ANNOTATION_PREFIX,
+        ignored_fields=[("metadata", "annotations", name) for name in OWN_ANNOTATIONS],
+    )
     result.posting.enabled = False  # the Runtime posts its own, specific events
     result.scanning.disabled = True
     result.watching.server_timeout = 300

@@ -8,6 +8,7 @@ import hashlib
 import json
 import ssl
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,8 @@ class PlatformRuntime:
     writes: int = 0
     last_resync: float | None = None  # monotonic; the platform's start counts as one
     resyncs_deferred: int = 0
+    # Writes the operator has planned in bulk (a Tenant's rooms) and not yet started (`queued`).
+    queued_writes: int = 0
     # What the last request found (None before the first), and the status label of the last one
     # that found the node down ("error", "503", ...): the incident record's observation and cause.
     reachable: bool | None = None
@@ -105,19 +108,50 @@ class PlatformRuntime:
         budget). While a backlog of the operator's own requests waits for the budget (a cold start
         writing 25 000 rooms for half an hour), that listing would only take from those writes:
         every object it re-reads is one the operator is writing from its cache anyway, and a resync
-        every interval of a 30-minute cold start was half as many requests again. Drift is still
-        looked for at least every `MAX_RESYNC_DEFERRAL` seconds (or six intervals, if longer).
+        every interval of a 30-minute cold start was half as many requests again. The same holds
+        while a Tenant's rooms are queued for writing (`queued`), whatever the budget: at the
+        raised limit one resync's 250 room pages, decoded on the event loop the writers share, fell
+        into the last rooms of a national cold start and stretched its final 40 s to a trickle of
+        8 writes a second. Drift is still looked for at least every `MAX_RESYNC_DEFERRAL` seconds
+        (or six intervals, if longer).
         """
         now = time.monotonic() if now is None else now
         limiter = getattr(self.client, "limiter", None)
         backlog = sum(limiter.waiting(p) for p in Priority) if isinstance(limiter, PlatformLimiter) else 0
-        busy = isinstance(limiter, PlatformLimiter) and backlog >= limiter.max_in_flight
+        busy = self.queued_writes > 0 or (
+            isinstance(limiter, PlatformLimiter) and backlog >= limiter.max_in_flight
+        )
         last = now if self.last_resync is None else self.last_resync
         if busy and now - last < max(MAX_RESYNC_DEFERRAL, 6 * self.resync_seconds):
             self.resyncs_deferred += 1
             return True
         self.last_resync = now
         return False
+
+    @contextlib.contextmanager
+    def queued(self, changes: Sequence[Change]) -> Iterator[Iterator[Change]]:
+        """Hand out `changes` one at a time (to several workers); until the last is taken, the
+        platform counts them as queued writes and its resync waits (`defer_resync`). Once the block
+        is left (one worker failed, and the reconcile with it) the rest are no longer handed out:
+        the other workers stop after their current write, and the retry plans again."""
+        left = len(changes)
+        open_ = True
+        self.queued_writes += left
+
+        def take() -> Iterator[Change]:
+            nonlocal left
+            for change in changes:
+                if not open_:
+                    return
+                left -= 1
+                self.queued_writes -= 1
+                yield change
+
+        try:
+            yield take()
+        finally:
+            open_ = False
+            self.queued_writes -= left
 
     def count_write(self, change: Change) -> None:
         self.writes += 1

@@ -9,7 +9,6 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import kopf
@@ -24,6 +23,7 @@ from vdx.controller.kube import Kube, WatchedObjects
 from vdx.controller.leader import LeaderElector
 from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.runtime import Runtime, RuntimeSettings
+from vdx.controller.workers import ElasticThreadPool
 from vdx.phonebook.book import PhoneBook
 from vdx.phonebook.live import LivePhoneBook
 
@@ -64,8 +64,10 @@ class OperatorState:
 
 # The kubernetes client blocks, so every Kubernetes call runs in the loop's default executor; asyncio's
 # default of cores + 4 threads (6 on 2 cores) queued a national platform's reconciles behind each
-# other (in the benchmark a Domain reconcile spent about 36 s waiting for a thread).
+# other (in the benchmark a Domain reconcile spent about 36 s waiting for a thread). The steady state
+# needs one or two, so a thread idle for BLOCKING_THREAD_IDLE_SECONDS exits (vdx.controller.workers).
 KUBE_CALLS_IN_FLIGHT = 32
+BLOCKING_THREAD_IDLE_SECONDS = 10.0
 
 
 def phonebook_source(runtime: Runtime, state: OperatorState) -> Callable[[], PhoneBook | None]:
@@ -126,7 +128,9 @@ async def run_operator(
 ) -> int:
     """0 on a requested stop, 1 when the lease was lost (the process should exit and restart)."""
     asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(max_workers=KUBE_CALLS_IN_FLIGHT, thread_name_prefix="vdx-blocking")
+        ElasticThreadPool(
+            KUBE_CALLS_IN_FLIGHT, idle_seconds=BLOCKING_THREAD_IDLE_SECONDS, thread_name_prefix="vdx-blocking"
+        )
     )
     state = state or OperatorState()
     # The Secrets and ConfigMaps it reads are kept current by its own watch of them (kopf, below).

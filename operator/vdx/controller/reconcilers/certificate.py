@@ -77,6 +77,7 @@ async def reconcile(rt: Context, body: dict[str, Any], now: datetime | None = No
         # was 250 lists of every certificate in a national cold start).
         await platform.cache.relist(TLS_CERTIFICATE)
         notes.confirmed[(namespace, cert.name)] = facts.fingerprint_sha256  # once, not per pass
+    noted_now = False
     for _ in range(4):
         inputs = replace(inputs, recorded=tuple(recorded), adopt=adopt, upload_pending=pending)
         plan = decide(inputs, facts, await platform.cache.objects(TLS_CERTIFICATE))
@@ -89,7 +90,8 @@ async def reconcile(rt: Context, body: dict[str, Any], now: datetime | None = No
                 await rt.kube.patch_annotations(
                     "tlscertificates", cert.name, namespace, {UPLOAD_PENDING: facts.fingerprint_sha256}
                 )
-                pending = True
+                _annotate(body, facts.fingerprint_sha256)
+                pending = noted_now = True
             obj = await apply_change(platform, change)
             if change.action == "create" and obj is not None:
                 notes.confirmed[(namespace, cert.name)] = facts.fingerprint_sha256
@@ -111,6 +113,13 @@ async def reconcile(rt: Context, body: dict[str, Any], now: datetime | None = No
         notes.pending.pop((namespace, cert.name), None)
         if UPLOAD_PENDING in annotations:
             await rt.kube.patch_annotations("tlscertificates", cert.name, namespace, {UPLOAD_PENDING: None})
+            _annotate(body, None)
+    elif noted_now:
+        # The note goes on the pass after this one's status is written. The note is the operator's
+        # own and wakes nothing (kopf leaves it out of its diff), so ask for that pass now: it waits
+        # for this reconcile (the resource's lock) and finds the status written (if that write
+        # failed, the note stays for the retry).
+        rt.spawn(rt.reconcile("TlsCertificate", body, from_resync=True))
     status["pexipObjects"] = [
         {"resource": TLS_CERTIFICATE.name, "resourceUri": uri, "name": facts.subject[:250]}
         for uri in recorded
@@ -124,6 +133,16 @@ async def reconcile(rt: Context, body: dict[str, Any], now: datetime | None = No
             f"uploaded to {platform.name}; valid until {facts.not_after:%Y-%m-%d}",
         )
     return Reconciled(outcome, status=status, events=events, extra_conditions=extra, platform=platform.name)
+
+
+def _annotate(body: dict[str, Any], upload_pending: str | None) -> None:
+    """Keep the body the runtime holds in step with the note just written to (or cleared from)
+    the resource: the operator's own annotation wakes no reconcile that would hand over a newer one."""
+    metadata = body.setdefault("metadata", {})
+    annotations = {k: v for k, v in (metadata.get("annotations") or {}).items() if k != UPLOAD_PENDING}
+    if upload_pending is not None:
+        annotations[UPLOAD_PENDING] = upload_pending
+    metadata["annotations"] = annotations
 
 
 def _expiry_condition(

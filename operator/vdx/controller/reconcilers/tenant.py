@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,7 @@ from vdx.api.kinds import ALL_KINDS
 from vdx.api.tenant import Tenant
 from vdx.controller import rollup
 from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.plan import Change
 from vdx.controller.planners.rooms import TenantInputs, decide_tenant, rooms_by_alias_domain, rooms_in_domains
 from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import branding, lookups
@@ -78,11 +80,11 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     if decided.changes:
         # Rooms are independent: keep the platform's request slots full rather than one at a time,
         # with a few workers taking the next room (not a task per room: at national scale that was
-        # 25 000 waiting tasks at once during a cold start).
-        pending = iter(decided.changes)
+        # 25 000 waiting tasks at once during a cold start). While some are queued, the platform's
+        # resync waits (it would re-read the rooms being written).
 
-        async def correct() -> None:
-            for change in pending:
+        async def correct(changes: Iterator[Change]) -> None:
+            for change in changes:
                 try:
                     await apply_change(platform, change)
                 except PexipError as exc:
@@ -94,7 +96,10 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
                 if in_line:  # the rooms had the defaults: someone changed them since
                     rt.metrics.drift_corrections.labels("Tenant", platform.name, CONFERENCE.name).inc()
 
-        await asyncio.gather(*(correct() for _ in range(min(ROOM_WRITES_IN_FLIGHT, len(decided.changes)))))
+        with platform.queued(decided.changes) as pending:
+            await asyncio.gather(
+                *(correct(pending) for _ in range(min(ROOM_WRITES_IN_FLIGHT, len(decided.changes))))
+            )
     if corrected:
         shown = ", ".join(corrected[:10]) + (
             f" and {len(corrected) - 10} more" if len(corrected) > 10 else ""
