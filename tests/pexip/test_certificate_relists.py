@@ -84,6 +84,15 @@ def certificate_resource() -> dict[str, Any]:
     }
 
 
+def issued_kube() -> Kube:
+    """A stored TlsCertificate and its Secret, holding a freshly issued certificate."""
+    issued = LocalCA("relist CA").issue(["vdx.rm.dk"], days=90)
+    return Kube(
+        {"tls.crt": issued.certificate_pem.decode(), "tls.key": issued.key_pem.decode()},
+        certificate_resource(),
+    )
+
+
 def operator(client: PexipClient, kube: Kube) -> Runtime:
     rt = Runtime(kube)  # type: ignore[arg-type]  # only the calls above
     rt.tenants["rm"] = tenant()
@@ -103,11 +112,7 @@ def delivered(kube: Kube) -> dict[str, Any]:
 async def test_a_cold_start_upload_relists_nothing_and_stale_bodies_do_not_relist(
     client: PexipClient, sim: Simulator
 ) -> None:
-    issued = LocalCA("relist CA").issue(["vdx.rm.dk"], days=90)
-    kube = Kube(
-        {"tls.crt": issued.certificate_pem.decode(), "tls.key": issued.key_pem.decode()},
-        certificate_resource(),
-    )
+    kube = issued_kube()
     rt = operator(client, kube)
 
     await rt.reconcile("TlsCertificate", delivered(kube))  # the create: notes, uploads, records
@@ -132,11 +137,7 @@ async def test_the_note_is_cleared_by_the_operators_own_next_pass_without_a_watc
 ) -> None:
     # kopf leaves the operator's own annotation out of its diff, so writing the note wakes no
     # reconcile: the pass that uploads asks for the next one itself, which clears the note.
-    issued = LocalCA("relist CA").issue(["vdx.rm.dk"], days=90)
-    kube = Kube(
-        {"tls.crt": issued.certificate_pem.decode(), "tls.key": issued.key_pem.decode()},
-        certificate_resource(),
-    )
+    kube = issued_kube()
     rt = operator(client, kube)
     await rt.reconcile("TlsCertificate", delivered(kube))
     assert kube.resource["metadata"]["annotations"][UPLOAD_PENDING]  # noted before the upload
@@ -155,11 +156,7 @@ async def test_the_note_is_cleared_by_the_operators_own_next_pass_without_a_watc
 
 
 async def test_after_a_restart_a_pending_upload_is_relisted_once(client: PexipClient, sim: Simulator) -> None:
-    issued = LocalCA("relist CA").issue(["vdx.rm.dk"], days=90)
-    kube = Kube(
-        {"tls.crt": issued.certificate_pem.decode(), "tls.key": issued.key_pem.decode()},
-        certificate_resource(),
-    )
+    kube = issued_kube()
     first = operator(client, kube)
     await first.reconcile("TlsCertificate", delivered(kube))
     # A crash before the status was written: the note survives on the resource only.
