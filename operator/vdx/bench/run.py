@@ -281,6 +281,30 @@ class Bench:
             counts.update(self.converged_by_kind(pending or PLURALS.values()))
         raise TimeoutError(f"not converged after {timeout:.0f} s ({last[0]}/{last[1]})")
 
+    def wait_rollups(self, timeout: float) -> float | None:
+        """Seconds until every Tenant's roll-up (`ResourcesReady`) says all its resources are Ready,
+        or None when it did not within `timeout`.
+
+        A Tenant's Ready is its own; its roll-up follows its resources about a second later
+        (debounced), and later still when the Tenant's own reconcile holds it. The cold start ends
+        when `kubectl get tenants` shows them all ready, so the steady state's window does not
+        count the last roll-ups' status writes as steady-state writes.
+        """
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            tenants: Any = self.custom.list_cluster_custom_object(API_GROUP, API_VERSION, PLURALS["Tenant"])
+            self.own_requests += 1
+            if all(
+                any(
+                    c.get("type") == "ResourcesReady" and c.get("status") == "True"
+                    for c in (t.get("status") or {}).get("conditions") or []
+                )
+                for t in tenants.get("items", [])
+            ):
+                return time.monotonic() - started
+            time.sleep(0.5)
+        return None
+
     def pexip_counts(self) -> dict[str, int]:
         counts: Counter[str] = Counter()
         for entry in list(self.sim.simulator.accounting.entries):
@@ -536,6 +560,7 @@ def run_benchmark(
                 stop.set()
                 if changer.is_alive():
                     changer.join(180)
+            settled = bench.wait_rollups(timeout=120)
             writes = minimum_cold_start_writes(fleet)
             driver_calls["change-writes"] = int(changes.get("writes", 0))
             needed = sum(writes.values()) + bench.list_pages() + driver_calls["change-writes"]
@@ -557,6 +582,8 @@ def run_benchmark(
                 "requests_seconds": request_windows([(e.time, e.method, e.resource) for e in entries], began),
                 "throttled_responses": sum(1 for e in entries if e.status == 429),
                 "last_to_converge": bench.last_waiting,
+                # After converging: until every Tenant's roll-up says so too (None: not in 120 s).
+                "rollups_settled_seconds": None if settled is None else round(settled, 1),
                 **{f"operator_{k}": v for k, v in bench.limiter_figures().items()},
             }
             if operator_budget is not None:
@@ -653,8 +680,10 @@ def _memory_gib() -> float:
 
 def _steady(bench: Bench, resync: int) -> dict[str, Any]:
     time.sleep(resync * 1.15)  # one full resync period (jittered by up to 10%)
-    if os.environ.get(OPERATOR_LOG_ENV) and bench.operator is not None:
-        bench.operator.send_signal(signal.SIGUSR2)  # its largest allocation sites, when it traces
+    if os.environ.get(OPERATOR_LOG_ENV) and os.environ.get(OPERATOR_TRACE_ENV) and bench.operator is not None:
+        # Its largest allocation sites. Only when it traces: without tracemalloc the operator has no
+        # handler for SIGUSR2, whose default action ends the process.
+        bench.operator.send_signal(signal.SIGUSR2)
         time.sleep(5)
     writes = [
         f"{e.method} {e.path}" for e in list(bench.sim.simulator.accounting.entries) if e.method != "GET"
