@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
-from vdx.bench.measure import pipe_timeline, request_windows, sample_process
+from vdx.bench.measure import pipe_timeline, request_windows, requests_by_resource, sample_process
 
 
 def test_full_idle_and_partial_windows() -> None:
@@ -50,3 +50,17 @@ def test_a_process_sample_reads_cpu_memory_and_threads_of_a_live_process() -> No
         gate.set()
         for thread in extra:
             thread.join()
+
+
+def test_requests_by_resource_counts_each_method_and_resource() -> None:
+    logged = [
+        ("PATCH", "configuration/conference"),
+        ("PATCH", "configuration/system_location"),
+        ("PATCH", "configuration/conference"),
+        ("GET", "configuration/conference"),
+    ]
+    assert requests_by_resource(logged) == {
+        "GET conference": 1,
+        "PATCH conference": 2,
+        "PATCH system_location": 1,
+    }

@@ -135,3 +135,14 @@ def request_windows(requests: list[tuple[float, str, str]], start: float) -> dic
         window = windows.setdefault(f"{method} {resource.rsplit('/', 1)[-1]}", [at, at])
         window[0], window[1] = min(window[0], at), max(window[1], at)
     return windows
+
+
+def requests_by_resource(requests: list[tuple[str, str]]) -> dict[str, int]:
+    """How many requests per "METHOD resource", from (method, resource) as the simulator logged
+    them: a count that moved against an earlier run says which writes moved (the totals by method
+    cannot tell a room's PATCH from a system location's)."""
+    counts: dict[str, int] = {}
+    for method, resource in requests:
+        key = f"{method} {resource.rsplit('/', 1)[-1]}"
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))

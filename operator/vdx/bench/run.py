@@ -46,6 +46,7 @@ from vdx.bench.measure import (
     pipe_timeline,
     request_difference,
     request_windows,
+    requests_by_resource,
     sample_process,
 )
 from vdx.controller.reconcilers.base import PEXIP_KINDS
@@ -580,6 +581,7 @@ def run_benchmark(
                 "minimum_writes": writes,
                 "pipe": pipe,
                 "requests_seconds": request_windows([(e.time, e.method, e.resource) for e in entries], began),
+                "requests_by_resource": requests_by_resource([(e.method, e.resource) for e in entries]),
                 "throttled_responses": sum(1 for e in entries if e.status == 429),
                 "last_to_converge": bench.last_waiting,
                 # After converging: until every Tenant's roll-up says so too (None: not in 120 s).
