@@ -132,7 +132,7 @@ def request_windows(requests: list[tuple[float, str, str]], start: float) -> dic
     windows: dict[str, list[float]] = {}
     for began, method, resource in requests:
         at = round(began - start, 1)
-        window = windows.setdefault(f"{method} {resource.rsplit('/', 1)[-1]}", [at, at])
+        window = windows.setdefault(_request_key(method, resource), [at, at])
         window[0], window[1] = min(window[0], at), max(window[1], at)
     return windows
 
@@ -143,6 +143,11 @@ def requests_by_resource(requests: list[tuple[str, str]]) -> dict[str, int]:
     cannot tell a room's PATCH from a system location's)."""
     counts: dict[str, int] = {}
     for method, resource in requests:
-        key = f"{method} {resource.rsplit('/', 1)[-1]}"
+        key = _request_key(method, resource)
         counts[key] = counts.get(key, 0) + 1
     return dict(sorted(counts.items()))
+
+
+def _request_key(method: str, resource: str) -> str:
+    """ "PATCH conference" for a PATCH of "configuration/conference": how the figures name requests."""
+    return f"{method} {resource.rsplit('/', 1)[-1]}"
