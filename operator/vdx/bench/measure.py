@@ -149,5 +149,5 @@ def requests_by_resource(requests: list[tuple[str, str]]) -> dict[str, int]:
 
 
 def _request_key(method: str, resource: str) -> str:
-    """ "PATCH conference" for a PATCH of "configuration/conference": how the figures name requests."""
+    """How the figures name a request: a PATCH of configuration/conference is "PATCH conference"."""
     return f"{method} {resource.rsplit('/', 1)[-1]}"
