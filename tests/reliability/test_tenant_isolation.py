@@ -21,22 +21,42 @@ from tests.reliability.fuzzserver import FuzzServer, http_response, running
 from vdx.testing.controlplane import temporary_namespace
 from vdx.testing.operator import OperatorThread
 
-BAD_ANSWERS = [
+BAD_CREATE_ANSWERS = [
     (201, b"", {}),  # created, but no Location to read it back from
-    (200, b'{"id": 1, "name": ', {}),  # truncated JSON
+    (200, b'{"id": 1, "name": ', {}),  # truncated JSON where a Location was due
     (418, b"\xff\xfe not json", {}),  # a status Pexip never sends
+]
+# A PATCH's success carries no body the client reads, so a 200 would be an honest acceptance
+# of a change the simulator did commit: only answers that are failures whatever the body.
+BAD_UPDATE_ANSWERS = [
+    (201, b"", {}),  # a status a PATCH never gets
+    (418, b"\xff\xfe not json", {}),
 ]
 
 
 def corrupting_proxy(upstream: str, victim: str) -> FuzzServer:
-    bad = itertools.cycle(BAD_ANSWERS)
+    """Answer every write about the victim's objects badly, for as long as the test runs.
+
+    A create is recognised by the victim's name in its body; the object it made is remembered by
+    its path, so later PATCHes to it (which may carry only a changed secret, not the name) are
+    answered badly too. Otherwise the operator would, correctly, find the committed object on its
+    next listing and complete it, and tenant A would recover while the test expects it failing.
+    """
+    bad_create = itertools.cycle(BAD_CREATE_ANSWERS)
+    bad_update = itertools.cycle(BAD_UPDATE_ANSWERS)
+    victim_paths: set[str] = set()
     forward = httpx.Client(base_url=upstream, timeout=30)
 
     def respond(method: str, path: str, headers: dict[str, str], body: bytes) -> bytes:
         sent = {k: v for k, v in headers.items() if k in ("authorization", "content-type", "accept")}
         answer = forward.request(method, path, headers=sent, content=body)
-        if method in ("POST", "PATCH") and victim.encode() in body:
-            status, text, extra = next(bad)
+        if method == "POST" and victim.encode() in body:
+            if "location" in answer.headers:
+                victim_paths.add(httpx.URL(answer.headers["location"]).path)
+            status, text, extra = next(bad_create)
+            return http_response(status, text, extra)
+        if method == "PATCH" and (path in victim_paths or victim.encode() in body):
+            status, text, extra = next(bad_update)
             return http_response(status, text, extra)
         keep = {k: v for k, v in answer.headers.items() if k.lower() in ("location", "retry-after")}
         return http_response(answer.status_code, answer.content, keep)
