@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from vdx.policies.claims import claims_from_bodies, domain_owner, homograph_problem, newcomers
+from vdx.policies import claims as claims_module
+from vdx.policies.claims import Owners, claims_from_bodies, domain_owner, homograph_problem, newcomers
 from vdx.policies.platform_secrets import credentials_namespace_problem
 
 
@@ -53,6 +54,48 @@ def test_another_platform_and_a_deleted_tenant_do_not_count() -> None:
     )
     assert domain_owner(claims, "prod", "borger.vdx.rm.dk") == "aarhus"
     assert domain_owner(claims, "prod", "vdx.rm.dk") is None
+
+
+def test_the_operators_snapshot_answers_as_the_rule_does_and_works_each_answer_out_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rm = tenant(
+        "rm",
+        ["vdx.rm.dk"],
+        "2023-01-01T00:00:00Z",
+        delegatedDomains=[{"domain": "borger.vdx.rm.dk", "tenant": "aarhus"}],
+    )
+    bodies = [
+        rm,
+        tenant("aarhus", ["borger.vdx.rm.dk", "job.vdx.rm.dk"], "2024-01-01T00:00:00Z"),
+        tenant("kk", ["vdx.kk.dk"], "2022-01-01T00:00:00Z"),
+        tenant("late", ["VDX.kk.dk"], "2025-01-01T00:00:00Z"),
+        tenant("stage", ["vdx.kk.dk"], platform="stage"),
+    ]
+    claims = claims_from_bodies(bodies)
+    owners = Owners(claims)
+    asked = [
+        (platform, fqdn)
+        for platform in ("prod", "stage", "other")
+        for fqdn in ("vdx.rm.dk", "borger.vdx.rm.dk", "job.vdx.rm.dk", "VDX.KK.DK", "vdx.kk.dk", "nobody.dk")
+    ]
+    assert [owners.owner(p, f) for p, f in asked] == [domain_owner(claims, p, f) for p, f in asked]
+    assert owners.owner("prod", "job.vdx.rm.dk") == "rm"  # not delegated
+    assert owners.owner("prod", "VDX.KK.DK") == "kk"
+
+    worked_out: list[str] = []
+    rule = claims_module.domain_owner
+
+    def counting(c: Any, platform: str, fqdn: str) -> str | None:
+        worked_out.append(fqdn)
+        return rule(c, platform, fqdn)
+
+    monkeypatch.setattr(claims_module, "domain_owner", counting)
+    fresh = Owners(claims)
+    for _ in range(3):
+        assert fresh.owner("prod", "borger.vdx.rm.dk") == "aarhus"
+        assert fresh.owner("prod", "Borger.vdx.rm.dk") == "aarhus"
+    assert worked_out == ["borger.vdx.rm.dk"]
 
 
 @pytest.mark.parametrize(

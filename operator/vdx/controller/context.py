@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome
+from vdx.controller.known import Key as Key  # re-exported: the key of every kept body
+from vdx.controller.known import KnownBodies
 from vdx.controller.kube import Kube
 from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.settings import RuntimeSettings
@@ -19,7 +21,6 @@ from vdx.controller.settings import RuntimeSettings
 if TYPE_CHECKING:
     from vdx.controller.platforms import PlatformRuntime
 
-Key = tuple[str, str | None, str]  # kind, namespace, name
 T = TypeVar("T")
 
 
@@ -32,7 +33,7 @@ class Context(Protocol):
     # Connected platforms by name, the Tenants seen so far by name, every watched body by key.
     platforms: dict[str, PlatformRuntime]
     tenants: dict[str, Tenant]
-    known: dict[Key, dict[str, Any]]
+    known: KnownBodies
 
     async def tenant_for_namespace(self, namespace: str) -> Tenant | None: ...
 

@@ -23,6 +23,7 @@ from vdx import logsetup
 from vdx.api.tenant import Tenant
 from vdx.controller import rollup
 from vdx.controller.conditions import Outcome, Phase, conditions_for
+from vdx.controller.known import KnownBodies
 from vdx.controller.kube import Kube
 from vdx.controller.memory import release_free_memory
 from vdx.controller.metrics import OperatorMetrics
@@ -83,7 +84,7 @@ class Runtime:
         self.metrics = OperatorMetrics()
         self.platforms: dict[str, PlatformRuntime] = {}
         self.tenants: dict[str, Tenant] = {}
-        self.known: dict[Key, dict[str, Any]] = {}
+        self.known: KnownBodies = KnownBodies()
         self._locks: dict[Key, asyncio.Lock] = {}
         # UIDs whose finalizer has run: a reconcile still queued for one (a retry, a resync, a wake)
         # must not write to Pexip again, or it re-creates what the finalizer just deleted.
@@ -97,7 +98,7 @@ class Runtime:
         self._sweeper = Sweeper()
         self._sweep_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
-        self._claims: tuple[float, list[dict[str, Any]]] | None = None
+        self._claims: tuple[float, claims.Owners] | None = None
         self._claims_lock = asyncio.Lock()
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
         # Objects with a recheck scheduled (`requeue`): one pending recheck each.
@@ -126,11 +127,12 @@ class Runtime:
             # Tenant in memory at once (150 MiB for a few seconds).
             async with self._claims_lock:
                 if self._claims is None or time.monotonic() - self._claims[0] > 2.0:
-                    self._claims = (time.monotonic(), await self.kube.list("tenants"))
+                    tenants = await self.kube.list("tenants")
+                    self._claims = (time.monotonic(), claims.Owners(claims.claims_from_bodies(tenants)))
         assert self._claims is not None
         # Issue 22: the rule shared with vdx check and admission (oldest claim; a subdomain of another
         # tenant's domain only by its delegation).
-        return claims.domain_owner(claims.claims_from_bodies(self._claims[1]), platform_name, fqdn)
+        return self._claims[1].owner(platform_name, fqdn)
 
     def watch_object(self, kind: str, namespace: str, name: str, body: dict[str, Any]) -> None:
         """Remember that a resource reads a Secret or ConfigMap, so a change to it wakes the resource."""
@@ -484,8 +486,8 @@ class Runtime:
     def _wake_unready(self, kind: str, namespace: str | None) -> None:
         """Reconcile now the resources of `kind` in `namespace` that are not Ready: what they waited
         for just became Ready, and their own recheck (`requeue`) would come seconds later."""
-        for other_key, other in list(self.known.items()):
-            if other_key[0] != kind or status_of(other).ready:
+        for other_key, other in self.known.of_kind(kind):
+            if status_of(other).ready:
                 continue
             # A Tenant is cluster-scoped: it lives in the namespace its spec names.
             home = (other.get("spec") or {}).get("namespace") if kind == "Tenant" else other_key[1]

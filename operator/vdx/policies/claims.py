@@ -112,6 +112,26 @@ def domain_owner(claims: Iterable[Claim], platform: str, fqdn: str) -> str | Non
     return parent.tenant if parent is not None else first.tenant
 
 
+class Owners:
+    """`domain_owner` over one snapshot of the claims, each answer worked out once.
+
+    The operator asks on every Domain and Tenant reconcile. At national scale (250 domains of 124
+    tenants) rebuilding the answer from every claim each time took a tenth of the event loop in the
+    cold start's first minute; the claims only change when a Tenant does, and the operator takes a
+    new snapshot then (within two seconds). The rule itself stays `domain_owner`.
+    """
+
+    def __init__(self, claims: Iterable[Claim]) -> None:
+        self._claims = list(claims)
+        self._answers: dict[tuple[str, str], str | None] = {}
+
+    def owner(self, platform: str, fqdn: str) -> str | None:
+        key = (platform, fqdn.lower())
+        if key not in self._answers:
+            self._answers[key] = domain_owner(self._claims, platform, fqdn)
+        return self._answers[key]
+
+
 def newcomers(claims: Iterable[Claim]) -> set[str]:
     """Tenants whose claim came after another's: the ones to change (empty when undecidable)."""
     ordered = sorted(claims, key=lambda c: c.age_key)
