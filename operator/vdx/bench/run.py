@@ -362,9 +362,11 @@ def format_result(r: ScenarioResult) -> str:
     ratio = f", {r.ratio:.2f}x the minimum {r.minimum_requests}" if r.ratio is not None else ""
     timing = ""
     if "time_ratio" in r.notes:
-        timing = (
-            f" (converged in {r.notes['time_ratio']:.2f}x the {r.notes['minimum_seconds']:.0f} s minimum)"
-        )
+        timing = f" (converged in {r.notes['time_ratio']:.2f}x the {r.notes['minimum_seconds']:.0f} s minimum"
+        since_first = r.notes.get("time_ratio_since_first_request")
+        if since_first is not None and since_first != r.notes["time_ratio"]:
+            timing += f"; {since_first:.2f}x counted from the operator's first request"
+        timing += ")"
     load = f"; load {r.load_average['end'][0]:.1f}" if r.load_average else ""
     return (
         f"{r.wall_seconds:.1f} s{timing}; Pexip {pexip}{ratio}; Kubernetes {r.kubernetes_requests} requests; "
@@ -588,17 +590,24 @@ def run_benchmark(
                 "rollups_settled_seconds": None if settled is None else round(settled, 1),
                 **{f"operator_{k}": v for k, v in bench.limiter_figures().items()},
             }
+            # The ratio above counts from the end of the apply, as it always has; how long the apply
+            # takes moves with the machine's load, and the operator works while it runs, so a slow
+            # apply flatters it. Counted from the operator's first request instead, runs on quiet
+            # and loaded machines compare (the production budget's ratio below is counted so too).
+            first = entries[0].time if entries else began
+            notes["converged_since_first_request_seconds"] = round(applied + seconds - first, 1)
+            notes["time_ratio_since_first_request"] = round((applied + seconds - first) / least, 2)
             if operator_budget is not None:
                 # What the budget allows: every request the cold start needs at the budget's
                 # sustained rate (its burst once). The time target is 1.2 x this.
                 # The operator sends from the moment the platform exists, while the fleet is still
                 # being applied: the budget's clock starts with the first request, not after the apply.
                 allowed = max(0.0, needed - operator_budget.burst) / operator_budget.rate
-                since_first = applied + seconds - (entries[0].time if entries else began)
+                since_first = applied + seconds - first
                 notes["budget_bound_seconds"] = round(allowed, 1)
-                notes["converged_since_first_request_seconds"] = round(since_first, 1)
                 notes["minimum_seconds"] = round(max(least, allowed), 1)
                 notes["time_ratio"] = round(since_first / max(least, allowed), 2)
+                notes["time_ratio_since_first_request"] = notes["time_ratio"]
                 notes["achieved_requests_per_second"] = round(len(entries) / since_first, 2)
                 notes["changes_during_cold_start"] = changes
             return notes
