@@ -300,7 +300,9 @@ def test_invalid_certificates_are_refused_with_the_reason(operator: OperatorThre
 def test_pexip_outage_and_recovery(operator: OperatorThread, h: Harness) -> None:
     full_tenant(h)
     wait_ready(h, "domains", "domain")
-    h.sim.simulator.set_faults(FaultConfig(outage=Outage(duration_s=6, status=503, retry_after_s=1)))
+    # The node stays down until the test has seen the failure, then comes back: an outage that ended
+    # on a timer (it was 6 s) could be over, and the change made, before the test looked.
+    h.sim.simulator.set_faults(FaultConfig(outage=Outage(duration_s=300, status=503, retry_after_s=1)))
     h.patch("turnservices", "turn", {"spec": {"port": 3479}})
 
     def unavailable() -> bool:
@@ -308,6 +310,10 @@ def test_pexip_outage_and_recovery(operator: OperatorThread, h: Harness) -> None
         return bool(cond and cond["status"] == "False" and cond["reason"] == "PexipUnavailable")
 
     wait_for(unavailable, 20, "PexipUnavailable")
+    # Nothing reached the node while it was down (the API answers 503 then: read its table).
+    stored = h.sim.simulator.engine.tables["turn_server"].values()
+    assert [row.get("port") for row in stored] == [3478]
+    h.sim.simulator.set_faults(FaultConfig())
     wait_ready(h, "turnservices", "turn", timeout=60)
     assert turn_servers(h)[0].port == 3479
     assert len(turn_servers(h)) == 1
