@@ -58,6 +58,10 @@ SERVICES = (("meetingrooms", "room"), ("devices", "device"), ("recorders", "reco
 
 @pytest.fixture
 def tls_sim() -> Iterator[RunningServer]:
+    """The node over TLS. A test asks for it before `h`: fixtures are torn down in reverse, and
+    h's cleanup needs the node, to release what the operator made there. Asked for after `h`, the
+    node was gone first: the cleanup gave up after its 30 s, and the platform, tenant and resources
+    stayed behind, deleting, for every later test's operator to retry against a closed port."""
     config = SimulatorConfig(username=USERNAME, password=CANARIES["pexip-password"])
     with serve(Simulator(config), tls=True) as running:
         yield running
@@ -154,8 +158,8 @@ def _service_secrets(canaries: dict[str, str]) -> dict[str, dict[str, str]]:
 
 def test_no_canary_anywhere_in_an_end_to_end_run(
     operator: OperatorThread,
+    tls_sim: RunningServer,  # before h: torn down after h's cleanup, which needs the node (see below)
     h: Harness,
-    tls_sim: RunningServer,
     caplog: pytest.LogCaptureFixture,
     tmp_path: Path,
 ) -> None:
@@ -367,7 +371,7 @@ def test_no_canary_anywhere_in_an_end_to_end_run(
     assert found == [], f"secrets leaked ({len(found)} places): {found}"
 
 
-def test_a_wrong_ca_or_none_is_refused(operator: OperatorThread, h: Harness, tls_sim: RunningServer) -> None:
+def test_a_wrong_ca_or_none_is_refused(operator: OperatorThread, tls_sim: RunningServer, h: Harness) -> None:
     core = client.CoreV1Api(h.api)
     _config_map(core, f"{h.platform}-wrong-ca", LocalCA("not the node's CA").certificate_pem.decode())
     h.secret(
