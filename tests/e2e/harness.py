@@ -6,6 +6,7 @@ import base64
 import secrets
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kubernetes import client
@@ -165,6 +166,20 @@ def condition(obj: dict[str, Any], type_: str) -> dict[str, Any] | None:
     return next(
         (c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == type_), None
     )
+
+
+def wait_past_creation_second(obj: dict[str, Any]) -> None:
+    """Return once an object created from now on is stamped later than `obj`.
+
+    `metadata.creationTimestamp` counts whole seconds, so two objects made in one second are the
+    same age, and the operator breaks the tie by name (the claim rule, `vdx.policies.claims`): a
+    test whose point is that one Tenant is older must make the next one in a later second. The
+    test control plane runs on this machine, on this clock.
+    """
+    stamp = datetime.fromisoformat(str(obj["metadata"]["creationTimestamp"]).replace("Z", "+00:00"))
+    left = (stamp + timedelta(seconds=1) - datetime.now(UTC)).total_seconds()
+    if left > 0:
+        time.sleep(left + 0.05)
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:

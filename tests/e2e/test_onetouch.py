@@ -138,7 +138,12 @@ def test_one_touch_join_lifecycle(
     status = obj["status"]
     assert status["profile"] == profile.resource_uri
     assert status["endpoints"] == 2
-    assert any(e.startswith("CreatedExternalResource") for e in events_of(h, "otj"))
+    # The Event is posted after the status write that made it Ready: wait for it, do not peek.
+    wait_for(
+        lambda: any(e.startswith("CreatedExternalResource") for e in events_of(h, "otj")),
+        10,
+        "the CreatedExternalResource event",
+    )
 
     # Update: an endpoint removed, the buffer changed.
     updated = spec(startBufferMinutes=15)

@@ -125,7 +125,12 @@ def test_outlook_scheduling_lifecycle(
     assert status["outlookAdministrator"]["addInUrl"] == f"https://join.{DOMAIN}"
     assert "no resource for the add-in manifest" in status["outlookAdministrator"]["manifest"]
     assert {o["resource"] for o in status["pexipObjects"]} == {"ms_exchange_connector", "exchange_domain"}
-    assert any(e.startswith("CreatedExternalResource") for e in events_of(h, "booking"))
+    # The Event is posted after the status write that made it Ready: wait for it, do not peek.
+    wait_for(
+        lambda: any(e.startswith("CreatedExternalResource") for e in events_of(h, "booking")),
+        10,
+        "the CreatedExternalResource event",
+    )
 
     # Update: the buffer and the texts follow the spec.
     h.patch(

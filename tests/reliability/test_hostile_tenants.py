@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.harness import Harness, condition, wait_for, wait_ready
+from tests.e2e.harness import Harness, condition, wait_for, wait_past_creation_second, wait_ready
 from vdx.controlplane.server import ControlPlane
 from vdx.paths import SCHEMAS_DIR
 from vdx.policies.admission import review, verdict
@@ -156,9 +156,8 @@ def test_the_admission_review_refuses(attack: str) -> None:
 def test_the_operator_refuses_what_gets_past_admission(operator: OperatorThread, h: Harness) -> None:
     """No admission policies here: the operator is the last line and must still refuse."""
     mine, theirs = "vdx.alpha.test.dk", "vdx.beta.test.dk"
-    h.platform_and_tenant([mine])
     older = f"{h.tenant}-beta"
-    h.create(
+    beta = h.create(
         "tenants",
         "Tenant",
         older,
@@ -171,6 +170,11 @@ def test_the_operator_refuses_what_gets_past_admission(operator: OperatorThread,
         },
         namespaced=False,
     )
+    # Beta's claim really is the older one: made in the same second as Alpha, the tie would go by
+    # name to Alpha (a prefix of Beta's name), which would own Beta's domain once the operator's
+    # view of the claims caught up (2 s later).
+    wait_past_creation_second(beta)
+    h.platform_and_tenant([mine])
     wait_ready(h, "tenants", h.tenant, namespaced=False)
     # Alpha's tenant now also claims Beta's (older) domain.
     h.patch("tenants", h.tenant, {"spec": {"domains": [mine, theirs]}}, namespaced=False)
