@@ -161,6 +161,8 @@ async def run_operator(
         state.leading = True
         runtime.metrics.leader.set(1)
         hold_task = asyncio.create_task(elector.hold(lost))
+        # What exists now is waited for before anything that reads it is reconciled.
+        await runtime.note_existing(options.watch_namespaces)
         kopf_stop: asyncio.Event = asyncio.Event()
         kopf_task = asyncio.create_task(
             kopf.operator(

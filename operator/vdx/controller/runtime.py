@@ -47,6 +47,9 @@ SWEEP_SECONDS = 300.0
 # How soon a resource that waits (for its platform, a dependency, its own writes to settle) is
 # looked at again; a dependency becoming Ready wakes it sooner.
 PROGRESSING_RECHECK_SECONDS = 5.0
+# At start, the longest a reconcile waits for kopf to deliver the resources that already existed
+# (`Runtime.note_existing`); kopf delivers them within a second or two.
+STARTUP_DELIVERY_SECONDS = 15.0
 ROLLUP_DELAY_SECONDS = 1.0
 
 
@@ -105,6 +108,12 @@ class Runtime:
         self._requeued: set[Key] = set()
         # Namespaces whose Tenant roll-up is to be refreshed (`_rollup_soon`).
         self._rollups: set[str] = set()
+        # The resources that existed when this process started leading and that kopf has not
+        # delivered yet (`note_existing`); set when all were, or when the wait is over.
+        self._undelivered: set[Key] = set()
+        self._all_delivered = asyncio.Event()
+        self._all_delivered.set()
+        self._delivery_deadline = 0.0
         self.reconcile_count = 0
 
     # ------------------------------------------------------------------ lookups used by reconcilers
@@ -243,6 +252,63 @@ class Runtime:
     def sweep_seconds(self) -> float:
         return self.settings.sweep_seconds or self.settings.resync_seconds or SWEEP_SECONDS
 
+    async def note_existing(self, namespaces: tuple[str, ...]) -> None:
+        """List what exists before kopf starts, so that a reconcile can wait until kopf has
+        delivered the resources it reads (the informers' "wait for cache sync").
+
+        Without this, a restart or a tree applied before the operator started let a MeetingRoom
+        be reconciled before kopf had delivered its namespace's CviBranding: with no branding in
+        sight its conference was created without the IVR theme and corrected a moment later, a
+        second write that also read as drift. A listing that fails leaves nothing to wait for
+        (the behaviour before); kopf's delivery is waited for at most `STARTUP_DELIVERY_SECONDS`.
+        """
+        try:
+            existing = [key_of(body) for _kind, body in await self._list_all(namespaces)]
+        except (ApiException, KubeConnectionError) as exc:
+            logger.warning("the resources at start could not be listed: %s", _kube_error(exc))
+            return
+        self._undelivered = {key for key in existing if key not in self.known}
+        if self._undelivered:
+            self._delivery_deadline = time.monotonic() + STARTUP_DELIVERY_SECONDS
+            self._all_delivered.clear()
+
+    def _delivered(self, key: Key) -> None:
+        if self._undelivered:
+            self._undelivered.discard(key)
+            if not self._undelivered:
+                self._all_delivered.set()
+
+    async def _wait_for_delivery(self, kind: str) -> None:
+        """A kind that reads others' state waits until the resources that existed at start are
+        all delivered (each is kept the moment kopf hands it over, before any wait: no cycle)."""
+        if self._all_delivered.is_set() or not BY_KIND[kind].depends_on:
+            return
+        left = self._delivery_deadline - time.monotonic()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._all_delivered.wait(), timeout=max(0.0, left))
+        if not self._all_delivered.is_set():
+            logger.info(
+                "%d resources that existed at start were not delivered within %.0f s; going on without them",
+                len(self._undelivered),
+                STARTUP_DELIVERY_SECONDS,
+            )
+            self._undelivered.clear()
+            self._all_delivered.set()
+
+    async def _list_all(self, namespaces: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+        """Every vdx resource, kind by kind in dependency order (in `namespaces` only, if given)."""
+        listed: list[tuple[str, dict[str, Any]]] = []
+        for kind in ORDER:
+            plural = PLURALS[kind]
+            if not BY_KIND[kind].namespaced or not namespaces:
+                items = await self.kube.list(plural)
+            else:
+                items = [item for ns in namespaces for item in await self.kube.list_namespaced(plural, ns)]
+            for item in items:
+                item.setdefault("kind", kind)
+                listed.append((kind, item))
+        return listed
+
     def start_sweep(self, namespaces: tuple[str, ...]) -> None:
         self._sweep_task = asyncio.create_task(self.sweep_loop(namespaces))
 
@@ -257,16 +323,7 @@ class Runtime:
 
     async def sweep(self, namespaces: tuple[str, ...]) -> int:
         """One pass of controller.sweep; returns how many resources it reconciled."""
-        listed: list[tuple[str, dict[str, Any]]] = []
-        for kind in ORDER:
-            plural = PLURALS[kind]
-            if not BY_KIND[kind].namespaced or not namespaces:
-                items = await self.kube.list(plural)
-            else:
-                items = [item for ns in namespaces for item in await self.kube.list_namespaced(plural, ns)]
-            for item in items:
-                item.setdefault("kind", kind)
-                listed.append((kind, item))
+        listed = await self._list_all(namespaces)
         delivered = {key: generation_of(body) for key, body in self.known.items()}
         due = self._sweeper.due(listed, delivered)
         for kind, body in due:
@@ -352,6 +409,8 @@ class Runtime:
             body = self.known.get(key, body)
         else:
             body = self.known[key] = slim(body)
+            self._delivered(key)
+        await self._wait_for_delivery(kind)
         lock = self._locks.setdefault(key, asyncio.Lock())
         uid = str((body.get("metadata") or {}).get("uid") or "")
         async with lock:
@@ -533,6 +592,7 @@ class Runtime:
         registration = BY_KIND[kind]
         # Its users read it from here: from now on they see it being deleted.
         self.known[key] = slim(body)
+        self._delivered(key)
         async with lock:
             try:
                 await registration.finalize(self, body)
