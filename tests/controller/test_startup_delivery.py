@@ -74,6 +74,19 @@ def saw_branding(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return log
 
 
+ROOM = body("MeetingRoom", "room")
+
+
+async def start_and_reconcile_a_room(kube: Kube) -> None:
+    """Start as the operator does, then have kopf hand over the room alone (at most 5 s)."""
+    rt = Runtime(kube)  # type: ignore[arg-type]
+    try:
+        await rt.note_existing(())
+        await asyncio.wait_for(rt.reconcile("MeetingRoom", dict(ROOM)), timeout=5)
+    finally:
+        await rt.close()
+
+
 async def settle() -> None:
     for _ in range(20):
         await asyncio.sleep(0)
@@ -107,22 +120,10 @@ async def test_what_is_never_delivered_is_waited_for_a_bounded_time(
     saw_branding: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(runtime_module, "STARTUP_DELIVERY_SECONDS", 0.2)
-    room = body("MeetingRoom", "room")
-    rt = Runtime(Kube([room, body("CviBranding", "deleted-meanwhile")]))  # type: ignore[arg-type]
-    try:
-        await rt.note_existing(())
-        await asyncio.wait_for(rt.reconcile("MeetingRoom", dict(room)), timeout=5)
-        assert saw_branding == [False]
-    finally:
-        await rt.close()
+    await start_and_reconcile_a_room(Kube([ROOM, body("CviBranding", "deleted-meanwhile")]))
+    assert saw_branding == [False]
 
 
 async def test_without_a_listing_nothing_waits(saw_branding: list[bool]) -> None:
-    room = body("MeetingRoom", "room")
-    rt = Runtime(Kube([room, body("CviBranding", "cvi")], fail=True))  # type: ignore[arg-type]
-    try:
-        await rt.note_existing(())
-        await asyncio.wait_for(rt.reconcile("MeetingRoom", dict(room)), timeout=5)
-        assert saw_branding == [False]
-    finally:
-        await rt.close()
+    await start_and_reconcile_a_room(Kube([ROOM, body("CviBranding", "cvi")], fail=True))
+    assert saw_branding == [False]

@@ -26,7 +26,7 @@ class KnownBodies(dict[Key, Body]):
 
     def of_kind(self, kind: str) -> list[tuple[Key, Body]]:
         """The (key, body) pairs of one kind, a copy the caller may iterate while others change."""
-        return [(key, super(KnownBodies, self).__getitem__(key)) for key in self._by_kind.get(kind, ())]
+        return [(key, self[key]) for key in self._by_kind.get(kind, ())]
 
     def __setitem__(self, key: Key, value: Body) -> None:
         super().__setitem__(key, value)
