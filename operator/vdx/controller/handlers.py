@@ -13,6 +13,7 @@ from kubernetes import client
 
 from vdx.api.meta import API_GROUP, API_VERSION
 from vdx.api.names import UPLOAD_PENDING_ANNOTATION
+from vdx.controller.diffbase import MemoryDiffBaseStorage
 from vdx.controller.reconcilers.base import Stop
 from vdx.controller.registry import PLURALS
 from vdx.controller.runtime import Runtime, key_of
@@ -20,7 +21,8 @@ from vdx.controller.sweep import FINALIZER
 from vdx.pexip.errors import PexipError
 from vdx.pexip.limits import interactive
 
-# Progress and diff-base annotations under our own prefix, apart from what GitOps manages.
+# kopf's progress annotations (a deletion's retries) under our own prefix, apart from what GitOps
+# manages; earlier versions kept the diff base there too.
 ANNOTATION_PREFIX = "kopf.vdx.medcom.dk"
 # Annotations the operator writes on its own resources for itself: not a change to react to. The
 # upload note (`reconcilers/certificate.py`) is written before and cleared after each certificate
@@ -54,8 +56,8 @@ def settings() -> kopf.OperatorSettings:
     result = kopf.OperatorSettings()
     result.persistence.finalizer = FINALIZER
     result.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
-    result.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-        prefix=ANNOTATION_PREFIX,
+    # In memory (`controller/diffbase.py`): the annotation cost a PATCH per handled create or update.
+    result.persistence.diffbase_storage = MemoryDiffBaseStorage(
         ignored_fields=[("metadata", "annotations", name) for name in OWN_ANNOTATIONS],
     )
     result.posting.enabled = False  # the Runtime posts its own, specific events
