@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -229,6 +230,25 @@ def minimum_cold_start_writes(fleet: Fleet) -> dict[str, int]:
         "ivr_theme": brandings,
         "conference": rooms,
     }
+
+
+def rooms_out_of_line(fleet: Fleet, rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The fleet's rooms that Pexip does not hold as their Tenant wants them (direct media at the
+    default, the branding's IVR theme on the rooms of a branded tenant), from the node's own rows.
+
+    The benchmark's convergence reads the Tenants' `meetingRoomsInLine`, which is the operator's
+    own account; this is the node's.
+    """
+    by_name = {room.name: room for room in fleet.rooms}
+    wrong = []
+    for row in rows:
+        room = by_name.get(str(row.get("name")))
+        if room is None:
+            continue
+        branded = _room_domain(room) in fleet.branded_domains
+        if row.get("direct_media") != "best_effort" or (row.get("ivr_theme") is not None) != branded:
+            wrong.append(room.name)
+    return sorted(wrong)
 
 
 def _room_domain(room: Room) -> str:

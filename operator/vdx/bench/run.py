@@ -35,7 +35,7 @@ import httpx
 from kubernetes import client
 
 from vdx.api.meta import API_GROUP, API_VERSION
-from vdx.bench.fleet import Fleet, bench_fleet, minimum_cold_start_writes, pexip_objects
+from vdx.bench.fleet import Fleet, bench_fleet, minimum_cold_start_writes, pexip_objects, rooms_out_of_line
 from vdx.bench.measure import (
     ProcessSample,
     apiserver_requests,
@@ -564,6 +564,13 @@ def run_benchmark(
                 if changer.is_alive():
                     changer.join(180)
             settled = bench.wait_rollups(timeout=120)
+            engine = bench.sim.simulator.engine
+            with engine.lock:
+                wrong = rooms_out_of_line(fleet, list(engine.tables["conference"].values()))
+            alias_of = {room.name: room.alias for room in fleet.rooms}
+            if wrong:
+                shown = ", ".join(alias_of[name] for name in wrong[:5])
+                bench.say(f"      {len(wrong)} rooms NOT in line in Pexip, e.g. {shown}")
             writes = minimum_cold_start_writes(fleet)
             driver_calls["change-writes"] = int(changes.get("writes", 0))
             needed = sum(writes.values()) + bench.list_pages() + driver_calls["change-writes"]
@@ -586,6 +593,9 @@ def run_benchmark(
                 "requests_by_resource": requests_by_resource([(e.method, e.resource) for e in entries]),
                 "throttled_responses": sum(1 for e in entries if e.status == 429),
                 "last_to_converge": bench.last_waiting,
+                # Checked in the node's own rows, not taken from the Tenants' status.
+                "rooms_not_in_line": len(wrong),
+                "rooms_not_in_line_sample": [alias_of[name] for name in wrong[:20]],
                 # After converging: until every Tenant's roll-up says so too (None: not in 120 s).
                 "rollups_settled_seconds": None if settled is None else round(settled, 1),
                 **{f"operator_{k}": v for k, v in bench.limiter_figures().items()},
