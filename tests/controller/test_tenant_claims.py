@@ -6,7 +6,7 @@ from pathlib import Path
 
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Phase
-from vdx.controller.planners.rooms import TenantInputs, decide_tenant
+from vdx.controller.planners.rooms import TenantInputs, claim_refusal, decide_tenant
 from vdx.controller.reasons import Reason
 from vdx.yamlio import load_all
 
@@ -35,3 +35,16 @@ def test_another_tenants_claim_is_a_conflict_naming_both() -> None:
     assert plan.outcome.reason == Reason.DOMAIN_CONFLICT
     assert f"{fqdn} is already claimed by Tenant aalborg" in plan.outcome.message
     assert "from Tenant aarhus's spec.domains (or from aalborg's)" in plan.outcome.message
+
+
+def test_the_reconciles_early_refusal_is_the_decisions_own() -> None:
+    # The reconcile asks claim_refusal before it reads any room; it once took an unknown owner for a
+    # conflict there, and the Tenant reported Ready without looking at its rooms.
+    tenant = _aarhus()
+    assert claim_refusal(TenantInputs(tenant, dict.fromkeys(tenant.spec.domains))) is None
+    refused = claim_refusal(TenantInputs(tenant, {tenant.spec.domains[0]: "aalborg"}))
+    assert refused is not None
+    assert (
+        refused.outcome
+        == decide_tenant(TenantInputs(tenant, {tenant.spec.domains[0]: "aalborg"}), [])[0].outcome
+    )

@@ -102,23 +102,34 @@ class TenantInputs:
     theme_pending: bool = False  # a branding with a theme is on its way
 
 
-def decide_tenant(inputs: TenantInputs, conferences: Iterable[Conference]) -> tuple[Plan, RoomsPlan]:
-    """A Tenant's decisions: its claims, then its room defaults on every room in its domains."""
+def claim_refusal(inputs: TenantInputs) -> Plan | None:
+    """The refusal when another Tenant claims one of this Tenant's domains, else None.
+
+    An owner of None means nobody's claim is known yet (the claims are read a moment apart from
+    this Tenant, which may be new or leaving): no one else's claim counts, so no conflict. The
+    reconcile asks this before it reads the rooms; treating None as a conflict there once made a
+    new Tenant report Ready with no rooms looked at.
+    """
     tenant = inputs.tenant
-    platform = tenant.spec.platform_ref.name
     for fqdn in tenant.spec.domains:
-        # None: nobody's claim is known yet (the claims are read a moment apart from this Tenant,
-        # which may be new or leaving): no one else's claim counts, so no conflict.
         owner = inputs.claims.get(fqdn) or tenant.name
         if owner != tenant.name:
-            refused = refuse(
+            return refuse(
                 Phase.STALLED,
                 Reason.DOMAIN_CONFLICT,
                 "spec.domains",
-                f"{fqdn} is already claimed by Tenant {owner} on platform {platform}; "
+                f"{fqdn} is already claimed by Tenant {owner} on platform {tenant.spec.platform_ref.name}; "
                 f"remove it from Tenant {tenant.name}'s spec.domains (or from {owner}'s)",
             )
-            return refused, RoomsPlan()
+    return None
+
+
+def decide_tenant(inputs: TenantInputs, conferences: Iterable[Conference]) -> tuple[Plan, RoomsPlan]:
+    """A Tenant's decisions: its claims, then its room defaults on every room in its domains."""
+    tenant = inputs.tenant
+    refused = claim_refusal(inputs)
+    if refused is not None:
+        return refused, RoomsPlan()
     if inputs.theme_pending:
         waiting = refuse(
             Phase.PROGRESSING,

@@ -12,7 +12,13 @@ from vdx.api.tenant import Tenant
 from vdx.controller import rollup
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change
-from vdx.controller.planners.rooms import TenantInputs, decide_tenant, rooms_by_alias_domain, rooms_in_domains
+from vdx.controller.planners.rooms import (
+    TenantInputs,
+    claim_refusal,
+    decide_tenant,
+    rooms_by_alias_domain,
+    rooms_in_domains,
+)
 from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import branding, lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
@@ -53,12 +59,9 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     claims = {
         fqdn: await rt.domain_owner(tenant.spec.platform_ref.name, fqdn) for fqdn in tenant.spec.domains
     }
-    if any(owner != tenant.name for owner in claims.values()):
-        return Reconciled(
-            decide_tenant(TenantInputs(tenant, claims), [])[0].outcome,
-            status=counted,
-            extra_conditions=firewall,
-        )
+    refused = claim_refusal(TenantInputs(tenant, claims))
+    if refused is not None:
+        return Reconciled(refused.outcome, status=counted, extra_conditions=firewall)
     platform = lookups.connected_platform(rt, tenant)
     defaults = tenant.spec.meeting_room_defaults
     await platform.cache.ensure(CONFERENCE)  # listed once, then kept current
