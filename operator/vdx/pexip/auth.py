@@ -15,7 +15,6 @@ from collections.abc import Callable, Generator
 from urllib.parse import urlencode
 
 import httpx
-import jwt
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
@@ -85,6 +84,9 @@ class OAuth2ClientCredentials(httpx.Auth):
             "exp": now + self.assertion_lifetime,
             "jti": str(uuid.uuid4()),
         }
+        # Imported here: 0.7 MiB and 0.1 s of import that an operator on Basic auth never needs.
+        import jwt
+
         return jwt.encode(claims, self._private_key, algorithm=self.algorithm)
 
     def _token_request(self, request: httpx.Request) -> httpx.Request:
