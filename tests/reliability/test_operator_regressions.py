@@ -76,7 +76,11 @@ def test_kubernetes_unreachable_while_reporting_is_a_failure_on_our_backoff(
         async def failing(*_: Any, error: Exception = error, **__: Any) -> None:
             raise error
 
-        body["status"] = {}  # force a status write
+        # Force a status write: a status for a generation not yet observed. (An empty status alone
+        # did not: a resync's reconcile that held the lock before this one wrote the status into
+        # the body this one waits with, which is right, and there was then nothing to write.)
+        body["status"] = {}
+        body["metadata"]["generation"] = int(body["metadata"]["generation"]) + 100
         kube.patch_status = failing  # type: ignore[method-assign]
         try:
             outcome = operator.run_coroutine(runtime.reconcile("TurnService", body))
