@@ -66,9 +66,8 @@ _SCOPE: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("vdx_pexi
 
 @contextlib.contextmanager
 def background() -> Iterator[None]:
-    """Mark the requests sent inside this block as read-ahead: admitted only while no other request
-    waits. As with `interactive`, tasks started inside keep the mark only while the block lasts (a
-    task's own request must enter it itself). A person's change inside it keeps its own priority."""
+    """Mark the requests sent (and tasks started) inside this block as read-ahead: admitted only
+    while no other request waits. A person's change inside it keeps its own priority."""
     if current_priority() is Priority.INTERACTIVE:
         yield
         return
