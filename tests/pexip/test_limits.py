@@ -16,7 +16,7 @@ from vdx.pexip import (
     RetryPolicy,
     interactive,
 )
-from vdx.pexip.limits import INTERACTIVE_SHARE, background, current_priority
+from vdx.pexip.limits import INTERACTIVE_SHARE, current_priority
 from vdx.pexip.resources import CONFERENCE
 
 
@@ -195,39 +195,3 @@ async def test_the_client_tells_the_limiter_about_429_and_recovers() -> None:
     assert clock.now >= 3.0  # Retry-After honoured
     assert client.counters.total(status=429) == 1
     assert client.counters.total(status=200) == 1
-
-
-async def test_read_ahead_takes_only_slots_nothing_else_waits_for() -> None:
-    # In a national cold start the rooms' first listing held four of five slots with pages the busy
-    # loop had not read yet, and the certificates and TURN servers queued for the fifth.
-    limiter = PlatformLimiter(max_in_flight=2, rate=1000, burst=1000)
-    order: list[str] = []
-    release = asyncio.Event()
-
-    async def request(name: str, priority: Priority, hold: bool = False) -> None:
-        async with limiter.slot(priority):
-            order.append(name)
-            if hold:
-                await release.wait()
-
-    first = [asyncio.create_task(request(f"page-{n}", Priority.BACKGROUND, hold=True)) for n in range(2)]
-    for _ in range(5):
-        await asyncio.sleep(0)
-    assert order == ["page-0", "page-1"]  # idle slots: read-ahead takes them
-    more = [asyncio.create_task(request(f"page-{n}", Priority.BACKGROUND)) for n in range(2, 5)]
-    await asyncio.sleep(0)
-    writes = [asyncio.create_task(request(f"write-{n}", Priority.NORMAL)) for n in range(3)]
-    await asyncio.sleep(0)
-    release.set()
-    await asyncio.gather(*first, *more, *writes)
-    # Every write queued after the read-ahead still goes before it.
-    assert order[2:] == ["write-0", "write-1", "write-2", "page-2", "page-3", "page-4"]
-    assert limiter.admitted[Priority.BACKGROUND] == 5
-
-
-def test_read_ahead_inside_a_persons_change_keeps_its_priority() -> None:
-    with background():
-        assert current_priority() is Priority.BACKGROUND
-    with interactive(), background():
-        assert current_priority() is Priority.INTERACTIVE
-    assert current_priority() is Priority.NORMAL

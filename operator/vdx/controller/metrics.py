@@ -167,8 +167,7 @@ class OperatorMetrics:
         self.pexip_waiting = Gauge(
             "vdx_pexip_requests_waiting",
             "Requests waiting for the platform's budget, by priority (interactive: a change a person "
-            "just made; background: pages a first listing reads ahead, only into idle slots; normal: "
-            "everything else).",
+            "just made; normal: everything else).",
             ["platform", "priority"],
             registry=self.registry,
         )

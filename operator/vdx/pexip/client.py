@@ -41,7 +41,7 @@ from vdx.pexip.errors import (
     http_error,
     scrub,
 )
-from vdx.pexip.limits import PlatformLimiter, background, shared_limiter
+from vdx.pexip.limits import PlatformLimiter, shared_limiter
 from vdx.pexip.metrics import RequestCounters
 from vdx.pexip.resources import GLOBAL, HISTORY_PARTICIPANT, MANAGEMENT_VM, SECRET_FIELDS, Kind
 from vdx.pexip.retry import RetryPolicy, parse_retry_after
@@ -369,7 +369,7 @@ class PexipClient:
             offset = next(offsets, None)
             if offset is not None:
                 paged = [*params, ("offset", str(offset))]
-                pending.append(asyncio.create_task(self._read_ahead(path, label, paged, object_hook)))
+                pending.append(asyncio.create_task(self._page(path, label, paged, object_hook)))
 
         seen: set[Any] = set()
         try:
@@ -408,19 +408,6 @@ class PexipClient:
         if not isinstance(body, dict) or not isinstance(body.get("objects"), list):
             raise PexipProtocolError(f"GET {path}: not a list envelope")
         return body
-
-    async def _read_ahead(
-        self,
-        path: str,
-        label: str,
-        params: Sequence[tuple[str, str]],
-        object_hook: Callable[[dict[str, Any]], Any] | None,
-    ) -> dict[str, Any]:
-        """A page read ahead of the caller, admitted only into slots nothing else waits for
-        (`limits.Priority.BACKGROUND`). Marked inside its own task: a mark set around
-        `create_task` would end with that block, before the request is sent."""
-        with background():
-            return await self._page(path, label, params, object_hook)
 
     def _fresh(self, body: dict[str, Any], seen: set[Any]) -> list[dict[str, Any]]:
         """The page's objects not given before (noting them)."""

@@ -47,37 +47,14 @@ INTERACTIVE_SHARE = 4
 class Priority(IntEnum):
     INTERACTIVE = 0  # a change a person just made (one TURN port, one certificate)
     NORMAL = 1  # everything else: creates, resumes, resyncs, listings, sweeps
-    # Work that only fills slots nothing else waits for: the extra pages a first listing reads
-    # ahead (`PexipClient.iter_raw`). In a national cold start the rooms' listing held four of the
-    # five slots for its first 35 s (each page holds its slot until the busy event loop has read
-    # it), and the certificates, TURN servers and brandings that the rooms also wait for went
-    # through the fifth.
-    BACKGROUND = 2
 
 
 @dataclass
 class _Scope:
     active: bool = True
-    priority: Priority = Priority.INTERACTIVE
 
 
 _SCOPE: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("vdx_pexip_priority", default=None)
-
-
-@contextlib.contextmanager
-def background() -> Iterator[None]:
-    """Mark the requests sent (and tasks started) inside this block as read-ahead: admitted only
-    while no other request waits. A person's change inside it keeps its own priority."""
-    if current_priority() is Priority.INTERACTIVE:
-        yield
-        return
-    scope = _Scope(priority=Priority.BACKGROUND)
-    token = _SCOPE.set(scope)
-    try:
-        yield
-    finally:
-        scope.active = False
-        _SCOPE.reset(token)
 
 
 @contextlib.contextmanager
@@ -98,7 +75,7 @@ def interactive() -> Iterator[None]:
 
 def current_priority() -> Priority:
     scope = _SCOPE.get()
-    return scope.priority if scope is not None and scope.active else Priority.NORMAL
+    return Priority.INTERACTIVE if scope is not None and scope.active else Priority.NORMAL
 
 
 @dataclass(frozen=True)
@@ -271,14 +248,13 @@ class _Queue:
             return urgent[0]
         if normal:
             return normal[0]
-        read_ahead = self.waiting[Priority.BACKGROUND]
-        return read_ahead[0] if read_ahead else None
+        return None
 
     def admitted(self, waiter: _Waiter) -> None:
         self.waiting[waiter.priority].remove(waiter)
         if waiter.priority is Priority.INTERACTIVE:
             self.interactive_streak += 1
-        elif waiter.priority is Priority.NORMAL:
+        else:
             self.interactive_streak = 0
 
     def wake_head(self) -> None:
