@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vdx.api.meta import GROUP_VERSION
+from vdx.api.tenant import MeetingRoomDefaults
 
 REGIONS = ("regionh", "regionsjaelland", "rsyd", "rm", "rn")
 COLOURS = ("#00549F", "#006E3C", "#004B87", "#5B2C86", "#00828C", "#C8102E", "#003F7D", "#0B3C5D")
@@ -213,12 +214,18 @@ def _doc(kind: str, name: str, namespace: str, spec: dict[str, Any]) -> dict[str
     }
 
 
+# The fleet's Tenants set no meetingRoomDefaults: every room should end with the model's default.
+TENANT_DIRECT_MEDIA = MeetingRoomDefaults().direct_media.value
+
+
 def minimum_cold_start_writes(fleet: Fleet) -> dict[str, int]:
     """The writes a cold start cannot avoid, by Pexip resource."""
     domains = len(fleet.domains)
     brandings = fleet.count("CviBranding")
     rooms = sum(
-        1 for r in fleet.rooms if r.direct_media != "best_effort" or _room_domain(r) in fleet.branded_domains
+        1
+        for r in fleet.rooms
+        if r.direct_media != TENANT_DIRECT_MEDIA or _room_domain(r) in fleet.branded_domains
     )
     return {
         "turn_server": domains,
@@ -246,7 +253,7 @@ def rooms_out_of_line(fleet: Fleet, rows: Iterable[Mapping[str, Any]]) -> list[s
         if room is None:
             continue
         branded = _room_domain(room) in fleet.branded_domains
-        if row.get("direct_media") != "best_effort" or (row.get("ivr_theme") is not None) != branded:
+        if row.get("direct_media") != TENANT_DIRECT_MEDIA or (row.get("ivr_theme") is not None) != branded:
             wrong.append(room.name)
     return sorted(wrong)
 
