@@ -64,6 +64,40 @@ def test_the_operator_process_imports_only_what_it_uses() -> None:
     assert "kopf" in found["modules"]  # the probe did load the operator
 
 
+_RENDER_PROBE = """
+import asyncio, json, sys
+from vdx.controller.memory import prepare_operator_process
+prepare_operator_process()
+import vdx.cli.operator, vdx.controller.run
+from vdx.api.branding import CviBranding
+from vdx.controller import render_process
+logo = ('<svg xmlns="http://www.w3.org/2000/svg" width="336" height="160">'
+        '<rect width="336" height="160"/></svg>')
+branding = CviBranding.model_validate({
+    "apiVersion": "vdx.medcom.dk/v1alpha1", "kind": "CviBranding",
+    "metadata": {"name": "cvi", "namespace": "vdx-test"},
+    "spec": {"brandName": "Region Test", "colours": {"base": "#5B2C86", "background": "#FFFFFF"},
+             "images": {"logo": {"configMapKeyRef": {"name": "cvi-assets", "key": "logo.svg"}}},
+             "texts": {"da": {"appTitle": "Test"}, "en": {"appTitle": "Test"}},
+             "webApp": {"domain": "vdx.test.dk", "slug": "test"}}})
+objects = [{"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "cvi-assets", "namespace": "vdx-test"}, "data": {"logo.svg": logo}}]
+rendered = asyncio.run(render_process.render(branding, objects))
+assert rendered.ivr_theme is not None
+print(json.dumps({"modules": sorted(sys.modules), "starts": render_process.figures().starts}))
+"""
+
+
+def test_rendering_a_branding_leaves_the_renderers_out_of_the_operator() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _RENDER_PROBE], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    found = json.loads(out.strip().splitlines()[-1])
+    loaded = [m for m in found["modules"] if m.split(".")[0] in ("PIL", "resvg_py", "jinja2")]
+    assert loaded == []
+    assert found["starts"] == 1  # it was rendered, in the child
+
+
 def test_rendering_still_loads_its_libraries_when_needed() -> None:
     probe = (
         "import sys\n"

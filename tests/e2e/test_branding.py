@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+import pytest
 from kubernetes import client
 
-from tests.e2e.harness import Harness, wait_for, wait_ready
+from tests.e2e.harness import Harness, condition, wait_for, wait_ready
 from tests.e2e.test_lifecycle import DOMAIN, pexip_list, run
+from vdx.controller import render_process
+from vdx.controller.render_process import RenderProcess
 from vdx.pexip.resources import CONFERENCE, IVR_THEME, WEBAPP_ALIAS, WEBAPP_BRANDING
 from vdx.testing.operator import OperatorThread
 
@@ -110,3 +114,35 @@ def test_invalid_branding_is_refused_with_the_field_and_fix(operator: OperatorTh
     assert "Fix:" in message
     assert run(pexip_list(h, WEBAPP_ALIAS))  # built-ins only; nothing of ours was uploaded
     assert not [b for b in run(pexip_list(h, WEBAPP_BRANDING)) if b.description.startswith("[vdx:")]
+
+
+def test_a_renderer_that_fails_is_a_failure_retried_until_it_works(
+    operator: OperatorThread, h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rendering child dying is the operator's failure, said and retried with backoff, not the
+    region's (BrandingInvalid) and not a crash; once a child renders again, the branding is Ready."""
+    dying = RenderProcess(command=[sys.executable, "-c", "import sys; sys.stdin.buffer.read(8); sys.exit(3)"])
+    monkeypatch.setattr(render_process, "_SHARED", dying)
+    h.platform_and_tenant([DOMAIN])
+    assets(h, "#5B2C86")
+    h.create("cvibrandings", "CviBranding", "cvi", branding_spec())
+
+    def failed() -> dict[str, Any] | None:
+        ready = condition(h.get("cvibrandings", "cvi"), "Ready")
+        return ready if ready and ready["reason"] == "RenderFailed" else None
+
+    ready = wait_for(failed, 30, "RenderFailed")
+    assert ready["status"] == "False"
+    assert "exit status 3" in ready["message"]
+    assert "retried" in ready["message"]
+    assert not [b for b in run(pexip_list(h, WEBAPP_BRANDING)) if b.description.startswith("[vdx:")]
+
+    working = RenderProcess()
+    monkeypatch.setattr(render_process, "_SHARED", working)
+    try:
+        status = wait_ready(h, "cvibrandings", "cvi", timeout=90)["status"]
+        assert status["webappBrandingUuid"] in {b.uuid for b in run(pexip_list(h, WEBAPP_BRANDING))}
+        assert dying.starts >= 1
+        assert working.starts == 1
+    finally:
+        working.close()

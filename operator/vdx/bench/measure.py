@@ -12,18 +12,24 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 @dataclass(frozen=True)
 class ProcessSample:
+    # The process's own CPU and its children's: those it has reaped (the kernel adds theirs to its
+    # own `cutime`) and those alive now (the operator's branding renderer runs in a child).
     cpu_seconds: float
-    rss_mib: float
-    peak_rss_mib: float
+    rss_mib: float  # the process alone
+    peak_rss_mib: float  # the process alone (VmHWM)
     # Threads alive now: each keeps the stack pages its deepest call touched (vdx.controller.workers).
     threads: int = 0
+    children_rss_mib: float = 0.0  # the children alive now
+    children_peak_rss_mib: float = 0.0  # the largest VmHWM among the children alive now
 
 
-def sample_process(pid: int) -> ProcessSample:
-    """CPU seconds so far, current and peak resident memory of one process."""
+def _stat_fields(pid: int | str) -> list[str]:
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / _TICKS
+        return stat.read().rsplit(")", 1)[1].split()
+
+
+def _memory(pid: int | str) -> tuple[float, float, int]:
+    """VmRSS and VmHWM in MiB, and the thread count, of one process."""
     rss = peak = 0.0
     threads = 0
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
@@ -34,7 +40,38 @@ def sample_process(pid: int) -> ProcessSample:
                 peak = int(line.split()[1]) / 1024
             elif line.startswith("Threads:"):
                 threads = int(line.split()[1])
-    return ProcessSample(cpu, rss, peak, threads)
+    return rss, peak, threads
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid`, now."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if int(_stat_fields(entry)[1]) == pid:
+                    found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+    return found
+
+
+def sample_process(pid: int) -> ProcessSample:
+    """CPU seconds so far (with the children's), current and peak resident memory of one process
+    and of its children alive now."""
+    fields = _stat_fields(pid)
+    cpu = sum(int(f) for f in fields[11:15]) / _TICKS  # utime, stime, cutime, cstime
+    rss, peak, threads = _memory(pid)
+    children_rss = children_peak = 0.0
+    for child in children_of(pid):
+        try:
+            cpu += sum(int(f) for f in _stat_fields(child)[11:13]) / _TICKS
+            child_rss, child_peak, _ = _memory(child)
+        except OSError:
+            continue
+        children_rss += child_rss
+        children_peak = max(children_peak, child_peak)
+    return ProcessSample(cpu, rss, peak, threads, children_rss, children_peak)
 
 
 _REQUEST_TOTAL = re.compile(r"^apiserver_request_total\{[^}]*\} (\d+(?:\.\d+)?(?:e\+\d+)?)$", re.MULTILINE)

@@ -70,6 +70,8 @@ LISTED = (
     "ivr_theme",
 )
 Say = Callable[[str], None]
+_RENDER_STARTS = re.compile(r"^vdx_render_process_starts_total (\S+)$", re.MULTILINE)
+_RENDER_PEAK = re.compile(r"^vdx_render_process_peak_rss_bytes (\S+)$", re.MULTILINE)
 _RECONCILES = re.compile(r"^vdx_reconciles_total\{[^}]*\} (\S+)$", re.MULTILINE)
 _THROTTLED = re.compile(r"^vdx_pexip_throttled_total\{[^}]*\} (\S+)$", re.MULTILINE)
 _RATE = re.compile(r"^vdx_pexip_rate_limit_requests_per_second\{[^}]*\} (\S+)$", re.MULTILINE)
@@ -103,6 +105,13 @@ class ScenarioResult:
     # Resident memory when the scenario ends (after the steady state: after a full resync).
     operator_rss_mib: float = 0.0
     operator_threads: int = 0
+    # The branding renderer's child process (vdx.controller.render_process): alive when the scenario
+    # ends (RSS), and the largest peak of any of its runs so far (from the operator's metrics and
+    # a live child's VmHWM). Its CPU is in operator_cpu_seconds. The pod's memory must hold at most
+    # operator_peak_rss_mib + render_process_peak_rss_mib (a bound: the two peaks need not coincide).
+    render_process_rss_mib: float = 0.0
+    render_process_peak_rss_mib: float = 0.0
+    render_process_starts: int = 0
     notes: dict[str, Any] = field(default_factory=dict)
     # 1/5/15 minute load averages at the start and at the end of the scenario.
     load_average: dict[str, list[float]] = field(default_factory=dict)
@@ -194,6 +203,16 @@ class Bench:
                     return
             time.sleep(0.2)
         raise RuntimeError(f"the operator did not start leading within {wait} s")
+
+    def render_process_figures(self) -> tuple[int, float]:
+        """Rendering children started, and the largest peak RSS (MiB) of those that have ended."""
+        text = httpx.get(f"http://127.0.0.1:{self.http_port}/metrics", timeout=5).text
+        starts = _RENDER_STARTS.search(text)
+        peak = _RENDER_PEAK.search(text)
+        return (
+            int(float(starts.group(1))) if starts else 0,
+            float(peak.group(1)) / 2**20 if peak else 0.0,
+        )
 
     def reconciles(self) -> int:
         text = httpx.get(f"http://127.0.0.1:{self.http_port}/metrics", timeout=5).text
@@ -334,6 +353,7 @@ class Bench:
         wall = time.monotonic() - started
         notes["benchmark_kubernetes_requests"] = self.own_requests - own_before
         sample = self.operator_sample()
+        render_starts, render_peak_mib = self.render_process_figures()
         k8s_after, by_kind_after = self.k8s_request_figures()
         # By verb and resource (the benchmark's own requests included: it reads only vdx kinds and
         # writes the fleet, counted in benchmark_kubernetes_requests).
@@ -350,6 +370,9 @@ class Bench:
             operator_peak_rss_mib=round(sample.peak_rss_mib, 1),
             operator_rss_mib=round(sample.rss_mib, 1),
             operator_threads=sample.threads,
+            render_process_rss_mib=round(sample.children_rss_mib, 1),
+            render_process_peak_rss_mib=round(max(sample.children_peak_rss_mib, render_peak_mib), 1),
+            render_process_starts=render_starts,
             notes=notes,
             load_average={"start": load_before, "end": load_average()},
         )
@@ -368,10 +391,16 @@ def format_result(r: ScenarioResult) -> str:
             timing += f"; {since_first:.2f}x counted from the operator's first request"
         timing += ")"
     load = f"; load {r.load_average['end'][0]:.1f}" if r.load_average else ""
+    render = ""
+    if r.render_process_starts or r.render_process_rss_mib:
+        render = (
+            f"; branding renderer: {r.render_process_starts} starts, "
+            f"peak {r.render_process_peak_rss_mib:.0f} MiB, RSS {r.render_process_rss_mib:.0f} MiB now"
+        )
     return (
         f"{r.wall_seconds:.1f} s{timing}; Pexip {pexip}{ratio}; Kubernetes {r.kubernetes_requests} requests; "
         f"operator {r.operator_cpu_seconds:.1f} CPU s, RSS {r.operator_rss_mib:.0f} MiB "
-        f"(peak {r.operator_peak_rss_mib:.0f} MiB), {r.operator_threads} threads{load}"
+        f"(peak {r.operator_peak_rss_mib:.0f} MiB), {r.operator_threads} threads{render}{load}"
     )
 
 

@@ -41,10 +41,16 @@ def render_branding(branding: CviBranding, assets: BrandingAssets) -> RenderedBr
         raise BrandingError(resource_label(branding), errors)
     webapp = render_webapp_package(branding, assets)
     theme = render_ivr_theme(branding, assets) if branding.spec.ivr_theme.enabled else None
-    digest = hashlib.sha256(f"webapp3:{webapp.sha256}\nivr_theme:{theme.sha256 if theme else '-'}\n".encode())
     return RenderedBranding(
         webapp=webapp,
         ivr_theme=theme,
         warnings=tuple(p for p in problems if p.severity is Severity.WARNING),
-        content_hash=digest.hexdigest(),
+        content_hash=content_hash(webapp, theme),
     )
+
+
+def content_hash(webapp: RenderedPackage, theme: RenderedPackage | None) -> str:
+    """The one hash of both packages (status.contentHash); also worked out again by whoever receives
+    a rendering from another process, rather than taking its word for it."""
+    digest = hashlib.sha256(f"webapp3:{webapp.sha256}\nivr_theme:{theme.sha256 if theme else '-'}\n".encode())
+    return digest.hexdigest()

@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from vdx.controller import render_process
 
 # Families the state collector writes at scrape time (see StateCollector).
 RESOURCE_CONDITION = "vdx_resource_condition"
@@ -94,6 +96,39 @@ class StateCollector(Collector):
         yield conditions
         yield tenants
         yield breakers
+
+
+class RenderProcessCollector(Collector):
+    """The branding renderer's child process (`vdx.controller.render_process`), read at scrape
+    time: the pod's memory must hold the child's peak beside the operator's own RSS, which
+    `process_resident_memory_bytes` alone does not show."""
+
+    def __init__(self, figures: Callable[[], render_process.Figures]) -> None:
+        self.figures = figures
+
+    def describe(self) -> Iterator[Metric]:
+        yield from self._families(None)
+
+    def _families(self, figures: render_process.Figures | None) -> list[Metric]:
+        starts = CounterMetricFamily(
+            "vdx_render_process_starts", "Rendering child processes started (one per burst of brandings)."
+        )
+        cpu = CounterMetricFamily(
+            "vdx_render_process_cpu_seconds", "CPU seconds of the rendering children that have ended."
+        )
+        peak = GaugeMetricFamily(
+            "vdx_render_process_peak_rss_bytes", "The largest peak RSS of a rendering child that has ended."
+        )
+        running = GaugeMetricFamily("vdx_render_process_running", "1 while a rendering child process exists.")
+        if figures is not None:
+            starts.add_metric([], figures.starts)
+            cpu.add_metric([], figures.cpu_seconds)
+            peak.add_metric([], figures.peak_rss_bytes)
+            running.add_metric([], 1 if figures.running else 0)
+        return [starts, cpu, peak, running]
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._families(self.figures())
 
 
 def owner_of(
@@ -204,6 +239,7 @@ class OperatorMetrics:
         )
         self.state = StateCollector()
         self.registry.register(self.state)
+        self.registry.register(RenderProcessCollector(render_process.figures))
 
     def forget_certificate(self, namespace: str, name: str) -> None:
         """Drop a deleted TlsCertificate's expiry series. Left in place, its last notAfter would

@@ -71,6 +71,7 @@ class Reason(StrEnum):
     RECORDER_NOT_FOUND = "RecorderNotFound"
     RECORDING_NOT_ENABLED = "RecordingNotEnabled"
     REGEX_INVALID = "RegexInvalid"
+    RENDER_FAILED = "RenderFailed"
     REPORT_TOO_OLD = "ReportTooOld"
     RESOURCES_NOT_READY = "ResourcesNotReady"
     RESOURCES_READY = "ResourcesReady"

@@ -8,7 +8,6 @@ the theme of the tenant's meeting rooms.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -17,8 +16,10 @@ from vdx.api.branding import CviBranding
 from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.names import alias_domain, in_domains
 from vdx.api.tenant import Tenant
-from vdx.branding import BrandingError, load_assets, render_branding
+from vdx.branding import BrandingError
 from vdx.branding.bundle import RenderedBranding
+from vdx.branding.wire import MalformedAnswer, RenderFailed
+from vdx.controller import render_process
 from vdx.controller.conditions import Phase
 from vdx.controller.ownership import owner_of, without_marker
 from vdx.controller.plan import Change, resolve
@@ -43,6 +44,7 @@ from vdx.controller.reconcilers.base import (
     update_object,
 )
 from vdx.controller.registration import Registration
+from vdx.controller.render_process import RenderProcessFailed
 from vdx.controller.renders import RenderCache, RenderDigest
 from vdx.controller.status import status_of
 from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
@@ -87,9 +89,10 @@ async def _render(
 ) -> RenderedBranding | RenderDigest:
     """The rendering's digest while the spec and the images are unchanged, else a new rendering.
 
-    Rendering rasterises images for a few hundred milliseconds, so it runs in a worker thread and
-    the event loop keeps serving every other resource meanwhile. Only the digest is kept for long
-    (see `vdx.controller.renders`); `_packages` renders again when bytes must be uploaded.
+    Rendering rasterises images for a few hundred milliseconds, so it runs in a child process
+    (`vdx.controller.render_process`) and the event loop keeps serving every other resource
+    meanwhile. Only the digest is kept for long (see `vdx.controller.renders`); `_packages`
+    renders again when bytes must be uploaded.
     """
     key = (str(branding.namespace), branding.name)
     fingerprint = _fingerprint(branding, objects)
@@ -119,10 +122,14 @@ async def _render_now(
 ) -> RenderedBranding:
     try:
         async with renders(rt).slots:
-            rendered = await asyncio.to_thread(render_branding, branding, load_assets(branding, objects))
+            rendered = await render_process.render(branding, objects)
     except BrandingError as error:
         problems = "; ".join(str(p) for p in error.problems[:5])
         raise Stop(Phase.STALLED, Reason.BRANDING_INVALID, problems) from None
+    except (RenderFailed, RenderProcessFailed, MalformedAnswer) as error:
+        raise Stop(
+            Phase.FAILED, Reason.RENDER_FAILED, f"rendering failed, retried with backoff: {error}"
+        ) from None
     renders(rt).put((str(branding.namespace), branding.name), fingerprint, rendered)
     return rendered
 
