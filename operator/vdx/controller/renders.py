@@ -20,7 +20,9 @@ from vdx.branding.problems import BrandingProblem
 Key = tuple[str, str]  # namespace, name of the CviBranding
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
-DEFAULT_PARALLEL = 2
+# One: the rendering child (vdx.controller.render_process) renders one branding at a time, and a
+# second rendering would only hold a worker thread while it waits for the first.
+DEFAULT_PARALLEL = 1
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,8 @@ class RenderCache:
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, max_parallel: int = DEFAULT_PARALLEL) -> None:
         self.max_bytes = max_bytes
-        # A rendering holds its images decoded while it runs (tens of MiB); more at once than there
-        # are cores only raises the memory peak, and takes threads the Kubernetes calls need.
+        # Renderings waiting for the child wait here, on the event loop, not in worker threads
+        # that the Kubernetes calls need.
         self.slots = asyncio.Semaphore(max_parallel)
         self._digests: dict[Key, tuple[str, RenderDigest]] = {}
         self._full: OrderedDict[Key, tuple[str, RenderedBranding, int]] = OrderedDict()
