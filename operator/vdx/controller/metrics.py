@@ -100,8 +100,8 @@ class StateCollector(Collector):
 
 class RenderProcessCollector(Collector):
     """The branding renderer's child process (`vdx.controller.render_process`), read at scrape
-    time: the pod's memory must hold the child's peak beside the operator's own RSS, which
-    `process_resident_memory_bytes` alone does not show."""
+    time: the container's memory limit must hold the child's peak beside the operator's own RSS,
+    and the child may have come and gone between two samples of the container's memory."""
 
     def __init__(self, figures: Callable[[], render_process.Figures]) -> None:
         self.figures = figures
