@@ -125,6 +125,8 @@ def _register_kind(registry: kopf.OperatorRegistry, runtime: Runtime, kind: str,
         except Stop as stop:  # a platform waiting for its tenants, a TURN service for its Domains
             # Rechecked soon at first, then less often: a deletion held by a user can wait for a person.
             delay = min(DELETION_RECHECK_MAX_SECONDS, DELETION_RECHECK_SECONDS * 2**retry)
+            if stop.retry_after is not None:  # it knows when to look again (a create in doubt)
+                delay = stop.retry_after
             raise kopf.TemporaryError(stop.outcome.message, delay=delay) from None
 
     async def reconcile_change(body: Any, **_: Any) -> None:

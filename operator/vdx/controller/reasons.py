@@ -31,6 +31,7 @@ class Reason(StrEnum):
     CONNECTING = "Connecting"
     CONVERGING = "Converging"
     CREATED_EXTERNAL_RESOURCE = "CreatedExternalResource"
+    CREATE_IN_DOUBT = "CreateInDoubt"
     CREATING = "Creating"
     CREDENTIALS_INCOMPLETE = "CredentialsIncomplete"
     CREDENTIALS_NAMESPACE_REFUSED = "CredentialsNamespaceRefused"

@@ -30,7 +30,7 @@ from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
-from vdx.controller.registration import Key
+from vdx.controller.registration import Key, Registration
 from vdx.controller.registry import BY_KIND, ORDER, PLURALS
 from vdx.controller.settings import RuntimeSettings as RuntimeSettings
 from vdx.controller.status import status_of
@@ -595,6 +595,7 @@ class Runtime:
         self._delivered(key)
         async with lock:
             try:
+                await self._wait_for_creates_in_doubt(registration, body)
                 await registration.finalize(self, body)
             except Stop as stop:
                 # The deletion waits (for users to let go, a platform to drain): say who holds it.
@@ -609,6 +610,33 @@ class Runtime:
             self._rollup_soon(key[1])
         if registration.forget is not None:
             registration.forget(self, key)
+
+    async def _wait_for_creates_in_doubt(self, registration: Registration, body: dict[str, Any]) -> None:
+        """Stop (the deletion is retried) while a create of a type this kind writes may still be
+        committing on its platform. A finalizer finds its object by marker or unique key; a create
+        the node finishes after the operator stopped waiting for it (a timeout, a dropped
+        connection) is not there yet, so the finalizer would let the resource go and the object
+        would be left in Pexip with nobody to delete it (the fault campaign's orphaned TURN server).
+        After `PexipClient.in_doubt_seconds` the lookup is conclusive."""
+        namespace = (body.get("metadata") or {}).get("namespace")
+        if not namespace or not registration.writes:
+            return
+        tenant = await self.tenant_for_namespace(str(namespace))
+        platform = self.platforms.get(tenant.spec.platform_ref.name) if tenant is not None else None
+        if platform is None:
+            return
+        in_doubt = platform.client.creates_in_doubt(kind.label for kind in registration.writes)
+        if in_doubt:
+            label, since = min(in_doubt.items(), key=lambda item: item[1])  # the last to settle
+            raise Stop(
+                Phase.PROGRESSING,
+                Reason.CREATE_IN_DOUBT,
+                f"a create of {label.rsplit('/', 1)[-1]} on platform {platform.name} had no answer "
+                f"{since:.0f} s ago and may still be committing; the deletion waits until "
+                f"{platform.client.in_doubt_seconds:.0f} s have passed, so that it cannot be left "
+                "behind in Pexip",
+                retry_after=platform.client.in_doubt_seconds - since + 0.5,
+            )
 
     async def object_changed(self, kind: str, namespace: str, name: str) -> None:
         """A Secret or ConfigMap changed: reconcile whatever reads it."""

@@ -180,6 +180,10 @@ class PexipClient:
         self.counters = counters or RequestCounters()
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self.timeout = timeout
+        # Per type: when a POST last had an unknown outcome that no lookup has settled since
+        # (`creates_in_doubt`).
+        self._in_doubt: dict[str, float] = {}
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=auth,
@@ -599,9 +603,11 @@ class PexipClient:
                     await self._wait(attempt, error.retry_after, "POST", kind.label, "429")
                     continue
                 unknown_outcome = error
+            self._in_doubt[kind.label] = time.monotonic()
             possible, existing = await self._lookup(kind, payload, lookup)
             if existing is not None:
                 logger.info("pexip POST %s: outcome was unknown, found the object already created", kind.path)
+                self._in_doubt.pop(kind.label, None)
                 return Created(existing.resource_uri, str(kind.object_id(existing)), existing)
             if not possible:
                 raise AmbiguousCreateError(
@@ -614,6 +620,30 @@ class PexipClient:
             if attempt >= self.retry.max_attempts:
                 raise unknown_outcome
             await self._wait(attempt, unknown_outcome.retry_after, "POST", kind.label, "unknown_outcome")
+
+    @property
+    def in_doubt_seconds(self) -> float:
+        """How long after its last unknown outcome a create may still be committing: the node
+        received it and may finish it after the client stopped waiting (a timeout, a dropped
+        connection). Twice the request timeout, at least 10 s."""
+        return max(10.0, 2 * self.timeout)
+
+    def creates_in_doubt(self, labels: Iterable[str], now: float | None = None) -> dict[str, float]:
+        """The types among `labels` (`configuration/turn_server`) with a create whose outcome is
+        unknown and may still commit: label -> seconds since. Whoever concludes from "not found"
+        that there is nothing to delete (a finalizer) must wait these out, or a create that
+        commits afterwards is left behind with nobody to delete it."""
+        now = time.monotonic() if now is None else now
+        found = {}
+        for label in labels:
+            since = self._in_doubt.get(label)
+            if since is None:
+                continue
+            if now - since >= self.in_doubt_seconds:
+                del self._in_doubt[label]
+                continue
+            found[label] = now - since
+        return found
 
     async def update(
         self,

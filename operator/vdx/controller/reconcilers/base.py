@@ -49,9 +49,11 @@ class Reconciled:
 class Stop(Exception):
     """End this reconcile with an outcome (a missing Secret, a conflict...), not a crash."""
 
-    def __init__(self, phase: Phase, reason: str, message: str) -> None:
+    def __init__(self, phase: Phase, reason: str, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.outcome = Outcome(phase, reason, message)
+        # When to try again, where the stop knows (else the caller's backoff).
+        self.retry_after = retry_after
 
 
 R = TypeVar("R", bound=Resource)

@@ -65,6 +65,9 @@ class FaultConfig(BaseModel):
     slow_read_probability: float = 0.0
     # Only requests whose method is listed are subject to injected errors/drops (None = all).
     methods: list[str] | None = None
+    # Only requests whose method is listed wait the latency (None = all): a slow POST that the
+    # client gives up on while it still commits, with lookups that answer at once.
+    latency_methods: list[str] | None = None
 
 
 Verdict = Literal["ok", "drop", "error_after_commit"]
@@ -121,6 +124,10 @@ class FaultInjector:
             cfg = self.config
             now = self.clock()
             delay = self._latency(cfg.latency)
+            if cfg.latency_methods is not None and method.upper() not in {
+                m.upper() for m in cfg.latency_methods
+            }:
+                delay = 0.0
             if is_read and cfg.slow_read_ms and self._rng.random() < cfg.slow_read_probability:
                 delay += cfg.slow_read_ms / 1000
             if cfg.outage is not None:
