@@ -206,12 +206,63 @@ async def test_stun_over_tls_checks_the_certificate(turn: turnserver.Turn, ca_fi
     assert untrusted.reason == "tls-untrusted"
 
 
+def closed_port() -> int:
+    """A loopback port nothing listens on, below the kernel's ephemeral range: a port from that range
+    can become the probe's own source port, and a socket that sends to itself is answered by its own
+    request instead of a refusal (seen once in a full run)."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in range(max(1024, low - 2000), low):
+        try:
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                with socket.socket(socket.AF_INET, kind) as probe:
+                    probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return port
+    raise AssertionError("no free port below the ephemeral range")
+
+
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
 async def test_closed_port_is_refused(transport: str) -> None:
-    port = turnserver.free_port()  # nothing listens: the kernel answers with a refusal
+    port = closed_port()  # nothing listens: the kernel answers with a refusal
     result = await Runner(timeout=2).run_check(stun_check(port, transport))
     assert (result.status, result.reason) == ("fail", "refused")
     assert "reached but refused" in result.message
+
+
+async def test_a_socket_answered_by_its_own_request_times_out_instead_of_spinning() -> None:
+    """The probe's socket sends to its own port (the target is its source port): every request comes
+    back to it as a stray datagram. It must wait for an answer and end at the runner's timeout,
+    not resend on every stray (a tight loop in which the timeout was lost and the run never ended)."""
+    from vdx.ports import stun
+
+    sent = 0
+    real_endpoint = asyncio.get_running_loop().create_datagram_endpoint
+
+    async def to_itself(factory, remote_addr=None, **kw):  # type: ignore[no-untyped-def]
+        transport, protocol = await real_endpoint(factory, local_addr=("127.0.0.1", 0))
+        own = transport.get_extra_info("sockname")
+
+        class Counting:
+            def sendto(self, data: bytes) -> None:
+                nonlocal sent
+                sent += 1
+                transport.sendto(data, own)
+
+            def close(self) -> None:
+                transport.close()
+
+        return Counting(), protocol
+
+    loop = asyncio.get_running_loop()
+    loop.create_datagram_endpoint = to_itself  # type: ignore[method-assign]
+    try:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(1.2):
+                await stun.bind_udp("127.0.0.1", 9)
+    finally:
+        del loop.create_datagram_endpoint  # type: ignore[method-assign]
+    assert sent == 2  # the first send and one retransmission at 0.5 s, not one per stray
 
 
 async def test_silent_udp_port_is_filtered() -> None:

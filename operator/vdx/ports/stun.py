@@ -65,7 +65,12 @@ class _Datagrams(asyncio.DatagramProtocol):
 
 
 async def bind_udp(address: str, port: int) -> Binding:
-    """Send the request, resend at 0.5, 1.5, 3.5 s ... until an answer; the caller bounds the time."""
+    """Send the request, resend at 0.5, 1.5, 3.5 s ... until an answer; the caller bounds the time.
+
+    A stray datagram is skipped without resending: resending on each one once made a tight loop
+    (a socket whose own port was the target received its own request, resent it at once, and so on),
+    in which Python 3.11's `wait_for` could swallow the caller's timeout and never return.
+    """
     loop = asyncio.get_running_loop()
     request = binding_request()
     payload = bytes(request)
@@ -76,19 +81,20 @@ async def bind_udp(address: str, port: int) -> Binding:
         while True:
             sent = time.perf_counter()
             transport.sendto(payload)
-            try:
-                item = await asyncio.wait_for(protocol.queue.get(), wait)
-            except TimeoutError:
-                wait *= 2
-                continue
-            if isinstance(item, Exception):
-                raise item
-            try:
-                reflexive = read_response(request, item)
-            except StunError:
-                continue  # a stray datagram: keep waiting for ours
-            # RTT from the last send: a retransmitted request's answer is not delayed by the wait.
-            return Binding(round((time.perf_counter() - max(sent, start)) * 1000, 1), reflexive)
+            while (left := sent + wait - time.perf_counter()) > 0:
+                try:
+                    item = await asyncio.wait_for(protocol.queue.get(), left)
+                except TimeoutError:
+                    break
+                if isinstance(item, Exception):
+                    raise item
+                try:
+                    reflexive = read_response(request, item)
+                except StunError:
+                    continue  # a stray datagram: keep waiting for ours
+                # RTT from the last send: a retransmitted request's answer is not delayed by the wait.
+                return Binding(round((time.perf_counter() - max(sent, start)) * 1000, 1), reflexive)
+            wait *= 2
     finally:
         transport.close()
 
