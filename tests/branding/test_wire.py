@@ -9,7 +9,7 @@ import pytest
 
 from vdx.branding import BrandingError, render_branding
 from vdx.branding.wire import (
-    MalformedAnswer,
+    MalformedMessage,
     RenderFailed,
     decode_request,
     decode_result,
@@ -55,7 +55,7 @@ def test_package_bytes_must_match_their_hash(build: Build) -> None:
     middle = len(zipped) // 2
     tampered = zipped[:middle] + bytes([zipped[middle] ^ 0xFF]) + zipped[middle + 1 :]
     document["rendered"]["webapp"]["zip"] = base64.b64encode(tampered).decode()
-    with pytest.raises(MalformedAnswer, match="do not match its SHA-256"):
+    with pytest.raises(MalformedMessage, match="do not match its SHA-256"):
         decode_result(json.dumps(document).encode())
 
 
@@ -88,5 +88,5 @@ def test_the_content_hash_is_worked_out_by_the_receiver(build: Build) -> None:
     ],
 )
 def test_anything_else_is_malformed(answer: bytes, complaint: str) -> None:
-    with pytest.raises(MalformedAnswer, match=complaint):
+    with pytest.raises(MalformedMessage, match=complaint):
         decode_result(answer)

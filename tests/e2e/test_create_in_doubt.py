@@ -50,7 +50,7 @@ def turn_server_requests(h: Harness, method: str) -> list[int]:
     return [
         e.status
         for e in h.sim.simulator.accounting.entries
-        if e.method == method and "/turn_server/" in e.path and not e.path.endswith("/turn_server/?")
+        if e.method == method and "/turn_server/" in e.path
     ]
 
 

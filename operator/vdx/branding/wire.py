@@ -25,8 +25,8 @@ from vdx.branding.bundle import RenderedBranding, content_hash
 from vdx.branding.problems import BrandingError, BrandingProblem, Severity
 
 
-class MalformedAnswer(Exception):
-    """The other side's bytes are not a rendering: a bug, or a child that misbehaved."""
+class MalformedMessage(Exception):
+    """The other side's bytes are not a request or an answer: a bug, or a child that misbehaved."""
 
 
 class RenderFailed(Exception):
@@ -47,7 +47,7 @@ def decode_request(data: bytes) -> tuple[CviBranding, list[dict[str, Any]]]:
     document = json.loads(data)
     objects = document["objects"]
     if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
-        raise MalformedAnswer("the request's objects are not a list of objects")
+        raise MalformedMessage("the request's objects are not a list of objects")
     return CviBranding.model_validate(document["branding"]), objects
 
 
@@ -88,7 +88,7 @@ def encode_result(result: RenderedBranding | BrandingError | RenderFailed) -> by
 
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str):
-        raise MalformedAnswer(f"{where} is not text")
+        raise MalformedMessage(f"{where} is not text")
     return value
 
 
@@ -96,15 +96,15 @@ def _bytes(value: Any, where: str) -> bytes:
     try:
         return base64.b64decode(_text(value, where), validate=True)
     except binascii.Error:
-        raise MalformedAnswer(f"{where} is not base64") from None
+        raise MalformedMessage(f"{where} is not base64") from None
 
 
 def _decode_problem(value: Any) -> BrandingProblem:
     if not isinstance(value, Mapping):
-        raise MalformedAnswer("a problem is not an object")
+        raise MalformedMessage("a problem is not an object")
     severity = _text(value.get("severity"), "a problem's severity")
     if severity not in {s.value for s in Severity}:
-        raise MalformedAnswer(f"unknown severity {severity[:20]!r}")
+        raise MalformedMessage(f"unknown severity {severity[:20]!r}")
     return BrandingProblem(
         field=_text(value.get("field"), "a problem's field"),
         message=_text(value.get("message"), "a problem's message"),
@@ -115,11 +115,11 @@ def _decode_problem(value: Any) -> BrandingProblem:
 
 def _decode_package(value: Any, where: str) -> RenderedPackage:
     if not isinstance(value, Mapping) or not isinstance(value.get("files"), Mapping):
-        raise MalformedAnswer(f"{where} is not a package")
+        raise MalformedMessage(f"{where} is not a package")
     data = _bytes(value.get("zip"), f"{where}'s zip")
     sha256 = _text(value.get("sha256"), f"{where}'s sha256")
     if hashlib.sha256(data).hexdigest() != sha256:
-        raise MalformedAnswer(f"{where}'s bytes do not match its SHA-256")
+        raise MalformedMessage(f"{where}'s bytes do not match its SHA-256")
     files = {
         _text(path, f"{where}'s path"): _bytes(raw, f"{where}'s file") for path, raw in value["files"].items()
     }
@@ -128,24 +128,24 @@ def _decode_package(value: Any, where: str) -> RenderedPackage:
 
 def decode_result(data: bytes) -> RenderedBranding:
     """The rendering; raises BrandingError (the branding fails its checks), RenderFailed (the
-    renderer failed) or MalformedAnswer (the bytes are not an answer)."""
+    renderer failed) or MalformedMessage (the bytes are not an answer)."""
     try:
         document = json.loads(data)
     except (ValueError, UnicodeDecodeError):
-        raise MalformedAnswer("the answer is not JSON") from None
+        raise MalformedMessage("the answer is not JSON") from None
     if not isinstance(document, Mapping):
-        raise MalformedAnswer("the answer is not an object")
+        raise MalformedMessage("the answer is not an object")
     if "refused" in document:
         refused = document["refused"]
         if not isinstance(refused, Mapping) or not isinstance(refused.get("problems"), list):
-            raise MalformedAnswer("a refusal without its problems")
+            raise MalformedMessage("a refusal without its problems")
         problems = [_decode_problem(p) for p in refused["problems"]]
         raise BrandingError(_text(refused.get("resource"), "the refused resource"), problems)
     if "failed" in document:
         raise RenderFailed(_text(document["failed"], "the failure"))
     rendered = document.get("rendered")
     if not isinstance(rendered, Mapping) or not isinstance(rendered.get("warnings"), list):
-        raise MalformedAnswer("the answer holds no rendering")
+        raise MalformedMessage("the answer holds no rendering")
     webapp = _decode_package(rendered.get("webapp"), "the web app package")
     theme_value = rendered.get("ivrTheme")
     theme = _decode_package(theme_value, "the IVR theme package") if theme_value is not None else None

@@ -288,7 +288,7 @@ def shared() -> RenderProcess:
 async def render(branding: CviBranding, objects: list[dict[str, Any]]) -> RenderedBranding:
     """Render in the child: the rendering, or BrandingError (the branding fails its checks),
     `wire.RenderFailed` (the renderer failed), RenderProcessFailed (no answer) or
-    `wire.MalformedAnswer`."""
+    `wire.MalformedMessage`."""
     from vdx.branding import wire
 
     answer = await asyncio.to_thread(shared().call, wire.encode_request(branding, objects))

@@ -20,9 +20,6 @@ from vdx.branding.problems import BrandingProblem
 Key = tuple[str, str]  # namespace, name of the CviBranding
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
-# One: the rendering child (vdx.controller.render_process) renders one branding at a time, and a
-# second rendering would only hold a worker thread while it waits for the first.
-DEFAULT_PARALLEL = 1
 
 
 @dataclass(frozen=True)
@@ -49,11 +46,12 @@ class RenderCache:
     (spec and image object versions), so a changed input is a miss, never a stale hit.
     """
 
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, max_parallel: int = DEFAULT_PARALLEL) -> None:
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.max_bytes = max_bytes
-        # Renderings waiting for the child wait here, on the event loop, not in worker threads
-        # that the Kubernetes calls need.
-        self.slots = asyncio.Semaphore(max_parallel)
+        # One rendering at a time: the child (vdx.controller.render_process) renders one branding at
+        # a time, and the others wait here, on the event loop, not in worker threads that the
+        # Kubernetes calls need.
+        self.slots = asyncio.Semaphore(1)
         self._digests: dict[Key, tuple[str, RenderDigest]] = {}
         self._full: OrderedDict[Key, tuple[str, RenderedBranding, int]] = OrderedDict()
         self._bytes = 0

@@ -18,7 +18,7 @@ from vdx.api.names import alias_domain, in_domains
 from vdx.api.tenant import Tenant
 from vdx.branding import BrandingError
 from vdx.branding.bundle import RenderedBranding
-from vdx.branding.wire import MalformedAnswer, RenderFailed
+from vdx.branding.wire import MalformedMessage, RenderFailed
 from vdx.controller import render_process
 from vdx.controller.conditions import Phase
 from vdx.controller.ownership import owner_of, without_marker
@@ -126,7 +126,7 @@ async def _render_now(
     except BrandingError as error:
         problems = "; ".join(str(p) for p in error.problems[:5])
         raise Stop(Phase.STALLED, Reason.BRANDING_INVALID, problems) from None
-    except (RenderFailed, RenderProcessFailed, MalformedAnswer) as error:
+    except (RenderFailed, RenderProcessFailed, MalformedMessage) as error:
         raise Stop(
             Phase.FAILED, Reason.RENDER_FAILED, f"rendering failed, retried with backoff: {error}"
         ) from None
