@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import pytest
+
 from vdx.controller.cache import PexipCache
-from vdx.controller.planners.rooms import rooms_by_alias_domain, rooms_in_domains
+from vdx.controller.planners.rooms import (
+    RoomCursor,
+    add_rooms_by_alias_domain,
+    new_rooms_in_domains,
+    rooms_by_alias_domain,
+    rooms_in_domains,
+)
+from vdx.pexip.errors import PexipTransportError
 from vdx.pexip.limits import PlatformLimiter
 from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE
@@ -116,3 +126,113 @@ async def test_a_resync_keeps_the_copy_of_an_unchanged_object() -> None:
     assert renamed is not before[2]
     assert isinstance(renamed, Conference)
     assert renamed.name == "renamed"
+
+
+def test_rooms_taken_as_the_index_grows_are_the_rooms_of_the_final_index() -> None:
+    rooms = [
+        Conference.model_validate(room_raw(1, "a@vdx.rm.dk")),
+        Conference.model_validate(room_raw(2, "b@vdx.regionh.dk")),
+        Conference.model_validate(room_raw(3, "c@sub.vdx.rm.dk")),  # a domain first seen later
+        Conference.model_validate(room_raw(4, "d@vdx.rm.dk", "e@sub.vdx.rm.dk")),  # two of ours: once
+        Conference.model_validate(room_raw(5, "f@notvdx.rm.dk")),
+        Conference.model_validate(room_raw(6, "g@vdx.rm.dk")),
+    ]
+    index: dict[str, list[str]] = {}
+    cursor = RoomCursor()
+    taken: list[list[str]] = []
+    for page in (rooms[:2], rooms[2:4], [], rooms[4:]):
+        add_rooms_by_alias_domain(index, page)
+        taken.append(new_rooms_in_domains(index, ["vdx.rm.dk"], cursor))
+    assert taken == [[uri(1)], [uri(4), uri(3)], [], [uri(6)]]
+    assert sorted(uri for page in taken for uri in page) == sorted(
+        rooms_in_domains(rooms_by_alias_domain(rooms), ["vdx.rm.dk"])
+    )
+    assert index == rooms_by_alias_domain(rooms)
+
+
+class PagedListing:
+    """A first listing whose pages the test hands out one at a time (`next_page`)."""
+
+    limiter = PlatformLimiter(max_in_flight=5, rate=1000)
+
+    def __init__(self, pages: list[list[dict[str, Any]]]) -> None:
+        self.pages = pages
+        self.gates = [asyncio.Event() for _ in pages]
+        self.fail_at: int | None = None
+
+    def next_page(self) -> None:
+        next(g for g in self.gates if not g.is_set()).set()
+
+    async def iter_raw(self, path: str, **_: Any) -> AsyncIterator[dict[str, Any]]:
+        for n, (gate, page) in enumerate(zip(self.gates, self.pages, strict=True)):
+            await gate.wait()
+            if n == self.fail_at:
+                raise PexipTransportError("GET conference: ConnectError", method="GET", path=path)
+            for obj in page:
+                yield obj
+
+
+async def settle() -> None:
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
+async def test_a_first_listing_shows_what_it_has_read_and_keeps_what_was_written_meanwhile() -> None:
+    pages = PagedListing(
+        [[room_raw(1, "a@vdx.rm.dk"), room_raw(2, "b@vdx.rm.dk")], [room_raw(3, "c@vdx.rm.dk")]]
+    )
+    cache = PexipCache(pages)  # type: ignore[arg-type]  # only iter_raw
+    filling = asyncio.create_task(cache.ensure(CONFERENCE))
+    await settle()
+    listing = cache.first_listing(CONFERENCE)
+    assert listing is not None
+    assert listing.order == []
+    waiter = asyncio.create_task(listing.wait(2))
+    pages.next_page()
+    await settle()
+    assert waiter.done()
+    assert listing.order == [uri(1), uri(2)]
+    assert cache.find(uri(1)) is None  # not published: nobody takes half a type for all of it
+
+    # A write to a room read so far folds into the listing's table (no read-back needed) ...
+    folded = cache.updated(CONFERENCE, uri(1), {"direct_media": "never"})
+    assert folded is not None
+    assert folded.direct_media == "never"
+    # ... and the index over what was read is advanced by what arrived since it was last asked.
+    steps: list[int] = []
+
+    def step(index: dict[str, list[str]], new: list[Any]) -> None:
+        steps.append(len(new))
+        add_rooms_by_alias_domain(index, new)
+
+    assert listing.view("by-domain", dict, step) == {"vdx.rm.dk": [uri(1), uri(2)]}
+    assert listing.view("by-domain", dict, step) == {"vdx.rm.dk": [uri(1), uri(2)]}
+    pages.next_page()
+    await filling
+    assert listing.done
+    assert cache.first_listing(CONFERENCE) is None
+    assert listing.view("by-domain", dict, step) == {"vdx.rm.dk": [uri(1), uri(2), uri(3)]}
+    assert steps == [2, 1]
+    kept = cache.find(uri(1))  # published with the write, not the page's older copy
+    assert isinstance(kept, Conference)
+    assert kept.direct_media == "never"
+
+
+async def test_a_first_listing_that_fails_releases_its_readers() -> None:
+    pages = PagedListing([[room_raw(1, "a@vdx.rm.dk")], [room_raw(2, "b@vdx.rm.dk")]])
+    pages.fail_at = 1
+    cache = PexipCache(pages)  # type: ignore[arg-type]  # only iter_raw
+    filling = asyncio.create_task(cache.ensure(CONFERENCE))
+    await settle()
+    listing = cache.first_listing(CONFERENCE)
+    assert listing is not None
+    waiter = asyncio.create_task(listing.wait(5))
+    pages.next_page()
+    pages.next_page()
+    with pytest.raises(PexipTransportError):
+        await filling
+    await settle()
+    assert waiter.done()
+    assert listing.done
+    assert cache.first_listing(CONFERENCE) is None
+    assert cache.find(uri(1)) is None  # nothing half-listed published; the next reader lists again

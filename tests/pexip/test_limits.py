@@ -16,7 +16,7 @@ from vdx.pexip import (
     RetryPolicy,
     interactive,
 )
-from vdx.pexip.limits import INTERACTIVE_SHARE, current_priority
+from vdx.pexip.limits import BULK_EVERY, INTERACTIVE_SHARE, bulk, current_priority
 from vdx.pexip.resources import CONFERENCE
 
 
@@ -151,6 +151,57 @@ async def test_interactive_work_cannot_take_the_whole_budget() -> None:
         longest = max(longest, streak)
     assert longest <= INTERACTIVE_SHARE
     assert order[:2] == [Priority.NORMAL, Priority.INTERACTIVE]  # the first went before they queued
+
+
+async def test_bulk_room_writes_yield_to_everything_else_but_are_not_starved() -> None:
+    """A Tenant's room writes (bulk) let a listing's pages, a certificate, a branding's upload go
+    first; while ordinary requests keep the queue full, one admission in `BULK_EVERY` is bulk."""
+    clock = Clock()
+    limiter = PlatformLimiter(max_in_flight=1, rate=10, burst=1, clock=clock, sleep=clock.sleep)
+    order: list[str] = []
+
+    async def request(name: str, priority: Priority | None = None) -> None:
+        async with limiter.slot(priority):
+            order.append(name)
+
+    async def room(n: int) -> None:
+        with bulk():
+            await request(f"room-{n}")
+
+    rooms = [asyncio.create_task(room(n)) for n in range(40)]
+    for _ in range(5):
+        await asyncio.sleep(0)  # the rooms queue up; the first has gone
+    assert limiter.waiting(Priority.BULK) > 30
+    gone = len(order)
+    pages = [asyncio.create_task(request(f"page-{n}", Priority.NORMAL)) for n in range(20)]
+    person = asyncio.create_task(request("turn-port", Priority.INTERACTIVE))
+    await asyncio.gather(*rooms, *pages, person)
+    assert limiter.admitted[Priority.BULK] == 40
+    # At most the room already taking its token goes first, then the person's change, then pages.
+    assert order.index("turn-port") <= gone + 1
+    first_page = order.index("page-0")
+    assert first_page == order.index("turn-port") + 1
+    # While pages wait, at most one room in every BULK_EVERY admissions.
+    during = order[first_page : order.index("page-19") + 1]
+    rooms_during = [n for n in during if n.startswith("room-")]
+    assert len(rooms_during) <= len(during) // BULK_EVERY + 1
+    assert rooms_during  # not starved
+    assert order[-1].startswith("room-")
+
+
+async def test_the_bulk_mark_holds_for_tasks_started_inside_and_over_interactive() -> None:
+    seen: list[Priority] = []
+
+    async def one() -> None:
+        seen.append(current_priority())
+
+    with interactive(), bulk():
+        assert current_priority() is Priority.BULK
+        await asyncio.gather(one(), one())
+    with interactive():
+        assert current_priority() is Priority.INTERACTIVE
+    assert current_priority() is Priority.NORMAL
+    assert seen == [Priority.BULK, Priority.BULK]
 
 
 async def test_the_interactive_mark_ends_with_its_block_even_for_tasks_started_inside() -> None:

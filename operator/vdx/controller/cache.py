@@ -35,6 +35,52 @@ def kind_label_of(uri: str) -> str | None:
     return f"{parts[2]}/{parts[4]}"
 
 
+class FirstListing:
+    """A type's first listing while it runs: what it has read so far, for a reader that can act on
+    part of a type instead of waiting for all of it (a Tenant writes its rooms as their pages
+    arrive; at national size the whole listing ends 40 s into a cold start).
+
+    The objects read so far are the table the listing fills, which the operator's own writes fold
+    into as well: a room written from an early page is held as written when the listing ends, so
+    the decision over the whole type finds it in line instead of writing it again.
+    """
+
+    def __init__(self, table: dict[str, PexipModel]) -> None:
+        self.table = table
+        self.order: list[str] = []  # URIs in the order they were read
+        self.done = False
+        self._more = asyncio.Event()
+        self._views: dict[str, tuple[int, Any]] = {}
+
+    def _arrived(self, uri: str) -> None:
+        self.order.append(uri)
+        self._more.set()
+
+    def _end(self) -> None:
+        self.done = True
+        self._more.set()
+
+    async def wait(self, count: int) -> None:
+        """Until at least `count` objects have been read, or the listing has ended."""
+        while len(self.order) < count and not self.done:
+            self._more.clear()
+            await self._more.wait()
+
+    def view(self, name: str, start: Callable[[], T], step: Callable[[T, list[PexipModel]], None]) -> T:
+        """An index over the objects read so far, shared by every reader and advanced by `step`
+        over only what arrived since it was last asked: 124 Tenants finding their rooms among the
+        pages read so far must not each scan every room on every page."""
+        position, state = self._views.get(name, (0, None))
+        if state is None:
+            state = start()
+        if position < len(self.order):
+            table = self.table
+            step(state, [table[uri] for uri in self.order[position:] if uri in table])
+        self._views[name] = (len(self.order), state)
+        value: T = state
+        return value
+
+
 class PexipCache:
     def __init__(self, client: PexipClient) -> None:
         self._client = client
@@ -53,6 +99,7 @@ class PexipCache:
         self._decoder = observed.Decoder()
         self._write_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._derived: dict[tuple[str, str], tuple[int, Any]] = {}
+        self._first: dict[str, FirstListing] = {}
 
     @property
     def first_listing_pages_in_flight(self) -> int:
@@ -62,6 +109,18 @@ class PexipCache:
         others idle; a resync later reads one page at a time, as it competes with the writes
         for the budget."""
         return max(1, self._client.limiter.max_in_flight - 1)
+
+    def first_listing(self, kind: Kind[Any]) -> FirstListing | None:
+        """The first listing of `kind` while it runs; None before it starts and once it has ended."""
+        return self._first.get(kind.label)
+
+    def _table(self, label: str) -> dict[str, PexipModel] | None:
+        """The table writes fold into: the published one, or the one a first listing is filling."""
+        published = self._objects.get(label)
+        if published is not None:
+            return published
+        first = self._first.get(label)
+        return first.table if first is not None else None
 
     def _lock(self, kind: Kind[Any]) -> asyncio.Lock:
         return self._locks.setdefault(kind.label, asyncio.Lock())
@@ -82,33 +141,46 @@ class PexipCache:
         """List `kind` into the cache page by page, replacing objects in place.
 
         Objects the operator wrote after the list began keep the operator's copy (the page may
-        predate the write); objects the list no longer shows are dropped at the end.
+        predate the write); objects the list no longer shows are dropped at the end. A first
+        listing is published only when complete, so `objects` never passes half a type for all of
+        it; meanwhile `first_listing` shows what it has read.
         """
         started = time.monotonic()
-        # A first listing is published only when complete: readers never see half a type.
+        first = kind.label not in self._objects
         table = self._objects.get(kind.label, {})
+        listing = FirstListing(table) if first else None
+        if listing is not None:
+            self._first[kind.label] = listing
         written = self._written_at.setdefault(kind.label, {})
         seen: set[str] = set()
-        pages = self._client.iter_raw(
-            kind.path,
-            label=kind.label,
-            object_hook=self._decoder,
-            page_size=kind.page_size,
-            pages_in_flight=self.first_listing_pages_in_flight if kind.label not in self._objects else 1,
-        )
-        async for raw in pages:
-            obj = observed.observe(kind.model, raw)
-            seen.add(obj.resource_uri)
-            if written.get(obj.resource_uri, NEVER) < started:
-                self._store(kind.label, table, obj)
-        for uri in [u for u in table if u not in seen and written.get(u, NEVER) < started]:
-            del table[uri]
-            self._changed(kind.label)
-        self._objects[kind.label] = table
-        self._listed_at[kind.label] = time.monotonic()
-        self._kinds[kind.label] = kind
-        for uri in [u for u, at in written.items() if at < started]:
-            del written[uri]
+        try:
+            pages = self._client.iter_raw(
+                kind.path,
+                label=kind.label,
+                object_hook=self._decoder,
+                page_size=kind.page_size,
+                pages_in_flight=self.first_listing_pages_in_flight if first else 1,
+            )
+            async for raw in pages:
+                obj = observed.observe(kind.model, raw)
+                seen.add(obj.resource_uri)
+                if written.get(obj.resource_uri, NEVER) < started:
+                    new = obj.resource_uri not in table
+                    self._store(kind.label, table, obj)
+                    if listing is not None and new:
+                        listing._arrived(obj.resource_uri)
+            for uri in [u for u in table if u not in seen and written.get(u, NEVER) < started]:
+                del table[uri]
+                self._changed(kind.label)
+            self._objects[kind.label] = table
+            self._listed_at[kind.label] = time.monotonic()
+            self._kinds[kind.label] = kind
+            for uri in [u for u, at in written.items() if at < started]:
+                del written[uri]
+        finally:
+            if listing is not None:
+                del self._first[kind.label]
+                listing._end()
 
     def _store(self, label: str, table: dict[str, PexipModel], obj: PexipModel) -> None:
         """Put `obj` in `table`; move the type's counter only if an index could see the difference.
@@ -174,21 +246,26 @@ class PexipCache:
         return self._objects.get(label, {}).get(uri) if label is not None else None
 
     def put(self, kind: Kind[Any], obj: PexipModel) -> None:
-        """Record a write; only for listed types, so a partial set never passes for a full listing."""
-        objects = self._objects.get(kind.label)
+        """Record a write; only for listed types or one being listed the first time (its table is
+        published only when complete), so a partial set never passes for a full listing."""
+        objects = self._table(kind.label)
         if objects is None:
             return
+        first = self._first.get(kind.label)
+        new = obj.resource_uri not in objects
         self._store(kind.label, objects, observed.compact(observed.slim(obj)))
         self._written_at.setdefault(kind.label, {})[obj.resource_uri] = time.monotonic()
+        if first is not None and new:
+            first._arrived(obj.resource_uri)
 
     def remove(self, kind: Kind[Any], uri: str) -> None:
-        self._objects.get(kind.label, {}).pop(uri, None)
+        (self._table(kind.label) or {}).pop(uri, None)
         self._written_at.setdefault(kind.label, {})[uri] = time.monotonic()
         self._changed(kind.label)
 
     def updated(self, kind: Kind[M], uri: str, payload: Mapping[str, Any]) -> M | None:
         """Fold an accepted PATCH into the copy; None (nothing stored) when it cannot be folded."""
-        previous = self._objects.get(kind.label, {}).get(uri)
+        previous = (self._table(kind.label) or {}).get(uri)
         if previous is None:
             return None
         obj = observed.fold_update(kind, previous, payload, self.find)

@@ -202,7 +202,8 @@ class OperatorMetrics:
         self.pexip_waiting = Gauge(
             "vdx_pexip_requests_waiting",
             "Requests waiting for the platform's budget, by priority (interactive: a change a person "
-            "just made; normal: everything else).",
+            "just made; bulk: a Tenant's defaults written onto rooms other systems made; normal: "
+            "everything else).",
             ["platform", "priority"],
             registry=self.registry,
         )

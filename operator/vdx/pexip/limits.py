@@ -9,7 +9,10 @@ clients (the admin UI, statistics exports, Terraform).
 
 Inside the budget a change a person just made goes first: code that serves one marks its requests
 with `interactive()`, and the limiter admits those ahead of a cold start's room writes or a
-resync's listings (but never all of the budget: see `INTERACTIVE_SHARE`).
+resync's listings (but never all of the budget: see `INTERACTIVE_SHARE`). Below the ordinary
+requests come the bulk ones, marked with `bulk()`: a Tenant bringing thousands of rooms that other
+systems made in line. Everything else the operator sends (a listing the rooms' writers wait for,
+a new certificate, a branding's upload) goes ahead of them (but see `BULK_EVERY`).
 
 The rate logic (`TokenBucket`, `AdaptiveRate`) is pure: a function of the clock it is given.
 """
@@ -42,11 +45,15 @@ DEFAULT_BURST = 30
 # before one ordinary request goes: a person's change is served first, a flood of "interactive"
 # work (a Tenant edit that rewrites thousands of rooms) still cannot stop everything else.
 INTERACTIVE_SHARE = 4
+# Of the requests admitted while ordinary and bulk ones both wait, one in this many is bulk: the
+# rooms' writes yield to everything else, and still move while something else keeps the queue full.
+BULK_EVERY = 8
 
 
 class Priority(IntEnum):
     INTERACTIVE = 0  # a change a person just made (one TURN port, one certificate)
     NORMAL = 1  # everything else: creates, resumes, resyncs, listings, sweeps
+    BULK = 2  # the writes of a Tenant's room defaults onto rooms other systems made
 
 
 @dataclass
@@ -55,6 +62,7 @@ class _Scope:
 
 
 _SCOPE: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("vdx_pexip_priority", default=None)
+_BULK: contextvars.ContextVar[bool] = contextvars.ContextVar("vdx_pexip_bulk", default=False)
 
 
 @contextlib.contextmanager
@@ -73,7 +81,21 @@ def interactive() -> Iterator[None]:
         _SCOPE.reset(token)
 
 
+@contextlib.contextmanager
+def bulk() -> Iterator[None]:
+    """Mark the requests sent inside this block (and by tasks started in it) as bulk: after every
+    ordinary request, whoever started them. A person's edit of a Tenant's defaults that rewrites
+    its rooms is bulk too: a TURN port changed meanwhile must not wait behind them."""
+    token = _BULK.set(True)
+    try:
+        yield
+    finally:
+        _BULK.reset(token)
+
+
 def current_priority() -> Priority:
+    if _BULK.get():
+        return Priority.BULK
     scope = _SCOPE.get()
     return Priority.INTERACTIVE if scope is not None and scope.active else Priority.NORMAL
 
@@ -241,21 +263,30 @@ class _Queue:
         self.waiting: dict[Priority, deque[_Waiter]] = {p: deque() for p in Priority}
         self.in_flight = 0
         self.interactive_streak = 0
+        self.normal_streak = 0
 
     def head(self) -> _Waiter | None:
-        urgent, normal = self.waiting[Priority.INTERACTIVE], self.waiting[Priority.NORMAL]
-        if urgent and (not normal or self.interactive_streak < INTERACTIVE_SHARE):
+        urgent = self.waiting[Priority.INTERACTIVE]
+        normal = self.waiting[Priority.NORMAL]
+        bulk = self.waiting[Priority.BULK]
+        if urgent and (not (normal or bulk) or self.interactive_streak < INTERACTIVE_SHARE):
             return urgent[0]
-        if normal:
+        if normal and (not bulk or self.normal_streak < BULK_EVERY - 1):
             return normal[0]
-        return None
+        if bulk:
+            return bulk[0]
+        return normal[0] if normal else None
 
     def admitted(self, waiter: _Waiter) -> None:
         self.waiting[waiter.priority].remove(waiter)
         if waiter.priority is Priority.INTERACTIVE:
             self.interactive_streak += 1
+            return
+        self.interactive_streak = 0
+        if waiter.priority is Priority.NORMAL:
+            self.normal_streak += 1
         else:
-            self.interactive_streak = 0
+            self.normal_streak = 0
 
     def wake_head(self) -> None:
         head = self.head()

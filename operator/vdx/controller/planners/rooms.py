@@ -7,6 +7,7 @@ create. Only the fields the defaults name are changed; such rooms are never crea
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -26,10 +27,50 @@ RESOURCE = "conference"
 def rooms_by_alias_domain(conferences: Iterable[Conference]) -> dict[str, list[str]]:
     """The URIs of the rooms of each alias domain (a room with aliases in two domains is in both)."""
     index: dict[str, list[str]] = {}
+    add_rooms_by_alias_domain(index, conferences)
+    return index
+
+
+def add_rooms_by_alias_domain(index: dict[str, list[str]], conferences: Iterable[object]) -> None:
+    """Extend `index` with more rooms (other objects are passed over): the same index built as a
+    listing's pages arrive, each page routed once for every Tenant."""
     for conference in conferences:
+        if not isinstance(conference, Conference):
+            continue
         for domain in {d for d in (alias_domain(a.alias) for a in conference.aliases) if d}:
             index.setdefault(domain, []).append(conference.resource_uri)
-    return index
+
+
+@dataclass
+class RoomCursor:
+    """How far one Tenant has read an index that only grows (`add_rooms_by_alias_domain`): for each
+    alias domain of the index that is the Tenant's, how many of its rooms were taken; how many of
+    the index's domains were matched against the Tenant's (each once); every room handed out."""
+
+    taken: dict[str, int] = field(default_factory=dict)
+    domains_seen: int = 0
+    rooms: set[str] = field(default_factory=set)
+
+
+def new_rooms_in_domains(index: dict[str, list[str]], domains: list[str], cursor: RoomCursor) -> list[str]:
+    """The rooms added to `index` under `domains` (or below them) since `cursor` was last moved, each
+    once, in the order they were added; moves `cursor`. Taken until the index stops growing, they
+    are exactly `rooms_in_domains` of the final index."""
+    if len(index) > cursor.domains_seen:
+        for domain in itertools.islice(index, cursor.domains_seen, None):
+            if in_domains(domain, domains):
+                cursor.taken[domain] = 0
+        cursor.domains_seen = len(index)
+    found: list[str] = []
+    for domain, taken in cursor.taken.items():
+        uris = index[domain]
+        if taken < len(uris):
+            for uri in uris[taken:]:
+                if uri not in cursor.rooms:
+                    cursor.rooms.add(uri)
+                    found.append(uri)
+            cursor.taken[domain] = len(uris)
+    return found
 
 
 def rooms_in_domains(index: dict[str, list[str]], domains: list[str]) -> list[str]:

@@ -276,9 +276,7 @@ async def tenant_theme(rt: Context, namespace: str) -> tuple[str | None, bool]:
     changes for a moment, so each room is written once with both direct media and theme
     instead of twice. A Stalled branding does not hold anything up.
     """
-    brandings = sorted(
-        (key[2], body) for key, body in rt.known.items() if key[:2] == ("CviBranding", namespace)
-    )
+    brandings = sorted((key[2], body) for key, body in rt.known.of_kind("CviBranding") if key[1] == namespace)
     uri = next(
         (status_of(b).get("ivrTheme") for _, b in brandings if status_of(b).get("ivrTheme")),
         None,

@@ -7,15 +7,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from vdx.api.common import ManagementPolicy
 from vdx.api.kinds import ALL_KINDS
-from vdx.api.tenant import Tenant
+from vdx.api.tenant import MeetingRoomDefaults, Tenant
 from vdx.controller import rollup
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change
 from vdx.controller.planners.rooms import (
+    RoomCursor,
     TenantInputs,
+    add_rooms_by_alias_domain,
     claim_refusal,
     decide_tenant,
+    new_rooms_in_domains,
     rooms_by_alias_domain,
     rooms_in_domains,
 )
@@ -24,6 +28,7 @@ from vdx.controller.reconcilers import branding, lookups
 from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
+from vdx.pexip import limits
 from vdx.pexip.errors import PexipError
 from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE
@@ -31,6 +36,7 @@ from vdx.ports import readiness
 
 if TYPE_CHECKING:
     from vdx.controller.context import Context
+    from vdx.controller.platforms import PlatformRuntime
 
 # More than the platform's own in-flight limit would only queue in its limiter.
 ROOM_WRITES_IN_FLIGHT = 8
@@ -64,7 +70,10 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         return Reconciled(refused.outcome, status=counted, extra_conditions=firewall)
     platform = lookups.connected_platform(rt, tenant)
     defaults = tenant.spec.meeting_room_defaults
+    writes = _RoomWrites(rt, platform, in_line=lookups.was_in_line(body))
+    await _write_rooms_as_listed(writes, tenant, claims)
     await platform.cache.ensure(CONFERENCE)  # listed once, then kept current
+    # Read again after the wait: the theme may have come or gone meanwhile.
     theme, theme_pending = await branding.tenant_theme(rt, tenant.spec.namespace)
     # Only the tenant's rooms, from an index of all rooms by alias domain shared by every tenant.
     by_domain = platform.cache.derived(
@@ -74,52 +83,25 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     rooms = [room for room in found if isinstance(room, Conference)]
     decided, plan = decide_tenant(TenantInputs(tenant, claims, theme, theme_pending), rooms)
     if decided.blocked and decided.outcome.reason != Reason.DRIFT_OBSERVED:
-        return Reconciled(decided.outcome, status=counted, platform=platform.name, extra_conditions=firewall)
+        # Rooms written while the listing ran (before the theme went pending again) are still told.
+        return Reconciled(
+            decided.outcome,
+            status=counted,
+            events=_applied(defaults, writes.corrected),
+            platform=platform.name,
+            extra_conditions=firewall,
+        )
     previous = status_of(body).get("meetingRoomsCorrected", 0)
-    events: list[Event] = []
-    corrected: list[str] = []
-    failures: list[str] = []
-    in_line = lookups.was_in_line(body)
-    if decided.changes:
-        # Rooms are independent: keep the platform's request slots full rather than one at a time,
-        # with a few workers taking the next room (not a task per room: at national scale that was
-        # 25 000 waiting tasks at once during a cold start). While some are queued, the platform's
-        # resync waits (it would re-read the rooms being written).
-
-        async def correct(changes: Iterator[Change]) -> None:
-            for change in changes:
-                try:
-                    await apply_change(platform, change)
-                except PexipError as exc:
-                    if exc.status is None or exc.status >= 500 or exc.status == 429:
-                        raise
-                    failures.append(f"{change.label}: {exc.message}")
-                    continue
-                corrected.append(change.label)
-                if in_line:  # the rooms had the defaults: someone changed them since
-                    rt.metrics.drift_corrections.labels("Tenant", platform.name, CONFERENCE.name).inc()
-
-        with platform.queued(decided.changes) as pending:
-            await asyncio.gather(
-                *(correct(pending) for _ in range(min(ROOM_WRITES_IN_FLIGHT, len(decided.changes))))
-            )
-    if corrected:
-        shown = ", ".join(corrected[:10]) + (
-            f" and {len(corrected) - 10} more" if len(corrected) > 10 else ""
-        )
-        events.append(
-            Event(
-                "Normal",
-                Reason.MEETING_ROOM_DEFAULTS_APPLIED,
-                f"direct media {defaults.direct_media.value} "
-                f"(notice {defaults.direct_media_notification_seconds} s) "
-                f"set on {len(corrected)} meeting rooms: {shown}",
-            )
-        )
+    streamed = len(writes.corrected)
+    # A room Pexip refused while the listing ran is not sent again in the same reconcile.
+    await writes.write([c for c in decided.changes if c.uri not in writes.refused])
+    corrected, failures = writes.corrected, writes.failures
+    events = _applied(defaults, corrected)
     status = {
         **counted,
         "meetingRooms": plan.rooms,
-        "meetingRoomsInLine": plan.in_line + len(corrected),
+        # Rooms written while the listing ran are in line in `plan` already.
+        "meetingRoomsInLine": plan.in_line + len(corrected) - streamed,
         "meetingRoomsCorrected": previous + len(corrected),
     }
     outcome = decided.outcome
@@ -128,6 +110,106 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     return Reconciled(
         outcome, status=status, events=events, platform=platform.name, extra_conditions=firewall
     )
+
+
+def _applied(defaults: MeetingRoomDefaults, corrected: list[str]) -> list[Event]:
+    if not corrected:
+        return []
+    shown = ", ".join(corrected[:10]) + (f" and {len(corrected) - 10} more" if len(corrected) > 10 else "")
+    return [
+        Event(
+            "Normal",
+            Reason.MEETING_ROOM_DEFAULTS_APPLIED,
+            f"direct media {defaults.direct_media.value} "
+            f"(notice {defaults.direct_media_notification_seconds} s) "
+            f"set on {len(corrected)} meeting rooms: {shown}",
+        )
+    ]
+
+
+class _RoomWrites:
+    """A Tenant's room writes in one reconcile, whether sent as the listing's pages arrive or after
+    it: what was corrected, what Pexip refused (and which rooms), so the reconcile reports both."""
+
+    def __init__(self, rt: Context, platform: PlatformRuntime, *, in_line: bool) -> None:
+        self.rt = rt
+        self.platform = platform
+        self.in_line = in_line  # the rooms had the defaults: a correction now is drift corrected
+        self.corrected: list[str] = []
+        self.failures: list[str] = []
+        self.refused: set[str | None] = set()
+
+    async def write(self, changes: list[Change]) -> None:
+        """Rooms are independent: keep the platform's request slots full rather than one at a time,
+        with a few workers taking the next room (not a task per room: at national scale that was
+        25 000 waiting tasks at once during a cold start). While some are queued, the platform's
+        resync waits (it would re-read the rooms being written)."""
+        if not changes:
+            return
+        platform = self.platform
+
+        async def correct(pending: Iterator[Change]) -> None:
+            for change in pending:
+                try:
+                    await apply_change(platform, change)
+                except PexipError as exc:
+                    if exc.status is None or exc.status >= 500 or exc.status == 429:
+                        raise
+                    self.failures.append(f"{change.label}: {exc.message}")
+                    self.refused.add(change.uri)
+                    continue
+                self.corrected.append(change.label)
+                if self.in_line:
+                    self.rt.metrics.drift_corrections.labels("Tenant", platform.name, CONFERENCE.name).inc()
+
+        # Bulk: every other request to the node goes first (a listing these writes wait for, a
+        # certificate, a branding's upload, a person's change); the rooms fill the slots left.
+        with platform.queued(changes) as pending, limits.bulk():
+            await asyncio.gather(*(correct(pending) for _ in range(min(ROOM_WRITES_IN_FLIGHT, len(changes)))))
+
+
+# While the rooms' first listing runs, a Tenant looks for its rooms again every this many rooms read
+# (five pages of 100): each look wakes every Tenant waiting, so not on every page.
+ROOMS_PER_LOOK = 500
+
+
+async def _write_rooms_as_listed(writes: _RoomWrites, tenant: Tenant, claims: dict[str, str | None]) -> None:
+    """Write the Tenant's rooms as the rooms' first listing reads them, instead of after all of it.
+
+    At national size the listing of 25 000 rooms ends 40 s into a cold start, and every room write
+    waited for it while the request slots were mostly idle. A room's one PATCH carries both the
+    defaults and the branding's IVR theme, so the Tenant writes early only once its theme is ready
+    (and only when it enforces its defaults): until then it looks again every `ROOMS_PER_LOOK` rooms
+    read, as it waited before. A Tenant whose CviBranding the operator has not yet seen, or that
+    has none, waits for the whole listing as before: writing without the theme could mean writing
+    every room twice. The decision is `decide_tenant` on the rooms read so far; the writes fold into
+    the listing's table, so the decision over all rooms that follows finds them in line. Returns
+    at once when no first listing runs.
+    """
+    listing = writes.platform.cache.first_listing(CONFERENCE)
+    if listing is None or tenant.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        return
+    cursor: RoomCursor | None = None
+    while not listing.done:
+        read = len(listing.order)
+        if cursor is None:
+            theme, pending = await branding.tenant_theme(writes.rt, tenant.spec.namespace)
+            if theme is not None and not pending:
+                inputs = TenantInputs(tenant, claims, theme)
+                cursor = RoomCursor()
+        if cursor is not None:
+            index = listing.view("rooms-by-alias-domain", dict, add_rooms_by_alias_domain)
+            uris = new_rooms_in_domains(index, tenant.spec.domains, cursor)
+            found = (listing.table.get(uri) for uri in uris)
+            rooms = [room for room in found if isinstance(room, Conference)]
+            if rooms:
+                decided, _ = decide_tenant(inputs, rooms)
+                if decided.blocked:
+                    return
+                await writes.write(decided.changes)
+                if writes.failures:
+                    return  # the decision over all rooms reports them
+        await listing.wait(read + ROOMS_PER_LOOK)
 
 
 # The kinds that live in a tenant's namespace, from the kind registry (a new kind is waited for too).
