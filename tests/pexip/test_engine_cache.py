@@ -85,3 +85,29 @@ def test_a_new_object_links_exactly_the_rows_it_names() -> None:
     assert themes == {rooms[0]: theme, rooms[1]: None, rooms[2]: old}
     rendered = engine.get("ivr_theme", theme)
     assert rendered["conference"] == [uri.format(rooms[0])]
+
+
+def _names(sim: Simulator, params: list[tuple[str, str]]) -> list[str]:
+    return [o["name"] for o in sim.engine.list_objects("conference", params, "/x/")["objects"]]
+
+
+def test_a_plain_listing_pages_in_id_order_as_the_filtered_and_ordered_one_does() -> None:
+    """The plain listing (no filter, no ordering) skips filtering and sorting every row per page;
+    its pages must still be those of the general path, even for a row stored out of id order."""
+    sim = Simulator()
+    engine = sim.engine
+    for n in range(5, 30):
+        engine.insert("conference", {"name": f"room-{n:02d}"}, object_id=n)
+    engine.insert("conference", {"name": "room-01"}, object_id=1)  # stored last, lowest id
+    engine.delete("conference", 10)
+    plain = [_names(sim, [("limit", "7"), ("offset", str(o))]) for o in range(0, 28, 7)]
+    general = [
+        _names(sim, [("limit", "7"), ("offset", str(o)), ("name__startswith", "room")])
+        for o in range(0, 28, 7)
+    ]
+    assert plain == general
+    assert plain[0][:2] == ["room-01", "room-05"]
+    assert [n for page in plain for n in page] == sorted(n for page in plain for n in page)
+    meta = engine.list_objects("conference", [("limit", "7"), ("offset", "21")], "/x/")["meta"]
+    assert meta["total_count"] == 25
+    assert meta["next"] is None

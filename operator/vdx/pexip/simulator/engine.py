@@ -271,19 +271,29 @@ class Engine:
                 filters = query.parse_filters(spec, params, ALL_SPECS)
                 order = query.parse_ordering(spec, params)
                 page = query.parse_page(params, self.options.default_limit, self.options.max_limit)
-                rows = [
-                    r
-                    for r in self.tables[key].values()
-                    if all(query.matches(self._path_values(key, r, flt.path), flt) for flt in filters)
-                ]
-                rows = query.sort_rows(rows, order, spec.id_field)
-                chunk = rows[page.offset : page.offset + page.limit]
+                table = self.tables[key]
+                if not filters and not order:
+                    # The plain listing every client pages through: by id, without filtering and
+                    # sorting every row for each page (25 000 rooms took 30 ms a page, and the
+                    # node's lock held every other request that long).
+                    ids = query.in_id_order(list(table))
+                    total = len(ids)
+                    chunk = [table[i] for i in ids[page.offset : page.offset + page.limit]]
+                else:
+                    rows = [
+                        r
+                        for r in table.values()
+                        if all(query.matches(self._path_values(key, r, flt.path), flt) for flt in filters)
+                    ]
+                    rows = query.sort_rows(rows, order, spec.id_field)
+                    total = len(rows)
+                    chunk = rows[page.offset : page.offset + page.limit]
                 objects = [self.render(key, r) for r in chunk]
             except query.QueryError as exc:
                 raise flat_error(str(exc)) from None
             finally:
                 self._memo = None
-            return {"meta": query.page_meta(path, params, page, len(rows)), "objects": objects}
+            return {"meta": query.page_meta(path, params, page, total), "objects": objects}
 
     def _path_values(self, key: str, row: dict[str, Any], path: tuple[FieldSpec, ...]) -> list[Any]:
         spec = self.spec(key)

@@ -222,6 +222,16 @@ def sort_rows(
     return result
 
 
+def in_id_order(ids: list[Any]) -> list[Any]:
+    """`ids` in the order `sort_rows` gives their rows when no ordering is asked for. Ids of one
+    type (int, or str for uuids) sort natively as `_sort_key` sorts them, and tables are kept in id
+    order by their inserts, so this is mostly a check at C speed rather than a sort."""
+    try:
+        return sorted(ids)
+    except TypeError:
+        return sorted(ids, key=_sort_key)
+
+
 def _key_for(name: str) -> Callable[[dict[str, Any]], tuple[int, Any]]:
     return lambda row: _sort_key(row.get(name))
 
