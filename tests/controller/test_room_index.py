@@ -178,9 +178,9 @@ async def settle() -> None:
 
 
 async def test_a_first_listing_shows_what_it_has_read_and_keeps_what_was_written_meanwhile() -> None:
-    pages = PagedListing(
-        [[room_raw(1, "a@vdx.rm.dk"), room_raw(2, "b@vdx.rm.dk")], [room_raw(3, "c@vdx.rm.dk")]]
-    )
+    older = {**room_raw(1, "a@vdx.rm.dk"), "direct_media": "never"}
+    # The second page holds room 1 again, as it was (a deletion shifting the offsets repeats it).
+    pages = PagedListing([[older, room_raw(2, "b@vdx.rm.dk")], [room_raw(3, "c@vdx.rm.dk"), older]])
     cache = PexipCache(pages)  # type: ignore[arg-type]  # only iter_raw
     filling = asyncio.create_task(cache.ensure(CONFERENCE))
     await settle()
@@ -195,9 +195,9 @@ async def test_a_first_listing_shows_what_it_has_read_and_keeps_what_was_written
     assert cache.find(uri(1)) is None  # not published: nobody takes half a type for all of it
 
     # A write to a room read so far folds into the listing's table (no read-back needed) ...
-    folded = cache.updated(CONFERENCE, uri(1), {"direct_media": "never"})
+    folded = cache.updated(CONFERENCE, uri(1), {"direct_media": "best_effort"})
     assert folded is not None
-    assert folded.direct_media == "never"
+    assert folded.direct_media == "best_effort"
     # ... and the index over what was read is advanced by what arrived since it was last asked.
     steps: list[int] = []
 
@@ -213,9 +213,10 @@ async def test_a_first_listing_shows_what_it_has_read_and_keeps_what_was_written
     assert cache.first_listing(CONFERENCE) is None
     assert listing.view("by-domain", dict, step) == {"vdx.rm.dk": [uri(1), uri(2), uri(3)]}
     assert steps == [2, 1]
+    assert listing.order == [uri(1), uri(2), uri(3)]  # room 1 once
     kept = cache.find(uri(1))  # published with the write, not the page's older copy
     assert isinstance(kept, Conference)
-    assert kept.direct_media == "never"
+    assert kept.direct_media == "best_effort"
 
 
 async def test_a_first_listing_that_fails_releases_its_readers() -> None:
@@ -236,3 +237,19 @@ async def test_a_first_listing_that_fails_releases_its_readers() -> None:
     assert listing.done
     assert cache.first_listing(CONFERENCE) is None
     assert cache.find(uri(1)) is None  # nothing half-listed published; the next reader lists again
+    # A write still in flight folds into what was read (no read-back GET of each room) ...
+    folded = cache.updated(CONFERENCE, uri(1), {"direct_media": "best_effort"})
+    assert folded is not None
+    assert folded.direct_media == "best_effort"
+    # ... and the next first listing starts from that table; a page it reads after the write is the
+    # node's own row and counts, as in any listing.
+    pages.gates = [asyncio.Event(), asyncio.Event()]
+    pages.fail_at = None
+    pages.pages = [[{**room_raw(1, "a@vdx.rm.dk"), "direct_media": "never"}], [room_raw(2, "b@vdx.rm.dk")]]
+    pages.next_page()
+    pages.next_page()
+    await cache.ensure(CONFERENCE)
+    again = cache.find(uri(1))
+    assert isinstance(again, Conference)
+    assert again.direct_media == "never"  # listed after the write: the node's own row counts
+    assert cache.find(uri(2)) is not None

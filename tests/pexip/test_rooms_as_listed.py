@@ -239,3 +239,28 @@ async def test_a_tenant_without_a_ready_theme_writes_nothing_before_the_listing_
     else:  # no branding: the defaults alone, each room once
         assert len(patched) == len(set(patched)) == ROOMS // 2
         assert result.status["meetingRoomsInLine"] == ROOMS // 2
+
+
+async def test_rooms_written_early_are_counted_when_the_theme_goes_pending_meanwhile(
+    platform: PlatformRuntime, held: HeldListing, sim: Simulator
+) -> None:
+    theme = seed(sim)
+    rt = Context(platform, [branding_body(theme, ready=True)])
+    warm = asyncio.create_task(platform.warm_up())
+    await until(listing_read(platform, HELD_FROM), "half the rooms are read")
+    sim.accounting.reset()
+    reconcile = asyncio.create_task(tenant_reconciler.reconcile(rt, tenant_body()))  # type: ignore[arg-type]
+    early = HELD_FROM // 2
+    await until(lambda: len(room_patches(sim)) >= early, "the rooms read so far are written", reconcile)
+
+    # The branding is edited meanwhile: its new theme is on its way when the listing ends.
+    rt.known[("CviBranding", "vdx-rm", "cvi")] = branding_body(theme, ready=False)
+    held.release.set()
+    result = await reconcile
+    await warm
+    assert len(room_patches(sim)) == early  # nothing more until the new theme is there
+    assert result.outcome.reason == "WaitingForBranding"
+    # The next reconcile finds these rooms in line: counted now, or never.
+    assert result.status["meetingRoomsCorrected"] == early
+    assert [e.reason for e in result.events] == ["MeetingRoomDefaultsApplied"]
+    assert f"set on {early} meeting rooms" in result.events[0].message

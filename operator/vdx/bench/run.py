@@ -606,6 +606,7 @@ def run_benchmark(
                 changer.start()
             try:
                 seconds = bench.wait_converged(timeout=4 * 3600)
+                converged_at = time.time()
             finally:
                 stop.set()
                 if changer.is_alive():
@@ -624,7 +625,7 @@ def run_benchmark(
             least = minimum_seconds(needed, latency_ms, 5)
             entries = list(bench.sim.simulator.accounting.entries)
             logged = [(e.time, e.duration_s, e.resource) for e in entries]
-            pipe = pipe_timeline(logged, began, applied + seconds, PIPE_WINDOW_SECONDS, 5)
+            pipe = pipe_timeline(logged, began, converged_at, PIPE_WINDOW_SECONDS, 5)
             busy = " ".join(f"{w['busy']:.2f}" for w in pipe)
             bench.say(f"      pipe per {PIPE_WINDOW_SECONDS:.0f} s (share of 5 slots busy): {busy}")
             notes: dict[str, Any] = {
@@ -651,7 +652,6 @@ def run_benchmark(
             # takes moves with the machine's load, and the operator works while it runs, so a slow
             # apply flatters it. Counted from the operator's first request instead, runs on quiet
             # and loaded machines compare (the production budget's ratio below is counted so too).
-            converged_at = time.time() if fleet_first else applied + seconds
             since_first = converged_at - (entries[0].time if entries else began)
             notes["converged_since_first_request_seconds"] = round(since_first, 1)
             notes["time_ratio_since_first_request"] = round(since_first / least, 2)

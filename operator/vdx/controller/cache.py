@@ -47,14 +47,17 @@ class FirstListing:
 
     def __init__(self, table: dict[str, PexipModel]) -> None:
         self.table = table
-        self.order: list[str] = []  # URIs in the order they were read
+        self.order: list[str] = []  # URIs in the order they were read (or written), each once
+        self._ordered: set[str] = set()
         self.done = False
         self._more = asyncio.Event()
         self._views: dict[str, tuple[int, Any]] = {}
 
     def _arrived(self, uri: str) -> None:
-        self.order.append(uri)
-        self._more.set()
+        if uri not in self._ordered:
+            self._ordered.add(uri)
+            self.order.append(uri)
+            self._more.set()
 
     def _end(self) -> None:
         self.done = True
@@ -100,6 +103,10 @@ class PexipCache:
         self._write_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._derived: dict[tuple[str, str], tuple[int, Any]] = {}
         self._first: dict[str, FirstListing] = {}
+        # Per type: the table of a first listing that failed part-way. Writes still in flight fold
+        # into it (not read back: 25 000 room writes could each cost a GET), and the next first
+        # listing starts from it; what that listing does not see is dropped at its end as usual.
+        self._unfinished: dict[str, dict[str, PexipModel]] = {}
 
     @property
     def first_listing_pages_in_flight(self) -> int:
@@ -120,7 +127,7 @@ class PexipCache:
         if published is not None:
             return published
         first = self._first.get(label)
-        return first.table if first is not None else None
+        return first.table if first is not None else self._unfinished.get(label)
 
     def _lock(self, kind: Kind[Any]) -> asyncio.Lock:
         return self._locks.setdefault(kind.label, asyncio.Lock())
@@ -147,7 +154,7 @@ class PexipCache:
         """
         started = time.monotonic()
         first = kind.label not in self._objects
-        table = self._objects.get(kind.label, {})
+        table = self._objects[kind.label] if not first else self._unfinished.pop(kind.label, {})
         listing = FirstListing(table) if first else None
         if listing is not None:
             self._first[kind.label] = listing
@@ -165,10 +172,9 @@ class PexipCache:
                 obj = observed.observe(kind.model, raw)
                 seen.add(obj.resource_uri)
                 if written.get(obj.resource_uri, NEVER) < started:
-                    new = obj.resource_uri not in table
                     self._store(kind.label, table, obj)
-                    if listing is not None and new:
-                        listing._arrived(obj.resource_uri)
+                if listing is not None and obj.resource_uri in table:
+                    listing._arrived(obj.resource_uri)
             for uri in [u for u in table if u not in seen and written.get(u, NEVER) < started]:
                 del table[uri]
                 self._changed(kind.label)
@@ -180,6 +186,8 @@ class PexipCache:
         finally:
             if listing is not None:
                 del self._first[kind.label]
+                if kind.label not in self._objects:  # failed part-way: keep what writes fold into
+                    self._unfinished[kind.label] = table
                 listing._end()
 
     def _store(self, label: str, table: dict[str, PexipModel], obj: PexipModel) -> None:
@@ -247,15 +255,15 @@ class PexipCache:
 
     def put(self, kind: Kind[Any], obj: PexipModel) -> None:
         """Record a write; only for listed types or one being listed the first time (its table is
-        published only when complete), so a partial set never passes for a full listing."""
+        published only when complete; `_unfinished` when that listing failed), so a partial set
+        never passes for a full listing."""
         objects = self._table(kind.label)
         if objects is None:
             return
-        first = self._first.get(kind.label)
-        new = obj.resource_uri not in objects
         self._store(kind.label, objects, observed.compact(observed.slim(obj)))
         self._written_at.setdefault(kind.label, {})[obj.resource_uri] = time.monotonic()
-        if first is not None and new:
+        first = self._first.get(kind.label)
+        if first is not None:
             first._arrived(obj.resource_uri)
 
     def remove(self, kind: Kind[Any], uri: str) -> None:

@@ -82,16 +82,18 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     found = (platform.cache.find(uri) for uri in rooms_in_domains(by_domain, tenant.spec.domains))
     rooms = [room for room in found if isinstance(room, Conference)]
     decided, plan = decide_tenant(TenantInputs(tenant, claims, theme, theme_pending), rooms)
+    previous = status_of(body).get("meetingRoomsCorrected", 0)
     if decided.blocked and decided.outcome.reason != Reason.DRIFT_OBSERVED:
-        # Rooms written while the listing ran (before the theme went pending again) are still told.
+        # Rooms written while the listing ran (before the theme went pending again) are still told
+        # and counted: the next reconcile finds them in line and would not count them.
+        early = {"meetingRoomsCorrected": previous + len(writes.corrected)} if writes.corrected else {}
         return Reconciled(
             decided.outcome,
-            status=counted,
+            status={**counted, **early},
             events=_applied(defaults, writes.corrected),
             platform=platform.name,
             extra_conditions=firewall,
         )
-    previous = status_of(body).get("meetingRoomsCorrected", 0)
     streamed = len(writes.corrected)
     # A room Pexip refused while the listing ran is not sent again in the same reconcile.
     await writes.write([c for c in decided.changes if c.uri not in writes.refused])
@@ -168,8 +170,9 @@ class _RoomWrites:
             await asyncio.gather(*(correct(pending) for _ in range(min(ROOM_WRITES_IN_FLIGHT, len(changes)))))
 
 
-# While the rooms' first listing runs, a Tenant looks for its rooms again every this many rooms read
-# (five pages of 100): each look wakes every Tenant waiting, so not on every page.
+# While the rooms' first listing runs, a Tenant looks for its rooms again once this many more rooms
+# were read (five pages of 100): every page wakes the waiting Tenants, but only a look routes rooms,
+# reads the theme and decides.
 ROOMS_PER_LOOK = 500
 
 
