@@ -23,6 +23,7 @@ from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reconcilers import tenant as tenant_reconciler
 from vdx.pexip import PexipClient, PlatformLimiter
+from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE, IVR_THEME
 from vdx.pexip.simulator import RunningServer, Simulator
 
@@ -171,21 +172,31 @@ def listing_read(platform: PlatformRuntime, count: int) -> Callable[[], bool]:
     return check
 
 
-async def test_a_tenant_with_its_theme_ready_writes_rooms_before_the_listing_ends(
-    platform: PlatformRuntime, held: HeldListing, sim: Simulator
-) -> None:
+EARLY = HELD_FROM // 2  # our rooms among the pages read before the listing is held
+
+
+async def writing_early(
+    platform: PlatformRuntime, sim: Simulator
+) -> tuple[Context, asyncio.Task[Any], asyncio.Task[Any], str]:
+    """A Tenant with its theme ready, reconciled while the listing is held half-way, once it has
+    written the rooms of the pages read: (its context, the reconcile, the listing, the theme)."""
     theme = seed(sim)
     rt = Context(platform, [branding_body(theme, ready=True)])
     warm = asyncio.create_task(platform.warm_up())
     await until(listing_read(platform, HELD_FROM), "half the rooms are read")
     sim.accounting.reset()
-
     reconcile = asyncio.create_task(tenant_reconciler.reconcile(rt, tenant_body()))  # type: ignore[arg-type]
-    early = HELD_FROM // 2  # our rooms among the pages read
-    await until(lambda: len(room_patches(sim)) >= early, "the rooms read so far are written", reconcile)
+    await until(lambda: len(room_patches(sim)) >= EARLY, "the rooms read so far are written", reconcile)
+    return rt, reconcile, warm, theme
+
+
+async def test_a_tenant_with_its_theme_ready_writes_rooms_before_the_listing_ends(
+    platform: PlatformRuntime, held: HeldListing, sim: Simulator
+) -> None:
+    _, reconcile, warm, _ = await writing_early(platform, sim)
     await asyncio.sleep(0.2)  # room for a wrong extra write to show
     assert platform.cache.first_listing(CONFERENCE) is not None  # the listing is still held
-    assert len(room_patches(sim)) == early
+    assert len(room_patches(sim)) == EARLY
     assert not reconcile.done()  # it waits for the rest of the listing
 
     held.release.set()
@@ -204,7 +215,7 @@ async def test_a_tenant_with_its_theme_ready_writes_rooms_before_the_listing_end
     assert all(r["direct_media"] == "never" and not r["ivr_theme"] for r in others)
     # The cache holds what was written, as the node does: the next decision writes nothing.
     cached = [platform.cache.find(r["resource_uri"]) for r in ours]
-    assert all(c is not None and c.direct_media == "best_effort" for c in cached)
+    assert all(isinstance(c, Conference) and c.direct_media == "best_effort" for c in cached)
 
 
 @pytest.mark.parametrize(
@@ -244,23 +255,16 @@ async def test_a_tenant_without_a_ready_theme_writes_nothing_before_the_listing_
 async def test_rooms_written_early_are_counted_when_the_theme_goes_pending_meanwhile(
     platform: PlatformRuntime, held: HeldListing, sim: Simulator
 ) -> None:
-    theme = seed(sim)
-    rt = Context(platform, [branding_body(theme, ready=True)])
-    warm = asyncio.create_task(platform.warm_up())
-    await until(listing_read(platform, HELD_FROM), "half the rooms are read")
-    sim.accounting.reset()
-    reconcile = asyncio.create_task(tenant_reconciler.reconcile(rt, tenant_body()))  # type: ignore[arg-type]
-    early = HELD_FROM // 2
-    await until(lambda: len(room_patches(sim)) >= early, "the rooms read so far are written", reconcile)
+    rt, reconcile, warm, theme = await writing_early(platform, sim)
 
     # The branding is edited meanwhile: its new theme is on its way when the listing ends.
     rt.known[("CviBranding", "vdx-rm", "cvi")] = branding_body(theme, ready=False)
     held.release.set()
     result = await reconcile
     await warm
-    assert len(room_patches(sim)) == early  # nothing more until the new theme is there
+    assert len(room_patches(sim)) == EARLY  # nothing more until the new theme is there
     assert result.outcome.reason == "WaitingForBranding"
     # The next reconcile finds these rooms in line: counted now, or never.
-    assert result.status["meetingRoomsCorrected"] == early
+    assert result.status["meetingRoomsCorrected"] == EARLY
     assert [e.reason for e in result.events] == ["MeetingRoomDefaultsApplied"]
-    assert f"set on {early} meeting rooms" in result.events[0].message
+    assert f"set on {EARLY} meeting rooms" in result.events[0].message
