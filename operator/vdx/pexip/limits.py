@@ -273,9 +273,7 @@ class _Queue:
             return urgent[0]
         if normal and (not bulk or self.normal_streak < BULK_EVERY - 1):
             return normal[0]
-        if bulk:
-            return bulk[0]
-        return normal[0] if normal else None
+        return bulk[0] if bulk else None
 
     def admitted(self, waiter: _Waiter) -> None:
         self.waiting[waiter.priority].remove(waiter)

@@ -192,15 +192,15 @@ async def _write_rooms_as_listed(writes: _RoomWrites, tenant: Tenant, claims: di
     listing = writes.platform.cache.first_listing(CONFERENCE)
     if listing is None or tenant.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return
-    cursor: RoomCursor | None = None
+    inputs: TenantInputs | None = None  # once the theme is ready
+    cursor = RoomCursor()
     while not listing.done:
         read = len(listing.order)
-        if cursor is None:
+        if inputs is None:
             theme, pending = await branding.tenant_theme(writes.rt, tenant.spec.namespace)
             if theme is not None and not pending:
                 inputs = TenantInputs(tenant, claims, theme)
-                cursor = RoomCursor()
-        if cursor is not None:
+        if inputs is not None:
             index = listing.view("rooms-by-alias-domain", dict, add_rooms_by_alias_domain)
             uris = new_rooms_in_domains(index, tenant.spec.domains, cursor)
             found = (listing.table.get(uri) for uri in uris)
