@@ -88,10 +88,12 @@ def make_cert(
 
 
 def make_zip(files: dict[str, bytes]) -> bytes:
+    """Same files, same bytes: a fixed timestamp, so two calls either side of a
+    two-second tick (the zip format's clock) still compare equal."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as archive:
         for name, data in files.items():
-            archive.writestr(name, data)
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data)
     return buf.getvalue()
 
 
