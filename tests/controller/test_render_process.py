@@ -95,7 +95,8 @@ def test_a_refusal_comes_back_as_the_same_error() -> None:
 
 
 def test_an_idle_child_goes_and_the_next_rendering_starts_another() -> None:
-    process = RenderProcess(idle_seconds=0.2)
+    # Long enough that the child cannot idle out between the call and reading its pid.
+    process = RenderProcess(idle_seconds=1.0)
     try:
         decode_result(process.call(encode_request(branding(), OBJECTS)))
         first = process.pid

@@ -13,7 +13,6 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -228,7 +227,7 @@ def test_unreachable_alert_fires_during_an_outage_and_resolves_after(
         found = client.CoreV1Api(kube_api_client).read_namespaced_config_map(CONFIG_MAP, operator_namespace)
         record = tmp_path / "incidents.json"
         record.write_text((found.data or {})[KEY])
-        month = datetime.now(UTC).strftime("%Y-%m")
+        month = str(incident["start"])[:7]  # the incident's own month, even across a month's end
         args = ["stats", "incidents", "--platform", h.platform, "--month", month, "--from-file", str(record)]
         report = CliRunner().invoke(cli, [*args, "--prometheus", prometheus.url])
         assert report.exit_code == 0, report.output

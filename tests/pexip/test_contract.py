@@ -601,11 +601,13 @@ async def test_dropped_response_after_commit(http: httpx.AsyncClient, sim: Simul
 
 
 async def test_outage_window_and_latency(http: httpx.AsyncClient, sim: Simulator) -> None:
-    sim.set_faults(FaultConfig(outage=Outage(start_s=0, duration_s=0.3, retry_after_s=1)))
+    # A short window runs out on its own; it is long enough that a stalled machine cannot end it
+    # before the first request arrives.
+    sim.set_faults(FaultConfig(outage=Outage(start_s=0, duration_s=1.5, retry_after_s=1)))
     r = await http.get(f"{API}/conference/")
     assert r.status_code == 503
     assert r.headers["Retry-After"] == "1"
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(1.6)
     assert (await http.get(f"{API}/conference/")).status_code == 200
     sim.set_faults(FaultConfig(slow_read_ms=150, slow_read_probability=1.0))
     started = time.monotonic()

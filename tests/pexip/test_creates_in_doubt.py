@@ -25,7 +25,7 @@ def impatient(running: RunningServer, timeout: float = 0.3) -> PexipClient:
 async def test_a_post_the_node_finishes_late_is_in_doubt_until_it_can_no_longer_commit(
     running: RunningServer, sim: Simulator
 ) -> None:
-    sim.set_faults(FaultConfig(latency=Latency(kind="fixed", ms=1000), latency_methods=["POST"]))
+    sim.set_faults(FaultConfig(latency=Latency(kind="fixed", ms=2500), latency_methods=["POST"]))
     async with impatient(running) as client:
         assert client.creates_in_doubt(LABELS) == {}
         with pytest.raises(PexipError):
@@ -33,7 +33,7 @@ async def test_a_post_the_node_finishes_late_is_in_doubt_until_it_can_no_longer_
         failed = time.monotonic()
         assert list(client.creates_in_doubt(LABELS)) == [TURN_SERVER.label]  # only that type
         assert await client.find(TURN_SERVER, name="late") is None  # the node still holds it
-        await asyncio.sleep(1.2)
+        await asyncio.sleep(2.7)
         assert await client.find(TURN_SERVER, name="late") is not None  # and then commits it
         assert client.in_doubt_seconds == 10.0  # twice the timeout, at least 10 s
         assert list(client.creates_in_doubt(LABELS, now=failed + 9.0)) == [TURN_SERVER.label]
