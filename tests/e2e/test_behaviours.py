@@ -387,6 +387,7 @@ def test_no_secret_in_logs_events_or_status(
         lambda: h.get("turnservices", "turn")["status"]["secretResourceVersion"] != first, 20, "secret resent"
     )
     key_pem = client.CoreV1Api(h.api).read_namespaced_secret("tls-secret", h.namespace).data["tls.key"]
+    assert operator.events_sent()  # they go out in the background
     texts = [caplog.text]
     texts += [f"{e.reason} {e.message}" for e in events(h)]
     for plural, name in (("turnservices", "turn"), ("tlscertificates", "cert"), ("domains", "domain")):

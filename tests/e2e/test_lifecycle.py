@@ -194,6 +194,7 @@ def test_the_platform_creates_its_declared_location_before_the_domain_binds_in_i
         ("Default location", adopted.resource_uri),
     }
     # The Domain waited quietly: no Warning while the location was being made.
+    assert operator.events_sent()  # they go out in the background
     events = client.CoreV1Api(h.api).list_namespaced_event(h.namespace).items
     assert [(e.reason, e.message) for e in events if e.type == "Warning"] == []
 

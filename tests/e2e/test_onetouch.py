@@ -178,6 +178,7 @@ def test_one_touch_join_lifecycle(
     assert len(listed(h, MJX_INTEGRATION)) == 1
     assert not listed(h, MJX_ENDPOINT)[0].description.startswith("[vdx:")
 
+    assert operator.events_sent()  # they go out in the background
     blob = "\n".join([caplog.text, *events_of(h, "otj"), repr(status)])
     for canary in (CLIENT_SECRET, ENDPOINT_PASSWORD, ROTATED):
         assert canary not in blob

@@ -174,6 +174,7 @@ def test_outlook_scheduling_lifecycle(
     assert not connector.description.startswith("[vdx:")
 
     # Never in status, events or logs.
+    assert operator.events_sent()  # they go out in the background
     texts = [caplog.text, *events_of(h, "booking"), repr(status)]
     blob = "\n".join(texts)
     for canary in (CLIENT_SECRET, ROTATED, "PRIVATE KEY"):

@@ -98,6 +98,7 @@ def test_meeting_room_lifecycle(operator: OperatorThread, h: Harness) -> None:
     assert room["status"]["conference"] == conference.resource_uri
     assert room["status"]["directMedia"] == "best_effort"
     assert PIN_CANARY not in repr(room["status"])
+    assert operator.events_sent()  # they go out in the background
     assert PIN_CANARY not in repr(events_of(h, "room1"))
 
     # Aliases added and removed, direct media overridden for this room only.
@@ -122,6 +123,7 @@ def test_meeting_room_lifecycle(operator: OperatorThread, h: Harness) -> None:
     wait_for(
         lambda: (conference_named(h, "Region Test - Møderum 1") or conference).pin == "7654321", 20, "new PIN"
     )
+    assert operator.events_sent()  # they go out in the background
     assert all("7654321" not in e and PIN_CANARY not in e for e in events_of(h, "room1"))
 
     h.delete("meetingrooms", "room1")
@@ -242,6 +244,7 @@ def test_recording_is_refused_until_the_tenant_enables_it(operator: OperatorThre
     stream = room_stream_name(h.namespace, "recorded")
     assert participant.alias == f"rtmp://rec.rooms.dk:1935/vdx-{STREAM_KEY}/{stream}"
     assert STREAM_KEY not in repr(room["status"])
+    assert operator.events_sent()  # they go out in the background
     assert STREAM_KEY not in repr(events_of(h, "recorded"))
     wait_for(lambda: h.get("recorders", "rec")["status"].get("rooms") == ["recorded"], 15, "recorder's rooms")
 
@@ -257,6 +260,7 @@ def test_recording_is_refused_until_the_tenant_enables_it(operator: OperatorThre
     conference = conference_named(h, "Region Test - Møderum 1")
     assert conference is not None
     assert len(conference.automatic_participants) == 1
+    assert operator.events_sent()  # they go out in the background
     assert all(rotated not in e and STREAM_KEY not in e for e in events_of(h, "recorded"))
 
     # RTMP off on the platform: reported, and the operator does not switch it back on.
@@ -309,6 +313,7 @@ def test_device_lifecycle_and_refusals(operator: OperatorThread, h: Harness) -> 
     assert not pexip_device.enable_h323
     assert device["status"]["device"] == pexip_device.resource_uri
     assert PASSWORD_CANARY not in repr(device)
+    assert operator.events_sent()  # they go out in the background
     assert PASSWORD_CANARY not in repr(events_of(h, "stue1"))
 
     # Registration switched off on the platform: still Ready (Pexip holds the device), and said.

@@ -235,6 +235,7 @@ def reconcile_tree(
                 ]
                 if done(objects) or time.monotonic() > deadline:
                     if events is not None:
+                        assert operator.events_sent()  # they go out in the background
                         events.extend(
                             (
                                 e.type,

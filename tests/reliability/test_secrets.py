@@ -347,6 +347,7 @@ def test_no_canary_anywhere_in_an_end_to_end_run(
     ]
     assert "(sensitive value" in cli_outputs[1][1]  # the plan did reach the secrets, masked
 
+    assert operator.events_sent()  # they go out in the background
     events = client.CoreV1Api(h.api).list_event_for_all_namespaces().items
     assert operator.state is not None
     assert operator.state.runtime is not None

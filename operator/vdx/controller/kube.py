@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import builtins
-import contextlib
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from kubernetes.client.exceptions import ApiException
 
 from vdx import logsetup
 from vdx.api.meta import API_GROUP, API_VERSION
+from vdx.controller.events import EventSender
 
 FIELD_MANAGER = "vdx-operator"
 MERGE_PATCH = "application/merge-patch+json"
@@ -102,6 +102,10 @@ class WatchedObjects:
         return len(self._documents)
 
 
+# How long one Event's POST may take before the sender gives up on it and goes on to the next.
+EVENT_POST_SECONDS = 10.0
+
+
 class Kube:
     """Async helpers over one `kubernetes.client.ApiClient`."""
 
@@ -109,8 +113,17 @@ class Kube:
         self.api = api
         # Secrets and ConfigMaps kept current by the watch; None: every read asks the API server.
         self.watched = watched
+        self.events = EventSender(self._post_event)
 
-    def request(self, method: str, path: str, body: Any = None, *, content_type: str | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str | None = None,
+        request_seconds: float | None = None,
+    ) -> Any:
         """One call to the API server (blocking): the decoded JSON answer; ApiException on an error
         status, as the generated APIs raise it (`status` 404, 409, ...)."""
         headers = {"Accept": "application/json"}
@@ -123,7 +136,7 @@ class Kube:
             body=body,
             auth_settings=["BearerToken"],
         )
-        response = self.api.call_api(method, url, headers, body, post)
+        response = self.api.call_api(method, url, headers, body, post, _request_timeout=request_seconds)
         data: bytes | None = response.read()  # type: ignore[no-untyped-call]
         if not 200 <= response.status <= 299:
             raise ApiException.from_response(
@@ -132,9 +145,18 @@ class Kube:
         return json.loads(data) if data else None
 
     async def _call(
-        self, method: str, path: str, body: Any = None, *, content_type: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str | None = None,
+        request_seconds: float | None = None,
     ) -> Any:
-        return await asyncio.to_thread(self.request, method, path, body, content_type=content_type)
+        # A timeout of the blocking call itself (asyncio's would leave the thread waiting).
+        return await asyncio.to_thread(
+            self.request, method, path, body, content_type=content_type, request_seconds=request_seconds
+        )
 
     async def _read(self, path: str) -> dict[str, Any] | None:
         """A GET; None when the object does not exist."""
@@ -277,7 +299,8 @@ class Kube:
         reason: str,
         message: str,
     ) -> None:
-        """A core/v1 Event on the object; events are best effort and never fail a reconcile."""
+        """A core/v1 Event on the object, as it is now; sent in the background (`controller.events`):
+        events are best effort, never fail a reconcile and never hold one up."""
         meta = body.get("metadata", {})
         namespace = meta.get("namespace") or "default"
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -304,8 +327,11 @@ class Kube:
             "reportingComponent": FIELD_MANAGER,
             "reportingInstance": FIELD_MANAGER,
         }
-        with contextlib.suppress(ApiException):
-            await self._call("POST", core_path(namespace, "events"), event)
+        self.events.record(namespace, event)
+
+    async def _post_event(self, namespace: str, event: dict[str, Any]) -> None:
+        # Bounded: one POST stuck on a half-open connection would otherwise hold every later Event.
+        await self._call("POST", core_path(namespace, "events"), event, request_seconds=EVENT_POST_SECONDS)
 
 
 def raw_object(kind: str, obj: Mapping[str, Any]) -> dict[str, Any]:

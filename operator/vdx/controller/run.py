@@ -198,4 +198,7 @@ async def run_operator(
         state.leading = False
         state.standing_by = False
         runtime.metrics.leader.set(0)
+        # The Events the last reconciles recorded, for a few seconds at most; after the lease went,
+        # so a standby is not kept waiting for them.
+        await runtime.kube.events.close()
         await stop_listeners(servers)

@@ -79,6 +79,14 @@ class OperatorThread:
         assert self._loop is not None
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
+    def events_sent(self, seconds: float = 10.0) -> bool:
+        """Wait until the Events recorded so far were sent: they go out in the background
+        (`controller.events`), so a test that reads them once asks this first."""
+        runtime = self.state.runtime if self.state is not None else None
+        if runtime is None or self._loop is None or self._loop.is_closed():
+            return True
+        return self.run_coroutine(runtime.kube.events.flush(seconds), seconds + 5)
+
     def __enter__(self) -> Self:
         return self.start()
 
