@@ -145,18 +145,9 @@ class Kube:
         return json.loads(data) if data else None
 
     async def _call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        content_type: str | None = None,
-        request_seconds: float | None = None,
+        self, method: str, path: str, body: Any = None, *, content_type: str | None = None
     ) -> Any:
-        # A timeout of the blocking call itself (asyncio's would leave the thread waiting).
-        return await asyncio.to_thread(
-            self.request, method, path, body, content_type=content_type, request_seconds=request_seconds
-        )
+        return await asyncio.to_thread(self.request, method, path, body, content_type=content_type)
 
     async def _read(self, path: str) -> dict[str, Any] | None:
         """A GET; None when the object does not exist."""
@@ -330,8 +321,10 @@ class Kube:
         self.events.record(namespace, event)
 
     async def _post_event(self, namespace: str, event: dict[str, Any]) -> None:
-        # Bounded: one POST stuck on a half-open connection would otherwise hold every later Event.
-        await self._call("POST", core_path(namespace, "events"), event, request_seconds=EVENT_POST_SECONDS)
+        # Bounded: one POST stuck on a half-open connection would otherwise hold every later Event
+        # (a timeout of the blocking call itself: asyncio's would leave the thread waiting).
+        path = core_path(namespace, "events")
+        await asyncio.to_thread(self.request, "POST", path, event, request_seconds=EVENT_POST_SECONDS)
 
 
 def raw_object(kind: str, obj: Mapping[str, Any]) -> dict[str, Any]:
