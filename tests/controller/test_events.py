@@ -55,7 +55,6 @@ async def test_a_refused_event_does_not_stop_the_next() -> None:
         sender.record("rm", event(reason))
     assert await sender.flush(5)
     assert post.sent == ["rm/First", "rm/Third"]
-    assert sender.sent == 2
     await sender.close()
 
 

@@ -406,8 +406,11 @@ def test_steady_state_makes_no_writes_and_no_per_object_reads(operator: Operator
     h.sim.simulator.accounting.reset()
     time.sleep(5)  # two resync periods of the test operator (2 s each)
     # A loaded machine may not have fitted a whole resync into the window: wait for one.
-    resynced = lambda: any(e.path.endswith("/turn_server/") for e in h.sim.simulator.accounting.entries)  # noqa: E731
-    wait_for(resynced, 20, "a resync")
+    wait_for(
+        lambda: any(e.path.endswith("/turn_server/") for e in h.sim.simulator.accounting.entries),
+        20,
+        "a resync",
+    )
     entries = list(h.sim.simulator.accounting.entries)
     assert [e for e in entries if e.method != "GET"] == []
     per_object = [e for e in entries if e.path.rstrip("/").split("/")[-1].isdigit()]

@@ -45,7 +45,6 @@ class EventSender:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self.dropped = 0  # since the queue last had room; logged when it drains
-        self.sent = 0
         self.waiting = 0  # recorded and not yet sent (or failed), the one being sent included
 
     def record(self, namespace: str, event: dict[str, Any]) -> None:
@@ -82,9 +81,7 @@ class EventSender:
         """Send what is waiting (for at most `seconds`), then stop; later Events are not sent."""
         if not await self.flush(seconds):
             logger.warning("%d Kubernetes Events not sent before the operator stopped", self.waiting)
-        if self.dropped:
-            logger.warning("%d Kubernetes Events were dropped while the queue was full", self.dropped)
-            self.dropped = 0
+        self._report_drops()
         self._closed = True
         if self._task is not None and self._loop is asyncio.get_running_loop():
             self._task.cancel()  # it ends at its next step; nothing of it is awaited here
@@ -103,7 +100,6 @@ class EventSender:
             namespace, event = await queue.get()
             try:
                 await self._post(namespace, event)
-                self.sent += 1
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -111,6 +107,10 @@ class EventSender:
             finally:
                 self.waiting -= 1
                 queue.task_done()
-            if queue.empty() and self.dropped:
-                logger.warning("%d Kubernetes Events were dropped while the queue was full", self.dropped)
-                self.dropped = 0
+            if queue.empty():
+                self._report_drops()
+
+    def _report_drops(self) -> None:
+        if self.dropped:
+            logger.warning("%d Kubernetes Events were dropped while the queue was full", self.dropped)
+            self.dropped = 0
