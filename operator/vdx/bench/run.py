@@ -36,6 +36,7 @@ from kubernetes import client
 
 from vdx.api.meta import API_GROUP, API_VERSION
 from vdx.bench.fleet import Fleet, bench_fleet, minimum_cold_start_writes, pexip_objects, rooms_out_of_line
+from vdx.bench.floor import floor_notes, measure_floor
 from vdx.bench.measure import (
     ProcessSample,
     apiserver_requests,
@@ -399,6 +400,11 @@ def format_result(r: ScenarioResult) -> str:
         since_first = r.notes.get("time_ratio_since_first_request")
         if since_first is not None and since_first != r.notes["time_ratio"]:
             timing += f"; {since_first:.2f}x counted from the operator's first request"
+        if "time_ratio_to_client_floor" in r.notes:
+            timing += (
+                f"; {r.notes['time_ratio_to_client_floor']:.2f}x the "
+                f"{r.notes['client_bound_seconds']:.0f} s its own Pexip client needs alone"
+            )
         timing += ")"
     load = f"; load {r.load_average['end'][0]:.1f}" if r.load_average else ""
     render = ""
@@ -571,6 +577,15 @@ def run_benchmark(
     production = budget == "production"
     operator_budget = Budget() if production else None
     with bench_environment(scale, latency_ms, resync, say, budget, node_limit, fleet_name) as bench:
+        # Under the production budget the node's own limit would count the floor's requests.
+        floor = None if production else measure_floor(bench.sim)
+        if floor is not None:
+            say(
+                "[setup] floor at 5 in flight, per request: "
+                f"bare httpx {floor['httpx']['ms_per_request']:.2f} ms, "
+                f"the operator's Pexip client {floor['client']['ms_per_request']:.2f} ms "
+                f"(the yardstick: {latency_ms:.0f} ms)"
+            )
         bench.start_operator()
         fleet = bench.fleet
         driver_calls = {"cold-start": 0, "change-writes": 0}
@@ -656,6 +671,8 @@ def run_benchmark(
             notes["converged_since_first_request_seconds"] = round(since_first, 1)
             notes["time_ratio_since_first_request"] = round(since_first / least, 2)
             notes["fleet_first"] = fleet_first
+            if floor is not None:
+                notes.update(floor_notes(floor, needed, latency_ms, since_first))
             if fleet_first:  # nothing ran during the apply: the ratio counts from the first request
                 notes["time_ratio"] = notes["time_ratio_since_first_request"]
             if operator_budget is not None:
