@@ -7,7 +7,6 @@ of `Simulator`, so nothing in the emulated API exists only to help a client.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hmac
@@ -32,6 +31,7 @@ from vdx.pexip.simulator import state as state_io
 from vdx.pexip.simulator.accounting import Accounting
 from vdx.pexip.simulator.engine import ApiError, Engine, EngineOptions, UploadedFile
 from vdx.pexip.simulator.faults import Decision, FaultConfig, FaultInjector
+from vdx.pexip.simulator.pacing import TIMER
 from vdx.pexip.simulator.schema_doc import api_index, schema_document
 from vdx.pexip.simulator.seed import SeedOptions, seed_fresh_node
 from vdx.pexip.simulator.spec import ALL_SPECS, ResourceSpec, unknown_fields
@@ -190,7 +190,7 @@ class Simulator:
         try:
             decision = self.faults.decide(method, is_read=method in ("GET", "HEAD"))
             if decision.delay_s:
-                await asyncio.sleep(decision.delay_s)
+                await TIMER.sleep(decision.delay_s)
             if decision.status is not None:
                 fault = decision.reason
                 response = _fault_response(decision)
