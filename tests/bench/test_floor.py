@@ -66,7 +66,7 @@ def test_the_notes_split_the_time_above_the_yardstick() -> None:
         "httpx": {"requests": 1000, "seconds": 4.7, "ms_per_request": 23.5, "cpu_ms_per_request": 1.0},
         "client": {"requests": 1000, "seconds": 4.9, "ms_per_request": 24.5, "cpu_ms_per_request": 1.5},
     }
-    notes = floor_notes(floor, needed=26_000, latency_ms=20.0, since_first=150.0)
+    notes = floor_notes(floor, needed=26_000, latency_ms=20.0, since_first=150.0, served_ms=20.58)
     assert notes["stack_bound_seconds"] == 122.2  # 26 000 x 23.5 ms / 5
     assert notes["client_bound_seconds"] == 127.4  # 26 000 x 24.5 ms / 5
     assert notes["time_ratio_to_client_floor"] == 1.18
@@ -75,4 +75,5 @@ def test_the_notes_split_the_time_above_the_yardstick() -> None:
         "pexip_client": 5.2,
         "operator": 22.6,
     }
+    assert notes["busy_at_client_floor"] == 0.84  # 20.58 ms held of every 24.5 ms turn
     assert notes["floor"] is floor

@@ -99,11 +99,15 @@ def _figures(requests: int, seconds: float, cpu_seconds: float) -> dict[str, flo
     }
 
 
-def floor_notes(floor: dict[str, Any], needed: int, latency_ms: float, since_first: float) -> dict[str, Any]:
+def floor_notes(
+    floor: dict[str, Any], needed: int, latency_ms: float, since_first: float, served_ms: float
+) -> dict[str, Any]:
     """The cold start against the yardstick and the two floors: `needed` requests, converged
     `since_first` seconds after the operator's first request. The seconds above the yardstick are
     split into what the stack costs (bare httpx and the simulator's server), what the Pexip client
-    adds to it, and the rest, which is the operator's."""
+    adds to it, and the rest, which is the operator's. `served_ms`: how long the simulator held a
+    request of the cold start on average; over the client's floor, it is how busy the request
+    pipe's windows (`pipe`) would be at the floor's pace, the line a window's `busy` is read against."""
 
     def bound(ms_per_request: float) -> float:
         return needed * ms_per_request / 1000 / IN_FLIGHT
@@ -116,6 +120,8 @@ def floor_notes(floor: dict[str, Any], needed: int, latency_ms: float, since_fir
         "stack_bound_seconds": round(stack, 1),
         "client_bound_seconds": round(client, 1),
         "time_ratio_to_client_floor": round(since_first / client, 2),
+        "served_ms": round(served_ms, 2),
+        "busy_at_client_floor": round(served_ms / floor["client"]["ms_per_request"], 2),
         "seconds_above_yardstick": {
             "http_stack_and_simulator": round(stack - yardstick, 1),
             "pexip_client": round(client - stack, 1),

@@ -672,7 +672,9 @@ def run_benchmark(
             notes["time_ratio_since_first_request"] = round(since_first / least, 2)
             notes["fleet_first"] = fleet_first
             if floor is not None:
-                notes.update(floor_notes(floor, needed, latency_ms, since_first))
+                served = [e.duration_s for e in entries if e.duration_s > 0]
+                served_ms = 1000 * sum(served) / len(served) if served else latency_ms
+                notes.update(floor_notes(floor, needed, latency_ms, since_first, served_ms))
             if fleet_first:  # nothing ran during the apply: the ratio counts from the first request
                 notes["time_ratio"] = notes["time_ratio_since_first_request"]
             if operator_budget is not None:

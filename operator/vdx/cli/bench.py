@@ -29,7 +29,8 @@ FLEETS = ("national", "small")  # vdx.bench.fleet.FLEETS (a test keeps them equa
     show_default=True,
     help="production: the PexipPlatform's default request budget against a simulator enforcing "
     "Pexip's 1 000 requests per 60 s (429 + Retry-After), with a person's changes timed during the "
-    "cold start; raised: 1 000 requests/s and no simulator limit, the latency-bound figure.",
+    "cold start; raised: 1 000 requests/s and no simulator limit, the latency-bound figure, also "
+    "read against the HTTP floor measured before the cold start (PATCHes at 5 in flight, no operator).",
 )
 @click.option(
     "--node-limit",
