@@ -33,12 +33,13 @@ class PreciseTimer:
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
 
-    def __len__(self) -> int:
+    def waiting(self) -> int:
         """Sleeps not yet woken (a cancelled one counts until its time has come)."""
         with self._changed:
             return len(self._due)
 
     async def sleep(self, seconds: float) -> None:
+        """Return no sooner than `seconds` from now, and as soon after as the thread can wake it."""
         if seconds <= 0:
             await asyncio.sleep(0)
             return
@@ -47,7 +48,8 @@ class PreciseTimer:
         entry = (time.monotonic() + seconds, next(self._order), loop, future)
         with self._changed:
             heapq.heappush(self._due, entry)
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
+                # Started on first use, and again should it ever have died: a sleep must not hang.
                 self._thread = threading.Thread(target=self._run, name="simulator-timer", daemon=True)
                 self._thread.start()
             if self._due[0] is entry:  # sooner than what the thread waits for
@@ -55,6 +57,7 @@ class PreciseTimer:
         await future
 
     def _run(self) -> None:
+        # Waits for the earliest deadline only; a sooner one arriving meanwhile notifies it.
         with self._changed:
             while True:
                 if not self._due:
