@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from vdx.bench.measure import minimum_seconds
 from vdx.pexip.client import PexipClient
 from vdx.pexip.limits import PlatformLimiter
 from vdx.pexip.resources import CONFERENCE
@@ -111,12 +112,9 @@ def floor_notes(
     request of the cold start on average; over the client's floor, it is how busy the request
     pipe's windows (`pipe`) would be at the floor's pace, the line a window's `busy` is read against."""
 
-    def bound(ms_per_request: float) -> float:
-        return needed * ms_per_request / 1000 / IN_FLIGHT
-
-    yardstick = bound(latency_ms)
-    stack = bound(floor["httpx"]["ms_per_request"])
-    client = bound(floor["client"]["ms_per_request"])
+    yardstick = minimum_seconds(needed, latency_ms, IN_FLIGHT)
+    stack = minimum_seconds(needed, floor["httpx"]["ms_per_request"], IN_FLIGHT)
+    client = minimum_seconds(needed, floor["client"]["ms_per_request"], IN_FLIGHT)
     return {
         "floor": floor,
         "stack_bound_seconds": round(stack, 1),
