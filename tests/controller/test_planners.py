@@ -14,6 +14,7 @@ from vdx.controller.planners.domain import plan_domain_binding, plan_domain_unbi
 from vdx.controller.planners.rooms import alias_domain, plan_room_defaults
 from vdx.controller.planners.turn import TurnCredentials, credentials_from_secret, plan_turn_server
 from vdx.pexip.models import Conference, ConferenceAlias, SystemLocation, TlsCertificate, TurnServer
+from vdx.pexip.resources import leaf_pem
 
 OWNER = Owner("TurnService", "vdx-rm", "vdx-rm-dk")
 CANARY = "canary-turn-secret-7f3a"
@@ -228,6 +229,53 @@ def test_certificate_upload_pending_recovers_after_a_crash() -> None:
     recovered = plan_certificate(PEM_B, "KEY", "tls-x", [uploaded], upload_pending=True)
     assert recovered.changes == []
     assert recovered.owned == [uploaded.resource_uri]
+
+
+def test_certificate_upload_pending_claims_its_own_upload_once_among_many() -> None:
+    # Pexip may give the PEM back with other line endings and the chain after the leaf; only the
+    # leaf counts. A certificate both recorded and matching is owned once, strangers never.
+    others = [
+        cert_obj(i, f"-----BEGIN CERTIFICATE-----\nC{i:03d}\n-----END CERTIFICATE-----\n")
+        for i in range(1, 60)
+    ]
+    recorded = cert_obj(100, PEM_B)
+    chain = "-----BEGIN CERTIFICATE-----\nCHAIN\n-----END CERTIFICATE-----\n"
+    reformatted = cert_obj(
+        101, "  -----BEGIN CERTIFICATE-----\r\n BBBB \r\n-----END CERTIFICATE-----\r\n" + chain
+    )
+    plan = plan_certificate(
+        PEM_B,
+        "KEY",
+        "tls-x",
+        [*others[:30], recorded, *others[30:], reformatted],
+        recorded=[recorded.resource_uri],
+        upload_pending=True,
+    )
+    assert plan.changes == []
+    assert plan.owned == [recorded.resource_uri, reformatted.resource_uri]
+    # Without the note, a stranger's identical certificate is not claimed, and the recorded one stays.
+    unnoted = plan_certificate(
+        PEM_B, "KEY", "tls-x", [*others, recorded, reformatted], recorded=[recorded.resource_uri]
+    )
+    assert unnoted.owned == [recorded.resource_uri]
+    # A different leaf before an identical chain is another certificate.
+    other_leaf = cert_obj(102, PEM_A + chain)
+    assert (
+        plan_certificate(PEM_B, "KEY", "tls-x", [other_leaf], upload_pending=True).changes[0].action
+        == "create"
+    )
+
+
+def test_certificates_waiting_for_their_upload_parse_each_pem_once() -> None:
+    # A national cold start: every certificate with a pending upload looks at every certificate on
+    # the node. Each PEM is parsed once, not once per certificate looking.
+    pems = [f"-----BEGIN CERTIFICATE-----\nD{i:03d}\n-----END CERTIFICATE-----\n" for i in range(80)]
+    observed = [cert_obj(i, pem) for i, pem in enumerate(pems)]
+    leaf_pem.cache_clear()
+    for pem in pems:
+        plan = plan_certificate(pem, "KEY", "tls-x", observed, upload_pending=True)
+        assert len(plan.owned) == 1
+    assert leaf_pem.cache_info().misses == len(pems)
 
 
 def test_conditions_keep_transition_time_and_follow_kstatus() -> None:

@@ -124,3 +124,62 @@ async def test_a_ready_tenant_is_not_woken_again(seen: dict[str, list[bool]]) ->
         assert seen["region-a"] == [True]
     finally:
         await rt.close()
+
+
+def named_branding(namespace: str, name: str) -> dict[str, Any]:
+    body = branding(namespace)
+    body["metadata"].update(name=name, uid=f"uid-{name}-{namespace}")
+    return body
+
+
+async def test_wakes_in_a_burst_are_one_reconcile(seen: dict[str, list[bool]]) -> None:
+    # Ten dependencies Ready one after the other before the woken resource got its turn (a
+    # region's certificates and TURN services, each waking its Domains): one reconcile, which reads
+    # them all when it runs, as a workqueue keeps one entry per key.
+    rt = Runtime(Kube())  # type: ignore[arg-type]
+    try:
+        body = tenant("region-a", "ns-a")
+        rt.follow_up("Tenant", key_of(body), await rt.reconcile("Tenant", body))
+        await asyncio.gather(
+            *(rt.reconcile("CviBranding", named_branding("ns-a", f"cvi-{n}")) for n in range(10))
+        )
+        await settle()
+        assert seen["region-a"] == [False, True]
+    finally:
+        await rt.close()
+
+
+async def test_a_wake_while_the_woken_reconcile_runs_is_not_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The reconcile already running may have read its dependencies before the second one became
+    # Ready: that wake needs a reconcile of its own, after it.
+    gate = asyncio.Event()
+    calls: list[int] = []
+
+    async def reconcile_tenant(rt: Any, body: dict[str, Any]) -> Reconciled:
+        calls.append(len(calls))
+        if len(calls) == 2:  # the first woken one holds here while the next dependency turns Ready
+            await gate.wait()
+        return Reconciled(Outcome(Phase.PROGRESSING, Reason.WAITING_FOR_BRANDING, "still waiting"))
+
+    async def reconcile_branding(rt: Any, body: dict[str, Any]) -> Reconciled:
+        return Reconciled(Outcome(Phase.READY, Reason.AVAILABLE, "uploaded"))
+
+    monkeypatch.setitem(BY_KIND, "Tenant", dataclasses.replace(BY_KIND["Tenant"], reconcile=reconcile_tenant))
+    monkeypatch.setitem(
+        BY_KIND, "CviBranding", dataclasses.replace(BY_KIND["CviBranding"], reconcile=reconcile_branding)
+    )
+    monkeypatch.setattr(runtime_module, "PROGRESSING_RECHECK_SECONDS", 3600.0)
+    rt = Runtime(Kube())  # type: ignore[arg-type]
+    try:
+        body = tenant("region-a", "ns-a")
+        rt.follow_up("Tenant", key_of(body), await rt.reconcile("Tenant", body))
+        await rt.reconcile("CviBranding", named_branding("ns-a", "cvi-0"))
+        await settle()
+        assert len(calls) == 2  # woken, and holding at the gate
+        await rt.reconcile("CviBranding", named_branding("ns-a", "cvi-1"))
+        await rt.reconcile("CviBranding", named_branding("ns-a", "cvi-2"))  # coalesced with cvi-1's
+        gate.set()
+        await settle()
+        assert len(calls) == 3
+    finally:
+        await rt.close()

@@ -73,7 +73,7 @@ LISTED = (
 Say = Callable[[str], None]
 _RENDER_STARTS = re.compile(r"^vdx_render_process_starts_total (\S+)$", re.MULTILINE)
 _RENDER_PEAK = re.compile(r"^vdx_render_process_peak_rss_bytes (\S+)$", re.MULTILINE)
-_RECONCILES = re.compile(r"^vdx_reconciles_total\{[^}]*\} (\S+)$", re.MULTILINE)
+_RECONCILES = re.compile(r'^vdx_reconciles_total\{kind="([^"]*)"[^}]*\} (\S+)$', re.MULTILINE)
 _THROTTLED = re.compile(r"^vdx_pexip_throttled_total\{[^}]*\} (\S+)$", re.MULTILINE)
 _RATE = re.compile(r"^vdx_pexip_rate_limit_requests_per_second\{[^}]*\} (\S+)$", re.MULTILINE)
 
@@ -226,8 +226,15 @@ class Bench:
         )
 
     def reconciles(self) -> int:
+        return sum(self.reconciles_by_kind().values())
+
+    def reconciles_by_kind(self) -> dict[str, int]:
+        """The operator's reconciles so far, by kind (a scenario's are the difference)."""
         text = httpx.get(f"http://127.0.0.1:{self.http_port}/metrics", timeout=5).text
-        return int(sum(float(v) for v in _RECONCILES.findall(text)))
+        counts: Counter[str] = Counter()
+        for kind, value in _RECONCILES.findall(text):
+            counts[kind] += int(float(value))
+        return dict(counts)
 
     def limiter_figures(self) -> dict[str, float]:
         """The operator's own view of the budget: 429s it received, the rate it allows itself now."""
@@ -357,6 +364,7 @@ class Bench:
         k8s_before, by_kind_before = self.k8s_request_figures()
         own_before = self.own_requests
         cpu_before = self.operator_sample().cpu_seconds
+        reconciles_before = self.reconciles_by_kind()
         pid_before = self.operator.pid if self.operator else None
         load_before = load_average()
         started = time.monotonic()
@@ -371,6 +379,11 @@ class Bench:
         notes["kubernetes_requests_by_kind"] = request_difference(by_kind_after, by_kind_before)
         if self.operator is not None and self.operator.pid != pid_before:
             cpu_before = 0.0  # the scenario restarted the operator: count the new process from zero
+            reconciles_before = {}
+        # How often each kind was reconciled: a wake or recheck storm shows here before it shows
+        # in the time (a Domain woken by each of its namespace's certificates and TURN services).
+        reconciles = self.reconciles_by_kind()
+        notes["operator_reconciles_by_kind"] = request_difference(reconciles, reconciles_before)
         result = ScenarioResult(
             name=name,
             wall_seconds=round(wall, 2),

@@ -19,7 +19,7 @@ from vdx.controller.plan import Change
 from vdx.controller.planners.common import Plan, refuse, settle
 from vdx.controller.reasons import Reason
 from vdx.pexip.models import TlsCertificate
-from vdx.pexip.resources import same_certificate
+from vdx.pexip.resources import leaf_pem
 from vdx.tls.validate import CertificateFacts, CertificateProblem, check_certificate
 
 RESOURCE = "tls_certificate"
@@ -40,12 +40,14 @@ def plan_certificate(
     stranger's (Crossplane's create-pending annotation, for an object with no marker field)."""
     recorded_set = set(recorded) | ({adopt} if adopt else set())
     observed = list(observed)
+    leaf = leaf_pem(certificate_pem)
     ours = [c for c in observed if c.resource_uri in recorded_set]
     if upload_pending:
+        # By URI, not by comparing models: this pass looks at every certificate on the node.
         ours += [
-            c for c in observed if c not in ours and same_certificate({"certificate": certificate_pem}, c)
+            c for c in observed if c.resource_uri not in recorded_set and leaf_pem(c.certificate) == leaf
         ]
-    current = [c for c in ours if same_certificate({"certificate": certificate_pem}, c)]
+    current = [c for c in ours if leaf_pem(c.certificate) == leaf]
     stale = [c for c in ours if c not in current]
     plan = Plan()
     if current:
