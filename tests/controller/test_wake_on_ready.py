@@ -183,3 +183,21 @@ async def test_a_wake_while_the_woken_reconcile_runs_is_not_lost(monkeypatch: py
         assert len(calls) == 3
     finally:
         await rt.close()
+
+
+async def test_a_wake_cancelled_before_it_ran_does_not_block_the_next(seen: dict[str, list[bool]]) -> None:
+    rt = Runtime(Kube())  # type: ignore[arg-type]
+    try:
+        body = tenant("region-a", "ns-a")
+        rt.follow_up("Tenant", key_of(body), await rt.reconcile("Tenant", body))
+        before = set(rt._background)
+        rt._wake_unready("Tenant", "ns-a")
+        (woken,) = set(rt._background) - before
+        woken.cancel()  # before its first step: its own code never runs
+        await settle()
+        assert seen["region-a"] == [False]
+        await rt.reconcile("CviBranding", branding("ns-a"))
+        await settle()
+        assert seen["region-a"] == [False, True]
+    finally:
+        await rt.close()

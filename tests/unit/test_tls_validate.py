@@ -38,6 +38,22 @@ def test_valid_certificate_gives_its_facts(ca: LocalCA) -> None:
     assert facts.server_auth
 
 
+def test_only_the_certificates_of_tls_crt_are_uploaded(ca: LocalCA) -> None:
+    # A tls.crt with the private key appended (or text before a block, as openssl's pkcs12 export
+    # writes) loads as the chain alone: the key must never travel, or be kept, as the certificate.
+    issued = ca.issue(["vdx.rm.dk"])
+    clean = check(issued.certificate_pem, issued.key_pem).certificate_pem
+    assert clean == issued.certificate_pem.decode()
+    for crt in (
+        issued.certificate_pem + issued.key_pem,
+        issued.key_pem + issued.certificate_pem,
+        b"Bag Attributes\n    friendlyName: vdx\n" + issued.certificate_pem,
+    ):
+        facts = check(crt, issued.key_pem)
+        assert facts.certificate_pem == clean
+        assert "PRIVATE KEY" not in facts.certificate_pem
+
+
 def test_key_mismatch(ca: LocalCA) -> None:
     one, other = ca.issue(["vdx.rm.dk"]), ca.issue(["vdx.rm.dk"])
     with pytest.raises(CertificateProblem) as caught:

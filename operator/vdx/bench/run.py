@@ -228,6 +228,13 @@ class Bench:
     def reconciles(self) -> int:
         return sum(self.reconciles_by_kind().values())
 
+    def _reconciles_if_answered(self) -> dict[str, int] | None:
+        """The counts for a scenario's notes: a scrape that fails loses this figure, not the scenario's."""
+        try:
+            return self.reconciles_by_kind()
+        except httpx.HTTPError:
+            return None
+
     def reconciles_by_kind(self) -> dict[str, int]:
         """The operator's reconciles so far, by kind (a scenario's are the difference)."""
         text = httpx.get(f"http://127.0.0.1:{self.http_port}/metrics", timeout=5).text
@@ -364,7 +371,7 @@ class Bench:
         k8s_before, by_kind_before = self.k8s_request_figures()
         own_before = self.own_requests
         cpu_before = self.operator_sample().cpu_seconds
-        reconciles_before = self.reconciles_by_kind()
+        reconciles_before = self._reconciles_if_answered()
         pid_before = self.operator.pid if self.operator else None
         load_before = load_average()
         started = time.monotonic()
@@ -379,11 +386,11 @@ class Bench:
         notes["kubernetes_requests_by_kind"] = request_difference(by_kind_after, by_kind_before)
         if self.operator is not None and self.operator.pid != pid_before:
             cpu_before = 0.0  # the scenario restarted the operator: count the new process from zero
-            reconciles_before = {}
+            reconciles_before = {}  # the new process counts from zero
         # How often each kind was reconciled: a wake or recheck storm shows here before it shows
         # in the time (a Domain woken by each of its namespace's certificates and TURN services).
-        reconciles = self.reconciles_by_kind()
-        notes["operator_reconciles_by_kind"] = request_difference(reconciles, reconciles_before)
+        if reconciles_before is not None and (reconciles := self._reconciles_if_answered()) is not None:
+            notes["operator_reconciles_by_kind"] = request_difference(reconciles, reconciles_before)
         result = ScenarioResult(
             name=name,
             wall_seconds=round(wall, 2),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import time
@@ -361,9 +362,13 @@ class Runtime:
 
     # ------------------------------------------------------------------ the driver
     def spawn(self, coroutine: Awaitable[Any]) -> None:
+        self._spawn_task(coroutine)
+
+    def _spawn_task(self, coroutine: Awaitable[Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     def requeue(self, kind: str, key: Key, delay: float) -> None:
         """Reconcile `key` again after `delay`, and again while it is still waiting or failing.
@@ -561,16 +566,15 @@ class Runtime:
             if home != namespace or other_key in self._waking or status_of(other).ready:
                 continue
             self._waking[other_key] = token = object()
-            self.spawn(self._woken(kind, other_key, other, token))
+            task = self._spawn_task(self.reconcile(kind, other, from_resync=True))
+            task.add_done_callback(functools.partial(self._woken, other_key, token))
 
-    async def _woken(self, kind: str, key: Key, body: dict[str, Any], token: object) -> None:
-        try:
-            await self.reconcile(kind, body, from_resync=True)
-        finally:
-            # Normally gone when the reconcile started (`_reconcile`); here if it never did. A
-            # later wake's mark stays: its reconcile is still to come.
-            if self._waking.get(key) is token:
-                del self._waking[key]
+    def _woken(self, key: Key, token: object, _task: asyncio.Task[Any]) -> None:
+        """The mark is normally gone when the reconcile started (`_reconcile`); this drops it if it
+        never did (it failed first, or was cancelled before its first step). A later wake's mark
+        stays: its reconcile is still to come."""
+        if self._waking.get(key) is token:
+            del self._waking[key]
 
     async def _undo_for_vanished(
         self, kind: str, key: Key, body: dict[str, Any], result: Reconciled

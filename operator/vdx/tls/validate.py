@@ -42,7 +42,7 @@ class CertificateFacts:
     not_after: datetime
     fingerprint_sha256: str
     dns_names: tuple[str, ...]
-    certificate_pem: str  # the whole chain as given, leaf first
+    certificate_pem: str  # the chain's certificates, leaf first, re-encoded as PEM (nothing else)
     server_auth: bool
 
     def days_left(self, now: datetime) -> int:
@@ -167,6 +167,9 @@ def check_certificate(
         not_after=not_after,
         fingerprint_sha256=hashlib.sha256(leaf.public_bytes(serialization.Encoding.DER)).hexdigest(),
         dns_names=dns_names,
-        certificate_pem=certificate_pem.decode("ascii", errors="replace"),
+        # The certificates only, as PEM: what is uploaded as Pexip's `certificate` and compared with
+        # what the node holds. A tls.crt may carry more (a private key after the chain, text before
+        # a block); the loader skips that, and it must never travel, or be kept, as the certificate.
+        certificate_pem="".join(c.public_bytes(serialization.Encoding.PEM).decode("ascii") for c in chain),
         server_auth=server_auth,
     )
