@@ -266,6 +266,26 @@ def test_certificate_upload_pending_claims_its_own_upload_once_among_many() -> N
     )
 
 
+def test_a_certificate_uploaded_with_its_key_in_the_text_is_replaced_by_a_clean_one() -> None:
+    key = "-----BEGIN PRIVATE KEY-----\nKKKK\n-----END PRIVATE KEY-----\n"
+    leaked = cert_obj(7, PEM_B + key)  # tls.crt as an earlier version uploaded it, key appended
+    upload = plan_certificate(PEM_B, "KEY", "tls-x", [leaked], recorded=[leaked.resource_uri])
+    assert [c.action for c in upload.changes] == ["create"]
+    assert "PRIVATE KEY" not in str(upload.changes[0].fields["certificate"])
+    assert upload.owned == [leaked.resource_uri]  # kept until the clean one exists
+    clean = cert_obj(8, PEM_B)
+    cleanup = plan_certificate(
+        PEM_B, "KEY", "tls-x", [leaked, clean], recorded=[leaked.resource_uri, clean.resource_uri]
+    )
+    assert [(c.action, c.uri) for c in cleanup.changes] == [("delete", leaked.resource_uri)]
+    # After a crash mid-upload the note finds both: the clean one stays, the leaked one goes.
+    pending = plan_certificate(
+        PEM_B, "KEY", "tls-x", [leaked, clean], recorded=[leaked.resource_uri], upload_pending=True
+    )
+    assert [(c.action, c.uri) for c in pending.changes] == [("delete", leaked.resource_uri)]
+    assert pending.owned == [clean.resource_uri]
+
+
 def test_certificates_waiting_for_their_upload_parse_each_pem_once() -> None:
     # A national cold start: every certificate with a pending upload looks at every certificate on
     # the node. Each PEM is parsed once, not once per certificate looking.

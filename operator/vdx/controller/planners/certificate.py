@@ -25,6 +25,11 @@ from vdx.tls.validate import CertificateFacts, CertificateProblem, check_certifi
 RESOURCE = "tls_certificate"
 
 
+def carries_private_key(pem: str) -> bool:
+    """A PEM text with a private key block in it (any kind: RSA, EC, PKCS#8, encrypted)."""
+    return "PRIVATE KEY-----" in pem
+
+
 def plan_certificate(
     certificate_pem: str,
     key_pem: str,
@@ -47,7 +52,9 @@ def plan_certificate(
         ours += [
             c for c in observed if c.resource_uri not in recorded_set and leaf_pem(c.certificate) == leaf
         ]
-    current = [c for c in ours if leaf_pem(c.certificate) == leaf]
+    # One that carries a private key in its certificate text (an earlier version uploaded tls.crt
+    # as given, key appended included) is replaced by a clean upload, make-before-break.
+    current = [c for c in ours if leaf_pem(c.certificate) == leaf and not carries_private_key(c.certificate)]
     stale = [c for c in ours if c not in current]
     plan = Plan()
     if current:
