@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -47,11 +48,11 @@ def tenant(name: str, namespace: str) -> dict[str, Any]:
     }
 
 
-def branding(namespace: str) -> dict[str, Any]:
+def branding(namespace: str, name: str = "cvi") -> dict[str, Any]:
     return {
         "apiVersion": "vdx.medcom.dk/v1alpha1",
         "kind": "CviBranding",
-        "metadata": {"name": "cvi", "namespace": namespace, "generation": 1, "uid": f"uid-cvi-{namespace}"},
+        "metadata": {"name": name, "namespace": namespace, "generation": 1, "uid": f"uid-{name}-{namespace}"},
         "spec": {},
     }
 
@@ -59,6 +60,22 @@ def branding(namespace: str) -> dict[str, Any]:
 async def settle() -> None:
     for _ in range(20):
         await asyncio.sleep(0)
+
+
+def install(
+    monkeypatch: pytest.MonkeyPatch, reconcile_tenant: Callable[[Any, dict[str, Any]], Awaitable[Reconciled]]
+) -> None:
+    """`reconcile_tenant` as the Tenant's reconcile, every CviBranding Ready at once, and the
+    recheck an hour away: only a wake can reconcile a Tenant again."""
+
+    async def reconcile_branding(rt: Any, body: dict[str, Any]) -> Reconciled:
+        return Reconciled(Outcome(Phase.READY, Reason.AVAILABLE, "uploaded"))
+
+    monkeypatch.setitem(BY_KIND, "Tenant", dataclasses.replace(BY_KIND["Tenant"], reconcile=reconcile_tenant))
+    monkeypatch.setitem(
+        BY_KIND, "CviBranding", dataclasses.replace(BY_KIND["CviBranding"], reconcile=reconcile_branding)
+    )
+    monkeypatch.setattr(runtime_module, "PROGRESSING_RECHECK_SECONDS", 3600.0)
 
 
 @pytest.fixture
@@ -74,14 +91,7 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[bool]]:
             return Reconciled(Outcome(Phase.PROGRESSING, Reason.WAITING_FOR_BRANDING, "theme on its way"))
         return Reconciled(Outcome(Phase.READY, Reason.AVAILABLE, "rooms in line"))
 
-    async def reconcile_branding(rt: Any, body: dict[str, Any]) -> Reconciled:
-        return Reconciled(Outcome(Phase.READY, Reason.AVAILABLE, "uploaded"))
-
-    monkeypatch.setitem(BY_KIND, "Tenant", dataclasses.replace(BY_KIND["Tenant"], reconcile=reconcile_tenant))
-    monkeypatch.setitem(
-        BY_KIND, "CviBranding", dataclasses.replace(BY_KIND["CviBranding"], reconcile=reconcile_branding)
-    )
-    monkeypatch.setattr(runtime_module, "PROGRESSING_RECHECK_SECONDS", 3600.0)
+    install(monkeypatch, reconcile_tenant)
     return log
 
 
@@ -126,12 +136,6 @@ async def test_a_ready_tenant_is_not_woken_again(seen: dict[str, list[bool]]) ->
         await rt.close()
 
 
-def named_branding(namespace: str, name: str) -> dict[str, Any]:
-    body = branding(namespace)
-    body["metadata"].update(name=name, uid=f"uid-{name}-{namespace}")
-    return body
-
-
 async def test_wakes_in_a_burst_are_one_reconcile(seen: dict[str, list[bool]]) -> None:
     # Ten dependencies Ready one after the other before the woken resource got its turn (a
     # region's certificates and TURN services, each waking its Domains): one reconcile, which reads
@@ -140,9 +144,7 @@ async def test_wakes_in_a_burst_are_one_reconcile(seen: dict[str, list[bool]]) -
     try:
         body = tenant("region-a", "ns-a")
         rt.follow_up("Tenant", key_of(body), await rt.reconcile("Tenant", body))
-        await asyncio.gather(
-            *(rt.reconcile("CviBranding", named_branding("ns-a", f"cvi-{n}")) for n in range(10))
-        )
+        await asyncio.gather(*(rt.reconcile("CviBranding", branding("ns-a", f"cvi-{n}")) for n in range(10)))
         await settle()
         assert seen["region-a"] == [False, True]
     finally:
@@ -161,23 +163,16 @@ async def test_a_wake_while_the_woken_reconcile_runs_is_not_lost(monkeypatch: py
             await gate.wait()
         return Reconciled(Outcome(Phase.PROGRESSING, Reason.WAITING_FOR_BRANDING, "still waiting"))
 
-    async def reconcile_branding(rt: Any, body: dict[str, Any]) -> Reconciled:
-        return Reconciled(Outcome(Phase.READY, Reason.AVAILABLE, "uploaded"))
-
-    monkeypatch.setitem(BY_KIND, "Tenant", dataclasses.replace(BY_KIND["Tenant"], reconcile=reconcile_tenant))
-    monkeypatch.setitem(
-        BY_KIND, "CviBranding", dataclasses.replace(BY_KIND["CviBranding"], reconcile=reconcile_branding)
-    )
-    monkeypatch.setattr(runtime_module, "PROGRESSING_RECHECK_SECONDS", 3600.0)
+    install(monkeypatch, reconcile_tenant)
     rt = Runtime(Kube())  # type: ignore[arg-type]
     try:
         body = tenant("region-a", "ns-a")
         rt.follow_up("Tenant", key_of(body), await rt.reconcile("Tenant", body))
-        await rt.reconcile("CviBranding", named_branding("ns-a", "cvi-0"))
+        await rt.reconcile("CviBranding", branding("ns-a", "cvi-0"))
         await settle()
         assert len(calls) == 2  # woken, and holding at the gate
-        await rt.reconcile("CviBranding", named_branding("ns-a", "cvi-1"))
-        await rt.reconcile("CviBranding", named_branding("ns-a", "cvi-2"))  # coalesced with cvi-1's
+        await rt.reconcile("CviBranding", branding("ns-a", "cvi-1"))
+        await rt.reconcile("CviBranding", branding("ns-a", "cvi-2"))  # coalesced with cvi-1's
         gate.set()
         await settle()
         assert len(calls) == 3
