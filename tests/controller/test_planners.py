@@ -14,7 +14,7 @@ from vdx.controller.planners.domain import plan_domain_binding, plan_domain_unbi
 from vdx.controller.planners.rooms import alias_domain, plan_room_defaults
 from vdx.controller.planners.turn import TurnCredentials, credentials_from_secret, plan_turn_server
 from vdx.pexip.models import Conference, ConferenceAlias, SystemLocation, TlsCertificate, TurnServer
-from vdx.pexip.resources import leaf_pem
+from vdx.pexip.resources import _cached_leaf_pem
 
 OWNER = Owner("TurnService", "vdx-rm", "vdx-rm-dk")
 CANARY = "canary-turn-secret-7f3a"
@@ -269,6 +269,7 @@ def test_certificate_upload_pending_claims_its_own_upload_once_among_many() -> N
 def test_a_certificate_uploaded_with_its_key_in_the_text_is_replaced_by_a_clean_one() -> None:
     key = "-----BEGIN PRIVATE KEY-----\nKKKK\n-----END PRIVATE KEY-----\n"
     leaked = cert_obj(7, PEM_B + key)  # tls.crt as an earlier version uploaded it, key appended
+    _cached_leaf_pem.cache_clear()
     upload = plan_certificate(PEM_B, "KEY", "tls-x", [leaked], recorded=[leaked.resource_uri])
     assert [c.action for c in upload.changes] == ["create"]
     assert "PRIVATE KEY" not in str(upload.changes[0].fields["certificate"])
@@ -284,6 +285,8 @@ def test_a_certificate_uploaded_with_its_key_in_the_text_is_replaced_by_a_clean_
     )
     assert [(c.action, c.uri) for c in pending.changes] == [("delete", leaked.resource_uri)]
     assert pending.owned == [clean.resource_uri]
+    # The PEM cache kept the clean text only, never the one with the key in it.
+    assert _cached_leaf_pem.cache_info().currsize == 1
 
 
 def test_certificates_waiting_for_their_upload_parse_each_pem_once() -> None:
@@ -291,11 +294,11 @@ def test_certificates_waiting_for_their_upload_parse_each_pem_once() -> None:
     # the node. Each PEM is parsed once, not once per certificate looking.
     pems = [f"-----BEGIN CERTIFICATE-----\nD{i:03d}\n-----END CERTIFICATE-----\n" for i in range(80)]
     observed = [cert_obj(i, pem) for i, pem in enumerate(pems)]
-    leaf_pem.cache_clear()
+    _cached_leaf_pem.cache_clear()
     for pem in pems:
         plan = plan_certificate(pem, "KEY", "tls-x", observed, upload_pending=True)
         assert len(plan.owned) == 1
-    assert leaf_pem.cache_info().misses == len(pems)
+    assert _cached_leaf_pem.cache_info().misses == len(pems)
 
 
 def test_conditions_keep_transition_time_and_follow_kstatus() -> None:

@@ -17,20 +17,33 @@ M = TypeVar("M", bound=models.PexipModel)
 Api = Literal["configuration", "status", "history"]
 
 
-@functools.lru_cache(maxsize=1024)
+def carries_private_key(pem: str) -> bool:
+    """A PEM text with a private key block in it (any kind: RSA, EC, PKCS#8, encrypted)."""
+    return "PRIVATE KEY-----" in pem
+
+
 def leaf_pem(text: str) -> str:
     """A PEM's first block without whitespace: what tells two uploads of one certificate apart.
 
     Cached: a certificate waiting for its upload compares itself with every certificate on the
     node, and a national cold start has 250 of them doing so (parsing each PEM again there was
     125 000 parses, a second of the event loop while the fleet arrived). The strings are the
-    cache's own (their hash is kept by the string), so a hit costs one dictionary lookup."""
+    cache's own (their hash is kept by the string), so a hit costs one dictionary lookup. A text
+    that carries a private key (one an earlier version uploaded with tls.crt's key appended) is
+    never kept by the cache."""
+    return _leaf_pem(text) if carries_private_key(text) else _cached_leaf_pem(text)
+
+
+def _leaf_pem(text: str) -> str:
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     try:
         end = lines.index("-----END CERTIFICATE-----")
     except ValueError:
         return "".join(lines)
     return "".join(lines[: end + 1])
+
+
+_cached_leaf_pem = functools.lru_cache(maxsize=1024)(_leaf_pem)
 
 
 def same_certificate(desired: Mapping[str, Any], actual: models.PexipModel) -> bool:

@@ -19,15 +19,10 @@ from vdx.controller.plan import Change
 from vdx.controller.planners.common import Plan, refuse, settle
 from vdx.controller.reasons import Reason
 from vdx.pexip.models import TlsCertificate
-from vdx.pexip.resources import leaf_pem
+from vdx.pexip.resources import carries_private_key, leaf_pem
 from vdx.tls.validate import CertificateFacts, CertificateProblem, check_certificate
 
 RESOURCE = "tls_certificate"
-
-
-def carries_private_key(pem: str) -> bool:
-    """A PEM text with a private key block in it (any kind: RSA, EC, PKCS#8, encrypted)."""
-    return "PRIVATE KEY-----" in pem
 
 
 def plan_certificate(
