@@ -12,12 +12,15 @@ import asyncio
 import copy
 from typing import Any
 
+from kubernetes.client.exceptions import ApiException
+
 from vdx.api.tenant import Tenant
 from vdx.controller.cache import PexipCache
 from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reconcilers.certificate import UPLOAD_PENDING
 from vdx.controller.runtime import Runtime
 from vdx.pexip import PexipClient
+from vdx.pexip.resources import TLS_CERTIFICATE
 from vdx.pexip.simulator import Simulator
 from vdx.tls.issue import LocalCA
 
@@ -31,6 +34,7 @@ class Kube:
     def __init__(self, secret: dict[str, str], resource: dict[str, Any]) -> None:
         self.secret = secret
         self.resource = resource
+        self.status_fails = False  # the API server refuses status writes (or the process dies first)
 
     async def secret_data(self, namespace: str, name: str) -> tuple[dict[str, str], str]:
         return self.secret, "1"
@@ -48,6 +52,8 @@ class Kube:
     async def patch_status(
         self, plural: str, name: str, namespace: str | None, status: dict[str, Any]
     ) -> bool:
+        if self.status_fails:
+            raise ApiException(status=503, reason="unavailable")
         self.resource["status"] = copy.deepcopy(status)
         return True
 
@@ -102,6 +108,10 @@ def operator(client: PexipClient, kube: Kube) -> Runtime:
 
 def certificate_lists(client: PexipClient) -> int:
     return client.counters.total("GET", "configuration/tls_certificate")
+
+
+async def certificates(client: PexipClient) -> set[str]:
+    return {c.resource_uri for c in await client.list(TLS_CERTIFICATE)}
 
 
 def delivered(kube: Kube) -> dict[str, Any]:
@@ -172,3 +182,53 @@ async def test_after_a_restart_a_pending_upload_is_relisted_once(client: PexipCl
     assert certificate_lists(client) - lists_before == 1
     assert client.counters.total("POST", "configuration/tls_certificate") == 1
     assert kube.resource["status"]["pexipObjects"][0]["resource"] == "tls_certificate"
+
+
+async def test_deleting_it_after_a_crash_before_the_status_deletes_the_unrecorded_upload(
+    client: PexipClient, sim: Simulator
+) -> None:
+    # The upload carries the tenant's private key: it must not outlive the resource. The status
+    # never recorded it, but the note on the resource says it may be there.
+    kube = issued_kube()
+    before = await certificates(client)
+    first = operator(client, kube)
+    kube.status_fails = True  # noted and uploaded, never recorded
+    await first.reconcile("TlsCertificate", delivered(kube))
+    for _ in range(10):
+        await asyncio.sleep(0.02)  # the pass it asks for after an upload: the note stays
+    assert kube.resource["metadata"]["annotations"][UPLOAD_PENDING]
+    assert "status" not in kube.resource
+    assert len(await certificates(client) - before) == 1
+    kube.status_fails = False
+
+    second = operator(client, kube)  # a new process: nothing noted in memory
+    deleting = delivered(kube)
+    deleting["metadata"]["deletionTimestamp"] = "2026-12-06T00:00:00Z"
+    await second.finalize("TlsCertificate", deleting)
+    assert await certificates(client) == before
+
+
+async def test_deleting_it_leaves_a_strangers_identical_certificate_once_nothing_is_pending(
+    client: PexipClient, sim: Simulator
+) -> None:
+    # Without a note, only what the status records is deleted: the same certificate uploaded by
+    # someone else (by hand, another tool) stays.
+    kube = issued_kube()
+    before = await certificates(client)
+    rt = operator(client, kube)
+    await rt.reconcile("TlsCertificate", delivered(kube))
+    for _ in range(50):
+        if UPLOAD_PENDING not in kube.resource["metadata"]["annotations"]:
+            break
+        await asyncio.sleep(0.02)
+    assert UPLOAD_PENDING not in kube.resource["metadata"]["annotations"]
+    ours = kube.resource["status"]["pexipObjects"][0]["resourceUri"]
+    stranger = await client.create(
+        TLS_CERTIFICATE,
+        {"certificate": kube.secret["tls.crt"], "private_key": kube.secret["tls.key"], "nodes": []},
+    )
+    deleting = delivered(kube)
+    deleting["metadata"]["deletionTimestamp"] = "2026-12-06T00:00:00Z"
+    await rt.finalize("TlsCertificate", deleting)
+    assert await certificates(client) - before == {stranger.resource_uri}
+    assert stranger.resource_uri != ours

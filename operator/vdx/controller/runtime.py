@@ -617,6 +617,7 @@ class Runtime:
         self.known[key] = slim(body)
         self._delivered(key)
         async with lock:
+            body = self._with_latest_status(key, body)
             try:
                 await self._wait_for_creates_in_doubt(registration, body)
                 await registration.finalize(self, body)
@@ -633,6 +634,20 @@ class Runtime:
             self._rollup_soon(key[1])
         if registration.forget is not None:
             registration.forget(self, key)
+
+    def _with_latest_status(self, key: Key, body: dict[str, Any]) -> dict[str, Any]:
+        """`body` with the status this process wrote last, for a finalizer that waited for the lock.
+
+        kopf hands the finalizer the body of the deletion event. A reconcile that held the lock
+        meanwhile (a resync, a retry, a Secret's renewal) may have uploaded, bound or recorded more
+        since, and written that into the status (and into `known`, which `_report` keeps current).
+        A finalizer that deletes what the status records must see that, or the new object is left
+        in Pexip with nobody to delete it."""
+        latest = self.known.get(key)
+        status = latest.get("status") if latest is not None else None
+        if status is None or status is body.get("status"):
+            return body
+        return {**body, "status": status}
 
     async def _wait_for_creates_in_doubt(self, registration: Registration, body: dict[str, Any]) -> None:
         """Stop (the deletion is retried) while a create of a type this kind writes may still be

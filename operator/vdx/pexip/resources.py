@@ -6,7 +6,10 @@ the client searches by these fields before trying again, so a create is never du
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
@@ -44,6 +47,24 @@ def _leaf_pem(text: str) -> str:
 
 
 _cached_leaf_pem = functools.lru_cache(maxsize=1024)(_leaf_pem)
+
+_BEGIN_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+_END_CERTIFICATE = "-----END CERTIFICATE-----"
+
+
+def leaf_fingerprint(text: str) -> str | None:
+    """SHA-256 (hex) of the DER of a PEM's first certificate, as `CertificateFacts` computes it
+    from a Secret; None when the text holds no readable certificate. What a finalizer compares
+    when the Secret that was uploaded may be gone and only its noted fingerprint is left."""
+    leaf = leaf_pem(text)
+    start = leaf.rfind(_BEGIN_CERTIFICATE)
+    if start < 0 or not leaf.endswith(_END_CERTIFICATE):
+        return None
+    try:
+        der = base64.b64decode(leaf[start + len(_BEGIN_CERTIFICATE) : -len(_END_CERTIFICATE)], validate=True)
+    except binascii.Error:
+        return None
+    return hashlib.sha256(der).hexdigest()
 
 
 def same_certificate(desired: Mapping[str, Any], actual: models.PexipModel) -> bool:

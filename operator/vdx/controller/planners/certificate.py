@@ -19,7 +19,7 @@ from vdx.controller.plan import Change
 from vdx.controller.planners.common import Plan, refuse, settle
 from vdx.controller.reasons import Reason
 from vdx.pexip.models import TlsCertificate
-from vdx.pexip.resources import carries_private_key, leaf_pem
+from vdx.pexip.resources import carries_private_key, leaf_fingerprint, leaf_pem
 from vdx.tls.validate import CertificateFacts, CertificateProblem, check_certificate
 
 RESOURCE = "tls_certificate"
@@ -78,6 +78,30 @@ def plan_certificate(
     reason = Reason.ROTATING if stale else Reason.CREATING
     plan.outcome = Outcome(Phase.PROGRESSING, reason, f"uploading the certificate from {label}")
     return plan
+
+
+def finalizer_deletes(
+    recorded: Iterable[str], pending_fingerprint: str | None, observed: Iterable[TlsCertificate]
+) -> list[str]:
+    """What deleting a TlsCertificate removes from Pexip: what its status records and, while an
+    upload is noted (`pending_fingerprint`), every certificate with that leaf.
+
+    The upload may be in Pexip unrecorded: a crash or a failed status write after the POST, a
+    rotation whose delete of the old certificate failed, a POST in doubt that committed later.
+    It carries the tenant's private key, so it must not outlive the resource. This is the claim
+    the reconcile makes with `upload_pending`; the fingerprint is compared because the Secret
+    may already be gone."""
+    uris = list(dict.fromkeys(recorded))
+    if pending_fingerprint is None:
+        return uris
+    known = set(uris)
+    for certificate in observed:
+        if certificate.resource_uri in known:
+            continue
+        if leaf_fingerprint(certificate.certificate) == pending_fingerprint:
+            uris.append(certificate.resource_uri)
+            known.add(certificate.resource_uri)
+    return uris
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.names import UPLOAD_PENDING_ANNOTATION
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change
-from vdx.controller.planners.certificate import CertificateInputs, check, decide
+from vdx.controller.planners.certificate import CertificateInputs, check, decide, finalizer_deletes
 from vdx.controller.planners.common import Plan
 from vdx.controller.reasons import Reason, expires_in
 from vdx.controller.reconcilers import lookups
@@ -168,7 +168,15 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     if tenant is None:
         return
     platform = lookups.connected_platform(rt, tenant)
-    for uri in lookups.recorded_uris(body, TLS_CERTIFICATE.name):
+    uris = lookups.recorded_uris(body, TLS_CERTIFICATE.name)
+    # An upload noted on the resource (it survives a crash) or in this process (the deletion's
+    # body may predate the note) may be in Pexip without being recorded: look in Pexip itself.
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    pending = _notes(rt).pending.get((str(cert.namespace), cert.name)) or annotations.get(UPLOAD_PENDING)
+    if pending:
+        await platform.cache.relist(TLS_CERTIFICATE)
+        uris = finalizer_deletes(uris, pending, await platform.cache.objects(TLS_CERTIFICATE))
+    for uri in uris:
         change = Change("delete", TLS_CERTIFICATE.name, uri, uri=uri)
         await apply_change(platform, change)
         await rt.kube.event(body, type_="Normal", reason="Finalized", message=change.describe())
