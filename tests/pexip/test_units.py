@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -177,3 +179,21 @@ def test_benchmark_runs_and_reports(capsys: pytest.CaptureFixture[str]) -> None:
     assert report["objects"] == 30
     assert report["client_counters"]["GET/configuration/conference/200"] >= 3 + 30
     assert report["server_peak_in_flight"] <= 5
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda secret: ("<html>" + "x" * 150 + secret + "</html>").encode(),  # straddles the cut
+        lambda secret: json.dumps(["echo", "y" * 140 + secret]).encode(),  # not a dict, cut too
+        lambda secret: json.dumps(["it's", secret]).encode(),  # escaped by JSON and by repr
+    ],
+)
+def test_an_error_body_is_scrubbed_before_it_is_cut(shape: Callable[[str], bytes]) -> None:
+    """A proxy's error page or a bare JSON list that echoes the request: no part of a secret
+    survives, wherever the cut to the first 200 characters falls, whatever quoting it had."""
+    secret = "s3cr3t-'quoted'-\\back-" + "k" * 60
+    err = http_error(502, shape(secret), method="PATCH", path="/api/admin/x/", secrets=[secret])
+    for part in (secret, secret[:12], secret[:40], secret[-12:]):
+        assert part not in str(err)
+        assert part not in str(err.field_errors)

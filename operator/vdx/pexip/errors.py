@@ -113,16 +113,28 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     return "".join(piece for pair in zip(parts, [*paths, ""], strict=True) for piece in pair)
 
 
-def parse_error_body(body: bytes) -> tuple[str, str | None, dict[str, list[str]]]:
-    """(message, resource, field_errors) from any of the three shapes; tolerant of anything else."""
+# How much of an error body that is not one of the API's shapes (a proxy's error page) is kept.
+RAW_BODY_LIMIT = 200
+
+
+def parse_error_body(
+    body: bytes, secrets: Iterable[str] = ()
+) -> tuple[str, str | None, dict[str, list[str]]]:
+    """(message, resource, field_errors) from any of the three shapes; tolerant of anything else.
+
+    A body that is none of them is kept as its first `RAW_BODY_LIMIT` characters, scrubbed of
+    `secrets` before it is cut: cut first, a secret straddling the cut would keep its first part."""
     if not body.strip():
         return "", None, {}
     try:
         data: Any = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
-        return body[:200].decode("utf-8", "replace"), None, {}
+        return scrub(body.decode("utf-8", "replace"), secrets)[:RAW_BODY_LIMIT], None, {}
     if not isinstance(data, dict):
-        return str(data)[:200], None, {}
+        # Scrubbed as decoded, before any quoting: a secret with a quote or a backslash in it no
+        # longer matches once Python's repr or JSON has escaped it.
+        text = json.dumps(_scrubbed(data, list(secrets)), ensure_ascii=False)
+        return text[:RAW_BODY_LIMIT], None, {}
     for key in ("error", "error_message", "message", "detail"):
         if isinstance(data.get(key), str):
             return data[key], None, {}
@@ -133,6 +145,17 @@ def parse_error_body(body: bytes) -> tuple[str, str | None, dict[str, list[str]]
     if all(isinstance(v, list | str) for v in data.values()):
         return "validation failed", None, {k: _as_list(v) for k, v in data.items()}
     return "unrecognised error body", None, {}
+
+
+def _scrubbed(value: Any, secrets: list[str]) -> Any:
+    """A decoded JSON value with every string scrubbed of `secrets`."""
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, list):
+        return [_scrubbed(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {scrub(str(k), secrets): _scrubbed(v, secrets) for k, v in value.items()}
+    return value
 
 
 def _as_list(value: Any) -> list[str]:
@@ -150,8 +173,8 @@ def http_error(
     secrets: Iterable[str] = (),
     retry_after: float | None = None,
 ) -> PexipHTTPError:
-    message, resource, fields = parse_error_body(body)
     secret_list = list(secrets)
+    message, resource, fields = parse_error_body(body, secret_list)
     message = scrub(message, secret_list)
     fields = {k: [scrub(m, secret_list) for m in v] for k, v in fields.items()}
     summary = message
