@@ -211,6 +211,8 @@ class PexipClient:
     # ------------------------------------------------------------------ transport
     def _secrets(self, payload: Any) -> list[str]:
         auth_secrets = tuple(getattr(self._auth, "secret_values", ())) or self._auth_secrets
+        if isinstance(payload, _Payload):
+            return [*_secret_values(payload.body), *payload.secrets, *auth_secrets]
         return [*_secret_values(payload), *auth_secrets]
 
     async def _send_once(
@@ -281,13 +283,16 @@ class PexipClient:
         data: Mapping[str, Any] | None = None,
         files: Mapping[str, FileUpload] | None = None,
         expect: Iterable[int] = (200,),
+        secrets: Iterable[str] = (),
     ) -> httpx.Response:
         """An idempotent request with retries on 429, 5xx and network errors (never other 4xx).
 
-        Do not use for POST creates: see `create`, which checks before it resends.
+        Do not use for POST creates: see `create`, which checks before it resends. `secrets`: values
+        the payload carries under a name that is not secret everywhere (a streaming participant's
+        alias holds its stream key), scrubbed from errors like the secret-named fields.
         """
         label = label or urlsplit(url).path
-        payload = json_body if json_body is not None else data
+        payload = _Payload(json_body if json_body is not None else data, tuple(secrets))
         expected = set(expect)
         attempts = 1 if _ONE_ATTEMPT.get() else self.retry.max_attempts
         attempt = 0
@@ -549,6 +554,7 @@ class PexipClient:
         *,
         lookup: Mapping[str, Any] | None = None,
         file: FileUpload | None = None,
+        secrets: Iterable[str] = (),
     ) -> Created[M]:
         """POST without reading back: where the new object is, from `Location`.
 
@@ -556,8 +562,10 @@ class PexipClient:
         searched for by `lookup` (default: the kind's unique key) before any retry, so the create
         is never duplicated; without any way to look it up, `AmbiguousCreateError` is raised.
         With `file`, the body is sent as multipart (`kind.file_field` carries the file).
+        `secrets` as in `request`.
         """
         payload = dict(data)
+        scrubbed = _Payload(payload, tuple(secrets))
         form: dict[str, Any] | None = None
         files: dict[str, FileUpload] | None = None
         if file is not None:
@@ -579,11 +587,11 @@ class PexipClient:
                 )
             except _NOT_SENT as exc:
                 if attempt >= self.retry.max_attempts:
-                    raise self._transport_error(exc, "POST", kind.path, payload) from None
+                    raise self._transport_error(exc, "POST", kind.path, scrubbed) from None
                 await self._wait(attempt, None, "POST", kind.label, "network")
                 continue
             except httpx.TransportError as exc:
-                unknown_outcome = self._transport_error(exc, "POST", kind.path, payload)
+                unknown_outcome = self._transport_error(exc, "POST", kind.path, scrubbed)
             else:
                 if response.status_code in (200, 201):
                     location = response.headers.get("Location")
@@ -591,7 +599,7 @@ class PexipClient:
                         raise PexipProtocolError(f"POST {kind.path}: no Location header", status=201)
                     object_id = id_from_location(location)
                     return Created(kind.uri(object_id), object_id)
-                error = self._error(response, "POST", kind.path, payload)
+                error = self._error(response, "POST", kind.path, scrubbed)
                 if response.status_code not in self.retry.statuses:
                     raise error
                 if response.status_code == 429:
@@ -664,6 +672,7 @@ class PexipClient:
         changes: Mapping[str, Any],
         *,
         file: FileUpload | None = None,
+        secrets: Iterable[str] = (),
     ) -> None:
         """PATCH without reading back: the server merges `changes` over the object and re-validates
         the whole, answering 202/204 with no body; a refusal raises, so returning means accepted."""
@@ -678,10 +687,16 @@ class PexipClient:
                 data=_multipart_fields(payload),
                 files={kind.file_field: file},
                 expect=(200, 202, 204),
+                secrets=secrets,
             )
         else:
             await self.request(
-                "PATCH", kind.uri(object_id), kind.label, json_body=payload, expect=(200, 202, 204)
+                "PATCH",
+                kind.uri(object_id),
+                kind.label,
+                json_body=payload,
+                expect=(200, 202, 204),
+                secrets=secrets,
             )
 
     async def delete(self, kind: Kind[Any], object_id: int | str, *, missing_ok: bool = True) -> bool:
@@ -701,6 +716,14 @@ class PexipClient:
         """Participants whose call ended in [start, end) (naive UTC), the usual export window."""
         window = {"end_time__gte": start, "end_time__lt": end, **filters}
         return self.iterate(HISTORY_PARTICIPANT, filters=window, order_by="end_time", page_size=page_size)
+
+
+@dataclass(frozen=True)
+class _Payload:
+    """A request's body with the values to scrub from its errors beyond its secret-named fields."""
+
+    body: Any
+    secrets: tuple[str, ...] = ()
 
 
 def _model(kind: Kind[M], data: Any) -> M:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -99,6 +99,7 @@ async def create_object(
     fields: Mapping[str, Any],
     *,
     file: FileUpload | None = None,
+    secrets: Iterable[str] = (),
 ) -> M:
     """POST, and the object as the cache now holds it: folded from what was sent, no read-back.
 
@@ -108,7 +109,7 @@ async def create_object(
     rooms that embed a theme folded from a guess all differed from the next listing, which then
     replaced 25 000 cached rooms at once (about 70 MiB of peak RSS at national scale).
     """
-    created = await platform.client.post(kind, fields, file=file)
+    created = await platform.client.post(kind, fields, file=file, secrets=secrets)
     if created.found is not None:
         platform.cache.put(kind, created.found)
         return created.found
@@ -126,11 +127,12 @@ async def update_object(
     fields: Mapping[str, Any],
     *,
     file: FileUpload | None = None,
+    secrets: Iterable[str] = (),
 ) -> M:
     """PATCH, and the object as the cache now holds it: the cached copy with the change folded in
     (an upload read back, as in `create_object`)."""
     object_id = uri.rstrip("/").rsplit("/", 1)[-1]
-    await platform.client.patch(kind, object_id, fields, file=file)
+    await platform.client.patch(kind, object_id, fields, file=file, secrets=secrets)
     obj = None if file is not None else platform.cache.updated(kind, uri, fields)
     if obj is None:
         obj = await platform.client.get(kind, object_id)
@@ -141,13 +143,15 @@ async def update_object(
 async def apply_change(platform: PlatformRuntime, change: Change) -> Any:
     """Send one change and keep the cache current; returns the object as the cache now holds it."""
     kind = PEXIP_KINDS[change.resource]
+    # The values the change masks are scrubbed from Pexip's errors too, whatever the field's name.
+    secrets = [str(change.fields[name]) for name in change.secret_fields if change.fields.get(name)]
     if change.action == "create":
-        obj = await create_object(platform, kind, change.fields)
+        obj = await create_object(platform, kind, change.fields, secrets=secrets)
         platform.count_write(change)
         return obj
     assert change.uri is not None
     if change.action == "update":
-        updated = await update_object(platform, kind, change.uri, change.fields)
+        updated = await update_object(platform, kind, change.uri, change.fields, secrets=secrets)
         platform.count_write(change)
         return updated
     object_id = change.uri.rstrip("/").rsplit("/", 1)[-1]

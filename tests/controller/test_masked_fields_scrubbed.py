@@ -1,0 +1,55 @@
+"""What a change masks is scrubbed from Pexip's errors too, whatever the field is called.
+
+A streaming participant's `alias` is its RTMP URL, stream key included. `alias` cannot be a
+secret-named field everywhere (a room's and a device's aliases are public), so the change that
+writes it masks it (`secret_fields`), and the client scrubs the masked values from an error that
+echoes the request: Pexip, or a proxy in front of it, quoting the value it refused.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from vdx.controller.cache import PexipCache
+from vdx.controller.metrics import OperatorMetrics
+from vdx.controller.plan import Change
+from vdx.controller.platforms import PlatformRuntime
+from vdx.controller.reconcilers.base import apply_change
+from vdx.pexip import PexipClient
+from vdx.pexip.errors import PexipHTTPError
+
+STREAM_URL = "rtmps://live.example.dk:443/app/vdx-rm-Q2hhbmdlTWVTdHJlYW1LZXk/room-1"
+
+
+def echoing(request: httpx.Request) -> httpx.Response:
+    """A node that refuses the alias and quotes what it was sent."""
+    sent = json.loads(request.content or b"{}")
+    return httpx.Response(
+        400, json={"automatic_participant": {"alias": [f"not a valid URL: {sent.get('alias')}"]}}
+    )
+
+
+@pytest.mark.parametrize("action", ["create", "update"])
+async def test_a_masked_alias_never_reaches_the_error(action: str) -> None:
+    client = PexipClient(
+        "https://pexip.test", auth=("admin", "admin"), transport=httpx.MockTransport(echoing)
+    )
+    platform = PlatformRuntime("prod", "f", client, PexipCache(client), OperatorMetrics())
+    change = Change(
+        action,  # type: ignore[arg-type]
+        "automatic_participant",
+        "vdx-rm/room-1",
+        uri="/api/admin/configuration/v1/automatic_participant/7/" if action == "update" else None,
+        fields={"alias": STREAM_URL, "protocol": "rtmp", "streaming": True},
+        secret_fields=frozenset({"alias"}),
+    )
+    async with client:
+        with pytest.raises(PexipHTTPError) as refused:
+            await apply_change(platform, change)
+    shown = f"{refused.value} {refused.value.field_errors}"
+    assert "not a valid URL" in shown  # the error itself is kept
+    assert STREAM_URL not in shown
+    assert "Q2hhbmdlTWVTdHJlYW1LZXk" not in shown
