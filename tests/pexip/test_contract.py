@@ -341,6 +341,23 @@ async def test_secrets_are_never_echoed_and_kept_when_omitted(
     assert "secret_key" in r.json()["turn_server"]
 
 
+async def test_the_request_log_keeps_no_stream_key(http: httpx.AsyncClient, sim: Simulator) -> None:
+    # A streaming participant's alias is its RTMP address, with the stream key in its path. The
+    # node returns it (it is not write-only), but the simulator's request log must not keep it.
+    key = "canary-stream-key-5b9e"
+    address = f"rtmps://rec.vdx.rm.dk:443/live-{key}/vdx-rm-room"
+    adp = await create(
+        http, "automatic_participant", {"alias": address, "protocol": "rtmp", "streaming": True}
+    )
+    await http.patch(adp["resource_uri"], json={"alias": address + "-2"})
+    logged = str(sim.accounting.snapshot()) + (await http.get("/_simulator/accounting")).text
+    assert key not in logged
+    assert "rtmps://rec.vdx.rm.dk:443/***" in logged  # where it streams to stays visible
+    # A room's alias is not an address with a path: kept as it is.
+    await create(http, "conference", {"name": "logged", "aliases": [{"alias": "logged@vdx.rm.dk"}]})
+    assert "logged@vdx.rm.dk" in str(sim.accounting.snapshot())
+
+
 async def test_pins_are_echoed(http: httpx.AsyncClient) -> None:
     conf = await create(
         http, "conference", {"name": "p", "pin": "246810", "guest_pin": "135790", "allow_guests": True}

@@ -1,11 +1,13 @@
 """Request accounting for tests and benchmarks: counts, in-flight peak and a redacted log.
 
 Secret values never enter the log: bodies are reduced to their keys, with secret fields shown as
-`"***"` so a test can still see that a secret was sent.
+`"***"` so a test can still see that a secret was sent, and a streaming address (an RTMP alias)
+without the path that holds its stream key.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter, deque
@@ -23,13 +25,23 @@ SECRET_KEYS = frozenset(f.name for spec in ALL_SPECS.values() for f in spec.fiel
 }
 
 
+# A streaming participant's alias is its RTMP address, and the stream key is in its path.
+_STREAM_ADDRESS = re.compile(r"^(rtmps?://[^/]*)/.+$", re.IGNORECASE)
+
+
+def _redact(key: str, value: Any) -> Any:
+    if key in SECRET_KEYS and value not in (None, ""):
+        return "***"
+    if key == "alias" and isinstance(value, str):
+        return _STREAM_ADDRESS.sub(r"\1/***", value)
+    return redact_body(value)
+
+
 def redact_body(body: Any) -> Any:
-    """Keep the shape of a request body, hide every secret value and every file's content."""
+    """Keep the shape of a request body, hide every secret value and every file's content (and
+    the path of a streaming address, which holds its stream key)."""
     if isinstance(body, dict):
-        return {
-            k: ("***" if k in SECRET_KEYS and v not in (None, "") else redact_body(v))
-            for k, v in body.items()
-        }
+        return {k: _redact(k, v) for k, v in body.items()}
     if isinstance(body, list):
         return [redact_body(v) for v in body]
     if isinstance(body, bytes):
