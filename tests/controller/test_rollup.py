@@ -68,3 +68,20 @@ def test_members_are_the_namespace_s_and_the_transition_time_is_kept_while_statu
     flipped = with_transition({"type": CONDITION, "status": "False"}, old, "2026-12-04T00:00:00Z")
     assert same["lastTransitionTime"] == "2026-12-01T00:00:00Z"
     assert flipped["lastTransitionTime"] == "2026-12-04T00:00:00Z"
+
+
+def test_an_edit_not_yet_reconciled_is_not_ready() -> None:
+    # kstatus reads a Ready of an older generation as in progress; so does the roll-up.
+    edited = _body("MeetingRoom", "edited", True)
+    edited["metadata"]["generation"] = 3
+    edited["status"]["conditions"][0]["observedGeneration"] = 2
+    current = _body("MeetingRoom", "current", True)
+    current["metadata"]["generation"] = 3
+    current["status"]["conditions"][0]["observedGeneration"] = 3
+    condition, fields = rollup([edited, current], 1)
+    assert condition["status"] == "False"
+    assert condition["message"] == "1 of 2 not Ready: MeetingRoom edited (generation 3 not reconciled yet)"
+    assert fields["resourcesReady"] == "1/2"
+    # Once reconciled, it counts.
+    edited["status"]["conditions"][0]["observedGeneration"] = 3
+    assert rollup([edited, current], 1)[0]["status"] == "True"

@@ -33,12 +33,13 @@ def rollup(
         status = status_of(dict(body))
         entry = counts.setdefault(kind, {"ready": 0, "notReady": 0})
         total += 1
-        if status.ready:
+        behind = _unreconciled_generation(body)
+        if status.ready and behind is None:
             entry["ready"] += 1
             ready_total += 1
         else:
             entry["notReady"] += 1
-            reason = _ready_reason(body)
+            reason = f"generation {behind} not reconciled yet" if behind is not None else _ready_reason(body)
             waiting.append(f"{kind} {name}" + (f" ({reason})" if reason else ""))
     if waiting:
         shown = ", ".join(waiting[:SHOWN]) + (
@@ -70,6 +71,22 @@ def with_transition(
 
 def _kind_and_name(body: Body) -> tuple[str, str]:
     return str(body.get("kind")), str((body.get("metadata") or {}).get("name"))
+
+
+def _unreconciled_generation(body: Mapping[str, Any]) -> int | None:
+    """The resource's generation when its Ready condition speaks of an older one, else None.
+
+    An edited resource whose reconcile has not run yet still carries the Ready of its previous
+    generation; kstatus reads it as in progress, and so must the roll-up, or the Tenant would say
+    "all Ready" over a change not applied. A condition without a generation is taken as current."""
+    generation = (body.get("metadata") or {}).get("generation")
+    ready = next(
+        (c for c in (body.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), None
+    )
+    observed = (ready or {}).get("observedGeneration", (body.get("status") or {}).get("observedGeneration"))
+    if not isinstance(generation, int) or not isinstance(observed, int) or observed >= generation:
+        return None
+    return generation
 
 
 def _ready_reason(body: Mapping[str, Any]) -> str:

@@ -76,6 +76,10 @@ def slim(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "metadata": kept}
 
 
+def _generation(body: dict[str, Any]) -> Any:
+    return (body.get("metadata") or {}).get("generation")
+
+
 def key_of(body: dict[str, Any]) -> Key:
     meta = body["metadata"]
     return (str(body["kind"]), meta.get("namespace"), str(meta["name"]))
@@ -415,8 +419,11 @@ class Runtime:
         if from_resync:
             body = self.known.get(key, body)
         else:
+            before = self.known.get(key)
             body = self.known[key] = slim(body)
             self._delivered(key)
+            if key[1] is not None and before is not None and _generation(before) != _generation(body):
+                self._rollup_soon(key[1])  # an edit: in progress until reconciled
         await self._wait_for_delivery(kind)
         lock = self._locks.setdefault(key, asyncio.Lock())
         uid = str((body.get("metadata") or {}).get("uid") or "")
@@ -495,7 +502,9 @@ class Runtime:
             await self.kube.event(body, type_=event.type, reason=event.reason, message=event.message)
         old_ready = next((c for c in previous.get("conditions") or [] if c.get("type") == "Ready"), None)
         changed = old_ready is None or old_ready.get("reason") != result.outcome.reason
-        if key[1] is not None and changed:
+        # A new generation reconciled counts in the roll-up even when its Ready reads as before.
+        caught_up = old_ready is not None and old_ready.get("observedGeneration") != generation
+        if key[1] is not None and (changed or caught_up):
             self._rollup_soon(key[1])
         if result.outcome.phase in (Phase.STALLED, Phase.FAILED) and changed:
             logger.warning(

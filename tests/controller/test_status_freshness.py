@@ -1,9 +1,10 @@
-"""A finalizer that waited for a running reconcile sees the status that reconcile wrote.
+"""Status read by others is the newest there is: a finalizer's, and the Tenant's roll-up.
 
 kopf hands the finalizer the body of the deletion event. A reconcile that held the resource's lock
 meanwhile (a resync, a retry, a Secret's renewal) may have uploaded or bound something and recorded
 it in the status. A finalizer that deletes what the status records (TlsCertificate, Domain) would
-otherwise leave that in Pexip with nobody to delete it.
+otherwise leave that in Pexip with nobody to delete it. And an edit, and then its reconcile, each
+refresh the Tenant's roll-up, which counts an edited resource as in progress until it is reconciled.
 """
 
 from __future__ import annotations
@@ -87,3 +88,30 @@ async def test_the_finalizer_sees_what_the_reconcile_it_waited_for_recorded(
     await reconciling
     await finalizing
     assert seen == [RECORDED_AFTER]
+
+
+async def test_an_edit_and_its_reconcile_each_refresh_the_tenants_roll_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The roll-up counts an edited resource as in progress until its generation is reconciled,
+    so both moments refresh it, even when Ready reads the same before and after."""
+
+    async def reconcile(rt: Any, body: dict[str, Any]) -> Reconciled:
+        return Reconciled(Outcome(Phase.READY, Reason.AVAILABLE, "in place"))
+
+    stand_in = dataclasses.replace(BY_KIND["TlsCertificate"], reconcile=reconcile, writes=())
+    monkeypatch.setitem(BY_KIND, "TlsCertificate", stand_in)
+    rt = Runtime(Kube())  # type: ignore[arg-type]  # only the calls above
+    refreshed: list[str] = []
+    monkeypatch.setattr(rt, "_rollup_soon", refreshed.append)
+    body = certificate()
+    await rt.reconcile("TlsCertificate", copy.deepcopy(body))  # generation 1 becomes Ready
+    refreshed.clear()
+    edited = copy.deepcopy(rt.known[("TlsCertificate", "vdx-rm", "vdx-rm-dk")])
+    edited["metadata"]["generation"] = 2
+    await rt.reconcile("TlsCertificate", edited)
+    # Once when generation 2 arrived, once when its Ready (same reason) was written for it.
+    assert refreshed == ["vdx-rm", "vdx-rm"]
+    refreshed.clear()
+    await rt.reconcile("TlsCertificate", copy.deepcopy(rt.known[("TlsCertificate", "vdx-rm", "vdx-rm-dk")]))
+    assert refreshed == []  # nothing new: no refresh
