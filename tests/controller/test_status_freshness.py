@@ -115,3 +115,48 @@ async def test_an_edit_and_its_reconcile_each_refresh_the_tenants_roll_up(
     refreshed.clear()
     await rt.reconcile("TlsCertificate", copy.deepcopy(rt.known[("TlsCertificate", "vdx-rm", "vdx-rm-dk")]))
     assert refreshed == []  # nothing new: no refresh
+
+
+async def test_a_reconcile_that_stops_early_keeps_the_last_extra_conditions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An expiring certificate's RenewalDue does not vanish while Pexip is down: the reconcile that
+    fails never got to work it out, so the last one stays, with its own generation."""
+    renewal = {
+        "type": "RenewalDue",
+        "status": "True",
+        "reason": "ExpiresIn7Days",
+        "message": "expires soon",
+        "observedGeneration": 1,
+    }
+    outcomes = iter(
+        [
+            Reconciled(Outcome(Phase.READY, Reason.AVAILABLE, "uploaded"), extra_conditions=[dict(renewal)]),
+            Reconciled(Outcome(Phase.FAILED, Reason.PEXIP_UNAVAILABLE, "Pexip is unavailable")),
+            Reconciled(Outcome(Phase.READY, Reason.AVAILABLE, "uploaded")),
+        ]
+    )
+
+    async def reconcile(rt: Any, body: dict[str, Any]) -> Reconciled:
+        return next(outcomes)
+
+    stand_in = dataclasses.replace(BY_KIND["TlsCertificate"], reconcile=reconcile, writes=())
+    monkeypatch.setitem(BY_KIND, "TlsCertificate", stand_in)
+    rt = Runtime(Kube())  # type: ignore[arg-type]  # only the calls above
+    key = ("TlsCertificate", "vdx-rm", "vdx-rm-dk")
+
+    def condition_types() -> list[str]:
+        return [c["type"] for c in rt.known[key]["status"]["conditions"]]
+
+    await rt.reconcile("TlsCertificate", certificate())
+    assert "RenewalDue" in condition_types()
+    edited = copy.deepcopy(rt.known[key])
+    edited["metadata"]["generation"] = 2
+    await rt.reconcile("TlsCertificate", edited)  # fails before working it out
+    kept = next(c for c in rt.known[key]["status"]["conditions"] if c["type"] == "RenewalDue")
+    assert (kept["status"], kept["observedGeneration"]) == ("True", 1)
+    ready = next(c for c in rt.known[key]["status"]["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["observedGeneration"]) == ("False", 2)
+    # A reconcile that reached Ready without it: the kind no longer reports it.
+    await rt.reconcile("TlsCertificate", copy.deepcopy(rt.known[key]))
+    assert "RenewalDue" not in condition_types()

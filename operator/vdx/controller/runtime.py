@@ -484,6 +484,12 @@ class Runtime:
         generation = (body.get("metadata") or {}).get("generation")
         conditions = conditions_for(result.outcome, generation, previous.get("conditions"))
         conditions += result.extra_conditions
+        if not result.extra_conditions and result.outcome.phase is not Phase.READY:
+            # It stopped before working them out (a Pexip outage, a missing dependency): the last
+            # ones stay, with the generation they were worked out for, rather than vanish (an
+            # expiring certificate's RenewalDue during an outage, a Tenant's FirewallReady).
+            main = {c["type"] for c in conditions}
+            conditions += [c for c in previous.get("conditions") or [] if c.get("type") not in main]
         for extra in result.extra_conditions:
             old = next((c for c in previous.get("conditions") or [] if c.get("type") == extra["type"]), None)
             extra["lastTransitionTime"] = (
