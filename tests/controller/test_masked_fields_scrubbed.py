@@ -18,6 +18,8 @@ from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.plan import Change
 from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reconcilers.base import apply_change
+from vdx.gitops.execute import _send
+from vdx.gitops.offline import Step
 from vdx.pexip import PexipClient
 from vdx.pexip.errors import PexipHTTPError
 
@@ -53,3 +55,26 @@ async def test_a_masked_alias_never_reaches_the_error(action: str) -> None:
     assert "not a valid URL" in shown  # the error itself is kept
     assert STREAM_URL not in shown
     assert "Q2hhbmdlTWVTdHJlYW1LZXk" not in shown
+
+
+@pytest.mark.parametrize("action", ["create", "update"])
+async def test_vdx_apply_scrubs_a_masked_alias_too(action: str) -> None:
+    """`vdx apply` sends the plan's changes itself; a refusal it prints (into a CI log) is scrubbed
+    the same way."""
+    transport = httpx.MockTransport(echoing)
+    client = PexipClient("https://pexip.test", auth=("admin", "admin"), transport=transport)
+    change = Change(
+        action,  # type: ignore[arg-type]
+        "automatic_participant",
+        "vdx-rm/room-1",
+        fields={"alias": STREAM_URL, "protocol": "rtmp", "streaming": True},
+        secret_fields=frozenset({"alias"}),
+    )
+    step = Step(tenant="rm", source="MeetingRoom vdx-rm/room-1", change=change)
+    uri = "/api/admin/configuration/v1/automatic_participant/7/" if action == "update" else None
+    async with client:
+        with pytest.raises(PexipHTTPError) as refused:
+            await _send(client, step, dict(change.fields), uri)
+    shown = f"{refused.value} {refused.value.field_errors}"
+    assert "not a valid URL" in shown
+    assert STREAM_URL not in shown

@@ -232,3 +232,69 @@ async def test_deleting_it_leaves_a_strangers_identical_certificate_once_nothing
     await rt.finalize("TlsCertificate", deleting)
     assert await certificates(client) - before == {stranger.resource_uri}
     assert stranger.resource_uri != ours
+
+
+async def test_deleting_it_leaves_the_identical_upload_another_resource_records(
+    client: PexipClient, sim: Simulator
+) -> None:
+    # Two TlsCertificates may upload one Secret's certificate (a SAN certificate shared by two
+    # resources): while one's upload is noted, its deletion must not take the other's copy.
+    kube = issued_kube()
+    before = await certificates(client)
+    rt = operator(client, kube)
+    kube.status_fails = True  # noted and uploaded, never recorded
+    await rt.reconcile("TlsCertificate", delivered(kube))
+    kube.status_fails = False
+    (ours,) = await certificates(client) - before
+    theirs = await client.create(
+        TLS_CERTIFICATE,
+        {"certificate": kube.secret["tls.crt"], "private_key": kube.secret["tls.key"], "nodes": []},
+    )
+    rt.known[("TlsCertificate", NAMESPACE, "other")] = {
+        "apiVersion": "vdx.medcom.dk/v1alpha1",
+        "kind": "TlsCertificate",
+        "metadata": {"name": "other", "namespace": NAMESPACE, "generation": 1, "uid": "u-2"},
+        "status": {"pexipObjects": [{"resource": "tls_certificate", "resourceUri": theirs.resource_uri}]},
+    }
+    deleting = delivered(kube)
+    deleting["metadata"]["deletionTimestamp"] = "2026-12-06T00:00:00Z"
+    await rt.finalize("TlsCertificate", deleting)
+    assert await certificates(client) - before == {theirs.resource_uri}
+    assert ours != theirs.resource_uri
+
+
+async def test_deleting_it_finds_an_upload_noted_only_in_this_process(
+    client: PexipClient, sim: Simulator
+) -> None:
+    # The deletion's body can predate the note on the resource; the process's own note counts.
+    kube = issued_kube()
+    before = await certificates(client)
+    rt = operator(client, kube)
+    kube.status_fails = True
+    await rt.reconcile("TlsCertificate", delivered(kube))
+    kube.status_fails = False
+    deleting = delivered(kube)
+    deleting["metadata"]["annotations"].pop(UPLOAD_PENDING)
+    deleting["metadata"]["deletionTimestamp"] = "2026-12-06T00:00:00Z"
+    await rt.finalize("TlsCertificate", deleting)
+    assert await certificates(client) == before
+
+
+async def test_a_platform_outage_shows_the_renewal_condition_worked_out_now(
+    client: PexipClient, sim: Simulator
+) -> None:
+    # The reconcile stops at the platform, after it has worked out RenewalDue: the status shows it.
+    kube = issued_kube()
+    rt = Runtime(kube)  # type: ignore[arg-type]  # only the calls above
+    rt.tenants["rm"] = tenant()
+    rt.known[("PexipPlatform", None, "prod")] = {
+        "apiVersion": "vdx.medcom.dk/v1alpha1",
+        "kind": "PexipPlatform",
+        "metadata": {"name": "prod", "generation": 1},
+        "status": {"reachable": False},
+    }
+    await rt.reconcile("TlsCertificate", delivered(kube))
+    conditions = {c["type"]: c for c in kube.resource["status"]["conditions"]}
+    assert conditions["Ready"]["reason"] == "PexipUnavailable"
+    assert conditions["RenewalDue"]["status"] == "False"
+    assert conditions["RenewalDue"]["observedGeneration"] == 1

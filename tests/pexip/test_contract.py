@@ -346,10 +346,12 @@ async def test_the_request_log_keeps_no_stream_key(http: httpx.AsyncClient, sim:
     # node returns it (it is not write-only), but the simulator's request log must not keep it.
     key = "canary-stream-key-5b9e"
     address = f"rtmps://rec.vdx.rm.dk:443/live-{key}/vdx-rm-room"
-    adp = await create(
-        http, "automatic_participant", {"alias": address, "protocol": "rtmp", "streaming": True}
-    )
+    participant = {"alias": address, "protocol": "rtmp", "streaming": True}
+    adp = await create(http, "automatic_participant", participant)
     await http.patch(adp["resource_uri"], json={"alias": address + "-2"})
+    for other_form in (f"rtmp://user:{key}@rec.vdx.rm.dk/live", f" rtmp://rec.vdx.rm.dk?key={key}\n"):
+        # Logged whether or not the node takes it.
+        await http.post(f"{API}/automatic_participant/", json={**participant, "alias": other_form})
     logged = str(sim.accounting.snapshot()) + (await http.get("/_simulator/accounting")).text
     assert key not in logged
     assert "rtmps://rec.vdx.rm.dk:443/***" in logged  # where it streams to stays visible

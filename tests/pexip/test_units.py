@@ -187,6 +187,8 @@ def test_benchmark_runs_and_reports(capsys: pytest.CaptureFixture[str]) -> None:
         lambda secret: ("<html>" + "x" * 150 + secret + "</html>").encode(),  # straddles the cut
         lambda secret: json.dumps(["echo", "y" * 140 + secret]).encode(),  # not a dict, cut too
         lambda secret: json.dumps(["it's", secret]).encode(),  # escaped by JSON and by repr
+        # A field's errors as objects (embedded aliases), turned into text by repr.
+        lambda secret: json.dumps({"conference": {"aliases": [{"alias": [f"bad: {secret}"]}]}}).encode(),
     ],
 )
 def test_an_error_body_is_scrubbed_before_it_is_cut(shape: Callable[[str], bytes]) -> None:

@@ -30,7 +30,7 @@ from vdx.controller.memory import release_free_memory
 from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reasons import Reason
-from vdx.controller.reconcilers.base import Reconciled, Stop, pexip_failure
+from vdx.controller.reconcilers.base import Reconciled, Stop, carried, pexip_failure
 from vdx.controller.registration import Key, Registration
 from vdx.controller.registry import BY_KIND, ORDER, PLURALS
 from vdx.controller.settings import RuntimeSettings as RuntimeSettings
@@ -470,12 +470,12 @@ class Runtime:
         try:
             return await BY_KIND[kind].reconcile(self, body)
         except Stop as stop:
-            return Reconciled(stop.outcome)
+            return Reconciled(stop.outcome, extra_conditions=carried(stop))
         except PexipError as exc:
             name = self.platform_of(key_of(body), body)
             if name in self.platforms and (exc.status is None or exc.status >= 500 or exc.status == 429):
                 self.platforms[name].breaker.failure()
-            return Reconciled(pexip_failure(exc))
+            return Reconciled(pexip_failure(exc), extra_conditions=carried(exc))
         except (ApiException, KubeConnectionError) as exc:
             return Reconciled(Outcome(Phase.FAILED, Reason.KUBERNETES_UNAVAILABLE, _kube_error(exc)))
 
@@ -485,9 +485,9 @@ class Runtime:
         conditions = conditions_for(result.outcome, generation, previous.get("conditions"))
         conditions += result.extra_conditions
         if not result.extra_conditions and result.outcome.phase is not Phase.READY:
-            # It stopped before working them out (a Pexip outage, a missing dependency): the last
-            # ones stay, with the generation they were worked out for, rather than vanish (an
-            # expiring certificate's RenewalDue during an outage, a Tenant's FirewallReady).
+            # It stopped before working them out (a Kubernetes error, a missing Secret): the last
+            # ones stay, with the generation they were worked out for, rather than vanish. Those
+            # worked out before a stop travel with it (`reconcilers.base.carrying`).
             main = {c["type"] for c in conditions}
             conditions += [c for c in previous.get("conditions") or [] if c.get("type") not in main]
         for extra in result.extra_conditions:

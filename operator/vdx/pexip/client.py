@@ -540,9 +540,10 @@ class PexipClient:
         *,
         lookup: Mapping[str, Any] | None = None,
         file: FileUpload | None = None,
+        secrets: Iterable[str] = (),
     ) -> M:
         """POST (see `post`), then read the new object back from `Location`."""
-        created = await self.post(kind, data, lookup=lookup, file=file)
+        created = await self.post(kind, data, lookup=lookup, file=file, secrets=secrets)
         if created.found is not None:
             return created.found
         return await self.get(kind, created.object_id)
@@ -660,9 +661,10 @@ class PexipClient:
         changes: Mapping[str, Any],
         *,
         file: FileUpload | None = None,
+        secrets: Iterable[str] = (),
     ) -> M:
         """PATCH (see `patch`), then read the object back."""
-        await self.patch(kind, object_id, changes, file=file)
+        await self.patch(kind, object_id, changes, file=file, secrets=secrets)
         return await self.get(kind, object_id)
 
     async def patch(

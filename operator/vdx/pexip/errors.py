@@ -130,11 +130,11 @@ def parse_error_body(
         data: Any = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return scrub(body.decode("utf-8", "replace"), secrets)[:RAW_BODY_LIMIT], None, {}
+    # Scrubbed as decoded, before any quoting: a secret with a quote or a backslash in it no
+    # longer matches once Python's repr (of a nested value) or JSON has escaped it.
+    data = _scrubbed(data, list(secrets))
     if not isinstance(data, dict):
-        # Scrubbed as decoded, before any quoting: a secret with a quote or a backslash in it no
-        # longer matches once Python's repr or JSON has escaped it.
-        text = json.dumps(_scrubbed(data, list(secrets)), ensure_ascii=False)
-        return text[:RAW_BODY_LIMIT], None, {}
+        return json.dumps(data, ensure_ascii=False)[:RAW_BODY_LIMIT], None, {}
     for key in ("error", "error_message", "message", "detail"):
         if isinstance(data.get(key), str):
             return data[key], None, {}

@@ -81,10 +81,14 @@ def plan_certificate(
 
 
 def finalizer_deletes(
-    recorded: Iterable[str], pending_fingerprint: str | None, observed: Iterable[TlsCertificate]
+    recorded: Iterable[str],
+    pending_fingerprints: Iterable[str],
+    observed: Iterable[TlsCertificate],
+    others: Iterable[str] = (),
 ) -> list[str]:
     """What deleting a TlsCertificate removes from Pexip: what its status records and, while an
-    upload is noted (`pending_fingerprint`), every certificate with that leaf.
+    upload is noted (`pending_fingerprints`), every certificate with that leaf that no other
+    TlsCertificate records (`others`: two resources may upload one Secret's certificate).
 
     The upload may be in Pexip unrecorded: a crash or a failed status write after the POST, a
     rotation whose delete of the old certificate failed, a POST in doubt that committed later.
@@ -92,15 +96,16 @@ def finalizer_deletes(
     the reconcile makes with `upload_pending`; the fingerprint is compared because the Secret
     may already be gone."""
     uris = list(dict.fromkeys(recorded))
-    if pending_fingerprint is None:
+    pending = set(pending_fingerprints)
+    if not pending:
         return uris
-    known = set(uris)
+    skip = set(uris) | set(others)
     for certificate in observed:
-        if certificate.resource_uri in known:
+        if certificate.resource_uri in skip:
             continue
-        if leaf_fingerprint(certificate.certificate) == pending_fingerprint:
+        if leaf_fingerprint(certificate.certificate) in pending:
             uris.append(certificate.resource_uri)
-            known.add(certificate.resource_uri)
+            skip.add(certificate.resource_uri)
     return uris
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -54,6 +55,25 @@ class Stop(Exception):
         self.outcome = Outcome(phase, reason, message)
         # When to try again, where the stop knows (else the caller's backoff).
         self.retry_after = retry_after
+
+
+_CARRIED = "vdx_extra_conditions"
+
+
+@contextlib.contextmanager
+def carrying(extra_conditions: list[dict[str, Any]]) -> Iterator[None]:
+    """Extra conditions worked out before a step that may stop the reconcile (a Pexip outage, a
+    missing dependency) go with the stop, so the status shows them as worked out now."""
+    try:
+        yield
+    except (Stop, PexipError) as exc:
+        setattr(exc, _CARRIED, extra_conditions)
+        raise
+
+
+def carried(exc: BaseException) -> list[dict[str, Any]]:
+    """The extra conditions a stop carries (see `carrying`); none when it carries none."""
+    return list(getattr(exc, _CARRIED, None) or [])
 
 
 R = TypeVar("R", bound=Resource)

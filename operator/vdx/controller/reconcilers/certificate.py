@@ -15,7 +15,15 @@ from vdx.controller.planners.certificate import CertificateInputs, check, decide
 from vdx.controller.planners.common import Plan
 from vdx.controller.reasons import Reason, expires_in
 from vdx.controller.reconcilers import lookups
-from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, change_event, parse
+from vdx.controller.reconcilers.base import (
+    Event,
+    Reconciled,
+    Stop,
+    apply_change,
+    carrying,
+    change_event,
+    parse,
+)
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
 from vdx.pexip.resources import TLS_CERTIFICATE
@@ -51,88 +59,93 @@ async def reconcile(rt: Context, body: dict[str, Any], now: datetime | None = No
     extra = [
         _expiry_condition(stage, facts.days_left(now), facts.not_after, cert.spec.renewal_warning_days, body)
     ]
-    if stage is not None and stage != status_of(body).get("expiryWarningStage"):
-        events.append(
-            Event(
-                "Warning",
-                Reason.CERTIFICATE_EXPIRING,
-                f"certificate in Secret {cert.spec.secret_ref.name} expires in {facts.days_left(now)} days "
-                f"({facts.not_after:%Y-%m-%d}); renew it",
-            )
-        )
-    status["expiryWarningStage"] = stage
-    platform = lookups.connected_platform(rt, tenant)
-    annotations = (body.get("metadata") or {}).get("annotations") or {}
-    # The note lives on the resource (it survives a crash) and in this process (the body a resync
-    # hands over may predate the annotation this process wrote).
-    notes = _notes(rt)
-    noted = notes.pending.get((namespace, cert.name))
-    pending = facts.fingerprint_sha256 in (annotations.get(UPLOAD_PENDING), noted)
-    recorded = lookups.recorded_uris(body, TLS_CERTIFICATE.name)
-    adopt = lookups.adopt_uri(body)
-    if pending and notes.confirmed.get((namespace, cert.name)) != facts.fingerprint_sha256:
-        # An upload of this very certificate was noted and may have reached Pexip without the cache
-        # learning of it (a crash, or the POST failing after it committed): look in Pexip itself.
-        # An upload this process saw succeed is in the cache already (relisting for each of them
-        # was 250 lists of every certificate in a national cold start).
-        await platform.cache.relist(TLS_CERTIFICATE)
-        notes.confirmed[(namespace, cert.name)] = facts.fingerprint_sha256  # once, not per pass
-    noted_now = False
-    for _ in range(4):
-        inputs = replace(inputs, recorded=tuple(recorded), adopt=adopt, upload_pending=pending)
-        plan = decide(inputs, facts, await platform.cache.objects(TLS_CERTIFICATE))
-        if not plan.changes:
-            break
-        for change in plan.changes:
-            if change.action == "create":
-                # Note the upload before making it: a crash after the POST then finds it again.
-                notes.pending[(namespace, cert.name)] = facts.fingerprint_sha256
-                await rt.kube.patch_annotations(
-                    "tlscertificates", cert.name, namespace, {UPLOAD_PENDING: facts.fingerprint_sha256}
+    with carrying(extra):
+        if stage is not None and stage != status_of(body).get("expiryWarningStage"):
+            events.append(
+                Event(
+                    "Warning",
+                    Reason.CERTIFICATE_EXPIRING,
+                    f"certificate in Secret {cert.spec.secret_ref.name} expires in "
+                    f"{facts.days_left(now)} days ({facts.not_after:%Y-%m-%d}); renew it",
                 )
-                _annotate(body, facts.fingerprint_sha256)
-                pending = noted_now = True
-            obj = await apply_change(platform, change)
-            if change.action == "create" and obj is not None:
-                notes.confirmed[(namespace, cert.name)] = facts.fingerprint_sha256
-            if obj is not None:
-                recorded = [*plan.owned, obj.resource_uri]
-            else:
-                recorded = [uri for uri in recorded if uri != change.uri]
-            events.append(change_event(change, platform.name, drift=False))
-    else:
-        raise Stop(Phase.PROGRESSING, Reason.CONVERGING, "changes applied; confirming on the next pass")
-    recorded = plan.owned or recorded
-    # The note of an upload goes only once the status that records the upload has been written (by
-    # an earlier pass): cleared before that, a crash between the two would leave the certificate
-    # neither noted nor recorded, and the next pass would upload it a second time.
-    persisted = set(lookups.recorded_uris(body, TLS_CERTIFICATE.name))
-    if set(recorded) <= persisted:
-        # The confirmation stays (dropped with the resource): a later pass whose body still carries
-        # the annotation must not relist again (issue 25: once per pending upload, not per pass).
-        notes.pending.pop((namespace, cert.name), None)
-        if UPLOAD_PENDING in annotations:
-            await rt.kube.patch_annotations("tlscertificates", cert.name, namespace, {UPLOAD_PENDING: None})
-            _annotate(body, None)
-    elif noted_now:
-        # The note goes on the pass after this one's status is written. The note is the operator's
-        # own and wakes nothing (kopf leaves it out of its diff), so ask for that pass now: it waits
-        # for this reconcile (the resource's lock) and finds the status written (if that write
-        # failed, the note stays for the retry).
-        rt.spawn(rt.reconcile("TlsCertificate", body, from_resync=True))
-    status["pexipObjects"] = [
-        {"resource": TLS_CERTIFICATE.name, "resourceUri": uri, "name": facts.subject[:250]}
-        for uri in recorded
-    ]
-    status["secretResourceVersion"] = version
-    outcome = plan.outcome
-    if outcome.phase is Phase.READY:
-        outcome = Outcome(
-            Phase.READY,
-            Reason.AVAILABLE,
-            f"uploaded to {platform.name}; valid until {facts.not_after:%Y-%m-%d}",
+            )
+        status["expiryWarningStage"] = stage
+        platform = lookups.connected_platform(rt, tenant)
+        annotations = (body.get("metadata") or {}).get("annotations") or {}
+        # The note lives on the resource (it survives a crash) and in this process (the body a resync
+        # hands over may predate the annotation this process wrote).
+        notes = _notes(rt)
+        noted = notes.pending.get((namespace, cert.name))
+        pending = facts.fingerprint_sha256 in (annotations.get(UPLOAD_PENDING), noted)
+        recorded = lookups.recorded_uris(body, TLS_CERTIFICATE.name)
+        adopt = lookups.adopt_uri(body)
+        if pending and notes.confirmed.get((namespace, cert.name)) != facts.fingerprint_sha256:
+            # An upload of this very certificate was noted and may have reached Pexip without the cache
+            # learning of it (a crash, or the POST failing after it committed): look in Pexip itself.
+            # An upload this process saw succeed is in the cache already (relisting for each of them
+            # was 250 lists of every certificate in a national cold start).
+            await platform.cache.relist(TLS_CERTIFICATE)
+            notes.confirmed[(namespace, cert.name)] = facts.fingerprint_sha256  # once, not per pass
+        noted_now = False
+        for _ in range(4):
+            inputs = replace(inputs, recorded=tuple(recorded), adopt=adopt, upload_pending=pending)
+            plan = decide(inputs, facts, await platform.cache.objects(TLS_CERTIFICATE))
+            if not plan.changes:
+                break
+            for change in plan.changes:
+                if change.action == "create":
+                    # Note the upload before making it: a crash after the POST then finds it again.
+                    notes.pending[(namespace, cert.name)] = facts.fingerprint_sha256
+                    await rt.kube.patch_annotations(
+                        "tlscertificates", cert.name, namespace, {UPLOAD_PENDING: facts.fingerprint_sha256}
+                    )
+                    _annotate(body, facts.fingerprint_sha256)
+                    pending = noted_now = True
+                obj = await apply_change(platform, change)
+                if change.action == "create" and obj is not None:
+                    notes.confirmed[(namespace, cert.name)] = facts.fingerprint_sha256
+                if obj is not None:
+                    recorded = [*plan.owned, obj.resource_uri]
+                else:
+                    recorded = [uri for uri in recorded if uri != change.uri]
+                events.append(change_event(change, platform.name, drift=False))
+        else:
+            raise Stop(Phase.PROGRESSING, Reason.CONVERGING, "changes applied; confirming on the next pass")
+        recorded = plan.owned or recorded
+        # The note of an upload goes only once the status that records the upload has been written (by
+        # an earlier pass): cleared before that, a crash between the two would leave the certificate
+        # neither noted nor recorded, and the next pass would upload it a second time.
+        persisted = set(lookups.recorded_uris(body, TLS_CERTIFICATE.name))
+        if set(recorded) <= persisted:
+            # The confirmation stays (dropped with the resource): a later pass whose body still carries
+            # the annotation must not relist again (issue 25: once per pending upload, not per pass).
+            notes.pending.pop((namespace, cert.name), None)
+            if UPLOAD_PENDING in annotations:
+                await rt.kube.patch_annotations(
+                    "tlscertificates", cert.name, namespace, {UPLOAD_PENDING: None}
+                )
+                _annotate(body, None)
+        elif noted_now:
+            # The note goes on the pass after this one's status is written. The note is the operator's
+            # own and wakes nothing (kopf leaves it out of its diff), so ask for that pass now: it waits
+            # for this reconcile (the resource's lock) and finds the status written (if that write
+            # failed, the note stays for the retry).
+            rt.spawn(rt.reconcile("TlsCertificate", body, from_resync=True))
+        status["pexipObjects"] = [
+            {"resource": TLS_CERTIFICATE.name, "resourceUri": uri, "name": facts.subject[:250]}
+            for uri in recorded
+        ]
+        status["secretResourceVersion"] = version
+        outcome = plan.outcome
+        if outcome.phase is Phase.READY:
+            outcome = Outcome(
+                Phase.READY,
+                Reason.AVAILABLE,
+                f"uploaded to {platform.name}; valid until {facts.not_after:%Y-%m-%d}",
+            )
+        return Reconciled(
+            outcome, status=status, events=events, extra_conditions=extra, platform=platform.name
         )
-    return Reconciled(outcome, status=status, events=events, extra_conditions=extra, platform=platform.name)
 
 
 def _annotate(body: dict[str, Any], upload_pending: str | None) -> None:
@@ -172,10 +185,19 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     # An upload noted on the resource (it survives a crash) or in this process (the deletion's
     # body may predate the note) may be in Pexip without being recorded: look in Pexip itself.
     annotations = (body.get("metadata") or {}).get("annotations") or {}
-    pending = _notes(rt).pending.get((str(cert.namespace), cert.name)) or annotations.get(UPLOAD_PENDING)
+    noted = (_notes(rt).pending.get((str(cert.namespace), cert.name)), annotations.get(UPLOAD_PENDING))
+    pending = {str(fingerprint) for fingerprint in noted if fingerprint}
     if pending:
         await platform.cache.relist(TLS_CERTIFICATE)
-        uris = finalizer_deletes(uris, pending, await platform.cache.objects(TLS_CERTIFICATE))
+        own: Key = ("TlsCertificate", str(cert.namespace), cert.name)
+        others = [
+            uri
+            for key, other in rt.known.of_kind("TlsCertificate")
+            if key != own
+            for uri in [*lookups.recorded_uris(other, TLS_CERTIFICATE.name), lookups.adopt_uri(other)]
+            if uri
+        ]
+        uris = finalizer_deletes(uris, pending, await platform.cache.objects(TLS_CERTIFICATE), others)
     for uri in uris:
         change = Change("delete", TLS_CERTIFICATE.name, uri, uri=uri)
         await apply_change(platform, change)

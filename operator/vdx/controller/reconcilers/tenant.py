@@ -25,7 +25,7 @@ from vdx.controller.planners.rooms import (
 )
 from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import branding, lookups
-from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, parse
+from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, carrying, parse
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
 from vdx.pexip import limits
@@ -62,56 +62,59 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         rollup.members(rt.known, tenant.spec.namespace), (body.get("metadata") or {}).get("generation")
     )
     firewall.append(resources_ready)
-    claims = {
-        fqdn: await rt.domain_owner(tenant.spec.platform_ref.name, fqdn) for fqdn in tenant.spec.domains
-    }
-    refused = claim_refusal(TenantInputs(tenant, claims))
-    if refused is not None:
-        return Reconciled(refused.outcome, status=counted, extra_conditions=firewall)
-    platform = lookups.connected_platform(rt, tenant)
-    defaults = tenant.spec.meeting_room_defaults
-    writes = _RoomWrites(rt, platform, in_line=lookups.was_in_line(body))
-    await _write_rooms_as_listed(writes, tenant, claims)
-    await platform.cache.ensure(CONFERENCE)  # listed once, then kept current
-    # Read again after the wait: the theme may have come or gone meanwhile.
-    theme, theme_pending = await branding.tenant_theme(rt, tenant.spec.namespace)
-    # Only the tenant's rooms, from an index of all rooms by alias domain shared by every tenant.
-    by_domain = platform.cache.derived(
-        CONFERENCE, "rooms-by-alias-domain", rooms_by_alias_domain, reads=("aliases",)
-    )
-    found = (platform.cache.find(uri) for uri in rooms_in_domains(by_domain, tenant.spec.domains))
-    rooms = [room for room in found if isinstance(room, Conference)]
-    decided, plan = decide_tenant(TenantInputs(tenant, claims, theme, theme_pending), rooms)
-    previous = status_of(body).get("meetingRoomsCorrected", 0)
-    if decided.blocked and decided.outcome.reason != Reason.DRIFT_OBSERVED:
-        # Rooms written while the listing ran (before the theme went pending again) are still told
-        # and counted: the next reconcile finds them in line and would not count them.
-        early = {"meetingRoomsCorrected": previous + len(writes.corrected)} if writes.corrected else {}
-        return Reconciled(
-            decided.outcome,
-            status={**counted, **early},
-            events=_applied(defaults, writes.corrected),
-            platform=platform.name,
-            extra_conditions=firewall,
+    with carrying(firewall):
+        claims = {
+            fqdn: await rt.domain_owner(tenant.spec.platform_ref.name, fqdn) for fqdn in tenant.spec.domains
+        }
+        refused = claim_refusal(TenantInputs(tenant, claims))
+        if refused is not None:
+            return Reconciled(refused.outcome, status=counted, extra_conditions=firewall)
+        platform = lookups.connected_platform(rt, tenant)
+        defaults = tenant.spec.meeting_room_defaults
+        writes = _RoomWrites(rt, platform, in_line=lookups.was_in_line(body))
+        await _write_rooms_as_listed(writes, tenant, claims)
+        await platform.cache.ensure(CONFERENCE)  # listed once, then kept current
+        # Read again after the wait: the theme may have come or gone meanwhile.
+        theme, theme_pending = await branding.tenant_theme(rt, tenant.spec.namespace)
+        # Only the tenant's rooms, from an index of all rooms by alias domain shared by every tenant.
+        by_domain = platform.cache.derived(
+            CONFERENCE, "rooms-by-alias-domain", rooms_by_alias_domain, reads=("aliases",)
         )
-    streamed = len(writes.corrected)
-    # A room Pexip refused while the listing ran is not sent again in the same reconcile.
-    await writes.write([c for c in decided.changes if c.uri not in writes.refused])
-    corrected, failures = writes.corrected, writes.failures
-    events = _applied(defaults, corrected)
-    status = {
-        **counted,
-        "meetingRooms": plan.rooms,
-        # Rooms written while the listing ran are in line in `plan` already.
-        "meetingRoomsInLine": plan.in_line + len(corrected) - streamed,
-        "meetingRoomsCorrected": previous + len(corrected),
-    }
-    outcome = decided.outcome
-    if failures:
-        outcome = Outcome(Phase.STALLED, Reason.PEXIP_REJECTED, "Pexip refused: " + "; ".join(failures[:5]))
-    return Reconciled(
-        outcome, status=status, events=events, platform=platform.name, extra_conditions=firewall
-    )
+        found = (platform.cache.find(uri) for uri in rooms_in_domains(by_domain, tenant.spec.domains))
+        rooms = [room for room in found if isinstance(room, Conference)]
+        decided, plan = decide_tenant(TenantInputs(tenant, claims, theme, theme_pending), rooms)
+        previous = status_of(body).get("meetingRoomsCorrected", 0)
+        if decided.blocked and decided.outcome.reason != Reason.DRIFT_OBSERVED:
+            # Rooms written while the listing ran (before the theme went pending again) are still told
+            # and counted: the next reconcile finds them in line and would not count them.
+            early = {"meetingRoomsCorrected": previous + len(writes.corrected)} if writes.corrected else {}
+            return Reconciled(
+                decided.outcome,
+                status={**counted, **early},
+                events=_applied(defaults, writes.corrected),
+                platform=platform.name,
+                extra_conditions=firewall,
+            )
+        streamed = len(writes.corrected)
+        # A room Pexip refused while the listing ran is not sent again in the same reconcile.
+        await writes.write([c for c in decided.changes if c.uri not in writes.refused])
+        corrected, failures = writes.corrected, writes.failures
+        events = _applied(defaults, corrected)
+        status = {
+            **counted,
+            "meetingRooms": plan.rooms,
+            # Rooms written while the listing ran are in line in `plan` already.
+            "meetingRoomsInLine": plan.in_line + len(corrected) - streamed,
+            "meetingRoomsCorrected": previous + len(corrected),
+        }
+        outcome = decided.outcome
+        if failures:
+            outcome = Outcome(
+                Phase.STALLED, Reason.PEXIP_REJECTED, "Pexip refused: " + "; ".join(failures[:5])
+            )
+        return Reconciled(
+            outcome, status=status, events=events, platform=platform.name, extra_conditions=firewall
+        )
 
 
 def _applied(defaults: MeetingRoomDefaults, corrected: list[str]) -> list[Event]:

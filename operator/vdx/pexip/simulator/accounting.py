@@ -25,15 +25,26 @@ SECRET_KEYS = frozenset(f.name for spec in ALL_SPECS.values() for f in spec.fiel
 }
 
 
-# A streaming participant's alias is its RTMP address, and the stream key is in its path.
-_STREAM_ADDRESS = re.compile(r"^(rtmps?://[^/]*)/.+$", re.IGNORECASE)
+# A streaming participant's alias is its RTMP address: the stream key is in its path (or its
+# query, or its user part), so only where it streams to is kept.
+_STREAM_ADDRESS = re.compile(r"^\s*(rtmps?://)(?:[^/?#@]*@)?([^/?#@\s]*)(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def _stream_address(value: str) -> str:
+    found = _STREAM_ADDRESS.match(value)
+    if found is None:
+        return value
+    scheme, host, rest = found.groups()
+    if not rest and "@" not in value:
+        return value
+    return f"{scheme}{host}/***"
 
 
 def _redact(key: str, value: Any) -> Any:
     if key in SECRET_KEYS and value not in (None, ""):
         return "***"
     if key == "alias" and isinstance(value, str):
-        return _STREAM_ADDRESS.sub(r"\1/***", value)
+        return _stream_address(value)
     return redact_body(value)
 
 
