@@ -184,6 +184,36 @@ async def test_after_a_restart_a_pending_upload_is_relisted_once(client: PexipCl
     assert kube.resource["status"]["pexipObjects"][0]["resource"] == "tls_certificate"
 
 
+async def upload_unrecorded(client: PexipClient, kube: Kube) -> Runtime:
+    """A process that noted and uploaded the certificate, and never recorded it (its status writes
+    fail): what a crash between the POST and the status leaves."""
+    rt = operator(client, kube)
+    kube.status_fails = True
+    await rt.reconcile("TlsCertificate", delivered(kube))
+    for _ in range(10):
+        await asyncio.sleep(0.02)  # the pass it asks for after an upload: the note stays
+    assert kube.resource["metadata"]["annotations"][UPLOAD_PENDING]
+    assert "status" not in kube.resource
+    kube.status_fails = False
+    return rt
+
+
+def deletion(kube: Kube) -> dict[str, Any]:
+    """The body kopf hands the finalizer."""
+    body = delivered(kube)
+    body["metadata"]["deletionTimestamp"] = "2026-12-06T00:00:00Z"
+    return body
+
+
+async def upload_as_someone_else(client: PexipClient, kube: Kube) -> str:
+    """The same certificate uploaded by another resource, by hand or by another tool."""
+    created = await client.create(
+        TLS_CERTIFICATE,
+        {"certificate": kube.secret["tls.crt"], "private_key": kube.secret["tls.key"], "nodes": []},
+    )
+    return created.resource_uri
+
+
 async def test_deleting_it_after_a_crash_before_the_status_deletes_the_unrecorded_upload(
     client: PexipClient, sim: Simulator
 ) -> None:
@@ -191,28 +221,17 @@ async def test_deleting_it_after_a_crash_before_the_status_deletes_the_unrecorde
     # never recorded it, but the note on the resource says it may be there.
     kube = issued_kube()
     before = await certificates(client)
-    first = operator(client, kube)
-    kube.status_fails = True  # noted and uploaded, never recorded
-    await first.reconcile("TlsCertificate", delivered(kube))
-    for _ in range(10):
-        await asyncio.sleep(0.02)  # the pass it asks for after an upload: the note stays
-    assert kube.resource["metadata"]["annotations"][UPLOAD_PENDING]
-    assert "status" not in kube.resource
+    await upload_unrecorded(client, kube)
     assert len(await certificates(client) - before) == 1
-    kube.status_fails = False
-
     second = operator(client, kube)  # a new process: nothing noted in memory
-    deleting = delivered(kube)
-    deleting["metadata"]["deletionTimestamp"] = "2026-12-06T00:00:00Z"
-    await second.finalize("TlsCertificate", deleting)
+    await second.finalize("TlsCertificate", deletion(kube))
     assert await certificates(client) == before
 
 
 async def test_deleting_it_leaves_a_strangers_identical_certificate_once_nothing_is_pending(
     client: PexipClient, sim: Simulator
 ) -> None:
-    # Without a note, only what the status records is deleted: the same certificate uploaded by
-    # someone else (by hand, another tool) stays.
+    # Without a note, only what the status records is deleted.
     kube = issued_kube()
     before = await certificates(client)
     rt = operator(client, kube)
@@ -223,15 +242,10 @@ async def test_deleting_it_leaves_a_strangers_identical_certificate_once_nothing
         await asyncio.sleep(0.02)
     assert UPLOAD_PENDING not in kube.resource["metadata"]["annotations"]
     ours = kube.resource["status"]["pexipObjects"][0]["resourceUri"]
-    stranger = await client.create(
-        TLS_CERTIFICATE,
-        {"certificate": kube.secret["tls.crt"], "private_key": kube.secret["tls.key"], "nodes": []},
-    )
-    deleting = delivered(kube)
-    deleting["metadata"]["deletionTimestamp"] = "2026-12-06T00:00:00Z"
-    await rt.finalize("TlsCertificate", deleting)
-    assert await certificates(client) - before == {stranger.resource_uri}
-    assert stranger.resource_uri != ours
+    stranger = await upload_as_someone_else(client, kube)
+    await rt.finalize("TlsCertificate", deletion(kube))
+    assert await certificates(client) - before == {stranger}
+    assert stranger != ours
 
 
 async def test_deleting_it_leaves_the_identical_upload_another_resource_records(
@@ -241,26 +255,18 @@ async def test_deleting_it_leaves_the_identical_upload_another_resource_records(
     # resources): while one's upload is noted, its deletion must not take the other's copy.
     kube = issued_kube()
     before = await certificates(client)
-    rt = operator(client, kube)
-    kube.status_fails = True  # noted and uploaded, never recorded
-    await rt.reconcile("TlsCertificate", delivered(kube))
-    kube.status_fails = False
+    rt = await upload_unrecorded(client, kube)
     (ours,) = await certificates(client) - before
-    theirs = await client.create(
-        TLS_CERTIFICATE,
-        {"certificate": kube.secret["tls.crt"], "private_key": kube.secret["tls.key"], "nodes": []},
-    )
+    theirs = await upload_as_someone_else(client, kube)
     rt.known[("TlsCertificate", NAMESPACE, "other")] = {
         "apiVersion": "vdx.medcom.dk/v1alpha1",
         "kind": "TlsCertificate",
         "metadata": {"name": "other", "namespace": NAMESPACE, "generation": 1, "uid": "u-2"},
-        "status": {"pexipObjects": [{"resource": "tls_certificate", "resourceUri": theirs.resource_uri}]},
+        "status": {"pexipObjects": [{"resource": "tls_certificate", "resourceUri": theirs}]},
     }
-    deleting = delivered(kube)
-    deleting["metadata"]["deletionTimestamp"] = "2026-12-06T00:00:00Z"
-    await rt.finalize("TlsCertificate", deleting)
-    assert await certificates(client) - before == {theirs.resource_uri}
-    assert ours != theirs.resource_uri
+    await rt.finalize("TlsCertificate", deletion(kube))
+    assert await certificates(client) - before == {theirs}
+    assert ours != theirs
 
 
 async def test_deleting_it_finds_an_upload_noted_only_in_this_process(
@@ -269,13 +275,9 @@ async def test_deleting_it_finds_an_upload_noted_only_in_this_process(
     # The deletion's body can predate the note on the resource; the process's own note counts.
     kube = issued_kube()
     before = await certificates(client)
-    rt = operator(client, kube)
-    kube.status_fails = True
-    await rt.reconcile("TlsCertificate", delivered(kube))
-    kube.status_fails = False
-    deleting = delivered(kube)
+    rt = await upload_unrecorded(client, kube)
+    deleting = deletion(kube)
     deleting["metadata"]["annotations"].pop(UPLOAD_PENDING)
-    deleting["metadata"]["deletionTimestamp"] = "2026-12-06T00:00:00Z"
     await rt.finalize("TlsCertificate", deleting)
     assert await certificates(client) == before
 
