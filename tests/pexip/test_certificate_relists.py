@@ -258,15 +258,37 @@ async def test_deleting_it_leaves_the_identical_upload_another_resource_records(
     rt = await upload_unrecorded(client, kube)
     (ours,) = await certificates(client) - before
     theirs = await upload_as_someone_else(client, kube)
+    record_for_another_resource(rt, theirs)
+    await rt.finalize("TlsCertificate", deletion(kube))
+    assert await certificates(client) - before == {theirs}
+    assert ours != theirs
+
+
+def record_for_another_resource(rt: Runtime, uri: str) -> None:
+    """Another TlsCertificate of the namespace, whose status records `uri`."""
     rt.known[("TlsCertificate", NAMESPACE, "other")] = {
         "apiVersion": "vdx.medcom.dk/v1alpha1",
         "kind": "TlsCertificate",
         "metadata": {"name": "other", "namespace": NAMESPACE, "generation": 1, "uid": "u-2"},
-        "status": {"pexipObjects": [{"resource": "tls_certificate", "resourceUri": theirs}]},
+        "status": {"pexipObjects": [{"resource": "tls_certificate", "resourceUri": uri}]},
     }
-    await rt.finalize("TlsCertificate", deletion(kube))
-    assert await certificates(client) - before == {theirs}
-    assert ours != theirs
+
+
+async def test_a_pending_upload_never_claims_the_identical_copy_another_resource_records(
+    client: PexipClient, sim: Simulator
+) -> None:
+    # Claimed, the other's copy would be recorded here too, and deleted with this resource or as
+    # replaced on its next rotation.
+    kube = issued_kube()
+    before = await certificates(client)
+    await upload_unrecorded(client, kube)
+    (ours,) = await certificates(client) - before
+    theirs = await upload_as_someone_else(client, kube)
+    second = operator(client, kube)  # after a restart: it looks in Pexip for its noted upload
+    record_for_another_resource(second, theirs)
+    await second.reconcile("TlsCertificate", delivered(kube))
+    recorded = [o["resourceUri"] for o in kube.resource["status"]["pexipObjects"]]
+    assert recorded == [ours]
 
 
 async def test_deleting_it_finds_an_upload_noted_only_in_this_process(

@@ -34,19 +34,21 @@ def plan_certificate(
     recorded: Iterable[str] = (),
     adopt: str | None = None,
     upload_pending: bool = False,
+    others: Iterable[str] = (),
 ) -> Plan:
     """`upload_pending`: the resource noted before uploading this very certificate that it was about
     to; an identical certificate found in Pexip is then the one it uploaded before a crash, not a
-    stranger's (Crossplane's create-pending annotation, for an object with no marker field)."""
+    stranger's (Crossplane's create-pending annotation, for an object with no marker field). One
+    that another TlsCertificate records (`others`: two resources may upload one Secret's
+    certificate) is that one's, never claimed."""
     recorded_set = set(recorded) | ({adopt} if adopt else set())
     observed = list(observed)
     leaf = leaf_pem(certificate_pem)
     ours = [c for c in observed if c.resource_uri in recorded_set]
     if upload_pending:
         # By URI, not by comparing models: this pass looks at every certificate on the node.
-        ours += [
-            c for c in observed if c.resource_uri not in recorded_set and leaf_pem(c.certificate) == leaf
-        ]
+        skip = recorded_set | set(others)
+        ours += [c for c in observed if c.resource_uri not in skip and leaf_pem(c.certificate) == leaf]
     # One that carries a private key in its certificate text (an earlier version uploaded tls.crt
     # as given, key appended included) is replaced by a clean upload, make-before-break.
     current = [c for c in ours if leaf_pem(c.certificate) == leaf and not carries_private_key(c.certificate)]
@@ -119,6 +121,8 @@ class CertificateInputs:
     adopt: str | None = None
     # An upload of this very certificate was noted (or, offline, cannot be ruled out).
     upload_pending: bool = False
+    # What the other TlsCertificates record or adopt: never claimed as this one's upload.
+    others: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:
@@ -160,6 +164,7 @@ def decide(inputs: CertificateInputs, facts: CertificateFacts, observed: Iterabl
         recorded=inputs.recorded,
         adopt=inputs.adopt,
         upload_pending=inputs.upload_pending,
+        others=inputs.others,
     )
     return settle(
         plan,

@@ -87,8 +87,11 @@ async def reconcile(rt: Context, body: dict[str, Any], now: datetime | None = No
             await platform.cache.relist(TLS_CERTIFICATE)
             notes.confirmed[(namespace, cert.name)] = facts.fingerprint_sha256  # once, not per pass
         noted_now = False
+        others = _recorded_by_others(rt, cert)
         for _ in range(4):
-            inputs = replace(inputs, recorded=tuple(recorded), adopt=adopt, upload_pending=pending)
+            inputs = replace(
+                inputs, recorded=tuple(recorded), adopt=adopt, upload_pending=pending, others=others
+            )
             plan = decide(inputs, facts, await platform.cache.objects(TLS_CERTIFICATE))
             if not plan.changes:
                 break
@@ -189,14 +192,7 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     pending = {str(fingerprint) for fingerprint in noted if fingerprint}
     if pending:
         await platform.cache.relist(TLS_CERTIFICATE)
-        own: Key = ("TlsCertificate", str(cert.namespace), cert.name)
-        others = [
-            uri
-            for key, other in rt.known.of_kind("TlsCertificate")
-            if key != own
-            for uri in [*lookups.recorded_uris(other, TLS_CERTIFICATE.name), lookups.adopt_uri(other)]
-            if uri
-        ]
+        others = _recorded_by_others(rt, cert)
         uris = finalizer_deletes(uris, pending, await platform.cache.objects(TLS_CERTIFICATE), others)
     for uri in uris:
         change = Change("delete", TLS_CERTIFICATE.name, uri, uri=uri)
@@ -219,6 +215,19 @@ class UploadNotes:
     def forget(self, key: tuple[str, str]) -> None:
         self.pending.pop(key, None)
         self.confirmed.pop(key, None)
+
+
+def _recorded_by_others(rt: Context, cert: TlsCertificate) -> frozenset[str]:
+    """What the other TlsCertificates record or adopt: two may upload one Secret's certificate,
+    and neither's pending upload may take the other's copy (claimed, then deleted as replaced)."""
+    own: Key = ("TlsCertificate", str(cert.namespace), cert.name)
+    return frozenset(
+        uri
+        for key, other in rt.known.of_kind("TlsCertificate")
+        if key != own
+        for uri in [*lookups.recorded_uris(other, TLS_CERTIFICATE.name), lookups.adopt_uri(other)]
+        if uri
+    )
 
 
 def _notes(rt: Context) -> UploadNotes:
