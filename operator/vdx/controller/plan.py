@@ -53,6 +53,12 @@ class Change:
     def shown(self, name: str, value: Any) -> str:
         return MASK if name in self.secret_fields else repr(value)
 
+    def secret_values(self, fields: Mapping[str, Any] | None = None) -> list[str]:
+        """The values of the fields this change masks (in `fields` when given: the ones sent, with
+        placeholders resolved), for the client to scrub from Pexip's errors whatever their name."""
+        sent = self.fields if fields is None else fields
+        return [str(sent[name]) for name in self.secret_fields if sent.get(name)]
+
     def describe(self) -> str:
         """One line, secrets masked: `update turn_server vdx-rm/x: port 3478 -> 5349`."""
         if self.action == "delete":

@@ -37,8 +37,7 @@ def _object_id(uri: str) -> str:
 async def _send(client: PexipClient, step: Step, fields: dict[str, Any], uri: str | None) -> Any:
     kind = PEXIP_KINDS[step.change.resource]
     change = step.change
-    # What the plan masks is scrubbed from Pexip's errors too (as `reconcilers.base.apply_change`).
-    secrets = [str(fields[name]) for name in change.secret_fields if fields.get(name)]
+    secrets = change.secret_values(fields)
     if change.action == "create":
         return await client.create(kind, fields, file=step.file, secrets=secrets)
     assert uri is not None

@@ -163,8 +163,7 @@ async def update_object(
 async def apply_change(platform: PlatformRuntime, change: Change) -> Any:
     """Send one change and keep the cache current; returns the object as the cache now holds it."""
     kind = PEXIP_KINDS[change.resource]
-    # The values the change masks are scrubbed from Pexip's errors too, whatever the field's name.
-    secrets = [str(change.fields[name]) for name in change.secret_fields if change.fields.get(name)]
+    secrets = change.secret_values()
     if change.action == "create":
         obj = await create_object(platform, kind, change.fields, secrets=secrets)
         platform.count_write(change)

@@ -87,10 +87,16 @@ async def reconcile(rt: Context, body: dict[str, Any], now: datetime | None = No
             await platform.cache.relist(TLS_CERTIFICATE)
             notes.confirmed[(namespace, cert.name)] = facts.fingerprint_sha256  # once, not per pass
         noted_now = False
-        others = _recorded_by_others(rt, cert)
+        others: frozenset[str] | None = None  # read only for a pending upload's claim
         for _ in range(4):
+            if pending and others is None:
+                others = _recorded_by_others(rt, cert)
             inputs = replace(
-                inputs, recorded=tuple(recorded), adopt=adopt, upload_pending=pending, others=others
+                inputs,
+                recorded=tuple(recorded),
+                adopt=adopt,
+                upload_pending=pending,
+                others=others or frozenset(),
             )
             plan = decide(inputs, facts, await platform.cache.objects(TLS_CERTIFICATE))
             if not plan.changes:
