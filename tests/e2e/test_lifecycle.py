@@ -23,8 +23,10 @@ async def pexip_list(h: Harness, kind):  # type: ignore[no-untyped-def]
         return await pexip.list(kind)
 
 
-def full_tenant(h: Harness, location: str = "Default location", **platform_spec: Any) -> None:
-    h.platform_and_tenant([DOMAIN], platform_spec)
+def full_tenant(
+    h: Harness, location: str = "Default location", domains: tuple[str, ...] = (DOMAIN,), **platform_spec: Any
+) -> None:
+    h.platform_and_tenant(list(domains), platform_spec)
     h.secret("turn-secret", {"secret": "canary-turn-4d1e"})
     h.tls_secret("tls-secret", [DOMAIN, f"join.{DOMAIN}"])
     h.create(
@@ -145,6 +147,38 @@ def test_a_turn_service_in_use_waits_for_its_domains_and_they_show_it(
     h.delete("domains", "domain")
     wait_for(lambda: h.gone("turnservices", "turn"), 60, "the TurnService is deleted")
     assert not [t for t in run(pexip_list(h, TURN_SERVER)) if t.name == f"{h.namespace}/turn"]
+
+
+def test_a_domain_takes_its_old_turn_binding_off_unless_another_domain_shares_it(
+    operator: OperatorThread, h: Harness
+) -> None:
+    def listing(name: str) -> list[str]:
+        (found,) = [loc for loc in run(pexip_list(h, SYSTEM_LOCATION)) if loc.name == name]
+        return list(found.client_turn_servers)
+
+    join = f"join.{DOMAIN}"
+    full_tenant(h, domains=(DOMAIN, join), systemLocations=[{"name": "Region Test"}])
+    spec = h.get("domains", "domain")["spec"]
+    h.create("domains", "Domain", "join", {**spec, "fqdn": join, "uses": ["WebApp"]})
+    turn = wait_ready(h, "domains", "domain")["status"]["turnServer"]
+    assert wait_ready(h, "domains", "join")["status"]["systemLocation"] == "Default location"
+    assert listing("Default location") == [turn]
+
+    # Two Domains share the TurnService in one location: one of them going leaves it bound.
+    h.delete("domains", "join")
+    wait_for(lambda: h.gone("domains", "join"), 20, "join deleted")
+    assert listing("Default location") == [turn]
+
+    # The location changes: the TURN server moves with it.
+    h.patch("domains", "domain", {"spec": {"systemLocation": "Region Test"}})
+    domain = wait_ready(h, "domains", "domain")
+    assert domain["status"]["systemLocation"] == "Region Test"
+    assert (listing("Default location"), listing("Region Test")) == ([], [turn])
+
+    # Deleted, it takes the binding it recorded off.
+    h.delete("domains", "domain")
+    wait_for(lambda: h.gone("domains", "domain"), 20, "domain deleted")
+    assert listing("Region Test") == []
 
 
 def test_the_tenant_rolls_up_its_resources(operator: OperatorThread, h: Harness) -> None:

@@ -72,6 +72,13 @@ class DomainStatus(OwnedObjectsStatus):
     turn_server: str | None = described(
         "Pexip resource URI of the TURN server bound to this domain.", default=None, max_length=512
     )
+    system_location: str | None = described(
+        "The Pexip system location whose client TURN servers list turnServer because of this domain: "
+        "the binding the operator takes off again when spec.systemLocation or spec.turnServiceRef "
+        "changes, or the domain is deleted (unless another Domain of the namespace records it too).",
+        default=None,
+        max_length=250,
+    )
 
 
 class Domain(Resource):

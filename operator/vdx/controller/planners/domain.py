@@ -4,6 +4,11 @@ The location is not the Domain's (locations belong to the conferencing nodes); t
 and, on deletion, removes its own TURN server in that location's `client_turn_servers`, leaving
 every other entry alone. Pexip replaces to-many fields whole, so the full list is sent.
 
+What the Domain bound is recorded in its status (`systemLocation`, `turnServer`): when the spec
+moves the binding (another location, another TurnService, none), the old one is removed too, unless
+another Domain of the namespace records the same binding (two Domains may share one TurnService in
+one location; the last one to go takes it off).
+
 `decide` is every decision a Domain makes, for the operator and for `vdx plan` alike: whether the
 tenant may use the name, whether its certificate and TURN service are there and fit, the binding.
 """
@@ -34,6 +39,14 @@ RESOURCE = "system_location"
 
 
 @dataclass(frozen=True)
+class Binding:
+    """A TURN server listed among a system location's client TURN servers because of a Domain."""
+
+    location: str
+    turn_uri: str
+
+
+@dataclass(frozen=True)
 class DomainInputs:
     domain: Domain
     tenant: Tenant
@@ -46,6 +59,19 @@ class DomainInputs:
     # The system locations the tenant's PexipPlatform declares (spec.systemLocations): one of them
     # not in Pexip yet is a wait for the platform to create it, not a refusal.
     declared_locations: frozenset[str] = frozenset()
+    # What this Domain bound last (its status). None offline: `vdx plan` has no status, so it shows
+    # the new binding of an edited Domain but not the removal of the old one.
+    bound: Binding | None = None
+    # The bindings other live Domains of the namespace record: one of them is never removed here.
+    bound_by_others: frozenset[Binding] = frozenset()
+
+
+def to_release(inputs: DomainInputs, wanted: Binding | None) -> Binding | None:
+    """The binding this Domain made and no longer wants, if no other Domain records it."""
+    bound = inputs.bound
+    if bound is None or bound == wanted or bound in inputs.bound_by_others:
+        return None
+    return bound
 
 
 def decide(inputs: DomainInputs, locations: Iterable[SystemLocation]) -> Plan:
@@ -88,14 +114,22 @@ def decide(inputs: DomainInputs, locations: Iterable[SystemLocation]) -> Plan:
         turn_uri = inputs.turn.uri
     location = domain.spec.system_location
     platform = tenant.spec.platform_ref.name
-    plan = plan_domain_binding(location, turn_uri, locations, platform)
+    observe_only = domain.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
+    wanted = Binding(location, turn_uri) if location is not None and turn_uri is not None else None
+    # An ObserveOnly Domain binds nothing, so it has nothing of its own to release.
+    release = None if observe_only else to_release(inputs, wanted)
+    plan = plan_domain_binding(location, turn_uri, locations, platform, release=release)
     if plan.outcome.reason == Reason.SYSTEM_LOCATION_NOT_FOUND and location in inputs.declared_locations:
         return waiting_for_location(platform, str(location), "spec.systemLocation")
-    plan.status = {"tenant": tenant.name, "tlsCertificate": cert.uri, "turnServer": turn_uri}
+    plan.status = {"tenant": tenant.name, "tlsCertificate": cert.uri}
     if plan.outcome.phase is Phase.STALLED:
+        # The binding stays as it was (and so does the status that records it) until the new one
+        # can be made: nothing is taken away before its replacement is in place.
         plan.blocked, plan.field_path = True, "spec.systemLocation"
         return plan
-    if domain.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+    recorded = None if observe_only or wanted is None else location
+    plan.status |= {"turnServer": turn_uri, "systemLocation": recorded}
+    if observe_only:
         observed = observe_only_outcome(plan.changes)
         plan.changes = []
         if observed.phase is Phase.STALLED:
@@ -132,11 +166,20 @@ def location_not_found(name: str, locations: Iterable[SystemLocation], platform:
 
 
 def plan_domain_binding(
-    location_name: str | None, turn_uri: str | None, locations: Iterable[SystemLocation], platform: str = ""
+    location_name: str | None,
+    turn_uri: str | None,
+    locations: Iterable[SystemLocation],
+    platform: str = "",
+    release: Binding | None = None,
 ) -> Plan:
-    if location_name is None or turn_uri is None:
-        return Plan(outcome=Outcome(Phase.READY, Reason.AVAILABLE, "no system location to bind"))
+    """The changes that make `location_name` list `turn_uri` and, when `release` is given, take the
+    Domain's old binding off (one PATCH when both are the same location: Pexip replaces the list)."""
     locations = list(locations)
+    if location_name is None or turn_uri is None:
+        plan = Plan(outcome=Outcome(Phase.READY, Reason.AVAILABLE, "no system location to bind"))
+        if release is not None:
+            plan.changes = plan_domain_unbinding(release.location, release.turn_uri, locations)
+        return plan
     location = next((loc for loc in locations if loc.name == location_name), None)
     if location is None:
         return Plan(
@@ -146,22 +189,21 @@ def plan_domain_binding(
                 location_not_found(location_name, locations, platform),
             )
         )
-    if turn_uri in location.client_turn_servers:
-        return Plan(
-            outcome=Outcome(Phase.READY, Reason.AVAILABLE, f"TURN bound in system location {location_name}")
-        )
-    new_list = [*location.client_turn_servers, turn_uri]
-    change = Change(
-        "update",
-        RESOURCE,
-        location.name,
-        uri=location.resource_uri,
-        fields={"client_turn_servers": new_list},
-        before={"client_turn_servers": list(location.client_turn_servers)},
-    )
-    return Plan(
-        [change], Outcome(Phase.PROGRESSING, Reason.BINDING, f"adding TURN to location {location_name}")
-    )
+    changes = []
+    if release is not None and release.location != location_name:
+        changes = plan_domain_unbinding(release.location, release.turn_uri, locations)
+    gone = release.turn_uri if release is not None and release.location == location_name else None
+    current = list(location.client_turn_servers)
+    new_list = [uri for uri in current if uri != gone]
+    if turn_uri not in new_list:
+        new_list.append(turn_uri)
+    if new_list != current:
+        changes.append(_location_update(location, new_list))
+    if turn_uri in current:
+        outcome = Outcome(Phase.READY, Reason.AVAILABLE, f"TURN bound in system location {location_name}")
+    else:
+        outcome = Outcome(Phase.PROGRESSING, Reason.BINDING, f"adding TURN to location {location_name}")
+    return Plan(changes, outcome)
 
 
 def plan_domain_unbinding(
@@ -170,14 +212,15 @@ def plan_domain_unbinding(
     location = next((loc for loc in locations if loc.name == location_name), None)
     if location is None or turn_uri is None or turn_uri not in location.client_turn_servers:
         return []
-    remaining = [uri for uri in location.client_turn_servers if uri != turn_uri]
-    return [
-        Change(
-            "update",
-            RESOURCE,
-            location.name,
-            uri=location.resource_uri,
-            fields={"client_turn_servers": remaining},
-            before={"client_turn_servers": list(location.client_turn_servers)},
-        )
-    ]
+    return [_location_update(location, [uri for uri in location.client_turn_servers if uri != turn_uri])]
+
+
+def _location_update(location: SystemLocation, client_turn_servers: list[str]) -> Change:
+    return Change(
+        "update",
+        RESOURCE,
+        location.name,
+        uri=location.resource_uri,
+        fields={"client_turn_servers": client_turn_servers},
+        before={"client_turn_servers": list(location.client_turn_servers)},
+    )

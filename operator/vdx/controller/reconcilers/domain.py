@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.domain import Domain
 from vdx.controller.planners.common import Dependency, DependencyState
-from vdx.controller.planners.domain import DomainInputs, decide, plan_domain_unbinding
+from vdx.controller.planners.domain import Binding, DomainInputs, decide, plan_domain_unbinding
 from vdx.controller.reconcilers import lookups, turn
 from vdx.controller.reconcilers.base import Reconciled, apply_change, change_event, parse
 from vdx.controller.registration import Key, Registration
@@ -35,6 +37,30 @@ async def _dependency(rt: Context, kind: str, namespace: str, name: str) -> tupl
     return Dependency(kind, namespace, name, DependencyState.READY, uris[-1] if uris else None), obj
 
 
+def bound(body: dict[str, Any], spec_location: str | None) -> Binding | None:
+    """The binding the Domain's status records. A status written before the location was recorded
+    (`systemLocation` absent, not null) speaks of the spec's location, as the finalizer always did."""
+    status = status_of(body)
+    turn_uri = status.get("turnServer")
+    location = status.get("systemLocation") if "systemLocation" in status.raw else spec_location
+    return Binding(location, turn_uri) if location and turn_uri else None
+
+
+def bound_by_others(rt: Context, namespace: str, name: str) -> frozenset[Binding]:
+    """What the namespace's other Domains record as bound, but for those being deleted (they take
+    their own off). A TurnService is the namespace's, so no Domain elsewhere can bind its server."""
+    found = set()
+    for (_, other_namespace, other), other_body in rt.known.of_kind("Domain"):
+        if other_namespace != namespace or other == name:
+            continue
+        if (other_body.get("metadata") or {}).get("deletionTimestamp"):
+            continue
+        spec = other_body.get("spec") or {}
+        if (binding := bound(other_body, spec.get("systemLocation"))) is not None:
+            found.add(binding)
+    return frozenset(found)
+
+
 async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     domain = parse(Domain, body)
     namespace = str(domain.namespace)
@@ -54,10 +80,20 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         certificate_names=(cert_body.get("spec") or {}).get("dnsNames") or [],
         turn=turn_dependency,
         declared_locations=lookups.declared_locations(rt, platform.name),
+        bound=(was := bound(body, domain.spec.system_location)),
     )
+    turn_uri = turn_dependency.uri if turn_dependency is not None else None
+    if was is not None and was != Binding(domain.spec.system_location or "", turn_uri or ""):
+        # Only a Domain whose binding moves needs the others' (a scan of the namespace's Domains).
+        inputs = replace(inputs, bound_by_others=bound_by_others(rt, namespace, domain.name))
     events = []
-    # Domains sharing a location each add their TURN server to its list: one at a time.
-    async with platform.cache.write_lock(SYSTEM_LOCATION, domain.spec.system_location or ""):
+    # Domains sharing a location each add their TURN server to its list: one at a time. A binding
+    # that moves writes the old location too; the locks are taken in one order, so two Domains
+    # moving in opposite directions do not wait for each other forever.
+    names = {domain.spec.system_location or "", *([was.location] if was is not None else [])}
+    async with AsyncExitStack() as locks:
+        for location in sorted(names):
+            await locks.enter_async_context(platform.cache.write_lock(SYSTEM_LOCATION, location))
         plan = decide(inputs, await platform.cache.objects(SYSTEM_LOCATION))
         for change in plan.changes:
             await apply_change(platform, change)
@@ -75,10 +111,12 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     if tenant is None:
         return
     platform = lookups.connected_platform(rt, tenant)
-    turn_uri = status_of(body).get("turnServer")
-    async with platform.cache.write_lock(SYSTEM_LOCATION, domain.spec.system_location or ""):
+    binding = bound(body, domain.spec.system_location)
+    if binding is None or binding in bound_by_others(rt, str(domain.namespace), domain.name):
+        return
+    async with platform.cache.write_lock(SYSTEM_LOCATION, binding.location):
         locations = await platform.cache.objects(SYSTEM_LOCATION)
-        changes = plan_domain_unbinding(domain.spec.system_location, turn_uri, locations)
+        changes = plan_domain_unbinding(binding.location, binding.turn_uri, locations)
         for change in changes:
             await apply_change(platform, change)
     for change in changes:

@@ -1,0 +1,117 @@
+"""A Domain's TURN binding follows its spec: the old binding comes off when the location or the
+TurnService changes or goes, but not while another Domain records it, and not before the new one
+can be made."""
+
+from __future__ import annotations
+
+from vdx.api.common import ManagementPolicy
+from vdx.api.domain import Domain
+from vdx.api.loader import load_tree
+from vdx.api.tenant import Tenant
+from vdx.controller.conditions import Phase
+from vdx.controller.planners.common import Dependency, DependencyState
+from vdx.controller.planners.domain import Binding, DomainInputs, decide
+from vdx.paths import EXAMPLES_DIR
+from vdx.pexip.models import SystemLocation
+
+API = "/api/admin/configuration/v1"
+OURS, NEW, THEIRS = f"{API}/turn_server/7/", f"{API}/turn_server/8/", f"{API}/turn_server/1/"
+MIDT, NORD = "Region Midtjylland", "Region Nordjylland"
+
+
+def _location(lid: int, name: str, turns: list[str]) -> SystemLocation:
+    return SystemLocation.model_validate(
+        {
+            "id": lid,
+            "resource_uri": f"{API}/system_location/{lid}/",
+            "name": name,
+            "client_turn_servers": turns,
+        }
+    )
+
+
+def _inputs(location: str | None = MIDT, turn_uri: str | None = OURS, **changes: object) -> DomainInputs:
+    tree = load_tree([EXAMPLES_DIR / "prod" / "rm"])
+    domain = tree.of_kind(Domain)[0]
+    spec_changes: dict[str, object] = {"system_location": location}
+    if "management_policy" in changes:
+        spec_changes["management_policy"] = changes.pop("management_policy")
+    domain = domain.model_copy(update={"spec": domain.spec.model_copy(update=spec_changes)})
+    tenant = next(t for t in tree.of_kind(Tenant) if t.name == "rm")
+    namespace = str(domain.namespace)
+    values: dict[str, object] = {
+        "domain": domain,
+        "tenant": tenant,
+        "first_claim": tenant.name,
+        "certificate": Dependency(
+            "TlsCertificate", namespace, "cert", DependencyState.READY, f"{API}/tls_certificate/3/"
+        ),
+        "certificate_names": [domain.spec.fqdn],
+        "turn": None
+        if turn_uri is None
+        else Dependency("TurnService", namespace, "turn", DependencyState.READY, turn_uri),
+    }
+    values.update(changes)
+    return DomainInputs(**values)  # type: ignore[arg-type]
+
+
+def _fields(inputs: DomainInputs, locations: list[SystemLocation]) -> list[tuple[str, list[str]]]:
+    plan = decide(inputs, locations)
+    assert plan.outcome.phase is Phase.READY, plan.outcome
+    return [(c.label, list(c.fields["client_turn_servers"])) for c in plan.changes]
+
+
+def test_a_bound_domain_records_the_location_and_writes_nothing() -> None:
+    plan = decide(_inputs(bound=Binding(MIDT, OURS)), [_location(2, MIDT, [THEIRS, OURS])])
+    assert plan.changes == []
+    assert plan.status["systemLocation"] == MIDT
+    assert plan.status["turnServer"] == OURS
+
+
+def test_a_new_location_binds_there_and_takes_the_old_binding_off() -> None:
+    locations = [_location(2, MIDT, [THEIRS, OURS]), _location(3, NORD, [])]
+    changes = _fields(_inputs(NORD, bound=Binding(MIDT, OURS)), locations)
+    assert changes == [(MIDT, [THEIRS]), (NORD, [OURS])]
+    assert decide(_inputs(NORD, bound=Binding(MIDT, OURS)), locations).status["systemLocation"] == NORD
+
+
+def test_a_new_turn_service_replaces_the_old_one_in_one_write() -> None:
+    locations = [_location(2, MIDT, [OURS, THEIRS])]
+    assert _fields(_inputs(MIDT, NEW, bound=Binding(MIDT, OURS)), locations) == [(MIDT, [THEIRS, NEW])]
+
+
+def test_a_domain_without_turn_or_location_takes_its_binding_off() -> None:
+    locations = [_location(2, MIDT, [OURS, THEIRS])]
+    assert _fields(_inputs(MIDT, None, bound=Binding(MIDT, OURS)), locations) == [(MIDT, [THEIRS])]
+    assert _fields(_inputs(None, OURS, bound=Binding(MIDT, OURS)), locations) == [(MIDT, [THEIRS])]
+    assert decide(_inputs(None, OURS, bound=Binding(MIDT, OURS)), locations).status["systemLocation"] is None
+
+
+def test_a_binding_another_domain_records_stays() -> None:
+    locations = [_location(2, MIDT, [OURS]), _location(3, NORD, [])]
+    shared = _inputs(NORD, bound=Binding(MIDT, OURS), bound_by_others=frozenset({Binding(MIDT, OURS)}))
+    assert _fields(shared, locations) == [(NORD, [OURS])]
+
+
+def test_the_old_binding_stays_until_the_new_location_exists() -> None:
+    plan = decide(_inputs("Nowhere", bound=Binding(MIDT, OURS)), [_location(2, MIDT, [OURS])])
+    assert plan.outcome.phase is Phase.STALLED
+    assert plan.changes == []
+    # The status keeps recording the binding in place (the runtime merges what is not mentioned).
+    assert "systemLocation" not in plan.status
+    assert "turnServer" not in plan.status
+
+
+def test_an_observe_only_domain_releases_nothing_and_records_no_binding() -> None:
+    locations = [_location(2, MIDT, [OURS]), _location(3, NORD, [OURS])]
+    inputs = _inputs(NORD, bound=Binding(MIDT, OURS), management_policy=ManagementPolicy.OBSERVE_ONLY)
+    plan = decide(inputs, locations)
+    assert plan.changes == []
+    assert plan.outcome.phase is Phase.READY
+    assert plan.status["systemLocation"] is None
+
+
+def test_a_domain_that_never_recorded_a_binding_only_adds() -> None:
+    """`vdx plan` (no status) and a Domain reconciled for the first time."""
+    locations = [_location(2, MIDT, [OURS]), _location(3, NORD, [])]
+    assert _fields(_inputs(NORD), locations) == [(NORD, [OURS])]
