@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
 from kubernetes import client
 
 from tests.gitops.conftest import PASSWORD, USERNAME
@@ -143,6 +144,20 @@ def label(obj: Mapping[str, Any]) -> str:
 
 def all_ready(objects: list[dict[str, Any]]) -> bool:
     return all(is_ready(o) for o in objects)
+
+
+def decoded_secrets(
+    secrets_dir: Path,
+) -> tuple[dict[tuple[str, str], dict[str, str]], list[dict[str, Any]]]:
+    """The Secrets of `secrets_dir/secrets.yaml`: their values by (namespace, name), and the documents."""
+    docs = [d for d in yaml.safe_load_all((secrets_dir / "secrets.yaml").read_text()) if d]
+    data = {
+        (d["metadata"]["namespace"], d["metadata"]["name"]): {
+            k: base64.b64decode(v).decode() for k, v in (d.get("data") or {}).items()
+        }
+        for d in docs
+    }
+    return data, docs
 
 
 def plan_against(

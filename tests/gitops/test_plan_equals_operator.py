@@ -23,6 +23,7 @@ from tests.gitops.conftest import PASSWORD, USERNAME, seed
 from tests.gitops.equivalence import (
     assert_same_changes,
     created_since,
+    decoded_secrets,
     is_ready,
     label,
     plan_against,
@@ -35,23 +36,12 @@ from vdx.paths import EXAMPLES_DIR
 from vdx.pexip.simulator import SeedOptions, Simulator, SimulatorConfig, serve
 
 
-def _decoded(secrets_dir: Path) -> tuple[dict[tuple[str, str], dict[str, str]], list[dict[str, Any]]]:
-    docs = [d for d in yaml.safe_load_all((secrets_dir / "secrets.yaml").read_text()) if d]
-    data = {
-        (d["metadata"]["namespace"], d["metadata"]["name"]): {
-            k: base64.b64decode(v).decode() for k, v in (d.get("data") or {}).items()
-        }
-        for d in docs
-    }
-    return data, docs
-
-
 @pytest.mark.kube
 @pytest.mark.parametrize("platform", ["prod", "stage"])
 def test_vdx_plan_and_the_operator_make_the_same_changes_on_the_examples(
     platform: str, secrets_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    secrets, docs = _decoded(secrets_dir)
+    secrets, docs = decoded_secrets(secrets_dir)
     config = SimulatorConfig(username=USERNAME, password=PASSWORD, seed=SeedOptions(history=None))
     with serve(Simulator(config)) as planned_node, serve(Simulator(config)) as twin:
         for node in (planned_node, twin):

@@ -7,8 +7,8 @@ kind adds its registration and edits no central table.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vdx.api.resource import Resource
@@ -43,6 +43,9 @@ class Registration:
     # imported so the operator process never loads `vdx plan`'s code; the kinds whose plan it reads.
     offline: str | None = None
     plan_reads: tuple[str, ...] = ()
+    # Pexip type -> Pexip field -> where the value comes from in the resource (`spec.port`), for
+    # every field the kind writes: a refusal from Pexip then names the spec field to correct.
+    spec_fields: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:

@@ -475,7 +475,7 @@ class Runtime:
             name = self.platform_of(key_of(body), body)
             if name in self.platforms and (exc.status is None or exc.status >= 500 or exc.status == 429):
                 self.platforms[name].breaker.failure()
-            return Reconciled(pexip_failure(exc), extra_conditions=carried(exc))
+            return Reconciled(pexip_failure(exc, BY_KIND[kind].spec_fields), extra_conditions=carried(exc))
         except (ApiException, KubeConnectionError) as exc:
             return Reconciled(Outcome(Phase.FAILED, Reason.KUBERNETES_UNAVAILABLE, _kube_error(exc)))
 

@@ -7,11 +7,12 @@ plans again from what Pexip now holds and continues where this one stopped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from vdx.controller.reconcilers.base import PEXIP_KINDS, pexip_failure
+from vdx.controller.registry import BY_KIND
 from vdx.gitops.planning import PlatformPlan, Step, resolve, unresolved
 from vdx.pexip.client import PexipClient
 from vdx.pexip.errors import PexipError
@@ -47,6 +48,12 @@ async def _send(client: PexipClient, step: Step, fields: dict[str, Any], uri: st
     return None
 
 
+def _spec_fields(step: Step) -> Mapping[str, Mapping[str, str]]:
+    """The spec fields of the kind that wants the step (its source reads `Kind namespace/name`)."""
+    registration = BY_KIND.get(step.source.split(" ", 1)[0])
+    return registration.spec_fields if registration is not None else {}
+
+
 def done_line(step: Step, uri: str | None) -> str:
     verb = {"create": "created", "update": "updated", "delete": "deleted"}[step.change.action]
     where = f" ({uri})" if uri else ""
@@ -70,7 +77,7 @@ async def execute(client: PexipClient, plan: PlatformPlan, say: Say) -> Applied:
             obj = await _send(client, step, fields, target)
         except PexipError as exc:
             applied.failed = step
-            applied.error = pexip_failure(exc).message
+            applied.error = pexip_failure(exc, _spec_fields(step)).message
             return applied
         uri = getattr(obj, "resource_uri", None) if obj is not None else target
         if step.provides is not None and obj is not None:

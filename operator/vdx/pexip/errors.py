@@ -9,7 +9,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The write an error answered, as people know it: set by whoever planned the write (the client
+    sees only a path), so a refusal can say which of several changes failed."""
+
+    action: str  # create, update, delete
+    resource: str  # Pexip resource type
+    label: str  # the object's name, or its URI
 
 
 class PexipError(Exception):
@@ -34,6 +45,7 @@ class PexipError(Exception):
         self.resource = resource
         self.field_errors: dict[str, list[str]] = dict(field_errors or {})
         self.retry_after = retry_after
+        self.attempted: Attempt | None = None
 
 
 class PexipTransportError(PexipError):

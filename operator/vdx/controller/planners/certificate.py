@@ -16,7 +16,7 @@ from vdx.api.common import ManagementPolicy
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change
-from vdx.controller.planners.common import Plan, refuse, settle
+from vdx.controller.planners.common import SET_BY_OPERATOR, Plan, refuse, settle
 from vdx.controller.reasons import Reason
 from vdx.pexip.models import TlsCertificate
 from vdx.pexip.resources import carries_private_key, leaf_fingerprint, leaf_pem
@@ -172,3 +172,13 @@ def decide(inputs: CertificateInputs, facts: CertificateFacts, observed: Iterabl
         RESOURCE,
         "spec.secretRef",
     )
+
+
+# Where each field of the tls_certificate comes from (`Registration.spec_fields`).
+SPEC_FIELDS = {
+    RESOURCE: {
+        "certificate": "the key tls.crt of spec.secretRef's Secret",
+        "private_key": "the key tls.key of spec.secretRef's Secret",
+        "nodes": SET_BY_OPERATOR,
+    }
+}

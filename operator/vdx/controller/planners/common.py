@@ -18,6 +18,20 @@ from vdx.controller.reasons import Reason
 
 M = TypeVar("M", bound=BaseModel)
 
+# Where a Pexip field's value comes from when no spec field sets it (a refusal of one is a bug of
+# the operator's, or a conflict with what is already in Pexip, not something to correct in the spec).
+SET_BY_OPERATOR = "set by the operator"
+
+
+def same_names(prefix: str, *pexip_fields: str) -> dict[str, str]:
+    """Pexip fields whose spec field is the same words in camelCase under `prefix`."""
+    return {name: f"{prefix}.{_camel(name)}" for name in pexip_fields}
+
+
+def _camel(snake: str) -> str:
+    first, *rest = snake.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
 
 @dataclass
 class Plan:

@@ -17,6 +17,7 @@ from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.planners.common import (
+    SET_BY_OPERATOR,
     Dependency,
     Plan,
     SecretInput,
@@ -160,3 +161,22 @@ def decide(inputs: DeviceInputs, observed: Iterable[Device]) -> Plan:
         secret_changed=inputs.secret_changed,
     )
     return settle(plan, spec.management_policy is ManagementPolicy.OBSERVE_ONLY, RESOURCE, "spec.alias")
+
+
+# Where each field of the device comes from (`Registration.spec_fields`).
+SPEC_FIELDS = {
+    RESOURCE: {
+        "alias": "spec.alias",
+        "description": "spec.displayName",
+        "username": "the key username of spec.credentialsSecretRef's Secret",
+        "password": "the key password of spec.credentialsSecretRef's Secret",
+        "enable_sip": "spec.protocols",
+        "enable_h323": "spec.protocols",
+        "enable_infinity_connect_non_sso": "spec.protocols",
+        "enable_infinity_connect_sso": SET_BY_OPERATOR,
+        "enable_standard_sso": "spec.sso",
+        "sso_identity_provider_group": "spec.sso.identityProviderRef",
+        "primary_owner_email_address": "spec.ownerEmail",
+        "tag": SET_BY_OPERATOR,
+    }
+}

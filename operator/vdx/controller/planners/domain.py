@@ -224,3 +224,7 @@ def _location_update(location: SystemLocation, client_turn_servers: list[str]) -
         fields={"client_turn_servers": client_turn_servers},
         before={"client_turn_servers": list(location.client_turn_servers)},
     )
+
+
+# Where the one field a Domain writes comes from (`Registration.spec_fields`).
+SPEC_FIELDS = {RESOURCE: {"client_turn_servers": "spec.turnServiceRef and spec.systemLocation"}}

@@ -24,7 +24,15 @@ from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner
 from vdx.controller.plan import Change, field_differences, observed_values, pending
-from vdx.controller.planners.common import Plan, find_owned, foreign_outcome, refuse, settle
+from vdx.controller.planners.common import (
+    SET_BY_OPERATOR,
+    Plan,
+    find_owned,
+    foreign_outcome,
+    refuse,
+    same_names,
+    settle,
+)
 from vdx.controller.reasons import Reason
 from vdx.pexip.models import IdentityProvider, IdentityProviderAttribute, IdentityProviderGroup
 
@@ -374,3 +382,25 @@ def _take(decision: IdentityDecision, plan: Plan, resource: str) -> str | None:
             uri = decision.provides[len(decision.plan.changes)] = pending(resource, change.label)
         decision.plan.changes.append(change)
     return uri
+
+
+# Where each field of the identity provider's objects comes from (`Registration.spec_fields`).
+_SERVICE_URLS = "spec.webAppDomains (the service's URLs)"
+SPEC_FIELDS = {
+    "identity_provider": {
+        **same_names("spec", "description", "sso_url", "signature_algorithm", "digest_algorithm"),
+        "attributes": "spec.attributes",
+        "name": "spec.displayName",
+        "idp_type": SET_BY_OPERATOR,
+        "uuid": SET_BY_OPERATOR,
+        "idp_entity_id": "spec.entityId",
+        "idp_public_key": "spec.tokenSigningCertificate",
+        "service_entity_id": _SERVICE_URLS,
+        "display_name_attribute_name": "spec.displayNameAttribute",
+        "registration_alias_attribute_name": "spec.registrationAliasAttribute",
+        "assertion_consumer_service_url": _SERVICE_URLS,
+        **{f"assertion_consumer_service_url{n}": _SERVICE_URLS for n in range(2, 11)},
+    },
+    "identity_provider_attribute": same_names("spec.attributes[]", "name", "description"),
+    "identity_provider_group": dict.fromkeys(("name", "description", "identity_provider"), SET_BY_OPERATOR),
+}

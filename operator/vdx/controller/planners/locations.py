@@ -22,7 +22,7 @@ from typing import Any
 from vdx.api.platform import SystemLocation as DeclaredLocation
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change, field_differences, pending
-from vdx.controller.planners.common import Plan, refuse
+from vdx.controller.planners.common import Plan, refuse, same_names
 from vdx.controller.reasons import Reason
 from vdx.pexip.models import SystemLocation
 
@@ -181,3 +181,14 @@ def waiting_for_location(platform: str, name: str, field_path: str) -> Plan:
         field_path,
         f"waiting for PexipPlatform {platform} to create system location {name!r} (its spec.systemLocations)",
     )
+
+
+# Where each field of a system_location comes from (`Registration.spec_fields`).
+SPEC_FIELDS = {
+    RESOURCE: {
+        **same_names("spec.systemLocations[]", "name", "description", "mtu", "media_qos", "signalling_qos"),
+        "transcoding_location": "spec.systemLocations[].transcodingLocation",
+        "overflow_location1": "spec.systemLocations[].overflowLocations",
+        "overflow_location2": "spec.systemLocations[].overflowLocations",
+    }
+}

@@ -34,11 +34,13 @@ from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change, create_with_secrets, pending, update_with_secrets
 from vdx.controller.planners.common import (
+    SET_BY_OPERATOR,
     Plan,
     SecretInput,
     find_owned,
     foreign_outcome,
     refuse,
+    same_names,
     settle,
 )
 from vdx.controller.planners.locations import waiting_for_location
@@ -566,3 +568,72 @@ def _finish(
     if decision.plan.blocked or observing:
         decision.provides = {}
     return decision
+
+
+# Where each field of the One-Touch Join objects comes from (`Registration.spec_fields`).
+_CALENDAR_KEYS = "spec.calendar.credentialsSecretRef's Secret"
+_ENDPOINT_KEYS = "spec.endpointGroups[].endpoints[].credentialsSecretRef's Secret"
+_DEPLOYMENT = {
+    "name": "metadata.name (with the namespace)",
+    "description": SET_BY_OPERATOR,
+}
+SPEC_FIELDS = {
+    "mjx_graph_deployment": {
+        **_DEPLOYMENT,
+        "client_id": "spec.calendar.applicationId",
+        "oauth_token_url": "spec.calendar.entraTenantId",
+        "client_secret": f"the key clientSecret of {_CALENDAR_KEYS}",
+    },
+    "mjx_exchange_deployment": {
+        **_DEPLOYMENT,
+        "service_account_username": f"the key username of {_CALENDAR_KEYS}",
+        "service_account_password": f"the key password of {_CALENDAR_KEYS}",
+        "ews_url": "spec.calendar.ewsUrl",
+    },
+    "mjx_google_deployment": {
+        **_DEPLOYMENT,
+        "client_email": "spec.calendar.serviceAccountEmail",
+        "client_id": "spec.calendar.clientId",
+        "private_key": f"the key privateKey of {_CALENDAR_KEYS}",
+    },
+    AUTODISCOVER: {
+        "name": "spec.calendar.autodiscoverUrls",
+        "url": "spec.calendar.autodiscoverUrls",
+        "exchange_deployment": SET_BY_OPERATOR,
+    },
+    INTEGRATION: {
+        **_DEPLOYMENT,
+        "description": "spec.description",
+        "display_upcoming_meetings": "spec.upcomingDays",
+        "start_buffer": "spec.startBufferMinutes",
+        "end_buffer": "spec.endBufferMinutes",
+        **{field: "spec.calendar.type" for field in DEPLOYMENT_FIELD.values()},
+    },
+    GROUP: {
+        "name": "spec.endpointGroups[].name",
+        "description": "spec.endpointGroups[].name",
+        "mjx_integration": SET_BY_OPERATOR,
+        "system_location": "spec.endpointGroups[].systemLocation",
+    },
+    ENDPOINT: {
+        **same_names("spec.endpointGroups[].endpoints[]", "description", "webex_device_id"),
+        "name": "spec.endpointGroups[].endpoints[].name",
+        "endpoint_type": "spec.endpointGroups[].endpoints[].type",
+        "room_resource_email": "spec.endpointGroups[].endpoints[].roomMailbox",
+        "mjx_endpoint_group": "spec.endpointGroups[].name",
+        "api_address": "spec.endpointGroups[].endpoints[].address",
+        "api_port": "spec.endpointGroups[].endpoints[].port",
+        "api_username": f"the key username of {_ENDPOINT_KEYS}",
+        "poly_username": f"the key username of {_ENDPOINT_KEYS}",
+        "api_password": f"the key password of {_ENDPOINT_KEYS}",
+        "poly_password": f"the key password of {_ENDPOINT_KEYS}",
+    },
+    RULE: {
+        **same_names("spec.rules[]", "priority", "enabled", "domain", "match_string", "replace_string"),
+        "transform_rule": "spec.rules[].transformRule",
+        "description": "spec.rules[].name",
+        "name": "spec.rules[].name",
+        "meeting_type": "spec.rules[].meetingType",
+        "mjx_integration": SET_BY_OPERATOR,
+    },
+}

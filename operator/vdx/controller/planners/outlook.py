@@ -21,6 +21,7 @@ from vdx.api.common import ManagementPolicy
 from vdx.api.names import certificate_not_covering, in_domains
 from vdx.api.outlook import (
     PEXIP_AUTHENTICATION,
+    TEMPLATE_FIELDS,
     ExchangeType,
     OutlookScheduling,
     OutlookSchedulingSpec,
@@ -32,6 +33,7 @@ from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change, create_with_secrets, pending, update_with_secrets
 from vdx.controller.planners.common import (
+    SET_BY_OPERATOR,
     Dependency,
     Plan,
     SecretInput,
@@ -39,6 +41,7 @@ from vdx.controller.planners.common import (
     find_owned,
     foreign_outcome,
     refuse,
+    same_names,
     settle,
 )
 from vdx.controller.reasons import Reason
@@ -407,3 +410,45 @@ def administrator_status(spec: OutlookSchedulingSpec, tenant: Tenant) -> dict[st
         "displayName": shown["addin_display_name"],
         "manifest": MANIFEST_NOTE,
     }
+
+
+# Where each field of the connector and its exchange domains comes from (`Registration.spec_fields`).
+_KEY_PAIR = "spec.keyPairSecretRef's Secret"
+_CREDENTIALS = "spec.exchange.credentialsSecretRef's Secret"
+_OAUTH = "spec.exchange.entraTenantId"
+_ALIAS_FIELDS = (("prefix", "prefix"), ("domain", "domain"), ("suffix_length", "suffixLength"))
+SPEC_FIELDS = {
+    CONNECTOR: {
+        **same_names("spec", "description"),
+        **{f"scheduled_alias_{f}": f"spec.aliases.{c}" for f, c in _ALIAS_FIELDS},
+        **{pexip: f"spec.templates.{name}" for name, pexip in TEMPLATE_FIELDS.items()},
+        **{pexip: f"spec.addIn.texts.{pexip.removeprefix('addin_')}" for pexip in texts.ADDIN_TEXTS},
+        "name": "metadata.name (with the namespace)",
+        "room_mailbox_email_address": "spec.exchange.serviceMailbox",
+        "room_mailbox_name": "the Tenant's spec.displayName",
+        "authentication_method": "spec.exchange.authentication",
+        "url": "spec.exchange.ewsUrl",
+        "username": f"the key username of {_CREDENTIALS}",
+        "password": f"the key password of {_CREDENTIALS}",
+        "oauth_client_secret": f"the key clientSecret of {_CREDENTIALS}",
+        "oauth_client_id": "spec.exchange.applicationId",
+        "oauth_auth_endpoint": _OAUTH,
+        "oauth_token_endpoint": _OAUTH,
+        "kerberos_realm": "spec.exchange.kerberos.realm",
+        "kerberos_kdc": "spec.exchange.kerberos.kdc",
+        "kerberos_exchange_spn": "spec.exchange.kerberos.exchangeSpn",
+        "kerberos_enable_tls": "spec.exchange.kerberos.enableTls",
+        "auth_provider": "spec.addIn.signIn",
+        "meeting_buffer_before": "spec.buffers.beforeMinutes",
+        "meeting_buffer_after": "spec.buffers.afterMinutes",
+        "enable_dynamic_vmrs": "spec.meetingRooms.singleUse",
+        "enable_personal_vmrs": "spec.meetingRooms.personal",
+        "addin_server_domain": "spec.addIn.serverDomain",
+        "addin_application_id": "spec.addIn.applicationId",
+        "host_identity_provider_group": "spec.identityProviderRef",
+        "ivr_theme": "spec.brandingRef",
+        "public_key": f"the key publicKey of {_KEY_PAIR}",
+        "private_key": f"the key privateKey of {_KEY_PAIR}",
+    },
+    EXCHANGE_DOMAIN: {"domain": "spec.exchangeDomains", "exchange_connector": SET_BY_OPERATOR},
+}

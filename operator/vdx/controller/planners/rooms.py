@@ -201,3 +201,13 @@ def _in_line(rooms: RoomsPlan, defaults: MeetingRoomDefaults) -> Outcome:
         Reason.AVAILABLE,
         f"{rooms.rooms} meeting rooms follow the defaults (direct media {defaults.direct_media.value})",
     )
+
+
+# Where each field a Tenant sets on its rooms comes from (`Registration.spec_fields`).
+SPEC_FIELDS = {
+    RESOURCE: {
+        "direct_media": "spec.meetingRoomDefaults.directMedia",
+        "direct_media_notification_duration": "spec.meetingRoomDefaults.directMediaNotificationSeconds",
+        "ivr_theme": "the ivrTheme of the namespace's CviBranding",
+    }
+}

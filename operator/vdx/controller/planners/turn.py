@@ -16,6 +16,7 @@ from vdx.controller.planners.common import (
     foreign_outcome,
     keep_in_line,
     refuse,
+    same_names,
     settle,
 )
 from vdx.controller.reasons import Reason
@@ -127,3 +128,17 @@ def decide(inputs: TurnInputs, observed: Iterable[TurnServer]) -> Plan:
         secret_changed=inputs.secret_changed,
     )
     return settle(plan, spec.management_policy is ManagementPolicy.OBSERVE_ONLY, RESOURCE, "metadata.name")
+
+
+# Where each field of the turn_server comes from (`Registration.spec_fields`).
+SPEC_FIELDS = {
+    RESOURCE: {
+        **same_names("spec", "address", "port", "description"),
+        "name": "metadata.name (with the namespace)",
+        "transport_type": "spec.transport",
+        "server_type": "spec.credentialType",
+        "username": "the key username of spec.secretRef's Secret",
+        "password": "the key password of spec.secretRef's Secret",
+        "secret_key": "the key secret of spec.secretRef's Secret",
+    }
+}

@@ -11,10 +11,11 @@ from vdx.api.resource import Resource
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner
 from vdx.controller.plan import Change
+from vdx.controller.planners.common import SET_BY_OPERATOR
 from vdx.controller.reasons import Reason
 from vdx.pexip import resources
 from vdx.pexip.client import FileUpload
-from vdx.pexip.errors import PexipError, PexipHTTPError, ValidationError
+from vdx.pexip.errors import Attempt, PexipError, PexipHTTPError, ValidationError
 from vdx.pexip.models import PexipModel
 
 if TYPE_CHECKING:
@@ -90,11 +91,13 @@ def owner_of_body(body: dict[str, Any]) -> Owner:
     return Owner(str(body["kind"]), meta.get("namespace"), str(meta["name"]))
 
 
-def pexip_failure(exc: PexipError) -> Outcome:
-    """Pexip refusing a value needs a person; Pexip being unavailable does not."""
+def pexip_failure(exc: PexipError, spec_fields: Mapping[str, Mapping[str, str]] | None = None) -> Outcome:
+    """Pexip refusing a value needs a person; Pexip being unavailable does not.
+
+    A refusal names the write that failed and, through `spec_fields` (the kind's registration),
+    the spec field each refused Pexip field comes from: a person corrects the spec, not Pexip."""
     if isinstance(exc, ValidationError):
-        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.field_errors.items()) or exc.message
-        return Outcome(Phase.STALLED, Reason.PEXIP_REJECTED, f"Pexip refused the change: {details}")
+        return Outcome(Phase.STALLED, Reason.PEXIP_REJECTED, refusal_message(exc, spec_fields or {}))
     if isinstance(exc, PexipHTTPError) and exc.status in (401, 403):
         return Outcome(
             Phase.FAILED,
@@ -102,6 +105,30 @@ def pexip_failure(exc: PexipError) -> Outcome:
             "Pexip refused the operator's credentials; check the PexipPlatform's credentials Secret",
         )
     return Outcome(Phase.FAILED, Reason.PEXIP_UNAVAILABLE, f"Pexip is unavailable: {exc.message}")
+
+
+# Tastypie's and Django's key for an error of the object as a whole, not of one field.
+_WHOLE_OBJECT = ("__all__", "non_field_errors")
+
+
+def refusal_message(exc: ValidationError, spec_fields: Mapping[str, Mapping[str, str]]) -> str:
+    """ "Pexip refused the update of turn_server vdx-rm/turn: spec.port (Pexip's port): ..." """
+    attempt = exc.attempted
+    table = spec_fields.get(attempt.resource, {}) if attempt is not None else {}
+    parts = []
+    for name, messages in exc.field_errors.items():
+        text = " ".join(messages)
+        source = table.get(name)
+        if name in _WHOLE_OBJECT:
+            parts.append(text)
+        elif source is None or source == SET_BY_OPERATOR:
+            parts.append(f"Pexip's {name}{' (' + source + ')' if source else ''}: {text}")
+        else:
+            parts.append(f"{source} (Pexip's {name}): {text}")
+    details = "; ".join(parts) or exc.message
+    if attempt is None:
+        return f"Pexip refused the change: {details}"
+    return f"Pexip refused the {attempt.action} of {attempt.resource} {attempt.label}: {details}"
 
 
 def change_event(change: Change, platform: str, drift: bool) -> Event:
@@ -162,6 +189,14 @@ async def update_object(
 
 async def apply_change(platform: PlatformRuntime, change: Change) -> Any:
     """Send one change and keep the cache current; returns the object as the cache now holds it."""
+    try:
+        return await _apply(platform, change)
+    except PexipError as exc:
+        exc.attempted = exc.attempted or Attempt(change.action, change.resource, change.label)
+        raise
+
+
+async def _apply(platform: PlatformRuntime, change: Change) -> Any:
     kind = PEXIP_KINDS[change.resource]
     secrets = change.secret_values()
     if change.action == "create":

@@ -11,6 +11,7 @@ from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.names import UPLOAD_PENDING_ANNOTATION
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change
+from vdx.controller.planners import certificate as planner
 from vdx.controller.planners.certificate import CertificateInputs, check, decide, finalizer_deletes
 from vdx.controller.planners.common import Plan
 from vdx.controller.reasons import Reason, expires_in
@@ -255,4 +256,5 @@ REGISTRATION = Registration(
     wakes_when_ready=("Domain", "OutlookScheduling"),
     forget=_forget,
     offline="vdx.gitops.phases.certificate",
+    spec_fields=planner.SPEC_FIELDS,
 )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.device import Device
 from vdx.controller.conditions import Outcome, Phase
+from vdx.controller.planners import device as planner
 from vdx.controller.planners.device import DeviceInputs, decide
 from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
@@ -98,4 +99,5 @@ REGISTRATION = Registration(
     reads_objects=("Secret",),
     offline="vdx.gitops.phases.device",
     plan_reads=("IdentityProvider",),
+    spec_fields=planner.SPEC_FIELDS,
 )

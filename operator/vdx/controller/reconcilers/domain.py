@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.domain import Domain
+from vdx.controller.planners import domain as planner
 from vdx.controller.planners.common import Dependency, DependencyState
 from vdx.controller.planners.domain import Binding, DomainInputs, decide, plan_domain_unbinding
 from vdx.controller.reconcilers import lookups, turn
@@ -136,4 +137,5 @@ REGISTRATION = Registration(
     forget=_forget,
     offline="vdx.gitops.phases.domain",
     plan_reads=("TurnService", "PexipPlatform"),
+    spec_fields=planner.SPEC_FIELDS,
 )

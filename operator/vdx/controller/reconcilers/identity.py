@@ -10,6 +10,7 @@ from vdx.api.identity import IdentityProvider
 from vdx.controller.conditions import Phase
 from vdx.controller.ownership import owner_of, without_marker
 from vdx.controller.plan import Change, resolve
+from vdx.controller.planners import identity as planner
 from vdx.controller.planners.common import Plan, find_owned
 from vdx.controller.planners.identity import (
     IdentityInputs,
@@ -212,4 +213,5 @@ REGISTRATION = Registration(
     reads_objects=("Secret", "ConfigMap"),
     wakes_when_ready=("OutlookScheduling",),
     offline="vdx.gitops.phases.identity",
+    spec_fields=planner.SPEC_FIELDS,
 )

@@ -10,6 +10,7 @@ from vdx.api.onetouch import OneTouchJoin
 from vdx.controller.conditions import Phase
 from vdx.controller.ownership import owner_of, without_marker
 from vdx.controller.plan import Change, resolve
+from vdx.controller.planners import onetouch as planner
 from vdx.controller.planners.common import SecretInput
 from vdx.controller.planners.onetouch import (
     ENDPOINT,
@@ -224,4 +225,5 @@ REGISTRATION = Registration(
     reads_objects=("Secret",),
     offline="vdx.gitops.phases.onetouch",
     plan_reads=("Domain",),
+    spec_fields=planner.SPEC_FIELDS,
 )

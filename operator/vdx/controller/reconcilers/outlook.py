@@ -10,6 +10,7 @@ from vdx.api.outlook import OutlookScheduling
 from vdx.controller.conditions import Phase
 from vdx.controller.ownership import without_marker
 from vdx.controller.plan import Change, resolve
+from vdx.controller.planners import outlook as planner
 from vdx.controller.planners.common import Dependency, DependencyState, find_owned
 from vdx.controller.planners.outlook import (
     SECRET_FIELDS,
@@ -209,4 +210,5 @@ REGISTRATION = Registration(
     reads_objects=("Secret",),
     offline="vdx.gitops.phases.outlook",
     plan_reads=("CviBranding", "IdentityProvider"),
+    spec_fields=planner.SPEC_FIELDS,
 )

@@ -11,6 +11,7 @@ from vdx.api.platform import PexipPlatform
 from vdx.controller.cache import PexipCache
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import resolve
+from vdx.controller.planners import locations as planner
 from vdx.controller.planners.locations import LocationDecision, LocationInputs, decide
 from vdx.controller.platforms import CredentialsProblem, PlatformRuntime, build_client, fingerprint
 from vdx.controller.reasons import Reason
@@ -120,7 +121,8 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         try:
             decision, written = await _system_locations(runtime, platform, lookups.was_in_line(body))
         except PexipError as exc:
-            return Reconciled(pexip_failure(exc), status=status, events=events, platform=platform.name)
+            refused = pexip_failure(exc, planner.SPEC_FIELDS)
+            return Reconciled(refused, status=status, events=events, platform=platform.name)
         events.extend(written)
         created = any(e.reason == Reason.CREATED_EXTERNAL_RESOURCE for e in written)
         for _ in (e for e in written if e.reason == Reason.DRIFT_CORRECTED):
@@ -197,4 +199,5 @@ REGISTRATION = Registration(
     reads=(MANAGEMENT_VM,),
     reads_objects=("Secret", "ConfigMap"),
     offline="vdx.gitops.phases.platform",
+    spec_fields=planner.SPEC_FIELDS,
 )

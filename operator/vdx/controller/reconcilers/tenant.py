@@ -13,6 +13,7 @@ from vdx.api.tenant import MeetingRoomDefaults, Tenant
 from vdx.controller import rollup
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.plan import Change
+from vdx.controller.planners import rooms as planner
 from vdx.controller.planners.rooms import (
     RoomCursor,
     TenantInputs,
@@ -257,4 +258,5 @@ REGISTRATION = Registration(
     forget=_forget,
     offline="vdx.gitops.phases.tenant",
     plan_reads=("CviBranding", "MeetingRoom"),
+    spec_fields=planner.SPEC_FIELDS,
 )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.turn import TurnService
 from vdx.controller.conditions import Phase
+from vdx.controller.planners import turn as planner
 from vdx.controller.planners.turn import TurnInputs, decide, pexip_name
 from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
@@ -146,4 +147,5 @@ REGISTRATION = Registration(
     wakes_when_ready=("Domain",),
     forget=_forget,
     offline="vdx.gitops.phases.turn",
+    spec_fields=planner.SPEC_FIELDS,
 )
