@@ -11,13 +11,10 @@ URI. A decision that one path makes and the other does not shows up here.
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from tests.gitops.conftest import PASSWORD, USERNAME, seed
 from tests.gitops.equivalence import (
