@@ -3,12 +3,16 @@
 A streaming participant's `alias` is its RTMP URL, stream key included. `alias` cannot be a
 secret-named field everywhere (a room's and a device's aliases are public), so the change that
 writes it masks it (`secret_fields`), and the client scrubs the masked values from an error that
-echoes the request: Pexip, or a proxy in front of it, quoting the value it refused.
+echoes the request: Pexip, or a proxy in front of it, quoting the value it refused. The scrubbing
+covers the key alone and the usual encodings of the address.
 """
 
 from __future__ import annotations
 
+import html
 import json
+from collections.abc import Callable
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -23,7 +27,9 @@ from vdx.gitops.offline import Step
 from vdx.pexip import PexipClient
 from vdx.pexip.errors import PexipHTTPError
 
-STREAM_URL = "rtmps://live.example.dk:443/app/vdx-rm-Q2hhbmdlTWVTdHJlYW1LZXk/room-1"
+STREAM_KEY = "Q2hhbmdlTWVTdHJlYW1LZXk"
+STREAM_URL = f"rtmps://live.example.dk:443/app/vdx-rm-{STREAM_KEY}/room-1"
+PARTICIPANT_URI = "/api/admin/configuration/v1/automatic_participant/7/"
 
 
 def echoing(request: httpx.Request) -> httpx.Response:
@@ -78,3 +84,45 @@ async def test_vdx_apply_scrubs_a_masked_alias_too(action: str) -> None:
     shown = f"{refused.value} {refused.value.field_errors}"
     assert "not a valid URL" in shown
     assert STREAM_URL not in shown
+
+
+# ------------------------------------------------------------------ the key alone, and encodings
+ADDRESS = f"{STREAM_URL}?session=a1b2&profile=hd"
+# How a refusal may quote the address, or the part of it that holds the key.
+QUOTED = {
+    "the key alone": STREAM_KEY,
+    "the path alone": f"/app/vdx-rm-{STREAM_KEY}/room-1",
+    "percent-encoded": quote(ADDRESS, safe=""),
+    "percent-encoded, slashes kept": quote(ADDRESS),
+    "JSON with escaped slashes": json.dumps(ADDRESS)[1:-1].replace("/", "\\/"),
+    "HTML-escaped": html.escape(ADDRESS),
+}
+
+
+def _answers(quoted: str) -> Callable[[httpx.Request], httpx.Response]:
+    """An error page that quotes `quoted` (not JSON, so kept as text), on a status not retried."""
+    return lambda _: httpx.Response(400, text=f"<html><body>refused: {quoted}</body></html>")
+
+
+@pytest.mark.parametrize("form", sorted(QUOTED))
+async def test_a_quoted_key_or_encoded_address_is_scrubbed_by_both_paths(form: str) -> None:
+    quoted = QUOTED[form]
+    transport = httpx.MockTransport(_answers(quoted))
+    client = PexipClient("https://pexip.test", auth=("admin", "admin"), transport=transport)
+    platform = PlatformRuntime("prod", "f", client, PexipCache(client), OperatorMetrics())
+    change = Change(
+        "update",
+        "automatic_participant",
+        "vdx-rm/room-1",
+        uri=PARTICIPANT_URI,
+        fields={"alias": ADDRESS},
+        secret_fields=frozenset({"alias"}),
+    )
+    step = Step(tenant="rm", source="MeetingRoom vdx-rm/room-1", change=change)
+    async with client:
+        with pytest.raises(PexipHTTPError) as by_operator:
+            await apply_change(platform, change)
+        with pytest.raises(PexipHTTPError) as by_apply:
+            await _send(client, step, dict(change.fields), PARTICIPANT_URI)
+    for refused in (by_operator.value, by_apply.value):
+        assert str(refused).endswith("refused: ***</body></html>"), form  # all of it, not the key only

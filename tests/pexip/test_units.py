@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import json
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -64,6 +66,45 @@ def test_scrub_leaves_api_paths_alone_when_a_password_equals_one_of_their_words(
     assert scrub(f"{uri} and {uri}: conference", ["conference"]) == f"{uri} and {uri}: ***"
     # A secret outside a path is still scrubbed, also right after one.
     assert scrub("/api/admin/status/v1/alarm/s3cret", ["s3cret"]) == "/api/admin/status/v1/alarm/***"
+
+
+PASSWORD = 'Pa55/w\u00f8rd "quoted" & more+plus'
+PEM = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n"
+STREAM_URL = "rtmps://rec.example.dk:443/vdx-Q2hhbmdlTWVTdHJlYW1LZXk/vdx-rm-akut-1a2b3c4d"
+
+
+@pytest.mark.parametrize(
+    ("secret", "encode"),
+    [
+        (PASSWORD, lambda v: json.dumps(v)[1:-1]),  # JSON, non-ASCII escaped
+        (PASSWORD, lambda v: json.dumps(v, ensure_ascii=False)[1:-1]),
+        (PEM, lambda v: json.dumps(v)[1:-1]),  # a key's line breaks as \n
+        (STREAM_URL, lambda v: json.dumps(v)[1:-1].replace("/", "\\/")),  # slashes escaped too
+        (PASSWORD, lambda v: quote(v, safe="")),
+        (STREAM_URL, lambda v: quote(v)),  # slashes kept
+        (PASSWORD, quote_plus),  # a form-encoded body
+        (PASSWORD, html.escape),  # an HTML error page
+    ],
+    ids=["json", "json-unicode", "json-pem", "json-slashes", "percent", "percent-path", "form", "html"],
+)
+def test_scrub_covers_the_usual_encodings_of_a_secret(secret: str, encode: Callable[[str], str]) -> None:
+    quoted = encode(secret)
+    assert quoted != secret  # else the case would test nothing
+    assert scrub(f"refused: {quoted}.", [secret]) == "refused: ***."
+
+
+def test_scrub_covers_the_parts_of_a_secret_url_that_carry_its_key() -> None:
+    key = "Q2hhbmdlTWVTdHJlYW1LZXk"
+    for quoted in (key, f"vdx-{key}", f"/vdx-{key}/vdx-rm-akut-1a2b3c4d"):
+        assert key not in scrub(f"no application {quoted} here", [STREAM_URL])
+
+
+def test_scrub_leaves_short_parts_of_a_secret_url_and_parts_of_other_secrets() -> None:
+    # Host, port, the scheme and short words are what other messages are made of.
+    text = "rtmps rec.example.dk 443 vdx rm akut 1a2b3c4d"
+    assert scrub(text, [STREAM_URL]) == text
+    # Only a URL has parts: a password's pieces are not secrets on their own.
+    assert scrub("word longenoughpiece0123", ["x-longenoughpiece0123-y"]) == "word longenoughpiece0123"
 
 
 def test_retry_after_parsing() -> None:

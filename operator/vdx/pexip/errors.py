@@ -6,11 +6,14 @@ the request that failed, so a server that echoes a value cannot leak it into log
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 
 @dataclass(frozen=True)
@@ -110,10 +113,68 @@ REDACTED = "***"
 _API_PATH = re.compile(r"/api/admin/(?:configuration|status|history|command)/v1/[a-z_]+/(?:\d+/)?")
 
 
+# Parts of a secret URL that are scrubbed alone (see `secret_forms`) have at least this many
+# characters: a stream key has 16 or more, while shorter parts (`live`, `app`, a port, a word of a
+# room's name) are ordinary words of other messages, which must stay readable.
+URL_PART_MIN_LENGTH = 16
+_URL = re.compile(
+    r"[a-z][a-z0-9+.-]*://(?:(?P<user>[^/?#@]*)@)?[^/?#]*(?P<rest>(?P<path>[^?#]*)(?P<after>.*))",
+    re.IGNORECASE | re.DOTALL,
+)
+_URL_SEPARATORS = re.compile(r"[/?#&=;:]+")
+_WORD_SEPARATORS = re.compile(r"[-_.~]+")
+
+
+@lru_cache(maxsize=4096)
+def secret_forms(value: str) -> frozenset[str]:
+    """Every text a secret value may show up as: the value, its usual encodings, and of a URL the
+    parts that can carry a credential alone.
+
+    A server, a proxy or a log pipeline quotes what it was sent in its own way: in JSON (escaped,
+    maybe with `\\/`), percent-encoded (a URL inside a URL or a form), or in an HTML error page;
+    and a refusal may name only part of an address, such as an RTMP path whose application holds
+    the stream key (`rtmps://host/vdx-<key>/room`). Scrubbing the value alone misses all of them.
+    Cached: a log line scrubs every known secret.
+    """
+    parts = {part for part in _url_parts(value) if len(part) >= URL_PART_MIN_LENGTH}
+    return frozenset(form for form in {value, *_encodings(value), *parts} if form)
+
+
+def _encodings(value: str) -> set[str]:
+    json_escaped = json.dumps(value)[1:-1]
+    return {
+        json_escaped,
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        json_escaped.replace("/", "\\/"),  # encoders that escape slashes (PHP, some Java ones)
+        quote(value, safe=""),
+        quote(value),  # slashes kept, as in a path
+        quote_plus(value),  # a form-encoded body
+        html.escape(value),
+    }
+
+
+def _url_parts(value: str) -> set[str]:
+    """Of a URL (nothing of anything else): its user info, what follows its host, its path, its
+    query and fragment; their pieces between separators, and those pieces' words (the key in
+    `vdx-<key>`)."""
+    match = _URL.fullmatch(value)
+    if match is None:
+        return set()
+    pieces = [match[name] for name in ("user", "rest", "path", "after") if match[name]]
+    parts = set(pieces)
+    for segment in (s for piece in pieces for s in _URL_SEPARATORS.split(piece)):
+        parts.add(segment)
+        parts.update(_WORD_SEPARATORS.split(segment))
+    return parts
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of a secret value (longest first, so overlaps are covered), except
-    inside Management API paths, which are the client's own fixed text."""
-    values = sorted({s for s in secrets if s}, key=len, reverse=True)
+    """Replace every form of a secret value (`secret_forms`; longest first, so overlaps are
+    covered), except inside Management API paths, which are the client's own fixed text.
+
+    The one scrubbing of the project: Pexip's errors (operator and `vdx apply`), log lines and
+    `vdx plan`'s output all come through here."""
+    values = sorted({form for s in secrets if s for form in secret_forms(s)}, key=len, reverse=True)
     if not values:
         return text
     parts = _API_PATH.split(text)
