@@ -3,8 +3,9 @@
 A streaming participant's `alias` is its RTMP URL, stream key included. `alias` cannot be a
 secret-named field everywhere (a room's and a device's aliases are public), so the change that
 writes it masks it (`secret_fields`), and the client scrubs the masked values from an error that
-echoes the request: Pexip, or a proxy in front of it, quoting the value it refused. The scrubbing
-covers the key alone and the usual encodings of the address.
+echoes the request: Pexip, or a proxy in front of it, quoting the value it refused. An update
+carries the stored alias even when it does not send it (Pexip validates the merged object), and
+the scrubbing covers the key alone and the usual encodings of the address.
 """
 
 from __future__ import annotations
@@ -17,15 +18,20 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from vdx.api.room import MeetingRoomSpec
+from vdx.api.tenant import MeetingRoomDefaults
 from vdx.controller.cache import PexipCache
 from vdx.controller.metrics import OperatorMetrics
+from vdx.controller.ownership import Owner
 from vdx.controller.plan import Change
+from vdx.controller.planners.meeting_room import Pins, Recording, RoomContext, desired_participant, plan_room
 from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reconcilers.base import apply_change
 from vdx.gitops.execute import _send
 from vdx.gitops.offline import Step
 from vdx.pexip import PexipClient
 from vdx.pexip.errors import PexipHTTPError
+from vdx.pexip.models import Conference
 
 STREAM_KEY = "Q2hhbmdlTWVTdHJlYW1LZXk"
 STREAM_URL = f"rtmps://live.example.dk:443/app/vdx-rm-{STREAM_KEY}/room-1"
@@ -84,6 +90,56 @@ async def test_vdx_apply_scrubs_a_masked_alias_too(action: str) -> None:
     shown = f"{refused.value} {refused.value.field_errors}"
     assert "not a valid URL" in shown
     assert STREAM_URL not in shown
+
+
+# ------------------------------------------------------------------ an update that keeps the alias
+OWNER = Owner("MeetingRoom", "vdx-rm", "room-1")
+CONFERENCE_URI = "/api/admin/configuration/v1/conference/3/"
+
+
+def _relabelled_participant_update() -> Change:
+    """The update the planner makes when only the recording's visible label changed: Pexip holds
+    the stream address already, so the update does not send it."""
+    spec = MeetingRoomSpec.model_validate({"displayName": "Room 1", "aliases": [{"alias": "r1@vdx.rm.dk"}]})
+    recording = Recording(STREAM_URL, "New", "rec")
+    ctx = RoomContext(OWNER, "rm", MeetingRoomDefaults(), Pins("123456", "654321"), recording=recording)
+    stored = {**desired_participant(ctx, CONFERENCE_URI), "id": 7, "remote_display_name": "Old"}
+    conference = Conference.model_validate(
+        {"id": 3, "name": "Room 1", "resource_uri": CONFERENCE_URI, "automatic_participants": [stored]}
+    )
+    (change,) = [c for c in plan_room(spec, ctx, conference).changes if c.resource == "automatic_participant"]
+    return change
+
+
+def test_an_update_that_keeps_the_alias_carries_it_to_scrub() -> None:
+    change = _relabelled_participant_update()
+    assert change.action == "update"
+    assert "alias" not in change.fields  # unchanged: not sent
+    assert STREAM_URL in change.secret_values()
+    assert STREAM_URL not in repr(change)
+
+
+def quoting_the_stored_alias(request: httpx.Request) -> httpx.Response:
+    """A node that re-validates the whole participant on a PATCH and quotes the alias it holds."""
+    return httpx.Response(400, json={"automatic_participant": {"alias": [f"cannot reach {STREAM_URL}"]}})
+
+
+async def test_the_stored_alias_never_reaches_the_error_of_an_update_that_keeps_it() -> None:
+    change = _relabelled_participant_update()
+    client = PexipClient(
+        "https://pexip.test", auth=("admin", "admin"), transport=httpx.MockTransport(quoting_the_stored_alias)
+    )
+    platform = PlatformRuntime("prod", "f", client, PexipCache(client), OperatorMetrics())
+    step = Step(tenant="rm", source="MeetingRoom vdx-rm/room-1", change=change)
+    async with client:
+        with pytest.raises(PexipHTTPError) as by_operator:
+            await apply_change(platform, change)
+        with pytest.raises(PexipHTTPError) as by_apply:
+            await _send(client, step, dict(change.fields), change.uri)
+    for refused in (by_operator.value, by_apply.value):
+        shown = f"{refused} {refused.field_errors}"
+        assert "cannot reach" in shown
+        assert STREAM_KEY not in shown
 
 
 # ------------------------------------------------------------------ the key alone, and encodings

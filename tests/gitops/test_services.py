@@ -473,6 +473,21 @@ def test_the_owner_marker_is_what_makes_a_room_ours() -> None:
     assert observed.of(CONFERENCE)[0].description.startswith(Owner("MeetingRoom", "vdx-rm", "akut").marker())
 
 
+def test_a_participant_update_that_keeps_the_alias_still_scrubs_it() -> None:
+    """Only the recording's label changes: the alias is not sent, but Pexip validates the whole
+    participant and may quote the one it holds, so `vdx apply` scrubs it from the refusal."""
+    observed = _converged()
+    text = (TENANT + IDP + ROOM + DEVICE).replace(
+        "  retentionDays: 30\n", "  retentionDays: 30\n  visibleLabel: Optagelse i gang\n"
+    )
+    plan = _plan(text, observed=observed)
+    (step,) = plan.steps
+    assert step.change.fields == {"remote_display_name": "Optagelse i gang"}
+    stored = observed.of(CONFERENCE)[0].automatic_participants[0].alias
+    assert STREAM_KEY in stored
+    assert stored in step.change.secret_values()
+
+
 def test_a_token_signing_certificate_in_a_secret_is_named_when_not_given() -> None:
     text = (TENANT + IDP + ROOM + DEVICE).replace(
         "tokenSigningCertificate: {configMapKeyRef: {name: adfs-cert, key: tls.pem}}",

@@ -49,15 +49,21 @@ class Change:
     secret_fields: frozenset[str] = frozenset()
     # Old values of the fields an update changes, for a field-by-field rendering.
     before: Mapping[str, Any] = field(default_factory=dict)
+    # Secret values the object already holds and this change does not send: Pexip validates a
+    # PATCH against the whole merged object, so its refusal may quote them (a streaming
+    # participant's stored alias, stream key included, on an update that keeps the alias).
+    held_secrets: tuple[str, ...] = field(default=(), repr=False)
 
     def shown(self, name: str, value: Any) -> str:
         return MASK if name in self.secret_fields else repr(value)
 
     def secret_values(self, fields: Mapping[str, Any] | None = None) -> list[str]:
         """The values of the fields this change masks (in `fields` when given: the ones sent, with
-        placeholders resolved), for the client to scrub from Pexip's errors whatever their name."""
+        placeholders resolved) and the ones it holds, for the client to scrub from Pexip's errors
+        whatever their name."""
         sent = self.fields if fields is None else fields
-        return [str(sent[name]) for name in self.secret_fields if sent.get(name)]
+        masked = [str(sent[name]) for name in self.secret_fields if sent.get(name)]
+        return [*masked, *(value for value in self.held_secrets if value)]
 
     def describe(self) -> str:
         """One line, secrets masked: `update turn_server vdx-rm/x: port 3478 -> 5349`."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -224,11 +224,9 @@ class OfflinePlanner:
         kept = {k: v for k, v in change.fields.items() if not is_pending(v)}
         if not kept:
             return None
-        return Change(
-            change.action,
-            change.resource,
-            change.label,
-            uri=change.uri,
+        # The rest of the change (the secrets the object holds, for scrubbing) stays as decided.
+        return replace(
+            change,
             fields=kept,
             secret_fields=change.secret_fields & set(kept),
             before={k: v for k, v in change.before.items() if k in kept},

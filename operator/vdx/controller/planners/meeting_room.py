@@ -282,6 +282,8 @@ def _participant_changes(ctx: RoomContext, current: Conference) -> list[Change]:
                 fields=diff,
                 secret_fields=frozenset({"alias"}) & set(diff),
                 before=observed_values({k: v for k, v in diff.items() if k != "alias"}, first),
+                # Sent or not, the stored alias (stream key included) is in what Pexip validates.
+                held_secrets=(first.alias,),
             )
         )
     return changes
