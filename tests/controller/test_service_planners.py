@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 
 from vdx.api.device import DeviceSpec
+from vdx.api.identity import IdentityProvider as IdentityProviderResource
 from vdx.api.identity import IdentityProviderSpec
+from vdx.api.loader import load_text
 from vdx.api.room import MeetingRoomSpec
-from vdx.api.tenant import MeetingRoomDefaults
+from vdx.api.tenant import MeetingRoomDefaults, Tenant
 from vdx.controller.ownership import Owner
 from vdx.controller.planners.device import (
     DeviceCredentials,
@@ -19,11 +21,15 @@ from vdx.controller.planners.device import (
     plan_device,
 )
 from vdx.controller.planners.identity import (
+    IdentityFacts,
+    IdentityInputs,
     acs_urls,
+    decide,
     desired_idp,
     idp_uuid,
     plan_attributes,
     plan_idp,
+    prepare,
     signing_certificate,
 )
 from vdx.controller.planners.meeting_room import (
@@ -329,6 +335,67 @@ def test_an_identity_provider_in_line_needs_nothing_whatever_the_order_and_line_
     moved = {**want, "sso_url": "https://adfs2.rm.dk/adfs/ls/"}
     (change,) = plan_idp(moved, IDP_OWNER, [observed]).changes
     assert change.fields == {"sso_url": "https://adfs2.rm.dk/adfs/ls/"}
+
+
+ROLLOVER = """
+apiVersion: vdx.medcom.dk/v1alpha1
+kind: Tenant
+metadata: {name: rm}
+spec:
+  organisationKind: Region
+  displayName: Region Midtjylland
+  namespace: vdx-rm
+  platformRef: {name: prod}
+  domains: [vdx.rm.dk]
+---
+apiVersion: vdx.medcom.dk/v1alpha1
+kind: IdentityProvider
+metadata: {name: adfs, namespace: vdx-rm}
+spec:
+  displayName: RM ADFS
+  entityId: http://adfs.rm.dk/adfs/services/trust
+  ssoUrl: https://adfs.rm.dk/adfs/ls/
+  tokenSigningCertificate: {SOURCE: {name: adfs-cert, key: tls.crt}}
+  webAppDomains: [vdx.rm.dk]
+  managementPolicy: POLICY
+"""
+
+
+def _pem_lines(pem: str) -> list[str]:
+    return [line for line in pem.splitlines() if line and not line.startswith("-----")]
+
+
+@pytest.mark.parametrize("policy", ["Full", "ObserveOnly"])
+@pytest.mark.parametrize("source", ["secretKeyRef", "configMapKeyRef"])
+def test_a_rolled_over_certificate_from_a_secret_is_masked_where_the_change_is_shown(
+    source: str, policy: str
+) -> None:
+    """ADFS rolls its token-signing certificate over: the update is described in an Event (and in
+    the status under ObserveOnly). Read from a Secret, neither certificate is shown there."""
+    tree = load_text(ROLLOVER.replace("SOURCE", source).replace("POLICY", policy))
+    (idp,), (tenant,) = tree.of_kind(IdentityProviderResource), tree.of_kind(Tenant)
+    ca = LocalCA()
+    old, new = (ca.issue(["adfs.rm.dk"]).certificate_pem.decode() for _ in range(2))
+    inputs = IdentityInputs(idp, tenant, new, True, [])
+    facts = prepare(inputs)
+    assert isinstance(facts, IdentityFacts)
+    held = signing_certificate(old, "x")
+    assert not isinstance(held, str)
+    want = desired_idp(idp.spec, IDP_OWNER, idp_uuid("prod", "vdx-rm", "adfs"), facts.domains, held, [])
+    observed = IdentityProvider.model_validate({**want, "id": 9, "resource_uri": "/idp/9/"})
+    plan = decide(inputs, facts, "prod", [], [observed], []).plan
+    if policy == "ObserveOnly":
+        shown = plan.outcome.message
+    else:
+        (change,) = [c for c in plan.changes if c.resource == "identity_provider"]
+        assert change.fields == {"idp_public_key": facts.certificate.pem}
+        shown = change.describe()
+    assert "idp_public_key" in shown
+    leaked = [line for line in _pem_lines(old) + _pem_lines(new) if line in shown]
+    if source == "secretKeyRef":
+        assert leaked == []
+    else:  # a ConfigMap's certificate is no value of a Secret: shown as it is
+        assert leaked
 
 
 # ---------------------------------------------------------------------------------------------- quota

@@ -488,6 +488,26 @@ def test_a_participant_update_that_keeps_the_alias_still_scrubs_it() -> None:
     assert stored in step.change.secret_values()
 
 
+def test_a_rolled_over_certificate_from_a_secret_shows_by_expiry_and_fingerprint_only() -> None:
+    observed = _converged()  # Pexip holds CERTIFICATE
+    text = (TENANT + IDP + ROOM + DEVICE).replace(
+        "tokenSigningCertificate: {configMapKeyRef: {name: adfs-cert, key: tls.pem}}",
+        "tokenSigningCertificate: {secretKeyRef: {name: adfs-secret, key: tls.pem}}",
+    )
+    rolled = _certificate()
+    plan = _plan(text, observed=observed, secrets={**SECRETS, ("vdx-rm", "adfs-secret"): {"tls.pem": rolled}})
+    (step,) = plan.steps
+    assert set(step.change.fields) == {"idp_public_key"}
+    assert "idp_public_key" in step.change.secret_fields
+    out = _all_output(plan)
+    for line in (*CERTIFICATE.splitlines()[1:-1], *rolled.splitlines()[1:-1]):
+        assert line not in out
+    lines = render_text(plan, "https://pexip.example").splitlines()
+    (shown,) = [line for line in lines if "idp_public_key" in line]
+    assert '~ idp_public_key = "(certificate valid until ' in shown
+    assert " -> (token-signing certificate, valid until " in shown
+
+
 def test_a_token_signing_certificate_in_a_secret_is_named_when_not_given() -> None:
     text = (TENANT + IDP + ROOM + DEVICE).replace(
         "tokenSigningCertificate: {configMapKeyRef: {name: adfs-cert, key: tls.pem}}",

@@ -51,6 +51,12 @@ def colour_line(line: str) -> str:
     return f"{indent}\x1b[{colour}m{stripped[:1]}{_RESET}{stripped[1:]}"
 
 
+def _masked(step: Step, name: str) -> bool:
+    """A masked field whose value, old and new, is hidden; one the plan shows by a summary instead
+    (a certificate by expiry and fingerprint, never its text) shows the old summary too."""
+    return name in step.change.secret_fields and name not in step.shown
+
+
 def _value(step: Step, name: str, value: Any, names: dict[str, str]) -> str:
     if name in step.shown:
         return step.shown[name]
@@ -100,7 +106,7 @@ def step_lines(step: Step, names: dict[str, str]) -> list[str]:
             lines.append(f"    + {name.ljust(width)} = {new}")
             continue
         old = _plain(change.before[name], names) if name in change.before else None
-        if name in change.secret_fields or old is None:
+        if _masked(step, name) or old is None:
             lines.append(f"    ~ {name.ljust(width)} = {new}")
         elif old == new:  # unchanged, shown for context (an ivr_theme's name beside its new package)
             lines.append(f"      {name.ljust(width)} = {new}")
@@ -301,9 +307,7 @@ def render_json(plan: PlatformPlan, url: str, version: str = "") -> str:
                     }.items()
                 },
                 "before": {
-                    name: value
-                    for name, value in step.change.before.items()
-                    if name not in step.change.secret_fields
+                    name: value for name, value in step.change.before.items() if not _masked(step, name)
                 },
             }
             for step in plan.steps

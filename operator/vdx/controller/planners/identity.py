@@ -164,6 +164,12 @@ def plan_attributes(
     return AttributePlan(existing, creates)
 
 
+def secret_sourced(spec: IdentityProviderSpec) -> frozenset[str]:
+    """The fields whose values come from a Secret: public as a certificate is, a value of a Secret
+    is still never shown (the rule has no exceptions to argue about), so they are masked."""
+    return frozenset({"idp_public_key"}) if spec.token_signing_certificate.secret_key_ref else frozenset()
+
+
 def plan_idp(
     want: dict[str, object],
     owner: Owner,
@@ -171,13 +177,16 @@ def plan_idp(
     *,
     recorded: Iterable[str] = (),
     adopt: str | None = None,
+    masked: frozenset[str] = frozenset(),
 ) -> Plan:
+    """The provider's create or update; `masked` (`secret_sourced`) are compared as any field, but
+    shown masked wherever the change is (an Event, the status under ObserveOnly, `vdx plan`)."""
     found = find_owned(observed, owner, recorded=recorded, adopt=adopt, name=str(want["name"]))
     if found.obj is None:
         if found.foreign is not None:
             return Plan(outcome=foreign_outcome(IDP, str(want["name"]), found.foreign.resource_uri))
         return Plan(
-            [Change("create", IDP, str(want["name"]), fields=want)],
+            [Change("create", IDP, str(want["name"]), fields=want, secret_fields=masked & set(want))],
             Outcome(Phase.PROGRESSING, Reason.CREATING, f"creating {IDP} {want['name']}"),
         )
     current = found.obj
@@ -186,7 +195,15 @@ def plan_idp(
     if diff:
         before = observed_values({k: v for k, v in diff.items() if k != "attributes"}, current)
         plan.changes.append(
-            Change("update", IDP, str(want["name"]), uri=current.resource_uri, fields=diff, before=before)
+            Change(
+                "update",
+                IDP,
+                str(want["name"]),
+                uri=current.resource_uri,
+                fields=diff,
+                secret_fields=masked & set(diff),
+                before=before,
+            )
         )
         plan.outcome = Outcome(Phase.PROGRESSING, Reason.UPDATING, f"updating {IDP} {want['name']}")
     return plan
@@ -349,7 +366,9 @@ def decide(
     want = desired_idp(
         idp.spec, owner, idp_id, facts.domains, facts.certificate, decision.attribute_uris.values()
     )
-    provider = plan_idp(want, owner, providers, recorded=recorded, adopt=adopt)
+    provider = plan_idp(
+        want, owner, providers, recorded=recorded, adopt=adopt, masked=secret_sourced(idp.spec)
+    )
     provider = settle(provider, observing, IDP, "spec.displayName")
     if provider.blocked:
         return IdentityDecision(provider)
