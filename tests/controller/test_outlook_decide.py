@@ -108,7 +108,7 @@ def test_a_new_scheduler_is_created_with_danish_texts_then_its_domains_on_the_pl
         "/8c2f6b1e-3d4a-4f5b-9c6d-7e8f9a0b1c2d/oauth2/v2.0/token"
     )
     assert create.fields["ivr_theme"] == THEME
-    assert create.secret_fields == {"oauth_client_secret", "private_key"}
+    assert create.secret_fields == {"oauth_client_secret", "private_key", "public_key"}
     assert CANARY not in create.describe()
     domain = plan.changes[1]
     assert domain.fields == {"domain": "aarhus.dk", "exchange_connector": decision.connector}
@@ -134,6 +134,34 @@ def test_in_line_writes_nothing_and_a_changed_secret_is_resent_alone() -> None:
     resent = decide(replace(inputs, secret_changed=True), observed).plan.changes
     assert [set(c.fields) for c in resent] == [{"oauth_client_secret", "private_key"}]
     assert CANARY not in resent[0].describe()
+
+
+def _key_lines(pem: str) -> list[str]:
+    return [line for line in pem.splitlines() if line and not line.startswith("-----")]
+
+
+def test_a_rotated_public_key_is_compared_and_never_shown() -> None:
+    """Pexip returns the public key, so a rotation is seen and written; it is a value of the key
+    pair's Secret, so its description (an Event, the status under ObserveOnly) masks it."""
+    inputs = _inputs()
+    old = _key_pair()["publicKey"]
+    current = _connector(inputs, public_key=old)
+    domain = ExchangeDomain(
+        id=9,
+        domain="aarhus.dk",
+        exchange_connector=current.resource_uri,
+        resource_uri="/api/admin/configuration/v1/exchange_domain/9/",
+    )
+    (update,) = decide(inputs, OutlookObserved((current,), (domain,))).plan.changes
+    assert update.fields == {"public_key": KEYS["publicKey"]}
+    assert "public_key" in update.secret_fields
+    observe = inputs.scheduling.spec.model_copy(update={"management_policy": ManagementPolicy.OBSERVE_ONLY})
+    observing = replace(inputs, scheduling=inputs.scheduling.model_copy(update={"spec": observe}))
+    noted = decide(observing, OutlookObserved((current,), (domain,))).plan.outcome.message
+    for shown in (update.describe(), noted):
+        assert "public_key" in shown
+        for line in _key_lines(old) + _key_lines(KEYS["publicKey"]):
+            assert line not in shown
 
 
 def test_drift_is_corrected_and_a_dropped_domain_deleted() -> None:
@@ -258,7 +286,7 @@ def test_on_premises_exchange_with_the_tenants_adfs_for_hosts() -> None:
         create.fields["host_identity_provider_group"]
         == "/api/admin/configuration/v1/identity_provider_group/2/"
     )
-    assert create.secret_fields == {"password", "private_key"}
+    assert create.secret_fields == {"password", "private_key", "public_key"}
     missing = Dependency("IdentityProvider", "vdx-aarhus", "adfs", DependencyState.MISSING)
     plan = decide(replace(on_premises, identity=missing), OutlookObserved()).plan
     assert (plan.outcome.reason, plan.field_path) == ("IdentityProviderNotFound", "spec.identityProviderRef")

@@ -105,10 +105,22 @@ def observed_values(names: Mapping[str, Any], observed: BaseModel) -> dict[str, 
 
 
 def create_with_secrets(
-    resource: str, label: str, want: Mapping[str, Any], secrets: Mapping[str, Any]
+    resource: str,
+    label: str,
+    want: Mapping[str, Any],
+    secrets: Mapping[str, Any],
+    *,
+    masked: frozenset[str] = frozenset(),
 ) -> Change:
-    """The create of an object whose secrets ride along, masked wherever the change is shown."""
-    return Change("create", resource, label, fields={**want, **secrets}, secret_fields=frozenset(secrets))
+    """The create of an object whose secrets ride along, masked wherever the change is shown, as
+    are the `masked` fields of `want` (see `update_with_secrets`)."""
+    return Change(
+        "create",
+        resource,
+        label,
+        fields={**want, **secrets},
+        secret_fields=frozenset(secrets) | (masked & set(want)),
+    )
 
 
 def update_with_secrets(
@@ -120,12 +132,15 @@ def update_with_secrets(
     *,
     secret_changed: bool,
     unknown: frozenset[str] | set[str] = frozenset(),
+    masked: frozenset[str] = frozenset(),
 ) -> Change | None:
     """The update that brings `current` in line with `want`, or None when it is.
 
     Pexip never returns a secret, so its drift cannot be seen: a secret is sent only when the
     Secret it comes from changed (`secret_changed`), never compared. `unknown` names desired fields
     the node's version does not have, which are left out rather than rewritten on every pass.
+    `masked` names fields of `want` read from a Secret that Pexip does return (a public key): they
+    are compared like any field, and masked like the secrets, since no value of a Secret is shown.
     """
     diff = {k: v for k, v in field_differences(want, current).items() if k not in unknown}
     if secret_changed:
@@ -138,6 +153,6 @@ def update_with_secrets(
         label,
         uri=getattr(current, "resource_uri", None),
         fields=diff,
-        secret_fields=frozenset(secrets) & set(diff),
+        secret_fields=(frozenset(secrets) | masked) & set(diff),
         before=observed_values({k: v for k, v in diff.items() if k not in secrets}, current),
     )

@@ -113,6 +113,8 @@ def credentials_from_secret(spec: OutlookSchedulingSpec, data: Mapping[str, str]
 
 
 SECRET_FIELDS = frozenset({"password", "oauth_client_secret", "private_key"})
+# Read from the key pair's Secret but returned by Pexip: compared, and masked wherever shown.
+FROM_SECRET = frozenset({"public_key"})
 
 
 def template_refusal(spec: OutlookSchedulingSpec) -> Plan | None:
@@ -361,14 +363,21 @@ def _connector(
                     "instead, or delete it first",
                 )
             )
-        change = create_with_secrets(CONNECTOR, name, want, secrets)
+        change = create_with_secrets(CONNECTOR, name, want, secrets, masked=FROM_SECRET)
         placeholder = pending(CONNECTOR, name)
         plan = Plan([change], Outcome(Phase.PROGRESSING, Reason.CREATING, f"creating {CONNECTOR} {name}"))
         return OutlookDecision(plan, connector=placeholder, provides={0: placeholder})
     current = found.obj
     plan = Plan(owned=[current.resource_uri])
     update = update_with_secrets(
-        CONNECTOR, name, current, want, secrets, secret_changed=inputs.secret_changed, unknown=unknown
+        CONNECTOR,
+        name,
+        current,
+        want,
+        secrets,
+        secret_changed=inputs.secret_changed,
+        unknown=unknown,
+        masked=FROM_SECRET,
     )
     if update is not None:
         plan.changes.append(update)

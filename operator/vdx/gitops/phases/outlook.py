@@ -78,6 +78,7 @@ def _outlook(planner: OfflinePlanner, scheduling: OutlookScheduling) -> None:
         "password": f"Secret {namespace}/{credentials[1]}",
         "oauth_client_secret": f"Secret {namespace}/{credentials[1]}",
         "private_key": f"Secret {namespace}/{key_pair[1]}",
+        "public_key": f"Secret {namespace}/{key_pair[1]}",
     }
     for index, original in enumerate(decision.plan.changes):
         change = planner.known_only(original)
