@@ -18,6 +18,7 @@ from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change, field_differences, observed_values
 from vdx.controller.planners.common import (
+    SET_BY_OPERATOR,
     Dependency,
     Plan,
     SecretInput,
@@ -27,6 +28,7 @@ from vdx.controller.planners.common import (
     observe_only_outcome,
     quota_refusal,
     refuse,
+    same_names,
 )
 from vdx.controller.planners.recording import Recording, RecordingInputs, decide_recording
 from vdx.controller.reasons import Reason
@@ -418,3 +420,46 @@ def decide(inputs: RoomInputs, conferences: Iterable[Conference]) -> RoomDecisio
         )
     decision.plan.outcome = outcome
     return decision
+
+
+# Where each field of the room's objects comes from (`Registration.spec_fields`).
+_PINS = "spec.pinSecretRef's Secret"
+_RECORDING = "spec.recorderRef (the Recorder's url, application and stream key)"
+SPEC_FIELDS = {
+    "conference": {
+        **same_names(
+            "spec",
+            "description",
+            "allow_guests",
+            "guests_can_present",
+            "participant_limit",
+            "direct_media",
+        ),
+        "direct_media_notification_duration": "spec.directMediaNotificationSeconds",
+        "name": "spec.displayName",
+        "service_type": SET_BY_OPERATOR,
+        "pin": f"the key hostPin of {_PINS}",
+        "guest_pin": f"the key guestPin of {_PINS}",
+        "aliases": "spec.aliases",
+        "host_identity_provider_group": "spec.authentication.hostIdentityProviderRef",
+        "guest_identity_provider_group": "spec.authentication.guestIdentityProviderRef",
+        "non_idp_participants": "spec.authentication.nonIdpParticipants",
+        "tag": SET_BY_OPERATOR,
+        "host_view": "spec.hostLayout",
+        "guest_view": "spec.guestLayout",
+        "ivr_theme": "the ivrTheme of the namespace's CviBranding",
+    },
+    ALIAS: {
+        **same_names("spec.aliases[]", "alias", "description"),
+        "conference": SET_BY_OPERATOR,
+    },
+    PARTICIPANT: {
+        **dict.fromkeys(
+            ("description", "protocol", "streaming", "role", "call_type", "keep_conference_alive", "routing"),
+            SET_BY_OPERATOR,
+        ),
+        "alias": _RECORDING,
+        "remote_display_name": "the Recorder's spec.visibleLabel",
+        "conference": SET_BY_OPERATOR,
+    },
+}

@@ -11,6 +11,7 @@ from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Phase
 from vdx.controller.ownership import owner_of, without_marker
 from vdx.controller.plan import Change
+from vdx.controller.planners import meeting_room as planner
 from vdx.controller.planners.meeting_room import RoomInputs, decide, find_room, participant_uri
 from vdx.controller.planners.recording import RecordingInputs
 from vdx.controller.platforms import PlatformRuntime
@@ -199,4 +200,5 @@ REGISTRATION = Registration(
     reads_objects=("Secret",),
     offline="vdx.gitops.phases.meeting_room",
     plan_reads=("CviBranding", "IdentityProvider", "Recorder"),
+    spec_fields=planner.SPEC_FIELDS,
 )
