@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
 from vdx.api.branding import CviBranding
+from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.loader import load_tree
 from vdx.api.tenant import Tenant
+from vdx.controller.conditions import Phase
 from vdx.controller.ownership import Owner
 from vdx.controller.plan import is_pending
 from vdx.controller.planners.branding import BrandingInputs, decide, package_fields
 from vdx.controller.planners.common import Dependency, DependencyState, dependency_refusal
+from vdx.controller.reasons import Reason
 from vdx.paths import EXAMPLES_DIR
 from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
 
@@ -109,3 +114,53 @@ def test_a_missing_dependency_and_one_not_ready_are_worded_once() -> None:
     assert later is not None
     assert later.outcome.reason == "WaitingForIdentityProvider"
     assert dependency_refusal(ready, "spec.sso.identityProviderRef") is None
+
+
+THEME = IvrTheme(id=3, name="vdx:vdx-rm/rm", resource_uri="/api/admin/configuration/v1/ivr_theme/3/")
+
+
+def _turned_off(**spec: object) -> BrandingInputs:
+    """The example branding with `spec.ivrTheme.enabled: false` (and `spec` changed besides)."""
+    branding = _inputs().branding
+    options = branding.spec.ivr_theme.model_copy(update={"enabled": False})
+    new_spec = branding.spec.model_copy(update={"ivr_theme": options, **spec})
+    return _inputs(branding=branding.model_copy(update={"spec": new_spec}), has_theme=False)
+
+
+@pytest.mark.parametrize("policy", [DeletionPolicy.DELETE, DeletionPolicy.ORPHAN])
+def test_a_theme_turned_off_is_taken_off_the_rooms_and_deleted_whatever_the_deletion_policy(
+    policy: DeletionPolicy,
+) -> None:
+    """deletionPolicy is about deleting the resource; turning the theme off is an edit (see `_theme`)."""
+    inputs = _turned_off(deletion_policy=policy)
+    current = _package("cur", HASH)
+    decision = decide(inputs, [current], [_alias(inputs.branding.spec.web_app.slug, current)], [THEME])
+    plan = decision.plan
+    assert not plan.blocked
+    assert plan.outcome.phase is Phase.READY
+    assert [(c.action, c.resource, c.uri) for c in plan.changes] == [
+        ("delete", "ivr_theme", THEME.resource_uri)
+    ]
+    assert decision.releases == {0}  # the rooms let go of it first
+    assert decision.files == {}
+
+
+def test_a_theme_turned_off_under_observe_only_is_drift_and_nothing_is_written() -> None:
+    inputs = _turned_off(management_policy=ManagementPolicy.OBSERVE_ONLY)
+    current = _package("cur", HASH)
+    decision = decide(inputs, [current], [_alias(inputs.branding.spec.web_app.slug, current)], [THEME])
+    assert decision.plan.blocked
+    assert decision.plan.changes == []
+    assert decision.releases == set()
+    assert decision.plan.outcome.reason == Reason.DRIFT_OBSERVED
+    assert "delete ivr_theme vdx:vdx-rm/rm" in decision.plan.outcome.message
+
+
+def test_a_theme_turned_off_and_gone_writes_nothing_and_a_theme_turned_on_is_created() -> None:
+    current = _package("cur", HASH)
+    off = _turned_off()
+    alias = _alias(off.branding.spec.web_app.slug, current)
+    assert decide(off, [current], [alias], []).plan.changes == []
+    on = decide(_inputs(), [current], [alias], [])
+    assert [(c.action, c.resource) for c in on.plan.changes] == [("create", "ivr_theme")]
+    assert on.releases == set()

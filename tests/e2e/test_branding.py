@@ -97,6 +97,34 @@ def test_branding_upload_change_and_delete(operator: OperatorThread, h: Harness)
     assert second["ivrTheme"] not in {t.resource_uri for t in run(pexip_list(h, IVR_THEME))}
 
 
+def test_a_theme_turned_off_comes_off_the_rooms_and_leaves_pexip(
+    operator: OperatorThread, h: Harness
+) -> None:
+    h.platform_and_tenant([DOMAIN])
+    assets(h, "#5B2C86")
+    room_name = f"room-{h.suffix}"
+
+    async def booked_room() -> None:
+        async with h.pexip() as pexip:
+            await pexip.create(CONFERENCE, {"name": room_name, "aliases": [{"alias": f"a@{DOMAIN}"}]})
+
+    def room_theme() -> str | None:
+        (room,) = [c for c in run(pexip_list(h, CONFERENCE)) if c.name == room_name]
+        return room.ivr_theme.resource_uri if room.ivr_theme is not None else None
+
+    run(booked_room())
+    h.create("cvibrandings", "CviBranding", "cvi", branding_spec())
+    theme = wait_ready(h, "cvibrandings", "cvi", timeout=40)["status"]["ivrTheme"]
+    wait_for(lambda: room_theme() == theme, 20, "the tenant's rooms get the branding's IVR theme")
+
+    h.patch("cvibrandings", "cvi", {"spec": {"ivrTheme": {"enabled": False}}})
+    status = wait_ready(h, "cvibrandings", "cvi", timeout=40)["status"]
+    assert status.get("ivrTheme") is None
+    assert "ivr_theme" not in {o["resource"] for o in status["pexipObjects"]}
+    assert theme not in {t.resource_uri for t in run(pexip_list(h, IVR_THEME))}
+    assert room_theme() is None
+
+
 def test_invalid_branding_is_refused_with_the_field_and_fix(operator: OperatorThread, h: Harness) -> None:
     h.platform_and_tenant([DOMAIN])
     assets(h, "#5B2C86")

@@ -215,6 +215,35 @@ def test_a_resource_removed_from_the_tree_is_deleted_after_its_binding(
     assert "No changes." in plan(node, tree, "--secrets", str(secrets_dir))[1]
 
 
+def test_a_theme_turned_off_comes_off_the_rooms_then_leaves_pexip(
+    node: Node, tree: Path, secrets_dir: Path
+) -> None:
+    assert apply(node, tree, "--secrets", str(secrets_dir))[0] == 0
+    path = tree / "prod/rm/branding.yaml"
+    _edit(path, "CviBranding", "rm", lambda s: s.update(ivrTheme={"enabled": False}))
+    code, out = plan(node, tree, "--secrets", str(secrets_dir))
+    assert code == 0, out
+    new = out.split('+ webapp_branding "')[1].split('"')[0]
+    old = out.split('- webapp_branding "')[1].split('"')[0]
+    # The package's content hash covers the theme: a new package, the path onto it, the old one gone.
+    # Then, as when the branding is deleted, the theme comes off every room of the tenant (its
+    # MeetingRooms' too) and is deleted.
+    assert changed_objects(out) == [
+        f'+ webapp_branding "{new}"',
+        '~ webapp_alias "/rm"',
+        f'- webapp_branding "{old}"',
+        '~ conference "rm-booked-1"',
+        '~ conference "Region Midtjylland - Akutmodtagelsen"',
+        '~ conference "Region Midtjylland - MDT-konference"',
+        '- ivr_theme "vdx:vdx-rm/rm"',
+    ]
+    assert "# CviBranding vdx-rm/rm: ivr_theme " in out
+    assert apply(node, tree, "--secrets", str(secrets_dir))[0] == 0
+    themes = node.server.simulator.engine.tables["ivr_theme"].values()
+    assert "vdx:vdx-rm/rm" not in {t["name"] for t in themes}
+    assert "No changes." in plan(node, tree, "--secrets", str(secrets_dir))[1]
+
+
 def test_apply_refuses_without_the_secrets_it_needs(
     node: Node, tree: Path, tmp_path: Path, secrets_dir: Path
 ) -> None:

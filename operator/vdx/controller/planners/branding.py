@@ -8,7 +8,7 @@ Keeping these here, free of I/O, is what lets the offline plan decide exactly as
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -113,6 +113,73 @@ class BrandingDecision:
     files: dict[int, Literal["webapp", "theme"]] = field(default_factory=dict)
     # Index of a create -> the placeholder that stands for its URI in later changes.
     provides: dict[int, str] = field(default_factory=dict)
+    # Indexes of ivr_theme deletes: the tenant's rooms let go of the theme first (Pexip refuses to
+    # delete a theme in use), as when the CviBranding itself is deleted.
+    releases: set[int] = field(default_factory=set)
+
+
+def _theme(inputs: BrandingInputs, theme: IvrTheme | None, decision: BrandingDecision) -> None:
+    """Create the IVR theme, replace its package when the content changed, or delete it when
+    `spec.ivrTheme.enabled` is false.
+
+    A theme turned off goes as it goes when the CviBranding is deleted with deletionPolicy Delete:
+    off the tenant's rooms (`releases`), then deleted; otherwise the rooms, MeetingRooms and the
+    Outlook connector would keep showing splash screens the spec turned off. It goes under Orphan
+    too: deletionPolicy says what happens to the Pexip objects when the resource is deleted, while
+    turning the theme off is an edit of what the resource wants, like a new slug, whose old path
+    this plan deletes whatever the policy. A theme kept would also still be this resource's by its
+    reserved `vdx:` name, a marker Orphan cannot remove. ObserveOnly writes nothing: the delete is
+    reported as drift, as every other change is.
+    """
+    owner, changes = inputs.owner, decision.plan.changes
+    if inputs.has_theme and theme is None:
+        decision.files[len(changes)] = "theme"
+        decision.provides[len(changes)] = pending(THEME, theme_name(owner))
+        changes.append(Change("create", THEME, theme_name(owner), fields={"name": theme_name(owner)}))
+    elif inputs.has_theme and theme is not None and inputs.content_changed:
+        decision.files[len(changes)] = "theme"
+        fields = {"name": theme.name}
+        changes.append(
+            Change("update", THEME, theme.name, uri=theme.resource_uri, fields=fields, before=fields)
+        )
+    elif not inputs.has_theme and theme is not None:
+        decision.releases.add(len(changes))
+        changes.append(Change("delete", THEME, theme.name, uri=theme.resource_uri))
+
+
+def theme_for_users(body: Mapping[str, Any]) -> str | None:
+    """The IVR theme a CviBranding (its watched body) gives the tenant's rooms, its MeetingRooms and
+    an OutlookScheduling: `status.ivrTheme`, but none while `spec.ivrTheme` is off. The status
+    names the theme until the branding's reconcile has taken it off the rooms and deleted it; a
+    user that took it meanwhile would put back what that removes. `vdx plan` agrees: a branding
+    without a rendered theme gives its tenant none (`phases.branding.theme_uri`)."""
+    if not _wants_theme(body):
+        return None
+    theme = (body.get("status") or {}).get("ivrTheme")
+    return str(theme) if theme else None
+
+
+def tenant_theme_of(brandings: Iterable[Mapping[str, Any]]) -> tuple[str | None, bool]:
+    """(IVR theme of the first CviBranding by name that gives one, whether a theme is on its way).
+
+    A theme on its way (a branding that wants one and is neither Ready nor Stalled) makes the
+    Tenant and the MeetingRooms hold their room writes for a moment, so each room is written once
+    with both direct media and theme instead of twice. A Stalled branding holds nothing up, nor
+    does one turned off.
+    """
+    ordered = sorted(brandings, key=lambda b: str((b.get("metadata") or {}).get("name")))
+    uri = next((theme for b in ordered if (theme := theme_for_users(b))), None)
+    return uri, any(_wants_theme(b) and not _settled(b) for b in ordered)
+
+
+def _wants_theme(body: Mapping[str, Any]) -> bool:
+    return bool(((body.get("spec") or {}).get("ivrTheme") or {}).get("enabled", True))
+
+
+def _settled(body: Mapping[str, Any]) -> bool:
+    """Ready or Stalled: either the theme is in place or a person must act first."""
+    conditions = (body.get("status") or {}).get("conditions") or []
+    return any(c.get("type") in ("Ready", "Stalled") and c.get("status") == "True" for c in conditions)
 
 
 def decide(
@@ -121,9 +188,9 @@ def decide(
     aliases: Iterable[WebappAlias],
     themes: Iterable[IvrTheme],
 ) -> BrandingDecision:
-    """Upload the package for this content, point the web app path at it, replace the IVR theme,
-    then remove paths and packages this resource no longer uses: Pexip is never without a
-    branded path, and the order is the same for the operator and `vdx plan`."""
+    """Upload the package for this content, point the web app path at it, replace (or, turned off,
+    delete) the IVR theme, then remove paths and packages this resource no longer uses: Pexip is
+    never without a branded path, and the order is the same for the operator and `vdx plan`."""
     branding, owner = inputs.branding, inputs.owner
     refused = domain_refusal(branding, inputs.tenant)
     if refused is not None:
@@ -154,16 +221,7 @@ def decide(
         changes.append(
             Change("update", ALIAS, f"/{web.slug}", uri=alias.resource_uri, fields=diff, before=before)
         )
-    if inputs.has_theme and theme is None:
-        decision.files[len(changes)] = "theme"
-        decision.provides[len(changes)] = pending(THEME, theme_name(owner))
-        changes.append(Change("create", THEME, theme_name(owner), fields={"name": theme_name(owner)}))
-    elif inputs.has_theme and theme is not None and inputs.content_changed:
-        decision.files[len(changes)] = "theme"
-        fields = {"name": theme.name}
-        changes.append(
-            Change("update", THEME, theme.name, uri=theme.resource_uri, fields=fields, before=fields)
-        )
+    _theme(inputs, theme, decision)
     # Only with the path on the new package: other paths and old packages of this resource go.
     for other in aliases:
         if owner_of(other.description) == owner and other.slug != web.slug:

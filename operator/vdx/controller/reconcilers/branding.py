@@ -3,7 +3,8 @@
 A webapp_branding's zip cannot change once uploaded, so a new look is a new upload: the path is
 repointed to it, and only then is the old package deleted; there is never a moment without
 branding. The IVR theme is updated in place (its package may be replaced) and the Tenant makes it
-the theme of the tenant's meeting rooms.
+the theme of the tenant's meeting rooms; turned off (`spec.ivrTheme.enabled: false`), it is taken
+off those rooms and deleted, as when the branding is deleted.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from vdx.controller.planners.branding import (
     decide,
     domain_refusal,
     owned_packages,
+    tenant_theme_of,
     theme_name,
 )
 from vdx.controller.reasons import Reason
@@ -46,12 +48,12 @@ from vdx.controller.reconcilers.base import (
 from vdx.controller.registration import Registration
 from vdx.controller.render_process import RenderProcessFailed
 from vdx.controller.renders import RenderCache, RenderDigest
-from vdx.controller.status import status_of
 from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
 from vdx.pexip.resources import CONFERENCE, IVR_THEME, WEBAPP_ALIAS, WEBAPP_BRANDING, Kind
 
 if TYPE_CHECKING:
     from vdx.controller.context import Context
+    from vdx.controller.platforms import PlatformRuntime
 
 
 async def _assets(rt: Context, branding: CviBranding, body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -165,8 +167,10 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     )
     plan = decision.plan
     if plan.blocked:
-        # Drift under ObserveOnly keeps the status it had; a refusal writes none.
+        # Drift under ObserveOnly keeps the status it had (but a theme turned off); a refusal writes none.
         observing = plan.outcome.reason == Reason.DRIFT_OBSERVED
+        if observing and not inputs.has_theme:
+            status["ivrTheme"] = None
         return Reconciled(plan.outcome, status=status if observing else {}, platform=platform.name)
     known: dict[str, str] = {}
     made: dict[str, Any] = {}  # resource -> the object as Pexip now holds it
@@ -188,6 +192,8 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
                 obj = await update_object(platform, kind, change.uri, change.fields, file=file)
             platform.count_write(change)
         else:
+            if index in decision.releases and change.uri is not None:
+                await release_theme(rt, tenant, change.uri)
             obj = await apply_change(platform, change)
         if index in decision.provides and obj is not None:
             known[decision.provides[index]] = obj.resource_uri
@@ -199,9 +205,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     alias = made.get(WEBAPP_ALIAS.name) or next(
         (a for a in await platform.cache.objects(WEBAPP_ALIAS) if a.slug == web.slug), None
     )
-    theme = made.get(IVR_THEME.name) or next(
-        (t for t in await platform.cache.objects(IVR_THEME) if t.name == theme_name(owner)), None
-    )
+    theme = await _reported_theme(platform, inputs, made)
     assert current is not None
     assert alias is not None
     changed = status.get("contentHash") != rendered.content_hash
@@ -229,6 +233,19 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         if changed:
             events.append(Event("Warning", Reason.BRANDING_WARNING, str(warning)[:1000]))
     return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
+
+
+async def _reported_theme(
+    platform: PlatformRuntime, inputs: BrandingInputs, made: dict[str, Any]
+) -> IvrTheme | None:
+    """The theme `status.ivrTheme` names: none while the spec turns it off (under ObserveOnly too,
+    where it stays in Pexip): the Tenant, MeetingRooms and OutlookScheduling read the status, and a
+    theme turned off must not reach them."""
+    if not inputs.has_theme:
+        return None
+    made_theme: IvrTheme | None = made.get(IVR_THEME.name)
+    themes: list[IvrTheme] = await platform.cache.objects(IVR_THEME)
+    return made_theme or next((t for t in themes if t.name == theme_name(inputs.owner)), None)
 
 
 async def finalize(rt: Context, body: dict[str, Any]) -> None:
@@ -270,24 +287,9 @@ def renders(rt: Context) -> RenderCache:
 
 
 async def tenant_theme(rt: Context, namespace: str) -> tuple[str | None, bool]:
-    """(IVR theme of the tenant's first CviBranding, whether a theme is still on its way).
-
-    A theme on its way (a branding neither Ready nor Stalled) makes the Tenant hold its room
-    changes for a moment, so each room is written once with both direct media and theme
-    instead of twice. A Stalled branding does not hold anything up.
-    """
-    brandings = sorted((key[2], body) for key, body in rt.known.of_kind("CviBranding") if key[1] == namespace)
-    uri = next(
-        (status_of(b).get("ivrTheme") for _, b in brandings if status_of(b).get("ivrTheme")),
-        None,
-    )
-    pending = False
-    for _, body in brandings:
-        conditions = {c.get("type"): c.get("status") for c in status_of(body).conditions}
-        enabled = ((body.get("spec") or {}).get("ivrTheme") or {}).get("enabled", True)
-        if enabled and conditions.get("Ready") != "True" and conditions.get("Stalled") != "True":
-            pending = True
-    return uri, pending
+    """(IVR theme of the tenant's CviBrandings, whether one is still on its way): `tenant_theme_of`
+    over the namespace's brandings as watched."""
+    return tenant_theme_of(body for key, body in rt.known.of_kind("CviBranding") if key[1] == namespace)
 
 
 async def release_theme(rt: Context, tenant: Tenant, theme_uri: str) -> None:

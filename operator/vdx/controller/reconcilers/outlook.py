@@ -11,6 +11,7 @@ from vdx.controller.conditions import Phase
 from vdx.controller.ownership import without_marker
 from vdx.controller.plan import Change, resolve
 from vdx.controller.planners import outlook as planner
+from vdx.controller.planners.branding import theme_for_users
 from vdx.controller.planners.common import Dependency, DependencyState, find_owned
 from vdx.controller.planners.outlook import (
     SECRET_FIELDS,
@@ -49,14 +50,14 @@ async def _certificates(rt: Context, namespace: str) -> tuple[tuple[str, tuple[s
 
 
 async def _branding(rt: Context, namespace: str, name: str) -> Dependency:
-    """The CviBranding whose IVR theme booked rooms show; its `uri` is the theme's."""
+    """The CviBranding whose IVR theme booked rooms show; its `uri` is the theme's (none while its
+    spec turns the theme off: `theme_for_users`)."""
     body = await lookups.namespaced_resource(rt, "CviBranding", namespace, name)
     if body is None:
         return Dependency("CviBranding", namespace, name, DependencyState.MISSING)
     if not lookups.is_ready(body):
         return Dependency("CviBranding", namespace, name, DependencyState.WAITING)
-    theme = status_of(body).get("ivrTheme")
-    return Dependency("CviBranding", namespace, name, DependencyState.READY, str(theme) if theme else None)
+    return Dependency("CviBranding", namespace, name, DependencyState.READY, theme_for_users(body))
 
 
 async def _observed(rt: Context, platform: Any) -> OutlookObserved:

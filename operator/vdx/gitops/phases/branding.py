@@ -1,4 +1,4 @@
-"""CviBranding offline: render, upload, repoint the web app path, replace the theme, clean up."""
+"""CviBranding offline: render, upload, repoint the web app path, replace (or delete) the theme, clean up."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ def theme_uri(planner: OfflinePlanner, namespace: str) -> str | None:
 def theme_uri_of(planner: OfflinePlanner, namespace: str, name: str) -> str | None:
     """The theme one CviBranding's plan leaves (its URI, or the placeholder its create provides)."""
     return dict(_themes(planner).get(namespace, [])).get(name)
+
+
+def _turned_off(planner: OfflinePlanner) -> list[tuple[Tenant, str, Change]]:
+    """(tenant, source, delete) of the themes their CviBranding's plan deletes (`spec.ivrTheme`
+    turned off), for `removed` to take off the rooms and delete."""
+    return planner.state("CviBranding:turned-off", list)
 
 
 def plan(planner: OfflinePlanner) -> None:
@@ -85,6 +91,11 @@ def _branding(planner: OfflinePlanner, branding: CviBranding, objects: list[dict
         return
     uri = theme.resource_uri if theme is not None else None
     for index, change in enumerate(decision.plan.changes):
+        if index in decision.releases:
+            # Planned with the themes of brandings that left the tree, after every kind's plan: a
+            # room that a step gives another theme (the tenant's next branding) is not cleared first.
+            _turned_off(planner).append((tenant, source, change))
+            continue
         file: tuple[str, bytes] | None = None
         shown: dict[str, str] = {}
         upload = decision.files.get(index)
@@ -103,46 +114,54 @@ def _branding(planner: OfflinePlanner, branding: CviBranding, objects: list[dict
 
 
 def removed(planner: OfflinePlanner) -> None:
-    """The path, the packages and the theme of a CviBranding the tree no longer has; the theme comes
-    off the tenant's rooms first (Pexip refuses to delete a theme in use), as the operator does."""
+    """The path, the packages and the theme of a CviBranding the tree no longer has, and the theme
+    of one that turns it off; a theme comes off the tenant's rooms first (Pexip refuses to delete a
+    theme in use), as the operator does."""
     planner.delete_left_behind(
         "CviBranding", "webapp_alias", planner.observed.of(WEBAPP_ALIAS), lambda a: f"/{a.slug}"
     )
     planner.delete_left_behind(
         "CviBranding", "webapp_branding", planner.observed.of(WEBAPP_BRANDING), lambda p: str(p.name)
     )
-    rooms = conferences.of(planner)
     for theme in planner.observed.of(IVR_THEME):
         owner = planner.removed(_theme_owner(theme.name), "CviBranding")
         if owner is None:
             continue
         claimant = planner.by_namespace[str(owner.namespace)]
         _, source = planner.removal_source(owner)
-        for room in planner.observed.of(CONFERENCE):
-            if (
-                room.ivr_theme is not None
-                and room.ivr_theme.resource_uri == theme.resource_uri
-                and room.resource_uri not in rooms.with_theme
-                and room.resource_uri not in rooms.deleted
-                and _in_tenant(room, claimant)
-            ):
-                planner.add(
-                    Step(
-                        claimant.name,
-                        source,
-                        Change(
-                            "update",
-                            "conference",
-                            room.name,
-                            uri=room.resource_uri,
-                            fields={"ivr_theme": None},
-                            before={"ivr_theme": theme.resource_uri},
-                        ),
-                    )
+        delete = Change("delete", "ivr_theme", theme.name, uri=theme.resource_uri)
+        _release_and_delete(planner, claimant, source, delete)
+    for tenant, source, delete in _turned_off(planner):
+        _release_and_delete(planner, tenant, source, delete)
+
+
+def _release_and_delete(planner: OfflinePlanner, tenant: Tenant, source: str, delete: Change) -> None:
+    """The theme `delete` deletes off the tenant's rooms (but those a step of this plan gives a
+    theme or deletes), then the delete."""
+    rooms = conferences.of(planner)
+    for room in planner.observed.of(CONFERENCE):
+        if (
+            room.ivr_theme is not None
+            and room.ivr_theme.resource_uri == delete.uri
+            and room.resource_uri not in rooms.with_theme
+            and room.resource_uri not in rooms.deleted
+            and _in_tenant(room, tenant)
+        ):
+            planner.add(
+                Step(
+                    tenant.name,
+                    source,
+                    Change(
+                        "update",
+                        "conference",
+                        room.name,
+                        uri=room.resource_uri,
+                        fields={"ivr_theme": None},
+                        before={"ivr_theme": delete.uri},
+                    ),
                 )
-        planner.add(
-            Step(claimant.name, source, Change("delete", "ivr_theme", theme.name, uri=theme.resource_uri))
-        )
+            )
+    planner.add(Step(tenant.name, source, delete))
 
 
 # Renderings by content, as the operator keeps them between reconciles: rendering is deterministic and
