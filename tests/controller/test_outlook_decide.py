@@ -228,6 +228,31 @@ def test_refusals_name_the_field_and_the_fix() -> None:
     assert plan.field_path == "spec.brandingRef"
 
 
+def test_a_branding_being_deleted_stalls_it_and_a_theme_turned_off_comes_off_the_connector() -> None:
+    inputs = _inputs()
+    current = _connector(inputs)
+    domain = ExchangeDomain(
+        id=9,
+        domain="aarhus.dk",
+        exchange_connector=current.resource_uri,
+        resource_uri="/api/admin/configuration/v1/exchange_domain/9/",
+    )
+    observed = OutlookObserved((current,), (domain,))
+    deleting = Dependency("CviBranding", "vdx-aarhus", "aarhus", DependencyState.DELETING)
+    plan = decide(replace(inputs, branding=deleting), observed).plan
+    # The branding's finalizer waits for it; the connector keeps its theme meanwhile.
+    assert plan.blocked
+    assert plan.changes == []
+    assert (plan.outcome.phase, plan.outcome.reason) == (Phase.STALLED, "DependencyDeleting")
+    assert plan.field_path == "spec.brandingRef"
+    # A branding whose theme is turned off is Ready with no theme: the connector takes none.
+    off = Dependency("CviBranding", "vdx-aarhus", "aarhus", DependencyState.READY, None)
+    changes = decide(replace(inputs, branding=off), observed).plan.changes
+    assert [(c.action, c.fields, c.before) for c in changes] == [
+        ("update", {"ivr_theme": None}, {"ivr_theme": THEME})
+    ]
+
+
 def test_a_stranger_with_the_name_and_a_second_scheduler_of_the_tenant_are_refused() -> None:
     inputs = _inputs()
     stranger = _connector(inputs, description="made by hand")

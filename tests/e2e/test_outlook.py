@@ -16,8 +16,9 @@ import pytest
 from kubernetes import client
 
 from tests.e2e.harness import Harness, condition, wait_for, wait_ready
+from tests.e2e.test_branding import assets, branding_spec
 from vdx.calendar.keys import new_key_pair
-from vdx.pexip.resources import EXCHANGE_DOMAIN, MS_EXCHANGE_CONNECTOR
+from vdx.pexip.resources import EXCHANGE_DOMAIN, IVR_THEME, MS_EXCHANGE_CONNECTOR
 from vdx.testing.operator import OperatorThread
 
 pytestmark = pytest.mark.kube
@@ -44,6 +45,14 @@ def exchange_domains(h: Harness) -> list[Any]:
     async def listed() -> list[Any]:
         async with h.pexip() as pexip:
             return await pexip.list(EXCHANGE_DOMAIN)
+
+    return run(listed())
+
+
+def ivr_themes(h: Harness) -> list[Any]:
+    async def listed() -> list[Any]:
+        async with h.pexip() as pexip:
+            return await pexip.list(IVR_THEME)
 
     return run(listed())
 
@@ -179,6 +188,39 @@ def test_outlook_scheduling_lifecycle(
     blob = "\n".join(texts)
     for canary in (CLIENT_SECRET, ROTATED, "PRIVATE KEY"):
         assert canary not in blob
+
+
+def test_a_branding_waits_for_the_outlook_scheduling_that_shows_its_theme(
+    operator: OperatorThread, h: Harness
+) -> None:
+    tenant_with_certificate(h)
+    assets(h, "#5B2C86")
+    branding = {**branding_spec(), "webApp": {"domain": DOMAIN, "slug": "cvi"}}
+    h.create("cvibrandings", "CviBranding", "cvi", branding)
+    theme = wait_ready(h, "cvibrandings", "cvi", timeout=40)["status"]["ivrTheme"]
+    h.create("outlookschedulings", "OutlookScheduling", "booking", spec(brandingRef={"name": "cvi"}))
+    wait_ready(h, "outlookschedulings", "booking", timeout=60)
+    assert connectors(h)[0].ivr_theme == theme
+
+    h.delete("cvibrandings", "cvi")
+    held = wait_for(
+        lambda: (c := condition(h.get("cvibrandings", "cvi"), "Ready") or {}).get("reason") == "InUse" and c,
+        30,
+        "the CviBranding says who holds it",
+    )
+    assert "booking" in held["message"]
+    assert "spec.brandingRef" in held["message"]
+    wait_for(lambda: ready_reason(h, "booking")[0] == "DependencyDeleting", 10, "the scheduler shows it")
+    # Meanwhile the theme stays in Pexip and on the connector.
+    assert connectors(h)[0].ivr_theme == theme
+    assert theme in {t.resource_uri for t in ivr_themes(h)}
+
+    # The scheduler lets go: it takes no theme, and the branding's deletion completes.
+    h.patch("outlookschedulings", "booking", {"spec": {"brandingRef": None}})
+    wait_ready(h, "outlookschedulings", "booking", timeout=30)
+    wait_for(lambda: h.gone("cvibrandings", "cvi"), 60, "the CviBranding is deleted")
+    assert connectors(h)[0].ivr_theme is None
+    assert theme not in {t.resource_uri for t in ivr_themes(h)}
 
 
 def test_outlook_scheduling_refusals_adoption_and_delete(operator: OperatorThread, h: Harness) -> None:

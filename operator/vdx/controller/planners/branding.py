@@ -149,10 +149,11 @@ def _theme(inputs: BrandingInputs, theme: IvrTheme | None, decision: BrandingDec
 
 def theme_for_users(body: Mapping[str, Any]) -> str | None:
     """The IVR theme a CviBranding (its watched body) gives the tenant's rooms, its MeetingRooms and
-    an OutlookScheduling: `status.ivrTheme`, but none while `spec.ivrTheme` is off. The status
-    names the theme until the branding's reconcile has taken it off the rooms and deleted it; a
-    user that took it meanwhile would put back what that removes. `vdx plan` agrees: a branding
-    without a rendered theme gives its tenant none (`phases.branding.theme_uri`)."""
+    an OutlookScheduling: `status.ivrTheme`, but none while `spec.ivrTheme` is off or the branding
+    is being deleted. The status names the theme until the branding's reconcile, or its finalizer,
+    has taken it off the rooms and deleted it; a user that took it meanwhile would put back what
+    that removes. `vdx plan` agrees: a branding without a rendered theme, or no longer in the tree,
+    gives its tenant none (`phases.branding.theme_uri`)."""
     if not _wants_theme(body):
         return None
     theme = (body.get("status") or {}).get("ivrTheme")
@@ -165,7 +166,7 @@ def tenant_theme_of(brandings: Iterable[Mapping[str, Any]]) -> tuple[str | None,
     A theme on its way (a branding that wants one and is neither Ready nor Stalled) makes the
     Tenant and the MeetingRooms hold their room writes for a moment, so each room is written once
     with both direct media and theme instead of twice. A Stalled branding holds nothing up, nor
-    does one turned off.
+    does one turned off or being deleted: its finalizer may wait a long time for its users.
     """
     ordered = sorted(brandings, key=lambda b: str((b.get("metadata") or {}).get("name")))
     uri = next((theme for b in ordered if (theme := theme_for_users(b))), None)
@@ -173,7 +174,8 @@ def tenant_theme_of(brandings: Iterable[Mapping[str, Any]]) -> tuple[str | None,
 
 
 def _wants_theme(body: Mapping[str, Any]) -> bool:
-    return bool(((body.get("spec") or {}).get("ivrTheme") or {}).get("enabled", True))
+    enabled = ((body.get("spec") or {}).get("ivrTheme") or {}).get("enabled", True)
+    return bool(enabled) and not (body.get("metadata") or {}).get("deletionTimestamp")
 
 
 def _settled(body: Mapping[str, Any]) -> bool:

@@ -9,6 +9,7 @@ off those rooms and deleted, as when the branding is deleted.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -249,7 +250,10 @@ async def _reported_theme(
 
 
 async def finalize(rt: Context, body: dict[str, Any]) -> None:
+    """Wait for the OutlookSchedulings that use it, then honour deletionPolicy: Delete removes the
+    path, the packages and the theme (taken off the tenant's rooms first); Orphan drops the markers."""
     branding = parse(CviBranding, body)
+    await _wait_for_users(rt, branding)
     if branding.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return
     tenant = await rt.tenant_for_namespace(str(branding.namespace))
@@ -279,6 +283,44 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     if theme is not None:
         await release_theme(rt, tenant, theme.resource_uri)
         await apply_change(platform, Change("delete", IVR_THEME.name, theme.name, uri=theme.resource_uri))
+
+
+def outlook_users(schedulings: Iterable[Mapping[str, Any]], branding: str) -> list[str]:
+    """The OutlookSchedulings (as listed) whose `spec.brandingRef` names `branding`, sorted; those
+    being deleted let go of it by themselves and are not waited for (a namespace deleted as a whole
+    would otherwise wait on itself)."""
+    return sorted(
+        str(o["metadata"]["name"])
+        for o in schedulings
+        if ((o.get("spec") or {}).get("brandingRef") or {}).get("name") == branding
+        and not o["metadata"].get("deletionTimestamp")
+    )
+
+
+async def _wait_for_users(rt: Context, branding: CviBranding) -> None:
+    """Stop (the deletion is retried) while an OutlookScheduling names this branding, and make those
+    show it at once (`DependencyDeleting`, from `outlook._branding`).
+
+    The same way a TurnService waits for its Domains (and an IdentityProvider, a Recorder for theirs):
+    the user names the dependency, so the dependency's finalizer waits until no user does. Deleting
+    at once would take the theme off the connector behind its back (Pexip clears the connector's
+    `ivr_theme`) while it stayed Ready until a resync found its reference dangling. Waiting whatever
+    the policies: under Orphan or ObserveOnly the reference would dangle just the same.
+    """
+    namespace = str(branding.namespace)
+    users = outlook_users(await rt.kube.list_namespaced("outlookschedulings", namespace), branding.name)
+    if not users:
+        return
+    for name in users:
+        known = rt.known.get(("OutlookScheduling", namespace, name))
+        if known is not None:
+            rt.spawn(rt.reconcile("OutlookScheduling", known, from_resync=True))
+    raise Stop(
+        Phase.FAILED,
+        Reason.IN_USE,
+        f"waiting for {len(users)} OutlookScheduling(s) that use it to stop: {', '.join(users[:5])}; "
+        "remove their spec.brandingRef or delete them",
+    )
 
 
 def renders(rt: Context) -> RenderCache:

@@ -51,10 +51,17 @@ async def _certificates(rt: Context, namespace: str) -> tuple[tuple[str, tuple[s
 
 async def _branding(rt: Context, namespace: str, name: str) -> Dependency:
     """The CviBranding whose IVR theme booked rooms show; its `uri` is the theme's (none while its
-    spec turns the theme off: `theme_for_users`)."""
+    spec turns the theme off: `theme_for_users`).
+
+    One being deleted is DELETING (Stalled, `DependencyDeleting`), as a Domain sees its TurnService:
+    the branding's finalizer waits until this resource stops naming it and wakes it to say so,
+    and the connector keeps its theme meanwhile.
+    """
     body = await lookups.namespaced_resource(rt, "CviBranding", namespace, name)
     if body is None:
         return Dependency("CviBranding", namespace, name, DependencyState.MISSING)
+    if (body.get("metadata") or {}).get("deletionTimestamp"):
+        return Dependency("CviBranding", namespace, name, DependencyState.DELETING)
     if not lookups.is_ready(body):
         return Dependency("CviBranding", namespace, name, DependencyState.WAITING)
     return Dependency("CviBranding", namespace, name, DependencyState.READY, theme_for_users(body))
