@@ -19,7 +19,7 @@ from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change, field_differences, observed_values, pending
-from vdx.controller.planners.common import Plan, observe_only_outcome, refuse
+from vdx.controller.planners.common import SET_BY_OPERATOR, Plan, observe_only_outcome, refuse
 from vdx.controller.reasons import Reason
 from vdx.pexip.models import IvrTheme, WebappAlias, WebappBranding
 
@@ -240,3 +240,23 @@ def decide(
     )
     decision.plan.outcome = outcome
     return decision
+
+
+# Where each field of the branding's objects comes from (`Registration.spec_fields`). The package's
+# content (colours, images, texts) travels as the uploaded file, not in fields Pexip can refuse.
+SPEC_FIELDS = {
+    PACKAGE: {
+        "name": "metadata.name (with the namespace and the content's hash)",
+        "description": SET_BY_OPERATOR,
+        "webapp_type": SET_BY_OPERATOR,
+    },
+    ALIAS: {
+        "slug": "spec.webApp.slug",
+        "description": "spec.brandName",
+        "webapp_type": SET_BY_OPERATOR,
+        "is_enabled": SET_BY_OPERATOR,
+        "branding": SET_BY_OPERATOR,
+    },
+    THEME: {"name": "metadata.name (with the namespace)"},
+    "conference": {"ivr_theme": "spec.ivrTheme"},
+}

@@ -25,6 +25,7 @@ from vdx.controller import render_process
 from vdx.controller.conditions import Phase
 from vdx.controller.ownership import owner_of, without_marker
 from vdx.controller.plan import Change, resolve
+from vdx.controller.planners import branding as planner
 from vdx.controller.planners.branding import (
     BrandingInputs,
     decide,
@@ -368,4 +369,5 @@ REGISTRATION = Registration(
     wakes_when_ready=("OutlookScheduling", "Tenant"),
     forget=lambda rt, key: renders(rt).forget((key[1] or "", key[2])),
     offline="vdx.gitops.phases.branding",
+    spec_fields=planner.SPEC_FIELDS,
 )
