@@ -14,6 +14,7 @@ from typing import Any
 from kubernetes import client
 
 from tests.e2e.harness import Harness, condition, wait_for, wait_ready
+from tests.e2e.test_outlook import spec as outlook_spec
 from vdx.pexip.models import Conference
 from vdx.pexip.resources import (
     CONFERENCE,
@@ -476,12 +477,24 @@ def test_identity_provider_for_rooms_and_devices(operator: OperatorThread, h: Ha
     (still,) = run(pexip_list(h, IDENTITY_PROVIDER, name=f"Region Test ADFS {h.suffix}"))
     assert still.idp_public_key == pexip_idp.idp_public_key
 
+    # An Outlook connector's hosts sign in with it too (not Ready here: it need not be, to hold it).
+    booking = outlook_spec(identityProviderRef={"name": "adfs"})
+    h.create("outlookschedulings", "OutlookScheduling", "booking", booking)
+
     # Deleting the provider waits for its users, then removes provider, group and its attributes.
     h.delete("identityproviders", "adfs")
     time.sleep(3)
     assert not h.gone("identityproviders", "adfs")
     h.delete("meetingrooms", "signed")
     h.delete("devices", "app1")
+
+    def held() -> str | None:
+        message = (condition(h.get("identityproviders", "adfs"), "Ready") or {}).get("message") or ""
+        return message if "OutlookScheduling booking" in message and "MeetingRoom" not in message else None
+
+    assert "1 resources that sign in with it" in wait_for(held, 30, "the provider waits for the scheduler")
+    assert not h.gone("identityproviders", "adfs")
+    h.delete("outlookschedulings", "booking")
     wait_for(lambda: h.gone("identityproviders", "adfs"), 30, "identity provider deleted")
     assert run(pexip_list(h, IDENTITY_PROVIDER, name=f"Region Test ADFS {h.suffix}")) == []
     assert run(pexip_list(h, IDENTITY_PROVIDER_GROUP, name=f"Region Test ADFS {h.suffix}")) == []

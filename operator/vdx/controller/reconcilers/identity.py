@@ -37,7 +37,9 @@ from vdx.pexip.resources import IDENTITY_PROVIDER, IDENTITY_PROVIDER_ATTRIBUTE, 
 if TYPE_CHECKING:
     from vdx.controller.context import Context
 
-USERS = (("meetingrooms", "MeetingRoom"), ("devices", "Device"))
+# The kinds that name an IdentityProvider: its group is in their Pexip objects, so it is not
+# deleted from under them (an Outlook connector's host_identity_provider_group too).
+USERS = (("meetingrooms", "MeetingRoom"), ("devices", "Device"), ("outlookschedulings", "OutlookScheduling"))
 
 
 async def _web_app_domains(rt: Context, namespace: str) -> list[str]:
@@ -128,7 +130,8 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
 
 
 async def finalize(rt: Context, body: dict[str, Any]) -> None:
-    """Wait for the rooms and devices that sign in with it, then remove group, provider, attributes."""
+    """Wait for the rooms, devices and Outlook connectors that sign in with it, then remove group,
+    provider, attributes."""
     idp = parse(IdentityProvider, body)
     namespace = str(idp.namespace)
     users = [
@@ -198,9 +201,9 @@ def _referenced_idps(body: dict[str, Any]) -> set[str]:
     for key in ("hostIdentityProviderRef", "guestIdentityProviderRef"):
         if (auth.get(key) or {}).get("name"):
             names.add(str(auth[key]["name"]))
-    sso = spec.get("sso") or {}
-    if (sso.get("identityProviderRef") or {}).get("name"):
-        names.add(str(sso["identityProviderRef"]["name"]))
+    for holder in (spec.get("sso") or {}, spec):  # a Device's sso, an OutlookScheduling's spec
+        if (holder.get("identityProviderRef") or {}).get("name"):
+            names.add(str(holder["identityProviderRef"]["name"]))
     return names
 
 
