@@ -1,4 +1,5 @@
-"""The runtime's bodies by key, and by kind without a scan: every way of changing them keeps both in step."""
+"""The runtime's bodies by key, and by kind and namespace without a scan: every way of changing them keeps
+all three in step."""
 
 from __future__ import annotations
 
@@ -17,10 +18,19 @@ def by_scan(known: dict[Key, dict[str, Any]], kind: str) -> list[tuple[Key, dict
     return sorted(((k, b) for k, b in known.items() if k[0] == kind), key=lambda kb: str(kb[0]))
 
 
+def by_namespace_scan(
+    known: dict[Key, dict[str, Any]], namespace: str | None
+) -> list[tuple[Key, dict[str, Any]]]:
+    return sorted(((k, b) for k, b in known.items() if k[1] == namespace), key=lambda kb: str(kb[0]))
+
+
+NAMESPACES = ("a", "b", None)
+
+
 def test_the_index_matches_a_scan_after_any_sequence_of_changes() -> None:
     rng = random.Random(7)
     known = KnownBodies()
-    keys: list[Key] = [(kind, "ns", f"n{i}") for kind in KINDS for i in range(6)]
+    keys: list[Key] = [(kind, ns, f"n{i}") for kind in KINDS for ns in NAMESPACES for i in range(4)]
     for step in range(2000):
         key = rng.choice(keys)
         action = rng.randrange(7)
@@ -38,8 +48,12 @@ def test_the_index_matches_a_scan_after_any_sequence_of_changes() -> None:
             known.popitem()
         for kind in KINDS:
             assert sorted(known.of_kind(kind), key=lambda kb: str(kb[0])) == by_scan(known, kind)
+        for namespace in NAMESPACES:
+            found = sorted(known.of_namespace(namespace), key=lambda kb: str(kb[0]))
+            assert found == by_namespace_scan(known, namespace)
     known.clear()
     assert all(known.of_kind(kind) == [] for kind in KINDS)
+    assert all(known.of_namespace(namespace) == [] for namespace in NAMESPACES)
 
 
 def test_it_behaves_as_a_dict() -> None:

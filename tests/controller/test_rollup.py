@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vdx.controller.known import KnownBodies
 from vdx.controller.rollup import CONDITION, members, rollup, with_transition
 
 
@@ -57,11 +58,13 @@ def test_an_empty_namespace_is_ready() -> None:
 
 
 def test_members_are_the_namespace_s_and_the_transition_time_is_kept_while_status_holds() -> None:
-    known = {
-        ("Domain", "vdx-a", "d"): _body("Domain", "d", True),
-        ("Domain", "vdx-b", "e"): _body("Domain", "e", True),
-        ("Tenant", None, "a"): {"kind": "Tenant"},
-    }
+    known = KnownBodies(
+        {
+            ("Domain", "vdx-a", "d"): _body("Domain", "d", True),
+            ("Domain", "vdx-b", "e"): _body("Domain", "e", True),
+            ("Tenant", None, "a"): {"kind": "Tenant"},
+        }
+    )
     assert [b["metadata"]["name"] for b in members(known, "vdx-a")] == ["d"]
     old = [{"type": CONDITION, "status": "True", "lastTransitionTime": "2026-12-01T00:00:00Z"}]
     same = with_transition({"type": CONDITION, "status": "True"}, old, "2026-12-04T00:00:00Z")

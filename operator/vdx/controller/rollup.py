@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from vdx.controller.known import KnownBodies
 from vdx.controller.reasons import Reason
 from vdx.controller.status import status_of
 
@@ -53,11 +54,9 @@ def rollup(
     return condition, {"resources": counts, "resourcesReady": f"{ready_total}/{total}"}
 
 
-def members(
-    known: Mapping[tuple[str, str | None, str], Mapping[str, Any]], namespace: str
-) -> list[Mapping[str, Any]]:
+def members(known: KnownBodies, namespace: str) -> list[Mapping[str, Any]]:
     """The watched resources of one namespace (every namespaced kind; the Tenant is cluster-scoped)."""
-    return [body for key, body in known.items() if key[1] == namespace]
+    return [body for _, body in known.of_namespace(namespace)]
 
 
 def with_transition(

@@ -536,14 +536,8 @@ class Runtime:
         self.spawn(later())
 
     async def _refresh_rollup(self, namespace: str) -> None:
-        tenant_key = next(
-            (
-                k
-                for k, b in self.known.items()
-                if k[0] == "Tenant" and (b.get("spec") or {}).get("namespace") == namespace
-            ),
-            None,
-        )
+        tenants = self.known.of_kind("Tenant")
+        tenant_key = next((k for k, b in tenants if _namespace_of_tenant(b) == namespace), None)
         if tenant_key is None:
             return
         async with self._locks.setdefault(tenant_key, asyncio.Lock()):
@@ -712,3 +706,8 @@ def _kube_error(exc: Exception) -> str:
     if isinstance(exc, ApiException):
         return f"Kubernetes API error {exc.status}: {exc.reason}"
     return f"Kubernetes API unreachable ({type(exc).__name__})"
+
+
+def _namespace_of_tenant(body: dict[str, Any]) -> str | None:
+    namespace = (body.get("spec") or {}).get("namespace")
+    return str(namespace) if namespace else None
