@@ -13,6 +13,7 @@ from vdx.api.identity import IdentityProviderSpec
 from vdx.api.loader import load_text
 from vdx.api.room import MeetingRoomSpec
 from vdx.api.tenant import MeetingRoomDefaults, Tenant
+from vdx.controller.observed import fold_update
 from vdx.controller.ownership import Owner
 from vdx.controller.planners.device import (
     DeviceCredentials,
@@ -44,6 +45,7 @@ from vdx.controller.planners.meeting_room import (
 from vdx.controller.planners.rooms import plan_room_defaults
 from vdx.controller.reconcilers.quota import position
 from vdx.pexip.models import Conference, Device, IdentityProvider, IdentityProviderAttribute
+from vdx.pexip.resources import CONFERENCE
 from vdx.tls.issue import LocalCA
 
 OWNER = Owner("MeetingRoom", "vdx-rm", "akut")
@@ -160,6 +162,17 @@ def test_a_changed_pin_is_an_update_that_never_shows_the_pin() -> None:
     assert change.fields == {"pin": "999999"}
     assert "999999" not in change.describe()
     assert "123456" not in change.describe()
+
+
+def test_a_changed_pin_settles_after_one_write() -> None:
+    """Pexip returns PINs, so the operator's copy after the PATCH holds the new one (folded), and
+    the next pass writes nothing: a PIN kept out of the fold was sent again on every pass."""
+    before = conference()
+    plan = plan_room(room(), ctx(pins=Pins("999999", "654321")), before)
+    (change,) = plan.changes
+    after = fold_update(CONFERENCE, before, change.fields, lambda uri: None)
+    assert after is not None
+    assert plan_room(room(), ctx(pins=Pins("999999", "654321")), after).changes == []
 
 
 def test_recording_adds_a_streaming_participant_whose_address_is_secret() -> None:

@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from vdx.pexip.models import PexipModel
-from vdx.pexip.resources import SECRET_FIELDS, Kind
+from vdx.pexip.resources import WRITE_ONLY_FIELDS, Kind
 
 M = TypeVar("M", bound=PexipModel)
 Resolve = Callable[[str], PexipModel | None]
@@ -244,7 +244,7 @@ def _fold_value(model: type[PexipModel], name: str, value: Any, resolve: Resolve
 def _written(kind: Kind[Any], payload: Mapping[str, Any], resolve: Resolve) -> dict[str, Any] | None:
     values: dict[str, Any] = {}
     for name, value in payload.items():
-        if name in SECRET_FIELDS or name == kind.file_field:
+        if name in WRITE_ONLY_FIELDS or name == kind.file_field:
             continue  # write-only: Pexip never shows them, so neither does the operator's copy
         if name in ("id", "resource_uri"):
             continue  # read-only, ignored by Pexip

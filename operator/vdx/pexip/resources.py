@@ -179,7 +179,8 @@ MJX_MEETING_STATUS = Kind("mjx_meeting", models.MjxMeetingStatus, api="status")
 HISTORY_CONFERENCE = Kind("conference", models.HistoryConference, api="history")
 HISTORY_PARTICIPANT = Kind("participant", models.HistoryParticipant, api="history")
 
-# Names of write-only fields across all resources: their values are scrubbed from errors and logs.
+# Names of secret fields across all resources: their values are scrubbed from errors and logs. All
+# but `ECHOED_SECRETS` are write-only: Pexip never returns them.
 SECRET_FIELDS = frozenset(
     {
         "password",
@@ -212,3 +213,7 @@ SECRET_FIELDS = frozenset(
         "refresh_token",
     }
 )
+# Secret fields Pexip does return on GET (a room's PINs, in clear; pexip-api.md, "PINs are
+# echoed"): the operator's copy of an object after a write keeps them, as the next listing will.
+ECHOED_SECRETS = frozenset({"pin", "guest_pin"})
+WRITE_ONLY_FIELDS = SECRET_FIELDS - ECHOED_SECRETS
