@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from vdx.pexip.errors import REDACTED, scrub
+from vdx.pexip.errors import REDACTED, forms_of, scrub_forms
 
 FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -46,21 +46,30 @@ class _Secrets:
 
     def __init__(self) -> None:
         self._values: set[str] = set()
+        # Every form of them (`pexip.errors.forms_of`), longest first: worked out as each Secret is
+        # read, not for each line (a cache of them all would be evicted by the errors' scrubbing).
+        self._forms: tuple[str, ...] = ()
         self._lock = threading.Lock()
 
     def add(self, values: Iterable[str]) -> None:
         fresh = {v for v in values if len(v) >= MIN_SECRET_LENGTH}
         if fresh - self._values:
             with self._lock:
-                self._values |= fresh
+                new = fresh - self._values
+                self._values |= new
+                self._forms = tuple(sorted({*self._forms, *forms_of(new)}, key=len, reverse=True))
 
     def snapshot(self) -> tuple[str, ...]:
         with self._lock:
             return tuple(self._values)
 
+    def forms(self) -> tuple[str, ...]:
+        return self._forms
+
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+            self._forms = ()
 
 
 SECRETS = _Secrets()
@@ -72,7 +81,7 @@ def remember_secrets(data: dict[str, str]) -> None:
 
 
 def scrubbed(text: str) -> str:
-    return scrub(_PEM_PRIVATE_KEY.sub(REDACTED, text), SECRETS.snapshot())
+    return scrub_forms(_PEM_PRIVATE_KEY.sub(REDACTED, text), SECRETS.forms())
 
 
 @contextlib.contextmanager

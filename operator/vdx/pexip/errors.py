@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -174,7 +174,13 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 
     The one scrubbing of the project: Pexip's errors (operator and `vdx apply`), log lines and
     `vdx plan`'s output all come through here."""
-    values = _all_forms(secrets if isinstance(secrets, tuple) else tuple(secrets))
+    return scrub_forms(text, _all_forms(secrets if isinstance(secrets, tuple) else tuple(secrets)))
+
+
+def scrub_forms(text: str, forms: Sequence[str]) -> str:
+    """`scrub` with the forms worked out already (`forms_of`), longest first: the log keeps its own
+    as Secrets are read, rather than work them out again for every line."""
+    values = forms
     if not values:
         return text
     parts = _API_PATH.split(text)
@@ -186,11 +192,15 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     return "".join(piece for pair in zip(parts, [*paths, ""], strict=True) for piece in pair)
 
 
-@lru_cache(maxsize=2)  # the log's current snapshot and one other caller's values
+@lru_cache(maxsize=2)  # `vdx plan` scrubs every line of its output with the same values
 def _all_forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
-    """Every form of every secret, longest first. Cached by the tuple of values: the log's
-    scrubbing passes the same snapshot for every line until a Secret is read (sorting some
-    thousands of forms per line tripled the cost of a log line at national scale)."""
+    """`forms_of`, cached by the tuple of values: a caller that scrubs many texts with the same
+    values sorts their forms once (sorting some thousands of forms per line tripled its cost)."""
+    return forms_of(secrets)
+
+
+def forms_of(secrets: Iterable[str]) -> tuple[str, ...]:
+    """Every form of every secret, longest first (so a longer form is replaced before its parts)."""
     return tuple(sorted({form for s in secrets if s for form in secret_forms(s)}, key=len, reverse=True))
 
 
