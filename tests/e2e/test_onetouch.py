@@ -153,6 +153,13 @@ def test_one_touch_join_lifecycle(
     wait_ready(h, "onetouchjoins", "otj", timeout=30)
     assert listed(h, MJX_INTEGRATION)[0].start_buffer == 15
 
+    # A new type takes the password in another field: it is sent there, though no Secret changed.
+    poly = spec(startBufferMinutes=15)
+    poly["endpointGroups"][0]["endpoints"] = [{**poly["endpointGroups"][0]["endpoints"][0], "type": "Poly"}]
+    h.patch("onetouchjoins", "otj", {"spec": poly})
+    wait_for(lambda: stored(h, "mjx_endpoint", "poly_password") == [ENDPOINT_PASSWORD], 30, "sent for Poly")
+    wait_ready(h, "onetouchjoins", "otj", timeout=30)
+
     # Secret rotation: resent.
     h.secret("otj-graph", {"clientSecret": ROTATED})
     wait_for(lambda: stored(h, "mjx_graph_deployment", "client_secret") == [ROTATED], 30, "secret resent")

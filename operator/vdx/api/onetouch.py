@@ -244,7 +244,10 @@ class OneTouchJoinStatus(OwnedObjectsStatus):
     )
     endpoints: int | None = described("Endpoints Pexip holds for this profile.", default=None, ge=0)
     secret_resource_versions: str | None = described(
-        "resourceVersions of the Secrets last sent (never their values).", default=None, max_length=2048
+        "A digest of what was last sent from Secrets: each Secret's name and resourceVersion, and the "
+        "calendar type and endpoints it was sent for (never their values); a change resends the secrets.",
+        default=None,
+        max_length=2048,
     )
 
 

@@ -321,7 +321,8 @@ class OutlookSchedulingStatus(OwnedObjectsStatus):
     )
     uuid: str | None = described("The connector's UUID, set by Pexip.", default=None, max_length=64)
     secret_resource_versions: str | None = described(
-        "resourceVersions of the credentials and key-pair Secrets last sent (never their values).",
+        "resourceVersions of the credentials and key-pair Secrets last sent, with the exchange type and "
+        "authentication they were sent for (never their values).",
         default=None,
         max_length=130,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -90,19 +91,26 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     calendar, calendar_version = await lookups.secret(
         rt, body, namespace, spec.calendar.credentials_secret_ref.name, "calendar credentials"
     )
-    versions = [f"{spec.calendar.credentials_secret_ref.name}={calendar_version}"]
+    calendar_ref = spec.calendar.credentials_secret_ref.name
+    sent = [f"calendar {spec.calendar.type.value}: {calendar_ref}={calendar_version}"]
     endpoint_secrets: dict[str, SecretInput] = {}
+    secret_versions: dict[str, str] = {}
     for group in spec.endpoint_groups:
         for endpoint in group.endpoints:
             ref = endpoint.credentials_secret_ref
-            if ref is not None and ref.name not in endpoint_secrets:
-                data, version = await lookups.secret(
+            if ref is None:
+                continue
+            if ref.name not in endpoint_secrets:
+                data, secret_version = await lookups.secret(
                     rt, body, namespace, ref.name, f"API credentials of endpoint {endpoint.name}"
                 )
-                endpoint_secrets[ref.name] = data
-                versions.append(f"{ref.name}={version}")
-    # Pexip never returns the secrets: they are resent whenever any of the Secrets changed.
-    version = ",".join(sorted(versions))[:2048]
+                endpoint_secrets[ref.name], secret_versions[ref.name] = data, secret_version
+            where = f"endpoint {group.name}/{endpoint.name} {endpoint.type.value}"
+            sent.append(f"{where}: {ref.name}={secret_versions[ref.name]}")
+    # Pexip never returns the secrets: they are resent whenever what would be sent may differ from
+    # what was: a Secret changed, or an endpoint (or the calendar) now takes its secret from another
+    # Secret or into another field (a Poly endpoint's poly_password, a Cisco one's api_password).
+    version = "sha256:" + hashlib.sha256("\n".join(sorted(sent)).encode()).hexdigest()
     sent_version = status_of(body).get("secretResourceVersions")
     secret_changed = sent_version != version
     recorded = lookups.recorded_uris(body, INTEGRATION)

@@ -86,8 +86,11 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     key_pair, key_pair_version = await lookups.secret(
         rt, body, namespace, spec.key_pair_secret_ref.name, "the connector's key pair"
     )
-    # Pexip never returns the secrets: they are resent whenever either Secret changed.
-    version = f"{credentials_version}/{key_pair_version}"
+    # Pexip never returns the secrets: they are resent whenever either Secret changed, or the
+    # connection now sends them into other fields (an OAuth client secret, or a password).
+    exchange = spec.exchange
+    sent_as = f"{exchange.type.value}/{exchange.authentication.value}"
+    version = f"{credentials_version}/{key_pair_version}/{sent_as}"
     sent_version = status_of(body).get("secretResourceVersions")
     secret_changed = sent_version != version
     branding = identity = None
