@@ -32,6 +32,7 @@ from vdx.controller.reconcilers.base import (
     parse,
 )
 from vdx.controller.registration import Registration
+from vdx.controller.status import status_of
 from vdx.pexip.resources import IDENTITY_PROVIDER, IDENTITY_PROVIDER_ATTRIBUTE, IDENTITY_PROVIDER_GROUP
 
 if TYPE_CHECKING:
@@ -134,12 +135,20 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     provider, attributes."""
     idp = parse(IdentityProvider, body)
     namespace = str(idp.namespace)
-    users = [
-        f"{kind} {o['metadata']['name']}"
-        for plural, kind in USERS
+    holding = [
+        (user_kind, o)
+        for plural, user_kind in USERS
         for o in await rt.kube.list_namespaced(plural, namespace)
         if idp.name in _referenced_idps(o)
     ]
+    users = [f"{user_kind} {o['metadata']['name']}" for user_kind, o in holding]
+    for user_kind, user in holding:
+        # Each user learns that the provider is being deleted (DependencyDeleting, naming the
+        # reference to remove) now, not at its next resync.
+        known = rt.known.get((user_kind, namespace, str(user["metadata"]["name"])))
+        shown = (status_of(known).condition("Ready") or {}).get("reason") if known is not None else None
+        if known is not None and shown != Reason.DEPENDENCY_DELETING:
+            rt.spawn(rt.reconcile(user_kind, known, from_resync=True))
     if users:
         raise Stop(
             Phase.FAILED,

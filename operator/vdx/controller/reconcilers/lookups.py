@@ -160,6 +160,10 @@ async def identity_provider(rt: Context, namespace: str, name: str) -> Dependenc
     body = await namespaced_resource(rt, "IdentityProvider", namespace, name)
     if body is None:
         return Dependency("IdentityProvider", namespace, name, DependencyState.MISSING)
+    if (body.get("metadata") or {}).get("deletionTimestamp"):
+        # Its finalizer waits for its users: they say so and name the reference to remove, rather
+        # than wait for it to be Ready again.
+        return Dependency("IdentityProvider", namespace, name, DependencyState.DELETING)
     group = status_of(body).get("group")
     if not group or not is_ready(body):
         return Dependency("IdentityProvider", namespace, name, DependencyState.WAITING)
