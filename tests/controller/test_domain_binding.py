@@ -4,15 +4,23 @@ can be made."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
 from vdx.api.common import ManagementPolicy
 from vdx.api.domain import Domain
 from vdx.api.loader import load_tree
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Phase
+from vdx.controller.known import Key, KnownBodies
 from vdx.controller.planners.common import Dependency, DependencyState
 from vdx.controller.planners.domain import Binding, DomainInputs, decide
+from vdx.controller.reconcilers.domain import _record, bound, bound_by_others
 from vdx.paths import EXAMPLES_DIR
 from vdx.pexip.models import SystemLocation
+
+if TYPE_CHECKING:
+    from vdx.controller.context import Context
 
 API = "/api/admin/configuration/v1"
 OURS, NEW, THEIRS = f"{API}/turn_server/7/", f"{API}/turn_server/8/", f"{API}/turn_server/1/"
@@ -71,7 +79,8 @@ def test_a_bound_domain_records_the_location_and_writes_nothing() -> None:
 def test_a_new_location_binds_there_and_takes_the_old_binding_off() -> None:
     locations = [_location(2, MIDT, [THEIRS, OURS]), _location(3, NORD, [])]
     changes = _fields(_inputs(NORD, bound=Binding(MIDT, OURS)), locations)
-    assert changes == [(MIDT, [THEIRS]), (NORD, [OURS])]
+    # The new location first: a failure in between leaves both bound for the retry, never neither.
+    assert changes == [(NORD, [OURS]), (MIDT, [THEIRS])]
     assert decide(_inputs(NORD, bound=Binding(MIDT, OURS)), locations).status["systemLocation"] == NORD
 
 
@@ -84,7 +93,7 @@ def test_a_domain_without_turn_or_location_takes_its_binding_off() -> None:
     locations = [_location(2, MIDT, [OURS, THEIRS])]
     assert _fields(_inputs(MIDT, None, bound=Binding(MIDT, OURS)), locations) == [(MIDT, [THEIRS])]
     assert _fields(_inputs(None, OURS, bound=Binding(MIDT, OURS)), locations) == [(MIDT, [THEIRS])]
-    assert decide(_inputs(None, OURS, bound=Binding(MIDT, OURS)), locations).status["systemLocation"] is None
+    assert decide(_inputs(None, OURS, bound=Binding(MIDT, OURS)), locations).status["systemLocation"] == ""
 
 
 def test_a_binding_another_domain_records_stays() -> None:
@@ -108,10 +117,44 @@ def test_an_observe_only_domain_releases_nothing_and_records_no_binding() -> Non
     plan = decide(inputs, locations)
     assert plan.changes == []
     assert plan.outcome.phase is Phase.READY
-    assert plan.status["systemLocation"] is None
+    # "", not None: a null is dropped by the status's merge patch and would read back as a status
+    # from before bindings were recorded, which speaks of the spec's location.
+    assert plan.status["systemLocation"] == ""
+    assert bound({"status": plan.status}, NORD) is None
+    assert bound({"status": {"turnServer": OURS}}, NORD) == Binding(NORD, OURS)
 
 
 def test_a_domain_that_never_recorded_a_binding_only_adds() -> None:
     """`vdx plan` (no status) and a Domain reconciled for the first time."""
     locations = [_location(2, MIDT, [OURS]), _location(3, NORD, [])]
     assert _fields(_inputs(NORD), locations) == [(NORD, [OURS])]
+
+
+class _Runtime:
+    """What `bound_by_others` reads of the runtime: the watched bodies and the kind's own state."""
+
+    def __init__(self, bodies: dict[str, dict[str, Any]]) -> None:
+        keys: list[Key] = [("Domain", "vdx-rm", name) for name in bodies]
+        self.known = KnownBodies(zip(keys, bodies.values(), strict=True))
+        self.state: dict[str, object] = {}
+
+    def kind_state(self, name: str, factory: Callable[[], object]) -> object:
+        return self.state.setdefault(name, factory())
+
+
+def _body(location: str, deleting: bool = False) -> dict[str, Any]:
+    metadata = {"deletionTimestamp": "2026-12-06T00:00:00Z"} if deleting else {}
+    return {"metadata": metadata, "spec": {}, "status": {"systemLocation": location, "turnServer": OURS}}
+
+
+def test_others_are_read_from_what_their_last_plan_left_not_from_a_status_written_later() -> None:
+    """Two Domains sharing (Midtjylland, ours) move at once: the second to decide sees that the first
+    has moved already (its status is written only after its reconcile returns), and takes the old
+    binding off instead of leaving it for nobody."""
+    rt = _Runtime({"a": _body(MIDT), "b": _body(MIDT), "gone": _body(NORD, deleting=True)})
+    context = cast("Context", rt)
+    assert bound_by_others(context, "vdx-rm", "b") == {Binding(MIDT, OURS)}
+    _record(context, "vdx-rm", "a", {"systemLocation": NORD, "turnServer": OURS})
+    assert bound_by_others(context, "vdx-rm", "b") == {Binding(NORD, OURS)}
+    _record(context, "vdx-rm", "a", {"systemLocation": "", "turnServer": None})
+    assert bound_by_others(context, "vdx-rm", "b") == frozenset()

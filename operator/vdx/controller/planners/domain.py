@@ -127,7 +127,9 @@ def decide(inputs: DomainInputs, locations: Iterable[SystemLocation]) -> Plan:
         # can be made: nothing is taken away before its replacement is in place.
         plan.blocked, plan.field_path = True, "spec.systemLocation"
         return plan
-    recorded = None if observe_only or wanted is None else location
+    # "" rather than None for no binding: null leaves the status (a merge patch), and an absent
+    # systemLocation reads as a status from before it was recorded.
+    recorded = "" if observe_only or wanted is None else location
     plan.status |= {"turnServer": turn_uri, "systemLocation": recorded}
     if observe_only:
         observed = observe_only_outcome(plan.changes)
@@ -190,8 +192,6 @@ def plan_domain_binding(
             )
         )
     changes = []
-    if release is not None and release.location != location_name:
-        changes = plan_domain_unbinding(release.location, release.turn_uri, locations)
     gone = release.turn_uri if release is not None and release.location == location_name else None
     current = list(location.client_turn_servers)
     new_list = [uri for uri in current if uri != gone]
@@ -199,6 +199,10 @@ def plan_domain_binding(
         new_list.append(turn_uri)
     if new_list != current:
         changes.append(_location_update(location, new_list))
+    # The old location only once the new one lists the TURN server: a failure in between leaves
+    # both bound for the retry, never neither.
+    if release is not None and release.location != location_name:
+        changes += plan_domain_unbinding(release.location, release.turn_uri, locations)
     if turn_uri in current:
         outcome = Outcome(Phase.READY, Reason.AVAILABLE, f"TURN bound in system location {location_name}")
     else:

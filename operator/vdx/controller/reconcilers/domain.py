@@ -40,26 +40,52 @@ async def _dependency(rt: Context, kind: str, namespace: str, name: str) -> tupl
 
 def bound(body: dict[str, Any], spec_location: str | None) -> Binding | None:
     """The binding the Domain's status records. A status written before the location was recorded
-    (`systemLocation` absent, not null) speaks of the spec's location, as the finalizer always did."""
+    (`systemLocation` absent) speaks of the spec's location, as the finalizer always did; "" is no
+    binding (null would be dropped by the status's merge patch and read back as absent)."""
     status = status_of(body)
     turn_uri = status.get("turnServer")
     location = status.get("systemLocation") if "systemLocation" in status.raw else spec_location
     return Binding(location, turn_uri) if location and turn_uri else None
 
 
+# (namespace, name) -> what the Domain's last applied plan left bound, set while its location locks
+# are held. A Domain's status is written only after its reconcile has returned and the locks are
+# released, so two Domains sharing a binding and moving at once would each still see the other's
+# old status: neither would take it off, or one would take it from under the other.
+Bindings = dict[tuple[str, str], Binding | None]
+
+
+def _bindings(rt: Context) -> Bindings:
+    return rt.kind_state("Domain.bindings", dict)
+
+
+def current_binding(rt: Context, namespace: str, name: str, body: dict[str, Any]) -> Binding | None:
+    """What the Domain has bound: this process's record of its last applied plan, else its status."""
+    table = _bindings(rt)
+    if (namespace, name) in table:
+        return table[(namespace, name)]
+    return bound(body, (body.get("spec") or {}).get("systemLocation"))
+
+
 def bound_by_others(rt: Context, namespace: str, name: str) -> frozenset[Binding]:
-    """What the namespace's other Domains record as bound, but for those being deleted (they take
-    their own off). A TurnService is the namespace's, so no Domain elsewhere can bind its server."""
+    """What the namespace's other Domains have bound, but for those being deleted (they take their
+    own off). A TurnService is the namespace's, so no Domain elsewhere can bind its server. Read
+    with the location's lock held: every change of a binding there holds it too."""
     found = set()
     for (_, other_namespace, other), other_body in rt.known.of_kind("Domain"):
         if other_namespace != namespace or other == name:
             continue
         if (other_body.get("metadata") or {}).get("deletionTimestamp"):
             continue
-        spec = other_body.get("spec") or {}
-        if (binding := bound(other_body, spec.get("systemLocation"))) is not None:
+        if (binding := current_binding(rt, namespace, other, other_body)) is not None:
             found.add(binding)
     return frozenset(found)
+
+
+def _record(rt: Context, namespace: str, name: str, status: dict[str, Any]) -> None:
+    if "systemLocation" in status:
+        location, turn_uri = status["systemLocation"], status.get("turnServer")
+        _bindings(rt)[(namespace, name)] = Binding(location, turn_uri) if location and turn_uri else None
 
 
 async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
@@ -81,12 +107,9 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         certificate_names=(cert_body.get("spec") or {}).get("dnsNames") or [],
         turn=turn_dependency,
         declared_locations=lookups.declared_locations(rt, platform.name),
-        bound=(was := bound(body, domain.spec.system_location)),
+        bound=(was := current_binding(rt, namespace, domain.name, body)),
     )
     turn_uri = turn_dependency.uri if turn_dependency is not None else None
-    if was is not None and was != Binding(domain.spec.system_location or "", turn_uri or ""):
-        # Only a Domain whose binding moves needs the others' (a scan of the namespace's Domains).
-        inputs = replace(inputs, bound_by_others=bound_by_others(rt, namespace, domain.name))
     events = []
     # Domains sharing a location each add their TURN server to its list: one at a time. A binding
     # that moves writes the old location too; the locks are taken in one order, so two Domains
@@ -95,10 +118,14 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     async with AsyncExitStack() as locks:
         for location in sorted(names):
             await locks.enter_async_context(platform.cache.write_lock(SYSTEM_LOCATION, location))
+        if was is not None and was != Binding(domain.spec.system_location or "", turn_uri or ""):
+            # Only a Domain whose binding moves needs the others' (a scan of the namespace's Domains).
+            inputs = replace(inputs, bound_by_others=bound_by_others(rt, namespace, domain.name))
         plan = decide(inputs, await platform.cache.objects(SYSTEM_LOCATION))
         for change in plan.changes:
             await apply_change(platform, change)
             events.append(change_event(change, platform.name, drift=lookups.was_in_line(body)))
+        _record(rt, namespace, domain.name, plan.status)
     return Reconciled(plan.outcome, status=plan.status, events=events, platform=platform.name)
 
 
@@ -112,20 +139,25 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     if tenant is None:
         return
     platform = lookups.connected_platform(rt, tenant)
-    binding = bound(body, domain.spec.system_location)
-    if binding is None or binding in bound_by_others(rt, str(domain.namespace), domain.name):
+    namespace = str(domain.namespace)
+    binding = current_binding(rt, namespace, domain.name, body)
+    if binding is None:
         return
     async with platform.cache.write_lock(SYSTEM_LOCATION, binding.location):
+        if binding in bound_by_others(rt, namespace, domain.name):
+            return
         locations = await platform.cache.objects(SYSTEM_LOCATION)
         changes = plan_domain_unbinding(binding.location, binding.turn_uri, locations)
         for change in changes:
             await apply_change(platform, change)
+        _bindings(rt)[(namespace, domain.name)] = None
     for change in changes:
         await rt.kube.event(body, type_="Normal", reason="Finalized", message=change.describe())
 
 
 def _forget(rt: Context, key: Key) -> None:
     turn.forget_user(rt, key[2])
+    _bindings(rt).pop((str(key[1]), key[2]), None)
 
 
 REGISTRATION = Registration(
