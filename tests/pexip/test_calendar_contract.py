@@ -35,6 +35,7 @@ from vdx.pexip import (
     PexipClient,
     ValidationError,
 )
+from vdx.pexip.models import MjxIntegration
 from vdx.pexip.simulator import Simulator
 from vdx.pexip.simulator.spec import ALL_SPECS
 
@@ -476,6 +477,21 @@ async def test_a_profile_reads_one_calendar_source(http: httpx.AsyncClient) -> N
     assert (await http.get(google["resource_uri"])).json()["mjx_integrations"] == [otj["resource_uri"]]
 
 
+async def test_a_profile_shows_its_references_as_stubs_which_the_models_read_as_uris(
+    http: httpx.AsyncClient,
+) -> None:
+    """pexip-api.md §1.7: a profile's deployment and endpoint groups, and a group's endpoints, come
+    back as `{"resource_uri": ...}` stubs; the client's models read them as the URIs it writes."""
+    graph = await post(http, "mjx_graph_deployment", {"name": "rm-graph"})
+    otj = await profile(http, graph_deployment=graph["resource_uri"])
+    rooms = await group(http, otj)
+    shown = (await http.get(otj["resource_uri"])).json()
+    assert shown["graph_deployment"] == {"resource_uri": graph["resource_uri"]}
+    assert shown["endpoint_groups"] == [{"resource_uri": rooms["resource_uri"]}]
+    read = MjxIntegration.model_validate(shown)
+    assert (read.graph_deployment, read.endpoint_groups) == (graph["resource_uri"], [rooms["resource_uri"]])
+
+
 async def test_derived_lists_are_read_only(http: httpx.AsyncClient) -> None:
     """`endpoint_groups`, `endpoints`, `mjx_integrations`, `domains` are written on the other side."""
     otj = await profile(http)
@@ -486,7 +502,9 @@ async def test_derived_lists_are_read_only(http: httpx.AsyncClient) -> None:
     assert (await http.get(graph["resource_uri"])).json()["mjx_integrations"] == []
     assert (await http.get(otj["resource_uri"])).json()["graph_deployment"] is None
     await http.patch(otj["resource_uri"], json={"endpoint_groups": []})
-    assert (await http.get(otj["resource_uri"])).json()["endpoint_groups"] == [rooms["resource_uri"]]
+    assert (await http.get(otj["resource_uri"])).json()["endpoint_groups"] == [
+        {"resource_uri": rooms["resource_uri"]}
+    ]
 
 
 # ---------------------------------------------------------------------- protected and cascading deletes
@@ -528,7 +546,9 @@ async def test_a_group_holding_endpoints_cannot_be_deleted(http: httpx.AsyncClie
     otj = await profile(http)
     rooms = await group(http, otj)
     room = await post(http, "mjx_endpoint", endpoint_body("room-101", rooms["resource_uri"]))
-    assert (await http.get(rooms["resource_uri"])).json()["endpoints"] == [room["resource_uri"]]
+    assert (await http.get(rooms["resource_uri"])).json()["endpoints"] == [
+        {"resource_uri": room["resource_uri"]}
+    ]
     response = await http.delete(rooms["resource_uri"])
     assert response.status_code == 400
     assert "referenced by One-Touch Join Endpoint" in response.json()["error"]
@@ -589,7 +609,9 @@ async def test_a_saved_node_keeps_its_calendar_relations(
     sim.reset()
     assert (await http.get(otj["resource_uri"])).status_code == 404
     sim.load(str(tmp_path / "state.json"))
-    assert (await http.get(otj["resource_uri"])).json()["endpoint_groups"] == [rooms["resource_uri"]]
+    assert (await http.get(otj["resource_uri"])).json()["endpoint_groups"] == [
+        {"resource_uri": rooms["resource_uri"]}
+    ]
     assert (await http.delete(otj["resource_uri"])).status_code == 400
     assert sim.engine.tables["mjx_integration"][otj["id"]]["ep_password"] == "canary-otj-ep"
 

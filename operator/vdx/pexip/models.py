@@ -8,9 +8,9 @@ releases), and write-only secrets are deliberately absent: the API never returns
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class PexipModel(BaseModel):
@@ -414,6 +414,18 @@ class MsExchangeConnector(IntIdModel):
     domains: list[ExchangeDomain] = Field(default_factory=list)
 
 
+def _uri_of_stub(value: Any) -> Any:
+    """A reference that Pexip returns as a `{"resource_uri": ...}` stub (pexip-api.md §1.7: One-Touch
+    Join's profile deployments and endpoint groups, a group's endpoints), as its URI, which is how
+    the operator writes and compares every reference."""
+    if isinstance(value, dict) and "resource_uri" in value:
+        return value["resource_uri"]
+    return value
+
+
+StubReference = Annotated[str, BeforeValidator(_uri_of_stub)]
+
+
 class MjxIntegration(IntIdModel):
     """A One-Touch Join profile: one calendar source (at most one deployment URI is set)."""
 
@@ -427,15 +439,15 @@ class MjxIntegration(IntIdModel):
     ep_username: str = ""
     ep_use_https: bool = True
     ep_verify_certificate: bool = False
-    exchange_deployment: str | None = None
-    google_deployment: str | None = None
-    graph_deployment: str | None = None
+    exchange_deployment: StubReference | None = None
+    google_deployment: StubReference | None = None
+    graph_deployment: StubReference | None = None
     process_alias_private_meetings: bool = True
     replace_empty_subject: bool = True
     replace_subject_type: str = "PRIVATE"
     replace_subject_template: str = ""
     use_webex: bool = False
-    endpoint_groups: list[str] = Field(default_factory=list)
+    endpoint_groups: list[StubReference] = Field(default_factory=list)
 
 
 class MjxGraphDeployment(IntIdModel):
@@ -485,7 +497,7 @@ class MjxEndpointGroup(IntIdModel):
     mjx_integration: str | None = None
     system_location: str | None = None
     disable_proxy: bool = False
-    endpoints: list[str] = Field(default_factory=list)
+    endpoints: list[StubReference] = Field(default_factory=list)
 
 
 class MjxEndpoint(IntIdModel):

@@ -856,10 +856,11 @@ MJX_INTEGRATION = ResourceSpec(
         secret("ep_password"),
         b("ep_use_https", True),
         b("ep_verify_certificate"),
-        # At most one calendar source; a deployment in use by a profile cannot be deleted.
-        fk("exchange_deployment", "mjx_exchange_deployment", on_delete="protect"),
-        fk("google_deployment", "mjx_google_deployment", on_delete="protect"),
-        fk("graph_deployment", "mjx_graph_deployment", on_delete="protect"),
+        # At most one calendar source; a deployment in use by a profile cannot be deleted. GET shows
+        # these references, and the endpoint groups below, as `{"resource_uri": ...}` stubs (§1.7).
+        fk("exchange_deployment", "mjx_exchange_deployment", on_delete="protect", expand="stub"),
+        fk("google_deployment", "mjx_google_deployment", on_delete="protect", expand="stub"),
+        fk("graph_deployment", "mjx_graph_deployment", on_delete="protect", expand="stub"),
         b("process_alias_private_meetings", True),
         b("replace_empty_subject", True),
         e("replace_subject_type", ("ALL", "NEVER", "PRIVATE"), "PRIVATE"),
@@ -870,7 +871,13 @@ MJX_INTEGRATION = ResourceSpec(
         secret("webex_client_secret", max_length=255),
         s("webex_redirect_uri", max_length=255, nullable=True, default=None),
         secret("webex_refresh_token", max_length=4096),
-        m2m("endpoint_groups", "mjx_endpoint_group", reverse_of="mjx_integration", readonly=True),
+        m2m(
+            "endpoint_groups",
+            "mjx_endpoint_group",
+            reverse_of="mjx_integration",
+            readonly=True,
+            expand="stub",
+        ),
     ),
 )
 
@@ -959,7 +966,7 @@ MJX_ENDPOINT_GROUP = ResourceSpec(
         fk("mjx_integration", "mjx_integration", on_delete="protect"),
         fk("system_location", "system_location"),
         b("disable_proxy"),
-        m2m("endpoints", "mjx_endpoint", reverse_of="mjx_endpoint_group", readonly=True),
+        m2m("endpoints", "mjx_endpoint", reverse_of="mjx_endpoint_group", readonly=True, expand="stub"),
     ),
 )
 
