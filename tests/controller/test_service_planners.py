@@ -88,10 +88,12 @@ def conference(id_: int = 1, **fields: Any) -> Conference:
     ("data", "fragment"),
     [
         ({}, "no key hostPin"),
-        ({"hostPin": "12ab"}, "hostPin must be 4 to 20 digits"),
+        ({"hostPin": "12ab"}, "hostPin must be 4 to 20 characters"),
+        # Pexip holds 20 characters, the # included.
+        ({"hostPin": "1" * 20 + "#"}, "hostPin must be 4 to 20 characters: digits, optionally ending in #"),
         ({"hostPin": "12345"}, "shorter than the platform's minimum PIN length (6)"),
         ({"hostPin": "123456", "guestPin": "123456#"}, "must differ"),
-        ({"hostPin": "123456", "guestPin": "1"}, "guestPin must be 4 to 20 digits"),
+        ({"hostPin": "123456", "guestPin": "1"}, "guestPin must be 4 to 20 characters"),
     ],
 )
 def test_bad_pins_are_refused_without_showing_them(data: dict[str, str], fragment: str) -> None:
@@ -105,6 +107,8 @@ def test_good_pins_pass() -> None:
     assert pins_from_secret(room(pinSecretRef={"name": "p"}), {"hostPin": "123456#"}, 6) == Pins(
         "123456#", ""
     )
+    longest = {"hostPin": "1" * 19 + "#", "guestPin": "2" * 20}
+    assert pins_from_secret(room(pinSecretRef={"name": "p"}), longest, 6) == Pins("1" * 19 + "#", "2" * 20)
 
 
 # ---------------------------------------------------------------------------------------------- rooms

@@ -202,7 +202,7 @@ def test_refusals_are_reported_with_the_operators_words_and_apply_changes_nothin
     errors = re.findall(r"^Error: (.*)$", out, re.MULTILINE)
     assert errors == [
         "MeetingRoom vdx-rm/akutmodtagelsen, field spec.pinSecretRef: Secret akutmodtagelsen-pins key "
-        "hostPin must be 4 to 20 digits, optionally ending in #",
+        "hostPin must be 4 to 20 characters: digits, optionally ending in #",
         "MeetingRoom vdx-rm/mdt-konference, field spec.recorderRef: spec.recorderRef asks for recording, but "
         "Tenant rm has not enabled recording (spec.recording.enabled); the tenant must switch it on first "
         "(GDPR: the organisation is the data controller). The room works, unrecorded",

@@ -14,6 +14,10 @@ from vdx.api.common import LocalObjectReference, OwnedObjectsStatus, OwningSpec
 from vdx.api.resource import CrdInfo, PrinterColumn, Resource
 from vdx.api.tenant import Fqdn
 
+# A domain Pexip's connector holds in a field of at most 192 characters (scheduled_alias_domain,
+# addin_server_domain): longer names pass as an Fqdn and would be refused by the node.
+ConnectorDomain = Annotated[str, Field(min_length=4, max_length=192, pattern=patterns.FQDN.regex)]
+
 Text = Annotated[str, Field(min_length=1, max_length=250)]
 Template = Annotated[str, Field(min_length=1, max_length=12288)]
 ENTRA_ID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -128,9 +132,9 @@ class Aliases(VdxModel):
     prefix: str = described(
         "Start of each generated alias, such as vdx.", min_length=1, max_length=8, pattern=r"^[a-z0-9._-]+$"
     )
-    domain: Fqdn = described(
+    domain: ConnectorDomain = described(
         "Domain of the generated aliases: one of the tenant's domains (a VDX alias is always in the "
-        "tenant's own domains)."
+        "tenant's own domains).",
     )
     suffix_length: int = described("Random digits after the prefix (Pexip: 5-15).", default=6, ge=5, le=15)
 
@@ -179,10 +183,10 @@ class AddInTexts(VdxModel):
 
 
 class AddIn(VdxModel):
-    server_domain: Fqdn = described(
+    server_domain: ConnectorDomain = described(
         "The name the add-in is served from (Pexip's addin_server_domain), such as join.vdx.aarhus.dk: "
         "in the tenant's domains and covered by one of its TlsCertificates, since Outlook loads the "
-        "add-in over HTTPS."
+        "add-in over HTTPS.",
     )
     sign_in: SignIn = described(
         "How staff sign in to the add-in: ADFS (the organisation's federation) or EntraID.",

@@ -28,6 +28,8 @@ class Layout(StrEnum):
     ONE_MAIN_NINE_AROUND = "one_main_nine_around"
     ONE_MAIN_TWELVE_AROUND = "one_main_twelve_around"
     TWO_MAINS_EIGHT_AROUND = "two_mains_eight_around"
+    ONE_MAIN_ONE_PIP = "one_main_one_pip"
+    TEAMS = "teams"
 
 
 class NonIdpParticipants(StrEnum):
@@ -53,7 +55,7 @@ class PinSecret(VdxModel):
 
     name: ObjectName = described(
         "Secret in this namespace with key `hostPin` and, for guest access with a PIN, `guestPin`: "
-        "4 to 20 digits, optionally ending in #, host and guest PIN different."
+        "4 to 20 characters, digits optionally ending in #, host and guest PIN different."
     )
 
 
@@ -112,8 +114,16 @@ class MeetingRoomSpec(OwningSpec):
         default=False,
     )
     guests_can_present: bool = described("Whether guests may share content.", default=True)
-    host_layout: Layout | None = described("Layout hosts see. Left out: Pexip's default.", default=None)
-    guest_layout: Layout | None = described("Layout guests see. Left out: Pexip's default.", default=None)
+    host_layout: Layout | None = described(
+        "Layout hosts see. Left out: not managed (a new room gets Pexip's default; a layout set "
+        "before is left as it is).",
+        default=None,
+    )
+    guest_layout: Layout | None = described(
+        "Layout guests see. Left out: not managed (a new room gets Pexip's default; a layout set "
+        "before is left as it is).",
+        default=None,
+    )
     participant_limit: int | None = described(
         "Most participants at once. Left out: no limit.", default=None, ge=1, le=1000
     )

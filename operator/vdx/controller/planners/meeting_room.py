@@ -39,7 +39,8 @@ ALIAS = "conference_alias"
 PARTICIPANT = "automatic_participant"
 AUTOMATIC_PARTICIPANT_PATH = "/api/admin/configuration/v1/automatic_participant/"
 PIN_FIELDS = frozenset({"pin", "guest_pin"})
-_PIN = re.compile(r"^[0-9]{4,20}#?$")
+# Pexip: digits, optionally ending in #, 4 to 20 characters in all (the # counts).
+_PIN = re.compile(r"^(?=.{4,20}$)[0-9]+#?$")
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def pins_from_secret(spec: MeetingRoomSpec, data: Mapping[str, str], min_length:
         if not value:
             continue
         if not _PIN.match(value):
-            return f"Secret {name} key {key} must be 4 to 20 digits, optionally ending in #"
+            return f"Secret {name} key {key} must be 4 to 20 characters: digits, optionally ending in #"
         if len(value.rstrip("#")) < min_length:
             return f"Secret {name} key {key} is shorter than the platform's minimum PIN length ({min_length})"
     if guest and host.rstrip("#") == guest.rstrip("#"):
