@@ -227,6 +227,11 @@ def test_the_tenant_defaults_leave_rooms_of_a_meeting_room_alone() -> None:
     plan = plan_room_defaults(MeetingRoomDefaults(), ["vdx.rm.dk"], [managed, foreign])
     assert plan.rooms == 2
     assert [c.uri for c in plan.changes] == [f"{CONF}2/"]
+    # An ObserveOnly MeetingRoom that adopts a room writes no marker on it: the room is still its own.
+    adopted = plan_room_defaults(
+        MeetingRoomDefaults(), ["vdx.rm.dk"], [foreign], managed_elsewhere=frozenset({f"{CONF}2/"})
+    )
+    assert (adopted.rooms, adopted.in_line, adopted.changes) == (1, 1, [])
 
 
 # ---------------------------------------------------------------------------------------------- devices

@@ -95,6 +95,7 @@ def plan_room_defaults(
     domains: list[str],
     conferences: Iterable[Conference],
     theme_uri: str | None = None,
+    managed_elsewhere: frozenset[str] = frozenset(),
 ) -> RoomsPlan:
     """PATCHes that bring every room of the tenant in line with its defaults.
 
@@ -113,8 +114,11 @@ def plan_room_defaults(
             continue
         plan.rooms += 1
         managed_by = owner_of(conference.description)
-        if managed_by is not None and managed_by.kind == "MeetingRoom":
-            # Its MeetingRoom applies these defaults (or the override it states); two writers would fight.
+        if (managed_by is not None and managed_by.kind == "MeetingRoom") or (
+            conference.resource_uri in managed_elsewhere
+        ):
+            # Its MeetingRoom applies these defaults (or the override it states); two writers would
+            # fight. One it adopts or records may carry no marker (an ObserveOnly one writes none).
             plan.in_line += 1
             continue
         diff = field_differences(want, conference)
@@ -141,6 +145,8 @@ class TenantInputs:
     claims: dict[str, str | None]
     theme_uri: str | None = None  # the IVR theme of the tenant's branding
     theme_pending: bool = False  # a branding with a theme is on its way
+    # Rooms a MeetingRoom of the namespace adopts or records, marked or not: they are its to write.
+    managed_elsewhere: frozenset[str] = frozenset()
 
 
 def claim_refusal(inputs: TenantInputs) -> Plan | None:
@@ -181,7 +187,9 @@ def decide_tenant(inputs: TenantInputs, conferences: Iterable[Conference]) -> tu
         )
         return waiting, RoomsPlan()
     defaults = tenant.spec.meeting_room_defaults
-    rooms = plan_room_defaults(defaults, tenant.spec.domains, conferences, inputs.theme_uri)
+    rooms = plan_room_defaults(
+        defaults, tenant.spec.domains, conferences, inputs.theme_uri, inputs.managed_elsewhere
+    )
     if tenant.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         if rooms.changes:
             observed = Outcome(

@@ -83,7 +83,10 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         )
         found = (platform.cache.find(uri) for uri in rooms_in_domains(by_domain, tenant.spec.domains))
         rooms = [room for room in found if isinstance(room, Conference)]
-        decided, plan = decide_tenant(TenantInputs(tenant, claims, theme, theme_pending), rooms)
+        inputs = TenantInputs(
+            tenant, claims, theme, theme_pending, meeting_rooms_of(rt, tenant.spec.namespace)
+        )
+        decided, plan = decide_tenant(inputs, rooms)
         previous = status_of(body).get("meetingRoomsCorrected", 0)
         if decided.blocked and decided.outcome.reason != Reason.DRIFT_OBSERVED:
             # Rooms written while the listing ran (before the theme went pending again) are still told
@@ -203,7 +206,12 @@ async def _write_rooms_as_listed(writes: _RoomWrites, tenant: Tenant, claims: di
         if inputs is None:
             theme, pending = await branding.tenant_theme(writes.rt, tenant.spec.namespace)
             if theme is not None and not pending:
-                inputs = TenantInputs(tenant, claims, theme)
+                inputs = TenantInputs(
+                    tenant,
+                    claims,
+                    theme,
+                    managed_elsewhere=meeting_rooms_of(writes.rt, tenant.spec.namespace),
+                )
         if inputs is not None:
             index = listing.view("rooms-by-alias-domain", dict, add_rooms_by_alias_domain)
             uris = new_rooms_in_domains(index, tenant.spec.domains, cursor)
@@ -260,3 +268,15 @@ REGISTRATION = Registration(
     plan_reads=("CviBranding", "MeetingRoom"),
     spec_fields=planner.SPEC_FIELDS,
 )
+
+
+def meeting_rooms_of(rt: Context, namespace: str) -> frozenset[str]:
+    """The rooms the namespace's MeetingRooms adopt (annotation) or record (status), which an
+    ObserveOnly MeetingRoom leaves without its marker: the Tenant's defaults are not theirs."""
+    uris: set[str] = set()
+    for (kind, _, _), body in rt.known.of_namespace(namespace):
+        if kind == "MeetingRoom":
+            uris.update(lookups.recorded_uris(body, CONFERENCE.name))
+            if (adopt := lookups.adopt_uri(body)) is not None:
+                uris.add(adopt)
+    return frozenset(uris)
