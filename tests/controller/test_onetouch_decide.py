@@ -22,6 +22,7 @@ from vdx.controller.planners.onetouch import (
     OtjInputs,
     OtjObserved,
     decide,
+    default_rules,
 )
 from vdx.paths import EXAMPLES_DIR
 from vdx.pexip import models
@@ -252,3 +253,13 @@ def test_a_new_calendar_source_is_created_and_pointed_at_before_the_old_one_goes
     ]
     assert changes[0].secret_fields == {"private_key"}
     assert changes[1].fields == {"google_deployment": decision.provides[0], "graph_deployment": None}
+
+
+def test_default_rules_keep_pexips_priorities_for_a_tenant_of_many_domains() -> None:
+    """From 100 on; a tenant of 200 domains (its quota's most) gets 1 to 200, each its own."""
+    tenant = _inputs().tenant
+    few = default_rules(tenant)
+    assert [r.priority for r in few] == list(range(100, 100 + len(few)))
+    many = [f"d{n}.vdx.dk" for n in range(200)]
+    wide = tenant.model_copy(update={"spec": tenant.spec.model_copy(update={"domains": many})})
+    assert [r.priority for r in default_rules(wide)] == list(range(1, 201))

@@ -67,6 +67,7 @@ SECRET_FIELDS = frozenset(
 )
 MICROSOFT_LOGIN = "https://login.microsoftonline.com"
 DEFAULT_PRIORITY = 100
+MAX_PRIORITY = 200  # Pexip's highest rule priority
 
 
 @dataclass(frozen=True)
@@ -109,11 +110,15 @@ def names(owner: Owner) -> dict[str, str]:
 
 
 def default_rules(tenant: Tenant) -> list[ProcessingRule]:
-    """One pexipinfinity rule per tenant domain: a VDX alias of the tenant becomes a Join button."""
+    """One pexipinfinity rule per tenant domain: a VDX alias of the tenant becomes a Join button.
+
+    From priority 100 on, or lower when the domains would not fit below Pexip's 200 (a tenant may
+    have 200 domains), so each rule keeps a priority of its own."""
+    start = min(DEFAULT_PRIORITY, MAX_PRIORITY + 1 - len(tenant.spec.domains))
     return [
         ProcessingRule(
             name=f"vdx-{index + 1}",
-            priority=DEFAULT_PRIORITY + index,
+            priority=start + index,
             meeting_type=MeetingType.PEXIP_INFINITY,
             domain=domain,
         )
