@@ -434,7 +434,7 @@ def test_other_refusals_name_resource_field_and_fix() -> None:
     plan = _plan(text, secrets=secrets)
     assert [str(p) for p in plan.problems] == [
         "MeetingRoom vdx-rm/akut, field spec.pinSecretRef: Secret akut-pins key hostPin must be 4 to 20 "
-        "digits, optionally ending in #",
+        "characters: digits, optionally ending in #",
         "Device vdx-rm/stue: spec.alias stue@vdx.other.dk lies outside Tenant rm's domains (vdx.rm.dk); use "
         "an alias in one of them",
     ]

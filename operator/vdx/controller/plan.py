@@ -53,6 +53,9 @@ class Change:
     # PATCH against the whole merged object, so its refusal may quote them (a streaming
     # participant's stored alias, stream key included, on an update that keeps the alias).
     held_secrets: tuple[str, ...] = field(default=(), repr=False)
+    # Text shown for a masked field instead of its values, old and new (a certificate read from a
+    # Secret, by expiry and fingerprint): what changed stays readable without showing the value.
+    summaries: Mapping[str, str] = field(default_factory=dict)
 
     def shown(self, name: str, value: Any) -> str:
         return MASK if name in self.secret_fields else repr(value)
@@ -73,7 +76,9 @@ class Change:
             return f"create {self.resource} {self.label}"
         parts = []
         for name, value in self.fields.items():
-            if name in self.before:
+            if name in self.summaries:
+                parts.append(f"{name} {self.summaries[name]}")
+            elif name in self.before:
                 parts.append(f"{name} {self.shown(name, self.before[name])} -> {self.shown(name, value)}")
             else:
                 parts.append(f"{name} -> {self.shown(name, value)}")

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -85,6 +86,20 @@ def signing_certificate(text: str, source: str, now: datetime | None = None) -> 
         )
     fingerprint = hashlib.sha256(certificate.public_bytes(Encoding.DER)).hexdigest()
     return SigningCertificate(pem.strip() + "\n", not_after, fingerprint)
+
+
+def certificate_summary(pem: str) -> str:
+    """A token-signing certificate by expiry and fingerprint: a PEM in a plan or an Event is noise,
+    and one read from a Secret is not shown at all; its identity is public and says what changed."""
+    if not pem:
+        return "(no certificate)"
+    certificate = signing_certificate(pem, "Pexip", now=datetime.min.replace(tzinfo=UTC))
+    if isinstance(certificate, SigningCertificate):
+        return (
+            f"(certificate valid until {certificate.not_after:%Y-%m-%d}, "
+            f"SHA-256 {certificate.fingerprint_sha256[:16]})"
+        )
+    return "(unreadable certificate)"
 
 
 def desired_idp(
@@ -203,10 +218,21 @@ def plan_idp(
                 fields=diff,
                 secret_fields=masked & set(diff),
                 before=before,
+                summaries=_certificate_rollover(diff, current),
             )
         )
         plan.outcome = Outcome(Phase.PROGRESSING, Reason.UPDATING, f"updating {IDP} {want['name']}")
     return plan
+
+
+def _certificate_rollover(diff: Mapping[str, Any], current: IdentityProvider) -> dict[str, str]:
+    if "idp_public_key" not in diff:
+        return {}
+    old, new = (
+        certificate_summary(current.idp_public_key or ""),
+        certificate_summary(str(diff["idp_public_key"])),
+    )
+    return {"idp_public_key": f"{old} -> {new}"}
 
 
 def plan_group(

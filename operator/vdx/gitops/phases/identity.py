@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
 from vdx.api.domain import Domain, DomainUse
@@ -187,16 +186,5 @@ def removed(planner: OfflinePlanner) -> None:
 
 
 def _certificate_summary(before: dict[str, Any] | Any) -> str:
-    """The certificate Pexip holds, by fingerprint: a PEM in a plan is noise, its identity is not."""
-    pem = str(before.get("idp_public_key") or "")
-    certificate = (
-        identity_planner.signing_certificate(pem, "Pexip", now=datetime.min.replace(tzinfo=UTC))
-        if pem
-        else None
-    )
-    if isinstance(certificate, identity_planner.SigningCertificate):
-        return (
-            f"(certificate valid until {certificate.not_after:%Y-%m-%d}, "
-            f"SHA-256 {certificate.fingerprint_sha256[:16]})"
-        )
-    return "(no certificate)" if not pem else "(unreadable certificate)"
+    """The certificate Pexip holds, by fingerprint (`planners.identity.certificate_summary`)."""
+    return identity_planner.certificate_summary(str(before.get("idp_public_key") or ""))
