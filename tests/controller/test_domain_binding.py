@@ -15,7 +15,7 @@ from vdx.controller.conditions import Phase
 from vdx.controller.known import Key, KnownBodies
 from vdx.controller.planners.common import Dependency, DependencyState
 from vdx.controller.planners.domain import Binding, DomainInputs, decide
-from vdx.controller.reconcilers.domain import _record, bound, bound_by_others
+from vdx.controller.reconcilers.domain import _record, bound, bound_by_others, current_binding
 from vdx.paths import EXAMPLES_DIR
 from vdx.pexip.models import SystemLocation
 
@@ -142,8 +142,10 @@ class _Runtime:
         return self.state.setdefault(name, factory())
 
 
-def _body(location: str, deleting: bool = False) -> dict[str, Any]:
-    metadata = {"deletionTimestamp": "2026-12-06T00:00:00Z"} if deleting else {}
+def _body(name: str, location: str, deleting: bool = False, uid: str = "") -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name, "namespace": "vdx-rm", "uid": uid or f"uid-{name}"}
+    if deleting:
+        metadata["deletionTimestamp"] = "2026-12-06T00:00:00Z"
     return {"metadata": metadata, "spec": {}, "status": {"systemLocation": location, "turnServer": OURS}}
 
 
@@ -151,10 +153,23 @@ def test_others_are_read_from_what_their_last_plan_left_not_from_a_status_writte
     """Two Domains sharing (Midtjylland, ours) move at once: the second to decide sees that the first
     has moved already (its status is written only after its reconcile returns), and takes the old
     binding off instead of leaving it for nobody."""
-    rt = _Runtime({"a": _body(MIDT), "b": _body(MIDT), "gone": _body(NORD, deleting=True)})
+    a = _body("a", MIDT)
+    rt = _Runtime({"a": a, "b": _body("b", MIDT), "gone": _body("gone", NORD, deleting=True)})
     context = cast("Context", rt)
     assert bound_by_others(context, "vdx-rm", "b") == {Binding(MIDT, OURS)}
-    _record(context, "vdx-rm", "a", {"systemLocation": NORD, "turnServer": OURS})
+    _record(context, a, {"systemLocation": NORD, "turnServer": OURS})
     assert bound_by_others(context, "vdx-rm", "b") == {Binding(NORD, OURS)}
-    _record(context, "vdx-rm", "a", {"systemLocation": "", "turnServer": None})
+    _record(context, a, {"systemLocation": "", "turnServer": None})
+    assert bound_by_others(context, "vdx-rm", "b") == frozenset()
+
+
+def test_a_domain_made_again_under_the_same_name_starts_from_its_own_status() -> None:
+    """Deleted without its finalizer (removed by hand) and made again: what this process recorded
+    for the old one does not speak for the new one."""
+    old = _body("a", MIDT, uid="first")
+    rt = _Runtime({"a": old, "b": _body("b", NORD)})
+    context = cast("Context", rt)
+    _record(context, old, {"systemLocation": MIDT, "turnServer": OURS})
+    rt.known[("Domain", "vdx-rm", "a")] = {**_body("a", NORD, uid="second"), "status": {}}
+    assert current_binding(context, "vdx-rm", "a", rt.known[("Domain", "vdx-rm", "a")]) is None
     assert bound_by_others(context, "vdx-rm", "b") == frozenset()

@@ -8,7 +8,7 @@ from typing import Any
 
 from vdx.api.common import ManagementPolicy
 from vdx.api.loader import load_tree
-from vdx.api.onetouch import CalendarType, OneTouchJoin, ProcessingRule
+from vdx.api.onetouch import CalendarType, EndpointType, OneTouchJoin, ProcessingRule
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Phase
 from vdx.controller.ownership import Owner
@@ -138,6 +138,31 @@ def test_applied_it_is_in_line_and_a_changed_secret_is_resent() -> None:
         (ENDPOINT, "poly_password"),
         (GRAPH, "client_secret"),
     ]
+
+
+def test_an_endpoint_of_a_new_type_gets_its_password_in_the_new_field_and_only_it() -> None:
+    """Cisco to Poly: the password goes into poly_password, where Pexip holds none yet, though no
+    Secret changed; the other endpoint and the calendar are not sent theirs again."""
+    inputs = _inputs()
+    observed = _applied(inputs)
+
+    def as_poly(endpoint: Any) -> Any:
+        return (
+            endpoint.model_copy(update={"type": EndpointType.POLY})
+            if endpoint.type is EndpointType.CISCO
+            else endpoint
+        )
+
+    groups = [
+        g.model_copy(update={"endpoints": [as_poly(e) for e in g.endpoints]})
+        for g in inputs.otj.spec.endpoint_groups
+    ]
+    changed = decide(_spec(inputs, endpoint_groups=groups), observed).plan.changes
+    (update,) = changed
+    assert update.resource == ENDPOINT
+    assert "poly_password" in update.fields
+    assert "poly_password" in update.secret_fields
+    assert ENDPOINT_PASSWORD not in update.describe()
 
 
 def test_an_endpoint_and_rule_left_out_are_deleted_after_the_writes() -> None:

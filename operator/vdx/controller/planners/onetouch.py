@@ -211,7 +211,7 @@ class _Builder:
             current,
             want,
             secrets,
-            secret_changed=self.inputs.secret_changed,
+            secret_changed=self.inputs.secret_changed or _sent_elsewhere(current, want),
             unknown=self.unknown,
         )
         if update is not None:
@@ -225,6 +225,12 @@ class _Builder:
                 self.deletes.append(
                     Change("delete", resource, str(getattr(obj, label)), uri=obj.resource_uri)
                 )
+
+
+def _sent_elsewhere(current: Any, want: Mapping[str, Any]) -> bool:
+    """An endpoint whose type changes takes its password in another field (a Poly endpoint's
+    poly_password, a Cisco one's api_password): Pexip holds none there yet, so it is sent."""
+    return "endpoint_type" in want and getattr(current, "endpoint_type", None) != want["endpoint_type"]
 
 
 def _endpoint_fields(

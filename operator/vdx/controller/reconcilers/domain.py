@@ -52,7 +52,9 @@ def bound(body: dict[str, Any], spec_location: str | None) -> Binding | None:
 # are held. A Domain's status is written only after its reconcile has returned and the locks are
 # released, so two Domains sharing a binding and moving at once would each still see the other's
 # old status: neither would take it off, or one would take it from under the other.
-Bindings = dict[tuple[str, str], Binding | None]
+# Keyed by name, with the uid of the Domain it speaks of: a Domain deleted without its finalizer
+# and made again under the same name starts from its own (empty) status.
+Bindings = dict[tuple[str, str], tuple[str, Binding | None]]
 
 
 def _bindings(rt: Context) -> Bindings:
@@ -61,10 +63,14 @@ def _bindings(rt: Context) -> Bindings:
 
 def current_binding(rt: Context, namespace: str, name: str, body: dict[str, Any]) -> Binding | None:
     """What the Domain has bound: this process's record of its last applied plan, else its status."""
-    table = _bindings(rt)
-    if (namespace, name) in table:
-        return table[(namespace, name)]
+    entry = _bindings(rt).get((namespace, name))
+    if entry is not None and entry[0] == _uid(body):
+        return entry[1]
     return bound(body, (body.get("spec") or {}).get("systemLocation"))
+
+
+def _uid(body: dict[str, Any]) -> str:
+    return str((body.get("metadata") or {}).get("uid") or "")
 
 
 def bound_by_others(rt: Context, namespace: str, name: str) -> frozenset[Binding]:
@@ -82,10 +88,11 @@ def bound_by_others(rt: Context, namespace: str, name: str) -> frozenset[Binding
     return frozenset(found)
 
 
-def _record(rt: Context, namespace: str, name: str, status: dict[str, Any]) -> None:
+def _record(rt: Context, body: dict[str, Any], status: dict[str, Any]) -> None:
     if "systemLocation" in status:
         location, turn_uri = status["systemLocation"], status.get("turnServer")
-        _bindings(rt)[(namespace, name)] = Binding(location, turn_uri) if location and turn_uri else None
+        key = (str((body.get("metadata") or {}).get("namespace")), str(body["metadata"]["name"]))
+        _bindings(rt)[key] = (_uid(body), Binding(location, turn_uri) if location and turn_uri else None)
 
 
 async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
@@ -125,8 +132,18 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         for change in plan.changes:
             await apply_change(platform, change)
             events.append(change_event(change, platform.name, drift=lookups.was_in_line(body)))
-        _record(rt, namespace, domain.name, plan.status)
+        _record(rt, body, plan.status)
     return Reconciled(plan.outcome, status=plan.status, events=events, platform=platform.name)
+
+
+async def _spec_binding(rt: Context, domain: Domain) -> Binding | None:
+    """The binding the spec asks for: its location and its TurnService's TURN server, as recorded."""
+    ref, location = domain.spec.turn_service_ref, domain.spec.system_location
+    if ref is None or location is None:
+        return None
+    turn_body = await lookups.namespaced_resource(rt, "TurnService", str(domain.namespace), ref.name)
+    uris = lookups.recorded_uris(turn_body, TURN_SERVER.name) if turn_body is not None else []
+    return Binding(location, uris[-1]) if uris else None
 
 
 async def finalize(rt: Context, body: dict[str, Any]) -> None:
@@ -140,17 +157,19 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
         return
     platform = lookups.connected_platform(rt, tenant)
     namespace = str(domain.namespace)
-    binding = current_binding(rt, namespace, domain.name, body)
-    if binding is None:
-        return
-    async with platform.cache.write_lock(SYSTEM_LOCATION, binding.location):
-        if binding in bound_by_others(rt, namespace, domain.name):
-            return
-        locations = await platform.cache.objects(SYSTEM_LOCATION)
-        changes = plan_domain_unbinding(binding.location, binding.turn_uri, locations)
-        for change in changes:
-            await apply_change(platform, change)
-        _bindings(rt)[(namespace, domain.name)] = None
+    # What it recorded, and what its spec asks for if that differs: a move whose second write
+    # failed (the new location bound, the old one not released yet) leaves both in Pexip.
+    bindings = [current_binding(rt, namespace, domain.name, body), await _spec_binding(rt, domain)]
+    changes = []
+    for binding in dict.fromkeys(b for b in bindings if b is not None):
+        async with platform.cache.write_lock(SYSTEM_LOCATION, binding.location):
+            if binding in bound_by_others(rt, namespace, domain.name):
+                continue
+            locations = await platform.cache.objects(SYSTEM_LOCATION)
+            for change in plan_domain_unbinding(binding.location, binding.turn_uri, locations):
+                await apply_change(platform, change)
+                changes.append(change)
+    _bindings(rt)[(namespace, domain.name)] = (_uid(body), None)
     for change in changes:
         await rt.kube.event(body, type_="Normal", reason="Finalized", message=change.describe())
 

@@ -142,9 +142,11 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
         if idp.name in _referenced_idps(o)
     ]
     users = [f"{user_kind} {o['metadata']['name']}" for user_kind, o in holding]
-    for user_kind, user in holding:
+    first_wait = (status_of(body).condition("Ready") or {}).get("reason") != Reason.IN_USE
+    for user_kind, user in holding if first_wait else ():
         # Each user learns that the provider is being deleted (DependencyDeleting, naming the
-        # reference to remove) now, not at its next resync.
+        # reference to remove) now, not at its next resync; once, not on every retry of this
+        # finalizer (the Ready condition says InUse from the first wait on).
         known = rt.known.get((user_kind, namespace, str(user["metadata"]["name"])))
         shown = (status_of(known).condition("Ready") or {}).get("reason") if known is not None else None
         if known is not None and shown != Reason.DEPENDENCY_DELETING:

@@ -92,24 +92,21 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         rt, body, namespace, spec.calendar.credentials_secret_ref.name, "calendar credentials"
     )
     calendar_ref = spec.calendar.credentials_secret_ref.name
-    sent = [f"calendar {spec.calendar.type.value}: {calendar_ref}={calendar_version}"]
+    sent = {f"calendar {spec.calendar.type.value}: {calendar_ref}={calendar_version}"}
     endpoint_secrets: dict[str, SecretInput] = {}
-    secret_versions: dict[str, str] = {}
     for group in spec.endpoint_groups:
         for endpoint in group.endpoints:
             ref = endpoint.credentials_secret_ref
-            if ref is None:
-                continue
-            if ref.name not in endpoint_secrets:
+            if ref is not None and ref.name not in endpoint_secrets:
                 data, secret_version = await lookups.secret(
                     rt, body, namespace, ref.name, f"API credentials of endpoint {endpoint.name}"
                 )
-                endpoint_secrets[ref.name], secret_versions[ref.name] = data, secret_version
-            where = f"endpoint {group.name}/{endpoint.name} {endpoint.type.value}"
-            sent.append(f"{where}: {ref.name}={secret_versions[ref.name]}")
-    # Pexip never returns the secrets: they are resent whenever what would be sent may differ from
-    # what was: a Secret changed, or an endpoint (or the calendar) now takes its secret from another
-    # Secret or into another field (a Poly endpoint's poly_password, a Cisco one's api_password).
+                endpoint_secrets[ref.name] = data
+                sent.add(f"endpoints: {ref.name}={secret_version}")
+    # Pexip never returns the secrets: they are resent whenever a Secret changed or the calendar
+    # takes its secret into another field; an endpoint whose type changes gets its own resent
+    # (`planners.onetouch`). An endpoint removed, renamed, or added with a Secret already in use
+    # resends nothing to the others.
     version = "sha256:" + hashlib.sha256("\n".join(sorted(sent)).encode()).hexdigest()
     sent_version = status_of(body).get("secretResourceVersions")
     secret_changed = sent_version != version
