@@ -135,3 +135,21 @@ def test_configure_routes_the_root_logger(capsys: pytest.CaptureFixture[str]) ->
     finally:
         root.handlers[:] = saved
         root.setLevel(level)
+
+
+def test_a_secret_read_later_is_scrubbed_in_every_form_it_may_be_quoted_in(
+    lines: tuple[logging.Logger, io.StringIO, logging.Handler],
+) -> None:
+    """The log works out a Secret's forms when it is read (`forms_of`), not for each line."""
+    logger, buffer, _ = lines
+    stream = "rtmps://live.vdx.dk/app/vdx-Q2hhbmdlTWVTdHJlYW1LZXk/room-1"
+    logsetup.remember_secrets({"secret": TURN_SECRET})
+    logsetup.remember_secrets({"url": stream})
+    logger.warning("sent %s", json.dumps({"u": stream}).replace("/", "\\/"))
+    logger.warning("publisher at live.vdx.dk refused the key vdx-Q2hhbmdlTWVTdHJlYW1LZXk")
+    logger.warning("the TURN secret was %s", json.dumps(TURN_SECRET))
+    shown = buffer.getvalue()
+    assert "Q2hhbmdlTWVTdHJlYW1LZXk" not in shown
+    assert "live.vdx.dk" in shown  # the host of an address is no secret
+    assert TURN_SECRET not in shown
+    assert set(logsetup.SECRETS.forms()) >= {TURN_SECRET, stream}
