@@ -19,6 +19,7 @@ from vdx.pexip.errors import Attempt, PexipError, PexipHTTPError, ValidationErro
 from vdx.pexip.models import PexipModel
 
 if TYPE_CHECKING:
+    from vdx.controller.context import Context
     from vdx.controller.platforms import PlatformRuntime
 
 
@@ -56,6 +57,33 @@ class Stop(Exception):
         self.outcome = Outcome(phase, reason, message)
         # When to try again, where the stop knows (else the caller's backoff).
         self.retry_after = retry_after
+
+
+def wait_for_users(rt: Context, body: dict[str, Any], users: Iterable[tuple[str, str]], message: str) -> None:
+    """Stop a finalizer while resources of its namespace still use what it would delete: InUse,
+    naming them and the fix (`message`), retried by kopf. The one way every kind that others
+    depend on (TurnService, CviBranding, IdentityProvider, Recorder) holds its deletion.
+
+    On the first wait the users are reconciled at once, so each says that its dependency is being
+    deleted (DependencyDeleting, naming the reference to remove) rather than at its next resync;
+    not on every retry (the Ready condition says InUse from the first wait on), nor a user that
+    says so already."""
+    users = list(users)
+    if not users:
+        return
+    namespace = str((body.get("metadata") or {}).get("namespace"))
+    if _ready_reason(body) != Reason.IN_USE:
+        for kind, name in users:
+            known = rt.known.get((kind, namespace, name))
+            if known is not None and _ready_reason(known) != Reason.DEPENDENCY_DELETING:
+                rt.spawn(rt.reconcile(kind, known, from_resync=True))
+    raise Stop(Phase.FAILED, Reason.IN_USE, message)
+
+
+def _ready_reason(body: dict[str, Any]) -> str | None:
+    conditions = (body.get("status") or {}).get("conditions") or []
+    ready = next((c for c in conditions if c.get("type") == "Ready"), None)
+    return str(ready.get("reason")) if ready else None
 
 
 _CARRIED = "vdx_extra_conditions"

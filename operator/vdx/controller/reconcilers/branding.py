@@ -46,6 +46,7 @@ from vdx.controller.reconcilers.base import (
     owner_of_body,
     parse,
     update_object,
+    wait_for_users,
 )
 from vdx.controller.registration import Registration
 from vdx.controller.render_process import RenderProcessFailed
@@ -254,7 +255,7 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     """Wait for the OutlookSchedulings that use it, then honour deletionPolicy: Delete removes the
     path, the packages and the theme (taken off the tenant's rooms first); Orphan drops the markers."""
     branding = parse(CviBranding, body)
-    await _wait_for_users(rt, branding)
+    await _wait_for_users(rt, body, branding)
     if branding.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return
     tenant = await rt.tenant_for_namespace(str(branding.namespace))
@@ -298,7 +299,7 @@ def outlook_users(schedulings: Iterable[Mapping[str, Any]], branding: str) -> li
     )
 
 
-async def _wait_for_users(rt: Context, branding: CviBranding) -> None:
+async def _wait_for_users(rt: Context, body: dict[str, Any], branding: CviBranding) -> None:
     """Stop (the deletion is retried) while an OutlookScheduling names this branding, and make those
     show it at once (`DependencyDeleting`, from `outlook._branding`).
 
@@ -310,15 +311,10 @@ async def _wait_for_users(rt: Context, branding: CviBranding) -> None:
     """
     namespace = str(branding.namespace)
     users = outlook_users(await rt.kube.list_namespaced("outlookschedulings", namespace), branding.name)
-    if not users:
-        return
-    for name in users:
-        known = rt.known.get(("OutlookScheduling", namespace, name))
-        if known is not None:
-            rt.spawn(rt.reconcile("OutlookScheduling", known, from_resync=True))
-    raise Stop(
-        Phase.FAILED,
-        Reason.IN_USE,
+    wait_for_users(
+        rt,
+        body,
+        [("OutlookScheduling", name) for name in users],
         f"waiting for {len(users)} OutlookScheduling(s) that use it to stop: {', '.join(users[:5])}; "
         "remove their spec.brandingRef or delete them",
     )

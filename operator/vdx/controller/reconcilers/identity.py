@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from vdx.api.common import DeletionPolicy, ManagementPolicy
 from vdx.api.identity import IdentityProvider
-from vdx.controller.conditions import Phase
 from vdx.controller.ownership import owner_of, without_marker
 from vdx.controller.plan import Change, resolve
 from vdx.controller.planners import identity as planner
@@ -20,19 +19,17 @@ from vdx.controller.planners.identity import (
     prepare,
     service_entity_id,
 )
-from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
 from vdx.controller.reconcilers.base import (
     Event,
     Reconciled,
-    Stop,
     apply_change,
     change_event,
     owner_of_body,
     parse,
+    wait_for_users,
 )
 from vdx.controller.registration import Registration
-from vdx.controller.status import status_of
 from vdx.pexip.resources import IDENTITY_PROVIDER, IDENTITY_PROVIDER_ATTRIBUTE, IDENTITY_PROVIDER_GROUP
 
 if TYPE_CHECKING:
@@ -135,29 +132,21 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     provider, attributes."""
     idp = parse(IdentityProvider, body)
     namespace = str(idp.namespace)
-    holding = [
-        (user_kind, o)
-        for plural, user_kind in USERS
-        for o in await rt.kube.list_namespaced(plural, namespace)
-        if idp.name in _referenced_idps(o)
-    ]
-    users = [f"{user_kind} {o['metadata']['name']}" for user_kind, o in holding]
-    first_wait = (status_of(body).condition("Ready") or {}).get("reason") != Reason.IN_USE
-    for user_kind, user in holding if first_wait else ():
-        # Each user learns that the provider is being deleted (DependencyDeleting, naming the
-        # reference to remove) now, not at its next resync; once, not on every retry of this
-        # finalizer (the Ready condition says InUse from the first wait on).
-        known = rt.known.get((user_kind, namespace, str(user["metadata"]["name"])))
-        shown = (status_of(known).condition("Ready") or {}).get("reason") if known is not None else None
-        if known is not None and shown != Reason.DEPENDENCY_DELETING:
-            rt.spawn(rt.reconcile(user_kind, known, from_resync=True))
-    if users:
-        raise Stop(
-            Phase.FAILED,
-            Reason.IN_USE,
-            f"waiting for {len(users)} resources that sign in with it to stop: "
-            + ", ".join(sorted(users)[:5]),
-        )
+    holding = sorted(
+        [
+            (user_kind, str(o["metadata"]["name"]))
+            for plural, user_kind in USERS
+            for o in await rt.kube.list_namespaced(plural, namespace)
+            if idp.name in _referenced_idps(o)
+        ]
+    )
+    wait_for_users(
+        rt,
+        body,
+        holding,
+        f"waiting for {len(holding)} resources that sign in with it to stop: "
+        + ", ".join(f"{kind} {name}" for kind, name in holding[:5]),
+    )
     if idp.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return
     tenant = await rt.tenant_for_namespace(namespace)

@@ -9,11 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from vdx.api.recorder import Recorder
-from vdx.controller.conditions import Phase
 from vdx.controller.planners.recording import decide_recorder
-from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
-from vdx.controller.reconcilers.base import Reconciled, Stop, parse
+from vdx.controller.reconcilers.base import Reconciled, parse, wait_for_users
 from vdx.controller.registration import Registration
 from vdx.pexip.resources import GLOBAL
 
@@ -55,13 +53,13 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
         for o in await rt.kube.list_namespaced("meetingrooms", namespace)
         if ((o.get("spec") or {}).get("recorderRef") or {}).get("name") == recorder.name
     ]
-    if users:
-        raise Stop(
-            Phase.FAILED,
-            Reason.IN_USE,
-            f"waiting for {len(users)} meeting rooms to stop recording to it (remove their recorderRef): "
-            + ", ".join(sorted(users)[:5]),
-        )
+    wait_for_users(
+        rt,
+        body,
+        [("MeetingRoom", name) for name in sorted(users)],
+        f"waiting for {len(users)} meeting rooms to stop recording to it (remove their recorderRef): "
+        + ", ".join(sorted(users)[:5]),
+    )
 
 
 REGISTRATION = Registration(

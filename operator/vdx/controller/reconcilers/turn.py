@@ -10,7 +10,15 @@ from vdx.controller.planners import turn as planner
 from vdx.controller.planners.turn import TurnInputs, decide, pexip_name
 from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import lookups
-from vdx.controller.reconcilers.base import Reconciled, Stop, apply_change, change_event, owner_of_body, parse
+from vdx.controller.reconcilers.base import (
+    Reconciled,
+    Stop,
+    apply_change,
+    change_event,
+    owner_of_body,
+    parse,
+    wait_for_users,
+)
 from vdx.controller.reconcilers.release import release_owned
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
@@ -82,17 +90,13 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
         if ((domain.get("spec") or {}).get("turnServiceRef") or {}).get("name") == turn.name
         and not domain["metadata"].get("deletionTimestamp")
     )
-    if users:
-        for name in users:
-            known = rt.known.get(("Domain", namespace, name))
-            if known is not None:
-                rt.spawn(rt.reconcile("Domain", known, from_resync=True))
-        raise Stop(
-            Phase.FAILED,
-            Reason.IN_USE,
-            f"waiting for {len(users)} Domain(s) that use it to stop: {', '.join(users[:5])}; remove their "
-            "spec.turnServiceRef or delete them",
-        )
+    wait_for_users(
+        rt,
+        body,
+        [("Domain", name) for name in users],
+        f"waiting for {len(users)} Domain(s) that use it to stop: {', '.join(users[:5])}; remove their "
+        "spec.turnServiceRef or delete them",
+    )
     owner = owner_of_body(body)
     unique = {"name": pexip_name(owner)}
     await release_owned(
