@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from vdx.api.common import ManagementPolicy
+from vdx.api.common import LocalObjectReference, ManagementPolicy
 from vdx.api.domain import Domain
 from vdx.api.loader import load_tree
 from vdx.api.tenant import Tenant
@@ -15,7 +15,13 @@ from vdx.controller.conditions import Phase
 from vdx.controller.known import Key, KnownBodies
 from vdx.controller.planners.common import Dependency, DependencyState
 from vdx.controller.planners.domain import Binding, DomainInputs, decide
-from vdx.controller.reconcilers.domain import _record, bound, bound_by_others, current_binding
+from vdx.controller.reconcilers.domain import (
+    _asked_by_others,
+    _record,
+    bound,
+    bound_by_others,
+    current_binding,
+)
 from vdx.paths import EXAMPLES_DIR
 from vdx.pexip.models import SystemLocation
 
@@ -173,3 +179,25 @@ def test_a_domain_made_again_under_the_same_name_starts_from_its_own_status() ->
     rt.known[("Domain", "vdx-rm", "a")] = {**_body("a", NORD, uid="second"), "status": {}}
     assert current_binding(context, "vdx-rm", "a", rt.known[("Domain", "vdx-rm", "a")]) is None
     assert bound_by_others(context, "vdx-rm", "b") == frozenset()
+
+
+def test_a_binding_another_live_domain_asks_for_is_not_released_by_one_that_never_made_it() -> None:
+    """A refused Domain deleted: the same binding in another Domain's spec (ObserveOnly records none,
+    a new one may not have written its status yet) is that one's."""
+    spec = {"systemLocation": MIDT, "turnServiceRef": {"name": "turn"}}
+    other = {**_body("b", "", uid="b"), "spec": spec}
+    rt = _Runtime({"b": other})
+    context = cast("Context", rt)
+    tree = load_tree([EXAMPLES_DIR / "prod" / "rm"])
+    mine = tree.of_kind(Domain)[0]
+    mine = mine.model_copy(
+        update={
+            "metadata": mine.metadata.model_copy(update={"namespace": "vdx-rm", "name": "a"}),
+            "spec": mine.spec.model_copy(
+                update={"system_location": MIDT, "turn_service_ref": LocalObjectReference(name="turn")}
+            ),
+        }
+    )
+    assert _asked_by_others(context, mine) is True
+    other["spec"] = {**spec, "systemLocation": NORD}
+    assert _asked_by_others(context, mine) is False

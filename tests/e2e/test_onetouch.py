@@ -35,6 +35,7 @@ APP = "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a"
 OTHER_APP = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 CLIENT_SECRET = "canary-otj-graph-3b7e"
 ENDPOINT_PASSWORD = "canary-otj-endpoint-8f1d"
+OTHER_PASSWORD = "canary-otj-endpoint-b-2c7e"
 ROTATED = "canary-otj-rotated-c4a9"
 
 
@@ -160,6 +161,31 @@ def test_one_touch_join_lifecycle(
     wait_for(lambda: stored(h, "mjx_endpoint", "poly_password") == [ENDPOINT_PASSWORD], 30, "sent for Poly")
     wait_ready(h, "onetouchjoins", "otj", timeout=30)
 
+    # An endpoint moved to a Secret another endpoint already uses gets that Secret's password,
+    # though the Secrets in use and their versions are the same as before.
+    h.secret("otj-mr-b", {"username": "admin", "password": OTHER_PASSWORD})
+    first = poly["endpointGroups"][0]["endpoints"][0]
+    room_b = {"roomMailbox": "mrb@otj.dk", "address": "mrb.video.otj.dk"}
+    room_c = {"roomMailbox": "mrc@otj.dk", "address": "mrc.video.otj.dk"}
+    others = [
+        {**first, **room_b, "name": "mr-b", "type": "Cisco", "credentialsSecretRef": {"name": "otj-mr-b"}},
+        {**first, **room_c, "name": "mr-c", "type": "Cisco"},
+    ]
+    poly["endpointGroups"][0]["endpoints"] = [first, *others]
+    h.patch("onetouchjoins", "otj", {"spec": poly})
+    wait_for(lambda: len(listed(h, MJX_ENDPOINT)) == 3, 30, "two endpoints added")
+    wait_ready(h, "onetouchjoins", "otj", timeout=30)
+    poly["endpointGroups"][0]["endpoints"] = [
+        {**first, "credentialsSecretRef": {"name": "otj-mr-b"}},
+        *others,
+    ]
+    h.patch("onetouchjoins", "otj", {"spec": poly})
+    wait_for(lambda: OTHER_PASSWORD in stored(h, "mjx_endpoint", "poly_password"), 30, "sent from otj-mr-b")
+    wait_ready(h, "onetouchjoins", "otj", timeout=30)
+    poly["endpointGroups"][0]["endpoints"] = [first]
+    h.patch("onetouchjoins", "otj", {"spec": poly})
+    wait_for(lambda: len(listed(h, MJX_ENDPOINT)) == 1, 30, "back to one endpoint")
+
     # Secret rotation: resent.
     h.secret("otj-graph", {"clientSecret": ROTATED})
     wait_for(lambda: stored(h, "mjx_graph_deployment", "client_secret") == [ROTATED], 30, "secret resent")
@@ -187,7 +213,7 @@ def test_one_touch_join_lifecycle(
 
     assert operator.events_sent()  # they go out in the background
     blob = "\n".join([caplog.text, *events_of(h, "otj"), repr(status)])
-    for canary in (CLIENT_SECRET, ENDPOINT_PASSWORD, ROTATED):
+    for canary in (CLIENT_SECRET, ENDPOINT_PASSWORD, OTHER_PASSWORD, ROTATED):
         assert canary not in blob
 
 

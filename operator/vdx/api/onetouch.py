@@ -244,8 +244,9 @@ class OneTouchJoinStatus(OwnedObjectsStatus):
     )
     endpoints: int | None = described("Endpoints Pexip holds for this profile.", default=None, ge=0)
     secret_resource_versions: str | None = described(
-        "A digest of what was last sent from Secrets: each Secret's name and resourceVersion, and the "
-        "calendar's type (never their values); a change resends the secrets.",
+        "A digest of what was last sent from Secrets: each Secret's name and resourceVersion, which "
+        "Secret each endpoint takes its credentials from, and the calendar's type (never their "
+        "values); a change resends the secrets.",
         default=None,
         max_length=2048,
     )

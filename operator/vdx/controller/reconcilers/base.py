@@ -59,20 +59,22 @@ class Stop(Exception):
         self.retry_after = retry_after
 
 
-def wait_for_users(rt: Context, body: dict[str, Any], users: Iterable[tuple[str, str]], message: str) -> None:
+def wait_for_users(
+    rt: Context, body: dict[str, Any], users: Iterable[tuple[str, str]], message: str, *, wake: bool = True
+) -> None:
     """Stop a finalizer while resources of its namespace still use what it would delete: InUse,
     naming them and the fix (`message`), retried by kopf. The one way every kind that others
     depend on (TurnService, CviBranding, IdentityProvider, Recorder) holds its deletion.
 
-    On the first wait the users are reconciled at once, so each says that its dependency is being
-    deleted (DependencyDeleting, naming the reference to remove) rather than at its next resync;
-    not on every retry (the Ready condition says InUse from the first wait on), nor a user that
-    says so already."""
+    On the first wait (`wake`, for users that tell a dependency being deleted) the users are
+    reconciled at once, so each says that its dependency is being deleted (DependencyDeleting,
+    naming the reference to remove) rather than at its next resync; not on every retry (the Ready
+    condition says InUse from the first wait on), nor a user that says so already."""
     users = list(users)
     if not users:
         return
     namespace = str((body.get("metadata") or {}).get("namespace"))
-    if _ready_reason(body) != Reason.IN_USE:
+    if wake and _ready_reason(body) != Reason.IN_USE:
         for kind, name in users:
             known = rt.known.get((kind, namespace, name))
             if known is not None and _ready_reason(known) != Reason.DEPENDENCY_DELETING:

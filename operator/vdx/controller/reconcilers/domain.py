@@ -136,6 +136,24 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     return Reconciled(plan.outcome, status=plan.status, events=events, platform=platform.name)
 
 
+def _asked_by_others(rt: Context, domain: Domain) -> bool:
+    """Whether another live Domain of the namespace asks for the same binding in its spec: one this
+    Domain never made itself (it was refused, say) is then not its to release, whoever recorded it
+    (an ObserveOnly Domain records none; a new one may not have written its status yet)."""
+    namespace, spec = str(domain.namespace), domain.spec
+    ref = spec.turn_service_ref.name if spec.turn_service_ref is not None else None
+    for (_, other_namespace, other), body in rt.known.of_kind("Domain"):
+        if other_namespace != namespace or other == domain.name:
+            continue
+        if (body.get("metadata") or {}).get("deletionTimestamp"):
+            continue
+        other_spec = body.get("spec") or {}
+        other_ref = (other_spec.get("turnServiceRef") or {}).get("name")
+        if other_spec.get("systemLocation") == spec.system_location and other_ref == ref:
+            return True
+    return False
+
+
 async def _spec_binding(rt: Context, domain: Domain) -> Binding | None:
     """The binding the spec asks for: its location and its TurnService's TURN server, as recorded."""
     ref, location = domain.spec.turn_service_ref, domain.spec.system_location
@@ -159,9 +177,10 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     namespace = str(domain.namespace)
     # What it recorded, and what its spec asks for if that differs: a move whose second write
     # failed (the new location bound, the old one not released yet) leaves both in Pexip.
-    bindings = [current_binding(rt, namespace, domain.name, body), await _spec_binding(rt, domain)]
+    recorded = current_binding(rt, namespace, domain.name, body)
+    asked = None if _asked_by_others(rt, domain) else await _spec_binding(rt, domain)
     changes = []
-    for binding in dict.fromkeys(b for b in bindings if b is not None):
+    for binding in dict.fromkeys(b for b in (recorded, asked) if b is not None):
         async with platform.cache.write_lock(SYSTEM_LOCATION, binding.location):
             if binding in bound_by_others(rt, namespace, domain.name):
                 continue

@@ -97,16 +97,18 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     for group in spec.endpoint_groups:
         for endpoint in group.endpoints:
             ref = endpoint.credentials_secret_ref
-            if ref is not None and ref.name not in endpoint_secrets:
+            if ref is None:
+                continue
+            if ref.name not in endpoint_secrets:
                 data, secret_version = await lookups.secret(
                     rt, body, namespace, ref.name, f"API credentials of endpoint {endpoint.name}"
                 )
                 endpoint_secrets[ref.name] = data
                 sent.add(f"endpoints: {ref.name}={secret_version}")
-    # Pexip never returns the secrets: they are resent whenever a Secret changed or the calendar
-    # takes its secret into another field; an endpoint whose type changes gets its own resent
-    # (`planners.onetouch`). An endpoint removed, renamed, or added with a Secret already in use
-    # resends nothing to the others.
+            sent.add(f"endpoint {endpoint.name}: {ref.name}")
+    # Pexip never returns the secrets: they are resent whenever a Secret changed, an endpoint takes
+    # its credentials from another Secret (or is added or removed), or the calendar takes its secret
+    # into another field; an endpoint whose type changes gets its own resent (`planners.onetouch`).
     version = "sha256:" + hashlib.sha256("\n".join(sorted(sent)).encode()).hexdigest()
     sent_version = status_of(body).get("secretResourceVersions")
     secret_changed = sent_version != version

@@ -59,6 +59,8 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
         [("MeetingRoom", name) for name in sorted(users)],
         f"waiting for {len(users)} meeting rooms to stop recording to it (remove their recorderRef): "
         + ", ".join(sorted(users)[:5]),
+        # A room records to a Recorder being deleted as before: waking it would only reconcile it.
+        wake=False,
     )
 
 
