@@ -82,6 +82,16 @@ def _connector(inputs: OutlookInputs, **fields: Any) -> MsExchangeConnector:
     )
 
 
+def _domain_of(connector: MsExchangeConnector) -> ExchangeDomain:
+    """The example's exchange domain, on `connector`."""
+    return ExchangeDomain(
+        id=9,
+        domain="aarhus.dk",
+        exchange_connector=connector.resource_uri,
+        resource_uri="/api/admin/configuration/v1/exchange_domain/9/",
+    )
+
+
 def test_a_new_scheduler_is_created_with_danish_texts_then_its_domains_on_the_placeholder() -> None:
     decision = decide(_inputs(), OutlookObserved())
     plan = decision.plan
@@ -119,12 +129,7 @@ def test_a_new_scheduler_is_created_with_danish_texts_then_its_domains_on_the_pl
 def test_in_line_writes_nothing_and_a_changed_secret_is_resent_alone() -> None:
     inputs = _inputs()
     current = _connector(inputs)
-    domain = ExchangeDomain(
-        id=9,
-        domain="aarhus.dk",
-        exchange_connector=current.resource_uri,
-        resource_uri="/api/admin/configuration/v1/exchange_domain/9/",
-    )
+    domain = _domain_of(current)
     observed = OutlookObserved((current,), (domain,))
     decision = decide(inputs, observed)
     assert decision.plan.changes == []
@@ -146,12 +151,7 @@ def test_a_rotated_public_key_is_compared_and_never_shown() -> None:
     inputs = _inputs()
     old = _key_pair()["publicKey"]
     current = _connector(inputs, public_key=old)
-    domain = ExchangeDomain(
-        id=9,
-        domain="aarhus.dk",
-        exchange_connector=current.resource_uri,
-        resource_uri="/api/admin/configuration/v1/exchange_domain/9/",
-    )
+    domain = _domain_of(current)
     (update,) = decide(inputs, OutlookObserved((current,), (domain,))).plan.changes
     assert update.fields == {"public_key": KEYS["publicKey"]}
     assert "public_key" in update.secret_fields
@@ -167,12 +167,7 @@ def test_a_rotated_public_key_is_compared_and_never_shown() -> None:
 def test_drift_is_corrected_and_a_dropped_domain_deleted() -> None:
     inputs = _spec_changed(_inputs(), exchange_domains=[])
     current = _connector(inputs, meeting_buffer_before=45)
-    domain = ExchangeDomain(
-        id=9,
-        domain="aarhus.dk",
-        exchange_connector=current.resource_uri,
-        resource_uri="/api/admin/configuration/v1/exchange_domain/9/",
-    )
+    domain = _domain_of(current)
     changes = decide(inputs, OutlookObserved((current,), (domain,))).plan.changes
     assert [(c.action, c.resource) for c in changes] == [("update", CONNECTOR), ("delete", EXCHANGE_DOMAIN)]
     assert changes[0].fields == {"meeting_buffer_before": 15}
@@ -231,12 +226,7 @@ def test_refusals_name_the_field_and_the_fix() -> None:
 def test_a_branding_being_deleted_stalls_it_and_a_theme_turned_off_comes_off_the_connector() -> None:
     inputs = _inputs()
     current = _connector(inputs)
-    domain = ExchangeDomain(
-        id=9,
-        domain="aarhus.dk",
-        exchange_connector=current.resource_uri,
-        resource_uri="/api/admin/configuration/v1/exchange_domain/9/",
-    )
+    domain = _domain_of(current)
     observed = OutlookObserved((current,), (domain,))
     deleting = Dependency("CviBranding", "vdx-aarhus", "aarhus", DependencyState.DELETING)
     plan = decide(replace(inputs, branding=deleting), observed).plan
