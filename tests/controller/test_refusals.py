@@ -7,6 +7,8 @@ the error) and, through the kind's `Registration.spec_fields`, the spec field th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import pytest
 
 from vdx.controller.cache import PexipCache
@@ -15,11 +17,15 @@ from vdx.controller.plan import Change
 from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers.base import apply_change, pexip_failure
+from vdx.controller.reconcilers.tenant import _RoomWrites
 from vdx.controller.registry import BY_KIND
 from vdx.pexip import PexipClient
 from vdx.pexip.errors import Attempt, ValidationError
-from vdx.pexip.resources import TURN_SERVER
+from vdx.pexip.resources import CONFERENCE, TURN_SERVER
 from vdx.pexip.simulator import Simulator, serve
+
+if TYPE_CHECKING:
+    from vdx.controller.context import Context
 
 TURN_FIELDS = {
     "name": "vdx-rm/turn",
@@ -94,3 +100,21 @@ async def test_apply_change_records_which_write_pexip_refused(action: str) -> No
         else "spec.port (Pexip's port)"
     )
     assert field in message, message
+
+
+async def test_a_room_the_tenant_writes_is_refused_in_the_tenants_words() -> None:
+    """The Tenant's room writes name the room and the Tenant's spec field, as every kind does."""
+    with serve(Simulator()) as node:
+        client = PexipClient(node.base_url, auth=("admin", "admin"))
+        platform = PlatformRuntime("prod", "f", client, PexipCache(client), OperatorMetrics())
+        async with client:
+            room = await client.create(CONFERENCE, {"name": "Akut", "service_type": "conference"})
+            writes = _RoomWrites(cast("Context", None), platform, in_line=False)
+            bad = Change(
+                "update", "conference", "Akut", uri=room.resource_uri, fields={"direct_media": "sometimes"}
+            )
+            await writes.write([bad])
+    (failure,) = writes.failures
+    assert failure.startswith("Pexip refused the update of conference Akut: ")
+    assert "spec.meetingRoomDefaults.directMedia (Pexip's direct_media)" in failure
+    assert writes.refused == {room.resource_uri}

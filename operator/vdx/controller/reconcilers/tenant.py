@@ -26,11 +26,19 @@ from vdx.controller.planners.rooms import (
 )
 from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers import branding, lookups
-from vdx.controller.reconcilers.base import Event, Reconciled, Stop, apply_change, carrying, parse
+from vdx.controller.reconcilers.base import (
+    Event,
+    Reconciled,
+    Stop,
+    apply_change,
+    carrying,
+    parse,
+    refusal_message,
+)
 from vdx.controller.registration import Key, Registration
 from vdx.controller.status import status_of
 from vdx.pexip import limits
-from vdx.pexip.errors import PexipError
+from vdx.pexip.errors import PexipError, ValidationError
 from vdx.pexip.models import Conference
 from vdx.pexip.resources import CONFERENCE
 from vdx.ports import readiness
@@ -113,9 +121,8 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         }
         outcome = decided.outcome
         if failures:
-            outcome = Outcome(
-                Phase.STALLED, Reason.PEXIP_REJECTED, "Pexip refused: " + "; ".join(failures[:5])
-            )
+            more = f"; and {len(failures) - 5} more rooms" if len(failures) > 5 else ""
+            outcome = Outcome(Phase.STALLED, Reason.PEXIP_REJECTED, "; ".join(failures[:5]) + more)
         return Reconciled(
             outcome, status=status, events=events, platform=platform.name, extra_conditions=firewall
         )
@@ -164,7 +171,7 @@ class _RoomWrites:
                 except PexipError as exc:
                     if exc.status is None or exc.status >= 500 or exc.status == 429:
                         raise
-                    self.failures.append(f"{change.label}: {exc.message}")
+                    self.failures.append(refused_room(exc, change))
                     self.refused.add(change.uri)
                     continue
                 self.corrected.append(change.label)
@@ -175,6 +182,14 @@ class _RoomWrites:
         # certificate, a branding's upload, a person's change); the rooms fill the slots left.
         with platform.queued(changes) as pending, limits.bulk():
             await asyncio.gather(*(correct(pending) for _ in range(min(ROOM_WRITES_IN_FLIGHT, len(changes)))))
+
+
+def refused_room(exc: PexipError, change: Change) -> str:
+    """A room write Pexip refused, in the words of every other kind's refusal: the room, and the
+    Tenant's spec field behind each refused Pexip field (`Registration.spec_fields`)."""
+    if isinstance(exc, ValidationError):
+        return refusal_message(exc, planner.SPEC_FIELDS)
+    return f"Pexip refused the {change.action} of {change.resource} {change.label}: {exc.message}"
 
 
 # While the rooms' first listing runs, a Tenant looks for its rooms again once this many more rooms
