@@ -191,7 +191,7 @@ def test_a_new_tree_is_planned_in_the_operators_order_with_placeholders() -> Non
     assert "+ alias                 = (sensitive value, from Secret vdx-rm/rec-key)" in text
     assert "+ password                        = (sensitive value, from Secret vdx-rm/stue-creds)" in text
     assert "host_identity_provider_group       = (known after apply: identity_provider_group RM ADFS)" in text
-    assert "idp_public_key                    = (token-signing certificate, valid until " in text
+    assert "idp_public_key                    = (token-signing certificate valid until " in text
 
 
 def test_no_secret_value_in_text_markdown_or_json() -> None:
@@ -505,7 +505,7 @@ def test_a_rolled_over_certificate_from_a_secret_shows_by_expiry_and_fingerprint
     lines = render_text(plan, "https://pexip.example").splitlines()
     (shown,) = [line for line in lines if "idp_public_key" in line]
     assert '~ idp_public_key = "(certificate valid until ' in shown
-    assert " -> (token-signing certificate, valid until " in shown
+    assert " -> (token-signing certificate valid until " in shown
 
 
 def test_a_token_signing_certificate_in_a_secret_is_named_when_not_given() -> None:

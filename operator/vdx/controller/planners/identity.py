@@ -95,11 +95,14 @@ def certificate_summary(pem: str) -> str:
         return "(no certificate)"
     certificate = signing_certificate(pem, "Pexip", now=datetime.min.replace(tzinfo=UTC))
     if isinstance(certificate, SigningCertificate):
-        return (
-            f"(certificate valid until {certificate.not_after:%Y-%m-%d}, "
-            f"SHA-256 {certificate.fingerprint_sha256[:16]})"
-        )
+        return identity_of(certificate)
     return "(unreadable certificate)"
+
+
+def identity_of(certificate: SigningCertificate, what: str = "certificate") -> str:
+    """`(certificate valid until 2027-01-31, SHA-256 0123456789abcdef)`."""
+    valid = f"valid until {certificate.not_after:%Y-%m-%d}"
+    return f"({what} {valid}, SHA-256 {certificate.fingerprint_sha256[:16]})"
 
 
 def desired_idp(

@@ -13,6 +13,7 @@ from vdx.controller.ownership import Owner
 from vdx.controller.plan import Change
 from vdx.controller.planners.common import SET_BY_OPERATOR
 from vdx.controller.reasons import Reason
+from vdx.controller.status import status_of
 from vdx.pexip import resources
 from vdx.pexip.client import FileUpload
 from vdx.pexip.errors import Attempt, PexipError, PexipHTTPError, ValidationError
@@ -83,9 +84,7 @@ def wait_for_users(
 
 
 def _ready_reason(body: dict[str, Any]) -> str | None:
-    conditions = (body.get("status") or {}).get("conditions") or []
-    ready = next((c for c in conditions if c.get("type") == "Ready"), None)
-    return str(ready.get("reason")) if ready else None
+    return (status_of(body).condition("Ready") or {}).get("reason")
 
 
 _CARRIED = "vdx_extra_conditions"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -77,15 +78,15 @@ def bound_by_others(rt: Context, namespace: str, name: str) -> frozenset[Binding
     """What the namespace's other Domains have bound, but for those being deleted (they take their
     own off). A TurnService is the namespace's, so no Domain elsewhere can bind its server. Read
     with the location's lock held: every change of a binding there holds it too."""
-    found = set()
-    for (_, other_namespace, other), other_body in rt.known.of_kind("Domain"):
-        if other_namespace != namespace or other == name:
-            continue
-        if (other_body.get("metadata") or {}).get("deletionTimestamp"):
-            continue
-        if (binding := current_binding(rt, namespace, other, other_body)) is not None:
-            found.add(binding)
-    return frozenset(found)
+    found = (current_binding(rt, namespace, other, body) for other, body in _others(rt, namespace, name))
+    return frozenset(binding for binding in found if binding is not None)
+
+
+def _others(rt: Context, namespace: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(name, body) of the namespace's other Domains, but those being deleted."""
+    for (kind, _, other), body in rt.known.of_namespace(namespace):
+        if kind == "Domain" and other != name and not (body.get("metadata") or {}).get("deletionTimestamp"):
+            yield other, body
 
 
 def _record(rt: Context, body: dict[str, Any], status: dict[str, Any]) -> None:
@@ -142,11 +143,7 @@ def _asked_by_others(rt: Context, domain: Domain) -> bool:
     (an ObserveOnly Domain records none; a new one may not have written its status yet)."""
     namespace, spec = str(domain.namespace), domain.spec
     ref = spec.turn_service_ref.name if spec.turn_service_ref is not None else None
-    for (_, other_namespace, other), body in rt.known.of_kind("Domain"):
-        if other_namespace != namespace or other == domain.name:
-            continue
-        if (body.get("metadata") or {}).get("deletionTimestamp"):
-            continue
+    for _, body in _others(rt, namespace, domain.name):
         other_spec = body.get("spec") or {}
         other_ref = (other_spec.get("turnServiceRef") or {}).get("name")
         if other_spec.get("systemLocation") == spec.system_location and other_ref == ref:

@@ -115,10 +115,7 @@ def _identity_provider(planner: OfflinePlanner, idp: IdentityProvider) -> None:
     planned.wanted_attributes.update(decision.attribute_uris.values())
     shown: dict[str, str] = {}
     if not is_pending(certificate.pem):
-        shown["idp_public_key"] = (
-            f"(token-signing certificate, valid until {certificate.not_after:%Y-%m-%d}, "
-            f"SHA-256 {certificate.fingerprint_sha256[:16]})"
-        )
+        shown["idp_public_key"] = identity_planner.identity_of(certificate, "token-signing certificate")
     secret_of: dict[str, tuple[str, str]] = {}
     if ref := idp.spec.token_signing_certificate.secret_key_ref:
         secret_of["idp_public_key"] = (namespace, ref.name)
