@@ -17,7 +17,14 @@ def test_full_idle_and_partial_windows() -> None:
     assert windows[0]["busy"] == round((40 + 2) / 50, 2)
     assert windows[0]["requests"] == 5
     assert windows[0]["top"] == "conference"
-    assert windows[1] == {"from_s": 10.0, "requests": 0, "busy": round(2 / 50, 2), "top": ""}
+    assert windows[0]["served_ms"] == round(1000 * (40 + 4) / 5, 2)  # begun in it, wherever they end
+    assert windows[1] == {
+        "from_s": 10.0,
+        "requests": 0,
+        "busy": round(2 / 50, 2),
+        "top": "",
+        "served_ms": 0.0,  # nothing begun in it
+    }
     assert windows[2]["busy"] == round(5 / 25, 2)  # a short last window is judged on its own length
 
 

@@ -135,7 +135,9 @@ def pipe_timeline(
 
     `requests` are (start time, duration, resource) as the simulator logged them. A window's
     `busy` is the request time spent in it over what `in_flight` slots could hold (1.0: always
-    full); `top` is the resource most of its requests went to.
+    full); `top` is the resource most of its requests went to; `served_ms` is how long the simulator
+    took, on average, for the requests begun in it (its latency plus its own work: above the
+    latency, the simulator was short of CPU, and the slots' time was its, not the operator's).
     """
     windows: list[dict[str, object]] = []
     edge = start
@@ -143,12 +145,14 @@ def pipe_timeline(
         upper = min(edge + width, end)
         busy = 0.0
         counts: dict[str, int] = {}
+        served = 0.0
         for began, duration, resource in requests:
             overlap = min(began + duration, upper) - max(began, edge)
             if overlap > 0:
                 busy += overlap
             if edge <= began < upper:
                 counts[resource] = counts.get(resource, 0) + 1
+                served += duration
         top = max(counts, key=lambda r: counts[r]) if counts else ""
         windows.append(
             {
@@ -156,6 +160,7 @@ def pipe_timeline(
                 "requests": sum(counts.values()),
                 "busy": round(busy / ((upper - edge) * in_flight), 2),
                 "top": top,
+                "served_ms": round(1000 * served / max(1, sum(counts.values())), 2),
             }
         )
         edge = upper

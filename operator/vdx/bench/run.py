@@ -669,6 +669,8 @@ def run_benchmark(
             pipe = pipe_timeline(logged, began, converged_at, PIPE_WINDOW_SECONDS, 5)
             busy = " ".join(f"{w['busy']:.2f}" for w in pipe)
             bench.say(f"      pipe per {PIPE_WINDOW_SECONDS:.0f} s (share of 5 slots busy): {busy}")
+            served_per_window = " ".join(f"{w['served_ms']:.1f}" for w in pipe)
+            bench.say(f"      simulator's time per request in each window (ms): {served_per_window}")
             notes: dict[str, Any] = {
                 "converged_seconds": round(seconds, 1),
                 "applied_seconds": round(applied - began, 1),
