@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from vdx.pexip.errors import REDACTED, forms_of, scrub_forms
+from vdx.pexip.errors import REDACTED, Forms, secret_forms
 
 FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -46,9 +46,9 @@ class _Secrets:
 
     def __init__(self) -> None:
         self._values: set[str] = set()
-        # Every form of them (`pexip.errors.forms_of`), longest first: worked out as each Secret is
-        # read, not for each line (a cache of them all would be evicted by the errors' scrubbing).
-        self._forms: tuple[str, ...] = ()
+        # Every form of them (`pexip.errors.Forms`): worked out as each Secret is read, not for
+        # each line (a cache of them all would be evicted by the errors' scrubbing).
+        self._forms = Forms()
         self._lock = threading.Lock()
 
     def add(self, values: Iterable[str]) -> None:
@@ -57,19 +57,19 @@ class _Secrets:
             with self._lock:
                 new = fresh - self._values
                 self._values |= new
-                self._forms = tuple(sorted({*self._forms, *forms_of(new)}, key=len, reverse=True))
+                self._forms.add(form for value in new for form in secret_forms(value))
 
     def snapshot(self) -> tuple[str, ...]:
         with self._lock:
             return tuple(self._values)
 
-    def forms(self) -> tuple[str, ...]:
+    def forms(self) -> Forms:
         return self._forms
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
-            self._forms = ()
+            self._forms = Forms()
 
 
 SECRETS = _Secrets()
@@ -81,7 +81,7 @@ def remember_secrets(data: dict[str, str]) -> None:
 
 
 def scrubbed(text: str) -> str:
-    return scrub_forms(_PEM_PRIVATE_KEY.sub(REDACTED, text), SECRETS.forms())
+    return SECRETS.forms().scrub(_PEM_PRIVATE_KEY.sub(REDACTED, text))
 
 
 @contextlib.contextmanager

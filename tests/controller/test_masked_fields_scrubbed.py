@@ -25,6 +25,7 @@ from vdx.controller.metrics import OperatorMetrics
 from vdx.controller.ownership import Owner
 from vdx.controller.plan import Change
 from vdx.controller.planners.meeting_room import Pins, Recording, RoomContext, desired_participant, plan_room
+from vdx.controller.planners.rooms import plan_room_defaults
 from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reconcilers.base import apply_change
 from vdx.gitops.execute import _send
@@ -182,3 +183,72 @@ async def test_a_quoted_key_or_encoded_address_is_scrubbed_by_both_paths(form: s
             await _send(client, step, dict(change.fields), PARTICIPANT_URI)
     for refused in (by_operator.value, by_apply.value):
         assert str(refused).endswith("refused: ***</body></html>"), form  # all of it, not the key only
+
+
+# ------------------------------------------------------------------ a room's held PINs
+HOST_PIN, GUEST_PIN = "4711", "0815#"
+
+
+def _room_with_pins() -> Conference:
+    return Conference.model_validate(
+        {
+            "id": 3,
+            "name": "Room 1",
+            "resource_uri": CONFERENCE_URI,
+            "pin": HOST_PIN,
+            "guest_pin": GUEST_PIN,
+            "aliases": [{"id": 9, "alias": "r1@vdx.rm.dk", "conference": CONFERENCE_URI}],
+            "direct_media": "never",
+        }
+    )
+
+
+def _room_updates_that_keep_the_pins() -> list[Change]:
+    """The MeetingRoom's update of another field, and the Tenant's defaults: neither sends the PINs."""
+    spec = MeetingRoomSpec.model_validate(
+        {"displayName": "Room 1", "description": "new words", "aliases": [{"alias": "r1@vdx.rm.dk"}]}
+    )
+    ctx = RoomContext(OWNER, "rm", MeetingRoomDefaults(), Pins(HOST_PIN, GUEST_PIN))
+    by_room = [c for c in plan_room(spec, ctx, _room_with_pins()).changes if c.resource == "conference"]
+    by_tenant = plan_room_defaults(MeetingRoomDefaults(), ["vdx.rm.dk"], [_room_with_pins()]).changes
+    assert by_room
+    assert by_tenant
+    return [*by_room, *by_tenant]
+
+
+QUOTING_THE_PINS = f"guest PIN {GUEST_PIN} must differ from PIN {HOST_PIN} (12 {HOST_PIN}0)"
+
+
+def quoting_the_stored_pins(request: httpx.Request) -> httpx.Response:
+    """A node that re-validates the whole room on a PATCH and quotes the PINs it holds."""
+    return httpx.Response(
+        400,
+        json={
+            "conference": {
+                "guest_pin": [f"guest PIN {GUEST_PIN} must differ from PIN {HOST_PIN} (12 {HOST_PIN}0)"]
+            }
+        },
+    )
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["meeting-room", "tenant-defaults"])
+async def test_the_held_pins_never_reach_the_error_of_a_room_update_that_keeps_them(index: int) -> None:
+    change = _room_updates_that_keep_the_pins()[index]
+    assert not {"pin", "guest_pin"} & set(change.fields)  # not sent
+    assert {HOST_PIN, GUEST_PIN} <= set(change.secret_values())
+    assert HOST_PIN not in repr(change)
+    client = PexipClient(
+        "https://pexip.test", auth=("admin", "admin"), transport=httpx.MockTransport(quoting_the_stored_pins)
+    )
+    platform = PlatformRuntime("prod", "f", client, PexipCache(client), OperatorMetrics())
+    step = Step(tenant="rm", source="MeetingRoom vdx-rm/room-1", change=change)
+    async with client:
+        with pytest.raises(PexipHTTPError) as by_operator:
+            await apply_change(platform, change)
+        with pytest.raises(PexipHTTPError) as by_apply:
+            await _send(client, step, dict(change.fields), change.uri)
+    for refused in (by_operator.value, by_apply.value):
+        shown = f"{refused} {refused.field_errors}"
+        # Masked where they stand alone; a longer number that holds the digits is not a PIN.
+        assert "guest PIN *** must differ from PIN *** (12 47110)" in shown
+        assert "0815" not in shown

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import random
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, quote_plus
@@ -13,10 +15,13 @@ import pytest
 
 from vdx.pexip import PlatformLimiter, RetryPolicy, TokenBucket, build_params, id_from_location
 from vdx.pexip.errors import (
+    _API_PATH,
+    INDEXED_FORMS,
     AuthenticationError,
     RateLimitedError,
     ServerError,
     ValidationError,
+    forms_of,
     http_error,
     parse_error_body,
     scrub,
@@ -84,13 +89,85 @@ STREAM_URL = "rtmps://rec.example.dk:443/vdx-Q2hhbmdlTWVTdHJlYW1LZXk/vdx-rm-akut
         (STREAM_URL, lambda v: quote(v)),  # slashes kept
         (PASSWORD, quote_plus),  # a form-encoded body
         (PASSWORD, html.escape),  # an HTML error page
+        (PASSWORD, lambda v: _lower_hex(quote(v, safe=""))),  # percent-encoding in lower case
+        (PASSWORD, lambda v: _lower_hex(quote_plus(v))),
+        (PEM, lambda v: repr(v)[1:-1]),  # a Python message that shows the value with !r
+        ("it's a \\ secret", lambda v: repr(v)[1:-1]),
+        (PASSWORD, lambda v: ascii(v)[1:-1]),
+        (PASSWORD, lambda v: base64.b64encode(v.encode()).decode()),
+        ("s3cret?>?>-Passw0rd", lambda v: base64.urlsafe_b64encode(v.encode()).decode()),
     ],
-    ids=["json", "json-unicode", "json-pem", "json-slashes", "percent", "percent-path", "form", "html"],
+    ids=[
+        "json",
+        "json-unicode",
+        "json-pem",
+        "json-slashes",
+        "percent",
+        "percent-path",
+        "form",
+        "html",
+        "percent-lower",
+        "form-lower",
+        "repr",
+        "repr-quote-backslash",
+        "ascii",
+        "base64",
+        "base64-urlsafe",
+    ],
 )
 def test_scrub_covers_the_usual_encodings_of_a_secret(secret: str, encode: Callable[[str], str]) -> None:
     quoted = encode(secret)
     assert quoted != secret  # else the case would test nothing
     assert scrub(f"refused: {quoted}.", [secret]) == "refused: ***."
+
+
+@pytest.mark.parametrize(("before", "after"), [("user:", ""), ("us:", ":tail"), ("u:", "")])
+def test_scrub_covers_a_secret_inside_longer_base64(before: str, after: str) -> None:
+    """An echoed `Authorization: Basic` header: the password starts at any of the three positions
+    of base64's 3-byte groups. What stays is its neighbours' characters and the one group on each
+    side that mixes their bytes with the secret's, from which the secret cannot be read back."""
+    encoded = base64.b64encode(f"{before}{PASSWORD}{after}".encode()).decode()
+    left = scrub(f"Authorization: Basic {encoded}", [PASSWORD]).removeprefix("Authorization: Basic ")
+    assert left.count("***") == 1
+    neighbours = 4 * (len(before) // 3 + len(after) // 3 + 2)
+    assert len(left.replace("***", "")) <= neighbours < len(encoded) / 2
+
+
+def _by_trying_every_form(text: str, forms: list[str]) -> str:
+    parts = _API_PATH.split(text)
+    paths = _API_PATH.findall(text)
+    for index, part in enumerate(parts):
+        for form in forms:
+            part = part.replace(form, "***")
+        parts[index] = part
+    return "".join(piece for pair in zip(parts, [*paths, ""], strict=True) for piece in pair)
+
+
+def _lower_hex(text: str) -> str:
+    lowered = re.sub("%[0-9A-F]{2}", lambda m: m[0].lower(), text)
+    assert lowered != text
+    return lowered
+
+
+def test_scrubbing_many_secrets_finds_each_form_as_trying_every_form_does() -> None:
+    """Past `INDEXED_FORMS` a text is searched for the forms' first characters first: the result
+    must be what trying every form on it gives (longest first), overlaps and API paths included."""
+    rng = random.Random(5)
+    alphabet = "abcdefghij/:+ %&\"'"
+    secrets = ["".join(rng.choice(alphabet) for _ in range(rng.randint(5, 14))) for _ in range(40)]
+    secrets += ["admin", "abcdefghij", "abcdefghijkl"]  # a path's word; one secret inside another
+    forms = forms_of(secrets)
+    assert len(forms) > INDEXED_FORMS
+    everything = sorted(forms, key=len, reverse=True)
+    for _ in range(300):
+        pieces = [
+            rng.choice([rng.choice(secrets), rng.choice(everything), "x" * rng.randint(0, 5)])
+            for _ in range(4)
+        ]
+        text = " ".join(pieces) + " GET /api/admin/configuration/v1/conference/12/"
+        expected = _by_trying_every_form(text, everything)
+        assert forms.scrub(text) == expected
+        assert scrub(text, secrets) == expected
 
 
 def test_scrub_covers_the_parts_of_a_secret_url_that_carry_its_key() -> None:

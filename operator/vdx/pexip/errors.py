@@ -6,10 +6,11 @@ the request that failed, so a server that echoes a value cannot leak it into log
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -123,6 +124,13 @@ _URL = re.compile(
 )
 _URL_SEPARATORS = re.compile(r"[/?#&=;:]+")
 _WORD_SEPARATORS = re.compile(r"[-_.~]+")
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
+_NUMBER = re.compile(r"[0-9]+#?")  # a PIN
+
+# A secret's base64 inside a longer base64 text (an echoed `Authorization: Basic` header, a data
+# URL) is scrubbed by the characters that its bytes alone decide; at least this many of them, so
+# that a short secret's few characters do not mask pieces of unrelated base64 text.
+BASE64_CORE_MIN_LENGTH = 8
 
 
 @lru_cache(maxsize=4096)
@@ -137,20 +145,56 @@ def secret_forms(value: str) -> frozenset[str]:
     Cached: a log line scrubs every known secret.
     """
     parts = {part for part in _url_parts(value) if len(part) >= URL_PART_MIN_LENGTH}
-    return frozenset(form for form in {value, *_encodings(value), *parts} if form)
+    # A PIN's digits are the secret with or without the # that ends the entry.
+    digits = {value[:-1]} if _NUMBER.fullmatch(value) and value.endswith("#") else set()
+    return frozenset(form for form in {value, *_encodings(value), *parts, *digits} if form)
 
 
 def _encodings(value: str) -> set[str]:
     json_escaped = json.dumps(value)[1:-1]
+    percent = {
+        quote(value, safe=""),
+        quote(value),  # slashes kept, as in a path
+        quote_plus(value),  # a form-encoded body
+    }
     return {
         json_escaped,
         json.dumps(value, ensure_ascii=False)[1:-1],
         json_escaped.replace("/", "\\/"),  # encoders that escape slashes (PHP, some Java ones)
-        quote(value, safe=""),
-        quote(value),  # slashes kept, as in a path
-        quote_plus(value),  # a form-encoded body
+        *percent,
+        # RFC 3986 makes the hex digits' case free; some encoders write them in lower case.
+        *(_PERCENT_ESCAPE.sub(lambda m: m[0].lower(), form) for form in percent),
         html.escape(value),
+        repr(value)[1:-1],  # a Python exception or log line that shows a value with `!r`
+        ascii(value)[1:-1],
+        *_base64_cores(value),
     }
+
+
+def _base64_cores(value: str) -> set[str]:
+    """The value's base64 (standard and URL-safe, with its padding), and for each of the three
+    positions it can start at inside longer base64 text the characters its bytes alone decide.
+
+    Base64 turns each 3 bytes into 4 characters, so the secret's characters inside `Basic
+    base64(user:password)` depend on where the password starts; the groups that hold only the
+    secret's bytes are the same in any text that carries it at that position."""
+    raw = value.encode()
+    forms = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
+    for shift in range(3):
+        # Groups that start at or after the secret's first byte and end within its bytes.
+        first_group = (shift + 2) // 3
+        last_group = (shift + len(raw)) // 3
+        if last_group <= first_group:
+            continue
+        encoded = base64.b64encode(b"\0" * shift + raw)
+        core = encoded[4 * first_group : 4 * last_group].decode()
+        if len(core) >= BASE64_CORE_MIN_LENGTH:
+            forms.add(core)
+            forms.add(core.translate(_URLSAFE))
+    return forms
+
+
+_URLSAFE = str.maketrans("+/", "-_")
 
 
 def _url_parts(value: str) -> set[str]:
@@ -174,34 +218,102 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 
     The one scrubbing of the project: Pexip's errors (operator and `vdx apply`), log lines and
     `vdx plan`'s output all come through here."""
-    return scrub_forms(text, _all_forms(secrets if isinstance(secrets, tuple) else tuple(secrets)))
+    return _all_forms(secrets if isinstance(secrets, tuple) else tuple(secrets)).scrub(text)
 
 
-def scrub_forms(text: str, forms: Sequence[str]) -> str:
-    """`scrub` with the forms worked out already (`forms_of`), longest first: the log keeps its own
-    as Secrets are read, rather than work them out again for every line."""
-    values = forms
-    if not values:
-        return text
-    parts = _API_PATH.split(text)
-    paths = _API_PATH.findall(text)
-    for index, part in enumerate(parts):
-        for value in values:
-            part = part.replace(value, REDACTED)
-        parts[index] = part
-    return "".join(piece for pair in zip(parts, [*paths, ""], strict=True) for piece in pair)
+# Below this many forms, every one is tried on a text; from it, the text is first searched for the
+# forms' first characters. Each secret has up to about twenty forms, and trying every one on every
+# log line (thousands of Secrets in a national cluster) cost more than a millisecond a line.
+INDEXED_FORMS = 64
+_ANCHOR = 4
+
+
+class Forms:
+    """Every form of a set of secret values (`secret_forms`), grown as secrets are learnt: the log
+    adds each Secret's as it is read, rather than work them all out again for every line.
+
+    Indexed by their first characters, so a text is searched once for the forms that can occur in
+    it, however many there are. Safe to read while another thread adds: what a reader holds is
+    replaced on `add`, never changed in place."""
+
+    def __init__(self, forms: Iterable[str] = ()) -> None:
+        # Too short to index, or holding the mark a replacement leaves: tried on every text.
+        self._always: frozenset[str] = frozenset()
+        self._by_anchor: dict[str, frozenset[str]] = {}
+        self._all: tuple[str, ...] = ()  # longest first while there are few
+        self._known: set[str] = set()  # read by `add` only
+        # PINs (digits, maybe a final #): replaced only where no digit is next to them, so that a
+        # room's held PIN `1234` masks `PIN 1234` but not part of `12345`.
+        self._numbers: tuple[tuple[str, re.Pattern[str]], ...] = ()
+        self.add(forms)
+
+    def add(self, forms: Iterable[str]) -> None:
+        new = {form for form in forms if form} - self._known
+        if not new:
+            return
+        self._known |= new
+        numbers = {form for form in new if _NUMBER.fullmatch(form)}
+        if numbers:
+            found = sorted(numbers, key=len, reverse=True)
+            bounded = ((n, re.compile(rf"(?<![0-9]){re.escape(n)}(?![0-9])")) for n in found)
+            self._numbers = (*self._numbers, *bounded)
+            new -= numbers
+        for form in new:
+            if len(form) < _ANCHOR or REDACTED[0] in form:
+                self._always = self._always | {form}
+            else:
+                anchor = form[:_ANCHOR]
+                self._by_anchor[anchor] = self._by_anchor.get(anchor, frozenset()) | {form}
+        if len(self._all) + len(new) <= INDEXED_FORMS:
+            self._all = tuple(sorted({*self._all, *new}, key=len, reverse=True))
+        else:
+            self._all = (*self._all, *new)  # order only matters for the forms a text holds
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all)
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def present(self, text: str) -> list[str]:
+        """The forms that may occur in `text`, longest first (so a longer one is replaced before
+        its parts)."""
+        if len(self._all) <= INDEXED_FORMS:
+            return list(self._all)
+        anchors = self._by_anchor
+        found = set(self._always)
+        for start in range(len(text) - _ANCHOR + 1):
+            hit = anchors.get(text[start : start + _ANCHOR])
+            if hit is not None:
+                found |= hit
+        return sorted(found, key=len, reverse=True)
+
+    def scrub(self, text: str) -> str:
+        values = self.present(text)
+        numbers = [pattern for number, pattern in self._numbers if number in text]
+        if not values and not numbers:
+            return text
+        parts = _API_PATH.split(text)
+        paths = _API_PATH.findall(text)
+        for index, part in enumerate(parts):
+            for value in values:
+                part = part.replace(value, REDACTED)
+            for number in numbers:
+                part = number.sub(REDACTED, part)
+            parts[index] = part
+        return "".join(piece for pair in zip(parts, [*paths, ""], strict=True) for piece in pair)
 
 
 @lru_cache(maxsize=2)  # `vdx plan` scrubs every line of its output with the same values
-def _all_forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
+def _all_forms(secrets: tuple[str, ...]) -> Forms:
     """`forms_of`, cached by the tuple of values: a caller that scrubs many texts with the same
-    values sorts their forms once (sorting some thousands of forms per line tripled its cost)."""
+    values works out and indexes their forms once."""
     return forms_of(secrets)
 
 
-def forms_of(secrets: Iterable[str]) -> tuple[str, ...]:
-    """Every form of every secret, longest first (so a longer form is replaced before its parts)."""
-    return tuple(sorted({form for s in secrets if s for form in secret_forms(s)}, key=len, reverse=True))
+def forms_of(secrets: Iterable[str]) -> Forms:
+    """Every form of every secret."""
+    return Forms(form for s in secrets if s for form in secret_forms(s))
 
 
 # How much of an error body that is not one of the API's shapes (a proxy's error page) is kept.

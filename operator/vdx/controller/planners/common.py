@@ -15,6 +15,7 @@ from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import Owner, owner_of
 from vdx.controller.plan import Change, create_with_secrets, update_with_secrets
 from vdx.controller.reasons import Reason
+from vdx.pexip.models import Conference
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -250,3 +251,9 @@ def keep_in_line(
         plan.changes.append(update)
         plan.outcome = Outcome(Phase.PROGRESSING, Reason.UPDATING, f"updating {resource} {label}")
     return plan
+
+
+def held_pins(conference: Conference) -> tuple[str, ...]:
+    """The PINs a room holds, to scrub from the refusal of a write that does not send them: Pexip
+    validates the merged object and may quote them (scrubbed only where no digit touches them)."""
+    return tuple(pin for pin in (conference.pin, conference.guest_pin) if pin)

@@ -25,6 +25,7 @@ from vdx.controller.planners.common import (
     dependency_refusal,
     find_owned,
     foreign_outcome,
+    held_pins,
     observe_only_outcome,
     quota_refusal,
     refuse,
@@ -213,6 +214,8 @@ def plan_room(spec: MeetingRoomSpec, ctx: RoomContext, current: Conference | Non
                 fields=diff,
                 secret_fields=secrets & set(diff),
                 before=before,
+                # Sent or not, the PINs the room holds are in what Pexip validates.
+                held_secrets=held_pins(current),
             )
         )
     plan.changes.extend(_alias_changes(spec, current))

@@ -17,7 +17,7 @@ from vdx.api.tenant import MeetingRoomDefaults, Tenant
 from vdx.controller.conditions import Outcome, Phase
 from vdx.controller.ownership import owner_of
 from vdx.controller.plan import Change, field_differences, observed_values
-from vdx.controller.planners.common import Plan, refuse
+from vdx.controller.planners.common import Plan, held_pins, refuse
 from vdx.controller.reasons import Reason
 from vdx.pexip.models import Conference
 
@@ -133,6 +133,8 @@ def plan_room_defaults(
                 uri=conference.resource_uri,
                 fields=diff,
                 before=observed_values(diff, conference),
+                # Pexip validates the whole room, the PINs it holds included, and may quote them.
+                held_secrets=held_pins(conference),
             )
         )
     return plan
