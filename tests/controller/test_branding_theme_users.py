@@ -187,3 +187,24 @@ async def test_the_finalizer_goes_ahead_once_no_outlook_scheduling_names_it() ->
     await branding.finalize(rt, body(deleting=True))
     assert rt.tenant_lookups == 1
     assert rt.woken == []
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "applied", "woken"),
+    [
+        (None, THEME, False, branding.THEME_READERS),  # turned back on
+        (THEME, None, False, branding.THEME_READERS),  # turned off
+        (THEME, OTHER_THEME, False, branding.THEME_READERS),  # replaced
+        (None, THEME, True, branding.THEME_READERS),  # the first upload with a theme
+        (THEME, THEME, True, ("Tenant",)),  # a new package, the same theme
+        (None, None, True, ("Tenant",)),
+        (THEME, THEME, False, ()),  # nothing its readers read changed
+    ],
+)
+def test_a_theme_that_changes_wakes_every_reader_of_it(
+    before: str | None, after: str | None, applied: bool, woken: tuple[str, ...]
+) -> None:
+    """MeetingRooms and the Outlook connector read the theme from the status too: turned back on,
+    it reached them only at their next resync."""
+    assert set(branding.THEME_READERS) == {"Tenant", "MeetingRoom", "OutlookScheduling"}
+    assert branding.readers_to_wake({"ivrTheme": before}, after, applied=applied) == woken

@@ -196,3 +196,66 @@ async def test_a_wake_cancelled_before_it_ran_does_not_block_the_next(seen: dict
         assert seen["region-a"] == [False, True]
     finally:
         await rt.close()
+
+
+async def test_a_reconcile_wakes_the_readers_of_its_status_after_writing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`Reconciled.wake`: the namespace's resources of those kinds are reconciled, Ready or not, and
+    only once the new status is written (woken before, they would read the old one and settle)."""
+    seen: list[tuple[str, object]] = []
+
+    def reader(kind: str) -> Callable[[Any, dict[str, Any]], Awaitable[Reconciled]]:
+        async def reconcile(rt: Any, body: dict[str, Any]) -> Reconciled:
+            namespace = body["spec"]["namespace"] if kind == "Tenant" else body["metadata"]["namespace"]
+            themes = [
+                b.get("status", {}).get("ivrTheme")
+                for k, b in rt.known.items()
+                if k[:2] == ("CviBranding", namespace)
+            ]
+            seen.append((f"{kind} {body['metadata']['name']}", themes[0] if themes else None))
+            return Reconciled(Outcome(Phase.READY, Reason.AVAILABLE, "in line"))
+
+        return reconcile
+
+    async def reconcile_branding(rt: Any, body: dict[str, Any]) -> Reconciled:
+        theme = "/api/admin/configuration/v1/ivr_theme/3/"
+        return Reconciled(
+            Outcome(Phase.READY, Reason.AVAILABLE, "uploaded"),
+            status={"ivrTheme": theme},
+            wake=("Tenant", "MeetingRoom"),
+        )
+
+    for kind in ("Tenant", "MeetingRoom", "Device"):
+        monkeypatch.setitem(BY_KIND, kind, dataclasses.replace(BY_KIND[kind], reconcile=reader(kind)))
+    monkeypatch.setitem(
+        BY_KIND, "CviBranding", dataclasses.replace(BY_KIND["CviBranding"], reconcile=reconcile_branding)
+    )
+    monkeypatch.setattr(runtime_module, "PROGRESSING_RECHECK_SECONDS", 3600.0)
+    rt = Runtime(Kube())  # type: ignore[arg-type]
+    try:
+        room = {
+            "apiVersion": "vdx.medcom.dk/v1alpha1",
+            "kind": "MeetingRoom",
+            "metadata": {"name": "akut", "namespace": "ns-a", "generation": 1, "uid": "uid-akut"},
+            "spec": {},
+        }
+        device = {**room, "kind": "Device", "metadata": {**room["metadata"], "name": "tv", "uid": "uid-tv"}}
+        elsewhere = {**room, "metadata": {**room["metadata"], "namespace": "ns-b", "uid": "uid-b"}}
+        for kind, body in (
+            ("Tenant", tenant("region-a", "ns-a")),
+            ("MeetingRoom", room),
+            ("Device", device),
+            ("MeetingRoom", elsewhere),
+        ):
+            await rt.reconcile(kind, body)
+        assert all(status_of(b).ready for b in rt.known.values())
+        seen.clear()
+        await rt.reconcile("CviBranding", branding("ns-a"))
+        await settle()
+        theme = "/api/admin/configuration/v1/ivr_theme/3/"
+        # Ready as they are, both readers in the namespace are reconciled, and read the new theme;
+        # a Device (not named) and a room of another namespace are not.
+        assert sorted(seen) == [("MeetingRoom akut", theme), ("Tenant region-a", theme)]
+    finally:
+        await rt.close()

@@ -170,6 +170,13 @@ class Runtime:
             if key[0] == "Tenant" and (body.get("spec") or {}).get("namespace") == namespace:
                 self.spawn(self.reconcile("Tenant", body, from_resync=True))
 
+    def wake_readers(self, namespace: str, kinds: tuple[str, ...]) -> None:
+        """Reconcile the namespace's resources of `kinds` (its Tenant for "Tenant"), Ready or not:
+        something they read from another resource's status changed."""
+        if "Tenant" in kinds:
+            self.wake_tenant(namespace)
+        self.wake_users(namespace, tuple(k for k in kinds if k != "Tenant"), only_unready=False)
+
     def wake_users(
         self,
         namespace: str,
@@ -464,6 +471,8 @@ class Runtime:
         if result.outcome.phase is Phase.READY:
             for dependent in BY_KIND[kind].wakes_when_ready:
                 self._wake_unready(dependent, key[1])
+        if result.wake and key[1] is not None:
+            self.wake_readers(key[1], result.wake)
         return result.outcome
 
     async def _run(self, kind: str, body: dict[str, Any]) -> Reconciled:

@@ -48,6 +48,10 @@ class Reconciled:
     events: list[Event] = field(default_factory=list)
     extra_conditions: list[dict[str, Any]] = field(default_factory=list)
     platform: str | None = None
+    # Kinds of the resource's namespace to reconcile, Ready or not, once this status is written:
+    # what they read from it changed (a branding's IVR theme). Woken before the write, they could
+    # read the old status and settle on it until their next resync.
+    wake: tuple[str, ...] = ()
 
 
 class Stop(Exception):

@@ -212,12 +212,15 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     assert current is not None
     assert alias is not None
     changed = status.get("contentHash") != rendered.content_hash
+    theme_uri = theme.resource_uri if theme is not None else None
+    applied = changed or not status.get("appliedTime")
+    readers = readers_to_wake(status, theme_uri, applied=applied)
     status.update(
         {
             "contentHash": rendered.content_hash,
             "webAppUrl": f"https://{web.domain}/{web.slug}",
             "webappBrandingUuid": current.uuid,
-            "ivrTheme": theme.resource_uri if theme is not None else None,
+            "ivrTheme": theme_uri,
             "pexipObjects": [
                 {"resource": WEBAPP_BRANDING.name, "resourceUri": current.resource_uri, "name": current.name},
                 {"resource": WEBAPP_ALIAS.name, "resourceUri": alias.resource_uri, "name": alias.slug},
@@ -229,13 +232,26 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
             ],
         }
     )
-    if changed or not status.get("appliedTime"):
+    if applied:
         status["appliedTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        rt.wake_tenant(namespace)
     for warning in rendered.warnings[:3]:
         if changed:
             events.append(Event("Warning", Reason.BRANDING_WARNING, str(warning)[:1000]))
-    return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
+    return Reconciled(plan.outcome, status=status, events=events, platform=platform.name, wake=readers)
+
+
+# The kinds that write a branding's IVR theme onto rooms, from its `status.ivrTheme`.
+THEME_READERS = ("Tenant", "MeetingRoom", "OutlookScheduling")
+
+
+def readers_to_wake(
+    status_before: Mapping[str, Any], theme_uri: str | None, *, applied: bool
+) -> tuple[str, ...]:
+    """Whom the branding's new status concerns at once, rather than at their next resync: every
+    reader of the theme when it changes (on, off, replaced), the Tenant when a package was applied."""
+    if status_before.get("ivrTheme") != theme_uri:
+        return THEME_READERS
+    return ("Tenant",) if applied else ()
 
 
 async def _reported_theme(
