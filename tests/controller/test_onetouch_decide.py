@@ -8,6 +8,7 @@ from typing import Any
 
 from vdx.api.common import ManagementPolicy
 from vdx.api.loader import load_tree
+from vdx.api.names import ADOPT_ANNOTATION
 from vdx.api.onetouch import CalendarType, EndpointType, OneTouchJoin, ProcessingRule
 from vdx.api.tenant import Tenant
 from vdx.controller.conditions import Phase
@@ -23,6 +24,7 @@ from vdx.controller.planners.onetouch import (
     OtjObserved,
     decide,
     default_rules,
+    endpoint_name,
 )
 from vdx.paths import EXAMPLES_DIR
 from vdx.pexip import models
@@ -177,7 +179,167 @@ def test_an_endpoint_and_rule_left_out_are_deleted_after_the_writes() -> None:
         ("delete", ENDPOINT),
         ("delete", RULE),
     ]
-    assert changes[1].label == "vdx-stage-rm/mr-skejby-2"
+    assert changes[1].label == "vdx-stage-rm/stage-otj/mr-skejby-2"
+
+
+def test_endpoints_are_named_after_the_namespace_the_one_touch_join_and_the_endpoint() -> None:
+    """As groups and rules are: two OneTouchJoins of one namespace may each have an endpoint mr-1."""
+    changes = decide(_inputs(), OtjObserved(system_locations=(LOCATION,))).plan.changes
+    assert [c.fields["name"] for c in changes if c.resource == ENDPOINT] == [
+        "vdx-stage-rm/stage-otj/mr-skejby-1",
+        "vdx-stage-rm/stage-otj/mr-skejby-2",
+    ]
+    other = Owner("OneTouchJoin", "vdx-stage-rm", "other-otj")
+    assert endpoint_name(other, "mr-skejby-1") != endpoint_name(OWNER, "mr-skejby-1")
+
+
+def test_a_name_beyond_pexips_100_characters_ends_in_a_digest_and_stays_unique() -> None:
+    """Cut alone, two endpoints of a long-named OneTouchJoin would get one name."""
+    owner = Owner("OneTouchJoin", "n" * 63, "o" * 40)
+    first, second = endpoint_name(owner, "meeting-room-1"), endpoint_name(owner, "meeting-room-2")
+    assert len(first) == len(second) == 100
+    assert first != second
+    assert first.startswith(f"{'n' * 63}/{'o' * 23} ")
+    assert endpoint_name(owner, "meeting-room-1") == first  # the same on every pass
+
+
+def _named(observed: OtjObserved, **names: str) -> OtjObserved:
+    """`observed` with endpoints renamed: {current name's last part: new name}."""
+    endpoints = tuple(
+        e.model_copy(update={"name": names.get(e.name.rsplit("/", 1)[-1].replace("-", "_"), e.name)})
+        for e in observed.endpoints
+    )
+    return replace(observed, endpoints=endpoints)
+
+
+def test_an_endpoint_made_under_its_former_name_is_renamed_in_place() -> None:
+    """One the operator made as `<namespace>/<endpoint>`, carrying this OneTouchJoin's marker, gets
+    its new name by an update of the same object (what Pexip holds for it stays): no create, no
+    delete. The rename is marked as the operator's own, not drift."""
+    inputs = _inputs()
+    applied = _applied(inputs)
+    former = _named(applied, mr_skejby_1="vdx-stage-rm/mr-skejby-1", mr_skejby_2="vdx-stage-rm/mr-skejby-2")
+    decision = decide(inputs, former)
+    changes = decision.plan.changes
+    assert [(c.action, c.resource, c.uri, dict(c.fields)) for c in changes] == [
+        (
+            "update",
+            ENDPOINT,
+            e.resource_uri,
+            {"name": f"vdx-stage-rm/stage-otj/{e.name.rsplit('/', 1)[-1]}"},
+        )
+        for e in former.endpoints
+    ]
+    assert decision.renames == {0, 1}
+    assert "name 'vdx-stage-rm/mr-skejby-1' -> 'vdx-stage-rm/stage-otj/mr-skejby-1'" in changes[0].describe()
+    assert sorted(decision.plan.owned) == sorted(
+        [o.resource_uri for o in (*applied.integrations, *applied.groups, *applied.endpoints)]
+        + [d.resource_uri for d in applied.deployments[GRAPH]]
+        + [r.resource_uri for r in applied.rules]
+    )
+    # Observe-only leaves the former name alone: it is no drift of Pexip's.
+    observing = _spec(inputs, management_policy=ManagementPolicy.OBSERVE_ONLY)
+    plan = decide(observing, former).plan
+    assert (plan.changes, plan.outcome.phase) == ([], Phase.READY)
+
+
+def test_a_former_name_is_not_renamed_onto_a_name_another_object_has() -> None:
+    """A stranger already has the new name: refused (Pexip names are unique), not renamed; and an
+    endpoint of the former name with another OneTouchJoin's marker is not ours to rename."""
+    inputs = _inputs()
+    applied = _applied(inputs)
+    former = _named(applied, mr_skejby_1="vdx-stage-rm/mr-skejby-1")
+    stranger = applied.endpoints[0].model_copy(
+        update={
+            "id": 40,
+            "resource_uri": "/api/admin/configuration/v1/mjx_endpoint/40/",
+            "description": "",
+            "room_resource_email": "elsewhere@rm.dk",
+            "api_address": "elsewhere.video.rm.dk",
+        }
+    )
+    plan = decide(inputs, replace(former, endpoints=(*former.endpoints, stranger))).plan
+    assert plan.blocked
+    assert (plan.outcome.reason, plan.field_path) == (
+        "AlreadyExists",
+        "spec.endpointGroups[0].endpoints[0].name",
+    )
+    assert "made by another system" in plan.outcome.message
+    assert ADOPT_ANNOTATION not in plan.outcome.message
+    # The former name with another OneTouchJoin's marker: left alone; ours is created.
+    neighbour = Owner("OneTouchJoin", "vdx-stage-rm", "other-otj").describe(None)
+    theirs = former.endpoints[0].model_copy(update={"description": neighbour})
+    changes = decide(inputs, replace(former, endpoints=(theirs, former.endpoints[1]))).plan.changes
+    assert [(c.action, c.resource, c.label) for c in changes] == [
+        ("create", ENDPOINT, "vdx-stage-rm/stage-otj/mr-skejby-1")
+    ]
+
+
+def test_two_one_touch_joins_of_a_namespace_each_have_an_endpoint_of_one_name() -> None:
+    """The second plans its own endpoints beside the first's, where it was refused before."""
+    first = _inputs()
+    applied = _applied(first)
+    second_owner = Owner("OneTouchJoin", "vdx-stage-rm", "second-otj")
+    second = replace(first, owner=second_owner)
+    # Its own app registration and rooms: the first's would be refused as shared.
+    calendar = first.otj.spec.calendar.model_copy(
+        update={"application_id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}
+    )
+    group = first.otj.spec.endpoint_groups[0]
+    rooms = [
+        e.model_copy(update={"room_mailbox": f"b.{e.room_mailbox}", "address": f"b.{e.address}"})
+        for e in group.endpoints
+    ]
+    second = _spec(second, calendar=calendar, endpoint_groups=[group.model_copy(update={"endpoints": rooms})])
+    plan = decide(second, applied).plan
+    assert not plan.blocked
+    assert [c.label for c in plan.changes if c.resource == ENDPOINT] == [
+        "vdx-stage-rm/second-otj/mr-skejby-1",
+        "vdx-stage-rm/second-otj/mr-skejby-2",
+    ]
+    assert all(c.action == "create" for c in plan.changes)
+
+
+def test_an_endpoint_name_another_one_touch_join_holds_names_it_and_the_fix() -> None:
+    """Not the adopt annotation (it takes over the profile only): rename the endpoint in one of them."""
+    inputs = _inputs()
+    located = OtjObserved(system_locations=(LOCATION,))
+    holder = models.MjxEndpoint(
+        id=9,
+        name="vdx-stage-rm/stage-otj/mr-skejby-1",
+        description=Owner("OneTouchJoin", "vdx-stage-rm", "other-otj").describe(None),
+        endpoint_type="CISCO",
+        room_resource_email="elsewhere@rm.dk",
+        resource_uri="/api/admin/configuration/v1/mjx_endpoint/9/",
+    )
+    plan = decide(inputs, replace(located, endpoints=(holder,))).plan
+    assert plan.blocked
+    assert plan.changes == []
+    assert (plan.outcome.reason, plan.field_path) == (
+        "AlreadyExists",
+        "spec.endpointGroups[0].endpoints[0].name",
+    )
+    message = plan.outcome.message
+    assert "belongs to OneTouchJoin vdx-stage-rm/other-otj" in message
+    assert (
+        "rename spec.endpointGroups[0].endpoints[0].name here or in OneTouchJoin vdx-stage-rm/other-otj"
+        in (message)
+    )
+    assert ADOPT_ANNOTATION not in message
+    # A default rule's name is the operator's: the fix is rules of other names.
+    rule = models.MjxMeetingProcessingRule(
+        id=7,
+        name="vdx-stage-rm/stage-otj/vdx-1",
+        priority=100,
+        meeting_type="pexipinfinity",
+        mjx_integration="/api/admin/configuration/v1/mjx_integration/70/",
+        resource_uri="/api/admin/configuration/v1/mjx_meeting_processing_rule/7/",
+    )
+    plan = decide(inputs, replace(located, rules=(rule,))).plan
+    assert plan.outcome.reason == "AlreadyExists"
+    assert "made by another system" in plan.outcome.message
+    assert "give spec.rules of other names" in plan.outcome.message
+    assert ADOPT_ANNOTATION not in plan.outcome.message
 
 
 def test_observe_only_reports_drift() -> None:

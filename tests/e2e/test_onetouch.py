@@ -3,7 +3,8 @@
 Create (calendar, profile, group, endpoints, a rule per tenant domain), update, Secret rotation
 (resent, canaries never in status, events or logs), observe-only drift, Orphan and Delete, adoption
 of a profile made by hand, and the refusals (an endpoint address another tenant's endpoint holds, a
-Graph app registration another tenant uses) with nothing made in Pexip.
+Graph app registration another tenant uses) with nothing made in Pexip. Two OneTouchJoins of one
+namespace with an endpoint of one name, and an endpoint of the former name renamed in place.
 """
 
 from __future__ import annotations
@@ -215,6 +216,55 @@ def test_one_touch_join_lifecycle(
     blob = "\n".join([caplog.text, *events_of(h, "otj"), repr(status)])
     for canary in (CLIENT_SECRET, ENDPOINT_PASSWORD, OTHER_PASSWORD, ROTATED):
         assert canary not in blob
+
+
+def test_two_one_touch_joins_of_a_namespace_and_an_endpoint_of_the_former_name(
+    operator: OperatorThread, h: Harness
+) -> None:
+    """Endpoints are named `<namespace>/<otj>/<endpoint>`: a second OneTouchJoin of the namespace
+    with an endpoint mr-1 gets its own. One made under the former name `<namespace>/<endpoint>`
+    (with the marker) is renamed in place: the same object, no delete, an update, not drift."""
+    setup(h)
+    h.create("onetouchjoins", "OneTouchJoin", "first", spec())
+    wait_ready(h, "onetouchjoins", "first", timeout=60)
+    made = {e.resource_uri: e for e in listed(h, MJX_ENDPOINT)}
+    assert sorted(e.name for e in made.values()) == [f"{h.namespace}/first/mr-1", f"{h.namespace}/first/mr-2"]
+
+    async def as_formerly_named() -> None:
+        async with h.pexip() as pexip:
+            for endpoint in made.values():
+                former = f"{h.namespace}/{endpoint.name.rsplit('/', 1)[-1]}"
+                await pexip.update(MJX_ENDPOINT, endpoint.id, {"name": former})
+
+    run(as_formerly_named())
+
+    def renamed() -> bool:
+        now = {e.resource_uri: e.name for e in listed(h, MJX_ENDPOINT)}
+        return now == {uri: e.name for uri, e in made.items()}
+
+    wait_for(renamed, 40, "renamed in place")
+    rename = f"name '{h.namespace}/mr-1' -> '{h.namespace}/first/mr-1'"
+    wait_for(
+        lambda: any(e.startswith("UpdatedExternalResource") and rename in e for e in events_of(h, "first")),
+        10,
+        "the rename's event",
+    )
+    events = events_of(h, "first")
+    assert not [e for e in events if e.startswith(("DriftCorrected", "DeletedExternalResource"))], events
+    assert stored(h, "mjx_endpoint", "api_password").count(ENDPOINT_PASSWORD) == 1
+
+    # A second OneTouchJoin of the namespace, with its own app registration and rooms, and mr-1 too.
+    second = spec(OTHER_APP)
+    for endpoint in second["endpointGroups"][0]["endpoints"]:
+        endpoint.update(roomMailbox=f"b.{endpoint['roomMailbox']}", address=f"b.{endpoint['address']}")
+    h.create("onetouchjoins", "OneTouchJoin", "second", second)
+    wait_ready(h, "onetouchjoins", "second", timeout=60)
+    assert sorted(e.name for e in listed(h, MJX_ENDPOINT)) == [
+        f"{h.namespace}/first/mr-1",
+        f"{h.namespace}/first/mr-2",
+        f"{h.namespace}/second/mr-1",
+        f"{h.namespace}/second/mr-2",
+    ]
 
 
 def test_one_touch_join_refusals_adoption_and_delete(operator: OperatorThread, h: Harness) -> None:

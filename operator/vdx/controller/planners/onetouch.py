@@ -6,12 +6,13 @@ domain outside the tenant, a regular expression or transform that does not compi
 Secrets, a system location Pexip lacks, an app registration another tenant's deployment uses, a room
 mailbox or endpoint address another tenant's endpoint holds, a stranger's object with our name),
 the fields, which secrets are sent (on create and whenever a Secret changed: Pexip never returns
-them), creates in dependency order with placeholders for URIs not yet made, then the deletes of
-what the spec no longer has, and observe-only.
+them), creates in dependency order with placeholders for URIs not yet made, an endpoint made under
+its former name renamed in place, then the deletes of what the spec no longer has, and observe-only.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -66,6 +67,9 @@ SECRET_FIELDS = frozenset(
     {"client_secret", "service_account_password", "private_key", "api_password", "poly_password"}
 )
 MICROSOFT_LOGIN = "https://login.microsoftonline.com"
+# An endpoint's name in Pexip: the calendar appendix says 100 characters, pexip-api.md 250; the
+# stricter holds (the simulator enforces it).
+ENDPOINT_NAME_LIMIT = 100
 DEFAULT_PRIORITY = 100
 MAX_PRIORITY = 200  # Pexip's highest rule priority
 
@@ -102,11 +106,33 @@ class OtjDecision:
     provides: dict[int, str] = field(default_factory=dict)
     integration: str | None = None
     endpoints: int = 0
+    # Indexes in plan.changes of the updates that rename an endpoint made under its former name: the
+    # operator's own naming moved, so the rename is no drift of Pexip's.
+    renames: set[int] = field(default_factory=set)
 
 
 def names(owner: Owner) -> dict[str, str]:
     base = f"{owner.namespace}/{owner.name}"
     return {"profile": base, "deployment": base}
+
+
+def endpoint_name(owner: Owner, endpoint: str) -> str:
+    """`<namespace>/<otj>/<endpoint>`, as groups and rules are named: endpoint names are unique in
+    a OneTouchJoin only, so two of one namespace may both have an `mr-1`.
+
+    Pexip holds 100 characters: a longer name keeps its start and ends in a digest of the whole
+    (a space cannot occur in the names it is made of), so cutting it cannot make two names one."""
+    full = f"{owner.namespace}/{owner.name}/{endpoint}"
+    if len(full) <= ENDPOINT_NAME_LIMIT:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:12]
+    return f"{full[: ENDPOINT_NAME_LIMIT - len(digest) - 1]} {digest}"
+
+
+def former_endpoint_name(owner: Owner, endpoint: str) -> str:
+    """The name endpoints were given before the OneTouchJoin's name was part of it: one found under
+    it with this OneTouchJoin's marker is renamed in place, keeping what Pexip holds for it."""
+    return f"{owner.namespace}/{endpoint}"[:ENDPOINT_NAME_LIMIT]
 
 
 def default_rules(tenant: Tenant) -> list[ProcessingRule]:
@@ -189,15 +215,29 @@ class _Builder:
         *,
         recorded: tuple[str, ...] = (),
         adopt: str | None = None,
+        formerly: str | None = None,
+        named_by: str | None = None,
     ) -> str | Plan:
-        """Our object of `name`: created (its placeholder returned), corrected, or refused as foreign."""
+        """Our object of `name`: created (its placeholder returned), corrected, or refused as foreign.
+
+        `formerly` is a name the operator gave the object before: ours under it (by marker) is
+        renamed rather than replaced, unless another object already has the new name. `named_by` says
+        what to rename (the spec field the name comes from) when another object has the name: the
+        adopt annotation takes over the profile only, so it is no fix for these."""
         owner = self.inputs.owner
         known = {*recorded, *((adopt,) if adopt else ())}
         named = [c for c in candidates if c.name == name or c.resource_uri in known]
         found = find_owned(named, owner, recorded=recorded, adopt=adopt, name=name)
         plan = self.decision.plan
+        renamed = False
+        if found.obj is None and found.foreign is None and formerly is not None:
+            earlier = [c for c in candidates if c.name == formerly and c.resource_uri not in plan.owned]
+            found = find_owned(earlier, owner)
+            renamed = found.obj is not None
         if found.obj is None:
             if found.foreign is not None:
+                if named_by is not None:
+                    return Plan(outcome=_held(resource, name, found.foreign, named_by))
                 return Plan(outcome=foreign_outcome(resource, name, found.foreign.resource_uri))
             placeholder = pending(resource, name)
             self.decision.provides[len(plan.changes)] = placeholder
@@ -205,6 +245,9 @@ class _Builder:
             return placeholder
         current = found.obj
         plan.owned.append(current.resource_uri)
+        if renamed and self.inputs.otj.spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+            # Not drift: the operator's naming moved. Renamed once the policy lets it write.
+            want = {k: v for k, v in want.items() if k != "name"}
         update = update_with_secrets(
             resource,
             name,
@@ -215,16 +258,39 @@ class _Builder:
             unknown=self.unknown,
         )
         if update is not None:
+            if renamed:
+                self.decision.renames.add(len(plan.changes))
             plan.changes.append(update)
         return str(current.resource_uri)
 
     def stale(self, resource: str, objects: tuple[Any, ...], wanted: set[str], label: str = "name") -> None:
-        """Delete what carries our marker but the spec no longer has."""
+        """Delete what carries our marker but the spec no longer has (one renamed in place is kept)."""
+        owned = set(self.decision.plan.owned)
         for obj in objects:
-            if owner_of(getattr(obj, "description", None)) == self.inputs.owner and obj.name not in wanted:
+            if (
+                owner_of(getattr(obj, "description", None)) == self.inputs.owner
+                and obj.name not in wanted
+                and obj.resource_uri not in owned
+            ):
                 self.deletes.append(
                     Change("delete", resource, str(getattr(obj, label)), uri=obj.resource_uri)
                 )
+
+
+def _held(resource: str, name: str, holder: Any, named_by: str) -> Outcome:
+    """Another object has the name: another resource's (its marker says whose), or a stranger's."""
+    owner = owner_of(getattr(holder, "description", None))
+    where = f"a {resource} named {name} already exists in Pexip ({holder.resource_uri})"
+    if owner is not None:
+        message = (
+            f"{where} and belongs to {owner}; Pexip names are unique: rename {named_by} here or in {owner}"
+        )
+    else:
+        message = (
+            f"{where}, made by another system (no vdx marker); the adopt annotation takes over only "
+            f"the profile: rename {named_by}, or rename or delete that {resource} in Pexip"
+        )
+    return Outcome(Phase.STALLED, Reason.ALREADY_EXISTS, message)
 
 
 def _sent_elsewhere(current: Any, want: Mapping[str, Any]) -> bool:
@@ -238,7 +304,7 @@ def _endpoint_fields(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     poly = endpoint.type is EndpointType.POLY
     want: dict[str, Any] = {
-        "name": f"{owner.namespace}/{endpoint.name}"[:100],
+        "name": endpoint_name(owner, endpoint.name),
         "description": owner.describe(endpoint.description),
         "endpoint_type": PEXIP_ENDPOINT_TYPE[endpoint.type],
         "room_resource_email": endpoint.room_mailbox,
@@ -512,9 +578,10 @@ def decide(inputs: OtjInputs, observed: OtjObserved) -> OtjDecision:
             "mjx_integration": profile,
             "system_location": locations[group.system_location],
         }
-        group_uri = build.ensure(GROUP, group_name, group_want, {}, observed.groups)
+        group_path = f"spec.endpointGroups[{index}].name"
+        group_uri = build.ensure(GROUP, group_name, group_want, {}, observed.groups, named_by=group_path)
         if isinstance(group_uri, Plan):
-            return _finish(OtjDecision(group_uri), otj, GROUP, f"spec.endpointGroups[{index}].name")
+            return _finish(OtjDecision(group_uri), otj, GROUP, group_path)
         for position, endpoint in enumerate(group.endpoints):
             path = f"spec.endpointGroups[{index}].endpoints[{position}]"
             endpoint_want, endpoint_secrets = _endpoint_fields(
@@ -522,7 +589,13 @@ def decide(inputs: OtjInputs, observed: OtjObserved) -> OtjDecision:
             )
             wanted_endpoints.add(str(endpoint_want["name"]))
             endpoint_uri = build.ensure(
-                ENDPOINT, str(endpoint_want["name"]), endpoint_want, endpoint_secrets, observed.endpoints
+                ENDPOINT,
+                str(endpoint_want["name"]),
+                endpoint_want,
+                endpoint_secrets,
+                observed.endpoints,
+                formerly=former_endpoint_name(owner, endpoint.name),
+                named_by=f"{path}.name",
             )
             if isinstance(endpoint_uri, Plan):
                 return _finish(OtjDecision(endpoint_uri), otj, ENDPOINT, f"{path}.name")
@@ -544,7 +617,9 @@ def decide(inputs: OtjInputs, observed: OtjObserved) -> OtjDecision:
             "replace_string": rule.replace_string or "",
             "transform_rule": rule.transform_rule or "",
         }
-        rule_uri = build.ensure(RULE, rule_name, rule_want, {}, observed.rules)
+        # The default rules are named by the operator, not by a spec field.
+        named_by = f"spec.rules[{index}].name" if spec.rules else "the rule (give spec.rules of other names)"
+        rule_uri = build.ensure(RULE, rule_name, rule_want, {}, observed.rules, named_by=named_by)
         if isinstance(rule_uri, Plan):
             return _finish(OtjDecision(rule_uri), otj, RULE, f"spec.rules[{index}].name")
     # What the spec no longer has: endpoints before their groups; rules; an old calendar source last.

@@ -138,7 +138,9 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
                 known[decision.provides[index]] = obj.resource_uri
             if change.resource == INTEGRATION and change.action == "create":
                 recorded = [obj.resource_uri]
-            is_drift = drift and change.action == "update" and not set(change.fields) <= SECRET_FIELDS
+            # A rename to the operator's new name for an endpoint is not Pexip's drift.
+            own = SECRET_FIELDS | ({"name"} if index in decision.renames else set())
+            is_drift = drift and change.action == "update" and not set(change.fields) <= own
             events.append(change_event(change, platform.name, is_drift))
             if is_drift:
                 rt.metrics.drift_corrections.labels("OneTouchJoin", platform.name, change.resource).inc()

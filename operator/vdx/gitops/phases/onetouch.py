@@ -17,6 +17,7 @@ from vdx.controller.planners.onetouch import (
     OtjInputs,
     OtjObserved,
     decide,
+    endpoint_name,
 )
 from vdx.gitops.offline import OfflinePlanner, Step, adopt_of, from_secret, label_of, unresolved
 from vdx.gitops.phases import domain, platform
@@ -40,6 +41,7 @@ def plan(planner: OfflinePlanner) -> None:
 
 def _one_touch_join(planner: OfflinePlanner, otj: OneTouchJoin) -> None:
     namespace, source = str(otj.namespace), label_of(otj)
+    owner = Owner("OneTouchJoin", namespace, otj.name)
     tenant = planner.by_namespace[namespace]
     spec = otj.spec
     calendar = (namespace, spec.calendar.credentials_secret_ref.name)
@@ -57,10 +59,10 @@ def _one_touch_join(planner: OfflinePlanner, otj: OneTouchJoin) -> None:
                 values = planner.desired.secrets.get(key)
                 given = given and values is not None
                 endpoint_secrets[key[1]] = values if values is not None else from_secret(*key)
-                endpoint_secret_of[f"{namespace}/{endpoint.name}"[:100]] = key[1]
+                endpoint_secret_of[endpoint_name(owner, endpoint.name)] = key[1]
     inputs = OtjInputs(
         otj,
-        Owner("OneTouchJoin", namespace, otj.name),
+        owner,
         tenant,
         calendar_values if calendar_values is not None else from_secret(*calendar),
         endpoint_secrets,
