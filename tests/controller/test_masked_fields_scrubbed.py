@@ -252,3 +252,54 @@ async def test_the_held_pins_never_reach_the_error_of_a_room_update_that_keeps_t
         # Masked where they stand alone; a longer number that holds the digits is not a PIN.
         assert "guest PIN *** must differ from PIN *** (12 47110)" in shown
         assert "0815" not in shown
+
+
+THEME_URI = "/api/admin/configuration/v1/ivr_theme/5/"
+
+
+def node_with_a_themed_room(request: httpx.Request) -> httpx.Response:
+    """Lists one room of the tenant that shows the theme and holds PINs; refuses its PATCH quoting them."""
+    if request.method == "GET":
+        room = {
+            **_room_with_pins().model_dump(mode="json"),
+            "ivr_theme": {"resource_uri": THEME_URI, "id": 5, "name": "vdx:vdx-rm/rm"},
+        }
+        return httpx.Response(
+            200, json={"meta": {"total_count": 1, "limit": 500, "next": None}, "objects": [room]}
+        )
+    return quoting_the_stored_pins(request)
+
+
+async def test_taking_a_theme_off_the_rooms_scrubs_their_pins_from_a_refusal() -> None:
+    """A branding turned off or deleted takes its theme off the tenant's rooms first (`release_theme`):
+    that write does not send the PINs either."""
+    from types import SimpleNamespace
+
+    from vdx.api.tenant import Tenant
+    from vdx.controller.reconcilers.branding import release_theme
+
+    client = PexipClient(
+        "https://pexip.test", auth=("admin", "admin"), transport=httpx.MockTransport(node_with_a_themed_room)
+    )
+    platform = PlatformRuntime("prod", "f", client, PexipCache(client), OperatorMetrics())
+    tenant = Tenant.model_validate(
+        {
+            "apiVersion": "vdx.medcom.dk/v1alpha1",
+            "kind": "Tenant",
+            "metadata": {"name": "rm"},
+            "spec": {
+                "organisationKind": "Region",
+                "displayName": "Region Midtjylland",
+                "namespace": "vdx-rm",
+                "platformRef": {"name": "prod"},
+                "domains": ["vdx.rm.dk"],
+            },
+        }
+    )
+    rt = SimpleNamespace(platforms={"prod": platform})
+    async with client:
+        with pytest.raises(PexipHTTPError) as refused:
+            await release_theme(rt, tenant, THEME_URI)  # type: ignore[arg-type]
+    shown = f"{refused.value} {refused.value.field_errors}"
+    assert "guest PIN *** must differ from PIN ***" in shown
+    assert HOST_PIN not in shown.replace("47110", "")

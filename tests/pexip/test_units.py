@@ -317,3 +317,36 @@ def test_an_error_body_is_scrubbed_before_it_is_cut(shape: Callable[[str], bytes
     for part in (secret, secret[:12], secret[:40], secret[-12:]):
         assert part not in str(err)
         assert part not in str(err.field_errors)
+
+
+@pytest.mark.parametrize(
+    ("quoted", "scrubbed"),
+    [
+        ("PIN 4711 refused", "PIN *** refused"),
+        ("PIN 4711# refused", "PIN ***# refused"),
+        ("port 47110 and 14711 stay", "port 47110 and 14711 stay"),  # numbers that hold the digits
+        ("q=%224711%22", "q=%22***%22"),  # an escape's hex digits do not run into it
+        ("PIN%204711", "PIN%20***"),
+        ("\\u00224711\\u0022", "\\u0022***\\u0022"),
+        ("b'\\x004711'", "b'\\x00***'"),
+    ],
+)
+def test_a_short_number_is_scrubbed_where_it_stands_alone(quoted: str, scrubbed: str) -> None:
+    assert scrub(quoted, ["4711"]) == scrubbed
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    ["q=%2283749201556%22", "PIN%2083749201556", "\\u002283749201556", "id 983749201556", "x83749201556y"],
+)
+def test_a_long_number_is_scrubbed_wherever_it_occurs(quoted: str) -> None:
+    """A numeric password or TURN secret of 8 digits or more is no ordinary count: masked as any
+    other secret, inside other digits and escapes too."""
+    assert "83749201556" not in scrub(quoted, ["83749201556"])
+
+
+def test_many_pins_are_found_in_one_pass() -> None:
+    pins = [f"{n:06d}" for n in range(0, 30000, 7)]
+    forms = forms_of(pins)
+    text = f"refused: guest PIN {pins[-1]} must differ from {pins[3]}, at 1{pins[5]}"
+    assert forms.scrub(text) == f"refused: guest PIN *** must differ from ***, at 1{pins[5]}"

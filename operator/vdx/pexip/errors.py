@@ -126,6 +126,15 @@ _URL_SEPARATORS = re.compile(r"[/?#&=;:]+")
 _WORD_SEPARATORS = re.compile(r"[-_.~]+")
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
 _NUMBER = re.compile(r"[0-9]+#?")  # a PIN
+# A secret number shorter than this (a room's PIN) is masked only where it stands alone: `1234`
+# must not mask part of `12345`. A longer one is masked wherever it occurs, as any other secret.
+SHORT_NUMBER_DIGITS = 8
+_SHORT_NUMBER = re.compile(rf"[0-9]{{1,{SHORT_NUMBER_DIGITS - 1}}}#?")
+# Where a number may start: after a non-digit, or right after an escape whose hex digits would
+# otherwise run into it (`%22`, `\x00`, `\u0022`). The lookahead captures the whole run.
+_NUMBER_START = re.compile(
+    r"(?:(?<![0-9])|(?<=%[0-9A-Fa-f]{2})|(?<=\\x[0-9A-Fa-f]{2})|(?<=\\u[0-9A-Fa-f]{4}))(?=([0-9]+#?))"
+)
 
 # A secret's base64 inside a longer base64 text (an echoed `Authorization: Basic` header, a data
 # URL) is scrubbed by the characters that its bytes alone decide; at least this many of them, so
@@ -242,9 +251,8 @@ class Forms:
         self._by_anchor: dict[str, frozenset[str]] = {}
         self._all: tuple[str, ...] = ()  # longest first while there are few
         self._known: set[str] = set()  # read by `add` only
-        # PINs (digits, maybe a final #): replaced only where no digit is next to them, so that a
-        # room's held PIN `1234` masks `PIN 1234` but not part of `12345`.
-        self._numbers: tuple[tuple[str, re.Pattern[str]], ...] = ()
+        # Short numbers (a room's PIN): masked only where they stand alone (`_number_spans`).
+        self._numbers: frozenset[str] = frozenset()
         self.add(forms)
 
     def add(self, forms: Iterable[str]) -> None:
@@ -252,11 +260,9 @@ class Forms:
         if not new:
             return
         self._known |= new
-        numbers = {form for form in new if _NUMBER.fullmatch(form)}
+        numbers = {form for form in new if _SHORT_NUMBER.fullmatch(form)}
         if numbers:
-            found = sorted(numbers, key=len, reverse=True)
-            bounded = ((n, re.compile(rf"(?<![0-9]){re.escape(n)}(?![0-9])")) for n in found)
-            self._numbers = (*self._numbers, *bounded)
+            self._numbers = self._numbers | numbers
             new -= numbers
         for form in new:
             if len(form) < _ANCHOR or REDACTED[0] in form:
@@ -270,16 +276,17 @@ class Forms:
             self._all = (*self._all, *new)  # order only matters for the forms a text holds
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._all)
+        return iter((*self._all, *self._numbers))
 
     def __len__(self) -> int:
-        return len(self._all)
+        return len(self._all) + len(self._numbers)
 
     def present(self, text: str) -> list[str]:
         """The forms that may occur in `text`, longest first (so a longer one is replaced before
-        its parts)."""
-        if len(self._all) <= INDEXED_FORMS:
-            return list(self._all)
+        its parts); short numbers aside."""
+        forms = self._all  # once: another thread's `add` may replace it meanwhile
+        if len(forms) <= INDEXED_FORMS:
+            return list(forms)
         anchors = self._by_anchor
         found = set(self._always)
         for start in range(len(text) - _ANCHOR + 1):
@@ -288,9 +295,26 @@ class Forms:
                 found |= hit
         return sorted(found, key=len, reverse=True)
 
+    def _number_spans(self, text: str, numbers: frozenset[str]) -> list[tuple[int, int]]:
+        """Where a short number of the set stands alone in `text`: the whole run of digits (with a
+        final #) that starts after a non-digit or an escape (`%22`, `\\x00`, `\\u0022`), or the
+        run without its #. One pass, whatever the number of PINs."""
+        spans: list[tuple[int, int]] = []
+        for found in _NUMBER_START.finditer(text):
+            start, run = found.start(), found[1]
+            if run in numbers:
+                end = start + len(run)
+            elif run.endswith("#") and run[:-1] in numbers:
+                end = start + len(run) - 1
+            else:
+                continue
+            if not spans or start >= spans[-1][1]:
+                spans.append((start, end))
+        return spans
+
     def scrub(self, text: str) -> str:
         values = self.present(text)
-        numbers = [pattern for number, pattern in self._numbers if number in text]
+        numbers = self._numbers
         if not values and not numbers:
             return text
         parts = _API_PATH.split(text)
@@ -298,8 +322,10 @@ class Forms:
         for index, part in enumerate(parts):
             for value in values:
                 part = part.replace(value, REDACTED)
-            for number in numbers:
-                part = number.sub(REDACTED, part)
+            if numbers:
+                spans = self._number_spans(part, numbers)
+                for start, end in reversed(spans):
+                    part = part[:start] + REDACTED + part[end:]
             parts[index] = part
         return "".join(piece for pair in zip(parts, [*paths, ""], strict=True) for piece in pair)
 

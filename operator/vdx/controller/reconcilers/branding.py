@@ -172,9 +172,13 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     if plan.blocked:
         # Drift under ObserveOnly keeps the status it had (but a theme turned off); a refusal writes none.
         observing = plan.outcome.reason == Reason.DRIFT_OBSERVED
+        readers: tuple[str, ...] = ()
         if observing and not inputs.has_theme:
+            readers = readers_to_wake(status, None, applied=False)
             status["ivrTheme"] = None
-        return Reconciled(plan.outcome, status=status if observing else {}, platform=platform.name)
+        return Reconciled(
+            plan.outcome, status=status if observing else {}, platform=platform.name, wake=readers
+        )
     known: dict[str, str] = {}
     made: dict[str, Any] = {}  # resource -> the object as Pexip now holds it
     for index, original in enumerate(plan.changes):
@@ -350,6 +354,7 @@ async def tenant_theme(rt: Context, namespace: str) -> tuple[str | None, bool]:
 async def release_theme(rt: Context, tenant: Tenant, theme_uri: str) -> None:
     """Take a theme about to be deleted off the tenant's rooms (Pexip refuses to delete it in use)."""
     from vdx.controller.plan import Change
+    from vdx.controller.planners.common import held_pins
     from vdx.controller.reconcilers.base import apply_change
     from vdx.pexip.resources import CONFERENCE
 
@@ -364,7 +369,12 @@ async def release_theme(rt: Context, tenant: Tenant, theme_uri: str) -> None:
             and any(in_domains(d, tenant.spec.domains) for d in domains)
         ):
             change = Change(
-                "update", CONFERENCE.name, room.name, uri=room.resource_uri, fields={"ivr_theme": None}
+                "update",
+                CONFERENCE.name,
+                room.name,
+                uri=room.resource_uri,
+                fields={"ivr_theme": None},
+                held_secrets=held_pins(room),
             )
             await apply_change(platform, change)
 

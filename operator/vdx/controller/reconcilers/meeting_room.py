@@ -12,6 +12,7 @@ from vdx.controller.conditions import Phase
 from vdx.controller.ownership import owner_of, without_marker
 from vdx.controller.plan import Change
 from vdx.controller.planners import meeting_room as planner
+from vdx.controller.planners.common import held_pins
 from vdx.controller.planners.meeting_room import RoomInputs, decide, find_room, participant_uri
 from vdx.controller.planners.recording import RecordingInputs
 from vdx.controller.platforms import PlatformRuntime
@@ -178,6 +179,7 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
                 current.name,
                 uri=current.resource_uri,
                 fields={"description": without_marker(current.description)},
+                held_secrets=held_pins(current),
             )
         )
     for change in changes:

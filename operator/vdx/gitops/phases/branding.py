@@ -19,6 +19,7 @@ from vdx.controller.planners.branding import (
     owned_packages,
     theme_name,
 )
+from vdx.controller.planners.common import held_pins
 from vdx.controller.reasons import Reason
 from vdx.gitops.offline import OfflinePlanner, Step, adopt_of, label_of
 from vdx.gitops.phases import conferences
@@ -158,6 +159,7 @@ def _release_and_delete(planner: OfflinePlanner, tenant: Tenant, source: str, de
                         uri=room.resource_uri,
                         fields={"ivr_theme": None},
                         before={"ivr_theme": delete.uri},
+                        held_secrets=held_pins(room),
                     ),
                 )
             )
