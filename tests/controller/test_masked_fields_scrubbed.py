@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+import yaml
 
 from vdx.api.room import MeetingRoomSpec
 from vdx.api.tenant import MeetingRoomDefaults
@@ -125,11 +126,10 @@ def quoting_the_stored_alias(request: httpx.Request) -> httpx.Response:
     return httpx.Response(400, json={"automatic_participant": {"alias": [f"cannot reach {STREAM_URL}"]}})
 
 
-async def test_the_stored_alias_never_reaches_the_error_of_an_update_that_keeps_it() -> None:
-    change = _relabelled_participant_update()
-    client = PexipClient(
-        "https://pexip.test", auth=("admin", "admin"), transport=httpx.MockTransport(quoting_the_stored_alias)
-    )
+async def refused_by_both_paths(change: Change, node: Callable[[httpx.Request], httpx.Response]) -> list[str]:
+    """The change sent by the operator (`apply_change`) and by `vdx apply` (`_send`) to a node that
+    refuses it: each refusal as a person sees it, message and field errors."""
+    client = PexipClient("https://pexip.test", auth=("admin", "admin"), transport=httpx.MockTransport(node))
     platform = PlatformRuntime("prod", "f", client, PexipCache(client), OperatorMetrics())
     step = Step(tenant="rm", source="MeetingRoom vdx-rm/room-1", change=change)
     async with client:
@@ -137,8 +137,11 @@ async def test_the_stored_alias_never_reaches_the_error_of_an_update_that_keeps_
             await apply_change(platform, change)
         with pytest.raises(PexipHTTPError) as by_apply:
             await _send(client, step, dict(change.fields), change.uri)
-    for refused in (by_operator.value, by_apply.value):
-        shown = f"{refused} {refused.field_errors}"
+    return [f"{refused} {refused.field_errors}" for refused in (by_operator.value, by_apply.value)]
+
+
+async def test_the_stored_alias_never_reaches_the_error_of_an_update_that_keeps_it() -> None:
+    for shown in await refused_by_both_paths(_relabelled_participant_update(), quoting_the_stored_alias):
         assert "cannot reach" in shown
         assert STREAM_KEY not in shown
 
@@ -237,18 +240,7 @@ async def test_the_held_pins_never_reach_the_error_of_a_room_update_that_keeps_t
     assert not {"pin", "guest_pin"} & set(change.fields)  # not sent
     assert {HOST_PIN, GUEST_PIN} <= set(change.secret_values())
     assert HOST_PIN not in repr(change)
-    client = PexipClient(
-        "https://pexip.test", auth=("admin", "admin"), transport=httpx.MockTransport(quoting_the_stored_pins)
-    )
-    platform = PlatformRuntime("prod", "f", client, PexipCache(client), OperatorMetrics())
-    step = Step(tenant="rm", source="MeetingRoom vdx-rm/room-1", change=change)
-    async with client:
-        with pytest.raises(PexipHTTPError) as by_operator:
-            await apply_change(platform, change)
-        with pytest.raises(PexipHTTPError) as by_apply:
-            await _send(client, step, dict(change.fields), change.uri)
-    for refused in (by_operator.value, by_apply.value):
-        shown = f"{refused} {refused.field_errors}"
+    for shown in await refused_by_both_paths(change, quoting_the_stored_pins):
         # Masked where they stand alone; a longer number that holds the digits is not a PIN.
         assert "guest PIN *** must differ from PIN *** (12 47110)" in shown
         assert "0815" not in shown
@@ -277,25 +269,15 @@ async def test_taking_a_theme_off_the_rooms_scrubs_their_pins_from_a_refusal() -
 
     from vdx.api.tenant import Tenant
     from vdx.controller.reconcilers.branding import release_theme
+    from vdx.paths import EXAMPLES_DIR
 
     client = PexipClient(
         "https://pexip.test", auth=("admin", "admin"), transport=httpx.MockTransport(node_with_a_themed_room)
     )
     platform = PlatformRuntime("prod", "f", client, PexipCache(client), OperatorMetrics())
-    tenant = Tenant.model_validate(
-        {
-            "apiVersion": "vdx.medcom.dk/v1alpha1",
-            "kind": "Tenant",
-            "metadata": {"name": "rm"},
-            "spec": {
-                "organisationKind": "Region",
-                "displayName": "Region Midtjylland",
-                "namespace": "vdx-rm",
-                "platformRef": {"name": "prod"},
-                "domains": ["vdx.rm.dk"],
-            },
-        }
-    )
+    docs = yaml.safe_load_all((EXAMPLES_DIR / "prod" / "rm" / "tenant.yaml").read_text(encoding="utf-8"))
+    tenant = Tenant.model_validate(next(d for d in docs if d["kind"] == "Tenant"))
+    assert "vdx.rm.dk" in tenant.spec.domains  # the room's alias domain
     rt = SimpleNamespace(platforms={"prod": platform})
     async with client:
         with pytest.raises(PexipHTTPError) as refused:

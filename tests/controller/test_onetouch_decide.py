@@ -300,17 +300,26 @@ def test_two_one_touch_joins_of_a_namespace_each_have_an_endpoint_of_one_name() 
     assert all(c.action == "create" for c in plan.changes)
 
 
+def _endpoint_of(owner: Owner, name: str, **fields: Any) -> models.MjxEndpoint:
+    """A Cisco endpoint in Pexip that `owner` made (its marker), at id 9."""
+    return models.MjxEndpoint(
+        id=9,
+        name=name,
+        description=owner.describe(None),
+        endpoint_type="CISCO",
+        resource_uri="/api/admin/configuration/v1/mjx_endpoint/9/",
+        **fields,
+    )
+
+
 def test_an_endpoint_name_another_one_touch_join_holds_names_it_and_the_fix() -> None:
     """Not the adopt annotation (it takes over the profile only): rename the endpoint in one of them."""
     inputs = _inputs()
     located = OtjObserved(system_locations=(LOCATION,))
-    holder = models.MjxEndpoint(
-        id=9,
-        name="vdx-stage-rm/stage-otj/mr-skejby-1",
-        description=Owner("OneTouchJoin", "vdx-stage-rm", "other-otj").describe(None),
-        endpoint_type="CISCO",
+    holder = _endpoint_of(
+        Owner("OneTouchJoin", "vdx-stage-rm", "other-otj"),
+        "vdx-stage-rm/stage-otj/mr-skejby-1",
         room_resource_email="elsewhere@rm.dk",
-        resource_uri="/api/admin/configuration/v1/mjx_endpoint/9/",
     )
     plan = decide(inputs, replace(located, endpoints=(holder,))).plan
     assert plan.blocked
@@ -357,14 +366,11 @@ def test_refusals_name_the_field_and_the_fix() -> None:
     inputs = _inputs()
     located = OtjObserved(system_locations=(LOCATION,))
     # Another tenant's endpoint at the address (compared without case).
-    other = models.MjxEndpoint(
-        id=9,
-        name="vdx-aarhus/x",
-        description=Owner("OneTouchJoin", "vdx-aarhus", "otj").describe(None),
-        endpoint_type="CISCO",
+    other = _endpoint_of(
+        Owner("OneTouchJoin", "vdx-aarhus", "otj"),
+        "vdx-aarhus/x",
         room_resource_email="x@aarhus.dk",
         api_address="MR-SKEJBY-2.video.rm.dk",
-        resource_uri="/api/admin/configuration/v1/mjx_endpoint/9/",
     )
     plan = decide(inputs, replace(located, endpoints=(other,))).plan
     assert plan.blocked
