@@ -186,7 +186,7 @@ async def test_a_wake_cancelled_before_it_ran_does_not_block_the_next(seen: dict
         body = tenant("region-a", "ns-a")
         rt.follow_up("Tenant", key_of(body), await rt.reconcile("Tenant", body))
         before = set(rt._background)
-        rt._wake_unready("Tenant", "ns-a")
+        rt._wake("Tenant", "ns-a")
         (woken,) = set(rt._background) - before
         woken.cancel()  # before its first step: its own code never runs
         await settle()

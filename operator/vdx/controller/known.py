@@ -1,7 +1,7 @@
 """The resource bodies the runtime keeps, indexed by kind and by namespace as well.
 
 After every Ready outcome the runtime wakes the unready resources of the kinds that wait for it
-(`Runtime._wake_unready`). Scanning every body for them cost a thousand steps per outcome at
+(`Runtime._wake`). Scanning every body for them cost a thousand steps per outcome at
 national scale, a few per cent of the event loop in a cold start; the index makes it the kind's
 own count. A Tenant's roll-up, refreshed up to once a second per namespace while its resources
 change, reads its namespace's members the same way. Every way of changing the mapping keeps the

@@ -111,7 +111,7 @@ class Runtime:
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
         # Objects with a recheck scheduled (`requeue`): one pending recheck each.
         self._requeued: set[Key] = set()
-        # Objects woken (`_wake_unready`) whose reconcile has not started yet: one queued wake each.
+        # Objects woken (`_wake`) whose reconcile has not started yet: one queued wake each.
         self._waking: dict[Key, object] = {}
         # Namespaces whose Tenant roll-up is to be refreshed (`_rollup_soon`).
         self._rollups: set[str] = set()
@@ -169,13 +169,6 @@ class Runtime:
         for key, body in list(self.known.items()):
             if key[0] == "Tenant" and (body.get("spec") or {}).get("namespace") == namespace:
                 self.spawn(self.reconcile("Tenant", body, from_resync=True))
-
-    def wake_readers(self, namespace: str, kinds: tuple[str, ...]) -> None:
-        """Reconcile the namespace's resources of `kinds` (its Tenant for "Tenant"), Ready or not:
-        something they read from another resource's status changed."""
-        if "Tenant" in kinds:
-            self.wake_tenant(namespace)
-        self.wake_users(namespace, tuple(k for k in kinds if k != "Tenant"), only_unready=False)
 
     def wake_users(
         self,
@@ -470,9 +463,10 @@ class Runtime:
             self._failures.pop(key, None)
         if result.outcome.phase is Phase.READY:
             for dependent in BY_KIND[kind].wakes_when_ready:
-                self._wake_unready(dependent, key[1])
-        if result.wake and key[1] is not None:
-            self.wake_readers(key[1], result.wake)
+                self._wake(dependent, key[1])
+        for reader in result.wake if key[1] is not None else ():
+            # Ready or not: what they read from this status changed.
+            self._wake(reader, key[1], only_unready=False)
         return result.outcome
 
     async def _run(self, kind: str, body: dict[str, Any]) -> Reconciled:
@@ -569,9 +563,10 @@ class Runtime:
             ):
                 body["status"] = status
 
-    def _wake_unready(self, kind: str, namespace: str | None) -> None:
-        """Reconcile now the resources of `kind` in `namespace` that are not Ready: what they waited
-        for just became Ready, and their own recheck (`requeue`) would come seconds later.
+    def _wake(self, kind: str, namespace: str | None, *, only_unready: bool = True) -> None:
+        """Reconcile now the resources of `kind` in `namespace` that are not Ready (all of them with
+        `only_unready=False`): what they waited for just became Ready, and their own recheck
+        (`requeue`) would come seconds later; or what they read from its status changed.
 
         A resource already woken whose reconcile has not started is not woken again: that reconcile
         reads what it depends on when it runs, as a workqueue keeps one entry per key. In a national
@@ -581,7 +576,7 @@ class Runtime:
         for other_key, other in self.known.of_kind(kind):
             # A Tenant is cluster-scoped: it lives in the namespace its spec names.
             home = (other.get("spec") or {}).get("namespace") if kind == "Tenant" else other_key[1]
-            if home != namespace or other_key in self._waking or status_of(other).ready:
+            if home != namespace or other_key in self._waking or (only_unready and status_of(other).ready):
                 continue
             self._waking[other_key] = token = object()
             task = self._spawn_task(self.reconcile(kind, other, from_resync=True))

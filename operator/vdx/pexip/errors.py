@@ -242,8 +242,8 @@ class Forms:
     adds each Secret's as it is read, rather than work them all out again for every line.
 
     Indexed by their first characters, so a text is searched once for the forms that can occur in
-    it, however many there are. Safe to read while another thread adds: what a reader holds is
-    replaced on `add`, never changed in place."""
+    it, however many there are. Safe to read while another thread adds: the sets and tuples a
+    reader holds are replaced on `add`, never changed in place, and the index only gains keys."""
 
     def __init__(self, forms: Iterable[str] = ()) -> None:
         # Too short to index, or holding the mark a replacement leaves: tried on every text.

@@ -255,5 +255,6 @@ def keep_in_line(
 
 def held_pins(conference: Conference) -> tuple[str, ...]:
     """The PINs a room holds, to scrub from the refusal of a write that does not send them: Pexip
-    validates the merged object and may quote them (scrubbed only where no digit touches them)."""
+    validates the merged object and may quote them (a short one is scrubbed only where it stands
+    alone, `pexip.errors.SHORT_NUMBER_DIGITS`)."""
     return tuple(pin for pin in (conference.pin, conference.guest_pin) if pin)
