@@ -26,6 +26,7 @@ from vdx.controller.planners.onetouch import (
     default_rules,
     endpoint_name,
 )
+from vdx.controller.planners.onetouch_sent import CALENDAR, endpoint_key, keys_of
 from vdx.paths import EXAMPLES_DIR
 from vdx.pexip import models
 
@@ -134,12 +135,25 @@ def test_applied_it_is_in_line_and_a_changed_secret_is_resent() -> None:
     assert decision.plan.changes == []
     assert decision.plan.outcome.phase is Phase.READY
     assert "2 endpoints, 1 rules" in decision.plan.outcome.message
-    resent = decide(replace(inputs, secret_changed=True), observed).plan.changes
+    resent = decide(replace(inputs, resend=keys_of(inputs.otj)), observed).plan.changes
     assert sorted((c.resource, *sorted(c.fields)) for c in resent) == [
         (ENDPOINT, "api_password"),
         (ENDPOINT, "poly_password"),
         (GRAPH, "client_secret"),
     ]
+
+
+def test_only_the_objects_named_to_resend_get_their_secrets_again() -> None:
+    """The record says whose source changed: one endpoint's Secret rotated is one update, of that
+    endpoint's password alone; the calendar alone is its client secret alone."""
+    inputs = _inputs()
+    observed = _applied(inputs)
+    one = decide(replace(inputs, resend=frozenset({endpoint_key("mr-skejby-2")})), observed).plan.changes
+    assert [(c.resource, c.label, sorted(c.fields)) for c in one] == [
+        (ENDPOINT, endpoint_name(OWNER, "mr-skejby-2"), ["poly_password"])
+    ]
+    calendar = decide(replace(inputs, resend=frozenset({CALENDAR})), observed).plan.changes
+    assert [(c.resource, sorted(c.fields)) for c in calendar] == [(GRAPH, ["client_secret"])]
 
 
 def test_an_endpoint_of_a_new_type_gets_its_password_in_the_new_field_and_only_it() -> None:

@@ -57,6 +57,20 @@ def stored(h: Harness, table: str, field: str) -> list[Any]:
     return [row.get(field) for row in h.sim.simulator.engine.tables[table].values()]
 
 
+def last_write(h: Harness) -> int:
+    entries = h.sim.simulator.accounting.entries
+    return entries[-1].seq if entries else 0
+
+
+def secrets_written_since(h: Harness, seq: int) -> list[str]:
+    """The writes after `seq` that carried a secret (the node's log shows each as `***`)."""
+    return [
+        f"{e.method} {e.resource}"
+        for e in h.sim.simulator.accounting.entries
+        if e.seq > seq and isinstance(e.body, dict) and "***" in e.body.values()
+    ]
+
+
 def events_of(h: Harness, name: str) -> list[str]:
     core = client.CoreV1Api(h.api)
     return [
@@ -163,8 +177,10 @@ def test_one_touch_join_lifecycle(
     wait_ready(h, "onetouchjoins", "otj", timeout=30)
 
     # An endpoint moved to a Secret another endpoint already uses gets that Secret's password,
-    # though the Secrets in use and their versions are the same as before.
+    # though the Secrets in use and their versions are the same as before. Endpoints added or
+    # removed send nothing to the others: the new ones get theirs on creation.
     h.secret("otj-mr-b", {"username": "admin", "password": OTHER_PASSWORD})
+    before = last_write(h)
     first = poly["endpointGroups"][0]["endpoints"][0]
     room_b = {"roomMailbox": "mrb@otj.dk", "address": "mrb.video.otj.dk"}
     room_c = {"roomMailbox": "mrc@otj.dk", "address": "mrc.video.otj.dk"}
@@ -176,6 +192,11 @@ def test_one_touch_join_lifecycle(
     h.patch("onetouchjoins", "otj", {"spec": poly})
     wait_for(lambda: len(listed(h, MJX_ENDPOINT)) == 3, 30, "two endpoints added")
     wait_ready(h, "onetouchjoins", "otj", timeout=30)
+    assert sorted(secrets_written_since(h, before)) == [
+        "POST configuration/mjx_endpoint",
+        "POST configuration/mjx_endpoint",
+    ]
+    before = last_write(h)
     poly["endpointGroups"][0]["endpoints"] = [
         {**first, "credentialsSecretRef": {"name": "otj-mr-b"}},
         *others,
@@ -183,9 +204,15 @@ def test_one_touch_join_lifecycle(
     h.patch("onetouchjoins", "otj", {"spec": poly})
     wait_for(lambda: OTHER_PASSWORD in stored(h, "mjx_endpoint", "poly_password"), 30, "sent from otj-mr-b")
     wait_ready(h, "onetouchjoins", "otj", timeout=30)
+    assert secrets_written_since(h, before) == ["PATCH configuration/mjx_endpoint"]
+    before = last_write(h)
     poly["endpointGroups"][0]["endpoints"] = [first]
     h.patch("onetouchjoins", "otj", {"spec": poly})
     wait_for(lambda: len(listed(h, MJX_ENDPOINT)) == 1, 30, "back to one endpoint")
+    wait_ready(h, "onetouchjoins", "otj", timeout=30)
+    # mr-1 is back on otj-mr: its password alone, nothing to the calendar source.
+    assert secrets_written_since(h, before) == ["PATCH configuration/mjx_endpoint"]
+    assert stored(h, "mjx_endpoint", "poly_password") == [ENDPOINT_PASSWORD]
 
     # Secret rotation: resent.
     h.secret("otj-graph", {"clientSecret": ROTATED})

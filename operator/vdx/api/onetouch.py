@@ -17,6 +17,13 @@ from vdx.api.tenant import Fqdn
 
 Name = Annotated[str, Field(min_length=1, max_length=40, pattern=patterns.DNS_LABEL.regex)]
 HttpsUrl = Annotated[str, Field(max_length=255, pattern=patterns.HTTPS_URL.regex)]
+MAX_ENDPOINT_GROUPS = 20
+MAX_ENDPOINTS_PER_GROUP = 200
+# status.secretResourceVersions holds a digest of this many characters and a comma per object that
+# carries secrets (the calendar source and each endpoint), after a short prefix: its bound follows
+# from the spec's (`controller.planners.onetouch_sent`).
+SENT_DIGEST_LENGTH = 8
+SENT_RECORD_MAX_LENGTH = 16 + (SENT_DIGEST_LENGTH + 1) * (1 + MAX_ENDPOINT_GROUPS * MAX_ENDPOINTS_PER_GROUP)
 
 
 class CalendarType(StrEnum):
@@ -152,7 +159,7 @@ class EndpointGroup(VdxModel):
     )
     endpoints: list[Endpoint] = described(
         "The room endpoints (names unique in the OneTouchJoin).",
-        max_length=200,
+        max_length=MAX_ENDPOINTS_PER_GROUP,
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
     )
 
@@ -216,7 +223,7 @@ class OneTouchJoinSpec(OwningSpec):
     endpoint_groups: list[EndpointGroup] = described(
         "Groups of room endpoints, each bound to a system location.",
         min_length=1,
-        max_length=20,
+        max_length=MAX_ENDPOINT_GROUPS,
         json_schema_extra={"x-kubernetes-list-type": "atomic"},
     )
     rules: list[ProcessingRule] = described(
@@ -244,11 +251,11 @@ class OneTouchJoinStatus(OwnedObjectsStatus):
     )
     endpoints: int | None = described("Endpoints Pexip holds for this profile.", default=None, ge=0)
     secret_resource_versions: str | None = described(
-        "A digest of what was last sent from Secrets: each Secret's name and resourceVersion, which "
-        "Secret each endpoint takes its credentials from, and the calendar's type (never their "
-        "values); a change resends the secrets.",
+        "What was last sent from Secrets, per object: a short digest for the calendar source and each "
+        "endpoint of its Secret's name and resourceVersion and its type (never a value); an object whose "
+        "digest changed gets its secrets again, the others do not.",
         default=None,
-        max_length=2048,
+        max_length=SENT_RECORD_MAX_LENGTH,
     )
 
 

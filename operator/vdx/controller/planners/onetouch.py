@@ -5,9 +5,10 @@ Every decision of the kind is here, for the operator and `vdx plan` alike: the r
 domain outside the tenant, a regular expression or transform that does not compile, incomplete
 Secrets, a system location Pexip lacks, an app registration another tenant's deployment uses, a room
 mailbox or endpoint address another tenant's endpoint holds, a stranger's object with our name),
-the fields, which secrets are sent (on create and whenever a Secret changed: Pexip never returns
-them), creates in dependency order with placeholders for URIs not yet made, an endpoint made under
-its former name renamed in place, then the deletes of what the spec no longer has, and observe-only.
+the fields, which secrets are sent (on create, and to the objects `inputs.resend` names: Pexip never
+returns them; `onetouch_sent` says which), creates in dependency order with placeholders for URIs
+not yet made, an endpoint made under its former name renamed in place, then the deletes of what the
+spec no longer has, and observe-only.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from vdx.controller.planners.common import (
     settle,
 )
 from vdx.controller.planners.locations import waiting_for_location
+from vdx.controller.planners.onetouch_sent import CALENDAR, endpoint_key
 from vdx.controller.reasons import Reason
 
 INTEGRATION = "mjx_integration"
@@ -84,7 +86,9 @@ class OtjInputs:
     endpoint_secrets: Mapping[str, SecretInput] = field(default_factory=dict)
     recorded: tuple[str, ...] = ()  # the integration's URI, as status recorded it
     adopt: str | None = None  # an integration to take over
-    secret_changed: bool = False
+    # The objects whose secrets are sent again, by `onetouch_sent` key (the calendar source, an
+    # endpoint): the operator's record says whose source changed; `vdx apply --resend-secrets` all.
+    resend: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -217,13 +221,15 @@ class _Builder:
         adopt: str | None = None,
         formerly: str | None = None,
         named_by: str | None = None,
+        resend: bool = False,
     ) -> str | Plan:
         """Our object of `name`: created (its placeholder returned), corrected, or refused as foreign.
 
         `formerly` is a name the operator gave the object before: ours under it (by marker) is
         renamed rather than replaced, unless another object already has the new name. `named_by` says
         what to rename (the spec field the name comes from) when another object has the name: the
-        adopt annotation takes over the profile only, so it is no fix for these."""
+        adopt annotation takes over the profile only, so it is no fix for these. `resend`: the object's
+        secrets are sent again though nothing else differs (what they come from changed)."""
         owner = self.inputs.owner
         known = {*recorded, *((adopt,) if adopt else ())}
         named = [c for c in candidates if c.name == name or c.resource_uri in known]
@@ -254,7 +260,7 @@ class _Builder:
             current,
             want,
             secrets,
-            secret_changed=self.inputs.secret_changed or _sent_elsewhere(current, want),
+            secret_changed=resend or _sent_elsewhere(current, want),
             unknown=self.unknown,
         )
         if update is not None:
@@ -520,6 +526,7 @@ def decide(inputs: OtjInputs, observed: OtjObserved) -> OtjDecision:
         want,
         secrets,
         tuple(observed.deployments.get(deployment_type, ())),
+        resend=CALENDAR in inputs.resend,
     )
     if isinstance(deployment, Plan):
         return _finish(OtjDecision(deployment), otj, deployment_type)
@@ -596,6 +603,7 @@ def decide(inputs: OtjInputs, observed: OtjObserved) -> OtjDecision:
                 observed.endpoints,
                 formerly=former_endpoint_name(owner, endpoint.name),
                 named_by=f"{path}.name",
+                resend=endpoint_key(endpoint.name) in inputs.resend,
             )
             if isinstance(endpoint_uri, Plan):
                 return _finish(OtjDecision(endpoint_uri), otj, ENDPOINT, f"{path}.name")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ from vdx.controller.conditions import Phase
 from vdx.controller.ownership import owner_of, without_marker
 from vdx.controller.plan import Change, resolve
 from vdx.controller.planners import onetouch as planner
+from vdx.controller.planners import onetouch_sent as sent
 from vdx.controller.planners.common import SecretInput
 from vdx.controller.planners.onetouch import (
     ENDPOINT,
@@ -88,30 +88,24 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     owner = owner_of_body(body)
     tenant = await lookups.tenant_of_namespace(rt, namespace)
     platform = lookups.connected_platform(rt, tenant)
-    calendar, calendar_version = await lookups.secret(
-        rt, body, namespace, spec.calendar.credentials_secret_ref.name, "calendar credentials"
-    )
     calendar_ref = spec.calendar.credentials_secret_ref.name
-    sent = {f"calendar {spec.calendar.type.value}: {calendar_ref}={calendar_version}"}
+    versions: dict[str, str] = {}  # resourceVersion by Secret name
+    calendar, versions[calendar_ref] = await lookups.secret(
+        rt, body, namespace, calendar_ref, "calendar credentials"
+    )
     endpoint_secrets: dict[str, SecretInput] = {}
     for group in spec.endpoint_groups:
         for endpoint in group.endpoints:
             ref = endpoint.credentials_secret_ref
-            if ref is None:
-                continue
-            if ref.name not in endpoint_secrets:
-                data, secret_version = await lookups.secret(
+            if ref is not None and ref.name not in endpoint_secrets:
+                endpoint_secrets[ref.name], versions[ref.name] = await lookups.secret(
                     rt, body, namespace, ref.name, f"API credentials of endpoint {endpoint.name}"
                 )
-                endpoint_secrets[ref.name] = data
-                sent.add(f"endpoints: {ref.name}={secret_version}")
-            sent.add(f"endpoint {endpoint.name}: {ref.name}")
-    # Pexip never returns the secrets: they are resent whenever a Secret changed, an endpoint takes
-    # its credentials from another Secret (or is added or removed), or the calendar takes its secret
-    # into another field; an endpoint whose type changes gets its own resent (`planners.onetouch`).
-    version = "sha256:" + hashlib.sha256("\n".join(sorted(sent)).encode()).hexdigest()
-    sent_version = status_of(body).get("secretResourceVersions")
-    secret_changed = sent_version != version
+    # Pexip never returns the secrets: each object (the calendar source, an endpoint) gets its own
+    # again when what they come from changed since they were sent (its Secret, that Secret's
+    # resourceVersion, its type); the others do not (`planners.onetouch_sent`).
+    sources = sent.sources(otj, versions)
+    resend = sent.to_resend(status_of(body).get("secretResourceVersions"), otj, versions)
     recorded = lookups.recorded_uris(body, INTEGRATION)
     drift = not lookups.spec_changed(body)
     events: list[Event] = []
@@ -124,7 +118,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
             endpoint_secrets,
             tuple(recorded),
             lookups.adopt_uri(body),
-            secret_changed,
+            resend,
         )
         decision = decide(inputs, await observed_of(platform, lookups.declared_locations(rt, platform.name)))
         plan = decision.plan
@@ -144,7 +138,7 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
             events.append(change_event(change, platform.name, is_drift))
             if is_drift:
                 rt.metrics.drift_corrections.labels("OneTouchJoin", platform.name, change.resource).inc()
-        secret_changed = False
+        resend = frozenset()  # every change applied: each object was sent what it needed
     else:
         raise Stop(Phase.PROGRESSING, Reason.CONVERGING, "changes applied; confirming on the next pass")
     if plan.blocked and not plan.owned:
@@ -166,7 +160,9 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
         "pexipObjects": objects,
         "profile": next((o["resourceUri"] for o in objects if o["resource"] == INTEGRATION), None),
         "endpoints": sum(1 for o in objects if o["resource"] == ENDPOINT),
-        "secretResourceVersions": sent_version if secret_changed else version,
+        # An object whose secrets were not sent (nothing written: ObserveOnly, a refusal) stays out
+        # of the record, so they are sent once the OneTouchJoin may write.
+        "secretResourceVersions": sent.record(sources, pending=resend),
     }
     return Reconciled(plan.outcome, status=status, events=events, platform=platform.name)
 

@@ -19,6 +19,7 @@ from vdx.controller.planners.onetouch import (
     decide,
     endpoint_name,
 )
+from vdx.controller.planners.onetouch_sent import keys_of
 from vdx.gitops.offline import OfflinePlanner, Step, adopt_of, from_secret, label_of, unresolved
 from vdx.gitops.phases import domain, platform
 from vdx.pexip.resources import (
@@ -67,8 +68,9 @@ def _one_touch_join(planner: OfflinePlanner, otj: OneTouchJoin) -> None:
         calendar_values if calendar_values is not None else from_secret(*calendar),
         endpoint_secrets,
         adopt=adopt_of(otj),
-        # Pexip never returns the secrets: resent only when asked, as for TURN secrets.
-        secret_changed=planner.desired.resend_secrets and given,
+        # Pexip never returns the secrets: resent only when asked (to every object), as for TURN
+        # secrets; there is no record here of what was sent, as the operator keeps in status.
+        resend=keys_of(otj) if planner.desired.resend_secrets and given else frozenset(),
     )
     observed = OtjObserved(
         deployments={k: tuple(v) for k, v in _deployments(planner).items()},
