@@ -131,7 +131,7 @@ def test_an_observe_only_domain_releases_nothing_and_records_no_binding() -> Non
 
 
 def test_a_domain_that_never_recorded_a_binding_only_adds() -> None:
-    """`vdx plan` (no status) and a Domain reconciled for the first time."""
+    """A Domain reconciled for the first time (offline, one whose old binding Pexip does not tell)."""
     locations = [_location(2, MIDT, [OURS]), _location(3, NORD, [])]
     assert _fields(_inputs(NORD), locations) == [(NORD, [OURS])]
 

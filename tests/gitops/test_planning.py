@@ -147,6 +147,75 @@ spec:
     assert plan.missing_secrets == {"Secret vdx-rm/tls": ["TlsCertificate vdx-rm/cert"]}
 
 
+API = "/api/admin/configuration/v1"
+DOMAIN = """
+---
+apiVersion: vdx.medcom.dk/v1alpha1
+kind: TlsCertificate
+metadata: {name: cert, namespace: vdx-rm}
+spec: {secretRef: {name: tls}, dnsNames: [vdx.rm.dk]}
+---
+apiVersion: vdx.medcom.dk/v1alpha1
+kind: Domain
+metadata: {name: vdx-rm-dk, namespace: vdx-rm}
+spec:
+  fqdn: vdx.rm.dk
+  uses: [SIP]
+  tlsCertificateRef: {name: cert}
+  turnServiceRef: {name: turn}
+  systemLocation: Aarhus
+"""
+
+
+def _locations(**lists: list[str]) -> list[SystemLocation]:
+    return [
+        SystemLocation(
+            id=n,
+            resource_uri=f"/api/admin/configuration/v1/system_location/{n}/",
+            name=name,
+            client_turn_servers=turns,
+        )
+        for n, (name, turns) in enumerate(lists.items(), start=1)
+    ]
+
+
+def _bindings(plan: PlatformPlan) -> list[tuple[str, list[str]]]:
+    return [
+        (s.change.label, s.change.fields["client_turn_servers"])
+        for s in plan.steps
+        if s.change.resource == "system_location"
+    ]
+
+
+def test_an_entry_of_our_turn_server_elsewhere_stays_while_the_domain_s_binding_is_in_place() -> None:
+    """Listed by hand, or left by a Domain deleted with deletionPolicy Orphan: nothing says it was a
+    Domain's old binding, and the operator, which reads bindings from the statuses, leaves it too."""
+    ours = _server("[vdx:TurnService/vdx-rm/turn]")
+    observed = Observed.holding([ours], _locations(Aarhus=[ours.resource_uri], Horsens=[ours.resource_uri]))
+    assert _bindings(_plan(observed, extra=DOMAIN)) == []
+
+
+def test_two_entries_that_could_each_be_the_old_binding_are_left_with_a_note() -> None:
+    ours = _server("[vdx:TurnService/vdx-rm/turn]")
+    uri = ours.resource_uri
+    observed = Observed.holding([ours], _locations(Aarhus=[], Horsens=[uri], Skive=[uri]))
+    plan = _plan(observed, extra=DOMAIN)
+    assert _bindings(plan) == [("Aarhus", [uri])]
+    assert plan.notes == [
+        "Domain vdx-rm/vdx-rm-dk: its old TURN binding is one of vdx-rm/turn in Horsens, vdx-rm/turn in "
+        "Skive (no Domain of the tree asks for them); offline the plan cannot tell which, so it takes "
+        "none off. The operator takes off the one the Domain recorded; otherwise remove the old entry "
+        "from the location's client TURN servers in the admin UI"
+    ]
+    # One such entry is the old binding: it comes off after the new one is made.
+    observed = Observed.holding(
+        [ours], _locations(Aarhus=[], Horsens=[uri, "/api/admin/configuration/v1/turn_server/1/"])
+    )
+    plan = _plan(observed, extra=DOMAIN)
+    assert _bindings(plan) == [("Aarhus", [uri]), ("Horsens", ["/api/admin/configuration/v1/turn_server/1/"])]
+    assert plan.notes == []
+
+
 def test_secrets_are_masked_and_name_their_secret() -> None:
     plan = _plan(Observed())
     text = render_text(plan, "https://pexip.example")

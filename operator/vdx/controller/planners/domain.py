@@ -59,10 +59,11 @@ class DomainInputs:
     # The system locations the tenant's PexipPlatform declares (spec.systemLocations): one of them
     # not in Pexip yet is a wait for the platform to create it, not a refusal.
     declared_locations: frozenset[str] = frozenset()
-    # What this Domain bound last (its status). None offline: `vdx plan` has no status, so it shows
-    # the new binding of an edited Domain but not the removal of the old one.
+    # What this Domain bound last: its status for the operator; offline, where there is no status,
+    # inferred from Pexip for a Domain whose binding is being made (`gitops.phases.domain_bound`).
     bound: Binding | None = None
-    # The bindings other live Domains of the namespace record: one of them is never removed here.
+    # The bindings other live Domains of the namespace record (offline: those the tree's other
+    # Domains of the namespace ask for): one of them is never removed here.
     bound_by_others: frozenset[Binding] = frozenset()
 
 
