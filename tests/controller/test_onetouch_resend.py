@@ -44,9 +44,11 @@ class Kube:
     """The Secrets, each with its resourceVersion."""
 
     secrets: dict[str, tuple[dict[str, str], str]] = field(default_factory=dict)
+    reads: list[str] = field(default_factory=list)
 
     async def secret_data(self, namespace: str, name: str) -> tuple[dict[str, str], str] | None:
         assert namespace == NAMESPACE
+        self.reads.append(name)
         found = self.secrets.get(name)
         return (dict(found[0]), found[1]) if found else None
 
@@ -205,7 +207,8 @@ async def test_observe_only_sends_nothing_and_full_sends_what_it_held_back_once(
 
 async def test_the_previous_versions_record_resends_nothing_after_an_upgrade(world: World) -> None:
     """The digest the version before wrote, for these Secrets: nothing changed since it was
-    written, so nothing is sent; the record takes its new shape."""
+    written, so nothing is sent; the record takes its new shape. (Built here by `former_record`;
+    `test_onetouch_sent` holds that function to a digest the version before computed.)"""
     from vdx.controller.planners.onetouch_sent import former_record
 
     otj = OneTouchJoin.model_validate({k: v for k, v in world.body.items() if k != "status"})
@@ -238,3 +241,19 @@ async def test_no_secret_value_is_in_the_status(world: World) -> None:
     shown = repr(world.body["status"])
     for canary in (CLIENT_SECRET, ROTATED, *PASSWORDS.values()):
         assert canary not in shown
+
+
+async def test_a_secret_the_calendar_and_an_endpoint_share_is_read_once(world: World) -> None:
+    """Read twice, a rotation between the reads would record the newer resourceVersion for the
+    calendar, which was sent the older data: it would never get the newer."""
+    first, second = world.endpoints()
+    world.rt.kube.put("otj-shared", {"clientSecret": CLIENT_SECRET, "username": "admin", "password": ROTATED})
+    world.body["spec"]["calendar"]["credentialsSecretRef"] = {"name": "otj-shared"}
+    world.set_endpoints([{**first, "credentialsSecretRef": {"name": "otj-shared"}}, second])
+    world.rt.kube.reads.clear()
+    assert await world.reconcile() == [
+        ("PATCH", f"{NAMESPACE}/stage-otj", ["client_secret"]),
+        ("PATCH", endpoint("mr-skejby-1"), ["api_password"]),
+    ]
+    assert world.rt.kube.reads.count("otj-shared") == 1
+    assert await world.reconcile() == []

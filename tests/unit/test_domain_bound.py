@@ -76,3 +76,12 @@ def test_two_entries_that_could_each_be_the_old_one_are_both_left() -> None:
 def test_a_domain_that_changed_both_location_and_turn_service_infers_none() -> None:
     """Nothing ties the old entry to the Domain: neither its server nor its location is the same."""
     assert infer(Binding(NORD, NEW), [], OWNED, _locations(midt=[OURS], nord=[])).bound is None
+
+
+def test_an_entry_of_each_kind_is_unclear_and_neither_comes_off() -> None:
+    """Its TurnService changed (OURS to NEW in Midt) while NEW is listed by hand in Nord: which one
+    was the Domain's cannot be told, and a guess could take off the one a person added."""
+    locations = _locations(midt=[OURS], nord=[NEW])
+    inferred = infer(Binding(MIDT, NEW), [], OWNED, locations)
+    assert inferred.bound is None
+    assert set(inferred.unclear) == {Binding(MIDT, OURS), Binding(NORD, NEW)}

@@ -20,8 +20,8 @@ HttpsUrl = Annotated[str, Field(max_length=255, pattern=patterns.HTTPS_URL.regex
 MAX_ENDPOINT_GROUPS = 20
 MAX_ENDPOINTS_PER_GROUP = 200
 # status.secretResourceVersions holds a digest of this many characters and a comma per object that
-# carries secrets (the calendar source and each endpoint), after a short prefix: its bound follows
-# from the spec's (`controller.planners.onetouch_sent`).
+# carries secrets (the calendar source and each endpoint), after a prefix (8 characters, 16
+# allowed): its bound follows from the spec's (`controller.planners.onetouch_sent`).
 SENT_DIGEST_LENGTH = 8
 SENT_RECORD_MAX_LENGTH = 16 + (SENT_DIGEST_LENGTH + 1) * (1 + MAX_ENDPOINT_GROUPS * MAX_ENDPOINTS_PER_GROUP)
 

@@ -44,12 +44,16 @@ class SecretSource:
     sent_as: str  # the calendar's or endpoint's type: which Pexip fields take the secrets
 
     def digest(self, key: str) -> str:
+        """Short, so that the largest OneTouchJoin's record fits its status field; one-way, so that
+        the status shows no Secret's name or resourceVersion."""
         text = "\n".join((key, self.secret, self.version, self.sent_as))
         raw = hashlib.sha256(text.encode()).digest()
         return base64.urlsafe_b64encode(raw).decode()[:SENT_DIGEST_LENGTH]
 
 
 def _with_credentials(otj: OneTouchJoin) -> Iterator[tuple[Endpoint, str]]:
+    """The endpoints that carry secrets (an endpoint without credentials has nothing to resend),
+    with their Secret's name."""
     for group in otj.spec.endpoint_groups:
         for endpoint in group.endpoints:
             if endpoint.credentials_secret_ref is not None:

@@ -93,7 +93,10 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
     calendar, versions[calendar_ref] = await lookups.secret(
         rt, body, namespace, calendar_ref, "calendar credentials"
     )
-    endpoint_secrets: dict[str, SecretInput] = {}
+    # Each Secret is read once, the calendar's too: read twice, a rotation between the two reads
+    # would record the newer resourceVersion for the data read before it, and the object that got
+    # the older data would not be sent the newer.
+    endpoint_secrets: dict[str, SecretInput] = {calendar_ref: calendar}
     for group in spec.endpoint_groups:
         for endpoint in group.endpoints:
             ref = endpoint.credentials_secret_ref

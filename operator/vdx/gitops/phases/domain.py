@@ -64,6 +64,8 @@ def _owned(planner: OfflinePlanner) -> dict[str, set[str]]:
 
 
 def _unclear_note(planner: OfflinePlanner, source: str, unclear: tuple[Binding, ...]) -> str:
+    """Said instead of a removal: offline the plan cannot tell which entry was the Domain's, and a
+    guess could take off one a person added."""
     entries = ", ".join(f"{planner.out.names.get(b.turn_uri, b.turn_uri)} in {b.location}" for b in unclear)
     return (
         f"{source}: its old TURN binding is one of {entries} (no Domain of the tree asks for them); "

@@ -7,15 +7,19 @@ TurnServices (marked as theirs, or named by their adopt annotation).
 
 A location's `client_turn_servers` says nothing of who listed an entry, so an entry a person added by
 hand looks like a Domain's old binding. The inference is therefore narrow, so that an unchanged tree
-never takes anything off:
+never takes anything off (on a node that has not drifted from it):
 - only a Domain whose binding is not in Pexip yet (it is being made: the Domain is edited or new)
   has an old one inferred; a Domain whose binding is there, or that asks for none, has none;
 - an entry the tree's other Domains of the namespace ask for is theirs (Domains may share one TURN
   service in one location): never this one's to take off, whatever their policy;
 - the old binding is the one entry left of the Domain's TURN server in another location (its
-  location changed), or else the one entry left of another of the namespace's TURN servers in its
-  location (its TurnService changed). Two or more such entries: none is chosen, and the plan says
-  which it could not tell apart (`Inferred.unclear`).
+  location changed), or the one entry left of another of the namespace's TURN servers in its
+  location (its TurnService changed). Two or more such entries, of either kind or both: none is
+  chosen, and the plan says which it could not tell apart (`Inferred.unclear`).
+
+A node that drifted from the tree is the exception: a Domain's entry removed by hand reads as a
+binding being made, and one entry of its TURN server listed by hand elsewhere then reads as the old
+binding (docs/known-issues.md).
 
 The decision stays the planner's (`planners.domain.decide`, with `bound` and `bound_by_others`), as
 for the operator.
@@ -66,9 +70,9 @@ def infer(
     left = sorted(present - held - {wanted}, key=lambda b: (b.location, b.turn_uri))
     moved = [b for b in left if b.turn_uri == wanted.turn_uri]  # its location changed
     swapped = [b for b in left if b.location == wanted.location]  # its TurnService changed
-    for found in (moved, swapped):
-        if len(found) == 1:
-            return Inferred(found[0], held)
-        if found:
-            return Inferred(None, held, unclear=tuple(found))
-    return Inferred(None, held)
+    found = moved + swapped
+    if len(found) == 1:
+        return Inferred(found[0], held)
+    # Both kinds of candidate, or two of one kind: a guess could take off the entry a person added
+    # and leave the Domain's old one.
+    return Inferred(None, held, unclear=tuple(found))
