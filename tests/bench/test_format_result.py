@@ -1,11 +1,12 @@
-"""The cold start's summary line names both time ratios when they differ."""
+"""The cold start's summary line names both time ratios when they differ, and the operator's pauses
+in the garbage collector when its metrics have them."""
 
 from __future__ import annotations
 
 from vdx.bench.run import ScenarioResult, format_result
 
 
-def result(notes: dict[str, float]) -> ScenarioResult:
+def result(notes: dict[str, object]) -> ScenarioResult:
     return ScenarioResult(
         name="cold-start",
         wall_seconds=180.0,
@@ -31,3 +32,9 @@ def test_one_ratio_when_both_are_counted_alike() -> None:
     )
     assert "(converged in 1.02x the 1818 s minimum)" in line
     assert "first request" not in line
+
+
+def test_the_garbage_collector_s_time_and_full_collections_are_shown() -> None:
+    collected = {"seconds_0": 1.0, "seconds_1": 0.7, "seconds_2": 0.72, "collections_2": 27.0}
+    assert "; GC 2.4 s, 27 full in 0.7 s" in format_result(result({"operator_gc": collected}))
+    assert "GC" not in format_result(result({}))

@@ -74,6 +74,7 @@ Say = Callable[[str], None]
 _RENDER_STARTS = re.compile(r"^vdx_render_process_starts_total (\S+)$", re.MULTILINE)
 _RENDER_PEAK = re.compile(r"^vdx_render_process_peak_rss_bytes (\S+)$", re.MULTILINE)
 _RECONCILES = re.compile(r'^vdx_reconciles_total\{kind="([^"]*)"[^}]*\} (\S+)$', re.MULTILINE)
+_GC = re.compile(r'^vdx_gc_(collection_seconds|collections)_total\{generation="(\d)"\} (\S+)$', re.MULTILINE)
 _THROTTLED = re.compile(r"^vdx_pexip_throttled_total\{[^}]*\} (\S+)$", re.MULTILINE)
 _RATE = re.compile(r"^vdx_pexip_rate_limit_requests_per_second\{[^}]*\} (\S+)$", re.MULTILINE)
 
@@ -225,6 +226,20 @@ class Bench:
             float(peak.group(1)) / 2**20 if peak else 0.0,
         )
 
+    def gc_figures(self) -> dict[str, float] | None:
+        """The operator's time in (`seconds_<g>`) and count of (`collections_<g>`) cyclic garbage
+        collections per generation (`controller.collector`); None when its metrics do not answer or
+        lack them (an operator from a checkout before them)."""
+        try:
+            text = httpx.get(f"http://127.0.0.1:{self.http_port}/metrics", timeout=5).text
+        except httpx.HTTPError:
+            return None
+        found = {
+            f"{'seconds' if what == 'collection_seconds' else 'collections'}_{generation}": float(value)
+            for what, generation, value in _GC.findall(text)
+        }
+        return found or None
+
     def reconciles(self) -> int:
         return sum(self.reconciles_by_kind().values())
 
@@ -372,6 +387,7 @@ class Bench:
         own_before = self.own_requests
         cpu_before = self.operator_sample().cpu_seconds
         reconciles_before = self._reconciles_if_answered()
+        gc_before = self.gc_figures()
         pid_before = self.operator.pid if self.operator else None
         load_before = load_average()
         started = time.monotonic()
@@ -391,6 +407,12 @@ class Bench:
         # in the time (a Domain woken by each of its namespace's certificates and TURN services).
         if reconciles_before is not None and (reconciles := self._reconciles_if_answered()) is not None:
             notes["operator_reconciles_by_kind"] = request_difference(reconciles, reconciles_before)
+        # The event loop's pauses in the garbage collector (a full collection at national size
+        # stopped it for about 175 ms before `controller.collector`).
+        if (gc_after := self.gc_figures()) is not None:
+            same = self.operator is not None and self.operator.pid == pid_before
+            before = gc_before if gc_before is not None and same else {}
+            notes["operator_gc"] = {k: round(v - before.get(k, 0.0), 2) for k, v in sorted(gc_after.items())}
         result = ScenarioResult(
             name=name,
             wall_seconds=round(wall, 2),
@@ -427,6 +449,13 @@ def format_result(r: ScenarioResult) -> str:
             )
         timing += ")"
     load = f"; load {r.load_average['end'][0]:.1f}" if r.load_average else ""
+    collected = r.notes.get("operator_gc") or {}
+    gc_pauses = (
+        f"; GC {sum(v for k, v in collected.items() if k.startswith('seconds_')):.1f} s, "
+        f"{collected.get('collections_2', 0):.0f} full in {collected.get('seconds_2', 0):.1f} s"
+        if collected
+        else ""
+    )
     render = ""
     if r.render_process_starts or r.render_process_rss_mib:
         render = (
@@ -436,7 +465,7 @@ def format_result(r: ScenarioResult) -> str:
     return (
         f"{r.wall_seconds:.1f} s{timing}; Pexip {pexip}{ratio}; Kubernetes {r.kubernetes_requests} requests; "
         f"operator {r.operator_cpu_seconds:.1f} CPU s, RSS {r.operator_rss_mib:.0f} MiB "
-        f"(peak {r.operator_peak_rss_mib:.0f} MiB), {r.operator_threads} threads{render}{load}"
+        f"(peak {r.operator_peak_rss_mib:.0f} MiB), {r.operator_threads} threads{gc_pauses}{render}{load}"
     )
 
 

@@ -161,6 +161,7 @@ def run(
     log_format: str,
 ) -> None:
     """Reconcile vdx.medcom.dk resources against Pexip until stopped (SIGTERM/Ctrl-C)."""
+    from vdx.controller.collector import freeze_survivors
     from vdx.controller.memory import log_allocations_on_signal, prepare_operator_process
 
     prepare_operator_process()  # before any worker thread exists, and before the imports fill the heap
@@ -169,6 +170,7 @@ def run(
     from vdx.controller.run import run_operator
 
     logsetup.configure(log_level, log_format)
+    freeze_survivors()  # after the imports: they are the first full collection's survivors
     options = operator_options(
         namespace, bind_address, phonebook_bind_address, watch_namespaces, platform_namespaces, resync_seconds
     )

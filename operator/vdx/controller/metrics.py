@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from vdx.controller import render_process
+from vdx.controller import collector, render_process
 
 # Families the state collector writes at scrape time (see StateCollector).
 RESOURCE_CONDITION = "vdx_resource_condition"
@@ -131,6 +131,47 @@ class RenderProcessCollector(Collector):
         yield from self._families(self.figures())
 
 
+class GarbageCollectorCollector(Collector):
+    """Time the event loop spent in Python's cyclic garbage collector, per generation, and what is
+    frozen (`vdx.controller.collector`): a full collection stops every reconcile and the Pexip
+    requests' next sends for as long as it lasts, which prometheus_client's own `python_gc_*`
+    series (counts only) do not show."""
+
+    def __init__(self, figures: Callable[[], collector.Figures]) -> None:
+        self.figures = figures
+
+    def describe(self) -> Iterator[Metric]:
+        yield from self._families(None)
+
+    def _families(self, figures: collector.Figures | None) -> list[Metric]:
+        seconds = CounterMetricFamily(
+            "vdx_gc_collection_seconds",
+            "Seconds spent in cyclic garbage collections, by generation (2: full).",
+            labels=["generation"],
+        )
+        collections = CounterMetricFamily(
+            "vdx_gc_collections",
+            "Cyclic garbage collections, by generation (2: full).",
+            labels=["generation"],
+        )
+        frozen = GaugeMetricFamily(
+            "vdx_gc_frozen_objects", "Objects frozen after full collections (not walked by the next)."
+        )
+        rescans = CounterMetricFamily(
+            "vdx_gc_rescans", "Full collections that unfroze everything and walked the whole heap."
+        )
+        if figures is not None:
+            for generation, spent in enumerate(figures.seconds):
+                seconds.add_metric([str(generation)], spent)
+                collections.add_metric([str(generation)], figures.collections[generation])
+            frozen.add_metric([], figures.frozen)
+            rescans.add_metric([], figures.rescans)
+        return [seconds, collections, frozen, rescans]
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._families(self.figures())
+
+
 def owner_of(
     kind: str, name: str, body: Mapping[str, Any], by_namespace: Mapping[str, tuple[str, str]]
 ) -> tuple[str, str]:
@@ -241,6 +282,7 @@ class OperatorMetrics:
         self.state = StateCollector()
         self.registry.register(self.state)
         self.registry.register(RenderProcessCollector(render_process.figures))
+        self.registry.register(GarbageCollectorCollector(collector.figures))
 
     def forget_certificate(self, namespace: str, name: str) -> None:
         """Drop a deleted TlsCertificate's expiry series. Left in place, its last notAfter would
