@@ -7,6 +7,7 @@ import html
 import json
 import random
 import re
+import string
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, quote_plus
@@ -18,6 +19,7 @@ from vdx.pexip.errors import (
     _API_PATH,
     INDEXED_FORMS,
     AuthenticationError,
+    Forms,
     RateLimitedError,
     ServerError,
     ValidationError,
@@ -25,6 +27,7 @@ from vdx.pexip.errors import (
     http_error,
     parse_error_body,
     scrub,
+    secret_forms,
 )
 from vdx.pexip.retry import parse_retry_after
 
@@ -158,6 +161,11 @@ def test_scrubbing_many_secrets_finds_each_form_as_trying_every_form_does() -> N
     secrets += ["admin", "abcdefghij", "abcdefghijkl"]  # a path's word; one secret inside another
     forms = forms_of(secrets)
     assert len(forms) > INDEXED_FORMS
+    one_by_one = Forms()  # as the log learns them, a Secret at a time
+    for secret in secrets:
+        one_by_one.add(secret_forms(secret))
+    assert sorted(one_by_one) == sorted(forms)
+    assert len(one_by_one) == len(forms)
     everything = sorted(forms, key=len, reverse=True)
     for _ in range(300):
         pieces = [
@@ -167,7 +175,27 @@ def test_scrubbing_many_secrets_finds_each_form_as_trying_every_form_does() -> N
         text = " ".join(pieces) + " GET /api/admin/configuration/v1/conference/12/"
         expected = _by_trying_every_form(text, everything)
         assert forms.scrub(text) == expected
+        assert one_by_one.scrub(text) == expected
         assert scrub(text, secrets) == expected
+
+
+def test_forms_that_start_alike_are_not_all_tried_on_a_text_holding_their_start() -> None:
+    """Every stream URL of a recorder starts alike, and so do their hex and encodings: a log line
+    that names the recorder must not be searched for all of them (the cost of a line grew with
+    the number of rooms), whether they were learnt at once or one by one."""
+    rng = random.Random(3)
+    keys = ["".join(rng.choices(string.ascii_letters + string.digits, k=22)) for _ in range(2000)]
+    urls = [f"rtmps://rec.example.dk:443/vdx-{key}/vdx-rm-room-{n}" for n, key in enumerate(keys)]
+    bulk = forms_of(urls)
+    one_by_one = Forms()
+    for url in urls:
+        one_by_one.add(secret_forms(url))
+    text = "publisher rtmps://rec.example.dk:443/vdx-unknown refused, hex 72746d70733a2f2f7265632e"
+    for forms in (bulk, one_by_one):
+        assert len(forms) > 10 * len(urls)
+        assert len(forms.present(text)) < len(urls) / 10
+        assert forms.scrub(text) == text
+        assert forms.scrub(f"sent {quote(urls[7], safe='')}") == "sent ***"
 
 
 def test_scrub_covers_the_parts_of_a_secret_url_that_carry_its_key() -> None:

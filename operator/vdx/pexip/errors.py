@@ -230,18 +230,20 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     return _all_forms(secrets if isinstance(secrets, tuple) else tuple(secrets)).scrub(text)
 
 
-# Below this many forms, every one is tried on a text; from it, the text is first searched for the
-# forms' first characters. Each secret has up to about twenty forms, and trying every one on every
-# log line (thousands of Secrets in a national cluster) cost more than a millisecond a line.
+# Below this many forms, every one is tried on a text; from it, the text is first searched for a
+# piece of each form. A secret has up to about twenty forms, and trying every one on every log line
+# (thousands of Secrets in a national cluster) cost more than a millisecond a line.
 INDEXED_FORMS = 64
 _ANCHOR = 4
+# How many of a form's pieces of `_ANCHOR` characters, spread over it, are considered for its key.
+_ANCHOR_CHOICES = 8
 
 
 class Forms:
     """Every form of a set of secret values (`secret_forms`), grown as secrets are learnt: the log
     adds each Secret's as it is read, rather than work them all out again for every line.
 
-    Indexed by their first characters, so a text is searched once for the forms that can occur in
+    Indexed by a piece of each (`_key`), so a text is searched once for the forms that can occur in
     it, however many there are. Safe to read while another thread adds: the sets and tuples a
     reader holds are replaced on `add`, never changed in place, and the index only gains keys."""
 
@@ -249,7 +251,10 @@ class Forms:
         # Too short to index, or holding the mark a replacement leaves: tried on every text.
         self._always: frozenset[str] = frozenset()
         self._by_anchor: dict[str, frozenset[str]] = {}
-        self._all: tuple[str, ...] = ()  # longest first while there are few
+        # Every form but the numbers, longest first, while there are few; None once they are indexed
+        # (kept, each new form would copy them all).
+        self._few: tuple[str, ...] | None = ()
+        self._size = 0
         self._known: set[str] = set()  # read by `add` only
         # Short numbers (a room's PIN): masked only where they stand alone (`_number_spans`).
         self._numbers: frozenset[str] = frozenset()
@@ -264,29 +269,53 @@ class Forms:
         if numbers:
             self._numbers = self._numbers | numbers
             new -= numbers
+        # Grouped first, so that each of the index's sets is copied once per call, not once per form.
+        always: set[str] = set()
+        grown: dict[str, set[str]] = {}
         for form in new:
             if len(form) < _ANCHOR or REDACTED[0] in form:
-                self._always = self._always | {form}
+                always.add(form)
             else:
-                anchor = form[:_ANCHOR]
-                self._by_anchor[anchor] = self._by_anchor.get(anchor, frozenset()) | {form}
-        if len(self._all) + len(new) <= INDEXED_FORMS:
-            self._all = tuple(sorted({*self._all, *new}, key=len, reverse=True))
-        else:
-            self._all = (*self._all, *new)  # order only matters for the forms a text holds
+                grown.setdefault(self._key(form, grown), set()).add(form)
+        if always:
+            self._always = self._always | always
+        for anchor, forms in grown.items():
+            self._by_anchor[anchor] = self._by_anchor.get(anchor, frozenset()) | forms
+        self._size += len(new)
+        if self._few is not None:
+            few = (*self._few, *new)
+            self._few = tuple(sorted(few, key=len, reverse=True)) if len(few) <= INDEXED_FORMS else None
+
+    def _key(self, form: str, grown: Mapping[str, set[str]]) -> str:
+        """Of a few of the form's pieces of `_ANCHOR` characters, spread over it, the one the fewest
+        forms are indexed by. Forms often start alike (every stream URL of a recorder, every
+        value starting `vdx-`): indexed by their first characters, a text holding those would
+        be searched for all of them, and each new one would copy them all. Any piece will do, as a
+        text that holds a form holds each of its pieces."""
+        step = (len(form) - _ANCHOR) // _ANCHOR_CHOICES + 1
+        best, fewest = form[:_ANCHOR], -1
+        for start in range(0, len(form) - _ANCHOR + 1, step):
+            piece = form[start : start + _ANCHOR]
+            count = len(self._by_anchor.get(piece, ())) + len(grown.get(piece, ()))
+            if count == 0:
+                return piece
+            if fewest < 0 or count < fewest:
+                best, fewest = piece, count
+        return best
 
     def __iter__(self) -> Iterator[str]:
-        return iter((*self._all, *self._numbers))
+        buckets = list(self._by_anchor.values())  # one copy: another thread's `add` may grow it
+        return iter((*self._always, *(form for forms in buckets for form in forms), *self._numbers))
 
     def __len__(self) -> int:
-        return len(self._all) + len(self._numbers)
+        return self._size + len(self._numbers)
 
     def present(self, text: str) -> list[str]:
         """The forms that may occur in `text`, longest first (so a longer one is replaced before
         its parts); short numbers aside."""
-        forms = self._all  # once: another thread's `add` may replace it meanwhile
-        if len(forms) <= INDEXED_FORMS:
-            return list(forms)
+        few = self._few  # once: another thread's `add` may replace it meanwhile
+        if few is not None:
+            return list(few)
         anchors = self._by_anchor
         found = set(self._always)
         for start in range(len(text) - _ANCHOR + 1):
