@@ -17,6 +17,7 @@ import pytest
 from vdx.pexip import PlatformLimiter, RetryPolicy, TokenBucket, build_params, id_from_location
 from vdx.pexip.errors import (
     _API_PATH,
+    HEX_MIN_BYTES,
     INDEXED_FORMS,
     AuthenticationError,
     Forms,
@@ -99,6 +100,18 @@ STREAM_URL = "rtmps://rec.example.dk:443/vdx-Q2hhbmdlTWVTdHJlYW1LZXk/vdx-rm-akut
         (PASSWORD, lambda v: ascii(v)[1:-1]),
         (PASSWORD, lambda v: base64.b64encode(v.encode()).decode()),
         ("s3cret?>?>-Passw0rd", lambda v: base64.urlsafe_b64encode(v.encode()).decode()),
+        (PASSWORD, lambda v: v.encode().hex()),  # a body logged as a hex dump
+        (PASSWORD, lambda v: v.encode().hex().upper()),
+        (PASSWORD, lambda v: quote(quote(v, safe=""), safe="")),  # percent-encoded twice
+        (PASSWORD, lambda v: _lower_hex(quote(_lower_hex(quote_plus(v)), safe=""))),
+        (PASSWORD, lambda v: quote_plus(quote_plus(v))),  # a form body encoded again
+        (STREAM_URL, lambda v: quote(quote(v, safe=""), safe="")),  # a URL in a URL's query
+        (STREAM_URL, lambda v: quote(quote(v), safe="")),  # a path in a URL's query
+        (STREAM_URL, lambda v: _lower_hex(quote(_lower_hex(quote(v)), safe=""))),
+        (STREAM_URL, lambda v: quote(v).replace("/", "\\/")),  # percent-encoded, then in JSON
+        (PASSWORD, lambda v: json.dumps(json.dumps(v)[1:-1])[1:-1]),  # JSON-escaped twice
+        (PASSWORD, lambda v: json.dumps(json.dumps(v, ensure_ascii=False)[1:-1], ensure_ascii=False)[1:-1]),
+        (STREAM_URL, lambda v: json.dumps(json.dumps(v)[1:-1].replace("/", "\\/"))[1:-1].replace("/", "\\/")),
     ],
     ids=[
         "json",
@@ -116,6 +129,18 @@ STREAM_URL = "rtmps://rec.example.dk:443/vdx-Q2hhbmdlTWVTdHJlYW1LZXk/vdx-rm-akut
         "ascii",
         "base64",
         "base64-urlsafe",
+        "hex",
+        "hex-upper",
+        "percent-twice",
+        "percent-twice-lower",
+        "form-twice",
+        "url-in-query",
+        "path-in-query",
+        "path-in-query-lower",
+        "percent-in-json-slashes",
+        "json-twice",
+        "json-twice-unicode",
+        "json-twice-slashes",
     ],
 )
 def test_scrub_covers_the_usual_encodings_of_a_secret(secret: str, encode: Callable[[str], str]) -> None:
@@ -134,6 +159,49 @@ def test_scrub_covers_a_secret_inside_longer_base64(before: str, after: str) -> 
     assert left.count("***") == 1
     neighbours = 4 * (len(before) // 3 + len(after) // 3 + 2)
     assert len(left.replace("***", "")) <= neighbours < len(encoded) / 2
+
+
+def test_scrub_covers_a_secret_inside_a_hex_dump() -> None:
+    """Hex keeps each byte in its own two digits: the secret's hex is the same wherever it stands,
+    and the rest of the dump stays readable."""
+    before, after = b'{"name": "room-17", "pin": "', b'"}'
+    for ensure_ascii in (True, False):  # a JSON body holds the value as JSON escaped it
+        body = json.dumps({"name": "room-17", "pin": PASSWORD}, ensure_ascii=ensure_ascii).encode()
+        for case in (str.lower, str.upper):
+            left = scrub(f"upstream body: {case(body.hex())}", [PASSWORD])
+            assert left == f"upstream body: {case(before.hex())}***{case(after.hex())}"
+    assert scrub(f"form {PASSWORD.encode().hex()}", [PASSWORD]) == "form ***"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        # A 6-character password's hex is as long as a UID's last group.
+        ("uid 0f8c3a52-1b2d-4c6e-9a0b-733363723374 not found", "s3cr3t"),
+        ("etag 733363723374a1b2c3 unchanged", "s3cr3t"),
+        # A PIN's hex is an ordinary number.
+        ("resourceVersion 34373131 and 1234373131", "4711"),
+        # One byte short of the floor: 14 hex digits stay.
+        ("digest 0a73336372337421ff", "s3cr3t!"),
+        # Other text encoded twice.
+        ('next=https%253A%252F%252Fapp.example.dk%252Fcb%253Fs%253D1 and {\\"a\\": 1}', PASSWORD),
+    ],
+)
+def test_the_new_forms_leave_ordinary_hex_and_escapes_readable(text: str, secret: str) -> None:
+    assert scrub(text, [secret]) == text
+
+
+def test_encoding_twice_adds_no_form_to_a_value_that_encoding_leaves_alone() -> None:
+    key = "Q2hhbmdlTWVTdHJlYW1LZXk"
+    assert not any("%" in form or "\\" in form for form in secret_forms(key))
+
+
+def test_a_secret_of_eight_bytes_is_scrubbed_from_a_hex_dump() -> None:
+    """The floor of `HEX_MIN_BYTES`: from 8 bytes (16 hex digits) the hex is a form, as a
+    numeric password's 16 digits are, inside longer hex or digits too."""
+    assert len(b"s3cr3t!?") == HEX_MIN_BYTES
+    assert scrub("digest 0a733363723374213fff", ["s3cr3t!?"]) == "digest 0a***ff"
+    assert scrub("dump 3132333435363738 and 931323334353637389", ["12345678"]) == "dump *** and 9***9"
 
 
 def _by_trying_every_form(text: str, forms: list[str]) -> str:

@@ -4,10 +4,12 @@ secret in either format, in a message or in a traceback."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import logging
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
 
@@ -153,3 +155,30 @@ def test_a_secret_read_later_is_scrubbed_in_every_form_it_may_be_quoted_in(
     assert "live.vdx.dk" in shown  # the host of an address is no secret
     assert TURN_SECRET not in shown
     assert set(logsetup.SECRETS.forms()) >= {TURN_SECRET, stream}
+
+
+def test_a_secret_is_scrubbed_from_hex_dumps_and_double_encodings_and_ids_stay(
+    lines: tuple[logging.Logger, io.StringIO, logging.Handler],
+) -> None:
+    """Proxies log bodies as hex; a URL carried in another URL's query is percent-encoded twice; a
+    JSON body logged inside a JSON message is escaped twice. Resource UIDs and digests stay."""
+    logger, buffer, _ = lines
+    secret = 'cl1ent-"s3cret"/x'
+    logsetup.remember_secrets({"client_secret": secret})
+    body = json.dumps({"client_secret": secret}).encode()
+    callback = "https://idp.example.dk/cb?s=" + quote(secret, safe="")
+    logger.debug("proxy sent %s", body.hex())
+    logger.debug("proxy sent %s", body.hex().upper())
+    logger.info("redirect to https://login.example.dk/?next=%s", quote(callback, safe=""))
+    logger.warning("upstream said %s", json.dumps({"error": body.decode()}))
+    uid = "0f8c3a52-1b2d-4c6e-9a0b-6c31656e742d"  # ends in the hex of "l1ent-", a piece of the secret
+    logger.info("Secret uid %s, digest %s", uid, hashlib.sha256(body).hexdigest())
+    messages = [line["message"] for line in _parsed(buffer)]
+    before, after = b'{"client_secret": "'.hex(), b'"}'.hex()
+    assert messages[:4] == [
+        f"proxy sent {before}***{after}",
+        f"proxy sent {before.upper()}***{after.upper()}",
+        "redirect to https://login.example.dk/?next=https%3A%2F%2Fidp.example.dk%2Fcb%3Fs%3D***",
+        'upstream said {"error": "{\\"client_secret\\": \\"***\\"}"}',
+    ]
+    assert messages[4] == f"Secret uid {uid}, digest {hashlib.sha256(body).hexdigest()}"

@@ -142,16 +142,21 @@ _NUMBER_START = re.compile(
 BASE64_CORE_MIN_LENGTH = 8
 
 
+# A secret's hex (of its UTF-8 bytes) is scrubbed only from this many bytes: see `_hex_forms`.
+HEX_MIN_BYTES = 8
+
+
 @lru_cache(maxsize=4096)
 def secret_forms(value: str) -> frozenset[str]:
     """Every text a secret value may show up as: the value, its usual encodings, and of a URL the
     parts that can carry a credential alone.
 
     A server, a proxy or a log pipeline quotes what it was sent in its own way: in JSON (escaped,
-    maybe with `\\/`), percent-encoded (a URL inside a URL or a form), or in an HTML error page;
-    and a refusal may name only part of an address, such as an RTMP path whose application holds
-    the stream key (`rtmps://host/vdx-<key>/room`). Scrubbing the value alone misses all of them.
-    Cached: a log line scrubs every known secret.
+    maybe with `\\/`, maybe twice when a JSON body is logged inside JSON), percent-encoded (once in
+    a form, twice for a URL in a query string inside another URL), as a hex dump of a body, or in
+    an HTML error page; and a refusal may name only part of an address, such as an RTMP path whose
+    application holds the stream key (`rtmps://host/vdx-<key>/room`). Scrubbing the value alone
+    misses all of them. Cached: a log line scrubs every known secret.
     """
     parts = {part for part in _url_parts(value) if len(part) >= URL_PART_MIN_LENGTH}
     # A PIN's digits are the secret with or without the # that ends the entry.
@@ -161,23 +166,75 @@ def secret_forms(value: str) -> frozenset[str]:
 
 def _encodings(value: str) -> set[str]:
     json_escaped = json.dumps(value)[1:-1]
-    percent = {
+    json_unicode = json.dumps(value, ensure_ascii=False)[1:-1]
+    json_forms = {
+        json_escaped,
+        json_unicode,
+        json_escaped.replace("/", "\\/"),  # encoders that escape slashes (PHP, some Java ones)
+    }
+    percent_upper = {
         quote(value, safe=""),
         quote(value),  # slashes kept, as in a path
         quote_plus(value),  # a form-encoded body
     }
+    # RFC 3986 makes the hex digits' case free; some encoders write them in lower case.
+    percent_lower = {_lower_escapes(form) for form in percent_upper}
+    percent = percent_upper | percent_lower
     return {
-        json_escaped,
-        json.dumps(value, ensure_ascii=False)[1:-1],
-        json_escaped.replace("/", "\\/"),  # encoders that escape slashes (PHP, some Java ones)
+        *json_forms,
+        *_json_escaped_again(json_forms),
         *percent,
-        # RFC 3986 makes the hex digits' case free; some encoders write them in lower case.
-        *(_PERCENT_ESCAPE.sub(lambda m: m[0].lower(), form) for form in percent),
+        *_percent_encoded_again(percent_upper, percent_lower),
+        # JSON leaves percent-encoded text as it is, but for the slashes some encoders escape.
+        *(form.replace("/", "\\/") for form in percent),
         html.escape(value),
         repr(value)[1:-1],  # a Python exception or log line that shows a value with `!r`
         ascii(value)[1:-1],
         *_base64_cores(value),
+        # A dump of a JSON body holds the value as JSON escaped it.
+        *(form for text in {value, json_escaped, json_unicode} for form in _hex_forms(text)),
     }
+
+
+def _lower_escapes(text: str) -> str:
+    """Percent-encoded text with its escapes' hex digits in lower case (only the outer layer's, in
+    text encoded twice: `%252F` stays, as its `2F` follows no `%`)."""
+    return _PERCENT_ESCAPE.sub(lambda m: m[0].lower(), text)
+
+
+def _percent_encoded_again(upper: set[str], lower: set[str]) -> set[str]:
+    """Each percent-encoded form encoded once more, whole (`%` becoming `%25`, `/` `%2F`): a value
+    or a URL in a query string, itself in another URL's query (a redirect), or a form body that a
+    proxy encodes again. Both layers in upper case or both in lower case: a form for each mix of
+    cases would double their number, and a long value (a private key) has long forms. Nothing new
+    for a value that percent-encoding leaves as it is."""
+    return {quote(form, safe="") for form in upper} | {_lower_escapes(quote(form, safe="")) for form in lower}
+
+
+def _json_escaped_again(json_forms: set[str]) -> set[str]:
+    """Each JSON-escaped form escaped once more (`\\"` becoming `\\\\\\"`): a JSON body logged as a
+    string inside a JSON log line, or a JSON document carried in a JSON field. Nothing new for a
+    value JSON leaves as it is."""
+    again = {json.dumps(form)[1:-1] for form in json_forms}
+    again |= {json.dumps(form, ensure_ascii=False)[1:-1] for form in json_forms}
+    return again | {form.replace("/", "\\/") for form in again}
+
+
+def _hex_forms(value: str) -> set[str]:
+    """The hex of the value's UTF-8 bytes, in lower and upper case: servers and proxies that log a
+    body as a hex dump (`_encodings` passes the value's JSON forms too, as a JSON body holds them).
+    Hex keeps each byte in its own two digits, so the value's hex is the same wherever it stands in
+    a longer dump.
+
+    Only from `HEX_MIN_BYTES` bytes (16 hex digits), the floor of base64's cores too. A shorter
+    value's hex looks like ordinary text and would mask it: a 4-digit PIN's is an 8-digit number
+    (`4711` is `34373131`), which counts and timestamps may hold, and a 6-character password's is
+    12 hex digits, as many as a resource UID's last group, in logs full of UIDs, etags and digests.
+    No run of a UID has 16 hex digits, and a given 16 occur by chance in a digest once in 16**16."""
+    raw = value.encode()
+    if len(raw) < HEX_MIN_BYTES:
+        return set()
+    return {raw.hex(), raw.hex().upper()}
 
 
 def _base64_cores(value: str) -> set[str]:
@@ -231,7 +288,7 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 
 
 # Below this many forms, every one is tried on a text; from it, the text is first searched for a
-# piece of each form. A secret has up to about twenty forms, and trying every one on every log line
+# piece of each form. A secret has up to about forty forms, and trying every one on every log line
 # (thousands of Secrets in a national cluster) cost more than a millisecond a line.
 INDEXED_FORMS = 64
 _ANCHOR = 4
@@ -288,8 +345,8 @@ class Forms:
 
     def _key(self, form: str, grown: Mapping[str, set[str]]) -> str:
         """Of a few of the form's pieces of `_ANCHOR` characters, spread over it, the one the fewest
-        forms are indexed by. Forms often start alike (every stream URL of a recorder, every
-        value starting `vdx-`): indexed by their first characters, a text holding those would
+        forms are indexed by. Forms often start alike (every stream URL of a recorder, the hex of
+        every value starting `vdx-`): indexed by their first characters, a text holding those would
         be searched for all of them, and each new one would copy them all. Any piece will do, as a
         text that holds a form holds each of its pieces."""
         step = (len(form) - _ANCHOR) // _ANCHOR_CHOICES + 1
