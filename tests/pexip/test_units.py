@@ -17,6 +17,7 @@ import pytest
 from vdx.pexip import PlatformLimiter, RetryPolicy, TokenBucket, build_params, id_from_location
 from vdx.pexip.errors import (
     _API_PATH,
+    HEX_AND_TWICE_MAX_BYTES,
     HEX_MIN_BYTES,
     INDEXED_FORMS,
     AuthenticationError,
@@ -171,6 +172,12 @@ def test_scrub_covers_a_secret_inside_a_hex_dump() -> None:
             left = scrub(f"upstream body: {case(body.hex())}", [PASSWORD])
             assert left == f"upstream body: {case(before.hex())}***{case(after.hex())}"
     assert scrub(f"form {PASSWORD.encode().hex()}", [PASSWORD]) == "form ***"
+    # An encoder that escapes slashes (PHP, some Java ones) writes the body that is dumped.
+    escaped = json.dumps({"url": STREAM_URL}).replace("/", "\\/").encode()
+    before, after = b'{"url": "', b'"}'
+    for case in (str.lower, str.upper):
+        left = scrub(f"upstream body: {case(escaped.hex())}", [STREAM_URL])
+        assert left == f"upstream body: {case(before.hex())}***{case(after.hex())}"
 
 
 @pytest.mark.parametrize(
@@ -202,6 +209,41 @@ def test_a_secret_of_eight_bytes_is_scrubbed_from_a_hex_dump() -> None:
     assert len(b"s3cr3t!?") == HEX_MIN_BYTES
     assert scrub("digest 0a733363723374213fff", ["s3cr3t!?"]) == "digest 0a***ff"
     assert scrub("dump 3132333435363738 and 931323334353637389", ["12345678"]) == "dump *** and 9***9"
+
+
+def test_a_long_value_has_no_hex_nor_forms_encoded_twice() -> None:
+    """Hex dumps and double encodings carry tokens, passwords and URLs; a private key's hex and
+    double encodings more than doubled its forms (a log learns hundreds of keys), and the log
+    removes a PEM private key block whole anyway (`logsetup`)."""
+    rng = random.Random(11)
+    body = base64.b64encode(rng.randbytes(1218)).decode()  # an RSA 2048 key's PKCS#8 DER
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    key = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END PRIVATE KEY-----\n"
+    assert 1650 < len(key) < 1750
+    assert sum(len(form) for form in secret_forms(key)) < 30_000
+    assert scrub(json.dumps(key)[1:-1], [key]) == "***"  # once-encoded forms stay
+    for size, has_hex in ((100, True), (HEX_AND_TWICE_MAX_BYTES, True), (600, False)):
+        value = "".join(rng.choices(string.ascii_letters + "/+", k=size - 1)) + "/"
+        forms = secret_forms(value)
+        assert (value.encode().hex() in forms) is has_hex
+        assert (quote(quote(value, safe=""), safe="") in forms) is has_hex
+        assert (json.dumps(json.dumps(value)[1:-1].replace("/", "\\/"))[1:-1] in forms) is has_hex
+        assert quote(value, safe="") in forms
+
+
+def test_a_pins_hex_and_double_encodings_do_not_mask_numbers_inside_longer_ones() -> None:
+    """A short number (a room's PIN) is masked only where it stands alone; its hex and double
+    encodings would be masked anywhere: `1234#` percent-encoded twice is `1234%2523`, which a
+    longer number's encoding holds, and a 7-digit PIN with its # is 8 bytes whose hex is a number."""
+    # The 1234 that stands alone is the PIN, masked as before.
+    text = "pin 91234%2523 and 1234%252345"
+    assert scrub(text, ["1234#"]) == "pin 91234%2523 and ***%252345"
+    assert scrub("order 51234%252345", ["1234#"]) == "order 51234%252345"
+    for text in ("id 3132333435363723", "ts 931323334353637230", "id 3132333435363723".upper()):
+        assert scrub(text, ["1234567#"]) == text
+    assert not any("%25" in form or len(form) > 12 for form in secret_forms("1234567#"))
+    # From 8 digits a number is masked anywhere, as its hex and double encodings are.
+    assert scrub("a 93132333435363738230 b 912345678%25239", ["12345678#"]) == "a 9***0 b 9***9"
 
 
 def _by_trying_every_form(text: str, forms: list[str]) -> str:
@@ -249,8 +291,8 @@ def test_scrubbing_many_secrets_finds_each_form_as_trying_every_form_does() -> N
 
 def test_forms_that_start_alike_are_not_all_tried_on_a_text_holding_their_start() -> None:
     """Every stream URL of a recorder starts alike, and so do their hex and encodings: a log line
-    that names the recorder must not be searched for all of them (the cost of a line grew with
-    the number of rooms), whether they were learnt at once or one by one."""
+    that names the recorder, or one of its rooms, must not be searched for all of them (the cost
+    of a line grew with the number of rooms), whether they were learnt at once or one by one."""
     rng = random.Random(3)
     keys = ["".join(rng.choices(string.ascii_letters + string.digits, k=22)) for _ in range(2000)]
     urls = [f"rtmps://rec.example.dk:443/vdx-{key}/vdx-rm-room-{n}" for n, key in enumerate(keys)]
@@ -264,6 +306,22 @@ def test_forms_that_start_alike_are_not_all_tried_on_a_text_holding_their_start(
         assert len(forms.present(text)) < len(urls) / 10
         assert forms.scrub(text) == text
         assert forms.scrub(f"sent {quote(urls[7], safe='')}") == "sent ***"
+    # One recorder, one key, rooms that differ only at their end: a line naming a room is searched
+    # for that room's forms and a few more, not for every form sharing the recorder's address.
+    rooms = [
+        f"rtmps://rec.example.dk:443/vdx-Q2hhbmdlTWVTdHJlYW1LZXk/vdx-rm-akut-{n:08x}" for n in range(400)
+    ]
+    bulk = forms_of(rooms)
+    one_by_one = Forms()
+    for url in rooms:
+        one_by_one.add(secret_forms(url))
+    for forms in (bulk, one_by_one):
+        assert len(forms) > 10 * len(rooms)
+        for n in (0, 17, 255, 399):
+            line = f"publisher refused {rooms[n]}"
+            assert len(forms.present(line)) < 100
+            assert forms.scrub(line) == "publisher refused ***"
+        assert len(forms.present(text)) < 100
 
 
 def test_scrub_covers_the_parts_of_a_secret_url_that_carry_its_key() -> None:

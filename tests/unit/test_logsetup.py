@@ -171,8 +171,15 @@ def test_a_secret_is_scrubbed_from_hex_dumps_and_double_encodings_and_ids_stay(
     logger.debug("proxy sent %s", body.hex().upper())
     logger.info("redirect to https://login.example.dk/?next=%s", quote(callback, safe=""))
     logger.warning("upstream said %s", json.dumps({"error": body.decode()}))
-    uid = "0f8c3a52-1b2d-4c6e-9a0b-6c31656e742d"  # ends in the hex of "l1ent-", a piece of the secret
+    # Secrets of 6 characters (the shortest the log scrubs) and 7, whose hex is a UID's last group
+    # and part of an etag: were their hex a form (a floor below `HEX_MIN_BYTES`), it would mask them.
+    logsetup.remember_secrets({"six": "l1ent-", "seven": "cl1ent!"})
+    uid = "0f8c3a52-1b2d-4c6e-9a0b-6c31656e742d"
+    etag = "0a636c31656e7421ff"
+    assert uid.endswith(b"l1ent-".hex())
+    assert b"cl1ent!".hex() in etag
     logger.info("Secret uid %s, digest %s", uid, hashlib.sha256(body).hexdigest())
+    logger.info("etag %s unchanged", etag)
     messages = [line["message"] for line in _parsed(buffer)]
     before, after = b'{"client_secret": "'.hex(), b'"}'.hex()
     assert messages[:4] == [
@@ -181,4 +188,7 @@ def test_a_secret_is_scrubbed_from_hex_dumps_and_double_encodings_and_ids_stay(
         "redirect to https://login.example.dk/?next=https%3A%2F%2Fidp.example.dk%2Fcb%3Fs%3D***",
         'upstream said {"error": "{\\"client_secret\\": \\"***\\"}"}',
     ]
-    assert messages[4] == f"Secret uid {uid}, digest {hashlib.sha256(body).hexdigest()}"
+    assert messages[4:] == [
+        f"Secret uid {uid}, digest {hashlib.sha256(body).hexdigest()}",
+        f"etag {etag} unchanged",
+    ]

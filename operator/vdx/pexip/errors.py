@@ -144,6 +144,15 @@ BASE64_CORE_MIN_LENGTH = 8
 
 # A secret's hex (of its UTF-8 bytes) is scrubbed only from this many bytes: see `_hex_forms`.
 HEX_MIN_BYTES = 8
+# A secret's hex and its encodings applied twice (percent twice, JSON twice, percent and then JSON's
+# escaped slashes) are forms only up to this many bytes (UTF-8): see `_has_hex_and_twice_forms`.
+# Hex dumps and double encodings carry what is short: tokens, passwords, URLs. A longer value is a
+# private key or a certificate bundle, whose forms are as long as it is: these forms more than
+# doubled a 1 700-character PEM key's (from 23 000 characters to 60 000), and a national cluster's
+# log learns hundreds of keys. The log removes a PEM private key block whole anyway, from its BEGIN
+# line to its END line, whether raw, JSON-escaped (once or twice) or shown by `repr`
+# (`logsetup._PEM_PRIVATE_KEY`); its percent-encoded forms stay forms, as every value's do.
+HEX_AND_TWICE_MAX_BYTES = 512
 
 
 @lru_cache(maxsize=4096)
@@ -180,20 +189,33 @@ def _encodings(value: str) -> set[str]:
     # RFC 3986 makes the hex digits' case free; some encoders write them in lower case.
     percent_lower = {_lower_escapes(form) for form in percent_upper}
     percent = percent_upper | percent_lower
-    return {
+    forms = {
         *json_forms,
-        *_json_escaped_again(json_forms),
         *percent,
-        *_percent_encoded_again(percent_upper, percent_lower),
-        # JSON leaves percent-encoded text as it is, but for the slashes some encoders escape.
-        *(form.replace("/", "\\/") for form in percent),
         html.escape(value),
         repr(value)[1:-1],  # a Python exception or log line that shows a value with `!r`
         ascii(value)[1:-1],
         *_base64_cores(value),
-        # A dump of a JSON body holds the value as JSON escaped it.
-        *(form for text in {value, json_escaped, json_unicode} for form in _hex_forms(text)),
     }
+    if _has_hex_and_twice_forms(value):
+        forms |= _json_escaped_again(json_forms)
+        forms |= _percent_encoded_again(percent_upper, percent_lower)
+        # JSON leaves percent-encoded text as it is, but for the slashes some encoders escape.
+        forms.update(form.replace("/", "\\/") for form in percent)
+        # A dump of a JSON body holds the value as JSON escaped it, slashes maybe escaped too.
+        forms.update(form for text in {value, *json_forms} for form in _hex_forms(text))
+    return forms
+
+
+def _has_hex_and_twice_forms(value: str) -> bool:
+    """Whether the value's hex and its encodings applied twice (percent, JSON, or percent and then
+    JSON's escaped slashes) are forms: not for a long value (`HEX_AND_TWICE_MAX_BYTES`), nor for a
+    short number (a room's PIN). A PIN is masked only where it stands alone
+    (`Forms._number_spans`), but these forms are masked anywhere, and they look like ordinary
+    text: `1234#` percent-encoded twice is `1234%2523`, which a longer number's encoding holds
+    (`91234%2523`), and a 7-digit PIN with its # is 8 bytes, whose hex is a 16-digit number
+    (`3132333435363723`)."""
+    return len(value.encode()) <= HEX_AND_TWICE_MAX_BYTES and not _SHORT_NUMBER.fullmatch(value)
 
 
 def _lower_escapes(text: str) -> str:
@@ -222,7 +244,8 @@ def _json_escaped_again(json_forms: set[str]) -> set[str]:
 
 def _hex_forms(value: str) -> set[str]:
     """The hex of the value's UTF-8 bytes, in lower and upper case: servers and proxies that log a
-    body as a hex dump (`_encodings` passes the value's JSON forms too, as a JSON body holds them).
+    body as a hex dump (`_encodings` passes the value's JSON forms too, with or without escaped
+    slashes, as a JSON body holds them).
     Hex keeps each byte in its own two digits, so the value's hex is the same wherever it stands in
     a longer dump.
 
@@ -292,8 +315,14 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 # (thousands of Secrets in a national cluster) cost more than a millisecond a line.
 INDEXED_FORMS = 64
 _ANCHOR = 4
-# How many of a form's pieces of `_ANCHOR` characters, spread over it, are considered for its key.
+# Every piece of `_ANCHOR` characters of a form up to this long is considered for its key; of a
+# longer one (a hex dump, a URL encoded twice), this many spread over it, and its last.
+_ANCHOR_EVERY_PIECE_UP_TO = 128
 _ANCHOR_CHOICES = 8
+# A form is keyed by its last piece while fewer than this many forms are: about as many as one secret
+# has. A secret's forms mostly end alike (its encodings differ in escapes, not in its last characters),
+# and a text that holds the piece is searched for no more than them.
+_SHARED_END = 32
 
 
 class Forms:
@@ -344,21 +373,33 @@ class Forms:
             self._few = tuple(sorted(few, key=len, reverse=True)) if len(few) <= INDEXED_FORMS else None
 
     def _key(self, form: str, grown: Mapping[str, set[str]]) -> str:
-        """Of a few of the form's pieces of `_ANCHOR` characters, spread over it, the one the fewest
-        forms are indexed by. Forms often start alike (every stream URL of a recorder, the hex of
-        every value starting `vdx-`): indexed by their first characters, a text holding those would
-        be searched for all of them, and each new one would copy them all. Any piece will do, as a
-        text that holds a form holds each of its pieces."""
-        step = (len(form) - _ANCHOR) // _ANCHOR_CHOICES + 1
+        """The form's last piece of `_ANCHOR` characters while fewer than `_SHARED_END` forms are
+        keyed by it; else, of its pieces (`_key_starts`), the first that no form is keyed by yet,
+        or the one the fewest are.
+
+        Forms often start alike (every stream URL of a recorder, the hex of every value starting
+        `vdx-`) and differ only at their end (the rooms of one recorder): keyed by a piece they
+        share, a text holding it would be searched for all of them, and each new one would copy
+        them all. The last piece comes first: while few forms are known, the pieces they will share
+        are free, and a room's forms taking them one after another would key the later rooms'
+        forms by the recorder's address, while a room's last piece is its own. Any piece will do,
+        as a text that holds a form holds each of its pieces."""
+        last = form[-_ANCHOR:]
+        if self._count(last, grown) < _SHARED_END:
+            return last
         best, fewest = form[:_ANCHOR], -1
-        for start in range(0, len(form) - _ANCHOR + 1, step):
+        for start in _key_starts(len(form)):
             piece = form[start : start + _ANCHOR]
-            count = len(self._by_anchor.get(piece, ())) + len(grown.get(piece, ()))
+            count = self._count(piece, grown)
             if count == 0:
                 return piece
             if fewest < 0 or count < fewest:
                 best, fewest = piece, count
         return best
+
+    def _count(self, piece: str, grown: Mapping[str, set[str]]) -> int:
+        """How many forms are keyed by the piece, those being added included."""
+        return len(self._by_anchor.get(piece, ())) + len(grown.get(piece, ()))
 
     def __iter__(self) -> Iterator[str]:
         buckets = list(self._by_anchor.values())  # one copy: another thread's `add` may grow it
@@ -414,6 +455,17 @@ class Forms:
                     part = part[:start] + REDACTED + part[end:]
             parts[index] = part
         return "".join(piece for pair in zip(parts, [*paths, ""], strict=True) for piece in pair)
+
+
+@lru_cache(maxsize=1024)
+def _key_starts(length: int) -> tuple[int, ...]:
+    """Where the pieces `Forms._key` considers for a form of this length start: the last one, then
+    every other one of a form up to `_ANCHOR_EVERY_PIECE_UP_TO` characters, or `_ANCHOR_CHOICES`
+    spread over a longer one (a few dictionary look-ups a form, however long: a Secret's forms are
+    learnt as it is read, and a long one's pieces are many)."""
+    last = length - _ANCHOR
+    step = 1 if length <= _ANCHOR_EVERY_PIECE_UP_TO else last // _ANCHOR_CHOICES + 1
+    return (last, *range(0, last, step))
 
 
 @lru_cache(maxsize=2)  # `vdx plan` scrubs every line of its output with the same values
