@@ -32,7 +32,7 @@ class Node:
 @pytest.fixture
 def policy() -> Iterator[tuple[SurvivorFreeze, Clock]]:
     clock = Clock()
-    installed = SurvivorFreeze(rescan_seconds=600.0, clock=clock)
+    installed = SurvivorFreeze(rescan_seconds=600.0, min_frozen=0, clock=clock)
     installed.install()
     try:
         yield installed, clock
@@ -56,6 +56,19 @@ def test_a_full_collection_freezes_its_survivors_and_the_next_walks_only_what_is
     assert figures.seconds[2] > 0
     assert figures.frozen == frozen
     assert figures.rescans == 0
+
+
+def test_a_small_heap_is_not_frozen() -> None:
+    """Below `min_frozen` survivors a full collection is cheap, and frozen cycles would only hold
+    memory: the heap stays as Python keeps it."""
+    small = SurvivorFreeze(min_frozen=10**9)
+    small.install()
+    try:
+        gc.collect()
+        assert gc.get_freeze_count() == 0
+        assert small.figures().collections[2] >= 1
+    finally:
+        small.uninstall()
 
 
 def test_an_unreferenced_frozen_object_is_still_freed_by_its_reference_count(
