@@ -106,6 +106,9 @@ class Runtime:
         self.woken.append((kind, body["metadata"]["name"]))
         return _nothing()
 
+    def vanishing(self, body: dict[str, Any]) -> bool:
+        return False  # still in the cluster: its finalizer waits for its users
+
     async def tenant_for_namespace(self, namespace: str) -> None:
         """No Tenant: the finalizer would release nothing, so reaching here means it did not wait."""
         self.tenant_lookups += 1

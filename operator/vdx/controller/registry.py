@@ -71,6 +71,11 @@ REGISTRATIONS = dependency_order(
 BY_KIND: dict[str, Registration] = {r.kind: r for r in REGISTRATIONS}
 ORDER: tuple[str, ...] = tuple(r.kind for r in REGISTRATIONS)
 PLURALS: dict[str, str] = {r.kind: r.plural for r in REGISTRATIONS}
+# The kinds whose resources may name one of a kind (those that depend on it), to wake when one
+# goes without a finalizer to tell them (`Runtime._undo_for_vanished`).
+USED_BY: dict[str, tuple[str, ...]] = {
+    r.kind: tuple(o.kind for o in REGISTRATIONS if r.kind in o.depends_on) for r in REGISTRATIONS
+}
 NAMESPACED_PLURALS: tuple[str, ...] = tuple(r.plural for r in REGISTRATIONS if r.namespaced)
 # `vdx plan`: each kind's offline gatherer after those whose plan it reads; what the tree no longer
 # has is planned in the reverse order (users of an object before the object).

@@ -32,7 +32,7 @@ from vdx.controller.platforms import PlatformRuntime
 from vdx.controller.reasons import Reason
 from vdx.controller.reconcilers.base import Reconciled, Stop, carried, pexip_failure
 from vdx.controller.registration import Key, Registration
-from vdx.controller.registry import BY_KIND, ORDER, PLURALS
+from vdx.controller.registry import BY_KIND, ORDER, PLURALS, USED_BY
 from vdx.controller.settings import RuntimeSettings as RuntimeSettings
 from vdx.controller.status import status_of
 from vdx.controller.sweep import Sweeper, generation_of, with_finalizer
@@ -97,6 +97,8 @@ class Runtime:
         # UIDs whose finalizer has run: a reconcile still queued for one (a retry, a resync, a wake)
         # must not write to Pexip again, or it re-creates what the finalizer just deleted.
         self._finalized: set[str] = set()
+        # Resources deleted before our finalizer was on them, being undone now (`_undo_for_vanished`).
+        self._vanishing: set[Key] = set()
         self._failures: dict[Key, int] = {}
         # (kind, namespace, name) of a Secret or ConfigMap -> the resources that read it.
         self._object_users: dict[tuple[str, str, str], set[Key]] = {}
@@ -597,18 +599,40 @@ class Runtime:
         Whatever this reconcile just made in Pexip would be orphaned: undo it here, as the
         finalizer would have (deletionPolicy honoured), with the status this reconcile computed.
         Called with the key's lock held.
+
+        At once, and once. The finalizer's wait for users (`wait_for_users`) is skipped: the
+        resource is gone from the cluster, so a user naming it can never let go of it, and the
+        users see it missing whether or not its objects stay. Not retried later: the objects are
+        found by an owner marker that names the resource by kind, namespace and name, and a
+        resource created again under that name (a delete and re-apply) would own them by then;
+        under the key's lock now, no such resource can be reconciled in between. A failure here
+        (Pexip unavailable) is logged and leaves them, as `vdx plan` then shows.
+        Its users (the kinds that depend on this one, in its namespace) are woken afterwards, once
+        it is gone from `known`, so that they say so at once rather than at their next resync.
         """
         gone = {**body, "status": {**(body.get("status") or {}), **result.status}}
+        self._vanishing.add(key)
         try:
             await BY_KIND[kind].finalize(self, gone)
-        except (Stop, PexipError) as exc:
+        except (Stop, PexipError, ApiException, KubeConnectionError) as exc:
+            why = _kube_error(exc) if isinstance(exc, ApiException | KubeConnectionError) else str(exc)
             logger.warning(
                 "%s %s/%s vanished; its Pexip objects were not cleaned up: %s",
                 kind,
                 key[1] or "",
                 key[2],
-                exc,
+                why,
             )
+        else:
+            logger.info(
+                "%s %s/%s was deleted before the operator's finalizer was on it; what it had in Pexip "
+                "was released as its deletionPolicy says",
+                kind,
+                key[1] or "",
+                key[2],
+            )
+        finally:
+            self._vanishing.discard(key)
         uid = (body.get("metadata") or {}).get("uid")
         if uid:
             self._finalized.add(str(uid))
@@ -617,9 +641,18 @@ class Runtime:
         forget = BY_KIND[kind].forget
         if forget is not None:
             forget(self, key)
+        if key[1] is not None:
+            self._rollup_soon(key[1])
+            for user in USED_BY[kind]:
+                self._wake(user, key[1], only_unready=False)
         return Reconciled(
             Outcome(Phase.READY, Reason.DELETED, "the resource was deleted; nothing to reconcile")
         )
+
+    def vanishing(self, body: dict[str, Any]) -> bool:
+        """Whether `body` is a resource being undone after it vanished (`_undo_for_vanished`): its
+        finalizer then waits for no user."""
+        return key_of(body) in self._vanishing
 
     async def finalize(self, kind: str, body: dict[str, Any]) -> None:
         """Honour deletionPolicy; raise PexipError to have the deletion retried."""

@@ -74,9 +74,14 @@ def wait_for_users(
     On the first wait (`wake`, for users that tell a dependency being deleted) the users are
     reconciled at once, so each says that its dependency is being deleted (DependencyDeleting,
     naming the reference to remove) rather than at its next resync; not on every retry (the Ready
-    condition says InUse from the first wait on), nor a user that says so already."""
+    condition says InUse from the first wait on), nor a user that says so already.
+
+    No wait for a resource that vanished (deleted before the operator's finalizer was on it, its
+    Pexip objects undone by `Runtime._undo_for_vanished`): it is gone from the cluster, so no user
+    can let go of it and the wait would never end; its objects would stay in Pexip for good. Its
+    users see it missing either way; the runtime wakes them once it is gone from `known`."""
     users = list(users)
-    if not users:
+    if not users or rt.vanishing(body):
         return
     namespace = str((body.get("metadata") or {}).get("namespace"))
     if wake and _ready_reason(body) != Reason.IN_USE:

@@ -327,7 +327,8 @@ async def _wait_for_users(rt: Context, body: dict[str, Any], branding: CviBrandi
     the user names the dependency, so the dependency's finalizer waits until no user does. Deleting
     at once would take the theme off the connector behind its back (Pexip clears the connector's
     `ivr_theme`) while it stayed Ready until a resync found its reference dangling. Waiting whatever
-    the policies: under Orphan or ObserveOnly the reference would dangle just the same.
+    the policies: under Orphan or ObserveOnly the reference would dangle just the same. Not for a
+    branding deleted before the finalizer was on it: it is gone, and nothing could end the wait.
     """
     namespace = str(branding.namespace)
     users = outlook_users(await rt.kube.list_namespaced("outlookschedulings", namespace), branding.name)

@@ -81,7 +81,8 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
 
 async def finalize(rt: Context, body: dict[str, Any]) -> None:
     """Wait while a Domain still uses it (Pexip would lose the TURN server its clients are given),
-    and make those Domains show it at once; then release the TURN server."""
+    and make those Domains show it at once; then release the TURN server. One deleted before the
+    finalizer was on it waits for none (`wait_for_users`): it is gone, nothing could end the wait."""
     turn = parse(TurnService, body)
     namespace = str(turn.namespace)
     users = sorted(
