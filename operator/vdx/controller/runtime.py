@@ -626,7 +626,7 @@ class Runtime:
         else:
             logger.info(
                 "%s %s/%s was deleted before the operator's finalizer was on it; what it had in Pexip "
-                "was released as its deletionPolicy says",
+                "was let go as its deletionPolicy and managementPolicy say",
                 kind,
                 key[1] or "",
                 key[2],
