@@ -224,6 +224,23 @@ class Kube:
     async def get(self, plural: str, name: str, namespace: str | None) -> dict[str, Any] | None:
         return await self._read(custom_path(plural, namespace, name))
 
+    async def current(self, plural: str, name: str, namespace: str | None) -> dict[str, Any] | None:
+        """The vdx resource of that name as the API server holds it now; None only when the API
+        server says that object does not exist.
+
+        For a caller that deletes what the resource owns when it is gone (`Runtime`'s undo of a
+        resource deleted before its finalizer was on it): a 404 that does not name the object says
+        the path is unknown (the CRD, or this API version of it, no longer served) and nothing about
+        the object, so it raises like any other error rather than read as a deletion."""
+        try:
+            found = await self._call("GET", custom_path(plural, namespace, name))
+        except ApiException as exc:
+            if exc.status == 404 and not_found_names(exc, name):
+                return None
+            raise
+        assert isinstance(found, dict)
+        return found
+
     async def list(self, plural: str) -> list[dict[str, Any]]:
         """Every object of a vdx kind, across namespaces."""
         result: Any = await self._call("GET", custom_path(plural, None))
@@ -325,6 +342,17 @@ class Kube:
         # (a timeout of the blocking call itself: asyncio's would leave the thread waiting).
         path = core_path(namespace, "events")
         await asyncio.to_thread(self.request, "POST", path, event, request_seconds=EVENT_POST_SECONDS)
+
+
+def not_found_names(exc: ApiException, name: str) -> bool:
+    """Whether an error is the API server's NotFound for the object `name`: its Status names the
+    object (`details.name`), as it does for a missing object and not for a path it does not serve."""
+    try:
+        answer = json.loads(exc.body or "")
+    except ValueError:
+        return False
+    details = answer.get("details") if isinstance(answer, dict) else None
+    return isinstance(details, dict) and answer.get("reason") == "NotFound" and details.get("name") == name
 
 
 def raw_object(kind: str, obj: Mapping[str, Any]) -> dict[str, Any]:
