@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import functools
 import logging
 import random
@@ -594,26 +595,116 @@ class Runtime:
     async def _undo_for_vanished(
         self, kind: str, key: Key, body: dict[str, Any], result: Reconciled
     ) -> Reconciled:
-        """The resource was deleted before our finalizer was on it, so no finalize will ever run.
+        """The status write found no resource: it was deleted before our finalizer was on it, so no
+        finalize will ever run. Called with the key's lock held.
 
-        Whatever this reconcile just made in Pexip would be orphaned: undo it here, as the
-        finalizer would have (deletionPolicy honoured), with the status this reconcile computed.
-        Called with the key's lock held.
+        Whatever this reconcile just made in Pexip would be orphaned: it is undone here as the
+        finalizer would have (`_release_vanished`), once the API server says no resource holds the
+        name (`_name_now`). A resource created again under the name (a delete and re-apply) owns
+        those objects by their marker (kind, namespace, name), and its reconcile, queued behind
+        this lock, takes them over: they are left to it, and so is its body in `known`. A 404 for a
+        resource still there (its API version no longer served) leaves them to its users; when the
+        API server cannot tell, they are kept and this reconcile fails, to be retried on the usual
+        backoff from the body kept in `known`.
 
-        At once, and once. The finalizer's wait for users (`wait_for_users`) is skipped: the
-        resource is gone from the cluster, so a user naming it can never let go of it, and the
-        users see it missing whether or not its objects stay. Not retried later: the objects are
-        found by an owner marker that names the resource by kind, namespace and name, and a
-        resource created again under that name (a delete and re-apply) would own them by then;
-        under the key's lock now, no such resource can be reconciled in between. A failure here
-        (Pexip unavailable) is logged and leaves them, as `vdx plan` then shows.
-        Its users (the kinds that depend on this one, in its namespace) are woken afterwards, once
-        it is gone from `known`, so that they say so at once rather than at their next resync.
+        After an undo, the kinds that depend on it and the readers of its status (`Reconciled.wake`)
+        are woken, Ready or not, once it is gone from `known`, so that they say at once it is missing.
         """
+        uid = str((body.get("metadata") or {}).get("uid") or "")
+        where = f"{kind} {key[1] or ''}/{key[2]}"
+        try:
+            now = await self._name_now(kind, key, uid)
+        except (ApiException, KubeConnectionError) as exc:
+            logger.warning(
+                "%s: the status write found nothing, and whether it still exists could not be read "
+                "(%s); what it has in Pexip is kept, and it is looked at again",
+                where,
+                _kube_error(exc),
+            )
+            return Reconciled(
+                Outcome(
+                    Phase.FAILED,
+                    Reason.KUBERNETES_UNAVAILABLE,
+                    "the status write found no resource, and whether it still exists could not be "
+                    f"read: {_kube_error(exc)}",
+                )
+            )
+        if now is _NameNow.ITSELF:
+            logger.warning(
+                "%s: the status write answered 404, yet the resource is there (is its API version "
+                "still served?); what it has in Pexip is kept",
+                where,
+            )
+            return Reconciled(
+                Outcome(
+                    Phase.FAILED,
+                    Reason.KUBERNETES_UNAVAILABLE,
+                    "the status write answered 404 (not found) though the resource exists; check "
+                    "that the operator's API version of the CRD is served",
+                )
+            )
+        wake: tuple[str, ...] = ()
+        if now is _NameNow.ANOTHER:
+            logger.info(
+                "%s was deleted before the operator's finalizer was on it and created again under "
+                "that name; what it had in Pexip is left to the resource of the same name",
+                where,
+            )
+        else:
+            await self._release_vanished(kind, key, body, result)
+            # Its users and the readers of its status (`Reconciled.wake`, a branding's theme for the
+            # Tenant) say at once that it is missing: it is gone from `known` when they are woken.
+            wake = tuple(dict.fromkeys((*USED_BY[kind], *result.wake)))
+        if uid:
+            self._finalized.add(uid)
+        if self._forget_body(key, uid):
+            # As after a finalizer: what was kept for it goes (a certificate's expiry series with it).
+            forget = BY_KIND[kind].forget
+            if forget is not None:
+                forget(self, key)
+        if key[1] is not None:
+            self._rollup_soon(key[1])
+        return Reconciled(
+            Outcome(Phase.READY, Reason.DELETED, "the resource was deleted; nothing to reconcile"), wake=wake
+        )
+
+    async def _name_now(self, kind: str, key: Key, uid: str) -> _NameNow:
+        """Who holds the name of a resource whose status write found nothing: a resource delivered
+        since (its body in `known` has another UID), else what the API server holds now. Raises
+        ApiException or KubeConnectionError when that cannot be read (`Kube.current`)."""
+        known = self.known.get(key)
+        if known is not None and _uid(known) != uid:
+            return _NameNow.ANOTHER
+        found = await self.kube.current(PLURALS[kind], key[2], key[1])
+        if found is None:
+            return _NameNow.NOBODY
+        return _NameNow.ITSELF if _uid(found) == uid else _NameNow.ANOTHER
+
+    def _forget_body(self, key: Key, uid: str) -> bool:
+        """Drop the body of the resource with `uid` from `known`, never that of a resource created
+        again under its name (delivered while this one was undone): its rechecks (`requeue`) and its
+        users read it there. Whether nothing is known under the key now."""
+        known = self.known.get(key)
+        if known is not None and _uid(known) == uid:
+            self.known.pop(key, None)
+            return True
+        return known is None
+
+    async def _release_vanished(self, kind: str, key: Key, body: dict[str, Any], result: Reconciled) -> None:
+        """Run the finalizer for a vanished resource, at once and once.
+
+        Its wait for users (`wait_for_users`) is skipped: the resource is gone from the cluster, so
+        a user naming it can never let go of it, and the users see it missing whether or not its
+        objects stay. A create of this reconcile whose outcome is unknown is waited out first
+        (`_sleep_out_creates_in_doubt`), as `finalize` waits for it, or a late commit would be
+        missed. A failure (Pexip unavailable) is logged and leaves the objects, as `vdx plan` then
+        shows."""
+        registration = BY_KIND[kind]
         gone = {**body, "status": {**(body.get("status") or {}), **result.status}}
         self._vanishing.add(key)
         try:
-            await BY_KIND[kind].finalize(self, gone)
+            await self._sleep_out_creates_in_doubt(registration, gone)
+            await registration.finalize(self, gone)
         except (Stop, PexipError, ApiException, KubeConnectionError) as exc:
             why = _kube_error(exc) if isinstance(exc, ApiException | KubeConnectionError) else str(exc)
             logger.warning(
@@ -633,21 +724,6 @@ class Runtime:
             )
         finally:
             self._vanishing.discard(key)
-        uid = (body.get("metadata") or {}).get("uid")
-        if uid:
-            self._finalized.add(str(uid))
-        self.known.pop(key, None)
-        # As after a finalizer: what was kept for it goes (a certificate's expiry series with it).
-        forget = BY_KIND[kind].forget
-        if forget is not None:
-            forget(self, key)
-        if key[1] is not None:
-            self._rollup_soon(key[1])
-            for user in USED_BY[kind]:
-                self._wake(user, key[1], only_unready=False)
-        return Reconciled(
-            Outcome(Phase.READY, Reason.DELETED, "the resource was deleted; nothing to reconcile")
-        )
 
     def vanishing(self, body: dict[str, Any]) -> bool:
         """Whether `body` is a resource being undone after it vanished (`_undo_for_vanished`): its
@@ -702,25 +778,55 @@ class Runtime:
         connection) is not there yet, so the finalizer would let the resource go and the object
         would be left in Pexip with nobody to delete it (the fault campaign's orphaned TURN server).
         After `PexipClient.in_doubt_seconds` the lookup is conclusive."""
+        doubt = await self._create_in_doubt(registration, body)
+        if doubt is None:
+            return
+        platform, label, since = doubt
+        raise Stop(
+            Phase.PROGRESSING,
+            Reason.CREATE_IN_DOUBT,
+            f"a create of {label.rsplit('/', 1)[-1]} on platform {platform.name} had no answer "
+            f"{since:.0f} s ago and may still be committing; the deletion waits until "
+            f"{platform.client.in_doubt_seconds:.0f} s have passed, so that it cannot be left "
+            "behind in Pexip",
+            retry_after=platform.client.in_doubt_seconds - since + 0.5,
+        )
+
+    async def _sleep_out_creates_in_doubt(self, registration: Registration, body: dict[str, Any]) -> None:
+        """`_wait_for_creates_in_doubt` for the undo of a vanished resource, which is not retried:
+        sleep until no create of a type it writes is in doubt, under the key's lock.
+
+        Bounded by `PexipClient.in_doubt_seconds` from now (twice the request timeout, at least
+        10 s): every create this resource made started before now, so by then none of them can
+        still commit, even while other resources' creates of the same types keep the type in doubt.
+        Only this key waits meanwhile (a resource created again under its name, its wakes)."""
+        deadline: float | None = None
+        while (doubt := await self._create_in_doubt(registration, body)) is not None:
+            platform, _, since = doubt
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + platform.client.in_doubt_seconds
+            if now >= deadline:
+                return
+            await asyncio.sleep(min(platform.client.in_doubt_seconds - since, deadline - now) + 0.05)
+
+    async def _create_in_doubt(
+        self, registration: Registration, body: dict[str, Any]
+    ) -> tuple[PlatformRuntime, str, float] | None:
+        """(platform, type, seconds since) of the create of a type the kind writes that is in doubt
+        the longest from now on (`PexipClient.creates_in_doubt`), if any, on the resource's platform."""
         namespace = (body.get("metadata") or {}).get("namespace")
         if not namespace or not registration.writes:
-            return
+            return None
         tenant = await self.tenant_for_namespace(str(namespace))
         platform = self.platforms.get(tenant.spec.platform_ref.name) if tenant is not None else None
         if platform is None:
-            return
+            return None
         in_doubt = platform.client.creates_in_doubt(kind.label for kind in registration.writes)
-        if in_doubt:
-            label, since = min(in_doubt.items(), key=lambda item: item[1])  # the last to settle
-            raise Stop(
-                Phase.PROGRESSING,
-                Reason.CREATE_IN_DOUBT,
-                f"a create of {label.rsplit('/', 1)[-1]} on platform {platform.name} had no answer "
-                f"{since:.0f} s ago and may still be committing; the deletion waits until "
-                f"{platform.client.in_doubt_seconds:.0f} s have passed, so that it cannot be left "
-                "behind in Pexip",
-                retry_after=platform.client.in_doubt_seconds - since + 0.5,
-            )
+        if not in_doubt:
+            return None
+        label, since = min(in_doubt.items(), key=lambda item: item[1])  # the last to settle
+        return platform, label, since
 
     async def object_changed(self, kind: str, namespace: str, name: str) -> None:
         """A Secret or ConfigMap changed: reconcile whatever reads it."""
@@ -736,6 +842,18 @@ class Runtime:
             await self.drop_platform(name)
         for task in list(self._background):
             task.cancel()
+
+
+class _NameNow(enum.Enum):
+    """Who holds a resource's name once its status write found nothing (`Runtime._name_now`)."""
+
+    NOBODY = "nobody"  # it is gone and nothing took its name: undo what it made
+    ITSELF = "itself"  # the same UID is there: the 404 said something else
+    ANOTHER = "another"  # created again under the name: what it made is that one's
+
+
+def _uid(body: dict[str, Any]) -> str:
+    return str((body.get("metadata") or {}).get("uid") or "")
 
 
 def _kube_error(exc: Exception) -> str:

@@ -64,6 +64,17 @@ class Stop(Exception):
         self.retry_after = retry_after
 
 
+async def listed_users(rt: Context, body: dict[str, Any], plural: str) -> list[dict[str, Any]]:
+    """The resources of `plural` in `body`'s namespace, as a finalizer lists them to see which still
+    use it (for `wait_for_users`). Nothing for a resource being undone after it vanished
+    (`Runtime.vanishing`): it waits for no user, and a list that failed (the API server restarting)
+    would end that one cleanup, which is not retried, with its objects left in Pexip."""
+    if rt.vanishing(body):
+        return []
+    namespace = str((body.get("metadata") or {}).get("namespace"))
+    return await rt.kube.list_namespaced(plural, namespace)
+
+
 def wait_for_users(
     rt: Context, body: dict[str, Any], users: Iterable[tuple[str, str]], message: str, *, wake: bool = True
 ) -> None:

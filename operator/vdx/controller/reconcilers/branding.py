@@ -43,6 +43,7 @@ from vdx.controller.reconcilers.base import (
     apply_change,
     change_event,
     create_object,
+    listed_users,
     owner_of_body,
     parse,
     update_object,
@@ -330,8 +331,7 @@ async def _wait_for_users(rt: Context, body: dict[str, Any], branding: CviBrandi
     the policies: under Orphan or ObserveOnly the reference would dangle just the same. Not for a
     branding deleted before the finalizer was on it: it is gone, and nothing could end the wait.
     """
-    namespace = str(branding.namespace)
-    users = outlook_users(await rt.kube.list_namespaced("outlookschedulings", namespace), branding.name)
+    users = outlook_users(await listed_users(rt, body, "outlookschedulings"), branding.name)
     wait_for_users(
         rt,
         body,

@@ -25,6 +25,7 @@ from vdx.controller.reconcilers.base import (
     Reconciled,
     apply_change,
     change_event,
+    listed_users,
     owner_of_body,
     parse,
     wait_for_users,
@@ -136,7 +137,7 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
         [
             (user_kind, str(o["metadata"]["name"]))
             for plural, user_kind in USERS
-            for o in await rt.kube.list_namespaced(plural, namespace)
+            for o in await listed_users(rt, body, plural)
             if idp.name in _referenced_idps(o)
         ]
     )

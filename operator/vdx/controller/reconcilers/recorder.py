@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from vdx.api.recorder import Recorder
 from vdx.controller.planners.recording import decide_recorder
 from vdx.controller.reconcilers import lookups
-from vdx.controller.reconcilers.base import Reconciled, parse, wait_for_users
+from vdx.controller.reconcilers.base import Reconciled, listed_users, parse, wait_for_users
 from vdx.controller.registration import Registration
 from vdx.pexip.resources import GLOBAL
 
@@ -47,10 +47,9 @@ async def reconcile(rt: Context, body: dict[str, Any]) -> Reconciled:
 
 async def finalize(rt: Context, body: dict[str, Any]) -> None:
     recorder = parse(Recorder, body)
-    namespace = str(recorder.namespace)
     users = [
         o["metadata"]["name"]
-        for o in await rt.kube.list_namespaced("meetingrooms", namespace)
+        for o in await listed_users(rt, body, "meetingrooms")
         if ((o.get("spec") or {}).get("recorderRef") or {}).get("name") == recorder.name
     ]
     wait_for_users(

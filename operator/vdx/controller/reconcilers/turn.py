@@ -15,6 +15,7 @@ from vdx.controller.reconcilers.base import (
     Stop,
     apply_change,
     change_event,
+    listed_users,
     owner_of_body,
     parse,
     wait_for_users,
@@ -84,10 +85,9 @@ async def finalize(rt: Context, body: dict[str, Any]) -> None:
     and make those Domains show it at once; then release the TURN server. One deleted before the
     finalizer was on it waits for none (`wait_for_users`): it is gone, nothing could end the wait."""
     turn = parse(TurnService, body)
-    namespace = str(turn.namespace)
     users = sorted(
         domain["metadata"]["name"]
-        for domain in await rt.kube.list_namespaced("domains", namespace)
+        for domain in await listed_users(rt, body, "domains")
         if ((domain.get("spec") or {}).get("turnServiceRef") or {}).get("name") == turn.name
         and not domain["metadata"].get("deletionTimestamp")
     )
