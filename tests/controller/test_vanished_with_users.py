@@ -496,6 +496,29 @@ async def test_a_vanished_turn_service_waits_out_its_create_in_doubt(
     assert [t.name for t in await w.client.list(TURN_SERVER)] == []
 
 
+async def test_a_turn_service_created_again_while_its_create_is_in_doubt_keeps_the_objects(
+    world: Callable[..., Awaitable[World]], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The name is read after the wait for creates in doubt, not before it: a resource applied again
+    during that wait owns the objects by their marker, and they are left to it."""
+    monkeypatch.setattr(PexipClient, "in_doubt_seconds", property(lambda _client: 2.0))
+    w = await world({}, ("TurnService", "turn"), request_seconds=0.3, retry=RetryPolicy(max_attempts=1))
+    w.node.simulator.set_faults(FaultConfig(latency=Latency(kind="fixed", ms=800), latency_methods=["POST"]))
+
+    async def applied_again() -> None:
+        await asyncio.sleep(0.5)
+        w.kube.now = {**turn_body(), "metadata": {**turn_body()["metadata"], "uid": "uid-turn-2"}}
+
+    again = asyncio.create_task(applied_again())
+    with caplog.at_level(logging.INFO, logger="vdx"):
+        outcome = await w.rt.reconcile("TurnService", turn_body())
+    await again
+    assert outcome.reason == Reason.DELETED
+    await asyncio.sleep(0.5)  # the node has committed the POST
+    assert len(await w.client.list(TURN_SERVER)) == 1
+    assert "left to the resource of the same name" in caplog.text
+
+
 class _Finalizing:
     """The part of the runtime `wait_for_users` reads: whose undo after vanishing is under way."""
 

@@ -613,6 +613,12 @@ class Runtime:
         uid = str((body.get("metadata") or {}).get("uid") or "")
         where = f"{kind} {key[1] or ''}/{key[2]}"
         try:
+            # A create of this reconcile whose outcome is unknown is waited out first, as `finalize`
+            # waits for it, or a late commit would be missed; and before the name is read, or a
+            # resource created again during the wait would find its objects deleted.
+            await self._sleep_out_creates_in_doubt(
+                BY_KIND[kind], {**body, "status": {**(body.get("status") or {}), **result.status}}
+            )
             now = await self._name_now(kind, key, uid)
         except (ApiException, KubeConnectionError) as exc:
             logger.warning(
@@ -695,15 +701,12 @@ class Runtime:
 
         Its wait for users (`wait_for_users`) is skipped: the resource is gone from the cluster, so
         a user naming it can never let go of it, and the users see it missing whether or not its
-        objects stay. A create of this reconcile whose outcome is unknown is waited out first
-        (`_sleep_out_creates_in_doubt`), as `finalize` waits for it, or a late commit would be
-        missed. A failure (Pexip unavailable) is logged and leaves the objects, as `vdx plan` then
-        shows."""
+        objects stay. Its creates in doubt were waited out before (`_undo_for_vanished`). A failure
+        (Pexip unavailable) is logged and leaves the objects, as `vdx plan` then shows."""
         registration = BY_KIND[kind]
         gone = {**body, "status": {**(body.get("status") or {}), **result.status}}
         self._vanishing.add(key)
         try:
-            await self._sleep_out_creates_in_doubt(registration, gone)
             await registration.finalize(self, gone)
         except (Stop, PexipError, ApiException, KubeConnectionError) as exc:
             why = _kube_error(exc) if isinstance(exc, ApiException | KubeConnectionError) else str(exc)
