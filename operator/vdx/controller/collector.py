@@ -49,7 +49,7 @@ class Figures:
     seconds: tuple[float, ...] = (0.0,) * GENERATIONS
     collections: tuple[int, ...] = (0,) * GENERATIONS
     rescans: int = 0
-    frozen: int = 0
+    frozen: int = 0  # what the last full collection of the whole heap froze (0: nothing frozen)
 
 
 @dataclass
@@ -69,6 +69,7 @@ class SurvivorFreeze:
     _started: float = 0.0
     _last_rescan: float = 0.0
     _frozen: bool = False  # until the next rescan; counting what is frozen walks it
+    _frozen_count: int = 0  # counted when it was frozen whole (the first time, after each rescan)
 
     def __post_init__(self) -> None:
         self._last_rescan = self.clock()
@@ -79,7 +80,7 @@ class SurvivorFreeze:
             if generation == FULL and self.clock() - self._last_rescan >= self.rescan_seconds:
                 # This collection walks everything again, and frees the cycles frozen meanwhile.
                 gc.unfreeze()
-                self._frozen = False
+                self._frozen, self._frozen_count = False, 0
                 self._last_rescan = self.clock()
                 self._rescans += 1
             self._started = time.perf_counter()
@@ -89,13 +90,15 @@ class SurvivorFreeze:
         if generation == FULL:
             gc.freeze()
             if not self._frozen:
-                if gc.get_freeze_count() >= self.min_frozen:
-                    self._frozen = True
+                count = gc.get_freeze_count()
+                if count >= self.min_frozen:
+                    self._frozen, self._frozen_count = True, count
                 else:
                     gc.unfreeze()  # a small heap: walked as Python walks it
 
     def figures(self) -> Figures:
-        return Figures(tuple(self._seconds), tuple(self._collections), self._rescans, gc.get_freeze_count())
+        # Not `gc.get_freeze_count()`: it walks every frozen object, on the event loop of a scrape.
+        return Figures(tuple(self._seconds), tuple(self._collections), self._rescans, self._frozen_count)
 
     def install(self) -> None:
         if self not in gc.callbacks:

@@ -155,10 +155,12 @@ class GarbageCollectorCollector(Collector):
             labels=["generation"],
         )
         frozen = GaugeMetricFamily(
-            "vdx_gc_frozen_objects", "Objects frozen after full collections (not walked by the next)."
+            "vdx_gc_frozen_objects",
+            "Objects the last full collection of the whole heap froze (not walked by the next ones); "
+            "0 while the heap is too small to freeze.",
         )
         rescans = CounterMetricFamily(
-            "vdx_gc_rescans", "Full collections that unfroze everything and walked the whole heap."
+            "vdx_gc_rescans", "Full collections that began by unfreezing the heap, every 10 minutes at most."
         )
         if figures is not None:
             for generation, spent in enumerate(figures.seconds):
