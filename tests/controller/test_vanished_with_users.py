@@ -301,13 +301,20 @@ def _theme_writes(w: World) -> list[tuple[str, str, Any]]:
     ]
 
 
-async def test_a_vanished_branding_named_by_an_outlook_scheduling_leaves_nothing_in_pexip(
-    world: Callable[..., Awaitable[World]], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+async def _booked_branding_with_room(
+    world: Callable[..., Awaitable[World]], monkeypatch: pytest.MonkeyPatch
+) -> tuple[World, Any]:
+    """The branding named by an OutlookScheduling, its theme on a room with a PIN."""
     install_branding_reconcile(monkeypatch)
     booking = user("OutlookScheduling", "booking", {"brandingRef": {"name": "rm"}})
     w = await world({"outlookschedulings": [booking]}, ("CviBranding", "rm"))
-    room = await _room(w)
+    return w, await _room(w)
+
+
+async def test_a_vanished_branding_named_by_an_outlook_scheduling_leaves_nothing_in_pexip(
+    world: Callable[..., Awaitable[World]], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    w, room = await _booked_branding_with_room(world, monkeypatch)
     with caplog.at_level(logging.INFO, logger="vdx"):
         outcome = await w.rt.reconcile("CviBranding", branding_body())
         await settle()
@@ -370,10 +377,7 @@ async def test_a_vanished_branding_under_orphan_keeps_its_objects_without_the_ma
 async def test_a_vanished_branding_under_observe_only_lets_go_of_nothing(
     world: Callable[..., Awaitable[World]], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    install_branding_reconcile(monkeypatch)
-    booking = user("OutlookScheduling", "booking", {"brandingRef": {"name": "rm"}})
-    w = await world({"outlookschedulings": [booking]}, ("CviBranding", "rm"))
-    room = await _room(w)
+    w, room = await _booked_branding_with_room(world, monkeypatch)
     with caplog.at_level(logging.INFO, logger="vdx"):
         outcome = await w.rt.reconcile("CviBranding", branding_body({"managementPolicy": "ObserveOnly"}))
     assert outcome.reason == Reason.DELETED

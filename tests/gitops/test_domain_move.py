@@ -37,14 +37,20 @@ def _move(tree: Path, name: str, location: str) -> None:
     _edit(tree / DOMAINS, "Domain", name, lambda s: s.update(systemLocation=location))
 
 
+def _planned_move(node: Node, tree: Path, secrets_dir: Path, name: str, location: str) -> str:
+    """Move the Domain and plan: the plan's text (the plan must succeed)."""
+    _move(tree, name, location)
+    code, out = plan(node, tree, "--secrets", str(secrets_dir))
+    assert code == 0, out
+    return out
+
+
 def test_a_moved_domain_s_old_binding_is_shown_coming_off_and_apply_takes_it_off(
     node: Node, tree: Path, secrets_dir: Path
 ) -> None:
     assert apply(node, tree, "--secrets", str(secrets_dir))[0] == 0
     assert _listing(node, MIDT) == ["TurnService vdx-rm/vdx-rm-dk"]
-    _move(tree, "vdx-rm-dk", AARHUS)
-    code, out = plan(node, tree, "--secrets", str(secrets_dir))
-    assert code == 0, out
+    out = _planned_move(node, tree, secrets_dir, "vdx-rm-dk", AARHUS)
     # The new location first, then the old one: a failure in between leaves both, never neither.
     assert changed_objects(out) == [f'~ system_location "{AARHUS}"', f'~ system_location "{MIDT}"']
     assert re.search(r'~ client_turn_servers = \["[^"]+" \(vdx-rm/vdx-rm-dk\)\] -> \[\]', out), out
@@ -74,18 +80,14 @@ def test_a_binding_two_domains_share_stays_while_one_of_them_asks_for_it(
     _add_sharing_domain(tree)
     assert apply(node, tree, "--secrets", str(secrets_dir))[0] == 0
     assert _listing(node, MIDT) == ["TurnService vdx-rm/vdx-rm-dk"]
-    _move(tree, "join-vdx-rm-dk", AARHUS)
-    code, out = plan(node, tree, "--secrets", str(secrets_dir))
-    assert code == 0, out
+    out = _planned_move(node, tree, secrets_dir, "join-vdx-rm-dk", AARHUS)
     # The other Domain still asks for Region Midtjylland: only the new binding.
     assert changed_objects(out) == [f'~ system_location "{AARHUS}"']
     assert apply(node, tree, "--secrets", str(secrets_dir))[0] == 0
     assert _listing(node, MIDT) == ["TurnService vdx-rm/vdx-rm-dk"]
     # The other one moves on too: no Domain asks for Region Midtjylland any more, and the entry
     # there is the one left of the TURN server (Aarhus Kommune's is the first Domain's).
-    _move(tree, "vdx-rm-dk", MEDCOM)
-    code, out = plan(node, tree, "--secrets", str(secrets_dir))
-    assert code == 0, out
+    out = _planned_move(node, tree, secrets_dir, "vdx-rm-dk", MEDCOM)
     assert changed_objects(out) == [f'~ system_location "{MEDCOM}"', f'~ system_location "{MIDT}"']
     assert apply(node, tree, "--secrets", str(secrets_dir))[0] == 0
     assert _listing(node, MIDT) == []

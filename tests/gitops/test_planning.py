@@ -108,46 +108,6 @@ def test_the_marker_makes_it_ours_and_observe_only_writes_nothing() -> None:
     ]
 
 
-def test_a_binding_waits_for_the_turn_server_it_names() -> None:
-    domain = """
----
-apiVersion: vdx.medcom.dk/v1alpha1
-kind: TlsCertificate
-metadata: {name: cert, namespace: vdx-rm}
-spec: {secretRef: {name: tls}, dnsNames: [vdx.rm.dk]}
----
-apiVersion: vdx.medcom.dk/v1alpha1
-kind: Domain
-metadata: {name: vdx-rm-dk, namespace: vdx-rm}
-spec:
-  fqdn: vdx.rm.dk
-  uses: [SIP]
-  tlsCertificateRef: {name: cert}
-  turnServiceRef: {name: turn}
-  systemLocation: Aarhus
-"""
-    location = SystemLocation(
-        id=1,
-        resource_uri="/api/admin/configuration/v1/system_location/1/",
-        name="Aarhus",
-        client_turn_servers=["/api/admin/configuration/v1/turn_server/99/"],
-    )
-    plan = _plan(Observed.holding([location]), extra=domain)
-    create, bind = plan.steps
-    assert create.provides == pending("turn_server", "vdx-rm/turn")
-    assert bind.change.fields["client_turn_servers"] == [
-        "/api/admin/configuration/v1/turn_server/99/",
-        create.provides,
-    ]
-    assert unresolved(bind.change.fields.values()) == [create.provides]
-    known = {create.provides: "/api/admin/configuration/v1/turn_server/100/"}
-    assert resolve(bind.change.fields["client_turn_servers"], known)[-1].endswith("/100/")
-    # Without the certificate's Secret it is listed, not guessed, and apply would need it.
-    assert [u.text for u in plan.unknowns] == ["certificate from Secret vdx-rm/tls: known after apply"]
-    assert plan.missing_secrets == {"Secret vdx-rm/tls": ["TlsCertificate vdx-rm/cert"]}
-
-
-API = "/api/admin/configuration/v1"
 DOMAIN = """
 ---
 apiVersion: vdx.medcom.dk/v1alpha1
@@ -165,6 +125,31 @@ spec:
   turnServiceRef: {name: turn}
   systemLocation: Aarhus
 """
+
+
+def test_a_binding_waits_for_the_turn_server_it_names() -> None:
+    location = SystemLocation(
+        id=1,
+        resource_uri="/api/admin/configuration/v1/system_location/1/",
+        name="Aarhus",
+        client_turn_servers=["/api/admin/configuration/v1/turn_server/99/"],
+    )
+    plan = _plan(Observed.holding([location]), extra=DOMAIN)
+    create, bind = plan.steps
+    assert create.provides == pending("turn_server", "vdx-rm/turn")
+    assert bind.change.fields["client_turn_servers"] == [
+        "/api/admin/configuration/v1/turn_server/99/",
+        create.provides,
+    ]
+    assert unresolved(bind.change.fields.values()) == [create.provides]
+    known = {create.provides: "/api/admin/configuration/v1/turn_server/100/"}
+    assert resolve(bind.change.fields["client_turn_servers"], known)[-1].endswith("/100/")
+    # Without the certificate's Secret it is listed, not guessed, and apply would need it.
+    assert [u.text for u in plan.unknowns] == ["certificate from Secret vdx-rm/tls: known after apply"]
+    assert plan.missing_secrets == {"Secret vdx-rm/tls": ["TlsCertificate vdx-rm/cert"]}
+
+
+API = "/api/admin/configuration/v1"
 
 
 def _locations(**lists: list[str]) -> list[SystemLocation]:
