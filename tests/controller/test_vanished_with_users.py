@@ -510,7 +510,7 @@ async def test_a_turn_service_created_again_while_its_create_is_in_doubt_keeps_t
     w.node.simulator.set_faults(FaultConfig(latency=Latency(kind="fixed", ms=800), latency_methods=["POST"]))
 
     async def applied_again() -> None:
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(1.2)  # well after the old order read the name (at the start)
         w.kube.now = {**turn_body(), "metadata": {**turn_body()["metadata"], "uid": "uid-turn-2"}}
 
     again = asyncio.create_task(applied_again())

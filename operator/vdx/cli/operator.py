@@ -170,7 +170,7 @@ def run(
     from vdx.controller.run import run_operator
 
     logsetup.configure(log_level, log_format)
-    freeze_survivors()  # after the imports: they are the first full collection's survivors
+    freeze_survivors()  # a large heap's full collections walk only what survived the last one
     options = operator_options(
         namespace, bind_address, phonebook_bind_address, watch_namespaces, platform_namespaces, resync_seconds
     )

@@ -77,7 +77,11 @@ class SurvivorFreeze:
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         generation = int(info.get("generation", 0))
         if phase == "start":
-            if generation == FULL and self.clock() - self._last_rescan >= self.rescan_seconds:
+            if (
+                generation == FULL
+                and self._frozen
+                and self.clock() - self._last_rescan >= self.rescan_seconds
+            ):
                 # This collection walks everything again, and frees the cycles frozen meanwhile.
                 gc.unfreeze()
                 self._frozen, self._frozen_count = False, 0
@@ -93,6 +97,7 @@ class SurvivorFreeze:
                 count = gc.get_freeze_count()
                 if count >= self.min_frozen:
                     self._frozen, self._frozen_count = True, count
+                    self._last_rescan = self.clock()  # this collection walked it whole
                 else:
                     gc.unfreeze()  # a small heap: walked as Python walks it
 

@@ -160,7 +160,8 @@ class GarbageCollectorCollector(Collector):
             "0 while the heap is too small to freeze.",
         )
         rescans = CounterMetricFamily(
-            "vdx_gc_rescans", "Full collections that began by unfreezing the heap, every 10 minutes at most."
+            "vdx_gc_rescans",
+            "Full collections that began by unfreezing a frozen heap, 10 minutes after it was frozen whole.",
         )
         if figures is not None:
             for generation, spent in enumerate(figures.seconds):

@@ -622,8 +622,8 @@ class Runtime:
             now = await self._name_now(kind, key, uid)
         except (ApiException, KubeConnectionError) as exc:
             logger.warning(
-                "%s: the status write found nothing, and whether it still exists could not be read "
-                "(%s); what it has in Pexip is kept, and it is looked at again",
+                "%s: the status write found nothing, and whether it still exists (or its tenant) "
+                "could not be read (%s); what it has in Pexip is kept, and it is looked at again",
                 where,
                 _kube_error(exc),
             )
