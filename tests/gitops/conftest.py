@@ -43,6 +43,18 @@ from vdx.pexip.simulator import RunningServer, SeedOptions, Simulator, Simulator
 from vdx.tls.issue import LocalCA
 
 PLATFORM = "prod"
+# Region Midtjylland's Tenant on it, the first document of the trees the planning tests write.
+RM_TENANT = """
+apiVersion: vdx.medcom.dk/v1alpha1
+kind: Tenant
+metadata: {name: rm}
+spec:
+  organisationKind: Region
+  displayName: Region Midtjylland
+  namespace: vdx-rm
+  platformRef: {name: prod}
+  domains: [vdx.rm.dk]
+"""
 USERNAME = "vdx-ci"
 PASSWORD = "CANARY-pexip-password-" + secrets.token_hex(8)
 

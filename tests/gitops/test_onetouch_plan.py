@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.gitops.conftest import RM_TENANT
 from vdx.api.loader import load_text
 from vdx.gitops.planning import Desired, Observed, PlatformPlan, plan_platform, resolve
 from vdx.pexip import models
@@ -19,17 +20,9 @@ LOCATION = models.SystemLocation(
 )
 CLIENT_SECRET, PASSWORD = "CANARY-otj-graph-1c9a", "CANARY-otj-endpoint-6e02"
 
-TREE = """
-apiVersion: vdx.medcom.dk/v1alpha1
-kind: Tenant
-metadata: {name: rm}
-spec:
-  organisationKind: Region
-  displayName: Region Midtjylland
-  namespace: vdx-rm
-  platformRef: {name: prod}
-  domains: [vdx.rm.dk]
----
+TREE = (
+    RM_TENANT
+    + """---
 apiVersion: vdx.medcom.dk/v1alpha1
 kind: OneTouchJoin
 metadata: {name: otj, namespace: vdx-rm}
@@ -49,6 +42,7 @@ spec:
        credentialsSecretRef: {name: otj-mr}}
     - {name: mr-3, type: Webex, roomMailbox: mr3@rm.dk, webexDeviceId: webex-3}
 """
+)
 SECRETS = {
     ("vdx-rm", "otj-graph"): {"clientSecret": CLIENT_SECRET},
     ("vdx-rm", "otj-mr"): {"username": "admin", "password": PASSWORD},

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.gitops.conftest import RM_TENANT
 from vdx.api.loader import Tree, load_text
 from vdx.cli.options import use_color
 from vdx.controller.plan import Change
@@ -27,17 +28,9 @@ from vdx.gitops.render import render_json, render_markdown, render_text
 from vdx.gitops.workspace import WorkspaceError, load_secrets
 from vdx.pexip.models import SystemLocation, TurnServer
 
-TREE = """
-apiVersion: vdx.medcom.dk/v1alpha1
-kind: Tenant
-metadata: {name: rm}
-spec:
-  organisationKind: Region
-  displayName: Region Midtjylland
-  namespace: vdx-rm
-  platformRef: {name: prod}
-  domains: [vdx.rm.dk]
----
+TREE = (
+    RM_TENANT
+    + """---
 apiVersion: vdx.medcom.dk/v1alpha1
 kind: TurnService
 metadata:
@@ -49,6 +42,7 @@ spec:
   credentialType: SharedSecret
   secretRef: {name: turn-secret}
 """
+)
 
 
 def _tree(extra: str = "", annotations: str = "{}", policy: str = "") -> Tree:

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 import pytest
 
+from tests.gitops.conftest import RM_TENANT
 from vdx.api.loader import Tree, load_text
 from vdx.api.recorder import Recorder
 from vdx.api.room import MeetingRoom
@@ -40,20 +41,13 @@ def _certificate() -> str:
 
 CERTIFICATE = _certificate()
 
-TENANT = """
-apiVersion: vdx.medcom.dk/v1alpha1
-kind: Tenant
-metadata: {name: rm}
-spec:
-  organisationKind: Region
-  displayName: Region Midtjylland
-  namespace: vdx-rm
-  platformRef: {name: prod}
-  domains: [vdx.rm.dk]
-  meetingRoomDefaults: {directMedia: best_effort, directMediaNotificationSeconds: 10}
+TENANT = (
+    RM_TENANT
+    + """  meetingRoomDefaults: {directMedia: best_effort, directMediaNotificationSeconds: 10}
   quotas: {maxMeetingRooms: 10, maxDevices: 10}
   recording: {enabled: true}
 """
+)
 
 IDP = """
 ---
